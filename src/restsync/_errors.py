@@ -1,0 +1,84 @@
+"""The errors restsync raises, grouped by what a caller should do with them.
+
+    RestSyncError
+    ├── ConfigError                 fix the config; never retried, raised before any request
+    ├── ExtractionError             one resource could not be fetched; other resources go on
+    │   ├── HTTPStatusError         the API answered with a status we do not retry (or ran out of retries)
+    │   ├── ResponseFormatError     the body is not the JSON the config describes
+    │   ├── PaginationLoopError     the API handed back a cursor it had already given
+    │   └── PrimaryKeyError         the records do not carry the configured primary key
+    └── SyncFailed                  raised after a run loaded what it could; lists each failed resource
+
+Library errors (aiohttp, jsonpath, jinja2, dlt) are translated at the boundary with
+``raise ... from exc``. Messages are one sentence: what, where (config path or resource and redacted
+URL), what to do. They never carry a secret or a whole response body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ConfigError",
+    "ExtractionError",
+    "HTTPStatusError",
+    "PaginationLoopError",
+    "PrimaryKeyError",
+    "ResponseFormatError",
+    "RestSyncError",
+    "SyncFailed",
+]
+
+
+class RestSyncError(Exception):
+    """Base of every error restsync raises on purpose."""
+
+
+class ConfigError(RestSyncError, ValueError):
+    """The config cannot be run as written. ``path`` is where, e.g. ``resources[3].endpoint.path``."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class ExtractionError(RestSyncError):
+    """A resource failed while fetching; the failure is local to that resource."""
+
+    def __init__(self, resource: str, message: str, url: str | None = None) -> None:
+        self.resource = resource
+        self.url = url
+        self.message = message
+        where = f" ({url})" if url else ""
+        super().__init__(f"resource '{resource}'{where}: {message}")
+
+
+class HTTPStatusError(ExtractionError):
+    def __init__(self, resource: str, url: str, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(resource, message, url)
+
+
+class ResponseFormatError(ExtractionError):
+    pass
+
+
+class PaginationLoopError(ExtractionError):
+    pass
+
+
+class PrimaryKeyError(ExtractionError):
+    pass
+
+
+class SyncFailed(RestSyncError):
+    """Raised after the resources that could load were loaded; names every resource that failed."""
+
+    def __init__(self, failures: Sequence[ExtractionError]) -> None:
+        self.failures = list(failures)
+        names = ", ".join(f.resource for f in self.failures)
+        details = "; ".join(str(f) for f in self.failures)
+        super().__init__(
+            f"{len(self.failures)} resource(s) failed and were not loaded ({names}): {details}"
+        )

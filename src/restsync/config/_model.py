@@ -1,0 +1,350 @@
+"""The typed model of the config dialect: dlt's ``RESTAPIConfig`` plus the seed extensions.
+
+Shorthands (a resource given as a string, ``endpoint: "/path"``, ``paginator: "cursor"``) are turned
+into their full form in ``before`` validators here, so every later stage sees one shape. Everything
+that is a secret is a ``SecretStr``: it prints as ``**********`` in reprs, logs and errors.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, model_validator
+
+__all__ = [
+    "ApiKeyAuth",
+    "AuthConfig",
+    "BearerAuth",
+    "ClientConfig",
+    "CursorPaginator",
+    "EndpointConfig",
+    "ErrorHandler",
+    "HeaderCursorPaginator",
+    "HeaderLinkPaginator",
+    "HttpBasicAuth",
+    "IncrementalParam",
+    "IncrementalSync",
+    "JSONLinkPaginator",
+    "OAuth2ClientCredentials",
+    "OffsetPaginator",
+    "PageNumberPaginator",
+    "PaginatorConfig",
+    "RateLimit",
+    "ResolveParam",
+    "ResourceConfig",
+    "SinglePagePaginator",
+    "AutoPaginator",
+    "SourceConfig",
+    "StartTimeOption",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+
+class BearerAuth(_Model):
+    type: Literal["bearer"] = "bearer"
+    token: SecretStr
+
+
+class ApiKeyAuth(_Model):
+    type: Literal["api_key"]
+    name: str = "Authorization"
+    api_key: SecretStr
+    # dlt accepts "param" as a synonym of "query"
+    location: Literal["header", "query", "param", "cookie"] = "header"
+
+
+class HttpBasicAuth(_Model):
+    type: Literal["http_basic"]
+    username: str
+    password: SecretStr = SecretStr("")
+
+
+class OAuth2ClientCredentials(_Model):
+    type: Literal["oauth2_client_credentials"]
+    access_token_url: str
+    client_id: SecretStr
+    client_secret: SecretStr
+    access_token: SecretStr | None = None
+    access_token_request_data: dict[str, Any] = Field(default_factory=dict)
+    default_token_expiration: int = 3600
+
+
+AuthConfig = Annotated[
+    BearerAuth | ApiKeyAuth | HttpBasicAuth | OAuth2ClientCredentials, Discriminator("type")
+]
+
+
+# --- paginators -------------------------------------------------------------------------------
+
+
+class AutoPaginator(_Model):
+    """No paginator given: detected from the first response (Link header, JSON next link, else one page)."""
+
+    type: Literal["auto"]
+
+
+class SinglePagePaginator(_Model):
+    type: Literal["single_page"]
+
+
+class HeaderLinkPaginator(_Model):
+    type: Literal["header_link"]
+    links_next_key: str = "next"
+
+
+class JSONLinkPaginator(_Model):
+    type: Literal["json_link"]
+    next_url_path: str | None = None
+
+
+class HeaderCursorPaginator(_Model):
+    type: Literal["header_cursor"]
+    cursor_key: str = "next"
+    cursor_param: str = "cursor"
+
+
+class CursorPaginator(_Model):
+    type: Literal["cursor"]
+    cursor_param: str | None = None
+    cursor_path: str | None = None
+    cursor_body_path: str | None = None
+    stop_condition: str | None = None
+    limit: int | None = Field(default=None, gt=0)
+    limit_param: str = "limit"
+    stop_after_empty_page: bool = True
+    has_more_path: str | None = None
+
+
+class OffsetPaginator(_Model):
+    type: Literal["offset"]
+    limit: int = Field(gt=0)
+    offset: int = Field(default=0, ge=0)
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    offset_body_path: str | None = None
+    limit_body_path: str | None = None
+    total_path: str | None = None
+    maximum_offset: int | None = None
+    stop_after_empty_page: bool = True
+    has_more_path: str | None = None
+    stop_condition: str | None = None
+
+
+class PageNumberPaginator(_Model):
+    type: Literal["page_number"]
+    base_page: int = 0
+    page: int | None = None
+    page_param: str = "page"
+    page_body_path: str | None = None
+    total_path: str | None = None
+    maximum_page: int | None = None
+    stop_after_empty_page: bool = True
+    has_more_path: str | None = None
+    stop_condition: str | None = None
+    # not in dlt: a page size to send, for APIs that take one
+    limit: int | None = Field(default=None, gt=0)
+    limit_param: str = "limit"
+
+
+PaginatorConfig = Annotated[
+    AutoPaginator
+    | SinglePagePaginator
+    | HeaderLinkPaginator
+    | JSONLinkPaginator
+    | HeaderCursorPaginator
+    | CursorPaginator
+    | OffsetPaginator
+    | PageNumberPaginator,
+    Discriminator("type"),
+]
+
+
+# --- retries, rate, incremental ---------------------------------------------------------------
+
+
+class ErrorHandler(_Model):
+    """Airbyte-style retry policy for one endpoint; unset fields keep the source's policy."""
+
+    retry_on_status_codes: tuple[int, ...] | None = None
+    max_retries: int | None = Field(default=None, ge=0)
+    backoff_factor: float | None = Field(default=None, ge=0)
+    max_backoff_seconds: float | None = Field(default=None, gt=0)
+
+
+class RateLimit(_Model):
+    requests_per_second: float = Field(gt=0)
+    burst: int | None = Field(default=None, ge=1)
+
+
+class StartTimeOption(_Model):
+    """Where to send the incremental start value to the server (Airbyte's ``start_time_option``)."""
+
+    field_name: str
+    inject_into: Literal["request_parameter", "header", "body_json"] = "request_parameter"
+
+
+class IncrementalSync(_Model):
+    """Airbyte-style datetime cursor, as the seeds write it."""
+
+    cursor_field: str
+    start_datetime: datetime | str
+    datetime_format: str | None = None
+    end_datetime: datetime | str | None = None
+    # ISO 8601 duration ("P1D", "PT6H") or a number of seconds: re-read this much before the saved value
+    lookback_window: str | float | None = None
+    start_time_option: StartTimeOption | None = None
+    end_time_option: StartTimeOption | None = None
+    # shorthand for start_time_option: {field_name: ..., inject_into: request_parameter}
+    start_param: str | None = None
+    end_param: str | None = None
+
+
+class ResolveParam(_Model):
+    type: Literal["resolve"]
+    resource: str
+    field: str
+
+
+class IncrementalParam(_Model):
+    """dlt's ``{"type": "incremental", ...}`` request parameter."""
+
+    type: Literal["incremental"]
+    cursor_path: str
+    initial_value: Any = None
+    end_value: Any = None
+    last_value_func: Literal["max", "min"] = "max"
+    row_order: Literal["asc", "desc"] | None = None
+    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
+    lag: float | None = None
+
+
+class EndpointIncremental(_Model):
+    """dlt's endpoint ``incremental`` block: a cursor plus the params that carry it."""
+
+    cursor_path: str
+    start_param: str | None = None
+    end_param: str | None = None
+    initial_value: Any = None
+    end_value: Any = None
+    last_value_func: Literal["max", "min"] = "max"
+    row_order: Literal["asc", "desc"] | None = None
+    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
+    lag: float | None = None
+    convert: Any = None
+    range_start: Literal["open", "closed"] | None = None
+    range_end: Literal["open", "closed"] | None = None
+
+
+# --- endpoint, resource, source ---------------------------------------------------------------
+
+
+class EndpointConfig(_Model):
+    path: str | None = None
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
+    params: dict[str, Any] = Field(default_factory=dict)
+    json_body: dict[str, Any] | list[Any] | None = Field(default=None, alias="json")
+    data: Any = None
+    headers: dict[str, Any] = Field(default_factory=dict)
+    paginator: PaginatorConfig | None = None
+    data_selector: str | None = None
+    response_actions: list[Any] | None = None
+    incremental: EndpointIncremental | None = None
+    auth: AuthConfig | None = None
+    error_handler: ErrorHandler | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = dict(value)
+            paginator = value.get("paginator")
+            if isinstance(paginator, str):
+                value["paginator"] = {"type": _paginator_alias(paginator)}
+            elif isinstance(paginator, dict) and isinstance(paginator.get("type"), str):
+                value["paginator"] = {**paginator, "type": _paginator_alias(paginator["type"])}
+            selector = value.get("data_selector")
+            if isinstance(selector, list | tuple) and len(selector) == 0:
+                value["data_selector"] = "$"
+            elif isinstance(selector, list | tuple):
+                value["data_selector"] = ".".join(str(part) for part in selector)
+            if isinstance(value.get("auth"), dict) and "type" not in value["auth"]:
+                value["auth"] = {**value["auth"], "type": "bearer"}
+        return value
+
+
+class ResourceConfig(_Model):
+    """One resource; also the shape of ``resource_defaults`` (where every field is optional)."""
+
+    name: str | None = None
+    endpoint: EndpointConfig | None = None
+    table_name: str | None = None
+    write_disposition: Literal["append", "replace", "merge"] | dict[str, Any] | None = None
+    primary_key: str | tuple[str, ...] | None = None
+    merge_key: str | tuple[str, ...] | None = None
+    columns: dict[str, Any] | list[Any] | None = None
+    schema_contract: Any = None
+    table_format: str | None = None
+    file_format: str | None = None
+    nested_hints: dict[str, Any] | None = None
+    references: Any = None
+    max_table_nesting: int | None = Field(default=None, ge=0)
+    selected: bool = True
+    parallelized: bool = False  # accepted for dlt compatibility: restsync always runs concurrently
+    include_from_parent: tuple[str, ...] = ()
+    processing_steps: list[dict[str, Any]] = Field(default_factory=list)
+    incremental_sync: IncrementalSync | None = None
+    max_concurrency: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("endpoint"), str):
+            value = {**value, "endpoint": {"path": value["endpoint"]}}
+        return value
+
+
+class ClientConfig(_Model):
+    base_url: str
+    headers: dict[str, Any] = Field(default_factory=dict)
+    auth: AuthConfig | None = None
+    paginator: PaginatorConfig | None = None
+    # restsync extensions
+    max_concurrency: int = Field(default=16, ge=1)
+    rate_limit: RateLimit | None = None
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    verify_tls: bool = True
+    error_handler: ErrorHandler | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = dict(value)
+            paginator = value.get("paginator")
+            if isinstance(paginator, str):
+                value["paginator"] = {"type": _paginator_alias(paginator)}
+            elif isinstance(paginator, dict) and isinstance(paginator.get("type"), str):
+                value["paginator"] = {**paginator, "type": _paginator_alias(paginator["type"])}
+            if isinstance(value.get("auth"), dict) and "type" not in value["auth"]:
+                value["auth"] = {**value["auth"], "type": "bearer"}
+        return value
+
+
+class SourceConfig(_Model):
+    client: ClientConfig
+    resources: list[ResourceConfig] = Field(min_length=1)
+    resource_defaults: ResourceConfig | None = None
+
+
+def _paginator_alias(name: str) -> str:
+    # dlt still accepts its deprecated name for json_link
+    return "json_link" if name == "json_response" else name

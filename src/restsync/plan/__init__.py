@@ -1,0 +1,27 @@
+"""Resolve a validated config into the ``SourcePlan`` that every later stage shares."""
+
+from restsync.plan._build import build_plan, parse_datetime_value
+from restsync.plan._model import (
+    DEFAULT_RETRY,
+    IncrementalPlan,
+    ParentLink,
+    ResourcePlan,
+    RetryPolicy,
+    SourcePlan,
+    TimeParam,
+)
+from restsync.plan._parents import PLACEHOLDER, placeholders
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "PLACEHOLDER",
+    "IncrementalPlan",
+    "ParentLink",
+    "ResourcePlan",
+    "RetryPolicy",
+    "SourcePlan",
+    "TimeParam",
+    "build_plan",
+    "parse_datetime_value",
+    "placeholders",
+]

@@ -1,0 +1,390 @@
+"""Build a ``SourcePlan`` from a validated config: resolve parents, infer what the config implies.
+
+Every inference is recorded in ``ResourcePlan.notes`` in plain words, so ``restsync plan`` can show
+it and users can override it in the config.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pendulum
+
+from restsync._errors import ConfigError
+from restsync._expressions import Condition, ConditionError, compile_condition
+from restsync._selectors import SelectorError, compile_path, compile_selector
+from restsync.config import (
+    AutoPaginator,
+    CursorPaginator,
+    EndpointConfig,
+    ErrorHandler,
+    IncrementalSync,
+    OffsetPaginator,
+    PageNumberPaginator,
+    ResourceConfig,
+    SourceConfig,
+)
+from restsync.plan._model import (
+    DEFAULT_RETRY,
+    IncrementalPlan,
+    ParentLink,
+    ResourcePlan,
+    RetryPolicy,
+    SourcePlan,
+    TimeParam,
+)
+from restsync.plan._parents import ParentResolver
+
+__all__ = ["build_plan"]
+
+_DLT_HINTS = (
+    "columns",
+    "merge_key",
+    "schema_contract",
+    "table_format",
+    "file_format",
+    "nested_hints",
+    "references",
+    "max_table_nesting",
+)
+
+
+def build_plan(
+    config: SourceConfig, *, name: str = "rest_api", base_url: str | None = None
+) -> SourcePlan:
+    client = config.client
+    names: dict[str, int] = {}
+    for index, resource in enumerate(config.resources):
+        if not resource.name:
+            raise ConfigError(f"resources[{index}].name", "every resource needs a 'name'")
+        if resource.name in names:
+            raise ConfigError(
+                f"resources[{index}].name",
+                f"resource name '{resource.name}' is already used by resources[{names[resource.name]}]; "
+                "give each resource a unique name",
+            )
+        names[resource.name] = index
+
+    resolver = ParentResolver(config.resources)
+    source_retry = _merge_retry(DEFAULT_RETRY, client.error_handler)
+    plans: dict[str, ResourcePlan] = {}
+    for index, resource in enumerate(config.resources):
+        plans[resource.name] = _plan_resource(  # type: ignore[index]
+            index, resource, config, resolver, source_retry
+        )
+    _check_acyclic(plans)
+    return SourcePlan(
+        name=name,
+        base_url=(base_url or client.base_url),
+        headers=dict(client.headers),
+        auth=client.auth,
+        resources=plans,
+        max_concurrency=client.max_concurrency,
+        rate_limit=client.rate_limit,
+        timeout_seconds=client.timeout_seconds,
+        verify_tls=client.verify_tls,
+    )
+
+
+def _plan_resource(
+    index: int,
+    resource: ResourceConfig,
+    config: SourceConfig,
+    resolver: ParentResolver,
+    source_retry: RetryPolicy,
+) -> ResourcePlan:
+    where = f"resources[{index}]"
+    assert resource.name is not None
+    endpoint = resource.endpoint or EndpointConfig(path=resource.name)
+    if not endpoint.path:
+        raise ConfigError(f"{where}.endpoint.path", "the endpoint needs a 'path'")
+    notes: list[str] = []
+
+    paginator = endpoint.paginator or config.client.paginator or AutoPaginator(type="auto")
+    if isinstance(paginator, AutoPaginator):
+        notes.append(
+            "no paginator given: detected from the first response "
+            "(Link header, a next-page URL in the body, else a single page)"
+        )
+    paginator, stop_condition = _resolve_paginator(paginator, f"{where}.endpoint.paginator", notes)
+
+    try:
+        compile_selector(endpoint.data_selector)
+    except SelectorError as exc:
+        raise ConfigError(f"{where}.endpoint.data_selector", f"{exc}; use a dotted path or JSONPath") from None
+    if endpoint.data_selector is None:
+        notes.append("no data_selector: records are the body's list (or the list under data/results/items)")
+
+    params, parent, param_incremental = resolver.resolve(index, resource, endpoint, notes)
+    incremental = _incremental(index, resource, endpoint, param_incremental, notes)
+
+    primary_key = _as_tuple(resource.primary_key)
+    hints = {key: getattr(resource, key) for key in _DLT_HINTS if getattr(resource, key) is not None}
+    return ResourcePlan(
+        name=resource.name,
+        config_path=where,
+        method=endpoint.method,
+        path=endpoint.path,
+        params=params,
+        headers=dict(endpoint.headers),
+        json_body=endpoint.json_body,
+        paginator=paginator,
+        data_selector=endpoint.data_selector,
+        stop_condition=stop_condition,
+        auth=endpoint.auth,
+        retry=_merge_retry(source_retry, endpoint.error_handler),
+        primary_key=primary_key,
+        write_disposition=resource.write_disposition or "append",
+        table_name=resource.table_name or resource.name,
+        hints=hints,
+        parent=parent,
+        incremental=incremental,
+        processing_steps=tuple(_check_steps(resource.processing_steps, where)),
+        response_actions=tuple(endpoint.response_actions or ()),
+        max_concurrency=resource.max_concurrency,
+        selected=resource.selected,
+        notes=tuple(notes),
+    )
+
+
+# --- paginators -------------------------------------------------------------------------------
+
+
+def _resolve_paginator(paginator: Any, where: str, notes: list[str]) -> tuple[Any, Condition | None]:
+    source = getattr(paginator, "stop_condition", None)
+    condition = None
+    if source is not None:
+        try:
+            condition = compile_condition(source)
+        except ConditionError as exc:
+            raise ConfigError(
+                f"{where}.stop_condition",
+                f"{exc}; write a test such as \"response.next is none\" or a field name such as \"done\"",
+            ) from None
+    for key in ("cursor_path", "total_path", "has_more_path", "next_url_path"):
+        value = getattr(paginator, key, None)
+        if value is not None:
+            try:
+                compile_path(value)
+            except SelectorError as exc:
+                raise ConfigError(f"{where}.{key}", f"{exc}; use a dotted path or JSONPath") from None
+    if isinstance(paginator, CursorPaginator):
+        update: dict[str, Any] = {}
+        if paginator.cursor_param is None and paginator.cursor_body_path is None:
+            update["cursor_param"] = "cursor"
+            notes.append("cursor_param not given: the cursor is sent as the 'cursor' query parameter")
+        if paginator.cursor_path is None:
+            cursor_param = update.get("cursor_param", paginator.cursor_param) or "cursor"
+            if condition is not None and condition.null_tested_field:
+                update["cursor_path"] = condition.null_tested_field
+                notes.append(
+                    f"cursor_path inferred as '{condition.null_tested_field}': the field that "
+                    f"stop_condition '{condition.source}' tests for null"
+                )
+            else:
+                update["cursor_path"] = cursor_param
+                notes.append(
+                    f"cursor_path inferred as '{cursor_param}': the response field named like cursor_param"
+                )
+        if paginator.limit is not None:
+            notes.append(f"page size {paginator.limit} is sent as '{paginator.limit_param}'")
+        if update:
+            paginator = paginator.model_copy(update=update)
+    if isinstance(paginator, OffsetPaginator | PageNumberPaginator) and paginator.total_path is None:
+        if not paginator.has_more_path and condition is None:
+            notes.append("no total_path: paging stops at the first short or empty page")
+    return paginator, condition
+
+
+# --- incremental ------------------------------------------------------------------------------
+
+
+def _incremental(
+    index: int,
+    resource: ResourceConfig,
+    endpoint: EndpointConfig,
+    from_params: IncrementalPlan | None,
+    notes: list[str],
+) -> IncrementalPlan | None:
+    where = f"resources[{index}]"
+    found = [
+        kind
+        for kind, present in (
+            ("incremental_sync", resource.incremental_sync is not None),
+            ("endpoint.incremental", endpoint.incremental is not None),
+            ("an incremental param", from_params is not None),
+        )
+        if present
+    ]
+    if len(found) > 1:
+        raise ConfigError(
+            f"{where}.incremental_sync" if resource.incremental_sync else f"{where}.endpoint.incremental",
+            f"a resource takes one incremental cursor, found {' and '.join(found)}; keep one",
+        )
+    if resource.incremental_sync is not None:
+        plan = _from_incremental_sync(resource.incremental_sync, f"{where}.incremental_sync")
+        notes.append(
+            f"incremental on '{plan.cursor_path}' as datetimes from {plan.initial_value.isoformat()}: "
+            "older records are dropped, the saved value advances with each load"
+        )
+        return plan
+    if endpoint.incremental is not None:
+        inc = endpoint.incremental
+        return IncrementalPlan(
+            cursor_path=inc.cursor_path,
+            initial_value=inc.initial_value,
+            end_value=inc.end_value,
+            last_value_func=inc.last_value_func,
+            row_order=inc.row_order,
+            on_cursor_value_missing=inc.on_cursor_value_missing,
+            lag=inc.lag,
+            start_param=TimeParam(inc.start_param) if inc.start_param else None,
+            end_param=TimeParam(inc.end_param) if inc.end_param else None,
+            convert=inc.convert,
+            range_start=inc.range_start,
+            range_end=inc.range_end,
+        )
+    return from_params
+
+
+def _from_incremental_sync(sync: IncrementalSync, where: str) -> IncrementalPlan:
+    start = _parse_datetime(sync.start_datetime, sync.datetime_format, f"{where}.start_datetime")
+    end = (
+        _parse_datetime(sync.end_datetime, sync.datetime_format, f"{where}.end_datetime")
+        if sync.end_datetime is not None
+        else None
+    )
+    lookback = _parse_duration(sync.lookback_window, f"{where}.lookback_window")
+    start_param = None
+    if sync.start_time_option is not None:
+        start_param = TimeParam(sync.start_time_option.field_name, sync.start_time_option.inject_into)
+    elif sync.start_param:
+        start_param = TimeParam(sync.start_param)
+    end_param = None
+    if sync.end_time_option is not None:
+        end_param = TimeParam(sync.end_time_option.field_name, sync.end_time_option.inject_into)
+    elif sync.end_param:
+        end_param = TimeParam(sync.end_param)
+    return IncrementalPlan(
+        cursor_path=sync.cursor_field,
+        initial_value=start,
+        end_value=end,
+        datetime_format=sync.datetime_format,
+        parse_datetimes=True,
+        lookback=lookback,
+        lag=lookback.total_seconds() if lookback else None,
+        start_param=start_param,
+        end_param=end_param,
+        # a record without the cursor cannot be placed in time: keep it rather than lose it
+        on_cursor_value_missing="include",
+    )
+
+
+def parse_datetime_value(value: Any, fmt: str | None) -> datetime:
+    """Parse a cursor value as an aware datetime (UTC when the value carries no zone)."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, int | float):
+        parsed = datetime.fromtimestamp(value, tz=UTC)
+    else:
+        text = str(value)
+        parsed = None
+        if fmt:
+            try:
+                parsed = datetime.strptime(text, fmt)
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            parsed = pendulum.parse(text, strict=False)  # type: ignore[assignment]
+            if not isinstance(parsed, datetime):
+                raise ValueError(f"'{text}' is not a datetime")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return pendulum.instance(parsed)
+
+
+def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
+    try:
+        return parse_datetime_value(value, fmt)
+    except Exception:
+        shown = f" '{fmt}'" if fmt else ""
+        raise ConfigError(
+            where, f"'{value}' is not a datetime in the format{shown or ' ISO 8601'}; fix the value or datetime_format"
+        ) from None
+
+
+def _parse_duration(value: Any, where: str) -> timedelta | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return timedelta(seconds=float(value))
+    text = str(value).strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return timedelta(seconds=float(text))
+    try:
+        parsed = pendulum.parse(text)
+    except Exception:
+        parsed = None
+    if isinstance(parsed, timedelta):
+        return timedelta(seconds=parsed.total_seconds())
+    raise ConfigError(where, f"'{value}' is not a duration; use ISO 8601 such as 'P1D' or 'PT6H', or seconds")
+
+
+# --- odds and ends ----------------------------------------------------------------------------
+
+
+def _merge_retry(base: RetryPolicy, handler: ErrorHandler | None) -> RetryPolicy:
+    if handler is None:
+        return base
+    return RetryPolicy(
+        status_codes=frozenset(handler.retry_on_status_codes)
+        if handler.retry_on_status_codes is not None
+        else base.status_codes,
+        max_retries=handler.max_retries if handler.max_retries is not None else base.max_retries,
+        backoff_factor=handler.backoff_factor
+        if handler.backoff_factor is not None
+        else base.backoff_factor,
+        max_backoff_seconds=handler.max_backoff_seconds or base.max_backoff_seconds,
+        retry_after_cap_seconds=base.retry_after_cap_seconds,
+    )
+
+
+def _as_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _check_steps(steps: list[Mapping[str, Any]], where: str) -> list[Mapping[str, Any]]:
+    for i, step in enumerate(steps):
+        unknown = set(step) - {"filter", "map", "yield_map"}
+        if unknown or len(step) != 1:
+            raise ConfigError(
+                f"{where}.processing_steps[{i}]",
+                "each step is one of {'filter': fn}, {'map': fn} or {'yield_map': fn}",
+            )
+        (fn,) = step.values()
+        if not callable(fn):
+            raise ConfigError(f"{where}.processing_steps[{i}]", "the step's value must be a function")
+    return steps
+
+
+def _check_acyclic(plans: Mapping[str, ResourcePlan]) -> None:
+    for plan in plans.values():
+        seen = {plan.name}
+        current = plan
+        while current.parent is not None:
+            parent = current.parent.resource
+            if parent in seen:
+                raise ConfigError(
+                    f"{plan.config_path}.endpoint.path",
+                    f"resource '{plan.name}' depends on itself through '{parent}'; break the cycle",
+                )
+            seen.add(parent)
+            current = plans[parent]
+
+
+__all__ += ["parse_datetime_value"]

@@ -1,0 +1,139 @@
+"""The resolved plan: one immutable object that the engine, the load bridge and the simulator share.
+
+Everything ambiguous in a config is decided here, once, and recorded with the reason
+(``ResourcePlan.notes``) so ``restsync plan`` can show users what restsync will do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from restsync._expressions import Condition
+from restsync.config import AuthConfig, PaginatorConfig, RateLimit
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "IncrementalPlan",
+    "ParentLink",
+    "ResourcePlan",
+    "RetryPolicy",
+    "SourcePlan",
+    "TimeParam",
+]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    status_codes: frozenset[int]
+    max_retries: int
+    backoff_factor: float
+    max_backoff_seconds: float = 60.0
+    # a server's Retry-After is honoured up to this many seconds, so one bad header cannot stall a run
+    retry_after_cap_seconds: float = 120.0
+
+
+# The seeds' stated policy: 429 and 5xx gateway errors, three retries, factor 2.
+DEFAULT_RETRY = RetryPolicy(frozenset({429, 500, 502, 503, 504}), max_retries=3, backoff_factor=2.0)
+
+
+@dataclass(frozen=True)
+class ParentLink:
+    """How a child's requests are built from each record of its parent."""
+
+    resource: str
+    # placeholder name in the child's templates -> field path in the parent record
+    bindings: Mapping[str, str]
+    # parent fields copied into each child row, as ``_<parent>_<field>``
+    include: tuple[str, ...]
+    implied: bool = False
+
+
+@dataclass(frozen=True)
+class TimeParam:
+    name: str
+    inject_into: Literal["request_parameter", "header", "body_json"] = "request_parameter"
+
+
+@dataclass(frozen=True)
+class IncrementalPlan:
+    cursor_path: str
+    initial_value: Any
+    end_value: Any = None
+    last_value_func: Literal["max", "min"] = "max"
+    row_order: Literal["asc", "desc"] | None = None
+    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
+    # datetime cursors (incremental_sync): values are parsed, compared and stored as datetimes
+    datetime_format: str | None = None
+    parse_datetimes: bool = False
+    lookback: timedelta | None = None
+    lag: float | None = None
+    start_param: TimeParam | None = None
+    end_param: TimeParam | None = None
+    convert: Callable[[Any], Any] | None = None
+    range_start: Literal["open", "closed"] | None = None
+    range_end: Literal["open", "closed"] | None = None
+
+    def format_value(self, value: Any) -> Any:
+        """The form in which a cursor value is sent to the server."""
+        if isinstance(value, datetime):
+            if self.datetime_format:
+                return value.strftime(self.datetime_format)
+            return value.isoformat()
+        return value
+
+
+@dataclass(frozen=True)
+class ResourcePlan:
+    name: str
+    config_path: str  # e.g. "resources[3]": where errors point
+    method: str
+    path: str  # may hold {placeholders} bound by ``parent``
+    params: Mapping[str, Any]
+    headers: Mapping[str, Any]
+    json_body: Any
+    paginator: PaginatorConfig
+    data_selector: str | None
+    stop_condition: Condition | None
+    auth: AuthConfig | None
+    retry: RetryPolicy
+    primary_key: tuple[str, ...]
+    write_disposition: Any
+    table_name: str
+    hints: Mapping[str, Any]  # further dlt table hints (columns, merge_key, ...)
+    parent: ParentLink | None = None
+    incremental: IncrementalPlan | None = None
+    processing_steps: tuple[Mapping[str, Any], ...] = ()
+    response_actions: tuple[Any, ...] = ()
+    max_concurrency: int | None = None
+    selected: bool = True
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    name: str
+    base_url: str
+    headers: Mapping[str, Any]
+    auth: AuthConfig | None
+    resources: Mapping[str, ResourcePlan]
+    max_concurrency: int = 16
+    rate_limit: RateLimit | None = None
+    timeout_seconds: float = 60.0
+    verify_tls: bool = True
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def children(self, name: str) -> list[ResourcePlan]:
+        return [r for r in self.resources.values() if r.parent and r.parent.resource == name]
+
+    def roots(self) -> list[ResourcePlan]:
+        return [r for r in self.resources.values() if r.parent is None]
+
+    def lineage(self, name: str) -> Iterator[ResourcePlan]:
+        """The resource and its ancestors, nearest first."""
+        current: ResourcePlan | None = self.resources[name]
+        while current is not None:
+            yield current
+            current = self.resources[current.parent.resource] if current.parent else None
