@@ -1,1 +1,35 @@
-"""placeholder"""
+"""restsync: declarative REST API extraction with an async engine, loaded through dlt.
+
+    from restsync import rest_api_source      # drop-in for dlt.sources.rest_api.rest_api_source
+"""
+
+from restsync._api import overrides, plan_config, rest_api_source, runtime_of, sync
+from restsync._errors import (
+    ConfigError,
+    ExtractionError,
+    HTTPStatusError,
+    PaginationLoopError,
+    PrimaryKeyError,
+    ResponseFormatError,
+    RestSyncError,
+    SyncFailed,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "ExtractionError",
+    "HTTPStatusError",
+    "PaginationLoopError",
+    "PrimaryKeyError",
+    "ResponseFormatError",
+    "RestSyncError",
+    "SyncFailed",
+    "__version__",
+    "overrides",
+    "plan_config",
+    "rest_api_source",
+    "runtime_of",
+    "sync",
+]

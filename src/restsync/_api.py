@@ -1,0 +1,91 @@
+"""The public entry points: a drop-in ``rest_api_source`` and ``sync``, which raises after loading."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dlt.extract.source import DltSource
+
+from restsync._errors import SyncFailed
+from restsync.config import parse_config
+from restsync.load import SourceRuntime, build_source
+from restsync.plan import SourcePlan, build_plan
+
+__all__ = ["overrides", "plan_config", "rest_api_source", "runtime_of", "sync"]
+
+_OVERRIDES: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
+    "restsync_overrides", default={}
+)
+
+
+@contextlib.contextmanager
+def overrides(**values: Any) -> Iterator[None]:
+    """Apply settings to every source built inside the block, e.g. ``base_url`` for a simulator.
+
+    The CLI uses this to point a Python config file (which builds its own source) at another host.
+    """
+    token = _OVERRIDES.set({**_OVERRIDES.get(), **{k: v for k, v in values.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _OVERRIDES.reset(token)
+
+
+def plan_config(config: Mapping[str, Any], *, name: str = "rest_api", base_url: str | None = None) -> SourcePlan:
+    """Validate and resolve a config without building a dlt source (what ``restsync check`` does)."""
+    base_url = base_url or _OVERRIDES.get().get("base_url")
+    return build_plan(parse_config(config), name=name, base_url=base_url)
+
+
+def rest_api_source(
+    config: Mapping[str, Any],
+    name: str | None = None,
+    section: str | None = None,
+    max_table_nesting: int | None = None,
+    root_key: bool | None = None,
+    schema: Any = None,
+    schema_contract: Any = None,
+    parallelized: bool = False,
+) -> DltSource:
+    """Build a dlt source from a REST API config: dlt's dialect plus the seed extensions.
+
+    Same call as ``dlt.sources.rest_api.rest_api_source``; the returned object is an ordinary
+    ``DltSource``. ``parallelized`` is accepted for compatibility: restsync always runs resources
+    and children concurrently.
+    """
+    plan = plan_config(config, name=name or "rest_api")
+    source = build_source(plan)
+    if max_table_nesting is not None:
+        source.max_table_nesting = max_table_nesting
+    if root_key is not None:
+        source.root_key = root_key
+    if schema_contract is not None:
+        source.schema_contract = schema_contract
+    _CAPTURED.append(source)
+    return source
+
+
+# Sources built while a Python config file runs, so the CLI can find them whatever they are named.
+_CAPTURED: list[DltSource] = []
+
+
+def runtime_of(source: DltSource) -> SourceRuntime:
+    runtime = getattr(source, "restsync", None)
+    if not isinstance(runtime, SourceRuntime):
+        raise TypeError("this source was not built by restsync")
+    return runtime
+
+
+def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
+    """``pipeline.run(source)``, then raise ``SyncFailed`` naming every resource that failed.
+
+    The resources that succeeded are loaded before the exception is raised.
+    """
+    info = pipeline.run(source, **run_kwargs)
+    report = runtime_of(source).last_report
+    if report is not None and report.failures():
+        raise SyncFailed(report.failures())
+    return info

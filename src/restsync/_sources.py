@@ -1,0 +1,155 @@
+"""Find the config behind a CLI ``SOURCE`` argument: a bundled connector, a YAML/JSON file, or a
+Python file that builds a source the way the seeds do.
+
+Python files are *executed* only to run them (they are the user's own code, as with dlt). To check,
+plan or simulate one, its ``rest_api_source({...})`` literal is read statically instead, with
+``dlt.secrets[...]`` / ``dlt.config[...]`` replaced by placeholders: no code runs, no secret needed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from restsync._errors import ConfigError
+
+__all__ = ["LoadedConfig", "load_config", "run_python_source"]
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    name: str
+    config: dict[str, Any]
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    kind: str = "file"  # "connector", "file" or "python"
+    path: Path | None = None
+
+
+def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
+    from restsync import connectors
+
+    path = Path(source)
+    if source in connectors.names():
+        return LoadedConfig(
+            name=source,
+            config=connectors.connector_config(source, lenient=lenient),
+            fields=connectors.connector_fields(source),
+            kind="connector",
+        )
+    if not path.exists():
+        raise ConfigError(
+            "",
+            f"'{source}' is neither a file nor a bundled connector; "
+            f"give a .yaml, .json or .py file, or one of: {', '.join(connectors.names())}",
+        )
+    suffix = path.suffix.lower()
+    name = _source_name(path.stem)
+    if suffix in (".yaml", ".yml"):
+        return LoadedConfig(name, connectors.load_yaml_config(path, lenient=lenient), path=path)
+    if suffix == ".json":
+        try:
+            raw = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ConfigError("", f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}") from None
+        return LoadedConfig(name, connectors.resolve_refs(raw, lenient=lenient), path=path)
+    if suffix == ".py":
+        return LoadedConfig(name, read_python_config(path), kind="python", path=path)
+    raise ConfigError("", f"cannot read '{path.name}'; give a .yaml, .yml, .json or .py file")
+
+
+def _source_name(stem: str) -> str:
+    cleaned = "".join(c if c.isalnum() else "_" for c in stem).strip("_").lower()
+    return cleaned or "rest_api"
+
+
+# --- Python files -----------------------------------------------------------------------------
+
+
+def run_python_source(path: Path, *, base_url: str | None) -> Any:
+    """Execute a Python config file and return the source it builds (``source`` or the last built)."""
+    from restsync import _api
+
+    before = len(_api._CAPTURED)
+    with _api.overrides(base_url=base_url):
+        namespace = runpy.run_path(str(path), run_name="__restsync__")
+    candidate = namespace.get("source")
+    if candidate is not None and hasattr(candidate, "resources"):
+        return candidate
+    built = _api._CAPTURED[before:]
+    if not built:
+        raise ConfigError(
+            "",
+            f"{path.name} built no source; call restsync.rest_api_source(...) and assign it to 'source'",
+        )
+    return built[-1]
+
+
+def read_python_config(path: Path) -> dict[str, Any]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and _call_name(node.func) == "rest_api_source"
+            and node.args
+        ):
+            try:
+                return ast.literal_eval(_StaticRefs().visit(node.args[0]))
+            except ValueError:
+                raise ConfigError(
+                    "",
+                    f"{path.name}: the rest_api_source(...) config is not a plain literal; "
+                    "run the file with 'restsync run' instead, or write it as YAML",
+                ) from None
+    raise ConfigError("", f"{path.name} has no rest_api_source({{...}}) call")
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+class _StaticRefs(ast.NodeTransformer):
+    """``dlt.secrets["x"]`` -> ``"<secret:x>"``, ``dlt.config["x"]`` -> a placeholder value."""
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        target = node.value
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "dlt"
+            and target.attr in ("secrets", "config")
+            and isinstance(node.slice, ast.Constant)
+        ):
+            key = str(node.slice.value)
+            found = _lookup(target.attr, key)
+            if found is not None:
+                return ast.Constant(found)
+            if target.attr == "secrets":
+                return ast.Constant(f"<secret:{key}>")
+            return ast.Constant(_config_placeholder(key))
+        return self.generic_visit(node)
+
+
+def _lookup(kind: str, key: str) -> Any:
+    """The value dlt's providers (env vars, .dlt/*.toml) hold for ``key``, if any, as text."""
+    import dlt
+
+    accessor = dlt.secrets if kind == "secrets" else dlt.config
+    try:
+        value = accessor.get(key)
+    except Exception:
+        return None
+    return None if value is None else str(value)
+
+
+def _config_placeholder(key: str) -> str:
+    # a config value read statically has no value; dates are the common case (start_date)
+    return "2024-01-01T00:00:00Z" if "date" in key or "time" in key else f"<config:{key}>"

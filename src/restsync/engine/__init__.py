@@ -1,0 +1,7 @@
+"""The async engine: request values, paginators, retries, rate budget, and the scheduler."""
+
+from restsync.engine._records import Reject
+from restsync.engine._request import Page, Request, redact
+from restsync.engine._scheduler import Engine, ResourceStats, RunReport, Sink
+
+__all__ = ["Engine", "Page", "Reject", "Request", "ResourceStats", "RunReport", "Sink", "redact"]

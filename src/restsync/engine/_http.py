@@ -1,0 +1,200 @@
+"""Send one request with auth, concurrency limits, the rate budget and retries; return parsed JSON.
+
+The concurrency slot and the rate token are held only while a request is on the wire, never while
+sleeping before a retry, so a backing-off resource does not starve the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from restsync._errors import ExtractionError, HTTPStatusError, ResponseFormatError
+from restsync.engine._auth import Authenticator
+from restsync.engine._ratelimit import make_limiter
+from restsync.engine._request import Request, redact
+from restsync.engine._retry import Attempt, decide
+from restsync.plan import ResourcePlan, SourcePlan
+
+__all__ = ["HttpClient", "Response"]
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: Any
+    ignored: bool = False  # a response_action said to skip it
+
+
+class _BadBody(aiohttp.ClientPayloadError):
+    """A 2xx response whose body is not JSON; treated like a broken transfer, so it is retried."""
+
+
+class HttpClient:
+    def __init__(
+        self,
+        plan: SourcePlan,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._slots = asyncio.Semaphore(plan.max_concurrency)
+        self._resource_slots = {
+            r.name: asyncio.Semaphore(r.max_concurrency)
+            for r in plan.resources.values()
+            if r.max_concurrency
+        }
+        self._limiter = make_limiter(plan.rate_limit)
+        self._auth = Authenticator(plan.auth, plan.base_url)
+        self._endpoint_auth = {
+            r.name: Authenticator(r.auth, plan.base_url) for r in plan.resources.values() if r.auth
+        }
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> HttpClient:
+        connector = aiohttp.TCPConnector(
+            limit=self.plan.max_concurrency, ssl=None if self.plan.verify_tls else False
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self.plan.timeout_seconds),
+            headers={"Accept": "application/json", "User-Agent": "restsync"},
+            json_serialize=lambda value: orjson.dumps(value).decode(),
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def fetch(
+        self, resource: ResourcePlan, request: Request, count_retry: Callable[[], None]
+    ) -> Response:
+        started = time.monotonic()
+        number = 1
+        while True:
+            status: int | None = None
+            headers: dict[str, str] = {}
+            error: BaseException | None = None
+            try:
+                response = await self._send_once(resource, request)
+                status, headers = response.status, response.headers
+                if 200 <= status < 300 or response.ignored:
+                    return response
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                error = exc
+            decision = decide(
+                resource.retry,
+                Attempt(number, status, error, headers, time.monotonic() - started),
+                rng=self._rng,
+            )
+            if not decision.retry:
+                raise self._final_error(resource, request, status, error, number)
+            count_retry()
+            await self._sleep(decision.wait)
+            number += 1
+
+    async def _send_once(self, resource: ResourcePlan, request: Request) -> Response:
+        assert self._session is not None, "use HttpClient as an async context manager"
+        await self._limiter.acquire()
+        auth = self._endpoint_auth.get(resource.name, self._auth)
+        per_resource = self._resource_slots.get(resource.name)
+        async with self._slots:
+            if per_resource is not None:
+                await per_resource.acquire()
+            try:
+                auth_headers, auth_params, cookies = await auth.apply(request, self._session)
+                headers = {**self.plan.headers, **request.headers, **auth_headers}
+                async with self._session.request(
+                    request.method,
+                    request.url,
+                    params=list(request.params) + auth_params,
+                    headers={k: str(v) for k, v in headers.items()},
+                    cookies=cookies or None,
+                    json=request.json,
+                    allow_redirects=True,
+                ) as response:
+                    self._limiter.on_status(response.status)
+                    raw = await response.read()
+                    status = response.status
+                    response_headers = dict(response.headers)
+            finally:
+                if per_resource is not None:
+                    per_resource.release()
+        action = _response_action(resource, status, raw)
+        if action == "ignore":
+            return Response(status, response_headers, None, ignored=True)
+        if not 200 <= status < 300:
+            return Response(status, response_headers, None)
+        return Response(status, response_headers, _parse(raw, response_headers))
+
+    def _final_error(
+        self,
+        resource: ResourcePlan,
+        request: Request,
+        status: int | None,
+        error: BaseException | None,
+        attempts: int,
+    ) -> Exception:
+        url = redact(request.full_url(), self._auth.secret_param_names())
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        if isinstance(error, _BadBody):
+            return ResponseFormatError(resource.name, f"{error.args[0]}{tries}", url)
+        if error is not None:
+            kind = (
+                "timed out"
+                if isinstance(error, asyncio.TimeoutError)
+                else f"failed ({type(error).__name__})"
+            )
+            return ExtractionError(
+                resource.name, f"the request {kind}{tries}; check that the API is reachable", url
+            )
+        assert status is not None
+        return HTTPStatusError(resource.name, url, status, _status_message(status, tries))
+
+
+def _status_message(status: int, tries: str) -> str:
+    hints = {
+        401: "check the credential (token or API key)",
+        403: "the credential lacks permission for this endpoint",
+        404: "check the endpoint path and its placeholders",
+        429: "the API kept rate-limiting; set client.rate_limit to stay under its budget",
+    }
+    hint = hints.get(status, "the API reported an error" if status >= 500 else "the request was rejected")
+    return f"the API answered HTTP {status}{tries}; {hint}"
+
+
+def _parse(raw: bytes, headers: dict[str, str]) -> Any:
+    if not raw.strip():
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        kind = headers.get("Content-Type", headers.get("content-type", "unknown type"))
+        raise _BadBody(f"the response is not valid JSON ({kind}, {len(raw)} bytes)") from None
+
+
+def _response_action(resource: ResourcePlan, status: int, raw: bytes) -> str | None:
+    for action in resource.response_actions:
+        if not isinstance(action, dict):
+            continue
+        code = action.get("status_code")
+        content = action.get("content")
+        if code is not None and str(code) != str(status):
+            continue
+        if content is not None and content.encode() not in raw:
+            continue
+        return action.get("action")
+    return None

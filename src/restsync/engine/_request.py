@@ -1,0 +1,85 @@
+"""Requests and pages as values: easy to log (redacted), test, and show in ``restsync plan``.
+
+Credentials are never part of a ``Request``: auth is applied when sending, so a logged or raised
+request cannot leak them. ``redact`` also masks query values whose names look secret, for next-page
+URLs that servers sign with tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = ["Page", "Request", "origin", "redact", "split_url"]
+
+_SECRET_NAME = re.compile(r"(key|token|secret|password|passwd|auth|signature|sig|credential)", re.I)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str  # absolute, without query string
+    params: tuple[tuple[str, str], ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+
+    def with_params(self, **updates: Any) -> Request:
+        kept = [(k, v) for k, v in self.params if k not in updates]
+        added = [(k, _text(v)) for k, v in updates.items() if v is not None]
+        return replace(self, params=tuple(kept + added))
+
+    def with_url(self, url: str) -> Request:
+        """Follow a next-page URL: its query wins, the original params it does not name are kept."""
+        base, query = split_url(url)
+        names = {k for k, _ in query}
+        kept = [(k, v) for k, v in self.params if k not in names]
+        return replace(self, url=base, params=tuple(query + kept))
+
+    def full_url(self) -> str:
+        return self.url + ("?" + urlencode(self.params) if self.params else "")
+
+    def __str__(self) -> str:
+        return f"{self.method} {redact(self.full_url())}"
+
+
+@dataclass(frozen=True)
+class Page:
+    request: Request
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+    records: list[Any]
+    number: int  # 1 = first page of this traversal
+
+
+def split_url(url: str) -> tuple[str, list[tuple[str, str]]]:
+    parts = urlsplit(url)
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return base, parse_qsl(parts.query, keep_blank_values=True)
+
+
+def origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    return scheme, f"{(parts.hostname or '').lower()}:{port}"
+
+
+def redact(url: str, secrets: Mapping[str, Any] | None = None) -> str:
+    """``url`` with userinfo and secret-looking query values masked."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = [
+        (k, "***" if _SECRET_NAME.search(k) or (secrets and k in secrets) else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), ""))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

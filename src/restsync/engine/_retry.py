@@ -1,0 +1,236 @@
+"""Retries as pure policy: one ``Attempt`` in, one ``Decision`` out.
+
+``decide`` never sleeps, reads no clock and touches no network, so every rule below is tested from a
+table. ``call_with_retries`` is the only place that waits, and it waits through an injected ``sleep``
+(tenacity's ``RetryCallState`` idea, without its callback zoo).
+
+The rules, in order:
+
+1. A transport error (connection refused/reset, server disconnected, timeout, truncated body) is
+   retriable; anything else raised by ``send`` is a bug or a fatal condition (a bad URL, a TLS
+   certificate that does not verify) and is not retried.
+2. A status in ``policy.status_codes`` is retriable; every other status is final (success, or a
+   fatal 4xx the caller turns into an error).
+3. Attempt ``n`` may be followed by another while ``n <= max_retries`` (3 retries = 4 tries).
+4. The wait is the server's ``Retry-After`` (seconds or HTTP-date) capped at
+   ``retry_after_cap_seconds``; without one, exponential backoff ``backoff_factor ** (n - 1)``
+   capped at ``max_backoff_seconds``, jittered uniformly in ``[base / 2, base]``. Half jitter keeps
+   a floor under the wait (a pure full jitter can retry almost at once) while still spreading the
+   concurrent requests that failed together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Protocol, TypeVar
+
+import aiohttp
+
+from restsync.plan import RetryPolicy
+
+__all__ = [
+    "Attempt",
+    "Decision",
+    "ResponseLike",
+    "call_with_retries",
+    "decide",
+    "is_retriable_error",
+]
+
+# ServerDisconnectedError, ServerTimeoutError and ClientOSError are ClientConnectionErrors; the bare
+# builtins cover errors that reach us without aiohttp's wrapping (asyncio.TimeoutError is TimeoutError).
+_RETRIABLE_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientConnectionError,
+    aiohttp.ClientPayloadError,
+    TimeoutError,
+    ConnectionError,
+)
+# Connection errors that another try cannot fix: the certificate or TLS setup is wrong.
+_FATAL_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientSSLError,)
+
+_DEFAULT_RNG = random.Random()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Everything a retry decision may look at, and nothing else."""
+
+    number: int  # 1 = first try
+    status: int | None  # None when there was no response (transport error)
+    error: BaseException | None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    elapsed: float = 0.0  # seconds since the first attempt started; for logs and summaries
+
+
+@dataclass(frozen=True)
+class Decision:
+    retry: bool
+    wait: float  # seconds to sleep before the next attempt; 0 when not retrying
+    reason: str  # short, for logs: "status 503", "connection reset", "status 429, Retry-After 2s"
+
+
+def is_retriable_error(exc: BaseException) -> bool:
+    """Whether a transport error is worth another try (by type, never by message)."""
+    return isinstance(exc, _RETRIABLE_ERRORS) and not isinstance(exc, _FATAL_ERRORS)
+
+
+def decide(
+    policy: RetryPolicy,
+    attempt: Attempt,
+    *,
+    rng: random.Random | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """Whether to try again after ``attempt``, and how long to wait first.
+
+    ``now`` is the wall-clock reference for an HTTP-date ``Retry-After`` when the response carries
+    no ``Date`` header (the server's own ``Date`` is preferred: it cancels out clock skew).
+    """
+    if attempt.error is not None:
+        reason = _describe_error(attempt.error)
+        retriable = is_retriable_error(attempt.error)
+    elif attempt.status is None:
+        reason, retriable = "no response", True
+    else:
+        reason = f"status {attempt.status}"
+        retriable = attempt.status in policy.status_codes
+    if not retriable:
+        return Decision(False, 0.0, reason)
+    if attempt.number > policy.max_retries:
+        return Decision(False, 0.0, f"{reason}, gave up after {attempt.number} attempts")
+
+    retry_after = None if attempt.status is None else _retry_after(attempt.headers, now)
+    if retry_after is not None:
+        wait = min(retry_after, policy.retry_after_cap_seconds)
+        capped = f" (capped at {wait:g}s)" if wait < retry_after else ""
+        return Decision(True, wait, f"{reason}, Retry-After {retry_after:g}s{capped}")
+    return Decision(True, _backoff(policy, attempt.number, rng or _DEFAULT_RNG), reason)
+
+
+class ResponseLike(Protocol):
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+R = TypeVar("R", bound=ResponseLike)
+
+
+async def call_with_retries(
+    send: Callable[[], Awaitable[R]],
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+    before_attempt: Callable[[], Awaitable[None]] | None = None,
+    on_status: Callable[[int], None] | None = None,
+    on_retry: Callable[[Decision], None] | None = None,
+) -> R:
+    """Call ``send`` until ``decide`` says stop; return the last response, whatever its status.
+
+    ``send`` either returns a response (``.status``, ``.headers``) or raises. It should return a
+    response whose body is already read or released: responses that are retried past are dropped.
+    Error statuses come back to the caller, which knows how to word the error; a transport error
+    that outlives the retries is re-raised as is, and a non-retriable exception is never retried.
+
+    Hooks: ``before_attempt`` runs before every try (take a rate-limit token there, so a backing-off
+    request does not hold one while it sleeps); ``on_status`` sees every status (the rate limiter's
+    429 feedback); ``on_retry`` sees every decision to try again (logs, retry counters).
+    """
+    started = clock()
+    number = 0
+    while True:
+        number += 1
+        if before_attempt is not None:
+            await before_attempt()
+        try:
+            response = await send()
+        except Exception as exc:
+            if not is_retriable_error(exc):
+                raise
+            error: Exception | None = exc
+            attempt = Attempt(number, None, exc, {}, clock() - started)
+        else:
+            error = None
+            if on_status is not None:
+                on_status(response.status)
+            attempt = Attempt(number, response.status, None, response.headers, clock() - started)
+        decision = decide(policy, attempt, rng=rng)
+        if not decision.retry:
+            if error is not None:
+                raise error
+            return response
+        if on_retry is not None:
+            on_retry(decision)
+        await sleep(decision.wait)
+
+
+def _backoff(policy: RetryPolicy, number: int, rng: random.Random) -> float:
+    try:
+        base = policy.backoff_factor ** (number - 1)
+    except OverflowError:
+        base = math.inf
+    base = min(base, policy.max_backoff_seconds)
+    return rng.uniform(base / 2, base)
+
+
+def _retry_after(headers: Mapping[str, str], now: datetime | None) -> float | None:
+    """Seconds the server asked us to wait, or None when absent or unreadable."""
+    value = _header(headers, "Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        when = _http_date(value)
+        if when is None:
+            return None
+        reference = _http_date(_header(headers, "Date") or "") or now or datetime.now(UTC)
+        return max(0.0, (when - reference).total_seconds())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    # "-0000" parses as a naive datetime; HTTP dates are always GMT
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    # aiohttp's headers are case-insensitive, a plain dict copy of them is not
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), None)
+
+
+def _describe_error(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "server disconnected"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "incomplete response body"
+    if isinstance(exc, ConnectionResetError) or getattr(exc, "errno", None) == errno.ECONNRESET:
+        return "connection reset"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return "TLS error"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "connection failed"
+    return type(exc).__name__

@@ -1,0 +1,287 @@
+"""The async scheduler: every resource at once, children fanned out as parent pages arrive.
+
+    roots ──pages──> sink (loader)                 one task per root resource
+      └─records──> bounded queue ──> N workers ──> one page chain per parent record ──> sink
+                                                   └─records──> grandchildren, the same way
+
+Memory stays bounded: each child queue holds a few hundred parent records at most and the sink
+applies backpressure (a full loader queue pauses the chain that feeds it). A resource that fails
+stops alone; its children are reported as not fetched; everything else goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
+from restsync._selectors import compile_selector
+from restsync.engine._http import HttpClient
+from restsync.engine._paginate import PaginationLoop, make_traversal
+from restsync.engine._records import RecordProcessor, Reject
+from restsync.engine._request import Page, Request, redact
+from restsync.plan import PLACEHOLDER, ResourcePlan, SourcePlan
+
+__all__ = ["Engine", "ResourceStats", "RunReport", "Sink"]
+
+_DONE = object()
+
+
+class Sink(Protocol):
+    async def records(self, resource: str, records: list[Any]) -> None: ...
+    async def rejects(self, rejects: list[Reject]) -> None: ...
+    async def finished(self, resource: str, error: ExtractionError | None) -> None: ...
+
+
+@dataclass
+class ResourceStats:
+    name: str
+    pages: int = 0
+    records: int = 0
+    rejects: int = 0
+    retries: int = 0
+    started: float | None = None
+    finished: float | None = None
+    error: ExtractionError | None = None
+    delivered: bool = True
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "failed"
+        return "ok" if self.finished is not None else "running"
+
+    @property
+    def seconds(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.monotonic()) - self.started
+
+
+@dataclass
+class RunReport:
+    resources: dict[str, ResourceStats] = field(default_factory=dict)
+
+    def failures(self) -> list[ExtractionError]:
+        return [s.error for s in self.resources.values() if s.error is not None and s.delivered]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures()
+
+
+class Engine:
+    def __init__(
+        self,
+        plan: SourcePlan,
+        sink: Sink,
+        *,
+        deliver: set[str],
+        start_values: Mapping[str, Any] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.plan = plan
+        self.sink = sink
+        self.deliver = deliver
+        self.start_values = dict(start_values or {})
+        self.needed = _with_ancestors(plan, deliver)
+        self.report = RunReport(
+            {n: ResourceStats(n, delivered=n in deliver) for n in plan.resources if n in self.needed}
+        )
+        self._sleep = sleep
+        self._queues: dict[str, asyncio.Queue[Any]] = {}
+        self._selectors = {n: compile_selector(plan.resources[n].data_selector) for n in self.needed}
+        self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
+
+    async def run(self) -> RunReport:
+        async with HttpClient(self.plan, sleep=self._sleep) as http:
+            self._http = http
+            tasks = []
+            for name in self.needed:
+                resource = self.plan.resources[name]
+                if resource.parent is None:
+                    tasks.append(asyncio.create_task(self._run_root(resource)))
+                else:
+                    size = resource.max_concurrency or self.plan.max_concurrency
+                    self._queues[name] = asyncio.Queue(maxsize=max(64, 4 * size))
+                    tasks.append(asyncio.create_task(self._run_child(resource, size)))
+            await asyncio.gather(*tasks)
+        return self.report
+
+    # --- roots and children ---------------------------------------------------------------
+
+    async def _run_root(self, resource: ResourcePlan) -> None:
+        stats = self._start(resource.name)
+        try:
+            await self._walk(resource, None)
+        except ExtractionError as exc:
+            stats.error = exc
+        await self._finish(resource)
+
+    async def _run_child(self, resource: ResourcePlan, workers: int) -> None:
+        stats = self._start(resource.name)
+        queue = self._queues[resource.name]
+
+        async def worker() -> None:
+            while True:
+                parent_record = await queue.get()
+                if parent_record is _DONE:
+                    return
+                if stats.error is not None:
+                    continue  # drain, so the parent never blocks on a failed child
+                try:
+                    await self._walk(resource, parent_record)
+                except ExtractionError as exc:
+                    stats.error = exc
+
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        await self._finish(resource)
+
+    def _start(self, name: str) -> ResourceStats:
+        stats = self.report.resources[name]
+        stats.started = time.monotonic()
+        return stats
+
+    async def _finish(self, resource: ResourcePlan) -> None:
+        stats = self.report.resources[resource.name]
+        stats.finished = time.monotonic()
+        for child in self.plan.children(resource.name):
+            if child.name not in self.needed:
+                continue
+            if stats.error is not None and self.report.resources[child.name].error is None:
+                self.report.resources[child.name].error = ExtractionError(
+                    child.name, f"not fetched because its parent '{resource.name}' failed"
+                )
+            queue = self._queues[child.name]
+            workers = child.max_concurrency or self.plan.max_concurrency
+            for _ in range(workers):
+                await queue.put(_DONE)
+        if resource.name in self.deliver:
+            await self.sink.finished(resource.name, stats.error)
+
+    # --- one chain of pages -----------------------------------------------------------------
+
+    async def _walk(self, resource: ResourcePlan, parent_record: Any) -> None:
+        stats = self.report.resources[resource.name]
+        traversal = make_traversal(resource.paginator, resource.stop_condition)
+        request: Request | None = traversal.first(self._first_request(resource, parent_record))
+        select = self._selectors[resource.name]
+        processor = self._processors[resource.name]
+        children = [c for c in self.plan.children(resource.name) if c.name in self.needed]
+        deliver = resource.name in self.deliver
+        number = 0
+
+        def count_retry() -> None:
+            stats.retries += 1
+
+        while request is not None:
+            if stats.error is not None:
+                return
+            response = await self._http.fetch(resource, request, count_retry)
+            number += 1
+            stats.pages += 1
+            if response.ignored:
+                return
+            try:
+                selected = select(response.body)
+            except Exception as exc:
+                raise ResponseFormatError(
+                    resource.name, f"data_selector failed on the response: {exc}", redact(request.url)
+                ) from exc
+            records, rejects = processor.process(selected, parent_record)
+            if rejects:
+                stats.rejects += len(rejects)
+                await self.sink.rejects(rejects)
+            if records:
+                stats.records += len(records)
+                if deliver:
+                    await self.sink.records(resource.name, records)
+                for child in children:
+                    queue = self._queues[child.name]
+                    for record in records:
+                        await queue.put(record)
+            page = Page(request, response.status, response.headers, response.body, selected, number)
+            try:
+                request = traversal.next(request, page)
+            except PaginationLoop as exc:
+                raise PaginationLoopError(resource.name, str(exc), redact(request.url)) from None
+
+    def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
+        values = self._placeholder_values(resource, parent_record)
+        path = _render(resource.path, values, quote_values=True)
+        url = path if path.startswith(("http://", "https://")) else (
+            self.plan.base_url.rstrip("/") + "/" + path.lstrip("/")
+        )
+        params = {k: _render_value(v, values) for k, v in resource.params.items()}
+        headers = {k: _render_value(v, values) for k, v in resource.headers.items()}
+        body = _render_value(resource.json_body, values)
+        inc = resource.incremental
+        if inc is not None:
+            start = self.start_values.get(resource.name, inc.initial_value)
+            if start is not None and inc.lookback is not None:
+                start = start - inc.lookback
+            for param, value in ((inc.start_param, start), (inc.end_param, inc.end_value)):
+                if param is None or value is None:
+                    continue
+                sent = inc.format_value(value)
+                if param.inject_into == "header":
+                    headers[param.name] = sent
+                elif param.inject_into == "body_json":
+                    body = {**(body or {}), param.name: sent}
+                else:
+                    params[param.name] = sent
+        params = {k: v for k, v in params.items() if v is not None}
+        request = Request(resource.method, url, (), headers, body)
+        return request.with_params(**params)
+
+    def _placeholder_values(self, resource: ResourcePlan, parent_record: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if resource.parent is not None and parent_record is not None:
+            for name, field_path in resource.parent.bindings.items():
+                value: Any = parent_record
+                for part in field_path.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                values[name] = value
+        inc = resource.incremental
+        if inc is not None:
+            start = self.start_values.get(resource.name, inc.initial_value)
+            values["incremental.start_value"] = inc.format_value(start)
+            values["incremental.initial_value"] = inc.format_value(inc.initial_value)
+            values["incremental.end_value"] = inc.format_value(inc.end_value)
+            values["incremental.last_value"] = inc.format_value(start)
+        return values
+
+
+def _with_ancestors(plan: SourcePlan, names: set[str]) -> set[str]:
+    needed: set[str] = set()
+    for name in names:
+        needed.update(r.name for r in plan.lineage(name))
+    return needed
+
+
+def _render(template: str, values: Mapping[str, Any], *, quote_values: bool = False) -> str:
+    def replace(match: Any) -> str:
+        name = match.group(1)
+        if name not in values:
+            return match.group(0)
+        text = "" if values[name] is None else str(values[name])
+        return quote(text, safe="") if quote_values else text
+
+    return PLACEHOLDER.sub(replace, template)
+
+
+def _render_value(value: Any, values: Mapping[str, Any]) -> Any:
+    if isinstance(value, str):
+        whole = PLACEHOLDER.fullmatch(value)
+        if whole and whole.group(1) in values:
+            return values[whole.group(1)]  # keep the type of a lone placeholder
+        return _render(value, values)
+    if isinstance(value, dict):
+        return {k: _render_value(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render_value(v, values) for v in value]
+    return value
