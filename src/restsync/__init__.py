@@ -1,6 +1,6 @@
 """restsync: declarative REST API extraction with an async engine, loaded through dlt.
 
-    from restsync import rest_api_source      # drop-in for dlt.sources.rest_api.rest_api_source
+from restsync import rest_api_source      # drop-in for dlt.sources.rest_api.rest_api_source
 """
 
 from restsync._api import overrides, plan_config, rest_api_source, runtime_of, sync

@@ -27,14 +27,18 @@ def overrides(**values: Any) -> Iterator[None]:
 
     The CLI uses this to point a Python config file (which builds its own source) at another host.
     """
-    token = _OVERRIDES.set({**_OVERRIDES.get(), **{k: v for k, v in values.items() if v is not None}})
+    token = _OVERRIDES.set(
+        {**_OVERRIDES.get(), **{k: v for k, v in values.items() if v is not None}}
+    )
     try:
         yield
     finally:
         _OVERRIDES.reset(token)
 
 
-def plan_config(config: Mapping[str, Any], *, name: str = "rest_api", base_url: str | None = None) -> SourcePlan:
+def plan_config(
+    config: Mapping[str, Any], *, name: str = "rest_api", base_url: str | None = None
+) -> SourcePlan:
     """Validate and resolve a config without building a dlt source (what ``restsync check`` does)."""
     base_url = base_url or _OVERRIDES.get().get("base_url")
     return build_plan(parse_config(config), name=name, base_url=base_url)

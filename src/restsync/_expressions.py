@@ -34,9 +34,7 @@ class Condition:
     _evaluate: Callable[..., Any]
     null_tested_field: str | None
 
-    def __call__(
-        self, response: Any, headers: Mapping[str, str], records: Sequence[Any]
-    ) -> bool:
+    def __call__(self, response: Any, headers: Mapping[str, str], records: Sequence[Any]) -> bool:
         scope: dict[str, Any] = dict(response) if isinstance(response, Mapping) else {}
         scope.update(response=response, headers=headers, records=records)
         try:

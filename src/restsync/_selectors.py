@@ -20,7 +20,17 @@ __all__ = ["SelectorError", "compile_path", "compile_selector", "find_records"]
 Selector = Callable[[Any], list[Any]]
 
 _SIMPLE = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$")
-_WELL_KNOWN = ("data", "results", "items", "records", "entries", "values", "objects", "list", "rows")
+_WELL_KNOWN = (
+    "data",
+    "results",
+    "items",
+    "records",
+    "entries",
+    "values",
+    "objects",
+    "list",
+    "rows",
+)
 
 
 class SelectorError(ValueError):

@@ -55,7 +55,9 @@ def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
         try:
             raw = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
-            raise ConfigError("", f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}") from None
+            raise ConfigError(
+                "", f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}"
+            ) from None
         return LoadedConfig(name, connectors.resolve_refs(raw, lenient=lenient), path=path)
     if suffix == ".py":
         return LoadedConfig(name, read_python_config(path), kind="python", path=path)
@@ -92,11 +94,7 @@ def run_python_source(path: Path, *, base_url: str | None) -> Any:
 def read_python_config(path: Path) -> dict[str, Any]:
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and _call_name(node.func) == "rest_api_source"
-            and node.args
-        ):
+        if isinstance(node, ast.Call) and _call_name(node.func) == "rest_api_source" and node.args:
             try:
                 return ast.literal_eval(_StaticRefs().visit(node.args[0]))
             except ValueError:

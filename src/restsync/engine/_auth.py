@@ -60,7 +60,9 @@ class Authenticator:
             headers["Authorization"] = f"Bearer {await self._oauth_token(auth, session)}"
         return headers, params, cookies
 
-    async def _oauth_token(self, auth: OAuth2ClientCredentials, session: aiohttp.ClientSession) -> str:
+    async def _oauth_token(
+        self, auth: OAuth2ClientCredentials, session: aiohttp.ClientSession
+    ) -> str:
         if auth.access_token is not None and self._token is None:
             self._token = auth.access_token.get_secret_value()
             self._expires_at = time.monotonic() + auth.default_token_expiration

@@ -93,7 +93,7 @@ class HttpClient:
                 status, headers = response.status, response.headers
                 if 200 <= status < 300 or response.ignored:
                     return response
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 error = exc
             decision = decide(
                 resource.retry,
@@ -172,7 +172,9 @@ def _status_message(status: int, tries: str) -> str:
         404: "check the endpoint path and its placeholders",
         429: "the API kept rate-limiting; set client.rate_limit to stay under its budget",
     }
-    hint = hints.get(status, "the API reported an error" if status >= 500 else "the request was rejected")
+    hint = hints.get(
+        status, "the API reported an error" if status >= 500 else "the request was rejected"
+    )
     return f"the API answered HTTP {status}{tries}; {hint}"
 
 

@@ -85,7 +85,9 @@ class Cursor(Traversal):
 
     def _advance(self, request: Request, page: Page) -> Request | None:
         cursor = self._cursor(page.body)
-        return _follow_cursor(request, cursor, self.config.cursor_param, self.config.cursor_body_path)
+        return _follow_cursor(
+            request, cursor, self.config.cursor_param, self.config.cursor_body_path
+        )
 
 
 class HeaderCursor(Traversal):
@@ -182,7 +184,14 @@ class PageNumber(Traversal):
 
 class JSONLink(Traversal):
     kind = "json_link"
-    _CANDIDATES = ("next", "next_url", "links.next", "_links.next.href", "pagination.next", "paging.next")
+    _CANDIDATES = (
+        "next",
+        "next_url",
+        "links.next",
+        "_links.next.href",
+        "pagination.next",
+        "paging.next",
+    )
 
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
@@ -250,7 +259,9 @@ def _follow_cursor(
 ) -> Request | None:
     if cursor is None or cursor == "" or cursor is False:
         return None
-    if isinstance(cursor, str) and (cursor.startswith(("http://", "https://")) or cursor.startswith("/")):
+    if isinstance(cursor, str) and (
+        cursor.startswith(("http://", "https://")) or cursor.startswith("/")
+    ):
         # some APIs hand back the whole next-page URL as the cursor
         return request.with_url(_absolute(request.url, cursor))
     if body_path:
@@ -266,7 +277,7 @@ def _absolute(base: str, url: str) -> str:
     return urljoin(base, url)
 
 
-_LINK = re.compile(r'<([^>]*)>\s*;([^,]*)')
+_LINK = re.compile(r"<([^>]*)>\s*;([^,]*)")
 _REL = re.compile(r'rel\s*=\s*"?([^";]+)"?')
 
 
@@ -303,4 +314,3 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-

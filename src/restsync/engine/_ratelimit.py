@@ -1,10 +1,11 @@
 """One request budget shared by every resource of a source, slowed down by 429s.
 
-What ``RateLimiter(r, burst=b)`` guarantees about request *starts* (the moments ``acquire`` returns):
+What ``RateLimiter(r, burst=b)`` guarantees about request *starts* (when ``acquire`` returns):
 
 * **Hard cap.** No half-open 1-second window ``[t, t + 1)`` holds more than ``ceil(r)`` starts:
   exactly ``r`` for an integer rate, and as close as an average rate of ``r`` allows otherwise
-  (2.5/s needs some windows with 3). It is enforced directly, from the recorded start times.
+  (2.5/s needs some windows with 3). It is enforced directly, from the recorded start times, and
+  follows ``current_rate``: after a 429 the next second already holds no more than the new rate.
 * **Pacing.** On average one start per ``1 / r`` seconds: a token bucket holding ``b`` tokens,
   refilled at ``r`` per second (implemented as GCRA: one "theoretical arrival time", no timers).
 * **Burst.** ``burst=1`` (the default) spaces starts evenly. ``burst=b`` lets up to ``b`` starts go

@@ -128,7 +128,7 @@ def _required_columns(columns: Any, key: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _apply_step(step: Mapping[str, Any], records: list[Any]) -> list[Any]:
-    (kind, fn), = step.items()
+    ((kind, fn),) = step.items()
     if kind == "filter":
         return [r for r in records if fn(r)]
     if kind == "map":

@@ -1,8 +1,8 @@
 """Retries as pure policy: one ``Attempt`` in, one ``Decision`` out.
 
-``decide`` never sleeps, reads no clock and touches no network, so every rule below is tested from a
-table. ``call_with_retries`` is the only place that waits, and it waits through an injected ``sleep``
-(tenacity's ``RetryCallState`` idea, without its callback zoo).
+``decide`` never sleeps, reads no clock and touches no network, so every rule below is tested
+from a table. ``call_with_retries`` is the only place that waits, and it waits through an injected
+``sleep`` (tenacity's ``RetryCallState`` idea, without its callback zoo).
 
 The rules, in order:
 
@@ -45,8 +45,8 @@ __all__ = [
     "is_retriable_error",
 ]
 
-# ServerDisconnectedError, ServerTimeoutError and ClientOSError are ClientConnectionErrors; the bare
-# builtins cover errors that reach us without aiohttp's wrapping (asyncio.TimeoutError is TimeoutError).
+# ServerDisconnectedError, ServerTimeoutError and ClientOSError are ClientConnectionErrors; the
+# builtins cover errors that reach us unwrapped (asyncio.TimeoutError is TimeoutError since 3.11).
 _RETRIABLE_ERRORS: tuple[type[BaseException], ...] = (
     aiohttp.ClientConnectionError,
     aiohttp.ClientPayloadError,

@@ -90,11 +90,17 @@ class Engine:
         self.start_values = dict(start_values or {})
         self.needed = _with_ancestors(plan, deliver)
         self.report = RunReport(
-            {n: ResourceStats(n, delivered=n in deliver) for n in plan.resources if n in self.needed}
+            {
+                n: ResourceStats(n, delivered=n in deliver)
+                for n in plan.resources
+                if n in self.needed
+            }
         )
         self._sleep = sleep
         self._queues: dict[str, asyncio.Queue[Any]] = {}
-        self._selectors = {n: compile_selector(plan.resources[n].data_selector) for n in self.needed}
+        self._selectors = {
+            n: compile_selector(plan.resources[n].data_selector) for n in self.needed
+        }
         self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
 
     async def run(self) -> RunReport:
@@ -190,7 +196,9 @@ class Engine:
                 selected = select(response.body)
             except Exception as exc:
                 raise ResponseFormatError(
-                    resource.name, f"data_selector failed on the response: {exc}", redact(request.url)
+                    resource.name,
+                    f"data_selector failed on the response: {exc}",
+                    redact(request.url),
                 ) from exc
             records, rejects = processor.process(selected, parent_record)
             if rejects:
@@ -213,8 +221,10 @@ class Engine:
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         values = self._placeholder_values(resource, parent_record)
         path = _render(resource.path, values, quote_values=True)
-        url = path if path.startswith(("http://", "https://")) else (
-            self.plan.base_url.rstrip("/") + "/" + path.lstrip("/")
+        url = (
+            path
+            if path.startswith(("http://", "https://"))
+            else (self.plan.base_url.rstrip("/") + "/" + path.lstrip("/"))
         )
         params = {k: _render_value(v, values) for k, v in resource.params.items()}
         headers = {k: _render_value(v, values) for k, v in resource.headers.items()}

@@ -223,8 +223,17 @@ def _resource(runtime: SourceRuntime, plan: ResourcePlan) -> Any:
     hints: dict[str, Any] = {
         key: value
         for key, value in plan.hints.items()
-        if key in ("columns", "merge_key", "schema_contract", "table_format", "file_format",
-                   "nested_hints", "references", "max_table_nesting")
+        if key
+        in (
+            "columns",
+            "merge_key",
+            "schema_contract",
+            "table_format",
+            "file_format",
+            "nested_hints",
+            "references",
+            "max_table_nesting",
+        )
     }
     if plan.primary_key:
         hints["primary_key"] = list(plan.primary_key)

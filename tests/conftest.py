@@ -1,0 +1,105 @@
+"""Shared fixtures: a routed HTTP server on 127.0.0.1 and a dlt pipeline into a real DuckDB file."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+import pytest
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class RoutedServer:
+    """A tiny aiohttp app on its own loop and thread; tests add routes before the first request."""
+
+    def __init__(self) -> None:
+        self.app = web.Application()
+        self.requests: list[web.Request] = []
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        async def recording(request: web.Request) -> web.StreamResponse:
+            self.requests.append(request)
+            return await handler(request)
+
+        self.app.router.add_route(method, path, recording)
+
+    def get(self, path: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.route("GET", path, handler)
+            return handler
+
+        return register
+
+    def start(self) -> None:
+        ready = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._runner = web.AppRunner(self.app, access_log=None)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            self._loop.run_until_complete(site.start())
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.base_url = f"http://127.0.0.1:{port}"
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        assert ready.wait(10), "test server did not start"
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+
+@pytest.fixture
+def server() -> Iterator[RoutedServer]:
+    routed = RoutedServer()
+    yield routed
+    routed.stop()
+
+
+@pytest.fixture
+def duckdb_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def make_pipeline(tmp_path: Path, duckdb_path: Path) -> Callable[..., Any]:
+    def make(name: str = "test", dataset: str = "data") -> Any:
+        return dlt.pipeline(
+            pipeline_name=name,
+            destination=dlt.destinations.duckdb(str(duckdb_path)),
+            dataset_name=dataset,
+            pipelines_dir=str(tmp_path / "pipelines"),
+        )
+
+    return make
+
+
+def count_rows(path: Path, dataset: str, table: str) -> int:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.sql(f'select count(*) from "{dataset}"."{table}"').fetchone()[0]  # type: ignore[index]
+
+
+def table_names(path: Path, dataset: str) -> set[str]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.sql(
+            "select table_name from information_schema.tables where table_schema = ?",
+            params=[dataset],
+        ).fetchall()
+    return {r[0] for r in rows}
