@@ -70,6 +70,7 @@ class _Run:
         self._lock = threading.Lock()
         self._task: asyncio.Task[Any] | None = None
         self._open: set[str] = set()
+        self.start_values: dict[str, Any] = {}
         self._all_read: asyncio.Event | None = None
 
     def register(self, name: str, incremental: Any) -> _PageStream:
@@ -83,6 +84,13 @@ class _Run:
         with self._lock:
             if not self.started:
                 self.started = True
+                # dlt binds incrementals to the pipeline state after calling the resource
+                # functions and reads them in its own threads: read the saved cursors here
+                self.start_values = {
+                    name: _start_value(inc, self.plan.resources[name].incremental)
+                    for name, inc in self.registered.items()
+                    if inc is not None
+                }
                 thread = threading.Thread(target=self._main, name="restsync-engine", daemon=True)
                 thread.start()
         self._ready.wait()
@@ -95,10 +103,9 @@ class _Run:
         for name in self.registered:
             self.queues[name] = asyncio.Queue(maxsize=_PAGES_AHEAD)
         deliver = {n for n in self.registered if n != REJECTS_TABLE}
-        start_values = {
-            name: _start_value(inc) for name, inc in self.registered.items() if inc is not None
-        }
-        engine = Engine(self.plan, _QueueSink(self), deliver=deliver, start_values=start_values)
+        engine = Engine(
+            self.plan, _QueueSink(self), deliver=deliver, start_values=self.start_values
+        )
         self.runtime.last_report = engine.report
         self._all_read = asyncio.Event()
         self._task = asyncio.create_task(engine.run())
@@ -183,9 +190,20 @@ class _PageStream:
         return item
 
 
-def _start_value(incremental: Any) -> Any:
-    # dlt has bound the incremental to the pipeline state by now: start_value is the saved cursor
-    # (or the initial value on a first run)
+def _start_value(incremental: Any, plan: IncrementalPlan | None) -> Any:
+    """The cursor value a run starts from: the saved value, or the initial value on a first run.
+
+    dlt has bound the incremental to the pipeline state by now. Its ``start_value`` already has
+    ``lag`` applied; a seed ``lookback_window`` is applied by the engine instead (it also shifts
+    the first run's start), so for those the raw saved value is taken.
+    """
+    if plan is not None and plan.lookback is not None:
+        try:
+            raw = incremental.get_state().get("last_value")
+        except Exception:  # unbound (resource iterated outside a pipeline): no saved value
+            raw = None
+        if raw is not None:
+            return raw
     value = getattr(incremental, "start_value", None)
     return value if value is not None else getattr(incremental, "initial_value", None)
 
