@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 __all__ = [
+    "CURSOR_EPOCH",
+    "DEFAULT_FIELDS",
     "DEFAULT_TIME_FORMAT",
     "CursorSpec",
     "FieldSpec",
@@ -95,6 +97,7 @@ class CursorSpec:
     path: str
     start: datetime | float
     time_format: str = DEFAULT_TIME_FORMAT
+    step: timedelta = timedelta(hours=1)
 
     @property
     def numeric(self) -> bool:
@@ -102,13 +105,13 @@ class CursorSpec:
 
     def value(self, index: int) -> Any:
         if isinstance(self.start, datetime):
-            return (self.start + timedelta(hours=index + 1)).strftime(self.time_format)
+            return (self.start + self.step * (index + 1)).strftime(self.time_format)
         step = self.start + index + 1
         return int(step) if float(step).is_integer() else step
 
     def sort_key(self, index: int) -> float:
         if isinstance(self.start, datetime):
-            return (self.start + timedelta(hours=index + 1)).timestamp()
+            return (self.start + self.step * (index + 1)).timestamp()
         return float(self.start) + index + 1
 
 
@@ -123,7 +126,7 @@ class Shape:
 def make_record(
     seed: int, shape: Shape, index: int, inherited: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Record ``index`` of ``shape``; ``inherited`` fields (a child's parent id) are copied as given."""
+    """Record ``index`` of ``shape``; ``inherited`` values (a child's parent id) are copied."""
     rng = random.Random(f"{seed}:{shape.resource}:{index}")
     record: dict[str, Any] = {}
     key_types = {f.name: f.data_type for f in shape.fields if f.name in shape.keys}
@@ -149,7 +152,9 @@ def break_record(record: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
     if not candidates:
         return dict(record)
     preference = ("bigint", "double", "decimal", "bool", "timestamp", "date", "json")
-    candidates.sort(key=lambda f: preference.index(f.data_type) if f.data_type in preference else 99)
+    candidates.sort(
+        key=lambda f: preference.index(f.data_type) if f.data_type in preference else 99
+    )
     target = candidates[0]
     wrong: Any = {
         "bigint": "not-a-number",
@@ -251,7 +256,9 @@ def _choice(name: str, index: int, rng: random.Random) -> str:
 _GENERATORS: dict[str, Any] = {
     "bool": lambda name, index, rng: rng.random() < 0.7,
     "timestamp": _timestamp,
-    "date": lambda name, index, rng: (_EPOCH + timedelta(days=rng.randint(0, 364))).date().isoformat(),
+    "date": lambda name, index, rng: (
+        (_EPOCH + timedelta(days=rng.randint(0, 364))).date().isoformat()
+    ),
     "time": lambda name, index, rng: f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00",
     "list": lambda name, index, rng: sorted({_word(rng) for _ in range(rng.randint(1, 3))}),
     "object": lambda name, index, rng: {

@@ -1,4 +1,4 @@
-"""Fault injection: parse the ``faults`` spec and decide, per request, which fault (if any) to serve.
+"""Fault injection: parse the ``faults`` spec, and decide per request which fault (if any) to serve.
 
 Grammar (comma-separated items, whitespace ignored)::
 

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 DEFAULT_PAGE_SIZE = 25
-# link paginators (json_link, header_link) carry no cursor param of their own; the simulator picks one
+# json_link and header_link have no cursor param of their own: the simulator picks this one
 LINK_CURSOR_PARAM = "cursor"
 _SIMPLE_PATH = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$")
 

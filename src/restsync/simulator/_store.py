@@ -98,7 +98,7 @@ class Store:
     # --- growing -------------------------------------------------------------------------------
 
     def add(self, resource: str, n: int) -> int:
-        """Append ``n`` newer records (children spread over their parents); returns the new total."""
+        """Append ``n`` newer records (children spread over parents); returns the new total."""
         if resource not in self._tables:
             raise SimulatorError(
                 f"unknown resource '{resource}'; resources are: {', '.join(sorted(self._tables))}"

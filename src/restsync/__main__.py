@@ -1,0 +1,3 @@
+from restsync.cli import main
+
+main()

@@ -1,0 +1,131 @@
+"""Check credentials the way a plan's auth sends them, and serve an OAuth2 token endpoint.
+
+The expected secret is the one in the plan (``SecretStr.get_secret_value()``) unless
+``SimulatorOptions.token`` overrides it. Secrets never appear in a repr, a log line or a response.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from restsync.config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
+
+__all__ = ["Credential", "TokenEndpoint", "expected_credential", "token_endpoint"]
+
+
+def _same(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+@dataclass(frozen=True)
+class Credential:
+    location: Literal["header", "query", "cookie"]
+    name: str
+    value: str = field(repr=False)  # exactly what a client sends
+    scheme: str | None = None  # "bearer" / "basic": the Authorization scheme, any letter case
+
+    def as_dict(self) -> dict[str, str]:
+        return {self.location: self.name, "value": self.value}
+
+    def accepts(
+        self, headers: Mapping[str, str], query: Mapping[str, str], cookies: Mapping[str, str]
+    ) -> bool:
+        if self.location == "query":
+            return _same(query.get(self.name), self.value)
+        if self.location == "cookie":
+            return _same(cookies.get(self.name), self.value)
+        given = headers.get(self.name)
+        if self.scheme is None or given is None:
+            return _same(given, self.value)
+        scheme, _, rest = given.strip().partition(" ")
+        expected = self.value.partition(" ")[2]
+        if scheme.lower() != self.scheme:
+            return False
+        if self.scheme == "basic":
+            return _same(_decode_basic(rest.strip()), _decode_basic(expected) or "")
+        return _same(rest.strip(), expected)
+
+
+@dataclass(frozen=True)
+class TokenEndpoint:
+    """``POST <path>`` with client credentials answers with ``token``."""
+
+    path: str
+    client_id: str = field(repr=False)
+    client_secret: str = field(repr=False)
+    token: str = field(repr=False)
+    expires_in: int = 3600
+
+    def accepts_client(self, headers: Mapping[str, str], form: Mapping[str, Any]) -> bool:
+        client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        scheme, _, rest = (headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() == "basic":
+            decoded = _decode_basic(rest.strip()) or ""
+            client_id, _, client_secret = decoded.partition(":")
+        return _same(str(client_id) if client_id is not None else None, self.client_id) and _same(
+            str(client_secret) if client_secret is not None else None, self.client_secret
+        )
+
+    def response(self) -> dict[str, Any]:
+        return {"access_token": self.token, "token_type": "Bearer", "expires_in": self.expires_in}
+
+
+def expected_credential(auth: Any, override: str | None, seed: int) -> Credential | None:
+    """What a client must send for ``auth``; ``None`` when the endpoint is open."""
+    if auth is None:
+        return None
+    if isinstance(auth, BearerAuth):
+        return _bearer(override or auth.token.get_secret_value())
+    if isinstance(auth, ApiKeyAuth):
+        value = override or auth.api_key.get_secret_value()
+        location = {"param": "query"}.get(auth.location, auth.location)
+        return Credential(location, auth.name, value)  # type: ignore[arg-type]
+    if isinstance(auth, HttpBasicAuth):
+        password = override or auth.password.get_secret_value()
+        pair = base64.b64encode(f"{auth.username}:{password}".encode()).decode()
+        return Credential("header", "Authorization", f"Basic {pair}", scheme="basic")
+    if isinstance(auth, OAuth2ClientCredentials):
+        return _bearer(_issued_token(auth, override, seed))
+    raise TypeError(f"unknown auth model {type(auth).__name__}")
+
+
+def token_endpoint(
+    auth: Any, override: str | None, seed: int, prefix: str
+) -> TokenEndpoint | None:
+    if not isinstance(auth, OAuth2ClientCredentials):
+        return None
+    parts = urlsplit(auth.access_token_url)
+    # an absolute token URL is served at its path; a relative one under the base URL's path
+    path = parts.path if parts.scheme else f"{prefix}/{auth.access_token_url.lstrip('/')}"
+    return TokenEndpoint(
+        path=path or "/",
+        client_id=auth.client_id.get_secret_value(),
+        client_secret=auth.client_secret.get_secret_value(),
+        token=_issued_token(auth, override, seed),
+        expires_in=auth.default_token_expiration,
+    )
+
+
+def _issued_token(auth: OAuth2ClientCredentials, override: str | None, seed: int) -> str:
+    if override:
+        return override
+    if auth.access_token is not None:
+        return auth.access_token.get_secret_value()
+    return f"sim-token-{seed}"
+
+
+def _bearer(token: str) -> Credential:
+    return Credential("header", "Authorization", f"Bearer {token}", scheme="bearer")
+
+
+def _decode_basic(text: str) -> str | None:
+    try:
+        return base64.b64decode(text, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None

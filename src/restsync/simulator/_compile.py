@@ -1,0 +1,267 @@
+"""Turn a ``SourcePlan`` into what the simulator serves: record tables and endpoints.
+
+Decisions made here, once per resource: the record shape (``fields`` > column hints > defaults,
+plus the keys children bind to and the incremental cursor), how many records, where the records
+sit in a body, which fields signal the last page, and which credential to expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from yarl import URL
+
+from restsync.plan import IncrementalPlan, ResourcePlan, SourcePlan, parse_datetime_value
+from restsync.simulator._auth import (
+    Credential,
+    TokenEndpoint,
+    expected_credential,
+    token_endpoint,
+)
+from restsync.simulator._data import (
+    CURSOR_EPOCH,
+    DEFAULT_FIELDS,
+    DEFAULT_TIME_FORMAT,
+    CursorSpec,
+    FieldSpec,
+    Shape,
+)
+from restsync.simulator._endpoints import BindingSource, Endpoint, Template, TimeFilter
+from restsync.simulator._options import SimulatorError, SimulatorOptions
+from restsync.simulator._paging import (
+    PageRequest,
+    Placement,
+    default_page_size,
+    derive_stop_rule,
+    dotted,
+    make_pager,
+    with_fields,
+)
+from restsync.simulator._store import ParentSpec, TableSpec
+
+__all__ = ["Compiled", "compile_plan"]
+
+FieldHints = Mapping[str, Mapping[str, Mapping[str, Any]]]
+_SAMPLE = PageRequest(url=URL("http://simulator.invalid/sample"), query={})
+
+
+@dataclass(frozen=True)
+class Compiled:
+    prefix: str  # the path part of plan.base_url, without a trailing slash
+    tables: dict[str, TableSpec]
+    endpoints: list[Endpoint]
+    tokens: list[TokenEndpoint]
+    credentials: dict[str, Credential | None]  # per resource
+    source_credential: Credential | None
+
+
+def compile_plan(
+    plan: SourcePlan,
+    options: SimulatorOptions,
+    fields: FieldHints | None = None,
+    break_records: Mapping[str, int] | None = None,
+) -> Compiled:
+    fields = fields or {}
+    break_records = break_records or {}
+    for what, names in (("fields", fields), ("break_records", break_records)):
+        unknown = sorted(set(names) - set(plan.resources))
+        if unknown:
+            raise SimulatorError(
+                f"{what} names unknown resource '{unknown[0]}'; resources are: "
+                + ", ".join(sorted(plan.resources))
+            )
+    prefix = urlsplit(plan.base_url).path.rstrip("/")
+    bound = _bound_fields(plan)
+    tables: dict[str, TableSpec] = {}
+    endpoints: list[Endpoint] = []
+    tokens: dict[str, TokenEndpoint] = {}
+    credentials: dict[str, Credential | None] = {}
+    for resource in plan.resources.values():
+        pager = make_pager(resource.paginator, resource.name)
+        more = pager.page(_SAMPLE, 10**6)
+        needs_fields = bool(more.fields) or (resource.stop_condition is not None and not more.last)
+        placement = Placement(resource.data_selector, needs_fields=needs_fields)
+        stop_rule = derive_stop_rule(resource.stop_condition, pager, placement, resource.name)
+
+        auth = resource.auth if resource.auth is not None else plan.auth
+        credential = expected_credential(auth, options.token, options.seed)
+        credentials[resource.name] = credential
+        token = token_endpoint(auth, options.token, options.seed, prefix)
+        if token is not None:
+            tokens.setdefault(token.path, token)
+
+        shape = _shape(resource, fields.get(resource.name), bound.get(resource.name, ()))
+        finish = None
+        if placement.one_object:
+            last = pager.page(_SAMPLE, 1)
+            terminal = {**last.fields, **stop_rule.fields(last)}
+            finish = lambda record, terminal=terminal: with_fields(record, terminal)  # noqa: E731
+        tables[resource.name] = TableSpec(
+            shape=shape,
+            count=_count(resource, options, one_object=placement.one_object),
+            parent=ParentSpec(resource.parent.resource, dict(resource.parent.bindings))
+            if resource.parent
+            else None,
+            finish=finish,
+            every_parent=placement.one_object,
+            broken=int(break_records.get(resource.name, 0)),
+        )
+
+        relative = urlsplit(resource.path).path if "://" in resource.path else resource.path
+        full = relative if "://" in resource.path else f"{prefix}/{relative.lstrip('/')}"
+        path = Template(full, segment=True)
+        bindings = list(resource.parent.bindings) if resource.parent else []
+        endpoints.append(
+            Endpoint(
+                resource=resource,
+                template=full,
+                relative=relative,
+                path=path,
+                pager=pager,
+                placement=placement,
+                stop_rule=stop_rule,
+                credential=credential,
+                bindings=bindings,
+                sources=_binding_sources(resource, [b for b in bindings if b not in path.names]),
+                time_filter=_time_filter(resource.incremental, shape),
+            )
+        )
+    source_credential = expected_credential(plan.auth, options.token, options.seed)
+    return Compiled(
+        prefix, tables, endpoints, list(tokens.values()), credentials, source_credential
+    )
+
+
+def _bound_fields(plan: SourcePlan) -> dict[str, tuple[str, ...]]:
+    """Parent fields that children put in their requests: they must exist and be unique."""
+    out: dict[str, list[str]] = {}
+    for resource in plan.resources.values():
+        if resource.parent:
+            out.setdefault(resource.parent.resource, []).extend(resource.parent.bindings.values())
+    return {name: tuple(dict.fromkeys(values)) for name, values in out.items()}
+
+
+def _shape(
+    resource: ResourcePlan, given: Mapping[str, Mapping[str, Any]] | None, bound: tuple[str, ...]
+) -> Shape:
+    hints = given if given is not None else _column_hints(resource.hints.get("columns"))
+    if hints:
+        specs = [
+            FieldSpec(name, hint.get("data_type"), bool(hint.get("nullable", False)))
+            for name, hint in hints.items()
+        ]
+    else:
+        specs = [FieldSpec(name, data_type) for name, data_type in DEFAULT_FIELDS]
+    # without a primary key an "id" is still unique: served by default, or when the fields name it
+    primary_key = resource.primary_key or (("id",) if not hints or "id" in hints else ())
+    keys = tuple(dict.fromkeys([*primary_key, *bound]))
+    cursor = _cursor(resource.incremental, resource.name)
+    required = [*keys, *([cursor.path] if cursor else [])]
+    present = {spec.name for spec in specs}
+    # keys and the cursor come first, so a record reads naturally: id, ..., then the rest
+    extra = [FieldSpec(name) for name in required if name not in present]
+    return Shape(resource.name, tuple(extra + specs), keys, cursor)
+
+
+def _column_hints(columns: Any) -> dict[str, Mapping[str, Any]]:
+    if isinstance(columns, Mapping):
+        return {str(k): v if isinstance(v, Mapping) else {} for k, v in columns.items()}
+    if isinstance(columns, list):
+        return {c["name"]: c for c in columns if isinstance(c, Mapping) and "name" in c}
+    return {}
+
+
+def _cursor(incremental: IncrementalPlan | None, resource: str) -> CursorSpec | None:
+    if incremental is None:
+        return None
+    try:
+        path = dotted(incremental.cursor_path)
+    except SimulatorError:
+        raise SimulatorError(
+            f"resource '{resource}': the simulator serves incremental cursors at dotted paths "
+            f"only, not '{incremental.cursor_path}'"
+        ) from None
+    time_format = incremental.datetime_format or DEFAULT_TIME_FORMAT
+    # a format without hours cannot tell consecutive hours apart: step by days then
+    step = timedelta(hours=1) if ("%H" in time_format or "%I" in time_format) else timedelta(days=1)
+    return CursorSpec(path, _cursor_start(incremental), time_format, step)
+
+
+def _cursor_start(incremental: IncrementalPlan) -> datetime | float:
+    value = incremental.initial_value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if value is None:
+        return CURSOR_EPOCH
+    try:
+        parsed = parse_datetime_value(value, incremental.datetime_format)
+    except (TypeError, ValueError):
+        return CURSOR_EPOCH
+    # records start no earlier than the configured start, so a first load keeps all of them
+    return max(CURSOR_EPOCH, datetime.fromtimestamp(parsed.timestamp(), UTC))
+
+
+def _count(resource: ResourcePlan, options: SimulatorOptions, *, one_object: bool) -> int:
+    if one_object:
+        return 1
+    base: float
+    if options.records_per_resource is not None:
+        base = options.records_per_resource
+    elif resource.parent is None:
+        base = int(2.5 * default_page_size(resource.paginator))
+    else:
+        base = 3
+    return max(0, round(base * options.scale))
+
+
+def _binding_sources(resource: ResourcePlan, placeholders: list[str]) -> dict[str, BindingSource]:
+    sources: dict[str, BindingSource] = {}
+    for placeholder in placeholders:
+        marker = "{" + placeholder + "}"
+        found = next(
+            (
+                BindingSource(where, key, Template(text, segment=False))
+                for where, key, text in _templates(resource)
+                if marker in text
+            ),
+            None,
+        )
+        if found is None:
+            raise SimulatorError(
+                f"resource '{resource.name}': placeholder '{marker}' is bound to its parent but "
+                "appears in no path, param, header or JSON body"
+            )
+        sources[placeholder] = found
+    return sources
+
+
+def _templates(resource: ResourcePlan) -> list[tuple[Any, str, str]]:
+    out: list[tuple[Any, str, str]] = []
+    for key, value in resource.params.items():
+        if isinstance(value, str):
+            out.append(("query", key, value))
+    for key, value in resource.headers.items():
+        if isinstance(value, str):
+            out.append(("header", key, value))
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, str):
+            out.append(("json", path, value))
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+
+    walk(resource.json_body, "")
+    return out
+
+
+def _time_filter(incremental: IncrementalPlan | None, shape: Shape) -> TimeFilter | None:
+    if incremental is None or shape.cursor is None:
+        return None
+    if incremental.start_param is None and incremental.end_param is None:
+        return None
+    return TimeFilter(incremental, numeric=shape.cursor.numeric)

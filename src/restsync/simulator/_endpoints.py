@@ -1,0 +1,227 @@
+"""One served resource: match its path, check its credential, find its parent, serve a page.
+
+Requests and responses are plain values (``Incoming`` -> ``Outgoing``), so this module knows
+nothing of aiohttp and every decision here can be tested without a socket.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from yarl import URL
+
+from restsync.plan import PLACEHOLDER, IncrementalPlan, ResourcePlan, parse_datetime_value
+from restsync.simulator._auth import Credential, TokenEndpoint
+from restsync.simulator._data import dig
+from restsync.simulator._paging import (
+    Pager,
+    PageRequest,
+    PagingError,
+    Placement,
+    StopRule,
+)
+from restsync.simulator._store import Store
+
+__all__ = [
+    "BindingSource",
+    "Endpoint",
+    "Incoming",
+    "Outgoing",
+    "Router",
+    "Template",
+    "TimeFilter",
+]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    method: str
+    path: str
+    url: URL
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # case-insensitive in practice (aiohttp's CIMultiDictProxy)
+    cookies: Mapping[str, str]
+    body: Any = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def error(status: int, message: str) -> Outgoing:
+    return Outgoing(status, {"error": message})
+
+
+class Template:
+    """Text with ``{placeholders}``, matched against a concrete value to read them back."""
+
+    def __init__(self, text: str, *, segment: bool) -> None:
+        self.text = text
+        self.names: list[str] = []
+        pattern, position = "", 0
+        for match in PLACEHOLDER.finditer(text):
+            pattern += re.escape(text[position : match.start()])
+            # names such as "resources.p.f" are not valid group names: number the groups
+            pattern += f"(?P<g{len(self.names)}>{'[^/]+' if segment else '.+?'})"
+            self.names.append(match.group(1))
+            position = match.end()
+        pattern += re.escape(text[position:])
+        self._regex = re.compile(pattern + ("/?" if segment else ""))
+
+    def match(self, value: str) -> dict[str, str] | None:
+        found = self._regex.fullmatch(value)
+        if found is None:
+            return None
+        return {name: found.group(f"g{i}") for i, name in enumerate(self.names)}
+
+
+@dataclass(frozen=True)
+class BindingSource:
+    """Where a child request carries a parent value besides its path."""
+
+    where: Literal["query", "header", "json"]
+    key: str  # query param, header name or dotted JSON body path
+    template: Template
+
+    def read(self, incoming: Incoming) -> str | None:
+        if self.where == "query":
+            value = incoming.query.get(self.key)
+        elif self.where == "header":
+            value = incoming.headers.get(self.key)
+        else:
+            found = dig(incoming.body, self.key)
+            value = None if found is None else str(found)
+        return value
+
+
+@dataclass(frozen=True)
+class TimeFilter:
+    """Server-side filtering by the incremental start/end params the plan sends."""
+
+    incremental: IncrementalPlan
+    numeric: bool
+
+    def bounds(self, incoming: Incoming) -> tuple[float | None, float | None]:
+        inc = self.incremental
+        return self._read(inc.start_param, incoming), self._read(inc.end_param, incoming)
+
+    def keep(self, key: float, low: float | None, high: float | None) -> bool:
+        inc = self.incremental
+        if low is not None and (key <= low if inc.range_start == "open" else key < low):
+            return False
+        # dlt's end_value is exclusive unless range_end says "closed"
+        if high is not None and (key > high if inc.range_end == "closed" else key >= high):
+            return False
+        return True
+
+    def _read(self, param: Any, incoming: Incoming) -> float | None:
+        if param is None:
+            return None
+        if param.inject_into == "header":
+            raw = incoming.headers.get(param.name)
+        elif param.inject_into == "body_json":
+            raw = dig(incoming.body, param.name)
+        else:
+            raw = incoming.query.get(param.name)
+        if raw in (None, ""):
+            return None
+        try:
+            if self.numeric:
+                return float(raw)
+            return parse_datetime_value(raw, self.incremental.datetime_format).timestamp()
+        except (TypeError, ValueError) as exc:
+            raise PagingError(f"'{param.name}' is not a valid cursor value ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    resource: ResourcePlan
+    template: str  # the full path template, prefix included: the counters' key
+    relative: str  # the path as the config writes it
+    path: Template
+    pager: Pager
+    placement: Placement
+    stop_rule: StopRule
+    credential: Credential | None
+    bindings: Sequence[str] = ()  # parent placeholders, in ParentLink order
+    sources: Mapping[str, BindingSource] = field(default_factory=dict)  # placeholder -> non-path
+    time_filter: TimeFilter | None = None
+
+    def respond(
+        self, incoming: Incoming, path_values: Mapping[str, str], store: Store, cursor_style: str
+    ) -> Outgoing:
+        if self.credential is not None and not self.credential.accepts(
+            incoming.headers, incoming.query, incoming.cookies
+        ):
+            return error(401, "unauthorized")
+        try:
+            return self._page(incoming, path_values, store, cursor_style)
+        except PagingError as exc:
+            return error(400, str(exc))
+
+    def _page(
+        self, incoming: Incoming, path_values: Mapping[str, str], store: Store, cursor_style: str
+    ) -> Outgoing:
+        name = self.resource.name
+        parent_key = None
+        if self.bindings:
+            values = dict(path_values)
+            for placeholder, source in self.sources.items():
+                raw = source.read(incoming)
+                found = source.template.match(raw) if raw is not None else None
+                if found is None or placeholder not in found:
+                    return error(400, f"missing {source.where} value '{source.key}'")
+                values[placeholder] = found[placeholder]
+            parent_key = tuple(values[p] for p in self.bindings)
+        source_records = store.page_source(name, parent_key)
+        if source_records is None:
+            if any(p not in self.sources for p in self.bindings):
+                return error(404, "not found")
+            source_records = ([], [])  # a filter by an unknown parent value matches nothing
+        records, keys = source_records
+        if self.time_filter is not None and keys:
+            low, high = self.time_filter.bounds(incoming)
+            if low is not None or high is not None:
+                records = [
+                    r for r, k in zip(records, keys, strict=True)
+                    if self.time_filter.keep(k, low, high)
+                ]
+        in_query = self.credential is not None and self.credential.location == "query"
+        hidden = frozenset([self.credential.name] if in_query and self.credential else [])
+        request = PageRequest(incoming.url, incoming.query, incoming.body, hidden, cursor_style)
+        page = self.pager.page(request, len(records))
+        fields = {**page.fields, **self.stop_rule.fields(page)}
+        body = self.placement.body(records[page.start : page.stop], fields)
+        return Outgoing(200, body, page.headers)
+
+
+class Router:
+    """Finds the endpoint for a request: literal paths win over templated ones."""
+
+    def __init__(self, endpoints: Sequence[Endpoint], tokens: Sequence[TokenEndpoint]) -> None:
+        self._endpoints = sorted(
+            endpoints, key=lambda e: (len(e.path.names), -len(e.template), e.template)
+        )
+        self._tokens = {t.path.rstrip("/") or "/": t for t in tokens}
+
+    def token_endpoint(self, path: str) -> TokenEndpoint | None:
+        return self._tokens.get(path.rstrip("/") or "/")
+
+    def match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | str | None:
+        """The endpoint and its path values; ``"method"`` when only the method differs."""
+        wrong_method = False
+        for endpoint in self._endpoints:
+            values = endpoint.path.match(path)
+            if values is None:
+                continue
+            if endpoint.resource.method.upper() != method.upper():
+                wrong_method = True
+                continue
+            return endpoint, values
+        return "method" if wrong_method else None

@@ -1,0 +1,87 @@
+"""Counters: per path template, per status, concurrency, per second; also over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+
+import aiohttp
+from sim_plans import seed_plan
+from sim_walker import fetch
+
+from restsync.simulator import Simulator, SimulatorOptions, serve_in_thread
+
+
+def _post(url: str) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read())
+
+
+def test_counters_count_paths_and_statuses() -> None:
+    plan = seed_plan("webhook_service")
+    with serve_in_thread(plan, SimulatorOptions(faults="429/retry=0@2")) as sim:
+        app = sim.dataset()["applications"][0]["id"]
+        fetch(sim.base_url + "/v1/app", sim.credential)
+        fetch(sim.base_url + "/v1/app", sim.credential)
+        fetch(sim.base_url + f"/v1/app/{app}/endpoint", sim.credential)
+        fetch(sim.base_url + "/v1/app")
+        fetch(sim.base_url + "/nowhere", sim.credential)
+        counters = sim.counters()
+    assert counters["requests"] == {
+        "/v1/app": 3, "/v1/app/{app_id}/endpoint": 1, "<unmatched>": 1}
+    assert counters["status"] == {"200": 2, "429": 1, "401": 1, "404": 1}
+    assert counters["total_requests"] == 5
+    assert counters["in_flight"] == 0
+    assert counters["faults"] == {"429": 1}
+    assert sum(counters["requests_by_second"].values()) == 5
+
+
+def test_counters_over_http_and_reset() -> None:
+    plan = seed_plan("webhook_service")
+    with serve_in_thread(plan) as sim:
+        fetch(sim.base_url + "/v1/app", sim.credential)
+        over_http = fetch(sim.base_url + "/_simulator/counters").json()
+        assert over_http == sim.counters()
+        assert over_http["total_requests"] == 1
+        assert _post(sim.base_url + "/_simulator/reset") == (200, {"reset": True})
+        assert sim.counters()["total_requests"] == 0
+        assert sim.counters()["requests"] == {}
+
+
+def test_add_over_http() -> None:
+    plan = seed_plan("webhook_service")
+    with serve_in_thread(plan) as sim:
+        before = len(sim.dataset()["tokens"])
+        status, body = _post(sim.base_url + "/_simulator/add?resource=tokens&n=5")
+        assert (status, body) == (200, {"resource": "tokens", "added": 5, "total": before + 5})
+        assert len(sim.dataset()["tokens"]) == before + 5
+        assert _post(sim.base_url + "/_simulator/add?resource=nope&n=1")[0] == 400
+        assert sim.counters()["total_requests"] == 0  # control endpoints are not counted
+
+
+def test_peak_concurrency_counts_overlapping_requests() -> None:
+    plan = seed_plan("webhook_service")
+
+    async def scenario() -> dict:
+        async with Simulator(plan, SimulatorOptions(latency_ms=150)) as sim:
+            headers = {sim.credential["header"]: sim.credential["value"]}
+            async with aiohttp.ClientSession(headers=headers) as session:
+
+                async def get() -> int:
+                    async with session.get(sim.base_url + "/v1/app") as response:
+                        await response.read()
+                        return response.status
+
+                statuses = await asyncio.gather(*(get() for _ in range(6)))
+            assert statuses == [200] * 6
+            return sim.counters()
+
+    counters = asyncio.run(scenario())
+    assert counters["peak_concurrency"] == 6
+    assert counters["in_flight"] == 0

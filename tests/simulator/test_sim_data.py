@@ -1,0 +1,164 @@
+"""Records: deterministic by seed, shaped by field hints, cursors increasing, add_records newer."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sim_plans import one_resource, plan_of, seed_plan
+from sim_walker import fetch, walk_plan
+
+from restsync.simulator import Simulator, SimulatorError, SimulatorOptions, serve_in_thread
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def test_same_seed_same_records_other_seed_other_records() -> None:
+    plan = seed_plan("video_rooms")
+    one = Simulator(plan, SimulatorOptions(seed=7)).dataset()
+    assert one == Simulator(plan, SimulatorOptions(seed=7)).dataset()
+    assert one != Simulator(plan, SimulatorOptions(seed=8)).dataset()
+
+
+def test_default_record_shape() -> None:
+    record = Simulator(one_resource({}, paginator="single_page")).dataset()["items"][0]
+    assert list(record) == ["id", "name", "created_at", "updated_at", "active", "tags", "metadata"]
+    assert isinstance(record["tags"], list) and isinstance(record["metadata"], dict)
+    assert ISO.match(record["created_at"]) and isinstance(record["active"], bool)
+
+
+def test_fields_hints_shape_the_records() -> None:
+    fields: dict[str, dict[str, Any]] = {
+        "id": {"data_type": "text"},
+        "createdAt": {"data_type": "timestamp"},
+        "isActive": {},
+        "tags": {"data_type": "json"},
+        "properties": {"data_type": "json"},
+        "url": {"data_type": "text"},
+        "variablesCount": {"data_type": "bigint"},
+        "lastValue": {"data_type": "double"},
+        "description": {"data_type": "text", "nullable": True},
+    }
+    sim = Simulator(one_resource({}), SimulatorOptions(records_per_resource=40),
+                    fields={"items": fields})
+    records = sim.dataset()["items"]
+    assert all(list(r) == list(fields) for r in records)
+    assert len({r["id"] for r in records}) == 40 and isinstance(records[0]["id"], str)
+    assert all(ISO.match(r["createdAt"]) for r in records)
+    assert all(isinstance(r["isActive"], bool) for r in records)
+    assert all(isinstance(r["tags"], list) and isinstance(r["properties"], dict) for r in records)
+    assert all(r["url"].startswith("https://") for r in records)
+    assert all(isinstance(r["variablesCount"], int) for r in records)
+    assert all(isinstance(r["lastValue"], float) for r in records)
+    assert any(r["description"] is None for r in records)
+
+
+def test_column_hints_in_the_config_are_the_fallback() -> None:
+    plan = plan_of({"client": {"base_url": "https://x.example"}, "resources": [{
+        "name": "items", "primary_key": "uuid",
+        "columns": {"uuid": {"data_type": "text"}, "score": {"data_type": "bigint"}}}]})
+    records = Simulator(plan).dataset()["items"]
+    assert list(records[0]) == ["uuid", "score"]
+    assert len({r["uuid"] for r in records}) == len(records)
+
+
+def test_counts_follow_scale_and_records_per_resource() -> None:
+    plan = one_resource({"paginator": {"type": "offset", "limit": 20}})
+    assert len(Simulator(plan).dataset()["items"]) == 50  # 2.5 pages
+    assert len(Simulator(plan, SimulatorOptions(scale=2)).dataset()["items"]) == 100
+    options = SimulatorOptions(records_per_resource=7, scale=3)
+    assert len(Simulator(plan, options).dataset()["items"]) == 21
+
+
+def test_incremental_cursor_increases_and_add_records_is_newer() -> None:
+    plan = seed_plan("device_management")  # activities: cursor activityTime, offset paging
+    with serve_in_thread(plan) as sim:
+        before = sim.dataset()["activities"]
+        stamps = [r["activityTime"] for r in before]
+        assert stamps == sorted(set(stamps)) and all(ISO.match(s) for s in stamps)
+        assert stamps[0] > "2024-01-01T00:00:00Z"
+        sim.add_records("activities", 5)
+        after = walk_plan(sim.base_url, plan, sim.credential)["activities"].records
+    assert len(after) == len(before) + 5
+    assert after[: len(before)] == before
+    assert min(r["activityTime"] for r in after[len(before):]) > max(stamps)
+
+
+def test_add_records_to_a_child_spreads_over_parents() -> None:
+    plan = seed_plan("webhook_service")
+    with serve_in_thread(plan) as sim:
+        before = len(sim.dataset()["endpoints"])
+        sim.add_records("endpoints", 4)
+        walks = walk_plan(sim.base_url, plan, sim.credential)
+    assert len(walks["endpoints"].records) == before + 4
+
+
+def test_new_parents_get_children() -> None:
+    plan = seed_plan("webhook_service")
+    sim = Simulator(plan, SimulatorOptions(seed=0))
+    before = len(sim.dataset()["endpoints"])
+    sim.add_records("applications", 2)
+    assert len(sim.dataset()["endpoints"]) == before + 6
+
+
+def test_add_records_refuses_one_object_resources_and_unknown_names() -> None:
+    sim = Simulator(seed_plan("video_rooms"))
+    with pytest.raises(SimulatorError, match="one object per response"):
+        sim.add_records("template_settings", 1)
+    with pytest.raises(SimulatorError, match="unknown resource 'nope'"):
+        sim.add_records("nope", 1)
+
+
+def test_start_param_filters_on_the_server() -> None:
+    plan = plan_of({"client": {"base_url": "https://x.example"}, "resources": [{
+        "name": "items", "endpoint": {"path": "/items", "paginator": "single_page"},
+        "incremental_sync": {"cursor_field": "updated", "start_datetime": "2024-01-01T00:00:00Z",
+                             "datetime_format": "%Y-%m-%d %H:%M", "start_param": "since"}}]})
+    with serve_in_thread(plan, SimulatorOptions(records_per_resource=10)) as sim:
+        stamps = [r["updated"] for r in sim.dataset()["items"]]
+        assert stamps[0] == "2024-01-01 01:00"  # the configured datetime_format
+        since = fetch(sim.base_url + "/items", params={"since": stamps[6]}).json()["data"]
+        assert [r["updated"] for r in since] == stamps[6:]
+        assert fetch(sim.base_url + "/items", params={"since": "garbage"}).status == 400
+
+
+def test_numeric_dlt_incremental_with_start_param() -> None:
+    plan = plan_of({"client": {"base_url": "https://x.example"}, "resources": [{
+        "name": "items", "endpoint": {"path": "/items", "paginator": "single_page",
+                                      "incremental": {"cursor_path": "seq", "start_param": "after",
+                                                      "initial_value": 100}}}]})
+    with serve_in_thread(plan, SimulatorOptions(records_per_resource=5)) as sim:
+        assert [r["seq"] for r in sim.dataset()["items"]] == [101, 102, 103, 104, 105]
+        body = fetch(sim.base_url + "/items", params={"after": 103}).json()
+    assert [r["seq"] for r in body["data"]] == [103, 104, 105]
+
+
+def test_a_later_start_date_moves_the_cursor_epoch() -> None:
+    plan = plan_of({"client": {"base_url": "https://x.example"}, "resources": [{
+        "name": "items", "endpoint": "/items",
+        "incremental_sync": {"cursor_field": "updated",
+                             "start_datetime": "2025-03-01T00:00:00Z"}}]})
+    first = Simulator(plan).dataset()["items"][0]["updated"]
+    assert datetime.strptime(first, "%Y-%m-%dT%H:%M:%SZ") > datetime(2025, 3, 1)
+
+
+def test_break_records_puts_a_wrong_type_in_one_field() -> None:
+    plan = one_resource({})
+    fields = {"items": {"id": {"data_type": "bigint"}, "count": {"data_type": "bigint"},
+                        "name": {"data_type": "text"}}}
+    sim = Simulator(plan, SimulatorOptions(records_per_resource=30), fields=fields,
+                    break_records={"items": 3})
+    records = sim.dataset()["items"]
+    broken = [r for r in records if not isinstance(r["count"], int)]
+    assert len(broken) == 3
+    assert all(isinstance(r["id"], int) for r in records)
+    again = Simulator(plan, SimulatorOptions(records_per_resource=30), fields=fields,
+                      break_records={"items": 3}).dataset()["items"]
+    assert again == records
+
+
+def test_unknown_resource_in_fields_is_an_error() -> None:
+    with pytest.raises(SimulatorError, match="fields names unknown resource 'nope'"):
+        Simulator(one_resource({}), fields={"nope": {}})
