@@ -1,12 +1,15 @@
 """Turn a raw config dict into a validated ``SourceConfig``, or one clear ``ConfigError``.
 
 Pydantic does the checking; this module owns the *messages*: every error names its config path
-(``resources[3].endpoint.paginator.stop_condition``) and, for unknown keys or values, the valid ones.
+(``resources[3].endpoint.paginator.stop_condition``) and, for unknown keys or values, the valid
+ones. Each message is one sentence: what is wrong; what to do.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -15,7 +18,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from restsync._errors import ConfigError
-from restsync.config._model import ResourceConfig, SourceConfig
+from restsync.config._model import (
+    AuthConfig,
+    IncrementalParam,
+    PaginatorConfig,
+    ResolveParam,
+    ResourceConfig,
+    SourceConfig,
+)
 
 __all__ = ["format_path", "parse_config"]
 
@@ -23,25 +33,50 @@ __all__ = ["format_path", "parse_config"]
 def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
     """Validate ``raw`` (dlt's RESTAPIConfig dialect plus the seed extensions)."""
     if not isinstance(raw, Mapping):
-        raise ConfigError("", f"the config must be a dict, got {type(raw).__name__}")
+        raise ConfigError(
+            "", f"the config is {_short_repr(raw)}; give a dict with 'client' and 'resources'"
+        )
     _reject_foreign_objects(raw)
     raw = dict(raw)
     unknown = sorted(set(raw) - set(SourceConfig.model_fields))
     if unknown:
         raise ConfigError(
             unknown[0],
-            f"unknown key '{unknown[0]}'; valid top-level keys are: "
-            + ", ".join(sorted(SourceConfig.model_fields)),
+            f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], SourceConfig.model_fields)}; "
+            "valid top-level keys are: " + ", ".join(sorted(SourceConfig.model_fields)),
         )
     if "client" not in raw:
-        raise ConfigError("client", "required key 'client' is missing; give at least client.base_url")
+        raise ConfigError(
+            "client",
+            "the config is missing 'client'; add it with the API's root URL, "
+            "e.g. 'client': {'base_url': 'https://api.example.com'}",
+        )
     resources = raw.get("resources")
-    if not isinstance(resources, list) or not resources:
-        raise ConfigError("resources", "give 'resources' as a non-empty list of resources")
+    if resources is None:
+        raise ConfigError(
+            "resources",
+            "the config is missing 'resources'; add the list of resources to load, "
+            "e.g. 'resources': ['users']",
+        )
+    if not isinstance(resources, list):
+        raise ConfigError(
+            "resources",
+            f"resources is {_short_repr(resources)}; give it as a list of resources, "
+            "e.g. [{'name': 'users', 'endpoint': '/users'}]",
+        )
+    if not resources:
+        raise ConfigError(
+            "resources",
+            "resources is empty; add at least one resource, e.g. 'resources': ['users']",
+        )
 
     defaults = raw.get("resource_defaults") or {}
     if not isinstance(defaults, Mapping):
-        raise ConfigError("resource_defaults", "resource_defaults must be a dict of resource keys")
+        raise ConfigError(
+            "resource_defaults",
+            f"resource_defaults is {_short_repr(defaults)}; give it as a dict of resource keys, "
+            "e.g. {'primary_key': 'id'}",
+        )
     _validate(ResourceConfig, defaults, ("resource_defaults",))
 
     merged = [_merge_defaults(defaults, _expand_resource(r, i)) for i, r in enumerate(resources)]
@@ -60,19 +95,25 @@ def _expand_resource(resource: Any, index: int) -> dict[str, Any]:
         return resource
     raise ConfigError(
         f"resources[{index}]",
-        f"a resource must be a name or a dict, got {type(resource).__name__}; "
-        "dlt resource objects cannot be mixed in, load them with a separate dlt source",
+        f"resources[{index}] is {_short_repr(resource)}; give a resource name or a dict "
+        "(dlt resource objects cannot be mixed in: load them with a separate dlt source)",
     )
 
 
+# Dicts whose keys are merged with the defaults'; any other value (a paginator, an auth block,
+# columns) replaces the default whole, as dlt does: mixing two paginators' keys makes no sense.
+_MERGED_KEYS = frozenset({"endpoint", "params", "json", "headers"})
+
+
 def _merge_defaults(defaults: Mapping[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``resource_defaults`` under a resource: the resource wins, dicts merge key by key."""
+    """Merge ``resource_defaults`` under a resource: the resource wins; endpoint, params, json and
+    headers merge key by key."""
     merged: dict[str, Any] = copy.copy(dict(defaults))
     for key, value in resource.items():
         base = merged.get(key)
         if key == "endpoint" and isinstance(value, str):
             value = {"path": value}
-        if isinstance(base, Mapping) and isinstance(value, Mapping):
+        if key in _MERGED_KEYS and isinstance(base, Mapping) and isinstance(value, Mapping):
             merged[key] = _merge_defaults(base, dict(value))
         else:
             merged[key] = value
@@ -83,7 +124,7 @@ def _validate(model: type[BaseModel], data: Any, prefix: tuple[Any, ...]) -> Any
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _translate(exc.errors()[0], model, prefix) from None
+        raise _first_error(exc, model, prefix) from None
 
 
 # --- error messages ---------------------------------------------------------------------------
@@ -99,43 +140,161 @@ def format_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _translate(error: Any, model: type[BaseModel], prefix: tuple[Any, ...]) -> ConfigError:
+def _first_error(
+    exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...]
+) -> ConfigError:
+    """One message for the first problem; a value several union members rejected is one problem."""
+    errors = exc.errors()
+    first_loc, _ = _clean_loc(model, tuple(errors[0]["loc"]))
+    group = [e for e in errors if _clean_loc(model, tuple(e["loc"]))[0] == first_loc]
+    return _translate_group(group, model, prefix)
+
+
+def _translate_group(
+    errors: list[Any], model: type[BaseModel], prefix: tuple[Any, ...]
+) -> ConfigError:
+    error = errors[0]
     loc, owner = _clean_loc(model, tuple(error["loc"]))
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
     path = format_path(prefix + loc)
+    name = _name(prefix + loc)
+    shown = _short_repr(value)
     if kind == "extra_forbidden":
-        valid = ", ".join(_field_names(owner)) if owner else ""
-        return ConfigError(path, f"unknown key '{loc[-1]}'; valid keys here are: {valid}")
+        valid = _field_names(owner) if owner else []
+        return ConfigError(
+            path,
+            f"unknown key '{loc[-1]}'{_did_you_mean(str(loc[-1]), valid)}; "
+            f"valid keys here are: {', '.join(valid)}",
+        )
     if kind == "union_tag_invalid":
         what = _what(loc)
-        expected = ctx.get("expected_tags", "")
+        expected = _quoted(str(ctx.get("expected_tags", "")))
+        tag = str(ctx.get("tag"))
         return ConfigError(
             format_path(prefix + loc + ("type",)),
-            f"unknown {what} type '{ctx.get('tag')}'; use one of: {expected.replace(chr(39), '')}",
+            f"unknown {what} type '{tag}'{_did_you_mean(tag, expected)}; "
+            f"use one of: {', '.join(expected)}",
         )
     if kind == "union_tag_not_found":
-        return ConfigError(path, f"the {_what(loc)} needs a 'type' key")
-    if kind == "missing":
-        return ConfigError(path, f"required key '{loc[-1]}' is missing")
-    if kind == "literal_error":
+        what = _what(loc)
         return ConfigError(
-            path, f"'{value}' is not a valid value; use one of: {ctx.get('expected', '')}"
+            path, f"the {what} has no 'type'; add one of: {', '.join(_TAGS.get(what, ()))}"
         )
-    if kind == "too_short" and loc and loc[-1] == "resources":
-        return ConfigError(path, "give at least one resource")
-    message = error["msg"]
-    message = message[0].lower() + message[1:] if message else message
-    shown = _short_repr(value)
-    return ConfigError(path, f"{message.rstrip('.')}, got {shown}")
+    if kind == "missing":
+        subject = _subject(owner, prefix + loc[:-1])
+        hint = _MISSING_HINTS.get(str(loc[-1]))
+        fix = f"add {hint}" if hint else "add it"
+        return ConfigError(path, f"{subject} is missing '{loc[-1]}'; {fix}")
+    literal = next((e for e in errors if e["type"] == "literal_error"), None)
+    if literal is not None:
+        choices = _quoted(str((literal.get("ctx") or {}).get("expected", "")))
+        return ConfigError(
+            path, f"{name} {shown} is not supported; use one of: {', '.join(choices)}"
+        )
+    wanted = []
+    for e in errors:
+        phrase = _wanted(e)
+        if phrase not in wanted:
+            wanted.append(phrase)
+    return ConfigError(path, f"{name} is {shown}; set it to {' or '.join(wanted)}")
+
+
+# what a value of each failed check should be, as the end of "set it to ..."
+_WANTED = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+    "dict_type": "a dict",
+    "model_type": "a dict",
+    "model_attributes_type": "a dict",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "datetime_type": "a datetime",
+    "datetime_parsing": "a datetime",
+}
+
+# what to add when a required key is missing, as the end of "add ..."
+_MISSING_HINTS = {
+    "base_url": "the API's root URL, e.g. 'base_url': 'https://api.example.com'",
+    "limit": "the page size, e.g. 'limit': 100",
+    "api_key": "the key, e.g. 'api_key': dlt.secrets['api_key']",
+    "token": "the token, e.g. 'token': dlt.secrets['api_token']",
+    "username": "the user name",
+    "start_datetime": "the first datetime to load, e.g. 'start_datetime': '2024-01-01T00:00:00Z'",
+    "cursor_field": "the record field that holds the datetime, e.g. 'cursor_field': 'updated_at'",
+    "cursor_path": "the record field that holds the cursor, e.g. 'cursor_path': 'updated_at'",
+    "resource": "the name of the parent resource",
+    "field": "the parent record's field to use, e.g. 'field': 'id'",
+    "field_name": "the name of the request parameter, e.g. 'field_name': 'since'",
+    "requests_per_second": "the request budget, e.g. 'requests_per_second': 10",
+}
+
+
+def _wanted(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "greater_than":
+        return f"a number greater than {ctx.get('gt'):g}"
+    if kind == "greater_than_equal":
+        return f"{ctx.get('ge'):g} or more"
+    if kind == "less_than":
+        return f"a number less than {ctx.get('lt'):g}"
+    if kind == "less_than_equal":
+        return f"{ctx.get('le'):g} or less"
+    if kind in _WANTED:
+        return _WANTED[kind]
+    # anything else pydantic can report: drop its "Input should be" framing
+    message = str(error.get("msg", "")).rstrip(".")
+    message = re.sub(r"^(Input should be|Value error,)\s*", "", message)
+    return message[:1].lower() + message[1:] if message else "a valid value"
+
+
+def _subject(owner: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    """What the missing key belongs to: "the offset paginator", "client", "incremental_sync"."""
+    tag = _tag(owner)
+    if tag:
+        kind = "param" if owner in (ResolveParam, IncrementalParam) else _what(loc)
+        return f"the {tag} {kind}"
+    parts = [part for part in loc if isinstance(part, str)]
+    return parts[-1] if parts else "the config"
+
+
+def _name(loc: tuple[Any, ...]) -> str:
+    """The key a value sits under, with its list indices: ``retry_on_status_codes[0]``."""
+    tail: list[Any] = []
+    for part in reversed(loc):
+        tail.insert(0, part)
+        if isinstance(part, str):
+            break
+    return format_path(tuple(tail)) or "the config"
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _quoted(text: str) -> list[str]:
+    # pydantic lists choices as "'a', 'b' or 'c'"
+    return re.findall(r"'([^']*)'", text)
 
 
 def _short_repr(value: Any) -> str:
-    if isinstance(value, Mapping | list):
-        return type(value).__name__
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, Mapping):
+        return "a dict"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str | int | float | bool) or value is None:
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return f"a {type(value).__name__}"
 
 
 def _what(loc: tuple[Any, ...]) -> str:
@@ -183,7 +342,8 @@ def _clean_loc(
             i += 1
             continue
         if origin in (list, tuple, dict) and typing.get_args(current):
-            current = typing.get_args(current)[-1] if origin is dict else typing.get_args(current)[0]
+            args = typing.get_args(current)
+            current = args[-1] if origin is dict else args[0]
         else:
             current = None
         cleaned.append(part)
@@ -215,7 +375,8 @@ def _is_model(annotation: Any) -> bool:
 
 
 def _is_model_union(annotation: Any) -> bool:
-    annotation = typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
     if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
         return False
     return all(_is_model(a) for a in typing.get_args(annotation) if a is not type(None))
@@ -226,6 +387,14 @@ def _tag(model: Any) -> str | None:
         return None
     args = typing.get_args(model.model_fields["type"].annotation)
     return args[0] if args else None
+
+
+def _union_tags(union: Any) -> list[str]:
+    members = typing.get_args(_unwrap(union))
+    return [tag for tag in (_tag(m) for m in members) if tag]
+
+
+_TAGS = {"paginator": _union_tags(PaginatorConfig), "auth": _union_tags(AuthConfig)}
 
 
 def _field(model: type[BaseModel], key: Any) -> Any:
@@ -246,8 +415,8 @@ def _reject_foreign_objects(raw: Mapping[str, Any]) -> None:
         if client.get("session") is not None:
             raise ConfigError(
                 "client.session",
-                "a requests.Session cannot drive restsync's async client; remove it and set "
-                "client.headers, client.auth or client.verify_tls instead",
+                f"a {_qualified(client['session'])} cannot drive restsync's async client; remove "
+                "client.session and set client.headers, client.auth or client.verify_tls instead",
             )
         _reject_object(client.get("auth"), "client.auth", "auth")
         _reject_object(client.get("paginator"), "client.paginator", "paginator")
@@ -261,21 +430,46 @@ def _reject_foreign_objects(raw: Mapping[str, Any]) -> None:
                 _reject_endpoint_objects(resource["endpoint"], f"resources[{i}].endpoint")
 
 
+def _qualified(value: Any) -> str:
+    cls = type(value)
+    return f"{cls.__module__.split('.')[0]}.{cls.__name__}"
+
+
 def _reject_endpoint_objects(endpoint: Mapping[str, Any], path: str) -> None:
     _reject_object(endpoint.get("auth"), f"{path}.auth", "auth")
     _reject_object(endpoint.get("paginator"), f"{path}.paginator", "paginator")
 
 
+# dlt's helper classes -> the dict that says the same; the example in the message
+_DICT_FORMS = {
+    "SinglePagePaginator": "{'type': 'single_page'}",
+    "HeaderLinkPaginator": "{'type': 'header_link'}",
+    "JSONLinkPaginator": "{'type': 'json_link', 'next_url_path': 'next'}",
+    "JSONResponsePaginator": "{'type': 'json_link', 'next_url_path': 'next'}",
+    "JSONResponseCursorPaginator": (
+        "{'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}"
+    ),
+    "HeaderCursorPaginator": "{'type': 'header_cursor', 'cursor_key': 'next'}",
+    "OffsetPaginator": "{'type': 'offset', 'limit': 100}",
+    "PageNumberPaginator": "{'type': 'page_number', 'base_page': 1}",
+    "BearerTokenAuth": "{'type': 'bearer', 'token': dlt.secrets['api_token']}",
+    "APIKeyAuth": "{'type': 'api_key', 'name': 'X-API-Key', 'api_key': dlt.secrets['api_key']}",
+    "HttpBasicAuth": "{'type': 'http_basic', 'username': ..., 'password': ...}",
+    "OAuth2ClientCredentials": "{'type': 'oauth2_client_credentials', 'access_token_url': ...}",
+}
+
+
 def _reject_object(value: Any, path: str, what: str) -> None:
     if value is None or isinstance(value, str | Mapping):
         return
-    example = (
+    cls = type(value).__name__
+    example = _DICT_FORMS.get(cls) or (
         "{'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}"
         if what == "paginator"
-        else "{'type': 'bearer', 'token': dlt.secrets['api_key']}"
+        else "{'type': 'bearer', 'token': dlt.secrets['api_token']}"
     )
     raise ConfigError(
         path,
-        f"{type(value).__name__} objects run only in dlt's synchronous client; "
+        f"{cls} objects run only in dlt's synchronous client; "
         f"give the {what} as a dict instead, e.g. {example}",
     )

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
+from restsync._expressions import ConditionError
 from restsync._selectors import compile_selector
 from restsync.engine._http import HttpClient
 from restsync.engine._paginate import PaginationLoop, make_traversal
@@ -200,7 +201,14 @@ class Engine:
                     f"data_selector failed on the response: {exc}",
                     redact(request.url),
                 ) from exc
-            records, rejects = processor.process(selected, parent_record)
+            try:
+                records, rejects = processor.process(selected, parent_record)
+            except ExtractionError:
+                raise
+            except Exception as exc:  # a user processing step failed: this resource only
+                raise ExtractionError(
+                    resource.name, f"a processing step failed: {type(exc).__name__}: {exc}"
+                ) from exc
             if rejects:
                 stats.rejects += len(rejects)
                 await self.sink.rejects(rejects)
@@ -217,6 +225,8 @@ class Engine:
                 request = traversal.next(request, page)
             except PaginationLoop as exc:
                 raise PaginationLoopError(resource.name, str(exc), redact(request.url)) from None
+            except ConditionError as exc:
+                raise ExtractionError(resource.name, str(exc), redact(request.url)) from None
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         values = self._placeholder_values(resource, parent_record)

@@ -30,7 +30,6 @@ from restsync.config import (
 from restsync.plan._model import (
     DEFAULT_RETRY,
     IncrementalPlan,
-    ParentLink,
     ResourcePlan,
     RetryPolicy,
     SourcePlan,
@@ -59,12 +58,15 @@ def build_plan(
     names: dict[str, int] = {}
     for index, resource in enumerate(config.resources):
         if not resource.name:
-            raise ConfigError(f"resources[{index}].name", "every resource needs a 'name'")
+            raise ConfigError(
+                f"resources[{index}].name",
+                "the resource has no 'name'; add a unique name, e.g. 'name': 'users'",
+            )
         if resource.name in names:
             raise ConfigError(
                 f"resources[{index}].name",
-                f"resource name '{resource.name}' is already used by resources[{names[resource.name]}]; "
-                "give each resource a unique name",
+                f"resource name '{resource.name}' is already used by "
+                f"resources[{names[resource.name]}]; give each resource a unique name",
             )
         names[resource.name] = index
 
@@ -100,7 +102,10 @@ def _plan_resource(
     assert resource.name is not None
     endpoint = resource.endpoint or EndpointConfig(path=resource.name)
     if not endpoint.path:
-        raise ConfigError(f"{where}.endpoint.path", "the endpoint needs a 'path'")
+        raise ConfigError(
+            f"{where}.endpoint.path",
+            "the endpoint has no 'path'; add the path to fetch, e.g. 'path': '/users'",
+        )
     notes: list[str] = []
 
     paginator = endpoint.paginator or config.client.paginator or AutoPaginator(type="auto")
@@ -114,15 +119,22 @@ def _plan_resource(
     try:
         compile_selector(endpoint.data_selector)
     except SelectorError as exc:
-        raise ConfigError(f"{where}.endpoint.data_selector", f"{exc}; use a dotted path or JSONPath") from None
+        raise ConfigError(
+            f"{where}.endpoint.data_selector",
+            f"{exc}; fix it or use a dotted path such as 'data.items'",
+        ) from None
     if endpoint.data_selector is None:
-        notes.append("no data_selector: records are the body's list (or the list under data/results/items)")
+        notes.append(
+            "no data_selector: records are the body's list (or the list under data/results/items)"
+        )
 
     params, parent, param_incremental = resolver.resolve(index, resource, endpoint, notes)
     incremental = _incremental(index, resource, endpoint, param_incremental, notes)
 
     primary_key = _as_tuple(resource.primary_key)
-    hints = {key: getattr(resource, key) for key in _DLT_HINTS if getattr(resource, key) is not None}
+    hints = {
+        key: getattr(resource, key) for key in _DLT_HINTS if getattr(resource, key) is not None
+    }
     return ResourcePlan(
         name=resource.name,
         config_path=where,
@@ -153,7 +165,9 @@ def _plan_resource(
 # --- paginators -------------------------------------------------------------------------------
 
 
-def _resolve_paginator(paginator: Any, where: str, notes: list[str]) -> tuple[Any, Condition | None]:
+def _resolve_paginator(
+    paginator: Any, where: str, notes: list[str]
+) -> tuple[Any, Condition | None]:
     source = getattr(paginator, "stop_condition", None)
     condition = None
     if source is not None:
@@ -162,7 +176,8 @@ def _resolve_paginator(paginator: Any, where: str, notes: list[str]) -> tuple[An
         except ConditionError as exc:
             raise ConfigError(
                 f"{where}.stop_condition",
-                f"{exc}; write a test such as \"response.next is none\" or a field name such as \"done\"",
+                f"{exc}; write a test such as \"response.next is none\" "
+                "or a field name such as \"done\"",
             ) from None
     for key in ("cursor_path", "total_path", "has_more_path", "next_url_path"):
         value = getattr(paginator, key, None)
@@ -170,12 +185,16 @@ def _resolve_paginator(paginator: Any, where: str, notes: list[str]) -> tuple[An
             try:
                 compile_path(value)
             except SelectorError as exc:
-                raise ConfigError(f"{where}.{key}", f"{exc}; use a dotted path or JSONPath") from None
+                raise ConfigError(
+                    f"{where}.{key}", f"{exc}; fix it or use a dotted path such as 'meta.next'"
+                ) from None
     if isinstance(paginator, CursorPaginator):
         update: dict[str, Any] = {}
         if paginator.cursor_param is None and paginator.cursor_body_path is None:
             update["cursor_param"] = "cursor"
-            notes.append("cursor_param not given: the cursor is sent as the 'cursor' query parameter")
+            notes.append(
+                "cursor_param not given: the cursor is sent as the 'cursor' query parameter"
+            )
         if paginator.cursor_path is None:
             cursor_param = update.get("cursor_param", paginator.cursor_param) or "cursor"
             if condition is not None and condition.null_tested_field:
@@ -187,13 +206,15 @@ def _resolve_paginator(paginator: Any, where: str, notes: list[str]) -> tuple[An
             else:
                 update["cursor_path"] = cursor_param
                 notes.append(
-                    f"cursor_path inferred as '{cursor_param}': the response field named like cursor_param"
+                    f"cursor_path inferred as '{cursor_param}': "
+                    "the response field named like cursor_param"
                 )
         if paginator.limit is not None:
             notes.append(f"page size {paginator.limit} is sent as '{paginator.limit_param}'")
         if update:
             paginator = paginator.model_copy(update=update)
-    if isinstance(paginator, OffsetPaginator | PageNumberPaginator) and paginator.total_path is None:
+    numbered = isinstance(paginator, OffsetPaginator | PageNumberPaginator)
+    if numbered and paginator.total_path is None:
         if not paginator.has_more_path and condition is None:
             notes.append("no total_path: paging stops at the first short or empty page")
     return paginator, condition
@@ -221,14 +242,17 @@ def _incremental(
     ]
     if len(found) > 1:
         raise ConfigError(
-            f"{where}.incremental_sync" if resource.incremental_sync else f"{where}.endpoint.incremental",
+            f"{where}.incremental_sync"
+            if resource.incremental_sync
+            else f"{where}.endpoint.incremental",
             f"a resource takes one incremental cursor, found {' and '.join(found)}; keep one",
         )
     if resource.incremental_sync is not None:
         plan = _from_incremental_sync(resource.incremental_sync, f"{where}.incremental_sync")
         notes.append(
-            f"incremental on '{plan.cursor_path}' as datetimes from {plan.initial_value.isoformat()}: "
-            "older records are dropped, the saved value advances with each load"
+            f"incremental on '{plan.cursor_path}' as datetimes from "
+            f"{plan.initial_value.isoformat()}: older records are dropped, "
+            "the saved value advances with each load"
         )
         return plan
     if endpoint.incremental is not None:
@@ -260,7 +284,8 @@ def _from_incremental_sync(sync: IncrementalSync, where: str) -> IncrementalPlan
     lookback = _parse_duration(sync.lookback_window, f"{where}.lookback_window")
     start_param = None
     if sync.start_time_option is not None:
-        start_param = TimeParam(sync.start_time_option.field_name, sync.start_time_option.inject_into)
+        option = sync.start_time_option
+        start_param = TimeParam(option.field_name, option.inject_into)
     elif sync.start_param:
         start_param = TimeParam(sync.start_param)
     end_param = None
@@ -310,10 +335,18 @@ def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
     try:
         return parse_datetime_value(value, fmt)
     except Exception:
-        shown = f" '{fmt}'" if fmt else ""
-        raise ConfigError(
-            where, f"'{value}' is not a datetime in the format{shown or ' ISO 8601'}; fix the value or datetime_format"
-        ) from None
+        key = where.rsplit(".", 1)[-1]
+        if fmt:
+            message = (
+                f"{key} '{value}' does not match datetime_format '{fmt}'; "
+                "fix the value or the format"
+            )
+        else:
+            message = (
+                f"{key} '{value}' is not a datetime; "
+                "write it in ISO 8601, e.g. '2024-01-01T00:00:00Z'"
+            )
+        raise ConfigError(where, message) from None
 
 
 def _parse_duration(value: Any, where: str) -> timedelta | None:
@@ -330,7 +363,11 @@ def _parse_duration(value: Any, where: str) -> timedelta | None:
         parsed = None
     if isinstance(parsed, timedelta):
         return timedelta(seconds=parsed.total_seconds())
-    raise ConfigError(where, f"'{value}' is not a duration; use ISO 8601 such as 'P1D' or 'PT6H', or seconds")
+    raise ConfigError(
+        where,
+        f"lookback_window '{value}' is not a duration; "
+        "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
+    )
 
 
 # --- odds and ends ----------------------------------------------------------------------------
@@ -362,28 +399,41 @@ def _check_steps(steps: list[Mapping[str, Any]], where: str) -> list[Mapping[str
     for i, step in enumerate(steps):
         unknown = set(step) - {"filter", "map", "yield_map"}
         if unknown or len(step) != 1:
+            keys = ", ".join(f"'{k}'" for k in sorted(step, key=str)) or "no key"
             raise ConfigError(
                 f"{where}.processing_steps[{i}]",
-                "each step is one of {'filter': fn}, {'map': fn} or {'yield_map': fn}",
+                f"a processing step has {keys}; write each step as "
+                "{'filter': fn}, {'map': fn} or {'yield_map': fn}",
             )
-        (fn,) = step.values()
+        ((kind, fn),) = step.items()
         if not callable(fn):
-            raise ConfigError(f"{where}.processing_steps[{i}]", "the step's value must be a function")
+            raise ConfigError(
+                f"{where}.processing_steps[{i}].{kind}",
+                f"the '{kind}' step is {_short(fn)}, not a function; give a callable, "
+                f"e.g. {{'{kind}': lambda record: record}}",
+            )
     return steps
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_acyclic(plans: Mapping[str, ResourcePlan]) -> None:
     for plan in plans.values():
-        seen = {plan.name}
+        chain = [plan.name]
         current = plan
         while current.parent is not None:
             parent = current.parent.resource
-            if parent in seen:
+            if parent in chain:
+                cycle = " -> ".join(f"'{n}'" for n in chain[chain.index(parent):] + [parent])
                 raise ConfigError(
                     f"{plan.config_path}.endpoint.path",
-                    f"resource '{plan.name}' depends on itself through '{parent}'; break the cycle",
+                    f"the parents of resource '{plan.name}' form a cycle ({cycle}); "
+                    "remove one of these parent references",
                 )
-            seen.add(parent)
+            chain.append(parent)
             current = plans[parent]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from restsync._expressions import Condition
@@ -79,6 +79,9 @@ class IncrementalPlan:
     def format_value(self, value: Any) -> Any:
         """The form in which a cursor value is sent to the server."""
         if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                # formats such as "%Y-%m-%dT%H:%M:%SZ" spell UTC: convert before formatting
+                value = value.astimezone(UTC)
             if self.datetime_format:
                 return value.strftime(self.datetime_format)
             return value.isoformat()

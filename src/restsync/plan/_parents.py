@@ -8,6 +8,7 @@ parent's primary key. No match or several matches is a config error that lists t
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -39,6 +40,7 @@ class ParentResolver:
         self, index: int, resource: ResourceConfig, endpoint: EndpointConfig, notes: list[str]
     ) -> tuple[dict[str, Any], ParentLink | None, IncrementalPlan | None]:
         where = f"resources[{index}].endpoint"
+        loc = ("resources", index, "endpoint")
         path = endpoint.path or ""
         in_path = set(placeholders(path))
         params: dict[str, Any] = {}
@@ -51,14 +53,14 @@ class ParentResolver:
             if isinstance(value, Mapping) and "type" in value:
                 kind = value["type"]
                 if kind == "resolve":
-                    spec = _model(ResolveParam, value, f"{where}.params.{key}")
+                    spec = _model(ResolveParam, value, (*loc, "params", key))
                     bindings[key] = spec.field
                     parents.setdefault(spec.resource, f"{where}.params.{key}.resource")
                     if key not in in_path:
                         params[key] = "{" + key + "}"
                     continue
                 if kind == "incremental":
-                    spec_inc = _model(IncrementalParam, value, f"{where}.params.{key}")
+                    spec_inc = _model(IncrementalParam, value, (*loc, "params", key))
                     incremental = IncrementalPlan(
                         cursor_path=spec_inc.cursor_path,
                         initial_value=spec_inc.initial_value,
@@ -76,17 +78,25 @@ class ParentResolver:
                 )
             params[key] = value
 
-        for text in _template_strings(path, params, endpoint.json_body, endpoint.headers):
-            for name in placeholders(text):
-                if name.startswith("resources."):
-                    parts = name.split(".", 2)
-                    if len(parts) != 3 or not parts[2]:
-                        raise ConfigError(
-                            f"{where}.path",
-                            f"placeholder '{{{name}}}' must read {{resources.<parent>.<field>}}",
-                        )
-                    bindings[name] = parts[2]
-                    parents.setdefault(parts[1], f"{where}.path")
+        templates = {
+            "path": path,
+            "params": params,
+            "json": endpoint.json_body,
+            "headers": endpoint.headers,
+        }
+        for part, template in templates.items():
+            for text in _template_strings(template):
+                for name in placeholders(text):
+                    if name.startswith("resources."):
+                        parts = name.split(".", 2)
+                        if len(parts) != 3 or not parts[2]:
+                            raise ConfigError(
+                                f"{where}.{part}",
+                                f"placeholder '{{{name}}}' names no parent field; write it as "
+                                "{resources.<parent>.<field>}, e.g. {resources.users.id}",
+                            )
+                        bindings[name] = parts[2]
+                        parents.setdefault(parts[1], f"{where}.{part}")
 
         for name in placeholders(path):
             if name in bindings or name.startswith(("incremental.", "resources.")):
@@ -104,23 +114,31 @@ class ParentResolver:
             if resource.include_from_parent:
                 raise ConfigError(
                     f"resources[{index}].include_from_parent",
-                    "include_from_parent needs a parent; reference one in the endpoint path or params",
+                    "include_from_parent needs a parent; "
+                    "reference one in the endpoint path or params",
                 )
             return params, None, incremental
         if len(parents) > 1:
             raise ConfigError(
                 f"{where}.path",
-                f"a resource takes one parent, found {', '.join(sorted(parents))}; keep one",
+                "a resource can have one parent, but this one names "
+                f"{' and '.join(sorted(parents))}; keep one",
             )
         (parent_name, named_at), = parents.items()
         if parent_name not in self._resources:
+            others = sorted(n for n in self._resources if n != resource.name)
+            close = difflib.get_close_matches(parent_name, others, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(
                 named_at,
-                f"parent resource '{parent_name}' does not exist; known resources: "
-                + ", ".join(sorted(self._resources)),
+                f"parent resource '{parent_name}' does not exist{hint}; use one of: "
+                + ", ".join(others),
             )
         if parent_name == resource.name:
-            raise ConfigError(named_at, f"resource '{parent_name}' cannot be its own parent")
+            raise ConfigError(
+                named_at,
+                f"resource '{parent_name}' cannot be its own parent; reference another resource",
+            )
         include = list(resource.include_from_parent)
         if implied:
             for field in bindings.values():
@@ -140,7 +158,12 @@ class ParentResolver:
             why = f"its path '{self._paths[by_path[0]]}' is the prefix before the placeholder"
             return by_path[0], self._key_of(by_path[0], index), why
         stem = _ID_SUFFIX.sub("", name).rstrip("_-")
-        variants = {stem, stem + "s", stem + "es", stem[:-1] + "ies" if stem.endswith("y") else stem}
+        variants = {
+            stem,
+            stem + "s",
+            stem + "es",
+            (stem[:-1] + "ies" if stem.endswith("y") else stem),
+        }
         by_name = [n for n in self._resources if n in variants and n != resource.name]
         candidates = by_path or by_name
         if len(by_name) == 1 and not by_path:
@@ -150,14 +173,15 @@ class ParentResolver:
         if candidates:
             raise ConfigError(
                 where,
-                f"placeholder '{{{name}}}' could come from several resources ({', '.join(sorted(candidates))}); "
-                f"name it explicitly as {{resources.<parent>.<field>}}",
+                f"placeholder '{{{name}}}' could come from several resources "
+                f"({', '.join(sorted(candidates))}); "
+                "name it explicitly as {resources.<parent>.<field>}",
             )
         raise ConfigError(
             where,
-            f"placeholder '{{{name}}}' matches no parent resource (no resource has path '{prefix}' "
-            f"or a name like '{stem}'); name it as {{resources.<parent>.<field>}}, known resources: "
-            + ", ".join(sorted(n for n in self._resources if n != resource.name)),
+            f"placeholder '{{{name}}}' matches no parent resource (none has the path '{prefix}' "
+            f"or a name like '{stem}'); name the parent as {{resources.<parent>.<field>}}, "
+            "one of: " + ", ".join(sorted(n for n in self._resources if n != resource.name)),
         )
 
     def _key_of(self, parent: str, index: int) -> str:
@@ -173,10 +197,10 @@ class ParentResolver:
         return key or "id"
 
 
-def _model(model: Any, value: Any, where: str) -> Any:
+def _model(model: Any, value: Any, loc: tuple[Any, ...]) -> Any:
     from restsync.config._parse import _validate
 
-    return _validate(model, value, tuple(where.replace("[", ".").replace("]", "").split(".")))
+    return _validate(model, value, loc)
 
 
 def _normal(path: str | None) -> str:

@@ -1,0 +1,476 @@
+"""Every way a config can be wrong, with the exact path and message the user sees.
+
+Each message is one sentence: what is wrong; what to do. No pydantic wording, no traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
+
+import restsync
+
+BASE = {"base_url": "https://api.example.com"}
+START = "2024-01-01T00:00:00Z"
+SEED_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+RESOURCE_KEYS = (
+    "columns, endpoint, file_format, include_from_parent, incremental_sync, max_concurrency, "
+    "max_table_nesting, merge_key, name, nested_hints, parallelized, primary_key, "
+    "processing_steps, "
+    "references, schema_contract, selected, table_format, table_name, write_disposition"
+)
+ENDPOINT_KEYS = (
+    "auth, data, data_selector, error_handler, headers, incremental, json, method, paginator, "
+    "params, path, response_actions"
+)
+PAGINATOR_TYPES = (
+    "auto, single_page, header_link, json_link, header_cursor, cursor, offset, page_number"
+)
+
+
+def source(*resources: Any, client: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+    return {"client": {**BASE, **(client or {})}, "resources": list(resources), **top}
+
+
+def endpoint(**keys: Any) -> dict[str, Any]:
+    """A one-resource config whose endpoint carries ``keys``."""
+    return source({"name": "items", "endpoint": {"path": "/items", **keys}})
+
+
+def synced(**keys: Any) -> dict[str, Any]:
+    """A one-resource config with an ``incremental_sync`` block."""
+    return source({"name": "items", "incremental_sync": {"cursor_field": "updated", **keys}})
+
+
+CASES = [
+    # --- the top level ------------------------------------------------------------------------
+    pytest.param(
+        {"resources": ["users"]},
+        "client",
+        "the config is missing 'client'; add it with the API's root URL, "
+        "e.g. 'client': {'base_url': 'https://api.example.com'}",
+        id="missing-client",
+    ),
+    pytest.param(
+        {"client": {}, "resources": ["users"]},
+        "client.base_url",
+        "client is missing 'base_url'; add the API's root URL, "
+        "e.g. 'base_url': 'https://api.example.com'",
+        id="missing-base-url",
+    ),
+    pytest.param(
+        {"client": BASE, "resources": {"users": "/users"}},
+        "resources",
+        "resources is a dict; give it as a list of resources, "
+        "e.g. [{'name': 'users', 'endpoint': '/users'}]",
+        id="resources-not-a-list",
+    ),
+    pytest.param(
+        {"client": BASE, "resources": []},
+        "resources",
+        "resources is empty; add at least one resource, e.g. 'resources': ['users']",
+        id="resources-empty",
+    ),
+    pytest.param(
+        {"client": BASE},
+        "resources",
+        "the config is missing 'resources'; add the list of resources to load, "
+        "e.g. 'resources': ['users']",
+        id="resources-missing",
+    ),
+    pytest.param(
+        {"client": BASE, "resource": ["users"]},
+        "resource",
+        "unknown key 'resource' (did you mean 'resources'?); "
+        "valid top-level keys are: client, resource_defaults, resources",
+        id="unknown-top-level-key",
+    ),
+    # --- resources and endpoints --------------------------------------------------------------
+    pytest.param(
+        source({"name": "users", "endpiont": "/users"}),
+        "resources[0].endpiont",
+        f"unknown key 'endpiont' (did you mean 'endpoint'?); valid keys here are: {RESOURCE_KEYS}",
+        id="unknown-resource-key",
+    ),
+    pytest.param(
+        endpoint(pth="/items"),
+        "resources[0].endpoint.pth",
+        f"unknown key 'pth' (did you mean 'path'?); valid keys here are: {ENDPOINT_KEYS}",
+        id="unknown-endpoint-key",
+    ),
+    pytest.param(
+        source({"endpoint": {"path": "/users"}}),
+        "resources[0].name",
+        "the resource has no 'name'; add a unique name, e.g. 'name': 'users'",
+        id="resource-without-name",
+    ),
+    pytest.param(
+        source("users", "groups", "users"),
+        "resources[2].name",
+        "resource name 'users' is already used by resources[0]; give each resource a unique name",
+        id="duplicate-resource-name",
+    ),
+    pytest.param(
+        endpoint(method="FETCH"),
+        "resources[0].endpoint.method",
+        "method 'FETCH' is not supported; use one of: GET, POST, PUT, PATCH, DELETE, HEAD",
+        id="bad-method",
+    ),
+    pytest.param(
+        source({"name": "users", "write_disposition": "upsert"}),
+        "resources[0].write_disposition",
+        "write_disposition 'upsert' is not supported; use one of: append, replace, merge",
+        id="bad-write-disposition",
+    ),
+    pytest.param(
+        endpoint(data_selector="$.data[?(@.id"),
+        "resources[0].endpoint.data_selector",
+        "'$.data[?(@.id' is not a valid JSONPath (Parse error near the end of string!); "
+        "fix it or use a dotted path such as 'data.items'",
+        id="bad-data-selector",
+    ),
+    pytest.param(
+        source({"name": "users", "processing_steps": [{"map": "str.upper"}]}),
+        "resources[0].processing_steps[0].map",
+        "the 'map' step is 'str.upper', not a function; give a callable, "
+        "e.g. {'map': lambda record: record}",
+        id="processing-step-not-callable",
+    ),
+    pytest.param(
+        source({"name": "users", "processing_steps": [{"transform": len}]}),
+        "resources[0].processing_steps[0]",
+        "a processing step has 'transform'; write each step as "
+        "{'filter': fn}, {'map': fn} or {'yield_map': fn}",
+        id="processing-step-unknown-kind",
+    ),
+    pytest.param(
+        {"client": BASE, "resources": ["users"], "resource_defaults": {"primary_keys": "id"}},
+        "resource_defaults.primary_keys",
+        "unknown key 'primary_keys' (did you mean 'primary_key'?); "
+        f"valid keys here are: {RESOURCE_KEYS}",
+        id="resource-defaults-unknown-key",
+    ),
+    # --- paginators ---------------------------------------------------------------------------
+    pytest.param(
+        endpoint(paginator={"type": "cursr"}),
+        "resources[0].endpoint.paginator.type",
+        f"unknown paginator type 'cursr' (did you mean 'cursor'?); use one of: {PAGINATOR_TYPES}",
+        id="unknown-paginator-type",
+    ),
+    pytest.param(
+        endpoint(paginator={"cursor_param": "page"}),
+        "resources[0].endpoint.paginator",
+        f"the paginator has no 'type'; add one of: {PAGINATOR_TYPES}",
+        id="paginator-without-type",
+    ),
+    pytest.param(
+        endpoint(paginator={"type": "cursor", "next_path": "next"}),
+        "resources[0].endpoint.paginator.next_path",
+        "unknown key 'next_path'; valid keys here are: "
+        "cursor_body_path, cursor_param, cursor_path, "
+        "has_more_path, limit, limit_param, stop_after_empty_page, stop_condition, type",
+        id="unknown-paginator-key",
+    ),
+    pytest.param(
+        endpoint(paginator={"type": "offset", "offset_param": "after"}),
+        "resources[0].endpoint.paginator.limit",
+        "the offset paginator is missing 'limit'; add the page size, e.g. 'limit': 100",
+        id="offset-without-limit",
+    ),
+    pytest.param(
+        endpoint(paginator={"type": "offset", "limit": 0}),
+        "resources[0].endpoint.paginator.limit",
+        "limit is 0; set it to a number greater than 0",
+        id="limit-zero",
+    ),
+    pytest.param(
+        endpoint(paginator={"type": "page_number", "limit": "fifty"}),
+        "resources[0].endpoint.paginator.limit",
+        "limit is 'fifty'; set it to a whole number",
+        id="limit-not-a-number",
+    ),
+    pytest.param(
+        source(
+            "devices",
+            "events",
+            "dashboards",
+            {
+                "name": "variables",
+                "endpoint": {
+                    "path": "/v1/variables",
+                    "paginator": {"type": "cursor", "stop_condition": "response.next is"},
+                },
+            },
+        ),
+        "resources[3].endpoint.paginator.stop_condition",
+        "'response.next is' is not a valid expression "
+        "(expected token 'name', got 'end of print statement'); "
+        'write a test such as "response.next is none" or a field name such as "done"',
+        id="stop-condition-does-not-compile",
+    ),
+    pytest.param(
+        endpoint(paginator=JSONLinkPaginator()),
+        "resources[0].endpoint.paginator",
+        "JSONLinkPaginator objects run only in dlt's synchronous client; "
+        "give the paginator as a dict instead, e.g. {'type': 'json_link', 'next_url_path': 'next'}",
+        id="dlt-paginator-instance",
+    ),
+    # --- client: auth, session, restsync extensions ---------------------------------------------
+    pytest.param(
+        source("users", client={"auth": {"type": "oauth", "token": "t"}}),
+        "client.auth.type",
+        "unknown auth type 'oauth'; "
+        "use one of: bearer, api_key, http_basic, oauth2_client_credentials",
+        id="unknown-auth-type",
+    ),
+    pytest.param(
+        source("users", client={"auth": {"type": "api_key", "name": "X-API-Key"}}),
+        "client.auth.api_key",
+        "the api_key auth is missing 'api_key'; "
+        "add the key, e.g. 'api_key': dlt.secrets['api_key']",
+        id="api-key-without-key",
+    ),
+    pytest.param(
+        source("users", client={"auth": {"type": "api_key", "api_key": "k", "location": "body"}}),
+        "client.auth.location",
+        "location 'body' is not supported; use one of: header, query, param, cookie",
+        id="bad-api-key-location",
+    ),
+    pytest.param(
+        source("users", client={"session": requests.Session()}),
+        "client.session",
+        "a requests.Session cannot drive restsync's async client; remove client.session and set "
+        "client.headers, client.auth or client.verify_tls instead",
+        id="requests-session",
+    ),
+    pytest.param(
+        source("users", client={"rate_limit": {"requests_per_second": 0}}),
+        "client.rate_limit.requests_per_second",
+        "requests_per_second is 0; set it to a number greater than 0",
+        id="rate-limit-zero",
+    ),
+    pytest.param(
+        source("users", client={"max_concurrency": 0}),
+        "client.max_concurrency",
+        "max_concurrency is 0; set it to 1 or more",
+        id="max-concurrency-zero",
+    ),
+    pytest.param(
+        source("users", client={"verify_tls": "maybe"}),
+        "client.verify_tls",
+        "verify_tls is 'maybe'; set it to true or false",
+        id="verify-tls-not-bool",
+    ),
+    # --- error_handler ------------------------------------------------------------------------
+    pytest.param(
+        endpoint(error_handler={"max_retries": -1}),
+        "resources[0].endpoint.error_handler.max_retries",
+        "max_retries is -1; set it to 0 or more",
+        id="negative-max-retries",
+    ),
+    pytest.param(
+        endpoint(error_handler={"retry_on_status_codes": ["429", "five hundred"]}),
+        "resources[0].endpoint.error_handler.retry_on_status_codes[1]",
+        "retry_on_status_codes[1] is 'five hundred'; set it to a whole number",
+        id="status-code-not-a-number",
+    ),
+    # --- parents ------------------------------------------------------------------------------
+    pytest.param(
+        source("applications", {"name": "peers", "endpoint": "/v1/things/{thing_id}/peers"}),
+        "resources[1].endpoint.path",
+        "placeholder '{thing_id}' matches no parent resource (none has the path '/v1/things' "
+        "or a name like 'thing'); name the parent as {resources.<parent>.<field>}, "
+        "one of: applications",
+        id="placeholder-without-parent",
+    ),
+    pytest.param(
+        source(
+            {"name": "room", "endpoint": "/v2/room"},
+            {"name": "rooms", "endpoint": "/v2/rooms"},
+            {"name": "peers", "endpoint": "/v2/active-rooms/{room_id}/peers"},
+        ),
+        "resources[2].endpoint.path",
+        "placeholder '{room_id}' could come from several resources (room, rooms); "
+        "name it explicitly as {resources.<parent>.<field>}",
+        id="ambiguous-implied-parent",
+    ),
+    pytest.param(
+        source("users", {"name": "posts", "endpoint": "/users/{resources.missing.id}/posts"}),
+        "resources[1].endpoint.path",
+        "parent resource 'missing' does not exist; use one of: users",
+        id="explicit-parent-missing",
+    ),
+    pytest.param(
+        source("users", {"name": "posts", "endpoint": "/posts?author={resources.user.id}"}),
+        "resources[1].endpoint.path",
+        "parent resource 'user' does not exist (did you mean 'users'?); use one of: users",
+        id="explicit-parent-typo",
+    ),
+    pytest.param(
+        source(
+            "users",
+            {
+                "name": "posts",
+                "endpoint": {
+                    "path": "/posts",
+                    "params": {"author": {"type": "resolve", "resource": "authors", "field": "id"}},
+                },
+            },
+        ),
+        "resources[1].endpoint.params.author.resource",
+        "parent resource 'authors' does not exist; use one of: users",
+        id="resolve-parent-missing",
+    ),
+    pytest.param(
+        source(
+            "users",
+            {
+                "name": "posts",
+                "endpoint": {
+                    "path": "/posts/{uid}",
+                    "params": {"uid": {"type": "resolve", "resource": "users"}},
+                },
+            },
+        ),
+        "resources[1].endpoint.params.uid.field",
+        "the resolve param is missing 'field'; add the parent record's field to use, "
+        "e.g. 'field': 'id'",
+        id="resolve-without-field",
+    ),
+    pytest.param(
+        source(
+            "users",
+            "groups",
+            {
+                "name": "members",
+                "endpoint": "/groups/{resources.groups.id}/users/{resources.users.id}",
+            },
+        ),
+        "resources[2].endpoint.path",
+        "a resource can have one parent, but this one names groups and users; keep one",
+        id="two-parents",
+    ),
+    pytest.param(
+        source(
+            {"name": "a", "endpoint": "/a/{resources.c.id}"},
+            {"name": "b", "endpoint": "/b/{resources.a.id}"},
+            {"name": "c", "endpoint": "/c/{resources.b.id}"},
+        ),
+        "resources[0].endpoint.path",
+        "the parents of resource 'a' form a cycle ('a' -> 'c' -> 'b' -> 'a'); "
+        "remove one of these parent references",
+        id="parent-cycle",
+    ),
+    pytest.param(
+        source({"name": "users", "endpoint": "/users/{resources.users.id}"}),
+        "resources[0].endpoint.path",
+        "resource 'users' cannot be its own parent; reference another resource",
+        id="own-parent",
+    ),
+    pytest.param(
+        source({"name": "users", "include_from_parent": ["id"]}),
+        "resources[0].include_from_parent",
+        "include_from_parent needs a parent; reference one in the endpoint path or params",
+        id="include-from-parent-without-parent",
+    ),
+    pytest.param(
+        source("users", {"name": "posts", "endpoint": "/users/{resources.users}/posts"}),
+        "resources[1].endpoint.path",
+        "placeholder '{resources.users}' names no parent field; write it as "
+        "{resources.<parent>.<field>}, e.g. {resources.users.id}",
+        id="placeholder-without-field",
+    ),
+    # --- incremental --------------------------------------------------------------------------
+    pytest.param(
+        synced(datetime_format=SEED_FORMAT),
+        "resources[0].incremental_sync.start_datetime",
+        "incremental_sync is missing 'start_datetime'; add the first datetime to load, "
+        "e.g. 'start_datetime': '2024-01-01T00:00:00Z'",
+        id="incremental-sync-without-start",
+    ),
+    pytest.param(
+        synced(start_datetime="yesterday", datetime_format=SEED_FORMAT),
+        "resources[0].incremental_sync.start_datetime",
+        "start_datetime 'yesterday' does not match datetime_format '%Y-%m-%dT%H:%M:%SZ'; "
+        "fix the value or the format",
+        id="bad-start-datetime",
+    ),
+    pytest.param(
+        synced(start_datetime=START, end_datetime="never"),
+        "resources[0].incremental_sync.end_datetime",
+        "end_datetime 'never' is not a datetime; write it in ISO 8601, e.g. '2024-01-01T00:00:00Z'",
+        id="bad-end-datetime",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window="one day"),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window 'one day' is not a duration; "
+        "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
+        id="bad-lookback-window",
+    ),
+    pytest.param(
+        synced(
+            start_datetime=START, start_time_option={"field_name": "since", "inject_into": "path"}
+        ),
+        "resources[0].incremental_sync.start_time_option.inject_into",
+        "inject_into 'path' is not supported; use one of: request_parameter, header, body_json",
+        id="bad-inject-into",
+    ),
+    pytest.param(
+        source(
+            {
+                "name": "items",
+                "endpoint": {"path": "/items", "incremental": {"cursor_path": "updated"}},
+                "incremental_sync": {"cursor_field": "updated", "start_datetime": START},
+            }
+        ),
+        "resources[0].incremental_sync",
+        "a resource takes one incremental cursor, found incremental_sync and endpoint.incremental; "
+        "keep one",
+        id="two-incremental-definitions",
+    ),
+    pytest.param(
+        endpoint(params={"since": {"type": "incremantal", "cursor_path": "updated"}}),
+        "resources[0].endpoint.params.since.type",
+        "unknown param type 'incremantal'; use 'resolve' or 'incremental'",
+        id="unknown-param-type",
+    ),
+]
+
+
+@pytest.mark.parametrize("config, path, message", CASES)
+def test_invalid_config(config: dict[str, Any], path: str, message: str) -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.plan_config(config)
+    assert caught.value.path == path
+    assert caught.value.message == message
+
+
+def test_messages_are_free_of_pydantic_wording() -> None:
+    for case in CASES:
+        config, _, message = case.values
+        assert "Input should" not in message and "input should" not in message
+        assert "\n" not in message
+
+
+def test_the_exception_text_is_path_then_message() -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.plan_config(endpoint(method="FETCH"))
+    assert str(caught.value) == (
+        "resources[0].endpoint.method: "
+        "method 'FETCH' is not supported; use one of: GET, POST, PUT, PATCH, DELETE, HEAD"
+    )
+
+
+def test_a_secret_never_appears_in_a_message() -> None:
+    config = source(
+        "users", client={"auth": {"type": "bearer", "token": "s3cr3t-token", "extra": 1}}
+    )
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.plan_config(config)
+    assert caught.value.path == "client.auth.extra"
+    assert "s3cr3t-token" not in str(caught.value)
