@@ -1,10 +1,11 @@
-"""The public entry points: a drop-in ``rest_api_source`` and ``sync``, which raises after loading."""
+"""Public entry points: a drop-in ``rest_api_source``, and ``sync`` that raises after loading."""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from dlt.extract.source import DltSource
@@ -16,8 +17,8 @@ from restsync.plan import SourcePlan, build_plan
 
 __all__ = ["overrides", "plan_config", "rest_api_source", "runtime_of", "sync"]
 
-_OVERRIDES: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "restsync_overrides", default={}
+_OVERRIDES: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "restsync_overrides", default=MappingProxyType({})
 )
 
 
@@ -39,7 +40,7 @@ def overrides(**values: Any) -> Iterator[None]:
 def plan_config(
     config: Mapping[str, Any], *, name: str = "rest_api", base_url: str | None = None
 ) -> SourcePlan:
-    """Validate and resolve a config without building a dlt source (what ``restsync check`` does)."""
+    """Validate and resolve a config without building a dlt source (``restsync check``)."""
     base_url = base_url or _OVERRIDES.get().get("base_url")
     return build_plan(parse_config(config), name=name, base_url=base_url)
 

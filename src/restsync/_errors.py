@@ -3,11 +3,11 @@
     RestSyncError
     ├── ConfigError                 fix the config; never retried, raised before any request
     ├── ExtractionError             one resource could not be fetched; other resources go on
-    │   ├── HTTPStatusError         the API answered with a status we do not retry (or ran out of retries)
+    │   ├── HTTPStatusError         a status we do not retry, or retries ran out
     │   ├── ResponseFormatError     the body is not the JSON the config describes
     │   ├── PaginationLoopError     the API handed back a cursor it had already given
     │   └── PrimaryKeyError         the records do not carry the configured primary key
-    └── SyncFailed                  raised after a run loaded what it could; lists each failed resource
+    └── SyncFailed                  raised after a run loaded what it could; names each failure
 
 Library errors (aiohttp, jsonpath, jinja2, dlt) are translated at the boundary with
 ``raise ... from exc``. Messages are one sentence: what, where (config path or resource and redacted
@@ -35,7 +35,7 @@ class RestSyncError(Exception):
 
 
 class ConfigError(RestSyncError, ValueError):
-    """The config cannot be run as written. ``path`` is where, e.g. ``resources[3].endpoint.path``."""
+    """The config cannot run as written; ``path`` says where (``resources[3].endpoint.path``)."""
 
     def __init__(self, path: str, message: str) -> None:
         self.path = path

@@ -58,7 +58,7 @@ def compile_condition(source: str) -> Condition:
 
 
 def _null_tested(tree: nodes.Template) -> str | None:
-    """The response field the expression tests for null, e.g. ``next`` in ``response.next is none``."""
+    """The response field tested for null, e.g. ``next`` in ``response.next is none``."""
     for test in tree.find_all(nodes.Test):
         if test.name != "none":
             continue

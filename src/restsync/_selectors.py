@@ -45,7 +45,7 @@ def compile_selector(expression: str | None) -> Selector:
 
 
 def compile_path(expression: str) -> Callable[[Any], Any]:
-    """A getter for one value; ``None`` when the path is absent. Dotted paths skip JSONPath (hot path)."""
+    """A getter for one value (``None`` when absent); dotted paths skip JSONPath (hot path)."""
     expression = expression.strip()
     if expression in ("", "$", "[]"):
         return lambda body: body

@@ -73,7 +73,7 @@ def _source_name(stem: str) -> str:
 
 
 def run_python_source(path: Path, *, base_url: str | None) -> Any:
-    """Execute a Python config file and return the source it builds (``source`` or the last built)."""
+    """Execute a Python config file; return its ``source`` (or the last source it built)."""
     from restsync import _api
 
     before = len(_api._CAPTURED)
@@ -86,7 +86,8 @@ def run_python_source(path: Path, *, base_url: str | None) -> Any:
     if not built:
         raise ConfigError(
             "",
-            f"{path.name} built no source; call restsync.rest_api_source(...) and assign it to 'source'",
+            f"{path.name} built no source; "
+            "call restsync.rest_api_source(...) and assign it to 'source'",
         )
     return built[-1]
 
@@ -142,7 +143,7 @@ def _lookup(kind: str, key: str) -> Any:
 
     accessor = dlt.secrets if kind == "secrets" else dlt.config
     try:
-        value = accessor.get(key)
+        value: Any = accessor.get(key)
     except Exception:
         return None
     return None if value is None else str(value)

@@ -117,12 +117,8 @@ def _pipeline(
     target: Any = destination
     if destination == "duckdb":
         target = dlt.destinations.duckdb(str(duckdb_path or Path(f"{name}.duckdb")))
-    return dlt.pipeline(
-        pipeline_name=name,
-        destination=target,
-        dataset_name=dataset,
-        pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
-    )
+    extra = {"pipelines_dir": str(pipelines_dir)} if pipelines_dir else {}
+    return dlt.pipeline(pipeline_name=name, destination=target, dataset_name=dataset, **extra)
 
 
 def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunReport | None:
@@ -241,7 +237,8 @@ def plan(source: SourceArg) -> None:
         )
         retry = resource.retry
         console.print(
-            f"  retry: {sorted(retry.status_codes)} x{retry.max_retries} backoff {retry.backoff_factor}"
+            f"  retry: {sorted(retry.status_codes)} x{retry.max_retries} "
+            f"backoff {retry.backoff_factor}"
         )
         if resource.parent:
             console.print(

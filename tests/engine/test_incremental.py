@@ -1,4 +1,4 @@
-"""incremental_sync as the seeds write it: datetimes compared as datetimes, state advanced by loads."""
+"""incremental_sync as the seeds write it: datetimes compared as such, state advanced by loads."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ def _policies(n: int, start_hour: int = 0) -> list[dict[str, Any]]:
     for i in range(n):
         hours = start_hour + i - 2
         day, hour = divmod(hours, 24)
-        stamp = f"2024-01-{1 + day:02d}T{hour:02d}:00:00Z" if hours >= 0 else f"2023-12-31T{24 + hours:02d}:00:00Z"
+        stamp = (
+            f"2024-01-{1 + day:02d}T{hour:02d}:00:00Z"
+            if hours >= 0
+            else f"2023-12-31T{24 + hours:02d}:00:00Z"
+        )
         out.append({"id": f"p{start_hour + i}", "updated": stamp, "name": f"policy {i}"})
     return out
 
@@ -41,7 +45,9 @@ def _config(base_url: str, **sync: Any) -> dict[str, Any]:
     }
 
 
-def test_older_records_are_dropped_and_a_later_run_loads_only_newer(server, make_pipeline, duckdb_path) -> None:
+def test_older_records_are_dropped_and_a_later_run_loads_only_newer(
+    server, make_pipeline, duckdb_path
+) -> None:
     served = _policies(10)
 
     @server.get("/v2/policies")
@@ -77,9 +83,11 @@ def test_the_start_value_is_sent_when_asked_and_advances(server, make_pipeline) 
 
     server.start()
     pipeline = make_pipeline()
-    config = _config(server.base_url, start_time_option={"field_name": "since"}, lookback_window="PT1H")
+    config = _config(
+        server.base_url, start_time_option={"field_name": "since"}, lookback_window="PT1H"
+    )
     restsync.sync(pipeline, restsync.rest_api_source(config))
     restsync.sync(pipeline, restsync.rest_api_source(config))
     sent = [r.query.get("since") for r in server.requests]
-    # first run: the configured start minus the lookback; second run: the newest loaded value minus it
+    # first run: the configured start minus lookback; second run: the newest loaded value minus it
     assert sent == ["2023-12-31T23:00:00Z", "2024-01-01T01:00:00Z"]

@@ -85,7 +85,7 @@ AuthConfig = Annotated[
 
 
 class AutoPaginator(_Model):
-    """No paginator given: detected from the first response (Link header, JSON next link, else one page)."""
+    """No paginator given: detected from the first response (Link header, next link, one page)."""
 
     type: Literal["auto"]
 
@@ -197,7 +197,7 @@ class IncrementalSync(_Model):
     start_datetime: datetime | str
     datetime_format: str | None = None
     end_datetime: datetime | str | None = None
-    # ISO 8601 duration ("P1D", "PT6H") or a number of seconds: re-read this much before the saved value
+    # ISO 8601 duration ("P1D", "PT6H") or seconds: re-read this much before the saved value
     lookback_window: str | float | None = None
     start_time_option: StartTimeOption | None = None
     end_time_option: StartTimeOption | None = None

@@ -79,7 +79,8 @@ class Authenticator:
                 if response.status != 200:
                     raise ExtractionError(
                         "oauth2",
-                        f"the token endpoint answered {response.status}; check client_id and client_secret",
+                        f"the token endpoint answered {response.status}; "
+                        "check client_id and client_secret",
                         auth.access_token_url,
                     )
                 payload = await response.json(content_type=None)

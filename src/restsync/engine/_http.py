@@ -65,7 +65,7 @@ class HttpClient:
 
     async def __aenter__(self) -> HttpClient:
         connector = aiohttp.TCPConnector(
-            limit=self.plan.max_concurrency, ssl=None if self.plan.verify_tls else False
+            limit=self.plan.max_concurrency, ssl=self.plan.verify_tls
         )
         self._session = aiohttp.ClientSession(
             connector=connector,

@@ -246,7 +246,8 @@ def make_traversal(config: Any, stop_condition: Condition | None) -> Traversal:
         cls = Traversal.registry[config.type]
     except KeyError:
         raise ValueError(
-            f"unknown paginator type '{config.type}'; use one of: {', '.join(sorted(Traversal.registry))}"
+            f"unknown paginator type '{config.type}'; "
+            f"use one of: {', '.join(sorted(Traversal.registry))}"
         ) from None
     return cls(config, stop_condition)
 

@@ -8,7 +8,7 @@ URLs that servers sign with tokens.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -68,12 +68,12 @@ def origin(url: str) -> tuple[str, str]:
     return scheme, f"{(parts.hostname or '').lower()}:{port}"
 
 
-def redact(url: str, secrets: Mapping[str, Any] | None = None) -> str:
+def redact(url: str, secrets: Collection[str] = ()) -> str:
     """``url`` with userinfo and secret-looking query values masked."""
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]
     query = [
-        (k, "***" if _SECRET_NAME.search(k) or (secrets and k in secrets) else v)
+        (k, "***" if _SECRET_NAME.search(k) or k in secrets else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), ""))

@@ -220,13 +220,14 @@ class Engine:
                     queue = self._queues[child.name]
                     for record in records:
                         await queue.put(record)
-            page = Page(request, response.status, response.headers, response.body, selected, number)
+            current = request
+            page = Page(current, response.status, response.headers, response.body, selected, number)
             try:
-                request = traversal.next(request, page)
+                request = traversal.next(current, page)
             except PaginationLoop as exc:
-                raise PaginationLoopError(resource.name, str(exc), redact(request.url)) from None
+                raise PaginationLoopError(resource.name, str(exc), redact(current.url)) from None
             except ConditionError as exc:
-                raise ExtractionError(resource.name, str(exc), redact(request.url)) from None
+                raise ExtractionError(resource.name, str(exc), redact(current.url)) from None
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         values = self._placeholder_values(resource, parent_record)

@@ -326,6 +326,7 @@ def parse_datetime_value(value: Any, fmt: str | None) -> datetime:
             parsed = pendulum.parse(text, strict=False)  # type: ignore[assignment]
             if not isinstance(parsed, datetime):
                 raise ValueError(f"'{text}' is not a datetime")
+    assert parsed is not None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return pendulum.instance(parsed)

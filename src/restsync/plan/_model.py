@@ -31,7 +31,7 @@ class RetryPolicy:
     max_retries: int
     backoff_factor: float
     max_backoff_seconds: float = 60.0
-    # a server's Retry-After is honoured up to this many seconds, so one bad header cannot stall a run
+    # a server's Retry-After is honoured up to this many seconds: one bad header cannot stall a run
     retry_after_cap_seconds: float = 120.0
 
 

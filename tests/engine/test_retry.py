@@ -1,0 +1,205 @@
+"""Retry policy: when to try again and how long to wait, read as a table."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+
+from restsync.engine._retry import Attempt, Decision, call_with_retries, decide, is_retriable_error
+from restsync.plan import DEFAULT_RETRY, RetryPolicy
+
+POLICY = RetryPolicy(frozenset({429, 503}), max_retries=3, backoff_factor=2.0)
+NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def status(code: int, number: int = 1, **headers: str) -> Attempt:
+    return Attempt(number, code, None, {k.replace("_", "-"): v for k, v in headers.items()}, 0.0)
+
+
+def failure(error: BaseException, number: int = 1) -> Attempt:
+    return Attempt(number, None, error, {}, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("attempt", "retry", "reason"),
+    [
+        (status(503), True, "status 503"),
+        (status(429, number=3), True, "status 429"),
+        (status(200), False, "status 200"),
+        (status(404), False, "status 404"),
+        (status(500), False, "status 500"),  # not in this policy's list
+        (status(503, number=4), False, "status 503, gave up after 4 attempts"),
+        (failure(aiohttp.ServerDisconnectedError()), True, "server disconnected"),
+        (failure(TimeoutError()), True, "timeout"),
+        (failure(aiohttp.ClientPayloadError("cut")), True, "incomplete response body"),
+        (failure(aiohttp.ClientOSError(errno.ECONNRESET, "reset")), True, "connection reset"),
+        (failure(ConnectionResetError()), True, "connection reset"),
+        (failure(aiohttp.ClientConnectionError()), True, "ClientConnectionError"),
+        (failure(aiohttp.InvalidURL("nope")), False, "InvalidURL"),
+        (failure(ValueError("bug")), False, "ValueError"),
+        (failure(TimeoutError(), number=4), False, "timeout, gave up after 4 attempts"),
+    ],
+)
+def test_whether_to_retry(attempt: Attempt, retry: bool, reason: str) -> None:
+    decision = decide(POLICY, attempt, rng=random.Random(0))
+    assert (decision.retry, decision.reason) == (retry, reason)
+    assert (decision.wait > 0) == retry
+
+
+def test_tls_certificate_errors_are_fatal() -> None:
+    key = aiohttp.client_reqrep.ConnectionKey("h", 443, True, True, None, None, None)
+    error = aiohttp.ClientConnectorCertificateError(key, Exception("self-signed"))
+    assert not is_retriable_error(error)
+    assert decide(POLICY, failure(error)) == Decision(False, 0.0, "TLS error")
+
+
+def test_max_retries_three_means_four_tries() -> None:
+    tries = [decide(DEFAULT_RETRY, status(503, number=n)).retry for n in range(1, 6)]
+    assert tries == [True, True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait", "reason"),
+    [
+        ({"Retry-After": "2"}, 2.0, "status 429, Retry-After 2s"),
+        ({"retry-after": " 0.5 "}, 0.5, "status 429, Retry-After 0.5s"),
+        ({"RETRY-AFTER": "0"}, 0.0, "status 429, Retry-After 0s"),
+        ({"Retry-After": "600"}, 120.0, "status 429, Retry-After 600s (capped at 120s)"),
+        ({"Retry-After": "Wed, 01 May 2024 12:00:30 GMT"}, 30.0, "status 429, Retry-After 30s"),
+        ({"Retry-After": "Wed, 01 May 2024 11:59:00 GMT"}, 0.0, "status 429, Retry-After 0s"),
+        # the server's own Date wins over our clock, so skew between the two does not matter
+        (
+            {
+                "Retry-After": "Wed, 01 May 2024 13:00:05 GMT",
+                "Date": "Wed, 01 May 2024 13:00:00 GMT",
+            },
+            5.0,
+            "status 429, Retry-After 5s",
+        ),
+    ],
+)
+def test_retry_after_is_honoured_up_to_the_cap(headers: dict, wait: float, reason: str) -> None:
+    decision = decide(POLICY, Attempt(1, 429, None, headers, 0.0), now=NOW)
+    assert decision == Decision(True, wait, reason)
+
+
+@pytest.mark.parametrize("value", ["soon", "-3", "nan", "inf", ""])
+def test_unreadable_retry_after_falls_back_to_backoff(value: str) -> None:
+    decision = decide(POLICY, status(503, Retry_After=value), rng=random.Random(1), now=NOW)
+    assert decision == Decision(True, random.Random(1).uniform(0.5, 1.0), "status 503")
+
+
+def test_backoff_grows_exponentially_with_half_jitter_and_a_cap() -> None:
+    policy = RetryPolicy(
+        frozenset({503}), max_retries=10, backoff_factor=2.0, max_backoff_seconds=10
+    )
+    bases = [1, 2, 4, 8, 10, 10]
+    rng, replay = random.Random(42), random.Random(42)
+    waits = [decide(policy, status(503, number=n), rng=rng).wait for n in range(1, 7)]
+    assert waits == [replay.uniform(b / 2, b) for b in bases]
+    assert all(b / 2 <= w <= b for w, b in zip(waits, bases, strict=True))
+
+
+def test_huge_attempt_numbers_do_not_overflow() -> None:
+    policy = RetryPolicy(frozenset({503}), max_retries=5000, backoff_factor=2.0)
+    assert 30 <= decide(policy, status(503, number=4000)).wait <= 60
+
+
+# --- call_with_retries -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Harness:
+    """A scripted server plus recording hooks and a clock that only moves when we 'sleep'."""
+
+    script: list[FakeResponse | BaseException]
+    now: float = 0.0
+    sleeps: list[float] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    retries: list[Decision] = field(default_factory=list)
+    tokens: int = 0
+
+    async def send(self) -> FakeResponse:
+        outcome = self.script.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def take_token(self) -> None:
+        self.tokens += 1
+
+    def run(self, policy: RetryPolicy = POLICY) -> FakeResponse:
+        return asyncio.run(
+            call_with_retries(
+                self.send,
+                policy,
+                sleep=self.sleep,
+                clock=lambda: self.now,
+                rng=random.Random(3),
+                before_attempt=self.take_token,
+                on_status=self.statuses.append,
+                on_retry=self.retries.append,
+            )
+        )
+
+
+def test_retries_until_success_and_calls_every_hook() -> None:
+    h = Harness([FakeResponse(503), FakeResponse(429, {"Retry-After": "7"}), FakeResponse(200)])
+    assert h.run() == FakeResponse(200)
+    rng = random.Random(3)
+    assert h.sleeps == [rng.uniform(0.5, 1.0), 7.0]
+    assert h.statuses == [503, 429, 200]
+    assert [d.reason for d in h.retries] == ["status 503", "status 429, Retry-After 7s"]
+    assert h.tokens == 3
+    assert h.script == []
+
+
+def test_exhausted_retries_return_the_last_response() -> None:
+    h = Harness([FakeResponse(503, {"n": str(n)}) for n in range(1, 6)])
+    assert h.run() == FakeResponse(503, {"n": "4"})
+    assert (len(h.sleeps), h.tokens, len(h.script)) == (3, 4, 1)
+
+
+def test_fatal_status_is_returned_at_once() -> None:
+    h = Harness([FakeResponse(404), FakeResponse(200)])
+    assert h.run() == FakeResponse(404)
+    assert (h.sleeps, h.retries) == ([], [])
+
+
+def test_transport_errors_are_retried_then_reraised() -> None:
+    errors = [aiohttp.ServerDisconnectedError(), TimeoutError(), aiohttp.ClientOSError()]
+    last = aiohttp.ServerDisconnectedError("the last one")
+    h = Harness([*errors, last, FakeResponse(200)])
+    with pytest.raises(aiohttp.ServerDisconnectedError) as raised:
+        h.run()
+    assert raised.value is last
+    assert (len(h.sleeps), h.statuses) == (3, [])
+
+
+def test_transport_error_then_success() -> None:
+    h = Harness([TimeoutError(), FakeResponse(200)])
+    assert h.run() == FakeResponse(200)
+    assert [d.reason for d in h.retries] == ["timeout"]
+
+
+def test_non_retriable_exceptions_propagate_without_waiting() -> None:
+    h = Harness([KeyError("bug"), FakeResponse(200)])
+    with pytest.raises(KeyError):
+        h.run()
+    assert (h.sleeps, h.tokens) == ([], 1)
