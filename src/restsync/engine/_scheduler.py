@@ -12,6 +12,7 @@ stops alone; its children are reported as not fetched; everything else goes on.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from restsync.plan import PLACEHOLDER, ResourcePlan, SourcePlan
 __all__ = ["Engine", "ResourceStats", "RunReport", "Sink"]
 
 _DONE = object()
+log = logging.getLogger("restsync")
 
 
 class Sink(Protocol):
@@ -125,8 +127,8 @@ class Engine:
         stats = self._start(resource.name)
         try:
             await self._walk(resource, None)
-        except ExtractionError as exc:
-            stats.error = exc
+        except Exception as exc:
+            stats.error = _as_extraction_error(resource.name, exc)
         await self._finish(resource)
 
     async def _run_child(self, resource: ResourcePlan, workers: int) -> None:
@@ -142,8 +144,8 @@ class Engine:
                     continue  # drain, so the parent never blocks on a failed child
                 try:
                     await self._walk(resource, parent_record)
-                except ExtractionError as exc:
-                    stats.error = exc
+                except Exception as exc:
+                    stats.error = _as_extraction_error(resource.name, exc)
 
         await asyncio.gather(*(worker() for _ in range(workers)))
         await self._finish(resource)
@@ -174,6 +176,16 @@ class Engine:
 
     async def _walk(self, resource: ResourcePlan, parent_record: Any) -> None:
         stats = self.report.resources[resource.name]
+        if parent_record is not None and resource.parent is not None:
+            missing = [
+                f for f in resource.parent.bindings.values() if _dig(parent_record, f) is None
+            ]
+            if missing:
+                # a parent record without the key cannot address its children: say so, go on
+                reason = f"parent '{resource.parent.resource}' record has no '{missing[0]}'"
+                stats.rejects += 1
+                await self.sink.rejects([Reject(resource.name, reason, parent_record)])
+                return
         traversal = make_traversal(resource.paginator, resource.stop_condition)
         request: Request | None = traversal.first(self._first_request(resource, parent_record))
         select = self._selectors[resource.name]
@@ -263,10 +275,7 @@ class Engine:
         values: dict[str, Any] = {}
         if resource.parent is not None and parent_record is not None:
             for name, field_path in resource.parent.bindings.items():
-                value: Any = parent_record
-                for part in field_path.split("."):
-                    value = value.get(part) if isinstance(value, dict) else None
-                values[name] = value
+                values[name] = _dig(parent_record, field_path)
         inc = resource.incremental
         if inc is not None:
             start = self.start_values.get(resource.name, inc.initial_value)
@@ -275,6 +284,20 @@ class Engine:
             values["incremental.end_value"] = inc.format_value(inc.end_value)
             values["incremental.last_value"] = inc.format_value(start)
         return values
+
+
+def _dig(record: Any, path: str) -> Any:
+    for part in path.split("."):
+        record = record.get(part) if isinstance(record, dict) else None
+    return record
+
+
+def _as_extraction_error(resource: str, exc: Exception) -> ExtractionError:
+    if isinstance(exc, ExtractionError):
+        return exc
+    # a bug, not the API's fault: keep the traceback in the log, fail this resource only
+    log.error("unexpected error in resource '%s'", resource, exc_info=exc)
+    return ExtractionError(resource, f"unexpected error {type(exc).__name__}: {exc}")
 
 
 def _with_ancestors(plan: SourcePlan, names: set[str]) -> set[str]:
