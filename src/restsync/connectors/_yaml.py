@@ -59,7 +59,8 @@ def read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ConfigError("", f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", exc)
+        raise ConfigError("", f"{path} is not valid YAML{where}: {problem}") from None
 
 
 def load_yaml_config(path: Path | str, *, lenient: bool = False) -> dict[str, Any]:
