@@ -141,7 +141,8 @@ def _resource_section(resource: Any) -> list[str]:
     ]
     if resource.parent:
         parent = resource.parent.resource
-        fields = ", ".join(f"`{{{k}}}` = `{parent}.{v}`" for k, v in resource.parent.bindings.items())
+        bindings = resource.parent.bindings.items()
+        fields = ", ".join(f"`{{{k}}}` = `{parent}.{v}`" for k, v in bindings)
         carried = ", ".join(f"`_{parent}_{f}`" for f in resource.parent.include)
         lines.append(f"- child of `{parent}`: {fields}; rows carry {carried}")
     if resource.incremental:
