@@ -28,7 +28,7 @@ from restsync.engine import Engine, RunReport
 from restsync.engine._records import Reject
 from restsync.plan import IncrementalPlan, ResourcePlan, SourcePlan
 
-__all__ = ["REJECTS_TABLE", "SourceRuntime", "build_source"]
+__all__ = ["REJECTS_TABLE", "RestSyncSource", "SourceRuntime", "build_source"]
 
 log = logging.getLogger("restsync")
 
@@ -219,9 +219,26 @@ def build_source(plan: SourcePlan) -> DltSource:
     def restsync_source() -> Any:
         return resources
 
-    source = dlt.source(restsync_source, name=plan.name, section=plan.name)()
-    source.restsync = runtime  # type: ignore[attr-defined]
-    return source
+    built = dlt.source(restsync_source, name=plan.name, section=plan.name)()
+    return RestSyncSource(built.schema, built.section, list(built.resources.values()), runtime)
+
+
+class RestSyncSource(DltSource):
+    """A dlt source that remembers its restsync runtime, also through ``with_resources`` clones."""
+
+    def __init__(
+        self, schema: Any, section: str, resources: list[Any], runtime: SourceRuntime
+    ) -> None:
+        super().__init__(schema, section, resources)
+        self.restsync = runtime
+
+    def clone(self, with_name: str | None = None) -> RestSyncSource:
+        return RestSyncSource(
+            self.schema.clone(with_name=with_name),
+            self.section,
+            list(self._resources.values()),
+            self.restsync,
+        )
 
 
 def _resource(runtime: SourceRuntime, plan: ResourcePlan) -> Any:

@@ -2,7 +2,8 @@
 
 Decisions made here, once per resource: the record shape (``fields`` > column hints > defaults,
 plus the keys children bind to and the incremental cursor), how many records, where the records
-sit in a body, which fields signal the last page, and which credential to expect.
+sit in a body, which fields signal the last page, which field ``break_records`` drops, and which
+credential to expect.
 """
 
 from __future__ import annotations
@@ -95,6 +96,14 @@ def compile_plan(
             tokens.setdefault(token.path, token)
 
         shape = _shape(resource, fields.get(resource.name), bound.get(resource.name, ()))
+        broken = int(break_records.get(resource.name, 0))
+        broken_field = _break_field(resource, shape)
+        if broken > 0 and broken_field is None:
+            raise SimulatorError(
+                f"break_records names resource '{resource.name}', which declares neither a "
+                "primary key nor a required column (a column hint with nullable: False) that a "
+                "record could miss"
+            )
         finish = None
         if placement.one_object:
             last = pager.page(_SAMPLE, 1)
@@ -108,7 +117,8 @@ def compile_plan(
             else None,
             finish=finish,
             every_parent=placement.one_object,
-            broken=int(break_records.get(resource.name, 0)),
+            broken=broken,
+            broken_field=broken_field,
         )
 
         relative = urlsplit(resource.path).path if "://" in resource.path else resource.path
@@ -156,8 +166,15 @@ def _shape(
         ]
     else:
         specs = [FieldSpec(name, data_type) for name, data_type in DEFAULT_FIELDS]
-    # without a primary key an "id" is still unique: served by default, or when the fields name it
-    primary_key = resource.primary_key or (("id",) if not hints or "id" in hints else ())
+    if given is not None:
+        # the caller's fields are what the API sends (its document): a configured key that they
+        # lack stays absent, so a mis-keyed config meets the records the real API would send
+        primary_key = tuple(k for k in resource.primary_key if k in given) or (
+            ("id",) if "id" in given else ()
+        )
+    else:
+        # without a primary key an "id" is still unique: served by default, or when hinted
+        primary_key = resource.primary_key or (("id",) if not hints or "id" in hints else ())
     keys = tuple(dict.fromkeys([*primary_key, *bound]))
     cursor = _cursor(resource.incremental, resource.name)
     required = [*keys, *([cursor.path] if cursor else [])]
@@ -165,6 +182,25 @@ def _shape(
     # keys and the cursor come first, so a record reads naturally: id, ..., then the rest
     extra = [FieldSpec(name) for name in required if name not in present]
     return Shape(resource.name, tuple(extra + specs), keys, cursor)
+
+
+def _break_field(resource: ResourcePlan, shape: Shape) -> str | None:
+    """The field a broken record misses: the first required column the records carry (a column
+    hint with ``nullable: False``, outside the primary key: what the engine checks), else the
+    first primary key column."""
+    columns = resource.hints.get("columns")
+    served = {spec.name for spec in shape.fields}
+    if isinstance(columns, Mapping):  # the engine reads required columns from a mapping only
+        for name, hint in columns.items():
+            if (
+                isinstance(hint, Mapping)
+                and hint.get("nullable") is False
+                and name not in resource.primary_key
+                and name in served
+                and "." not in name
+            ):
+                return str(name)
+    return resource.primary_key[0] if resource.primary_key else None
 
 
 def _column_hints(columns: Any) -> dict[str, Mapping[str, Any]]:

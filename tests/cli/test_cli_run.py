@@ -1,0 +1,83 @@
+"""`restsync run` on a YAML config and on a connector, against a simulator over loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import restsync
+from restsync import connectors
+from restsync.simulator import SimulatorOptions, serve_in_thread
+from tests.conftest import count_rows
+
+CONFIGS = Path(__file__).parent / "configs"
+
+
+def _run(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "restsync", "run", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **env},
+    )
+
+
+def test_run_a_yaml_seed_reports_the_mis_keyed_resource_and_loads_the_rest(tmp_path: Path) -> None:
+    env = {"API_KEY": "yaml-secret"}
+    config = connectors.load_yaml_config(CONFIGS / "webhook_service.yaml", lenient=True)
+    plan = restsync.plan_config(config, name="webhook_service")
+    fields = connectors.connector_fields("webhook_service")
+    options = SimulatorOptions(seed=9, token="yaml-secret")
+    with serve_in_thread(plan, options, fields=fields) as sim:
+        database = tmp_path / "out.duckdb"
+        result = _run(
+            str(CONFIGS / "webhook_service.yaml"),
+            "--base-url",
+            sim.base_url,
+            "--duckdb-path",
+            str(database),
+            "--dataset",
+            "hooks",
+            "--pipelines-dir",
+            str(tmp_path / "pipelines"),
+            cwd=tmp_path,
+            env=env,
+        )
+        served = sim.dataset()
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "resource 'event_types'" in result.stderr and "primary key 'id'" in result.stderr
+    assert "applications" in result.stdout and "failed" in result.stdout
+    for table in ("applications", "tokens", "endpoints", "integrations", "webhook_endpoint"):
+        assert count_rows(database, "hooks", table) == len(served[table]), table
+
+
+def test_run_a_connector_with_selected_resources(tmp_path: Path) -> None:
+    env = {"API_TOKEN": "c-secret"}
+    plan = restsync.plan_config(connectors.connector_config("video_rooms", lenient=True), name="v")
+    options = SimulatorOptions(seed=1, token="c-secret")
+    with serve_in_thread(plan, options, fields=connectors.connector_fields("video_rooms")) as sim:
+        database = tmp_path / "v.duckdb"
+        result = _run(
+            "video_rooms",
+            "--base-url",
+            sim.base_url,
+            "--duckdb-path",
+            str(database),
+            "--resources",
+            "active_room_peers",
+            "--pipelines-dir",
+            str(tmp_path / "pipelines"),
+            cwd=tmp_path,
+            env=env,
+        )
+        served = sim.dataset()
+    assert result.returncode == 0, result.stderr
+    assert count_rows(database, "video_rooms", "active_room_peers") == len(
+        served["active_room_peers"]
+    )
+    assert "active_room_peers" in result.stdout
