@@ -108,7 +108,6 @@ class HttpClient:
 
     async def _send_once(self, resource: ResourcePlan, request: Request) -> Response:
         assert self._session is not None, "use HttpClient as an async context manager"
-        await self._limiter.acquire()
         auth = self._endpoint_auth.get(resource.name, self._auth)
         per_resource = self._resource_slots.get(resource.name)
         async with self._slots:
@@ -116,6 +115,9 @@ class HttpClient:
                 await per_resource.acquire()
             try:
                 auth_headers, auth_params, cookies = await auth.apply(request, self._session)
+                # the rate token is taken last, right before sending: a token taken while
+                # waiting for a slot would let requests bunch up past the budget
+                await self._limiter.acquire()
                 headers = {**self.plan.headers, **request.headers, **auth_headers}
                 async with self._session.request(
                     request.method,

@@ -2,7 +2,8 @@
 
 What ``RateLimiter(r, burst=b)`` guarantees about request *starts* (when ``acquire`` returns):
 
-* **Hard cap.** No half-open 1-second window ``[t, t + 1)`` holds more than ``ceil(r)`` starts:
+* **Hard cap.** No half-open window ``[t, t + w)`` (``window_seconds``, 1 s by default) holds
+  more than ``ceil(r)`` starts:
   exactly ``r`` for an integer rate, and as close as an average rate of ``r`` allows otherwise
   (2.5/s needs some windows with 3). It is enforced directly, from the recorded start times, and
   follows ``current_rate``: after a 429 the next second already holds no more than the new rate.
@@ -54,6 +55,7 @@ class RateLimiter:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         min_fraction: float = 0.1,
         recovery_seconds: float = 10.0,
+        window_seconds: float = 1.0,
     ) -> None:
         if requests_per_second <= 0:
             raise ValueError(f"requests_per_second must be positive, got {requests_per_second}")
@@ -62,6 +64,7 @@ class RateLimiter:
         if not 0 < min_fraction <= 1 or recovery_seconds <= 0:
             raise ValueError("min_fraction must be in (0, 1] and recovery_seconds positive")
         self._configured = float(requests_per_second)
+        self._window = window_seconds
         self._burst = burst or 1
         self._clock = clock
         self._sleep = sleep
@@ -82,11 +85,11 @@ class RateLimiter:
     async def acquire(self) -> None:
         """Wait until a request may start; the caller must start it right away."""
         async with self._lock:
-            interval = 1.0 / self._rate
+            interval = self._window / self._rate
             target = max(self._clock(), self._tat - (self._burst - 1) * interval)
             cap = math.ceil(self._rate)
             if len(self._starts) >= cap:
-                target = max(target, self._starts[-cap] + 1.0)
+                target = max(target, self._starts[-cap] + self._window)
             # loop: the event loop may fire a timer a hair early, and the cap must hold exactly
             while (now := self._clock()) < target:
                 await self._sleep(target - now)
@@ -119,4 +122,7 @@ class NoLimit:
 def make_limiter(rate_limit: RateLimit | None) -> RateLimiter | NoLimit:
     if rate_limit is None:
         return NoLimit()
-    return RateLimiter(rate_limit.requests_per_second, rate_limit.burst)
+    # The API counts requests when they arrive, not when we send them: a little network or
+    # scheduling jitter can pull the first of a full window late and squeeze one request too many
+    # into the server's second. Pacing over 1.05 s keeps that margin for 5 % of the budget.
+    return RateLimiter(rate_limit.requests_per_second, rate_limit.burst, window_seconds=1.05)
