@@ -10,7 +10,9 @@ import restsync
 from tests.conftest import count_rows
 
 
-def test_requests_stay_within_the_budget_in_every_window(server, make_pipeline, duckdb_path) -> None:
+def test_requests_stay_within_the_budget_in_every_window(
+    server, make_pipeline, duckdb_path
+) -> None:
     starts: list[float] = []
 
     @server.get("/parents")
