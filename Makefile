@@ -32,4 +32,4 @@ clean:
 	rm -rf $(VENV) restsync.duckdb
 
 docs: $(STAMP)
-	$(BIN)/python -m restsync.connectors._docs docs/connectors
+	$(BIN)/python scripts/gen_connector_docs.py

@@ -1,7 +1,16 @@
-"""The five bundled connectors, and the YAML loader they share with user configs.
+"""The bundled connectors, and the YAML loader they share with user configs.
 
-    from restsync.connectors import connector_source
-    pipeline.run(connector_source("webhook_service"))      # API_KEY from the environment
+    from restsync import connectors
+    connectors.names()                                  # ['account_analytics', ...]
+    config = connectors.connector_config("webhook_service")   # API_KEY from env or secrets.toml
+    pipeline.run(connectors.connector_source("webhook_service"))
+
+YAML files reference secrets and settings with tags, never inline::
+
+    auth: {type: bearer, token: !secret api_key}
+    start_datetime: !config {name: start_date, default: "2024-01-01T00:00:00Z"}
+
+See ``docs/connectors/`` for each connector's resources and declared schema.
 """
 
 from restsync.connectors._registry import (

@@ -1,172 +1,365 @@
-"""Generate ``docs/connectors/*.md`` from the specs, so the pages cannot drift from them.
+"""Render ``docs/connectors/*.md`` from the specs, so the pages cannot drift from them.
 
-    python -m restsync.connectors._docs docs/connectors      # or: make docs
+    python scripts/gen_connector_docs.py [docs/connectors]
 
-A test regenerates the pages and compares them with the checked-in ones.
+The pages are built from the resolved plan (so defaults, parents and inferred cursor paths read as
+restsync will run them), with every secret and config value shown by name, never by value: the
+output does not depend on the environment it is generated in. A test regenerates the pages and
+compares them with the checked-in ones.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from restsync.connectors._registry import connector_config, load_spec, names
+from restsync.config import (
+    ApiKeyAuth,
+    AutoPaginator,
+    BearerAuth,
+    CursorPaginator,
+    OffsetPaginator,
+    parse_config,
+)
+from restsync.connectors._registry import ConnectorSpec, load_spec, names
+from restsync.connectors._yaml import ConfigRef, env_var, find_refs, placeholder_refs
+from restsync.plan import ResourcePlan, SourcePlan, build_plan
 
-__all__ = ["render_connector", "render_index", "write_docs"]
+__all__ = ["main", "render_connector", "render_index", "write_docs"]
+
+_SCRIPT = "scripts/gen_connector_docs.py"
+_REJECTS = "_restsync_rejects"
 
 
 def write_docs(folder: Path) -> list[Path]:
+    """Write one page per connector and the index into ``folder``; return the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
+    pages = {f"{name}.md": render_connector(name) for name in names()}
+    pages["README.md"] = render_index()
     written = []
-    for name in names():
-        path = folder / f"{name}.md"
-        path.write_text(render_connector(name))
+    for file_name, text in pages.items():
+        path = folder / file_name
+        path.write_text(text, encoding="utf-8")
         written.append(path)
-    index = folder / "README.md"
-    index.write_text(render_index())
-    written.append(index)
     return written
+
+
+# --- the index --------------------------------------------------------------------------------
 
 
 def render_index() -> str:
     lines = [
         "# Bundled connectors",
         "",
-        "Generated from `src/restsync/connectors/specs/` by `make docs`; do not edit by hand.",
+        f"<!-- generated from src/restsync/connectors/specs/ by {_SCRIPT}; do not edit -->",
         "",
-        "| connector | API | resources | secrets |",
+        "Each connector is a YAML config in restsync's dialect (dlt's `rest_api` plus the",
+        "extensions in [config.md](../config.md)), bundled in",
+        "`src/restsync/connectors/specs/`, with a declared schema for every table.",
+        "",
+        "| connector | what it syncs | tables | secrets (env var) |",
         "|---|---|---|---|",
     ]
     for name in names():
         spec = load_spec(name)
+        secrets = ", ".join(f"`{s}` (`{env_var(s)}`)" for s in spec.secrets)
         count = len(spec.config["resources"])
-        secrets = ", ".join(f"`{s.upper()}`" for s in spec.secrets)
         lines.append(f"| [`{name}`]({name}.md) | {spec.title} | {count} | {secrets} |")
     lines += [
         "",
-        "Run one with `restsync run <connector>`, list them with `restsync connectors`,",
-        "serve one as a mock API with `restsync simulate <connector>`. From Python:",
+        "## Using one",
+        "",
+        "```sh",
+        "restsync connectors                          # list them",
+        "export API_KEY=...                           # the secret the connector names",
+        "restsync run webhook_service                 # into ./webhook_service.duckdb",
+        "restsync check webhook_service               # validate and plan: no network, no secret",
+        "restsync demo --connector webhook_service    # against a local simulator of the API",
+        "```",
+        "",
+        "From Python, a connector is an ordinary dlt source:",
         "",
         "```python",
+        "import dlt",
         "from restsync.connectors import connector_source",
-        'dlt.pipeline("x", destination="duckdb").run(connector_source("webhook_service"))',
+        "",
+        'pipeline = dlt.pipeline("webhooks", destination="duckdb")',
+        'pipeline.run(connector_source("webhook_service"))',
         "```",
+        "",
+        "## Secrets and config values in YAML",
+        "",
+        "Specs, and any YAML config given to `restsync run file.yaml`, reference secrets and",
+        "settings by name with two tags instead of writing them inline:",
+        "",
+        "```yaml",
+        "client:",
+        "  auth: {type: bearer, token: !secret api_key}        # required",
+        "resources:",
+        "  - name: policies",
+        "    incremental_sync:",
+        "      cursor_field: updated",
+        "      start_datetime: !config start_date                # required",
+        '      # or with a default used when start_date is not set:',
+        '      # start_datetime: !config {name: start_date, default: "2024-01-01T00:00:00Z"}',
+        "```",
+        "",
+        "Both are looked up through dlt's providers, so a name `api_key` is read from the",
+        "environment variable `API_KEY` or from `api_key = \"...\"` in `.dlt/secrets.toml`",
+        "(config values: `.dlt/config.toml`); a dotted name `sources.crm.api_key` from",
+        "`SOURCES__CRM__API_KEY`. A missing secret stops the run before any request, with a",
+        "message naming the variable to set. JSON configs, which have no tags, write",
+        '`{"$secret": "api_key"}` and `{"$config": "start_date", "default": "..."}`.',
         "",
     ]
     return "\n".join(lines)
+
+
+# --- one connector ----------------------------------------------------------------------------
 
 
 def render_connector(name: str) -> str:
-    from restsync._api import plan_config
-
     spec = load_spec(name)
-    plan = plan_config(connector_config(name, lenient=True), name=name)
-    auth = spec.config["client"].get("auth") or {}
+    plan = build_plan(parse_config(placeholder_refs(spec.config)), name=name)
     lines = [
-        f"# `{name}` — {spec.title}",
+        f"# {spec.title} (`{name}`)",
         "",
-        "Generated from the connector's spec by `make docs`; do not edit by hand.",
+        f"<!-- generated from src/restsync/connectors/specs/{name}.yaml by {_SCRIPT}; "
+        "do not edit -->",
         "",
         spec.description,
         "",
-        "## Run it",
+        "## What it syncs",
         "",
-        "```sh",
-        *[
-            f'export {s.upper()}=...        # or {s} = "..." in .dlt/secrets.toml'
-            for s in spec.secrets
-        ],
-        f"restsync run {name}                       # into ./{name}.duckdb",
-        f"restsync simulate {name} --port 8080 &                # a local mock of the API",
-        f"restsync run {name} --base-url http://127.0.0.1:8080",
-        "```",
-        "",
-        "## Authentication",
-        "",
-        _auth_text(auth),
-        "",
+        "| table | endpoint | primary key | parent | incremental on |",
+        "|---|---|---|---|---|",
     ]
-    if spec.config_values:
-        lines += [
-            "## Config values",
-            "",
-            *[
-                f"- `{c}` (env `{c.upper()}`): the start of incremental syncs, ISO 8601; "
-                "defaults to 2024-01-01T00:00:00Z"
-                for c in spec.config_values
-            ],
-            "",
-        ]
+    for r in plan.resources.values():
+        parent = f"`{r.parent.resource}`" if r.parent else ""
+        cursor = f"`{r.incremental.cursor_path}`" if r.incremental else ""
+        lines.append(
+            f"| [`{r.table_name}`](#{r.name}) | `{r.method} {r.path}` | {_key(r)} | {parent} "
+            f"| {cursor} |"
+        )
+    lines += ["", *_auth_section(spec, plan), *_config_section(spec, plan), *_run_section(spec)]
     lines += ["## Resources", ""]
     for resource in plan.resources.values():
-        lines += _resource_section(resource)
-    lines += [
-        "## Schema evolution and rejected records",
-        "",
-        "The columns above are declared; fields the API sends beyond them still load (dlt adds",
-        "columns as they appear). A record that lacks its primary key or a required (not null)",
-        "field is not dropped: it goes to the `_restsync_rejects` table with the resource, the",
-        "reason, the raw record as JSON and the time, and the run summary counts it.",
-        "",
-    ]
+        lines += _resource_section(resource, plan)
+    lines += _evolution_section()
     return "\n".join(lines)
 
 
-def _auth_text(auth: dict[str, Any]) -> str:
-    kind = auth.get("type", "bearer")
-    secret = _ref_name(auth.get("token") or auth.get("api_key"))
-    if kind == "api_key":
-        where = auth.get("location", "header")
-        return (
-            f"API key sent in the `{auth.get('name')}` {where}, from the secret `{secret}` "
-            f"(env `{(secret or '').upper()}`)."
-        )
-    return f"Bearer token from the secret `{secret}` (env `{(secret or '').upper()}`)."
-
-
-def _ref_name(value: Any) -> str | None:
-    return getattr(value, "name", None)
-
-
-def _resource_section(resource: Any) -> list[str]:
-    paginator = resource.paginator.model_dump(exclude_defaults=True)
-    key = ", ".join(resource.primary_key) or "none"
-    lines = [
-        f"### `{resource.name}`",
-        "",
-        f"- endpoint: `{resource.method} {resource.path}`, records at `{resource.data_selector}`",
-        f"- primary key: `{key}`, write disposition: `{resource.write_disposition}`",
-        f"- pagination: `{paginator}`",
-    ]
-    if resource.parent:
-        parent = resource.parent.resource
-        bindings = resource.parent.bindings.items()
-        fields = ", ".join(f"`{{{k}}}` = `{parent}.{v}`" for k, v in bindings)
-        carried = ", ".join(f"`_{parent}_{f}`" for f in resource.parent.include)
-        lines.append(f"- child of `{parent}`: {fields}; rows carry {carried}")
-    if resource.incremental:
-        inc = resource.incremental
-        lines.append(
-            f"- incremental on `{inc.cursor_path}` (datetimes, format `{inc.datetime_format}`): "
-            "records older than the start or the last loaded value are skipped"
-        )
-    retry = resource.retry
-    lines.append(
-        f"- retries: statuses {sorted(retry.status_codes)}, up to {retry.max_retries} times, "
-        f"backoff factor {retry.backoff_factor:g}"
-    )
-    columns = resource.hints.get("columns") or {}
-    if columns:
-        lines += ["", "| column | type | required |", "|---|---|---|"]
-        for column, hint in columns.items():
-            required = "yes" if hint.get("nullable") is False else ""
-            lines.append(f"| `{column}` | {hint.get('data_type', '')} | {required} |")
-    lines.append("")
+def _auth_section(spec: ConnectorSpec, plan: SourcePlan) -> list[str]:
+    auth = plan.auth
+    refs = find_refs(spec.config["client"].get("auth"))
+    secret = refs[0].name if refs else ""
+    if isinstance(auth, ApiKeyAuth):
+        where = {"header": "header", "cookie": "cookie"}.get(auth.location, "query parameter")
+        how = f"An API key, sent in the `{auth.name}` {where}."
+    elif isinstance(auth, BearerAuth):
+        how = "A bearer token, sent as `Authorization: Bearer <token>`."
+    elif auth is None:
+        how = "None: the API is open."
+    else:
+        how = f"`{auth.type}`."
+    lines = ["## Authentication", "", how, ""]
+    if secret:
+        lines += [
+            f"The secret is named `{secret}`. Set it in the environment:",
+            "",
+            "```sh",
+            f'export {env_var(secret)}="..."',
+            "```",
+            "",
+            "or in `.dlt/secrets.toml`:",
+            "",
+            "```toml",
+            f'{secret} = "..."',
+            "```",
+            "",
+        ]
     return lines
 
 
-if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/connectors")
-    for path in write_docs(target):
+def _config_section(spec: ConnectorSpec, plan: SourcePlan) -> list[str]:
+    refs = {r.name: r for r in find_refs(spec.config) if isinstance(r, ConfigRef)}
+    if not refs:
+        return []
+    lines = [
+        "## Config values",
+        "",
+        "| name | env var | default | used for |",
+        "|---|---|---|---|",
+    ]
+    incremental = ", ".join(f"`{r.name}`" for r in plan.resources.values() if r.incremental)
+    for name, ref in refs.items():
+        default = f"`{ref.default}`" if ref.default is not None else "required"
+        lines.append(
+            f"| `{name}` | `{env_var(name)}` | {default} "
+            f"| where incremental syncs start ({incremental}) |"
+        )
+    lines += [
+        "",
+        f"Set it like a secret (`export {env_var(next(iter(refs)))}=...`) "
+        "or in `.dlt/config.toml`.",
+        "",
+    ]
+    return lines
+
+
+def _run_section(spec: ConnectorSpec) -> list[str]:
+    exports = [f"export {env_var(s)}=...   # see Authentication" for s in spec.secrets]
+    return [
+        "## Run it",
+        "",
+        "```sh",
+        *exports,
+        f"restsync run {spec.name}                          # into ./{spec.name}.duckdb",
+        f"restsync check {spec.name}                        # validate, no network",
+        f"restsync simulate {spec.name} --port 8080 &       # a local mock of this API",
+        f"restsync run {spec.name} --base-url http://127.0.0.1:8080",
+        "```",
+        "",
+    ]
+
+
+def _resource_section(r: ResourcePlan, plan: SourcePlan) -> list[str]:
+    lines = [
+        f"### `{r.name}`",
+        "",
+        f"- **table**: `{r.table_name}`",
+        f"- **endpoint**: `{r.method} {plan.base_url.rstrip('/')}{r.path}`; "
+        f"records {_selector(r.data_selector)}",
+    ]
+    if r.parent:
+        (placeholder, field), *_ = r.parent.bindings.items()
+        column = f"_{r.parent.resource}_{field.replace('.', '_')}"
+        lines.append(
+            f"- **parent**: one request per `{r.parent.resource}` record, `{{{placeholder}}}` = "
+            f"its `{field}`; rows carry it as `{column}`"
+        )
+    lines += [
+        f"- **primary key**: {_key(r)}; write disposition `{_disposition(r.write_disposition)}`",
+        f"- **pagination**: {_pagination(r)}",
+        f"- **incremental**: {_incremental(r)}",
+        f"- **retries**: on {', '.join(str(s) for s in sorted(r.retry.status_codes))}; up to "
+        f"{r.retry.max_retries} retries with exponential backoff (factor "
+        f"{r.retry.backoff_factor:g}), or after the server's `Retry-After`",
+        "",
+    ]
+    columns = r.hints.get("columns") or {}
+    if isinstance(columns, Mapping) and columns:
+        lines += ["| column | type | nullable |", "|---|---|---|"]
+        for column, hint in columns.items():
+            nullable = "no" if hint.get("nullable") is False else "yes"
+            lines.append(f"| `{column}` | {hint.get('data_type', '')} | {nullable} |")
+        lines.append("")
+    return lines
+
+
+def _key(r: ResourcePlan) -> str:
+    return ", ".join(f"`{k}`" for k in r.primary_key) or "none"
+
+
+def _disposition(value: Any) -> str:
+    return value if isinstance(value, str) else str(value.get("disposition", value))
+
+
+def _selector(selector: str | None) -> str:
+    if selector in (None, ""):
+        return "are the body's list (or the list under `data`, `results` or `items`)"
+    if selector == "$":
+        return "are the whole body (an object is one record)"
+    return f"at `{selector}`"
+
+
+def _pagination(r: ResourcePlan) -> str:
+    p = r.paginator
+    if isinstance(p, CursorPaginator):
+        sent = (
+            f"in the body at `{p.cursor_body_path}`"
+            if p.cursor_body_path
+            else f"as the `{p.cursor_param}` query parameter"
+        )
+        text = f"cursor: each response's `{p.cursor_path}` is sent back {sent}"
+        if p.limit is not None:
+            text += f", with `{p.limit_param}={p.limit}`"
+        ends = [f"`{r.stop_condition.source}` holds"] if r.stop_condition else []
+        ends.append("the cursor is missing")
+        if p.stop_after_empty_page:
+            ends.append("a page is empty")
+        text += f"; stops when {', '.join(ends[:-1])} or {ends[-1]}"
+        return text + ". A cursor that is a full next-page URL is followed as a URL."
+    if isinstance(p, OffsetPaginator):
+        text = (
+            f"offset: `{p.offset_param}` starts at {p.offset} and advances by {p.limit}, "
+            f"with `{p.limit_param}={p.limit}`; "
+        )
+        if p.total_path:
+            return text + f"stops when the offset reaches the total at `{p.total_path}`."
+        if r.stop_condition:
+            return text + f"stops when `{r.stop_condition.source}` holds, or at a short page."
+        return text + f"stops at the first page with fewer than {p.limit} records (or none)."
+    if isinstance(p, AutoPaginator):
+        return (
+            "none given in the document: detected from the first response "
+            "(a Link header, a next-page URL in the body, else a single page)."
+        )
+    fields = p.model_dump(exclude_defaults=True, exclude={"type"})
+    settings = ", ".join(f"`{k}={v}`" for k, v in fields.items())
+    return f"`{p.type}`" + (f" ({settings})" if settings else "") + "."
+
+
+def _incremental(r: ResourcePlan) -> str:
+    inc = r.incremental
+    if inc is None:
+        return (
+            "none: every run reads all pages; merging on the primary key keeps one row per record."
+            if r.primary_key
+            else "none: every run reads all pages."
+        )
+    fmt = f" (format `{inc.datetime_format}`)" if inc.datetime_format else ""
+    sent = (
+        f" The start is sent to the API as `{inc.start_param.name}`."
+        if inc.start_param
+        else " The document names no request parameter for it, so pages are filtered as read."
+    )
+    return (
+        f"on `{inc.cursor_path}`{fmt}: records older than the start (see Config values) or "
+        f"than the newest `{inc.cursor_path}` already loaded are skipped; the newest value is "
+        f"saved in the pipeline state for the next run.{sent}"
+    )
+
+
+def _evolution_section() -> list[str]:
+    return [
+        "## Schema evolution and rejected records",
+        "",
+        "The columns above are declared with their types. Fields the API sends beyond them still",
+        "load (schema evolution): dlt adds a column for each new field, typed from its values,",
+        "and a child table for each nested list.",
+        "",
+        "A record that cannot load as declared (no primary key, a field that is not nullable",
+        f"missing, an unreadable incremental cursor) is not dropped: it goes to the `{_REJECTS}`",
+        "table with the `resource`, the `reason`, the raw `record` as JSON and the time",
+        "`rejected_at` (plus dlt's `_dlt_load_id`, naming the load), and the run summary",
+        "counts it.",
+        "",
+    ]
+
+
+def main(argv: list[str] | None = None, *, default: Path = Path("docs/connectors")) -> int:
+    """``gen_connector_docs.py [FOLDER]``: write the pages into FOLDER (else ``default``)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1 or any(a.startswith("-") for a in args):
+        print(f"usage: {_SCRIPT} [FOLDER]   (default: {default})", file=sys.stderr)
+        return 2
+    for path in write_docs(Path(args[0]) if args else default):
         print(path)
+    return 0
+
+
+if __name__ == "__main__":  # the Makefile's `python -m restsync.connectors._docs`
+    raise SystemExit(main())

@@ -1,17 +1,20 @@
-"""YAML configs with secrets referenced, never written inline.
+"""YAML configs that reference their secrets and settings instead of writing them inline.
 
-    auth: {type: bearer, token: !secret api_key}
-    start_datetime: !config start_date                       # required config value
-    start_datetime: !config {name: start_date, default: "2024-01-01T00:00:00Z"}
+Two tags, read by a ``yaml.SafeLoader`` subclass (no arbitrary objects are ever built)::
 
-References resolve through dlt's own providers, so ``API_KEY=...`` in the environment or
-``api_key = "..."`` in ``.dlt/secrets.toml`` both work. JSON configs can write the same references
-as ``{"$secret": "api_key"}`` and ``{"$config": "start_date", "default": "..."}``.
+    auth: {type: bearer, token: !secret api_key}                 # a secret, required
+    start_datetime: !config start_date                           # a config value, required
+    start_datetime: !config {name: start_date, default: "2024-01-01T00:00:00Z"}   # with a default
+
+Loading gives ``SecretRef`` / ``ConfigRef`` markers; ``resolve_refs`` replaces them through dlt's
+own providers (``dlt.secrets`` / ``dlt.config``), so ``API_KEY=...`` in the environment and
+``api_key = "..."`` in ``.dlt/secrets.toml`` both work. JSON configs, which have no tags, write the
+same references as ``{"$secret": "api_key"}`` and ``{"$config": "start_date", "default": "..."}``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,100 +23,199 @@ import yaml
 
 from restsync._errors import ConfigError
 
-__all__ = ["ConfigRef", "SecretRef", "load_yaml_config", "read_yaml", "resolve_refs"]
+__all__ = [
+    "ConfigRef",
+    "RefLoader",
+    "SecretRef",
+    "env_var",
+    "find_refs",
+    "load_yaml_config",
+    "parse_yaml",
+    "placeholder_refs",
+    "read_yaml",
+    "resolve_refs",
+]
 
 
 @dataclass(frozen=True)
 class SecretRef:
+    """``!secret name``: resolved from ``dlt.secrets[name]``; never written into a config file."""
+
     name: str
 
 
 @dataclass(frozen=True)
 class ConfigRef:
+    """``!config name``: resolved from ``dlt.config[name]``, else ``default`` when one is given."""
+
     name: str
     default: Any = None
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class RefLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` plus the ``!secret`` and ``!config`` tags."""
 
 
 def _secret(loader: yaml.SafeLoader, node: yaml.Node) -> SecretRef:
-    return SecretRef(str(loader.construct_scalar(node)))  # type: ignore[arg-type]
+    return SecretRef(_ref_name(loader, node, "!secret"))
 
 
 def _config(loader: yaml.SafeLoader, node: yaml.Node) -> ConfigRef:
-    if isinstance(node, yaml.MappingNode):
-        values = loader.construct_mapping(node)
-        return ConfigRef(str(values["name"]), values.get("default"))
-    return ConfigRef(str(loader.construct_scalar(node)))  # type: ignore[arg-type]
+    if not isinstance(node, yaml.MappingNode):
+        return ConfigRef(_ref_name(loader, node, "!config"))
+    values = loader.construct_mapping(node, deep=True)
+    unknown = sorted(str(k) for k in set(values) - {"name", "default"})
+    name = values.get("name")
+    if unknown or not isinstance(name, str) or not name.strip():
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            "!config takes a name ('!config start_date') or a mapping with 'name' and an optional "
+            "'default' ('!config {name: start_date, default: \"2024-01-01T00:00:00Z\"}')",
+            node.start_mark,
+        )
+    return ConfigRef(name.strip(), values.get("default"))
 
 
-_Loader.add_constructor("!secret", _secret)
-_Loader.add_constructor("!config", _config)
+def _ref_name(loader: yaml.SafeLoader, node: yaml.Node, tag: str) -> str:
+    name = loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(name, str) or not name.strip():
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{tag} needs the name to look up, e.g. '{tag} api_key'", node.start_mark
+        )
+    return name.strip()
 
 
-def read_yaml(path: Path) -> Any:
+RefLoader.add_constructor("!secret", _secret)
+RefLoader.add_constructor("!config", _config)
+
+
+def read_yaml(path: Path | str) -> Any:
+    """The YAML document at ``path`` with references left as ``SecretRef``/``ConfigRef``."""
+    path = Path(path)
     try:
-        return yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read {path}: {exc.strerror or exc}") from exc
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, origin: str) -> Any:
+    try:
+        return yaml.load(text, Loader=RefLoader)  # safe: RefLoader is a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", exc)
-        raise ConfigError("", f"{path} is not valid YAML{where}: {problem}") from None
+        problem = getattr(exc, "problem", None) or exc
+        raise ConfigError("", f"{origin} is not valid YAML{where}: {problem}") from None
 
 
 def load_yaml_config(path: Path | str, *, lenient: bool = False) -> dict[str, Any]:
-    data = read_yaml(Path(path))
+    """Read a YAML config and resolve its references: a dict ready for ``parse_config``.
+
+    A top-level ``connector:`` block (a bundled connector's metadata) is dropped.
+    """
+    data = read_yaml(path)
     if not isinstance(data, dict):
-        raise ConfigError("", f"{path} must hold a mapping with 'client' and 'resources'")
+        raise ConfigError(
+            "", f"{path} must hold a mapping with 'client' and 'resources', not {_kind(data)}"
+        )
     data.pop("connector", None)
     return resolve_refs(data, lenient=lenient)
 
 
-def resolve_refs(value: Any, *, lenient: bool = False, path: str = "") -> Any:
-    """Replace secret and config references by their values from dlt's providers.
+def resolve_refs(value: Any, *, lenient: bool = False) -> Any:
+    """A copy of ``value`` with every secret and config reference replaced by its value.
 
-    ``lenient`` puts a placeholder where a value is missing (``restsync check`` needs no secrets).
+    With ``lenient`` a missing value becomes a placeholder instead of an error, so a config can be
+    checked and planned without its secrets: ``"<secret:api_key>"``, a config value's default, or
+    ``"<config:name>"`` (``2024-01-01T00:00:00Z`` for a date such as ``start_date``).
     """
+    return _substitute(value, lambda ref, path: _lookup(ref, lenient, path), "")
+
+
+def placeholder_refs(value: Any) -> Any:
+    """A copy of ``value`` with references replaced as if nothing were set: a config value by its
+    default, anything else by a placeholder. Independent of the environment (generated docs)."""
+    return _substitute(value, lambda ref, path: _placeholder(ref), "")
+
+
+def find_refs(value: Any) -> list[SecretRef | ConfigRef]:
+    """Every reference in ``value``, in document order (repeats included)."""
+    ref = _as_ref(value)
+    if ref is not None:
+        return [ref]
     if isinstance(value, Mapping):
-        if set(value) <= {"$secret"} and "$secret" in value:
-            return _resolve(SecretRef(str(value["$secret"])), lenient, path)
-        if "$config" in value and set(value) <= {"$config", "default"}:
-            return _resolve(ConfigRef(str(value["$config"]), value.get("default")), lenient, path)
-        return {k: resolve_refs(v, lenient=lenient, path=_join(path, k)) for k, v in value.items()}
+        return [r for item in value.values() for r in find_refs(item)]
+    if isinstance(value, list | tuple):
+        return [r for item in value for r in find_refs(item)]
+    return []
+
+
+def env_var(name: str) -> str:
+    """The environment variable dlt reads for ``name``: ``api_key`` -> ``API_KEY``,
+    ``sources.crm.api_key`` -> ``SOURCES__CRM__API_KEY``."""
+    return name.replace(".", "__").upper()
+
+
+def _substitute(value: Any, replace: Callable[[SecretRef | ConfigRef, str], Any], path: str) -> Any:
+    ref = _as_ref(value)
+    if ref is not None:
+        return replace(ref, path)
+    if isinstance(value, Mapping):
+        return {
+            k: _substitute(v, replace, f"{path}.{k}" if path else str(k)) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [resolve_refs(v, lenient=lenient, path=f"{path}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, SecretRef | ConfigRef):
-        return _resolve(value, lenient, path)
+        return [_substitute(v, replace, f"{path}[{i}]") for i, v in enumerate(value)]
     return value
 
 
-def _resolve(ref: SecretRef | ConfigRef, lenient: bool, path: str) -> Any:
+def _as_ref(value: Any) -> SecretRef | ConfigRef | None:
+    if isinstance(value, SecretRef | ConfigRef):
+        return value
+    if isinstance(value, Mapping):
+        keys = set(value)
+        if keys == {"$secret"}:
+            return SecretRef(str(value["$secret"]))
+        if "$config" in keys and keys <= {"$config", "default"}:
+            return ConfigRef(str(value["$config"]), value.get("default"))
+    return None
+
+
+def _lookup(ref: SecretRef | ConfigRef, lenient: bool, path: str) -> Any:
     import dlt
 
-    accessor = dlt.secrets if isinstance(ref, SecretRef) else dlt.config
-    try:
-        found = accessor.get(ref.name)
-    except Exception:
-        found = None
+    secret = isinstance(ref, SecretRef)
+    found: Any = (dlt.secrets if secret else dlt.config).get(ref.name)
     if found is None and isinstance(ref, ConfigRef):
         found = ref.default
     if found is not None:
         return found
-    kind = "secret" if isinstance(ref, SecretRef) else "config value"
     if lenient:
-        return f"<{kind.split()[0]}:{ref.name}>"
+        return _placeholder(ref)
+    kind, toml = ("secret", "secrets.toml") if secret else ("config value", "config.toml")
     raise ConfigError(
         path,
-        f"{kind} '{ref.name}' is not set; export {ref.name.upper()}=... "
-        f"or add {ref.name} = \"...\" to .dlt/{'secrets' if kind == 'secret' else 'config'}.toml",
+        f"{kind} '{ref.name}' is not set; export {env_var(ref.name)}=... or add it to .dlt/{toml}",
     )
 
 
-def _join(path: str, key: Any) -> str:
-    if not path:
-        return str(key)
-    if path.startswith("resources") and isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}"
+# A stand-in for a date config value nobody set: checking a config must not fail on the type of a
+# value it has not been given (``start_datetime`` is parsed when the plan is built).
+_PLACEHOLDER_DATE = "2024-01-01T00:00:00Z"
+
+
+def _placeholder(ref: SecretRef | ConfigRef) -> Any:
+    if isinstance(ref, SecretRef):
+        return f"<secret:{ref.name}>"
+    if ref.default is not None:
+        return ref.default
+    words = set(ref.name.rsplit(".", 1)[-1].lower().split("_"))
+    return _PLACEHOLDER_DATE if words & {"date", "datetime", "time"} else f"<config:{ref.name}>"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
