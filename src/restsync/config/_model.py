@@ -264,20 +264,12 @@ class EndpointConfig(_Model):
     @model_validator(mode="before")
     @classmethod
     def _shorthands(cls, value: Any) -> Any:
+        value = _expand_paginator_and_auth(value)
         if isinstance(value, dict):
-            value = dict(value)
-            paginator = value.get("paginator")
-            if isinstance(paginator, str):
-                value["paginator"] = {"type": _paginator_alias(paginator)}
-            elif isinstance(paginator, dict) and isinstance(paginator.get("type"), str):
-                value["paginator"] = {**paginator, "type": _paginator_alias(paginator["type"])}
             selector = value.get("data_selector")
-            if isinstance(selector, list | tuple) and len(selector) == 0:
-                value["data_selector"] = "$"
-            elif isinstance(selector, list | tuple):
-                value["data_selector"] = ".".join(str(part) for part in selector)
-            if isinstance(value.get("auth"), dict) and "type" not in value["auth"]:
-                value["auth"] = {**value["auth"], "type": "bearer"}
+            if isinstance(selector, list | tuple):
+                # dlt's list form: [] is the whole body, ["a", "b"] is the path a.b
+                value["data_selector"] = ".".join(str(part) for part in selector) or "$"
         return value
 
 
@@ -327,22 +319,28 @@ class ClientConfig(_Model):
     @model_validator(mode="before")
     @classmethod
     def _shorthands(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            value = dict(value)
-            paginator = value.get("paginator")
-            if isinstance(paginator, str):
-                value["paginator"] = {"type": _paginator_alias(paginator)}
-            elif isinstance(paginator, dict) and isinstance(paginator.get("type"), str):
-                value["paginator"] = {**paginator, "type": _paginator_alias(paginator["type"])}
-            if isinstance(value.get("auth"), dict) and "type" not in value["auth"]:
-                value["auth"] = {**value["auth"], "type": "bearer"}
-        return value
+        return _expand_paginator_and_auth(value)
 
 
 class SourceConfig(_Model):
     client: ClientConfig
     resources: list[ResourceConfig] = Field(min_length=1)
     resource_defaults: ResourceConfig | None = None
+
+
+def _expand_paginator_and_auth(value: Any) -> Any:
+    """``paginator: "cursor"`` -> ``{"type": "cursor"}``; an auth dict without type is bearer."""
+    if not isinstance(value, dict):
+        return value
+    value = dict(value)
+    paginator = value.get("paginator")
+    if isinstance(paginator, str):
+        value["paginator"] = {"type": _paginator_alias(paginator)}
+    elif isinstance(paginator, dict) and isinstance(paginator.get("type"), str):
+        value["paginator"] = {**paginator, "type": _paginator_alias(paginator["type"])}
+    if isinstance(value.get("auth"), dict) and "type" not in value["auth"]:
+        value["auth"] = {**value["auth"], "type": "bearer"}
+    return value
 
 
 def _paginator_alias(name: str) -> str:

@@ -255,21 +255,7 @@ def _resource(runtime: SourceRuntime, plan: ResourcePlan) -> Any:
             return runtime.stream(name, incremental)
 
     fetch.__name__ = name
-    hints: dict[str, Any] = {
-        key: value
-        for key, value in plan.hints.items()
-        if key
-        in (
-            "columns",
-            "merge_key",
-            "schema_contract",
-            "table_format",
-            "file_format",
-            "nested_hints",
-            "references",
-            "max_table_nesting",
-        )
-    }
+    hints: dict[str, Any] = dict(plan.hints)  # the plan keeps only dlt table hints
     if plan.primary_key:
         hints["primary_key"] = list(plan.primary_key)
     return dlt.resource(
