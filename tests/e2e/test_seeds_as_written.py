@@ -42,23 +42,24 @@ def test_seed_runs_as_written(seed: str, monkeypatch, make_pipeline, duckdb_path
     path = SEEDS / f"{seed}.py"
     plan = restsync.plan_config(read_python_config(path), name=seed)
     options = SimulatorOptions(seed=3, records_per_resource=None)
+    pipeline = make_pipeline(name=seed, dataset=seed)
     with serve_in_thread(plan, options, fields=connectors.connector_fields(seed)) as sim:
-        source = run_python_source(path, base_url=sim.base_url)
         served = sim.dataset()
-        failed: set[str] = set()
-        try:
-            restsync.sync(make_pipeline(name=seed, dataset=seed), source)
-        except restsync.SyncFailed as exc:
-            failed = {f.resource for f in exc.failures}
-            for failure in exc.failures:
-                assert "primary key 'id'" in str(failure), failure
-
-    keyed = {name for name, records in served.items() if _served_with_key(records, "id")}
-    unkeyed = {name for name, records in served.items() if records and "id" not in records[0]}
-    assert failed == unkeyed == EXPECTED_FAILURES.get(seed, set())
-    for name in keyed:
-        assert count_rows(duckdb_path, seed, name) == len(served[name]), name
-    assert keyed, "the seed loaded nothing"
+        keyed = {name for name, records in served.items() if _served_with_key(records, "id")}
+        unkeyed = {name for name, records in served.items() if records and "id" not in records[0]}
+        assert keyed, "the seed serves nothing it can load"
+        for _ in range(2):  # a second run leaves every count unchanged (merge on the key)
+            source = run_python_source(path, base_url=sim.base_url)
+            failed: set[str] = set()
+            try:
+                restsync.sync(pipeline, source)
+            except restsync.SyncFailed as exc:
+                failed = {f.resource for f in exc.failures}
+                for failure in exc.failures:
+                    assert "primary key 'id'" in str(failure), failure
+            assert failed == unkeyed == EXPECTED_FAILURES.get(seed, set())
+            for name in keyed:
+                assert count_rows(duckdb_path, seed, name) == len(served[name]), name
 
 
 @pytest.mark.parametrize("seed, expected", sorted(EXPECTED_FAILURES.items()))
