@@ -114,3 +114,29 @@ def test_injected_faults_are_recovered(fault: str, make_pipeline, duckdb_path) -
         _assert_exact(name, duckdb_path, sim.dataset())
     report = restsync.runtime_of(source).last_report
     assert report is not None and sum(s.retries for s in report.resources.values()) >= 1
+
+
+def test_records_breaking_the_declared_schema_are_rejected_not_lost(
+    make_pipeline, duckdb_path
+) -> None:
+    name = "webhook_service"
+    broken = {"applications": 3, "tokens": 2}
+    fields = connectors.connector_fields(name)
+    with serve_in_thread(
+        _plan(name), SimulatorOptions(seed=8), fields=fields, break_records=broken
+    ) as sim:
+        report = _sync(name, sim.base_url, make_pipeline(name=name, dataset=name))
+        served = sim.dataset()
+    for table, count in broken.items():
+        assert count_rows(duckdb_path, name, table) == len(served[table]) - count
+        assert report.resources[table].rejects == count
+    # a rejected application still has its id: its endpoints are fetched all the same
+    assert count_rows(duckdb_path, name, "endpoints") == len(served["endpoints"])
+    with duckdb.connect(str(duckdb_path), read_only=True) as db:
+        rows = db.sql(
+            f"select resource, reason, count(*) from {name}._restsync_rejects group by all order by 1"
+        ).fetchall()
+    assert rows == [
+        ("applications", "missing required field 'updatedAt'", 3),
+        ("tokens", "missing required field 'createdAt'", 2),
+    ]

@@ -92,18 +92,23 @@ def test_retry_after_is_honoured_up_to_the_cap(headers: dict, wait: float, reaso
 @pytest.mark.parametrize("value", ["soon", "-3", "nan", "inf", ""])
 def test_unreadable_retry_after_falls_back_to_backoff(value: str) -> None:
     decision = decide(POLICY, status(503, Retry_After=value), rng=random.Random(1), now=NOW)
-    assert decision == Decision(True, random.Random(1).uniform(0.5, 1.0), "status 503")
+    assert decision == Decision(True, random.Random(1).uniform(1.0, 2.0), "status 503")
 
 
 def test_backoff_grows_exponentially_with_half_jitter_and_a_cap() -> None:
     policy = RetryPolicy(
         frozenset({503}), max_retries=10, backoff_factor=2.0, max_backoff_seconds=10
     )
-    bases = [1, 2, 4, 8, 10, 10]
+    bases = [2, 4, 8, 10, 10, 10]
     rng, replay = random.Random(42), random.Random(42)
     waits = [decide(policy, status(503, number=n), rng=rng).wait for n in range(1, 7)]
     assert waits == [replay.uniform(b / 2, b) for b in bases]
     assert all(b / 2 <= w <= b for w, b in zip(waits, bases, strict=True))
+
+
+def test_a_zero_factor_retries_at_once() -> None:
+    policy = RetryPolicy(frozenset({503}), max_retries=3, backoff_factor=0.0)
+    assert decide(policy, status(503, number=1)).wait == 0.0
 
 
 def test_huge_attempt_numbers_do_not_overflow() -> None:
@@ -163,7 +168,7 @@ def test_retries_until_success_and_calls_every_hook() -> None:
     h = Harness([FakeResponse(503), FakeResponse(429, {"Retry-After": "7"}), FakeResponse(200)])
     assert h.run() == FakeResponse(200)
     rng = random.Random(3)
-    assert h.sleeps == [rng.uniform(0.5, 1.0), 7.0]
+    assert h.sleeps == [rng.uniform(1.0, 2.0), 7.0]
     assert h.statuses == [503, 429, 200]
     assert [d.reason for d in h.retries] == ["status 503", "status 429, Retry-After 7s"]
     assert h.tokens == 3

@@ -7,7 +7,7 @@ import json
 import urllib.request
 
 import aiohttp
-from sim_plans import seed_plan
+from sim_plans import plan_of, seed_plan
 from sim_walker import fetch
 
 from restsync.simulator import Simulator, SimulatorOptions, serve_in_thread
@@ -52,6 +52,17 @@ def test_counters_over_http_and_reset() -> None:
         assert _post(sim.base_url + "/_simulator/reset") == (200, {"reset": True})
         assert sim.counters()["total_requests"] == 0
         assert sim.counters()["requests"] == {}
+
+
+def test_control_endpoints_answer_at_the_root_and_under_the_base_path() -> None:
+    plan = plan_of({"client": {"base_url": "https://api.example.com/v1"}, "resources": ["items"]})
+    with serve_in_thread(plan) as sim:
+        assert sim.base_url.endswith("/v1")
+        root = sim.base_url.removesuffix("/v1")
+        assert fetch(sim.base_url + "/_simulator/counters").status == 200
+        assert fetch(root + "/_simulator/counters").status == 200
+        assert _post(sim.base_url + "/_simulator/reset") == (200, {"reset": True})
+        assert sim.counters()["total_requests"] == 0
 
 
 def test_add_over_http() -> None:

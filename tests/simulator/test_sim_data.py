@@ -144,19 +144,62 @@ def test_a_later_start_date_moves_the_cursor_epoch() -> None:
     assert datetime.strptime(first, "%Y-%m-%dT%H:%M:%SZ") > datetime(2025, 3, 1)
 
 
-def test_break_records_puts_a_wrong_type_in_one_field() -> None:
-    plan = one_resource({})
-    fields = {"items": {"id": {"data_type": "bigint"}, "count": {"data_type": "bigint"},
-                        "name": {"data_type": "text"}}}
-    sim = Simulator(plan, SimulatorOptions(records_per_resource=30), fields=fields,
-                    break_records={"items": 3})
-    records = sim.dataset()["items"]
-    broken = [r for r in records if not isinstance(r["count"], int)]
-    assert len(broken) == 3
-    assert all(isinstance(r["id"], int) for r in records)
-    again = Simulator(plan, SimulatorOptions(records_per_resource=30), fields=fields,
+def _keyed(**resource: Any) -> Any:
+    return plan_of({"client": {"base_url": "https://x.example"}, "resources": [
+        {"name": "items", "endpoint": {"path": "/items", "paginator": "single_page"},
+         **resource}]})
+
+
+def test_break_records_drops_a_required_field() -> None:
+    plan = _keyed(primary_key="id", columns={
+        "id": {"data_type": "bigint", "nullable": False},
+        "note": {"data_type": "text"},
+        "name": {"data_type": "text", "nullable": False},
+    })
+    options = SimulatorOptions(records_per_resource=30)
+    records = Simulator(plan, options, break_records={"items": 3}).dataset()["items"]
+    broken = [r for r in records if "name" not in r]
+    assert len(records) == 30 and len(broken) == 3  # still served, just without the field
+    assert all(isinstance(r["id"], int) and "note" in r for r in records)
+    assert "name" in records[0]
+    again = Simulator(plan, options, break_records={"items": 3}).dataset()["items"]
+    other = Simulator(plan, SimulatorOptions(seed=1, records_per_resource=30),
                       break_records={"items": 3}).dataset()["items"]
     assert again == records
+    assert [r["id"] for r in other if "name" not in r] != [r["id"] for r in broken]
+
+
+def test_without_required_fields_break_records_drops_the_primary_key() -> None:
+    plan = _keyed(primary_key="uuid")
+    for seed in range(20):  # whatever the seed, the first record keeps its key
+        options = SimulatorOptions(seed=seed, records_per_resource=4)
+        records = Simulator(plan, options, break_records={"items": 3}).dataset()["items"]
+        assert "uuid" in records[0]
+        assert [r for r in records if "uuid" not in r] == records[1:]
+
+
+def test_break_records_spares_each_parents_first_child() -> None:
+    plan = seed_plan("webhook_service")  # endpoints: children of applications, keyed by id
+    options = SimulatorOptions(seed=2, records_per_resource=5)  # 5 per application
+    sim = Simulator(plan, options, break_records={"endpoints": 6})
+    served = Simulator(plan, options).dataset()["endpoints"]
+    records = sim.dataset()["endpoints"]
+    assert len(records) == len(served) == 20  # 4 of 5 applications have children
+    assert sum("id" not in r for r in records) == 6
+    assert all("id" in r for r in records[::5])  # each parent's first child
+
+
+def test_break_records_it_cannot_honour_is_an_error() -> None:
+    with pytest.raises(SimulatorError, match="carry neither a primary key nor a required"):
+        Simulator(_keyed(), break_records={"items": 1})
+    with pytest.raises(SimulatorError, match="carry neither a primary key nor a required"):
+        Simulator(_keyed(primary_key="id"), fields={"items": {"name": {}}},
+                  break_records={"items": 1})
+    with pytest.raises(SimulatorError, match="asks for 4 broken records of 'items', but only 3"):
+        Simulator(_keyed(primary_key="id"), SimulatorOptions(records_per_resource=4),
+                  break_records={"items": 4})
+    with pytest.raises(SimulatorError, match="break_records names unknown resource 'nope'"):
+        Simulator(_keyed(primary_key="id"), break_records={"nope": 1})
 
 
 def test_unknown_resource_in_fields_is_an_error() -> None:

@@ -177,8 +177,10 @@ async def call_with_retries(
 
 
 def _backoff(policy: RetryPolicy, number: int, rng: random.Random) -> float:
+    """``factor * 2 ** (n - 1)`` seconds (urllib3's and Airbyte's reading of a backoff factor):
+    factor 2 waits about 2, 4, 8 s; factor 0 retries at once."""
     try:
-        base = policy.backoff_factor ** (number - 1)
+        base = policy.backoff_factor * 2.0 ** (number - 1)
     except OverflowError:
         base = math.inf
     base = min(base, policy.max_backoff_seconds)

@@ -228,10 +228,10 @@ class Engine:
                 stats.records += len(records)
                 if deliver:
                     await self.sink.records(resource.name, records)
-                for child in children:
-                    queue = self._queues[child.name]
-                    for record in records:
-                        await queue.put(record)
+            for child in children:
+                queue = self._queues[child.name]
+                for record in _parents_for(child, records, rejects):
+                    await queue.put(record)
             current = request
             page = Page(current, response.status, response.headers, response.body, selected, number)
             try:
@@ -284,6 +284,21 @@ class Engine:
             values["incremental.end_value"] = inc.format_value(inc.end_value)
             values["incremental.last_value"] = inc.format_value(start)
         return values
+
+
+def _parents_for(child: ResourcePlan, records: list[Any], rejects: list[Reject]) -> list[Any]:
+    """The parent records a child is fetched for: every loaded one, and rejected ones that still
+    carry the fields the child's requests need (a parent missing an optional field must not
+    hide its children)."""
+    if not rejects or child.parent is None:
+        return records
+    fields = list(child.parent.bindings.values())
+    usable = [
+        r.record
+        for r in rejects
+        if isinstance(r.record, dict) and all(_dig(r.record, f) is not None for f in fields)
+    ]
+    return records + usable
 
 
 def _dig(record: Any, path: str) -> Any:

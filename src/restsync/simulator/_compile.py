@@ -100,9 +100,9 @@ def compile_plan(
         broken_field = _break_field(resource, shape)
         if broken > 0 and broken_field is None:
             raise SimulatorError(
-                f"break_records names resource '{resource.name}', which declares neither a "
-                "primary key nor a required column (a column hint with nullable: False) that a "
-                "record could miss"
+                f"break_records names resource '{resource.name}', whose records carry neither a "
+                "primary key nor a required column (a column hint with nullable: False) that "
+                "they could miss"
             )
         finish = None
         if placement.one_object:
@@ -200,7 +200,8 @@ def _break_field(resource: ResourcePlan, shape: Shape) -> str | None:
                 and "." not in name
             ):
                 return str(name)
-    return resource.primary_key[0] if resource.primary_key else None
+    key = resource.primary_key[0] if resource.primary_key else None
+    return key if key in served else None  # ``fields`` may leave a configured key out
 
 
 def _column_hints(columns: Any) -> dict[str, Mapping[str, Any]]:

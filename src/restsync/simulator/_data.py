@@ -145,28 +145,10 @@ def make_record(
     return record
 
 
-def break_record(record: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
-    """A copy of ``record`` with one non-key field holding a value of the wrong type."""
-    protected = set(shape.keys) | ({shape.cursor.path} if shape.cursor else set())
-    candidates = [f for f in shape.fields if f.name not in protected]
-    if not candidates:
-        return dict(record)
-    preference = ("bigint", "double", "decimal", "bool", "timestamp", "date", "json")
-    candidates.sort(
-        key=lambda f: preference.index(f.data_type) if f.data_type in preference else 99
-    )
-    target = candidates[0]
-    wrong: Any = {
-        "bigint": "not-a-number",
-        "double": "not-a-number",
-        "decimal": "not-a-number",
-        "bool": "not-a-bool",
-        "timestamp": "not-a-date",
-        "date": "not-a-date",
-        "json": "not-json",
-    }.get(target.data_type or "", {"unexpected": ["object"]})
+def break_record(record: Mapping[str, Any], field: str) -> dict[str, Any]:
+    """A copy of ``record`` without ``field`` (a top-level field): the key is gone, not null."""
     broken = _deep_copy(record)
-    set_path(broken, target.name, wrong)
+    broken.pop(field, None)
     return broken
 
 

@@ -5,7 +5,8 @@ configured latency, then answer (or misbehave). Faults never touch paging state:
 function of the request, so a retried request gets the same page.
 
 Control endpoints (no auth, not counted, no faults): ``GET /_simulator/counters``,
-``POST /_simulator/add?resource=NAME&n=N``, ``POST /_simulator/reset``.
+``POST /_simulator/add?resource=NAME&n=N``, ``POST /_simulator/reset``; served at the root and
+under the base URL's path, so ``base_url + "/_simulator/counters"`` works either way.
 """
 
 from __future__ import annotations
@@ -85,9 +86,10 @@ class Simulator:
             raise SimulatorError("the simulator is already running; stop() it first")
         self._closing = asyncio.Event()
         app = web.Application(middlewares=[self._count])
-        app.router.add_get(_CONTROL + "counters", self._control_counters)
-        app.router.add_post(_CONTROL + "add", self._control_add)
-        app.router.add_post(_CONTROL + "reset", self._control_reset)
+        for root in self._control_roots():
+            app.router.add_get(root + "counters", self._control_counters)
+            app.router.add_post(root + "add", self._control_add)
+            app.router.add_post(root + "reset", self._control_reset)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         # access_log=None: an access log would print query strings, and an API key may be one
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
@@ -156,7 +158,7 @@ class Simulator:
 
     @web.middleware
     async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(_CONTROL):
+        if request.path.startswith(self._control_roots()):
             return await handler(request)
         request[_NUMBER] = self._counters.enter()
         status = "error"
@@ -271,6 +273,9 @@ class Simulator:
             await asyncio.wait_for(self._closing.wait(), seconds)
         except TimeoutError:
             pass
+
+    def _control_roots(self) -> tuple[str, ...]:
+        return (_CONTROL, self._prefix + _CONTROL) if self._prefix else (_CONTROL,)
 
     def _relative(self, path: str) -> str:
         if self._prefix and path.startswith(self._prefix + "/"):

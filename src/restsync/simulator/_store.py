@@ -38,7 +38,9 @@ class TableSpec:
     finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # every parent gets ``count`` children; otherwise every 5th parent (shifted by seed) gets none
     every_parent: bool = False
-    broken: int = 0  # this many of the initial records get one field of the wrong type
+    # this many of the initial records are served without ``broken_field`` (see ``Store._break``)
+    broken: int = 0
+    broken_field: str | None = None
 
 
 @dataclass
@@ -171,13 +173,29 @@ class Store:
             self._grow_descendants(child)
 
     def _break(self, name: str) -> None:
+        """Drop ``broken_field`` from ``broken`` records picked by seed, never from the first
+        record of a first page (a root's first record, each parent's first child): a client that
+        sees a whole first page without the primary key must take the key for a config mistake.
+        """
         table = self._tables[name]
-        wanted = min(table.spec.broken, len(table.records))
-        if wanted <= 0:
+        spec = table.spec
+        if spec.broken <= 0:
             return
+        if spec.broken_field is None:
+            raise SimulatorError(f"resource '{name}' has no field that break_records can drop")
+        if spec.parent is None:
+            candidates = list(range(1, len(table.records)))
+        else:
+            candidates = sorted(i for indexes in table.by_parent.values() for i in indexes[1:])
+        if spec.broken > len(candidates):
+            raise SimulatorError(
+                f"break_records asks for {spec.broken} broken records of '{name}', but only "
+                f"{len(candidates)} of its {len(table.records)} records may break (the first "
+                f"record of a first page never does); ask for fewer or serve more records"
+            )
         rng = random.Random(f"{self._seed}:{name}:broken")
-        for index in rng.sample(range(len(table.records)), wanted):
-            table.records[index] = break_record(table.records[index], table.spec.shape)
+        for index in rng.sample(candidates, spec.broken):
+            table.records[index] = break_record(table.records[index], spec.broken_field)
 
     @staticmethod
     def _key(record: Mapping[str, Any], link: ParentSpec) -> ParentKey:
