@@ -19,10 +19,12 @@ demo: $(STAMP)
 	$(BIN)/restsync demo
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/mypy src
 
 bench: $(STAMP)

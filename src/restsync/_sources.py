@@ -31,7 +31,7 @@ class LoadedConfig:
 
 
 def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
-    from restsync import connectors
+    import restsync.connectors as connectors
 
     path = Path(source)
     if source in connectors.names():

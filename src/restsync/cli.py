@@ -117,8 +117,14 @@ def _pipeline(
     target: Any = destination
     if destination == "duckdb":
         target = dlt.destinations.duckdb(str(duckdb_path or Path(f"{name}.duckdb")))
-    extra = {"pipelines_dir": str(pipelines_dir)} if pipelines_dir else {}
-    return dlt.pipeline(pipeline_name=name, destination=target, dataset_name=dataset, **extra)
+    if pipelines_dir is None:
+        return dlt.pipeline(pipeline_name=name, destination=target, dataset_name=dataset)
+    return dlt.pipeline(
+        pipeline_name=name,
+        destination=target,
+        dataset_name=dataset,
+        pipelines_dir=str(pipelines_dir),
+    )
 
 
 def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunReport | None:

@@ -134,7 +134,8 @@ def test_records_breaking_the_declared_schema_are_rejected_not_lost(
     assert count_rows(duckdb_path, name, "endpoints") == len(served["endpoints"])
     with duckdb.connect(str(duckdb_path), read_only=True) as db:
         rows = db.sql(
-            f"select resource, reason, count(*) from {name}._restsync_rejects group by all order by 1"
+            f"select resource, reason, count(*) from {name}._restsync_rejects "
+            "group by all order by 1"
         ).fetchall()
     assert rows == [
         ("applications", "missing required field 'updatedAt'", 3),

@@ -234,7 +234,7 @@ class RestSyncSource(DltSource):
 
     def clone(self, with_name: str | None = None) -> RestSyncSource:
         return RestSyncSource(
-            self.schema.clone(with_name=with_name),
+            self.schema.clone(with_name=with_name) if with_name else self.schema.clone(),
             self.section,
             list(self._resources.values()),
             self.restsync,

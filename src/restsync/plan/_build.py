@@ -7,7 +7,7 @@ it and users can override it in the config.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -176,8 +176,8 @@ def _resolve_paginator(
         except ConditionError as exc:
             raise ConfigError(
                 f"{where}.stop_condition",
-                f"{exc}; write a test such as \"response.next is none\" "
-                "or a field name such as \"done\"",
+                f'{exc}; write a test such as "response.next is none" '
+                'or a field name such as "done"',
             ) from None
     for key in ("cursor_path", "total_path", "has_more_path", "next_url_path"):
         value = getattr(paginator, key, None)
@@ -396,7 +396,7 @@ def _as_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _check_steps(steps: list[Mapping[str, Any]], where: str) -> list[Mapping[str, Any]]:
+def _check_steps(steps: Sequence[Mapping[str, Any]], where: str) -> Sequence[Mapping[str, Any]]:
     for i, step in enumerate(steps):
         unknown = set(step) - {"filter", "map", "yield_map"}
         if unknown or len(step) != 1:
@@ -428,7 +428,7 @@ def _check_acyclic(plans: Mapping[str, ResourcePlan]) -> None:
         while current.parent is not None:
             parent = current.parent.resource
             if parent in chain:
-                cycle = " -> ".join(f"'{n}'" for n in chain[chain.index(parent):] + [parent])
+                cycle = " -> ".join(f"'{n}'" for n in chain[chain.index(parent) :] + [parent])
                 raise ConfigError(
                     f"{plan.config_path}.endpoint.path",
                     f"the parents of resource '{plan.name}' form a cycle ({cycle}); "
