@@ -439,6 +439,44 @@ CASES = [
         "unknown param type 'incremantal'; use 'resolve' or 'incremental'",
         id="unknown-param-type",
     ),
+    # --- what only dlt's synchronous client can do ----------------------------------------------
+    pytest.param(
+        {
+            "client": BASE,
+            "resources": [{"name": "a", "endpoint": {"path": "/a", "response_actions": [print]}}],
+        },
+        "resources[0].endpoint.response_actions[0]",
+        "callable response actions run only in dlt's synchronous client; "
+        "write {'status_code': 404, 'action': 'ignore'} instead",
+        id="callable-response-action",
+    ),
+    pytest.param(
+        {
+            "client": BASE,
+            "resources": [
+                {
+                    "name": "a",
+                    "endpoint": {
+                        "path": "/a",
+                        "response_actions": [{"status_code": 500, "action": "retry"}],
+                    },
+                }
+            ],
+        },
+        "resources[0].endpoint.response_actions[0].action",
+        "action 'retry' is not supported; "
+        "use 'ignore' (skip the response and end that resource's paging)",
+        id="unknown-response-action",
+    ),
+    pytest.param(
+        {
+            "client": BASE,
+            "resources": [{"name": "a", "endpoint": {"path": "/a", "data": {"x": 1}}}],
+        },
+        "resources[0].endpoint.data",
+        "form-encoded request bodies are not supported yet; send the body as 'json' instead",
+        id="form-body",
+    ),
 ]
 
 

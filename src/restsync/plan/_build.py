@@ -155,7 +155,7 @@ def _plan_resource(
         parent=parent,
         incremental=incremental,
         processing_steps=tuple(_check_steps(resource.processing_steps, where)),
-        response_actions=tuple(endpoint.response_actions or ()),
+        response_actions=_check_actions(endpoint, f"{where}.endpoint"),
         max_concurrency=resource.max_concurrency,
         selected=resource.selected,
         notes=tuple(notes),
@@ -419,6 +419,30 @@ def _check_steps(steps: Sequence[Mapping[str, Any]], where: str) -> Sequence[Map
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_actions(endpoint: EndpointConfig, where: str) -> tuple[Mapping[str, Any], ...]:
+    """Only the declarative form runs in the async client; say so rather than skip an action."""
+    if endpoint.data is not None:
+        raise ConfigError(
+            f"{where}.data",
+            "form-encoded request bodies are not supported yet; send the body as 'json' instead",
+        )
+    actions = tuple(endpoint.response_actions or ())
+    for i, action in enumerate(actions):
+        if not isinstance(action, Mapping):
+            raise ConfigError(
+                f"{where}.response_actions[{i}]",
+                "callable response actions run only in dlt's synchronous client; "
+                "write {'status_code': 404, 'action': 'ignore'} instead",
+            )
+        if action.get("action") != "ignore":
+            raise ConfigError(
+                f"{where}.response_actions[{i}].action",
+                f"action {action.get('action')!r} is not supported; use 'ignore' "
+                "(skip the response and end that resource's paging)",
+            )
+    return actions
 
 
 def _check_acyclic(plans: Mapping[str, ResourcePlan]) -> None:
