@@ -22,9 +22,10 @@ from pathlib import Path
 
 import restsync
 from bench._bounds import lower_bound
-from bench._harness import ToolRun, run_tool, simulator
+from bench._harness import RequestClock, ToolRun, run_tool, simulator
 from bench._report import TOOL_LABELS, CaseResult, machine, render, update_doc
 from bench._workloads import SEEDS, Case, big_case, rate_case, seed_case
+from restsync.simulator import Simulator
 
 ALL_DLT = ("dlt", "dlt_parallel", "dlt_parallel_all")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -62,7 +63,7 @@ def run_case(case: Case, timeout: float) -> CaseResult:
     runs: list[ToolRun] = []
     served: dict[str, int] = {}
 
-    def one(sim, clock, tool: str) -> None:  # type: ignore[no-untyped-def]
+    def one(sim: Simulator, clock: RequestClock, tool: str) -> None:
         started = time.time()
         run = run_tool(
             sim,
@@ -154,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     workloads = set(args.workload or (1, 2, 3))
-    command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = " ".join(["python -m bench", shlex.join(sys.argv[1:] if argv is None else argv)])
+    command = command.strip()
     started_at = dt.datetime.now(dt.UTC)
     started = time.time()
     machine_info = machine()

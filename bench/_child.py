@@ -87,7 +87,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             if report is not None and report.failures():
                 raise restsync.SyncFailed(report.failures())
     except Exception as exc:  # reported, not raised: the bench prints every tool's outcome
-        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300]}"
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        error = f"{type(exc).__name__}: {first_line[:300]}"
     finished = time.time()
     peak_rss = proc_status_mb("VmHWM")
 
