@@ -10,7 +10,7 @@ from typing import Any
 
 from dlt.extract.source import DltSource
 
-from restsync._errors import SyncFailed
+from restsync._errors import ConfigError, SyncFailed
 from restsync.config import parse_config
 from restsync.load import SourceRuntime, build_source
 from restsync.plan import SourcePlan, build_plan
@@ -38,11 +38,16 @@ def overrides(**values: Any) -> Iterator[None]:
 
 
 def plan_config(
-    config: Mapping[str, Any], *, name: str = "rest_api", base_url: str | None = None
+    config: Mapping[str, Any],
+    *,
+    name: str = "rest_api",
+    base_url: str | None = None,
+    page_format: str | None = None,
 ) -> SourcePlan:
     """Validate and resolve a config without building a dlt source (``restsync check``)."""
     base_url = base_url or _OVERRIDES.get().get("base_url")
-    return build_plan(parse_config(config), name=name, base_url=base_url)
+    page_format = page_format or _OVERRIDES.get().get("page_format")
+    return build_plan(parse_config(config), name=name, base_url=base_url, page_format=page_format)
 
 
 def rest_api_source(
@@ -54,14 +59,19 @@ def rest_api_source(
     schema: Any = None,
     schema_contract: Any = None,
     parallelized: bool = False,
+    *,
+    page_format: str | None = None,
 ) -> DltSource:
     """Build a dlt source from a REST API config: dlt's dialect plus the seed extensions.
 
     Same call as ``dlt.sources.rest_api.rest_api_source``; the returned object is an ordinary
     ``DltSource``. ``parallelized`` is accepted for compatibility: restsync always runs resources
-    and children concurrently.
+    and children concurrently. ``page_format="arrow"`` hands every resource's pages to dlt as
+    Arrow tables (see docs/config.md#page_format); it overrides the config's ``page_format``.
     """
-    plan = plan_config(config, name=name or "rest_api")
+    if page_format not in (None, "dicts", "arrow"):
+        raise ConfigError("page_format", f"page_format is {page_format!r}; use 'dicts' or 'arrow'")
+    plan = plan_config(config, name=name or "rest_api", page_format=page_format)
     source = build_source(plan)
     if max_table_nesting is not None:
         source.max_table_nesting = max_table_nesting

@@ -72,12 +72,14 @@ def _source_name(stem: str) -> str:
 # --- Python files -----------------------------------------------------------------------------
 
 
-def run_python_source(path: Path, *, base_url: str | None) -> Any:
+def run_python_source(
+    path: Path, *, base_url: str | None, page_format: str | None = None
+) -> Any:
     """Execute a Python config file; return its ``source`` (or the last source it built)."""
     from restsync import _api
 
     before = len(_api._CAPTURED)
-    with _api.overrides(base_url=base_url):
+    with _api.overrides(base_url=base_url, page_format=page_format):
         namespace = runpy.run_path(str(path), run_name="__restsync__")
     candidate = namespace.get("source")
     if candidate is not None and hasattr(candidate, "resources"):

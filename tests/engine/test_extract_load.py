@@ -238,6 +238,7 @@ def test_cursor_urls_are_followed_and_credentials_stay_home(
 
 
 def test_offset_paging_with_an_exactly_full_last_page(server, make_pipeline, duckdb_path) -> None:
+    # fetching ahead is off here, so the exact sequence of requests shows the stop rule
     records = [{"id": i} for i in range(40)]
 
     @server.get("/accounts")
@@ -253,6 +254,7 @@ def test_offset_paging_with_an_exactly_full_last_page(server, make_pipeline, duc
             "data_selector": "_data",
             "paginator": {"type": "offset", "limit": 20, "offset_param": "offset"},
         },
+        "prefetch_pages": 0,
     }
     restsync.sync(
         make_pipeline(), restsync.rest_api_source(_cursor_config(server.base_url, [resource]))

@@ -295,6 +295,8 @@ class ResourceConfig(_Model):
     processing_steps: list[dict[str, Any]] = Field(default_factory=list)
     incremental_sync: IncrementalSync | None = None
     max_concurrency: int | None = Field(default=None, ge=1)
+    prefetch_pages: int | None = Field(default=None, ge=0)
+    page_format: Literal["dicts", "arrow"] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -311,6 +313,7 @@ class ClientConfig(_Model):
     paginator: PaginatorConfig | None = None
     # restsync extensions
     max_concurrency: int = Field(default=16, ge=1)
+    prefetch_pages: int = Field(default=4, ge=0)
     rate_limit: RateLimit | None = None
     timeout_seconds: float = Field(default=60.0, gt=0)
     verify_tls: bool = True

@@ -4,6 +4,12 @@ A ``Traversal`` is created fresh for every chain of pages (a root resource, or o
 record), so concurrent chains never share state. It is a pure function of the previous request and
 the page just received: ``first`` prepares the first request, ``next`` returns the following one or
 ``None`` when the chain is done. Loop detection lives in the base class.
+
+Paginators whose next request does not depend on the page's content (offset, page number) also
+answer ``ahead``: the requests that follow the current one *if* the chain goes on, so the engine can
+fetch them while the current page is processed. With a known total that is exact; without one it
+is a guess that grows with the run of full pages seen (none after the first page, so a one-page
+chain never pays for a speculative request), and the engine cancels what the last page makes moot.
 """
 
 from __future__ import annotations
@@ -44,8 +50,8 @@ class Traversal:
             return None
         following = self._advance(request, page)
         if following is not None:
-            key = following.full_url() + repr(following.json)
-            if key in self._seen or key == request.full_url() + repr(request.json):
+            key = following.identity()
+            if key in self._seen or key == request.identity():
                 raise PaginationLoop(
                     f"page {page.number + 1} would repeat an earlier request ({following}); "
                     "the API returned the same cursor twice"
@@ -55,6 +61,11 @@ class Traversal:
 
     def _advance(self, request: Request, page: Page) -> Request | None:
         return None
+
+    def ahead(self, current: Request, limit: int) -> list[Request]:
+        """Up to ``limit`` requests after ``current`` (the request ``first``/``next`` returned
+        last), in order, assuming the chain goes on; changes no state."""
+        return []
 
     def _should_stop(self, page: Page) -> bool:
         if self.stop_condition is not None and self.stop_condition(
@@ -105,6 +116,8 @@ class Offset(Traversal):
         super().__init__(config, stop_condition)
         self._offset = config.offset
         self._total = compile_path(config.total_path) if config.total_path else None
+        self._known_total: int | None = None
+        self._full_pages = 0  # consecutive full pages so far: the evidence for speculating
 
     def first(self, request: Request) -> Request:
         return self._with_offset(request, self._offset)
@@ -130,8 +143,9 @@ class Offset(Traversal):
         if not page.records:
             return None
         self._offset += c.limit
+        self._full_pages = self._full_pages + 1 if len(page.records) >= c.limit else 0
         if self._total is not None:
-            total = _as_int(self._total(page.body))
+            total = self._known_total = _as_int(self._total(page.body))
             if total is not None and self._offset >= total:
                 return None
         elif len(page.records) < c.limit:
@@ -139,6 +153,19 @@ class Offset(Traversal):
         if c.maximum_offset is not None and self._offset >= c.maximum_offset:
             return None
         return self._with_offset(request, self._offset)
+
+    def ahead(self, current: Request, limit: int) -> list[Request]:
+        c = self.config
+        count = limit if self._known_total is not None else min(limit, self._full_pages)
+        following = []
+        for step in range(1, count + 1):
+            offset = self._offset + step * c.limit
+            if self._known_total is not None and offset >= self._known_total:
+                break
+            if c.maximum_offset is not None and offset >= c.maximum_offset:
+                break
+            following.append(self._with_offset(current, offset))
+        return following
 
 
 class PageNumber(Traversal):
@@ -148,19 +175,21 @@ class PageNumber(Traversal):
         super().__init__(config, stop_condition)
         self._page = config.page if config.page is not None else config.base_page
         self._total = compile_path(config.total_path) if config.total_path else None
+        self._known_total: int | None = None
+        self._full_pages = 0  # consecutive full (or, without a limit, non-empty) pages
 
     def first(self, request: Request) -> Request:
-        return self._with_page(request)
+        return self._with_page(request, self._page)
 
-    def _with_page(self, request: Request) -> Request:
+    def _with_page(self, request: Request, number: int) -> Request:
         c = self.config
         params: dict[str, Any] = {}
         if c.page_body_path:
             body = dict(request.json or {})
-            body[c.page_body_path] = self._page
+            body[c.page_body_path] = number
             request = Request(request.method, request.url, request.params, request.headers, body)
         else:
-            params[c.page_param] = self._page
+            params[c.page_param] = number
         if c.limit is not None:
             params[c.limit_param] = c.limit
         return request.with_params(**params)
@@ -170,16 +199,31 @@ class PageNumber(Traversal):
         if not page.records:
             return None
         self._page += 1
+        full = c.limit is None or len(page.records) >= c.limit
+        self._full_pages = self._full_pages + 1 if full else 0
         if self._total is not None:
-            total = _as_int(self._total(page.body))
+            total = self._known_total = _as_int(self._total(page.body))
             # total_path counts pages; base_page 0 means pages 0..total-1
             if total is not None and self._page - c.base_page >= total:
                 return None
-        elif c.limit is not None and len(page.records) < c.limit:
+        elif not full:
             return None
         if c.maximum_page is not None and self._page > c.maximum_page:
             return None
-        return self._with_page(request)
+        return self._with_page(request, self._page)
+
+    def ahead(self, current: Request, limit: int) -> list[Request]:
+        c = self.config
+        count = limit if self._known_total is not None else min(limit, self._full_pages)
+        following = []
+        for step in range(1, count + 1):
+            number = self._page + step
+            if self._known_total is not None and number - c.base_page >= self._known_total:
+                break
+            if c.maximum_page is not None and number > c.maximum_page:
+                break
+            following.append(self._with_page(current, number))
+        return following
 
 
 class JSONLink(Traversal):

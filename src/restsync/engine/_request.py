@@ -41,6 +41,10 @@ class Request:
     def full_url(self) -> str:
         return self.url + ("?" + urlencode(self.params) if self.params else "")
 
+    def identity(self) -> str:
+        """What makes two requests the same fetch (headers aside: they never page)."""
+        return self.full_url() + repr(self.json)
+
     def __str__(self) -> str:
         return f"{self.method} {redact(self.full_url())}"
 

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
 from restsync._selectors import compile_selector
-from restsync.engine._http import HttpClient
+from restsync.engine._http import HttpClient, Response
 from restsync.engine._paginate import PaginationLoop, make_traversal
 from restsync.engine._records import RecordProcessor, Reject
 from restsync.engine._request import Page, Request, redact
@@ -35,7 +35,10 @@ log = logging.getLogger("restsync")
 
 
 class Sink(Protocol):
-    async def records(self, resource: str, records: list[Any]) -> None: ...
+    async def records(self, resource: str, records: list[Any]) -> list[Reject]:
+        """Take a page of records; return those it could not take (in the load format)."""
+        ...
+
     async def rejects(self, rejects: list[Reject]) -> None: ...
     async def finished(self, resource: str, error: ExtractionError | None) -> None: ...
 
@@ -188,58 +191,73 @@ class Engine:
                 return
         traversal = make_traversal(resource.paginator, resource.stop_condition)
         request: Request | None = traversal.first(self._first_request(resource, parent_record))
-        select = self._selectors[resource.name]
-        processor = self._processors[resource.name]
-        children = [c for c in self.plan.children(resource.name) if c.name in self.needed]
-        deliver = resource.name in self.deliver
-        number = 0
+        depth = resource.prefetch_pages
+        if depth is None:
+            depth = self.plan.prefetch_pages
 
         def count_retry() -> None:
             stats.retries += 1
 
-        while request is not None:
-            if stats.error is not None:
-                return
-            response = await self._http.fetch(resource, request, count_retry)
-            number += 1
-            stats.pages += 1
-            if response.ignored:
-                return
-            try:
-                selected = select(response.body)
-            except Exception as exc:
-                raise ResponseFormatError(
-                    resource.name,
-                    f"data_selector failed on the response: {exc}",
-                    redact(request.url),
-                ) from exc
-            try:
-                records, rejects = processor.process(selected, parent_record)
-            except ExtractionError:
-                raise
-            except Exception as exc:  # a user processing step failed: this resource only
-                raise ExtractionError(
-                    resource.name, f"a processing step failed: {type(exc).__name__}: {exc}"
-                ) from exc
-            if rejects:
-                stats.rejects += len(rejects)
-                await self.sink.rejects(rejects)
-            if records:
-                stats.records += len(records)
-                if deliver:
-                    await self.sink.records(resource.name, records)
-            for child in children:
+        ahead = _FetchAhead(lambda r: self._http.fetch(resource, r, count_retry))
+        number = 0
+        try:
+            while request is not None and stats.error is None:
+                response = await ahead.get(request, traversal.ahead(request, depth))
+                number += 1
+                stats.pages += 1
+                if response.ignored:
+                    return
+                selected = await self._take(resource, request, response, parent_record)
+                page = Page(
+                    request, response.status, response.headers, response.body, selected, number
+                )
+                try:
+                    request = traversal.next(request, page)
+                except PaginationLoop as exc:
+                    raise PaginationLoopError(
+                        resource.name, str(exc), redact(page.request.url)
+                    ) from None
+                except ConditionError as exc:
+                    raise ExtractionError(
+                        resource.name, str(exc), redact(page.request.url)
+                    ) from None
+        finally:
+            await ahead.close()
+
+    async def _take(
+        self, resource: ResourcePlan, request: Request, response: Response, parent_record: Any
+    ) -> list[Any]:
+        """Select, check and hand on one page's records; returns the selected records."""
+        stats = self.report.resources[resource.name]
+        try:
+            selected = self._selectors[resource.name](response.body)
+        except Exception as exc:
+            raise ResponseFormatError(
+                resource.name, f"data_selector failed on the response: {exc}", redact(request.url)
+            ) from exc
+        try:
+            records, rejects = self._processors[resource.name].process(selected, parent_record)
+        except ExtractionError:
+            raise
+        except Exception as exc:  # a user processing step failed: this resource only
+            raise ExtractionError(
+                resource.name, f"a processing step failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        if records and resource.name in self.deliver:
+            refused = await self.sink.records(resource.name, records)
+            stats.records += len(records) - len(refused)
+            rejects = rejects + refused
+        else:
+            stats.records += len(records)
+        if rejects:
+            stats.rejects += len(rejects)
+            await self.sink.rejects(rejects)
+        for child in self.plan.children(resource.name):
+            if child.name in self.needed:
                 queue = self._queues[child.name]
                 for record in _parents_for(child, records, rejects):
                     await queue.put(record)
-            current = request
-            page = Page(current, response.status, response.headers, response.body, selected, number)
-            try:
-                request = traversal.next(current, page)
-            except PaginationLoop as exc:
-                raise PaginationLoopError(resource.name, str(exc), redact(current.url)) from None
-            except ConditionError as exc:
-                raise ExtractionError(resource.name, str(exc), redact(current.url)) from None
+        return selected
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         values = self._placeholder_values(resource, parent_record)
@@ -284,6 +302,42 @@ class Engine:
             values["incremental.end_value"] = inc.format_value(inc.end_value)
             values["incremental.last_value"] = inc.format_value(start)
         return values
+
+
+class _FetchAhead:
+    """Requests a chain will probably need next, already on the wire while a page is processed.
+
+    ``get`` returns the response to ``request`` (started earlier if it was predicted) and makes
+    sure the predicted ``following`` requests are in flight; predictions the chain no longer
+    makes are cancelled. Their concurrency slots and rate tokens are the same as any request's,
+    and an error in one surfaces only if the chain actually reaches it.
+    """
+
+    def __init__(self, fetch: Callable[[Request], Awaitable[Response]]) -> None:
+        self._fetch = fetch
+        self._pending: dict[str, asyncio.Task[Response]] = {}
+
+    async def get(self, request: Request, following: list[Request]) -> Response:
+        task = self._pending.pop(request.identity(), None)
+        if task is None and not following and not self._pending:
+            return await self._fetch(request)  # nothing to overlap: no task needed
+        if task is None:
+            task = asyncio.ensure_future(self._fetch(request))
+        wanted = {r.identity(): r for r in following}
+        for key in [k for k in self._pending if k not in wanted]:
+            self._pending.pop(key).cancel()
+        for key, predicted in wanted.items():
+            if key not in self._pending:
+                self._pending[key] = asyncio.ensure_future(self._fetch(predicted))
+        return await task
+
+    async def close(self) -> None:
+        tasks = list(self._pending.values())
+        self._pending.clear()
+        for task in tasks:
+            task.cancel()
+        # collect the outcomes, so a failed prediction is not reported as never retrieved
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _parents_for(child: ResourcePlan, records: list[Any], rejects: list[Reject]) -> list[Any]:

@@ -26,6 +26,7 @@ from dlt.extract.source import DltSource
 from restsync._errors import ExtractionError
 from restsync.engine import Engine, RunReport
 from restsync.engine._records import Reject
+from restsync.load._arrow import ArrowPages
 from restsync.plan import IncrementalPlan, ResourcePlan, SourcePlan
 
 __all__ = ["REJECTS_TABLE", "RestSyncSource", "SourceRuntime", "build_source"]
@@ -153,9 +154,21 @@ class _Run:
 class _QueueSink:
     def __init__(self, run: _Run) -> None:
         self.run = run
+        self._arrow = {
+            name: ArrowPages(name, plan.hints.get("columns"))
+            for name, plan in run.plan.resources.items()
+            if plan.page_format == "arrow" and name in run.registered
+        }
 
-    async def records(self, resource: str, records: list[Any]) -> None:
-        await self.run.queues[resource].put(records)
+    async def records(self, resource: str, records: list[Any]) -> list[Reject]:
+        arrow = self._arrow.get(resource)
+        if arrow is None:
+            await self.run.queues[resource].put(records)
+            return []
+        table, refused = arrow.convert(records)
+        if table is not None:
+            await self.run.queues[resource].put(table)
+        return refused
 
     async def rejects(self, rejects: list[Reject]) -> None:
         queue = self.run.queues.get(REJECTS_TABLE)

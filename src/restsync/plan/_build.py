@@ -6,8 +6,10 @@ it and users can override it in the config.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,8 +54,13 @@ _DLT_HINTS = (
 
 
 def build_plan(
-    config: SourceConfig, *, name: str = "rest_api", base_url: str | None = None
+    config: SourceConfig,
+    *,
+    name: str = "rest_api",
+    base_url: str | None = None,
+    page_format: str | None = None,
 ) -> SourcePlan:
+    """Resolve a parsed config; ``page_format`` (if given) applies to every resource."""
     client = config.client
     names: dict[str, int] = {}
     for index, resource in enumerate(config.resources):
@@ -78,6 +85,9 @@ def build_plan(
             index, resource, config, resolver, source_retry
         )
     _check_acyclic(plans)
+    if page_format is not None:
+        plans = {n: replace(p, page_format=page_format) for n, p in plans.items()}
+    _check_page_formats(plans)
     return SourcePlan(
         name=name,
         base_url=(base_url or client.base_url),
@@ -85,6 +95,7 @@ def build_plan(
         auth=client.auth,
         resources=plans,
         max_concurrency=client.max_concurrency,
+        prefetch_pages=client.prefetch_pages,
         rate_limit=client.rate_limit,
         timeout_seconds=client.timeout_seconds,
         verify_tls=client.verify_tls,
@@ -115,6 +126,7 @@ def _plan_resource(
             "(Link header, a next-page URL in the body, else a single page)"
         )
     paginator, stop_condition = _resolve_paginator(paginator, f"{where}.endpoint.paginator", notes)
+    _note_fetch_ahead(paginator, resource, config, notes)
 
     try:
         compile_selector(endpoint.data_selector)
@@ -157,6 +169,8 @@ def _plan_resource(
         processing_steps=tuple(_check_steps(resource.processing_steps, where)),
         response_actions=_check_actions(endpoint, f"{where}.endpoint"),
         max_concurrency=resource.max_concurrency,
+        prefetch_pages=resource.prefetch_pages,
+        page_format=resource.page_format or "dicts",
         selected=resource.selected,
         notes=tuple(notes),
     )
@@ -218,6 +232,43 @@ def _resolve_paginator(
         if not paginator.has_more_path and condition is None:
             notes.append("no total_path: paging stops at the first short or empty page")
     return paginator, condition
+
+
+def _check_page_formats(plans: Mapping[str, ResourcePlan]) -> None:
+    arrow = [p for p in plans.values() if p.page_format == "arrow"]
+    if arrow and importlib.util.find_spec("pyarrow") is None:
+        raise ConfigError(
+            f"{arrow[0].config_path}.page_format",
+            "page_format 'arrow' needs pyarrow, which is not installed; "
+            "install it with pip install 'restsync[arrow]' or use page_format 'dicts'",
+        )
+    for plan in arrow:
+        inc = plan.incremental
+        if inc is not None and "." in inc.cursor_path:
+            raise ConfigError(
+                f"{plan.config_path}.page_format",
+                f"page_format 'arrow' needs a top-level cursor field, and '{inc.cursor_path}' "
+                "is nested; use page_format 'dicts' for this resource",
+            )
+
+
+def _note_fetch_ahead(
+    paginator: Any, resource: ResourceConfig, config: SourceConfig, notes: list[str]
+) -> None:
+    if not isinstance(paginator, OffsetPaginator | PageNumberPaginator):
+        return
+    depth = resource.prefetch_pages
+    if depth is None:
+        depth = config.client.prefetch_pages
+    if depth == 0:
+        notes.append("prefetch_pages 0: pages are fetched one at a time")
+    elif paginator.total_path is not None:
+        notes.append(f"fetches up to {depth} pages ahead once the first page gives the total")
+    else:
+        notes.append(
+            f"fetches up to {depth} pages ahead after a run of full pages; the requests the "
+            "last page makes moot are cancelled (prefetch_pages: 0 turns this off)"
+        )
 
 
 # --- incremental ------------------------------------------------------------------------------

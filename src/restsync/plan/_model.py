@@ -111,6 +111,8 @@ class ResourcePlan:
     processing_steps: tuple[Mapping[str, Any], ...] = ()
     response_actions: tuple[Any, ...] = ()
     max_concurrency: int | None = None
+    prefetch_pages: int | None = None  # None: the source's
+    page_format: str = "dicts"  # "arrow": pages reach dlt as Arrow tables
     selected: bool = True
     notes: tuple[str, ...] = ()
 
@@ -123,6 +125,7 @@ class SourcePlan:
     auth: AuthConfig | None
     resources: Mapping[str, ResourcePlan]
     max_concurrency: int = 16
+    prefetch_pages: int = 4
     rate_limit: RateLimit | None = None
     timeout_seconds: float = 60.0
     verify_tls: bool = True

@@ -1,0 +1,171 @@
+"""Fetching ahead on offset and page-number chains: pages overlap, nothing is lost or repeated,
+and speculation stays bounded (routed handlers on 127.0.0.1, real dlt pipeline, real DuckDB)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from aiohttp import web
+
+import restsync
+from tests.conftest import count_rows
+
+
+class InFlight:
+    """Counts concurrent requests on the server's (single) event loop."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.peak = 0
+
+    async def hold(self, seconds: float) -> None:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self.now -= 1
+
+
+def _config(base_url: str, resources: list[dict[str, Any]], **client: Any) -> dict[str, Any]:
+    return {
+        "client": {"base_url": base_url, **client},
+        "resource_defaults": {"primary_key": "id", "write_disposition": "merge"},
+        "resources": resources,
+    }
+
+
+def _offsets(server: Any, path: str) -> list[int]:
+    return [int(r.query["offset"]) for r in server.requests if r.path == path]
+
+
+def test_a_known_total_is_fetched_concurrently_and_exactly(
+    server, make_pipeline, duckdb_path
+) -> None:
+    records = [{"id": i} for i in range(100)]
+    flight = InFlight()
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        await flight.hold(0.05)
+        return web.json_response({"data": records[offset : offset + limit], "total": 100})
+
+    server.start()
+    paginator = {"type": "offset", "limit": 10, "total_path": "total"}
+    resource = {"name": "items", "endpoint": {"path": "/items", "paginator": paginator}}
+    restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url, [resource])))
+
+    assert count_rows(duckdb_path, "data", "items") == 100
+    # every page exactly once, none past the total
+    assert sorted(_offsets(server, "/items")) == list(range(0, 100, 10))
+    # the default depth of 4 pages ahead, plus the page being read
+    assert 2 <= flight.peak <= 5
+
+
+def test_speculation_without_a_total_is_bounded(server, make_pipeline, duckdb_path) -> None:
+    records = [{"id": i} for i in range(95)]
+    flight = InFlight()
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        await flight.hold(0.02)
+        return web.json_response(records[offset : offset + limit])
+
+    server.start()
+    resource = {
+        "name": "items",
+        "endpoint": {"path": "/items", "paginator": {"type": "offset", "limit": 10}},
+        "prefetch_pages": 2,
+    }
+    restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url, [resource])))
+
+    assert count_rows(duckdb_path, "data", "items") == 95
+    offsets = _offsets(server, "/items")
+    assert max(Counter(offsets).values()) == 1  # no page twice
+    assert set(range(0, 100, 10)) <= set(offsets)  # every page that has records
+    # at most prefetch_pages requests past the short last page (90), some cancelled in flight
+    assert max(offsets) <= 90 + 2 * 10
+    assert flight.peak >= 2
+
+
+def test_a_one_page_chain_is_never_speculated(server, make_pipeline, duckdb_path) -> None:
+    parents = [{"id": i} for i in range(20)]
+
+    @server.get("/parents")
+    async def list_parents(request: web.Request) -> web.Response:
+        return web.json_response(parents)
+
+    @server.get("/parents/{pid}/kids")
+    async def list_kids(request: web.Request) -> web.Response:
+        pid = int(request.match_info["pid"])
+        offset = int(request.query["offset"])
+        kids = [{"id": pid * 100 + k} for k in range(3)]  # fewer than the limit: one page
+        return web.json_response(kids[offset : offset + 5])
+
+    server.start()
+    kids = {
+        "name": "kids",
+        "endpoint": {
+            "path": "/parents/{pid}/kids",
+            "params": {"pid": {"type": "resolve", "resource": "parents", "field": "id"}},
+            "paginator": {"type": "offset", "limit": 5},
+        },
+    }
+    parents_resource = {"name": "parents", "endpoint": "/parents"}
+    restsync.sync(
+        make_pipeline(), restsync.rest_api_source(_config(server.base_url, [parents_resource, kids]))
+    )
+    assert count_rows(duckdb_path, "data", "kids") == 60
+    assert len([r for r in server.requests if r.path.endswith("/kids")]) == 20
+
+
+def test_a_failing_speculative_request_does_not_fail_the_chain(
+    server, make_pipeline, duckdb_path
+) -> None:
+    records = [{"id": i} for i in range(50)]
+
+    @server.get("/pages")
+    async def pages(request: web.Request) -> web.Response:
+        page, size = int(request.query["page"]), int(request.query["size"])
+        if page * size > len(records):
+            # this API rejects pages past the end instead of answering with an empty one
+            return web.json_response({"error": "no such page"}, status=400)
+        await asyncio.sleep(0.01)
+        return web.json_response(records[page * size : (page + 1) * size])
+
+    server.start()
+    paginator = {"type": "page_number", "base_page": 0, "limit": 10, "limit_param": "size"}
+    resource = {"name": "pages", "endpoint": {"path": "/pages", "paginator": paginator}}
+    restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url, [resource])))
+
+    assert count_rows(duckdb_path, "data", "pages") == 50
+    statuses = Counter(int(r.query["page"]) > 5 for r in server.requests)
+    assert statuses[False] == 6  # pages 0-4 full, page 5 the empty one that ends the chain
+    assert statuses[True] >= 1  # speculation past the end did happen, and was answered 400
+
+
+def test_prefetch_off_fetches_one_page_at_a_time(server, make_pipeline, duckdb_path) -> None:
+    records = [{"id": i} for i in range(60)]
+    flight = InFlight()
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        await flight.hold(0.01)
+        return web.json_response({"data": records[offset : offset + limit], "total": 60})
+
+    server.start()
+    paginator = {"type": "offset", "limit": 10, "total_path": "total"}
+    config = _config(
+        server.base_url,
+        [{"name": "items", "endpoint": {"path": "/items", "paginator": paginator}}],
+        prefetch_pages=0,
+    )
+    restsync.sync(make_pipeline(), restsync.rest_api_source(config))
+    assert count_rows(duckdb_path, "data", "items") == 60
+    assert _offsets(server, "/items") == list(range(0, 60, 10))
+    assert flight.peak == 1
