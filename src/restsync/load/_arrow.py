@@ -37,11 +37,19 @@ def arrow_available() -> bool:
 class ArrowPages:
     """Turns one resource's pages (lists of records) into Arrow tables with stable column types."""
 
-    def __init__(self, resource: str, columns: Mapping[str, Any] | list[Any] | None) -> None:
+    def __init__(
+        self,
+        resource: str,
+        columns: Mapping[str, Any] | list[Any] | None,
+        primary_key: tuple[str, ...] = (),
+    ) -> None:
         import pyarrow as pa
 
         self._pa = pa
         self.resource = resource
+        # dlt marks key and required columns not null; an Arrow field that says otherwise makes
+        # dlt warn on every page. The record checks have already rejected nulls in them.
+        self._not_null = {k.replace(".", _SEPARATOR) for k in primary_key} | _required(columns)
         declared = _declared_types(columns)
         self._keep_nested = {name for name, kind in declared.items() if kind == "json"}
         self._types: dict[str, pa.DataType] = {
@@ -68,7 +76,19 @@ class ArrowPages:
             rejects = [Reject(self.resource, reason, records[i]) for i, reason in bad_rows.items()]
             keep = pa.array([i not in bad_rows for i in range(len(rows))])
             table = table.filter(keep)
-        return (table if table.num_rows else None), rejects
+        if not table.num_rows:
+            return None, rejects
+        return self._mark_not_null(table), rejects
+
+    def _mark_not_null(self, table: pa.Table) -> pa.Table:
+        schema = table.schema
+        marked = [
+            f.with_nullable(False) if f.name in self._not_null and f.nullable else f
+            for f in schema
+        ]
+        if all(a is b for a, b in zip(marked, schema, strict=True)):
+            return table
+        return table.cast(self._pa.schema(marked, metadata=schema.metadata))
 
     # --- layout --------------------------------------------------------------------------------
 
@@ -218,6 +238,16 @@ def _loosely(value: Any, wanted: Any, pa: Any) -> Any:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return value
+
+
+def _required(columns: Mapping[str, Any] | list[Any] | None) -> set[str]:
+    if isinstance(columns, Mapping):
+        return {n for n, spec in columns.items() if (spec or {}).get("nullable") is False}
+    return {
+        str(c["name"])
+        for c in columns or []
+        if isinstance(c, Mapping) and c.get("name") and c.get("nullable") is False
+    }
 
 
 def _first_type(pa: Any, values: list[Any]) -> Any:

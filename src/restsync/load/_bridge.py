@@ -155,7 +155,7 @@ class _QueueSink:
     def __init__(self, run: _Run) -> None:
         self.run = run
         self._arrow = {
-            name: ArrowPages(name, plan.hints.get("columns"))
+            name: ArrowPages(name, plan.hints.get("columns"), plan.primary_key)
             for name, plan in run.plan.resources.items()
             if plan.page_format == "arrow" and name in run.registered
         }
