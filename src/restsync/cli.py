@@ -161,7 +161,7 @@ def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunRep
             outcome["info"] = pipeline.run(
                 source,
                 refresh="drop_sources" if full_refresh else None,
-                loader_file_format=_file_format(pipeline),
+                loader_file_format=_file_format(pipeline, runtime),
             )
         except BaseException as exc:
             outcome["error"] = exc
@@ -183,10 +183,16 @@ def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunRep
     return runtime.last_report
 
 
-def _file_format(pipeline: Any) -> str | None:
-    """jsonl into DuckDB: dlt's default (insert_values) loaded 100k rows 2.6x slower (bench/)."""
+def _file_format(pipeline: Any, runtime: Any) -> str | None:
+    """jsonl into DuckDB: dlt's default (insert_values) loaded 100k rows 2.6x slower (bench/).
+
+    Arrow pages go as Parquet: asked for jsonl, dlt would turn every Arrow table back into rows.
+    """
     destination = getattr(pipeline, "destination", None)
-    return "jsonl" if getattr(destination, "destination_name", "") == "duckdb" else None
+    if getattr(destination, "destination_name", "") != "duckdb":
+        return None
+    arrow = any(r.page_format == "arrow" for r in runtime.plan.resources.values())
+    return "parquet" if arrow else "jsonl"
 
 
 def _progress_line(report: RunReport, elapsed: float) -> str:

@@ -81,3 +81,34 @@ def test_run_a_connector_with_selected_resources(tmp_path: Path) -> None:
         served["active_room_peers"]
     )
     assert "active_room_peers" in result.stdout
+
+
+def test_run_with_arrow_pages_loads_through_parquet(tmp_path: Path) -> None:
+    env = {"API_TOKEN": "a-secret"}
+    plan = restsync.plan_config(connectors.connector_config("iot_platform", lenient=True), name="i")
+    options = SimulatorOptions(seed=3, token="a-secret")
+    with serve_in_thread(plan, options, fields=connectors.connector_fields("iot_platform")) as sim:
+        database = tmp_path / "i.duckdb"
+        result = _run(
+            "iot_platform",
+            "--base-url",
+            sim.base_url,
+            "--duckdb-path",
+            str(database),
+            "--page-format",
+            "arrow",
+            "--pipelines-dir",
+            str(tmp_path / "pipelines"),
+            cwd=tmp_path,
+            env=env,
+        )
+        served = sim.dataset()
+    assert result.returncode == 0, result.stderr
+    # dlt warns when it has to turn Arrow tables back into rows for another file format
+    assert "degrade performance" not in result.stderr
+    for table, records in served.items():
+        assert count_rows(database, "iot_platform", table) == len(records), table
+    jobs = list((tmp_path / "pipelines").rglob("completed_jobs/*"))
+    # data files, not the merge statements (.sql) dlt runs after them
+    data_files = [j.name for j in jobs if not j.name.startswith("_dlt") and j.suffix != ".sql"]
+    assert data_files and all(name.endswith(".parquet") for name in data_files), data_files

@@ -166,3 +166,18 @@ def test_page_format_is_checked() -> None:
     with pytest.raises(restsync.ConfigError) as caught:
         restsync.rest_api_source(_config("https://api.example.com"), page_format="parquet")
     assert caught.value.message == "page_format is 'parquet'; use 'dicts' or 'arrow'"
+
+
+def test_a_nested_incremental_cursor_is_refused_with_arrow_pages() -> None:
+    config = _config("https://api.example.com", page_format="arrow")
+    config["resources"][0]["endpoint"]["incremental"] = {
+        "cursor_path": "meta.updated",
+        "initial_value": "2024-01-01T00:00:00Z",
+    }
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.plan_config(config)
+    assert caught.value.path == "resources[0].page_format"
+    assert "'meta.updated' is nested" in caught.value.message
+    # the same config with dict pages is fine
+    config["resources"][0]["page_format"] = "dicts"
+    assert restsync.plan_config(config).resources["things"].page_format == "dicts"
