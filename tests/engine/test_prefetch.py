@@ -169,3 +169,31 @@ def test_prefetch_off_fetches_one_page_at_a_time(server, make_pipeline, duckdb_p
     assert count_rows(duckdb_path, "data", "items") == 60
     assert _offsets(server, "/items") == list(range(0, 60, 10))
     assert flight.peak == 1
+
+
+def test_a_slow_loader_holds_back_the_engine_by_records(server) -> None:
+    import time
+
+    records = [{"id": i} for i in range(60_000)]
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        return web.json_response(records[offset : offset + limit])
+
+    server.start()
+    resource = {
+        "name": "items",
+        "endpoint": {"path": "/items", "paginator": {"type": "offset", "limit": 3000}},
+        "prefetch_pages": 0,
+    }
+    source = restsync.rest_api_source(_config(server.base_url, [resource]))
+    rows = iter(source.resources["items"])
+    first = next(rows)  # the engine starts; now the "loader" stalls
+    time.sleep(1.0)
+    stalled_at = len(server.requests)
+    # the page being read, 3 pages (9,000 records) queued, one more page waiting to get in
+    assert stalled_at <= 5, stalled_at
+    rest = list(rows)
+    assert len(server.requests) == 21  # 20 full pages and the empty one that ends the chain
+    assert 1 + len(rest) == 60_000 and first == {"id": 0}
