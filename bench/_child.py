@@ -3,7 +3,8 @@
 Running every tool in a fresh interpreter keeps peak RSS per tool (``VmHWM`` is read here, right
 after the load) and keeps one tool's imports, caches and threads out of the next one's numbers.
 
-The spec names the tool (``restsync``, ``dlt``, ``dlt_parallel`` or ``dlt_parallel_all``), the
+The spec names the tool (``restsync``, ``restsync_arrow``, ``dlt``, ``dlt_parallel`` or
+``dlt_parallel_all``), the
 config to run (already in that tool's dialect, pointed at the simulator), the tables to count, the
 loader file format (``None``: dlt's default) and a working directory that holds the DuckDB file and
 dlt's ``pipelines_dir``.
@@ -43,10 +44,14 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     import dlt
 
-    if tool == "restsync":
+    if tool.startswith("restsync"):
+        import functools
+
         import restsync
 
         build = restsync.rest_api_source
+        if tool == "restsync_arrow":
+            build = functools.partial(build, page_format="arrow")
     else:
         from dlt.sources.rest_api import rest_api_source
 
@@ -70,6 +75,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         # pipeline.run's three steps, one by one, so each gets its own time and memory peak
         file_format = spec.get("file_format")
+        if tool == "restsync_arrow" and file_format:
+            file_format = "parquet"  # as `restsync run` does: jsonl would undo the Arrow pages
         mark = time.time()
         if file_format:
             pipeline.extract(source, loader_file_format=file_format)
@@ -82,7 +89,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         peaks["normalize"] = proc_status_mb("VmHWM")
         pipeline.load()
         phases["load"] = time.time() - mark
-        if tool == "restsync":
+        if tool.startswith("restsync"):
             report = restsync.runtime_of(source).last_report
             if report is not None and report.failures():
                 raise restsync.SyncFailed(report.failures())
@@ -93,7 +100,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     peak_rss = proc_status_mb("VmHWM")
 
     engine: dict[str, Any] = {}
-    if tool == "restsync":
+    if tool.startswith("restsync"):
         report = restsync.runtime_of(source).last_report
         if report is not None:
             engine = {

@@ -122,7 +122,7 @@ def simulator(
 
 def tool_config(tool: str, config: Mapping[str, Any], name: str, base_url: str) -> dict[str, Any]:
     """The config the tool runs: restsync's as given, dlt's converted; both at ``base_url``."""
-    if tool == "restsync":
+    if tool.startswith("restsync"):
         out = json.loads(json.dumps(config))
         out["client"]["base_url"] = base_url
         return out

@@ -34,6 +34,7 @@ END = "<!-- bench:results:end -->"
 
 TOOL_LABELS = {
     "restsync": "restsync",
+    "restsync_arrow": "restsync, page_format arrow",
     "dlt": "dlt default",
     "dlt_parallel": "dlt parallelized",
     "dlt_parallel_all": "dlt parallelized + source flag",
@@ -170,8 +171,8 @@ def _workload1(cases: list[CaseResult]) -> str:
         rows,
     )
     bound_rows = []
-    for c in cases:
-        found, b = c.run("restsync"), c.bound
+    for c, ours in [(c, t) for c in cases for t in ("restsync", "restsync_arrow")]:
+        found, b = c.run(ours), c.bound
         if found is None or b is None:
             continue
         r = found
@@ -184,7 +185,7 @@ def _workload1(cases: list[CaseResult]) -> str:
             )
         bound_rows.append(
             [
-                c.case,
+                c.case if ours == "restsync" else f"{c.case} (arrow)",
                 f"{r.requests} ({b.requests})",
                 str(b.critical_path),
                 _f(b.latency_term),
@@ -237,7 +238,7 @@ def _workload2(cases: list[CaseResult]) -> str:
             rows.append(
                 [
                     c.case,
-                    c.pipeline_settings,
+                    _settings(c, r),
                     TOOL_LABELS[r.tool],
                     _wall(r),
                     f"{r.rows:,}",
@@ -277,7 +278,7 @@ def _workload2(cases: list[CaseResult]) -> str:
     by_tool: dict[tuple[str, str], dict[str, ToolRun]] = {}
     for c in cases:
         for r in c.runs:
-            by_tool.setdefault((r.tool, c.pipeline_settings), {})[c.case] = r
+            by_tool.setdefault((r.tool, _settings(c, r)), {})[c.case] = r
     for (tool, fmt), runs in by_tool.items():
         small, big = runs.get("100k records"), runs.get("1M records")
         if small and big and small.peak_rss_mb and big.peak_rss_mb:
@@ -306,6 +307,14 @@ def _workload2(cases: list[CaseResult]) -> str:
             scaling,
         )
     return table
+
+
+def _settings(c: CaseResult, r: ToolRun) -> str:
+    if r.tool == "restsync_arrow":
+        return "parquet from Arrow pages" + (
+            ", uncompressed" if "uncompressed" in c.pipeline_settings else ""
+        )
+    return c.pipeline_settings
 
 
 # --- workload 3 -------------------------------------------------------------------------------
