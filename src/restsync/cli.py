@@ -151,7 +151,7 @@ def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunRep
     """Run the pipeline in a worker thread and show live per-resource progress meanwhile."""
     from rich.live import Live
 
-    from restsync._api import runtime_of
+    from restsync._api import load_file_format, runtime_of
 
     runtime = runtime_of(source)
     outcome: dict[str, Any] = {}
@@ -161,7 +161,7 @@ def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunRep
             outcome["info"] = pipeline.run(
                 source,
                 refresh="drop_sources" if full_refresh else None,
-                loader_file_format=_file_format(pipeline, runtime),
+                loader_file_format=load_file_format(pipeline, source),
             )
         except BaseException as exc:
             outcome["error"] = exc
@@ -181,18 +181,6 @@ def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunRep
     if "error" in outcome:
         raise _pipeline_error(outcome["error"])
     return runtime.last_report
-
-
-def _file_format(pipeline: Any, runtime: Any) -> str | None:
-    """jsonl into DuckDB: dlt's default (insert_values) loaded 100k rows 2.6x slower (bench/).
-
-    Arrow pages go as Parquet: asked for jsonl, dlt would turn every Arrow table back into rows.
-    """
-    destination = getattr(pipeline, "destination", None)
-    if getattr(destination, "destination_name", "") != "duckdb":
-        return None
-    arrow = any(r.page_format == "arrow" for r in runtime.plan.resources.values())
-    return "parquet" if arrow else "jsonl"
 
 
 def _progress_line(report: RunReport, elapsed: float) -> str:

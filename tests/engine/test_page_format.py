@@ -181,3 +181,25 @@ def test_a_nested_incremental_cursor_is_refused_with_arrow_pages() -> None:
     # the same config with dict pages is fine
     config["resources"][0]["page_format"] = "dicts"
     assert restsync.plan_config(config).resources["things"].page_format == "dicts"
+
+
+@pytest.mark.parametrize(
+    "page_format, asked, staged",
+    [
+        ("dicts", None, "jsonl"),
+        ("arrow", None, "parquet"),
+        ("dicts", "insert_values", "insert_values"),
+    ],
+)
+def test_sync_stages_duckdb_loads_in_the_fast_format_unless_told(
+    page_format, asked, staged, server, make_pipeline, duckdb_path, tmp_path
+) -> None:
+    _serve(server, _records(30))
+    source = restsync.rest_api_source(_config(server.base_url), page_format=page_format)
+    kwargs = {"loader_file_format": asked} if asked else {}
+    restsync.sync(make_pipeline(), source, **kwargs)
+    assert count_rows(duckdb_path, "data", "things") == 30
+    # job files are named table.id.n.format[.gz]; merge statements (.sql) are not data files
+    jobs = (tmp_path / "pipelines").rglob("completed_jobs/things.*")
+    formats = {j.name.split(".")[3] for j in jobs} - {"sql"}
+    assert formats == {staged}

@@ -116,9 +116,8 @@ def test_a_one_page_chain_is_never_speculated(server, make_pipeline, duckdb_path
         },
     }
     parents_resource = {"name": "parents", "endpoint": "/parents"}
-    restsync.sync(
-        make_pipeline(), restsync.rest_api_source(_config(server.base_url, [parents_resource, kids]))
-    )
+    config = _config(server.base_url, [parents_resource, kids])
+    restsync.sync(make_pipeline(), restsync.rest_api_source(config))
     assert count_rows(duckdb_path, "data", "kids") == 60
     assert len([r for r in server.requests if r.path.endswith("/kids")]) == 20
 
