@@ -109,15 +109,34 @@ class HeaderCursor(Traversal):
         return _follow_cursor(request, cursor, self.config.cursor_param, None)
 
 
-class Offset(Traversal):
+class _Numbered(Traversal):
+    """Offset and page-number paging: request n after the current one is known in advance."""
+
+    _known_total: int | None = None
+    _full_pages = 0  # consecutive full pages so far: the evidence for guessing ahead
+
+    def ahead(self, current: Request, limit: int) -> list[Request]:
+        count = limit if self._known_total is not None else min(limit, self._full_pages)
+        following = []
+        for step in range(1, count + 1):
+            request = self._after(current, step)
+            if request is None:
+                break
+            following.append(request)
+        return following
+
+    def _after(self, current: Request, step: int) -> Request | None:
+        """The request ``step`` pages after ``current``; ``None`` past the total or maximum."""
+        raise NotImplementedError
+
+
+class Offset(_Numbered):
     kind = "offset"
 
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
         self._offset = config.offset
         self._total = compile_path(config.total_path) if config.total_path else None
-        self._known_total: int | None = None
-        self._full_pages = 0  # consecutive full pages so far: the evidence for speculating
 
     def first(self, request: Request) -> Request:
         return self._with_offset(request, self._offset)
@@ -154,29 +173,23 @@ class Offset(Traversal):
             return None
         return self._with_offset(request, self._offset)
 
-    def ahead(self, current: Request, limit: int) -> list[Request]:
+    def _after(self, current: Request, step: int) -> Request | None:
         c = self.config
-        count = limit if self._known_total is not None else min(limit, self._full_pages)
-        following = []
-        for step in range(1, count + 1):
-            offset = self._offset + step * c.limit
-            if self._known_total is not None and offset >= self._known_total:
-                break
-            if c.maximum_offset is not None and offset >= c.maximum_offset:
-                break
-            following.append(self._with_offset(current, offset))
-        return following
+        offset = self._offset + step * c.limit
+        if self._known_total is not None and offset >= self._known_total:
+            return None
+        if c.maximum_offset is not None and offset >= c.maximum_offset:
+            return None
+        return self._with_offset(current, offset)
 
 
-class PageNumber(Traversal):
+class PageNumber(_Numbered):
     kind = "page_number"
 
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
         self._page = config.page if config.page is not None else config.base_page
         self._total = compile_path(config.total_path) if config.total_path else None
-        self._known_total: int | None = None
-        self._full_pages = 0  # consecutive full (or, without a limit, non-empty) pages
 
     def first(self, request: Request) -> Request:
         return self._with_page(request, self._page)
@@ -212,18 +225,14 @@ class PageNumber(Traversal):
             return None
         return self._with_page(request, self._page)
 
-    def ahead(self, current: Request, limit: int) -> list[Request]:
+    def _after(self, current: Request, step: int) -> Request | None:
         c = self.config
-        count = limit if self._known_total is not None else min(limit, self._full_pages)
-        following = []
-        for step in range(1, count + 1):
-            number = self._page + step
-            if self._known_total is not None and number - c.base_page >= self._known_total:
-                break
-            if c.maximum_page is not None and number > c.maximum_page:
-                break
-            following.append(self._with_page(current, number))
-        return following
+        number = self._page + step
+        if self._known_total is not None and number - c.base_page >= self._known_total:
+            return None
+        if c.maximum_page is not None and number > c.maximum_page:
+            return None
+        return self._with_page(current, number)
 
 
 class JSONLink(Traversal):
