@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.request
 
 import aiohttp
@@ -96,3 +97,30 @@ def test_peak_concurrency_counts_overlapping_requests() -> None:
     counters = asyncio.run(scenario())
     assert counters["peak_concurrency"] == 6
     assert counters["in_flight"] == 0
+
+
+def test_max_requests_in_1s_window_is_the_busiest_sliding_second() -> None:
+    plan = seed_plan("webhook_service")
+    with serve_in_thread(plan) as sim:
+        assert sim.counters()["max_requests_in_1s_window"] == 0
+
+        def burst(n: int) -> None:
+            for _ in range(n):
+                assert fetch(sim.base_url + "/v1/app", sim.credential).status == 200
+
+        # 3 + 3 requests 0.3 s apart share a window; 4 more, 1.5 s later, are a window of their
+        # own: 6, neither the 10 requests in all nor the 4 of the latest window
+        burst(3)
+        time.sleep(0.3)
+        burst(3)
+        time.sleep(1.5)
+        burst(4)
+        counters = sim.counters()
+        assert counters["total_requests"] == 10
+        assert counters["max_requests_in_1s_window"] == 6
+        assert fetch(sim.base_url + "/_simulator/counters").json()["max_requests_in_1s_window"] == 6
+
+        sim.reset_counters()
+        assert sim.counters()["max_requests_in_1s_window"] == 0
+        burst(2)  # the 4 requests before the reset are forgotten, though within the second
+        assert sim.counters()["max_requests_in_1s_window"] == 2

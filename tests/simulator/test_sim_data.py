@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from typing import Any
@@ -205,3 +206,69 @@ def test_break_records_it_cannot_honour_is_an_error() -> None:
 def test_unknown_resource_in_fields_is_an_error() -> None:
     with pytest.raises(SimulatorError, match="fields names unknown resource 'nope'"):
         Simulator(one_resource({}), fields={"nope": {}})
+
+
+# Pinned served bytes: the values each field kind draws, in which order, and how they are written.
+# A change here changes every dataset a user's tests were written against.
+_PINNED_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
+    "events": {
+        "id": {"data_type": "bigint"}, "name": {"data_type": "text"}, "email": {}, "status": {},
+        "region": {}, "created_at": {"data_type": "timestamp"},
+        "updated_at": {"data_type": "timestamp"}, "active": {"data_type": "bool"},
+        "score": {"data_type": "bigint"}, "amount": {"data_type": "double"},
+        "metadata": {"data_type": "json"},
+    },
+    "kinds": {
+        "uuid": {}, "createdAt": {"data_type": "timestamp"}, "isActive": {},
+        "tags": {"data_type": "json"}, "properties": {"data_type": "json"},
+        "url": {"data_type": "text"}, "variablesCount": {"data_type": "bigint"},
+        "lastValue": {"data_type": "double"},
+        "description": {"data_type": "text", "nullable": True}, "a.b": {},
+        "a.c": {"nullable": True}, "day_date": {}, "at_time": {"data_type": "time"},
+        "blob": {"data_type": "binary"}, "email": {"nullable": True}, "owner_id": {},
+        "owner_ref": {"data_type": "bigint"}, "kind": {}, "last_seen": {}, "num_x": {},
+        "price": {},
+    },
+}
+_FIRST_EVENTS = (
+    b'{"data":[{"id":1,"name":"Juniper Prairie 1","email":"ember.1@example.com",'
+    b'"status":"failed","region":"eu-west-1","created_at":"2023-01-01T00:14:19Z",'
+    b'"updated_at":"2023-01-19T21:23:54Z","active":false,"score":178,"amount":74.21,'
+    b'"metadata":{"source":"cobalt","priority":4,"nested":{"enabled":true,"label":"delta"}}},'
+    b'{"id":2,"name":"Juniper Juniper 2","email":"lumen.2@example.com","status":"pending",'
+    b'"region":"ap-south-1","created_at":"2023-01-01T19:08:13Z",'
+    b'"updated_at":"2023-01-09T03:48:10Z","active":false,"score":59,"amount":891.82,'
+    b'"metadata":{"source":"cobalt","priority":1,"nested":{"enabled":false,"label":"granite"}}}]}'
+)
+_FOURTH_KIND = (
+    b'{"data":[{"uuid":"89dd5ce3-70cc-4e95-8bb7-dc0600000003","createdAt":"2023-01-01T04:30:55Z",'
+    b'"isActive":true,"tags":["ember","tundra"],"properties":{"source":"cobalt","priority":2,'
+    b'"nested":{"enabled":true,"label":"kestrel"}},"url":"https://example.com/lumen/4",'
+    b'"variablesCount":333,"lastValue":325.47,"description":"The sierra birch for item 4.",'
+    b'"a":{"b":"Maple Quartz 4","c":"Kestrel Maple 4"},"day_date":"2023-06-15",'
+    b'"at_time":"11:22:00","blob":"3553b2a5188e5032","email":"indigo.4@example.com",'
+    b'"owner_id":"own_08492","owner_ref":4991,"kind":"primary",'
+    b'"last_seen":"2023-01-20T08:44:58Z","num_x":52,"price":405.3}]}'
+)
+
+
+def test_served_bytes_are_pinned() -> None:
+    paging = {"type": "offset", "limit": 5000}
+    plan = plan_of({"client": {"base_url": "https://api.example.com"}, "resources": [
+        {"name": "events", "primary_key": "id",
+         "endpoint": {"path": "/events", "paginator": paging}},
+        {"name": "kinds", "primary_key": "uuid",
+         "endpoint": {"path": "/kinds", "paginator": paging}}]})
+    options = SimulatorOptions(seed=1, records_per_resource=40)
+    with serve_in_thread(plan, options, fields=_PINNED_FIELDS) as sim:
+        first = fetch(sim.base_url + "/events", params={"offset": 0, "limit": 2}).raw
+        fourth = fetch(sim.base_url + "/kinds", params={"offset": 3, "limit": 1}).raw
+        events = fetch(sim.base_url + "/events", params={"limit": 40}).raw
+        kinds = fetch(sim.base_url + "/kinds", params={"limit": 40}).raw
+    assert first == _FIRST_EVENTS
+    assert fourth == _FOURTH_KIND
+    # whole pages, nulls included, by digest
+    assert hashlib.sha256(events).hexdigest() == (
+        "a6e215e4a02c886e42d348e3362284992ff295f31331c02d62a2a936ece7b268")
+    assert hashlib.sha256(kinds).hexdigest() == (
+        "4cdc092f0675ed10152fe8094b481425c365c4e27dfd9b7890a661ee3f259ba3")

@@ -1,4 +1,5 @@
-"""Request counters: per path template, per status, concurrency and requests per second.
+"""Request counters: per path template, per status, concurrency, requests per second and the
+busiest sliding second.
 
 Updated from the server's event loop and read (or reset) from test threads, hence the lock.
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 __all__ = ["Counters"]
+
+_WINDOW = 1.0  # seconds
 
 
 class Counters:
@@ -22,14 +25,25 @@ class Counters:
         self._total = 0
         self._in_flight = 0
         self._peak = 0
+        # arrival times (monotonic) of the requests of the last second, and the most ever seen
+        # there: the busiest sliding 1 s window, which per-second buckets cannot show (a burst
+        # straddling a second boundary is split in two)
+        self._recent: deque[float] = deque()
+        self._peak_window = 0
 
     def enter(self) -> int:
         """Count a request arriving; returns its number (1-based since the last reset)."""
         with self._lock:
+            now = time.monotonic()  # under the lock: arrivals enter the deque in time order
             self._total += 1
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
             self._by_second[str(int(time.time()))] += 1
+            recent = self._recent
+            recent.append(now)
+            while recent[0] <= now - _WINDOW:  # windows are half-open: [t, t + 1 s)
+                recent.popleft()
+            self._peak_window = max(self._peak_window, len(recent))
             return self._total
 
     def leave(self, template: str, status: str) -> None:
@@ -48,6 +62,7 @@ class Counters:
                 "total_requests": self._total,
                 # wall-clock epoch second -> requests that arrived in it
                 "requests_by_second": dict(self._by_second),
+                "max_requests_in_1s_window": self._peak_window,
             }
 
     def reset(self) -> None:
@@ -56,5 +71,7 @@ class Counters:
             self._requests.clear()
             self._status.clear()
             self._by_second.clear()
+            self._recent.clear()
+            self._peak_window = 0
             self._total = 0
             self._peak = self._in_flight

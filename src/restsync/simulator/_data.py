@@ -10,10 +10,11 @@ newer than every existing one.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,10 +25,10 @@ __all__ = [
     "DEFAULT_TIME_FORMAT",
     "CursorSpec",
     "FieldSpec",
+    "RecordMaker",
     "Shape",
     "break_record",
     "dig",
-    "make_record",
     "set_path",
 ]
 
@@ -123,26 +124,60 @@ class Shape:
     cursor: CursorSpec | None = None
 
 
-def make_record(
-    seed: int, shape: Shape, index: int, inherited: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """Record ``index`` of ``shape``; ``inherited`` values (a child's parent id) are copied."""
-    rng = random.Random(f"{seed}:{shape.resource}:{index}")
-    record: dict[str, Any] = {}
-    key_types = {f.name: f.data_type for f in shape.fields if f.name in shape.keys}
-    for spec in shape.fields:
-        if spec.name in shape.keys:
-            value = _key_value(spec.name, key_types.get(spec.name), shape.resource, index, rng)
-        elif shape.cursor is not None and spec.name == shape.cursor.path:
-            value = shape.cursor.value(index)
-        elif inherited and spec.name in inherited:
-            value = inherited[spec.name]
-        elif spec.nullable and rng.random() < 0.1:
-            value = None
-        else:
-            value = _value(spec, index, rng)
-        set_path(record, spec.name, value)
-    return record
+_Value = Callable[[int], Any]  # a field's value for a record index, drawn from the maker's rng
+# (field name, value, takes a parent value named like it, nullable, dotted name)
+_Step = tuple[str, _Value, bool, bool, bool]
+
+
+class RecordMaker:
+    """Makes the records of one shape: ``maker(index, inherited)`` is record ``index``, the same
+    for every maker of the same (seed, shape); ``inherited`` values (a child's parent id) are
+    copied into the fields named like them.
+
+    Every per-field decision (key, cursor, type, kind by name, which values to choose from) is
+    taken once here, so a record costs only its seeding and its draws: a million records take
+    seconds, not minutes. Each record draws from its own generator, seeded by
+    ``"{seed}:{resource}:{index}"``, in field order: any record can be made alone.
+    """
+
+    def __init__(self, seed: int, shape: Shape) -> None:
+        self._prefix = f"{seed}:{shape.resource}:"
+        # one generator, reseeded per record: cheaper than a new one per record, same draws
+        self._rng = rng = random.Random()
+        key_types = {f.name: f.data_type for f in shape.fields if f.name in shape.keys}
+        steps: list[_Step] = []
+        for spec in shape.fields:
+            value: _Value
+            if spec.name in shape.keys:
+                value = _key_value(spec.name, key_types.get(spec.name), shape.resource, rng)
+                steps.append(_step(spec.name, value))
+            elif shape.cursor is not None and spec.name == shape.cursor.path:
+                steps.append(_step(spec.name, shape.cursor.value))
+            else:
+                value = _value(spec, rng)
+                steps.append(_step(spec.name, value, inheritable=True, nullable=spec.nullable))
+        self._steps = tuple(steps)
+
+    def __call__(self, index: int, inherited: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        self._rng.seed(f"{self._prefix}{index}")
+        random_ = self._rng.random
+        record: dict[str, Any] = {}
+        for name, make, inheritable, nullable, nested in self._steps:
+            if inheritable and inherited and name in inherited:
+                value = inherited[name]
+            elif nullable and random_() < 0.1:
+                value = None
+            else:
+                value = make(index)
+            if nested:
+                set_path(record, name, value)
+            else:
+                record[name] = value
+        return record
+
+
+def _step(name: str, make: _Value, *, inheritable: bool = False, nullable: bool = False) -> _Step:
+    return name, make, inheritable, nullable, "." in name
 
 
 def break_record(record: Mapping[str, Any], field: str) -> dict[str, Any]:
@@ -153,6 +188,11 @@ def break_record(record: Mapping[str, Any], field: str) -> dict[str, Any]:
 
 
 # --- values -----------------------------------------------------------------------------------
+#
+# A value is a function of the record index that draws from the maker's generator. Draws are
+# made exactly as ``random.Random.choice`` / ``randint`` / ``uniform`` make them (CPython's
+# ``_randbelow``: rejection sampling on ``getrandbits``), without their per-call checks and
+# method layers, which cost more than the draws themselves. Order of draws is the field order.
 
 
 def _words(name: str) -> list[str]:
@@ -193,7 +233,7 @@ def _kind_by_name(name: str) -> str:
     return "text"
 
 
-def _value(spec: FieldSpec, index: int, rng: random.Random) -> Any:
+def _value(spec: FieldSpec, rng: random.Random) -> _Value:
     by_name = _kind_by_name(spec.name)
     data_type = spec.data_type
     if data_type in ("bigint", "wei"):
@@ -217,64 +257,162 @@ def _value(spec: FieldSpec, index: int, rng: random.Random) -> Any:
         kind = "hex"
     else:
         kind = by_name
-    return _GENERATORS[kind](spec.name, index, rng)
+    return _GENERATORS[kind](spec.name, rng)
 
 
-def _timestamp(name: str, index: int, rng: random.Random) -> str:
-    moment = _EPOCH + timedelta(hours=index, seconds=rng.randint(0, 86_400))
-    if {"updated", "modified", "last"} & set(_words(name)):
-        moment += timedelta(days=rng.randint(1, 30))  # updated after created
-    return moment.strftime(DEFAULT_TIME_FORMAT)
+def _below(rng: random.Random, n: int) -> Callable[[], int]:
+    """Draws in ``[0, n)``, as ``rng.randrange(n)`` and ``rng.choice`` of ``n`` items draw."""
+    bits, k = rng.getrandbits, n.bit_length()
+
+    def draw() -> int:
+        r = bits(k)
+        while r >= n:
+            r = bits(k)
+        return r
+
+    return draw
 
 
-def _word(rng: random.Random) -> str:
-    return rng.choice(_WORDS)
+def _pick(rng: random.Random, choices: Sequence[str]) -> Callable[[], str]:
+    draw = _below(rng, len(choices))
+    return lambda: choices[draw()]
 
 
-def _choice(name: str, index: int, rng: random.Random) -> str:
-    return rng.choice(_CHOICES.get(_words(name)[-1], ("alpha", "beta", "gamma")))
+@functools.lru_cache(maxsize=1024)
+def _day(days: int) -> str:
+    return (_EPOCH + timedelta(days=days)).strftime("%Y-%m-%d")
 
 
-_GENERATORS: dict[str, Any] = {
-    "bool": lambda name, index, rng: rng.random() < 0.7,
+def _timestamp(name: str, rng: random.Random) -> _Value:
+    """``_EPOCH`` + ``index`` hours + up to a day, plus 1-30 days for an "updated" field, in
+    ``DEFAULT_TIME_FORMAT``; formatted by hand, as ``strftime`` costs more than all the draws."""
+    second = _below(rng, 86_401)
+    later = _below(rng, 30) if {"updated", "modified", "last"} & set(_words(name)) else None
+
+    def value(index: int) -> str:
+        total = index * 3600 + second()
+        if later is not None:
+            total += (later() + 1) * 86_400
+        days, rest = divmod(total, 86_400)
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{_day(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
+
+    return value
+
+
+def _bool(name: str, rng: random.Random) -> _Value:
+    random_ = rng.random
+    return lambda index: random_() < 0.7
+
+
+def _date(name: str, rng: random.Random) -> _Value:
+    dates = [(_EPOCH + timedelta(days=d)).date().isoformat() for d in range(365)]
+    pick = _pick(rng, dates)
+    return lambda index: pick()
+
+
+def _time(name: str, rng: random.Random) -> _Value:
+    hour, minute = _below(rng, 24), _below(rng, 60)
+    return lambda index: f"{hour():02d}:{minute():02d}:00"
+
+
+def _list(name: str, rng: random.Random) -> _Value:
+    size, word = _below(rng, 3), _pick(rng, _WORDS)
+    return lambda index: sorted({word() for _ in range(size() + 1)})
+
+
+def _object(name: str, rng: random.Random) -> _Value:
+    word, priority, random_ = _pick(rng, _WORDS), _below(rng, 5), rng.random
+    return lambda index: {
+        "source": word(),
+        "priority": priority() + 1,
+        "nested": {"enabled": random_() < 0.5, "label": word()},
+    }
+
+
+def _url(name: str, rng: random.Random) -> _Value:
+    word = _pick(rng, _WORDS)
+    return lambda index: f"https://example.com/{word()}/{index + 1}"
+
+
+def _email(name: str, rng: random.Random) -> _Value:
+    word = _pick(rng, _WORDS)
+    return lambda index: f"{word()}.{index + 1}@example.com"
+
+
+def _count(name: str, rng: random.Random) -> _Value:
+    draw = _below(rng, 501)
+    return lambda index: draw()
+
+
+def _float(name: str, rng: random.Random) -> _Value:
+    random_ = rng.random
+    return lambda index: round(1000 * random_(), 2)  # rng.uniform(0, 1000)
+
+
+def _ref(name: str, rng: random.Random) -> _Value:
+    prefix, draw = _words(name)[0][:3], _below(rng, 10_000)
+    return lambda index: f"{prefix}_{draw() + 1:05d}"
+
+
+def _ref_int(name: str, rng: random.Random) -> _Value:
+    draw = _below(rng, 10_000)
+    return lambda index: draw() + 1
+
+
+def _choice(name: str, rng: random.Random) -> _Value:
+    pick = _pick(rng, _CHOICES.get(_words(name)[-1], ("alpha", "beta", "gamma")))
+    return lambda index: pick()
+
+
+def _sentence(name: str, rng: random.Random) -> _Value:
+    word = _pick(rng, _WORDS)
+    return lambda index: f"The {word()} {word()} for item {index + 1}."
+
+
+def _text(name: str, rng: random.Random) -> _Value:
+    word = _pick(rng, _TITLED_WORDS)
+    return lambda index: f"{word()} {word()} {index + 1}"
+
+
+def _hex(name: str, rng: random.Random) -> _Value:
+    bits = rng.getrandbits
+    return lambda index: f"{bits(64):016x}"
+
+
+_TITLED_WORDS = tuple(w.title() for w in _WORDS)
+_GENERATORS: dict[str, Callable[[str, random.Random], _Value]] = {
+    "bool": _bool,
     "timestamp": _timestamp,
-    "date": lambda name, index, rng: (
-        (_EPOCH + timedelta(days=rng.randint(0, 364))).date().isoformat()
-    ),
-    "time": lambda name, index, rng: f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00",
-    "list": lambda name, index, rng: sorted({_word(rng) for _ in range(rng.randint(1, 3))}),
-    "object": lambda name, index, rng: {
-        "source": _word(rng),
-        "priority": rng.randint(1, 5),
-        "nested": {"enabled": rng.random() < 0.5, "label": _word(rng)},
-    },
-    "url": lambda name, index, rng: f"https://example.com/{_word(rng)}/{index + 1}",
-    "email": lambda name, index, rng: f"{_word(rng)}.{index + 1}@example.com",
-    "count": lambda name, index, rng: rng.randint(0, 500),
-    "float": lambda name, index, rng: round(rng.uniform(0, 1000), 2),
-    "ref": lambda name, index, rng: f"{_words(name)[0][:3]}_{rng.randint(1, 10_000):05d}",
-    "ref_int": lambda name, index, rng: rng.randint(1, 10_000),
+    "date": _date,
+    "time": _time,
+    "list": _list,
+    "object": _object,
+    "url": _url,
+    "email": _email,
+    "count": _count,
+    "float": _float,
+    "ref": _ref,
+    "ref_int": _ref_int,
     "choice": _choice,
-    "sentence": lambda name, index, rng: (
-        f"The {_word(rng)} {_word(rng)} for item {index + 1}."
-    ),
-    "text": lambda name, index, rng: f"{_word(rng).title()} {_word(rng).title()} {index + 1}",
-    "hex": lambda name, index, rng: f"{rng.getrandbits(64):016x}",
+    "sentence": _sentence,
+    "text": _text,
+    "hex": _hex,
 }
 
 
-def _key_value(
-    name: str, data_type: str | None, resource: str, index: int, rng: random.Random
-) -> Any:
+def _key_value(name: str, data_type: str | None, resource: str, rng: random.Random) -> _Value:
     """Unique per resource: built from the index, never drawn at random alone."""
     words = _words(name)
     if data_type in ("bigint", "double", "decimal", "wei") or (data_type is None and name == "id"):
-        return index + 1
+        return lambda index: index + 1
     if "uuid" in words or "guid" in words:
+        bits = rng.getrandbits
         # random high bits for realism, the index in the low 32 bits for uniqueness
-        return str(uuid.UUID(int=(rng.getrandbits(96) << 32) | index, version=4))
+        return lambda index: str(uuid.UUID(int=(bits(96) << 32) | index, version=4))
     prefix = resource[:3] if name == "id" else (words[0][:3] if words else "key")
-    return f"{prefix}_{index + 1:06d}"
+    return lambda index: f"{prefix}_{index + 1:06d}"
 
 
 # --- nested access ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ nothing of aiohttp and every decision here can be tested without a socket.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from restsync.simulator._paging import (
     Placement,
     StopRule,
 )
-from restsync.simulator._store import Store
+from restsync.simulator._store import Rows, Store
 
 __all__ = [
     "BindingSource",
@@ -50,7 +51,7 @@ class Incoming:
 @dataclass(frozen=True)
 class Outgoing:
     status: int
-    body: Any
+    body: Any  # JSON values; records as ``orjson.Fragment`` (their stored JSON)
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -111,14 +112,15 @@ class TimeFilter:
         inc = self.incremental
         return self._read(inc.start_param, incoming), self._read(inc.end_param, incoming)
 
-    def keep(self, key: float, low: float | None, high: float | None) -> bool:
+    def span(self, rows: Rows, incoming: Incoming) -> tuple[int, int]:
+        """The rows (``start``, ``stop``) whose cursor lies between the request's start and end
+        values: a contiguous run, since the cursor increases with the row."""
         inc = self.incremental
-        if low is not None and (key <= low if inc.range_start == "open" else key < low):
-            return False
+        low, high = self.bounds(incoming)
+        start = 0 if low is None else rows.position(low, after=inc.range_start == "open")
         # dlt's end_value is exclusive unless range_end says "closed"
-        if high is not None and (key > high if inc.range_end == "closed" else key >= high):
-            return False
-        return True
+        stop = len(rows) if high is None else rows.position(high, after=inc.range_end == "closed")
+        return start, max(start, stop)
 
     def _read(self, param: Any, incoming: Incoming) -> float | None:
         if param is None:
@@ -133,7 +135,8 @@ class TimeFilter:
             return None
         try:
             if self.numeric:
-                return float(raw)
+                value = float(raw)
+                return None if math.isnan(value) else value  # a NaN bound excludes nothing
             return parse_datetime_value(raw, self.incremental.datetime_format).timestamp()
         except (TypeError, ValueError) as exc:
             raise PagingError(f"'{param.name}' is not a valid cursor value ({exc})") from None
@@ -179,26 +182,23 @@ class Endpoint:
                     return error(400, f"missing {source.where} value '{source.key}'")
                 values[placeholder] = found[placeholder]
             parent_key = tuple(values[p] for p in self.bindings)
-        source_records = store.page_source(name, parent_key)
-        if source_records is None:
+        rows = store.page_source(name, parent_key)
+        if rows is None:
             if any(p not in self.sources for p in self.bindings):
                 return error(404, "not found")
-            source_records = ([], [])  # a filter by an unknown parent value matches nothing
-        records, keys = source_records
-        if self.time_filter is not None and keys:
-            low, high = self.time_filter.bounds(incoming)
-            if low is not None or high is not None:
-                records = [
-                    r for r, k in zip(records, keys, strict=True)
-                    if self.time_filter.keep(k, low, high)
-                ]
+            rows = Rows([], None, 0, None)  # a filter by an unknown parent value matches nothing
+        start, stop = 0, len(rows)
+        if self.time_filter is not None and stop:
+            start, stop = self.time_filter.span(rows, incoming)
         in_query = self.credential is not None and self.credential.location == "query"
         hidden = frozenset([self.credential.name] if in_query and self.credential else [])
         request = PageRequest(incoming.url, incoming.query, incoming.body, hidden, cursor_style)
-        page = self.pager.page(request, len(records))
+        page = self.pager.page(request, stop - start)
         fields = {**page.fields, **self.stop_rule.fields(page)}
-        body = self.placement.body(records[page.start : page.stop], fields)
-        return Outgoing(200, body, page.headers)
+        window = start + page.start, start + page.stop
+        # records go out as the JSON they are stored as, unless fields must merge into one
+        records = rows.decoded(*window) if self.placement.one_object else rows.fragments(*window)
+        return Outgoing(200, self.placement.body(records, fields), page.headers)
 
 
 class Router:

@@ -309,7 +309,9 @@ class Placement:
         self.path: str | None = None if text in ("", "$", "[]") else dotted(text)
         self.one_object = self.path is None and needs_fields
 
-    def body(self, records: Sequence[Mapping[str, Any]], fields: Mapping[str, Any]) -> Any:
+    def body(self, records: Sequence[Any], fields: Mapping[str, Any]) -> Any:
+        """``records`` are JSON values (dicts, or their JSON as orjson fragments); a one-object
+        body merges ``fields`` into the first, which must then be a dict."""
         if self.path is None and not self.one_object:
             return list(records)
         if self.one_object:

@@ -1,12 +1,15 @@
 """The records the simulator serves, per resource and, for children, per parent.
 
 Generated once at construction, in dependency order (parents before children), and only ever
-appended to (``add``). Records are never mutated after creation, so a handler may serialise a
-snapshot outside the lock while a test thread adds records.
+appended to (``add``). Each record is kept as the JSON bytes it is served as: a third of the
+memory of a dict, and a page is served by copying bytes instead of serialising dicts. Records
+never change once served, so a request reads a page through a ``Rows`` view (a length taken under
+the lock, no copy) while a test thread adds records.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -15,10 +18,10 @@ from typing import Any
 
 import orjson
 
-from restsync.simulator._data import Shape, break_record, dig, make_record
+from restsync.simulator._data import RecordMaker, Shape, break_record, dig
 from restsync.simulator._options import SimulatorError
 
-__all__ = ["ParentSpec", "Store", "TableSpec"]
+__all__ = ["ParentSpec", "Rows", "Store", "TableSpec"]
 
 ParentKey = tuple[str, ...]
 
@@ -46,17 +49,73 @@ class TableSpec:
 @dataclass
 class _Table:
     spec: TableSpec
-    records: list[dict[str, Any]] = field(default_factory=list)
-    sort_keys: list[float] = field(default_factory=list)  # cursor order, parallel to records
-    by_parent: dict[ParentKey, list[int]] = field(default_factory=dict)
-    parents_seen: int = 0  # how many parent records have had their children made
+    make: RecordMaker
+    records: list[bytes] = field(default_factory=list)  # each record's JSON, as served
+    by_parent: dict[ParentKey, list[int]] = field(default_factory=dict)  # -> record positions
+    # per parent record (by position), the key its children are filed under
+    parent_keys: list[ParentKey] = field(default_factory=list)
+
+    def sort_key(self) -> Callable[[int], float] | None:
+        """A record's cursor sort key, from its position: the cursor increases with it."""
+        cursor = self.spec.shape.cursor
+        return None if cursor is None else cursor.sort_key
+
+
+class Rows:
+    """The records one request may page through, as they were when the view was taken: the first
+    ``len(rows)`` records of a table, or of one parent's children.
+
+    Tables only grow (by appending, under the store's lock), so a view is the table's own lists
+    and a length, not a copy: taking one costs O(1), reading a window O(window), whatever the
+    table's size and whatever a thread appends meanwhile.
+    """
+
+    def __init__(
+        self,
+        records: list[bytes],
+        positions: list[int] | None,  # a parent's children: their positions in ``records``
+        size: int,
+        sort_key: Callable[[int], float] | None,
+    ) -> None:
+        self._records = records
+        self._positions = positions
+        self._size = size
+        self._sort_key = sort_key
+
+    def __len__(self) -> int:
+        return self._size
+
+    def fragments(self, start: int, stop: int) -> list[orjson.Fragment]:
+        """Rows ``start`` to ``stop`` as JSON orjson writes as is."""
+        return [orjson.Fragment(record) for record in self._window(start, stop)]
+
+    def decoded(self, start: int, stop: int) -> list[dict[str, Any]]:
+        return [orjson.loads(record) for record in self._window(start, stop)]
+
+    def position(self, key: float, *, after: bool) -> int:
+        """How many rows come before the first whose cursor sort key is above ``key``
+        (``after``), or at least ``key``. Sort keys increase with the row, so this bisects."""
+        if self._sort_key is None:
+            raise SimulatorError("these records have no incremental cursor to filter by")
+        find = bisect.bisect_right if after else bisect.bisect_left
+        rows: Sequence[int] = range(self._size) if self._positions is None else self._positions
+        return find(rows, key, 0, self._size, key=self._sort_key)
+
+    def _window(self, start: int, stop: int) -> list[bytes]:
+        stop = min(stop, self._size)
+        if self._positions is None:
+            return self._records[start:stop]
+        records = self._records
+        return [records[i] for i in self._positions[start:stop]]
 
 
 class Store:
     def __init__(self, tables: Mapping[str, TableSpec], seed: int) -> None:
         self._seed = seed
         self._lock = threading.Lock()
-        self._tables = {name: _Table(spec) for name, spec in tables.items()}
+        self._tables = {
+            name: _Table(spec, RecordMaker(seed, spec.shape)) for name, spec in tables.items()
+        }
         self._children: dict[str, list[str]] = {name: [] for name in tables}
         for name, spec in tables.items():
             if spec.parent is not None:
@@ -76,25 +135,23 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def page_source(
-        self, resource: str, parent_key: ParentKey | None
-    ) -> tuple[list[dict[str, Any]], list[float]] | None:
-        """The records a request may page through, with their cursor sort keys (empty when the
-        resource has no cursor); ``None`` for a parent key no parent record has."""
-        with self._lock:
-            table = self._tables[resource]
+    def page_source(self, resource: str, parent_key: ParentKey | None) -> Rows | None:
+        """The records a request may page through; ``None`` for a parent key no parent record
+        has."""
+        table = self._tables[resource]
+        with self._lock:  # a consistent length: an add appends a parent's children at once
             if parent_key is None:
-                return list(table.records), list(table.sort_keys)
-            indexes = table.by_parent.get(parent_key)
-            if indexes is None:
+                return Rows(table.records, None, len(table.records), table.sort_key())
+            positions = table.by_parent.get(parent_key)
+            if positions is None:
                 return None
-            keys = [table.sort_keys[i] for i in indexes] if table.sort_keys else []
-            return [table.records[i] for i in indexes], keys
+            return Rows(table.records, positions, len(positions), table.sort_key())
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         with self._lock:
-            data = {name: list(table.records) for name, table in self._tables.items()}
-        # a JSON round trip copies deeply and yields each record exactly as served
+            tables = {name: table.records[:] for name, table in self._tables.items()}
+        data = {name: [orjson.Fragment(r) for r in records] for name, records in tables.items()}
+        # one JSON round trip: fresh records, exactly as served
         return orjson.loads(orjson.dumps(data))
 
     # --- growing -------------------------------------------------------------------------------
@@ -124,17 +181,17 @@ class Store:
     def _append(self, name: str, n: int, parent_key: ParentKey | None = None,
                 inherited: Mapping[str, Any] | None = None) -> None:
         table = self._tables[name]
-        spec = table.spec
-        for _ in range(n):
-            index = len(table.records)
-            record = make_record(self._seed, spec.shape, index, inherited)
-            if spec.finish is not None:
-                record = spec.finish(record)
-            table.records.append(record)
-            if spec.shape.cursor is not None:
-                table.sort_keys.append(spec.shape.cursor.sort_key(index))
-            if parent_key is not None:
-                table.by_parent.setdefault(parent_key, []).append(index)
+        make, finish, records = table.make, table.spec.finish, table.records
+        positions = None
+        if parent_key is not None and n:
+            positions = table.by_parent.setdefault(parent_key, [])
+        for index in range(len(records), len(records) + n):
+            record = make(index, inherited)
+            if finish is not None:
+                record = finish(record)
+            records.append(_exact(orjson.dumps(record)))
+            if positions is not None:
+                positions.append(index)  # after the record: a view never sees a missing one
 
     def _grow_children(self, name: str) -> None:
         """Make the children of every parent record that has none made yet."""
@@ -142,30 +199,28 @@ class Store:
         link = table.spec.parent
         assert link is not None
         parent = self._tables[link.resource]
-        for position in range(table.parents_seen, len(parent.records)):
-            record = parent.records[position]
+        for position in range(len(table.parent_keys), len(parent.records)):
+            record = orjson.loads(parent.records[position])
             key = self._key(record, link)
-            inherited = {placeholder: dig(record, f) for placeholder, f in link.bindings.items()}
+            table.parent_keys.append(key)
             table.by_parent.setdefault(key, [])
             empty = not table.spec.every_parent and (position + self._seed) % 5 == 4
-            self._append(name, 0 if empty else table.spec.count, key, inherited)
-        table.parents_seen = len(parent.records)
+            self._append(name, 0 if empty else table.spec.count, key, self._inherited(record, link))
 
     def _add_children(self, name: str, n: int) -> None:
         table = self._tables[name]
         link = table.spec.parent
         assert link is not None
         parent = self._tables[link.resource]
+        keys = table.parent_keys  # one per parent record: children are grown with every add
         # spread over the parents that already have children, so "empty" parents stay empty
-        targets = [
-            p for p in parent.records if table.by_parent.get(self._key(p, link))
-        ] or parent.records
+        targets = [p for p, key in enumerate(keys) if table.by_parent.get(key)] or range(len(keys))
         if not targets:
             raise SimulatorError(f"resource '{name}' has no parent records to add children to")
         for i in range(n):
-            record = targets[i % len(targets)]
-            inherited = {placeholder: dig(record, f) for placeholder, f in link.bindings.items()}
-            self._append(name, 1, self._key(record, link), inherited)
+            position = targets[i % len(targets)]
+            record = orjson.loads(parent.records[position])
+            self._append(name, 1, keys[position], self._inherited(record, link))
 
     def _grow_descendants(self, name: str) -> None:
         for child in self._children[name]:
@@ -195,11 +250,16 @@ class Store:
             )
         rng = random.Random(f"{self._seed}:{name}:broken")
         for index in rng.sample(candidates, spec.broken):
-            table.records[index] = break_record(table.records[index], spec.broken_field)
+            record = orjson.loads(table.records[index])
+            table.records[index] = _exact(orjson.dumps(break_record(record, spec.broken_field)))
 
     @staticmethod
     def _key(record: Mapping[str, Any], link: ParentSpec) -> ParentKey:
         return tuple(str(dig(record, f)) for f in link.bindings.values())
+
+    @staticmethod
+    def _inherited(record: Mapping[str, Any], link: ParentSpec) -> dict[str, Any]:
+        return {placeholder: dig(record, f) for placeholder, f in link.bindings.items()}
 
     def _dependency_order(self) -> Sequence[str]:
         order: list[str] = []
@@ -215,3 +275,10 @@ class Store:
         for name in self._tables:
             visit(name)
         return order
+
+
+def _exact(data: bytes) -> bytes:
+    """A copy of ``data`` in a block of its own size: orjson hands out its bytes in a larger
+    block (4 KiB for a 300-byte record), which would make a stored record cost 13 times its size.
+    """
+    return memoryview(data).tobytes()
