@@ -31,6 +31,7 @@ from restsync.plan import PLACEHOLDER, ResourcePlan, SourcePlan
 __all__ = ["Engine", "ResourceStats", "RunReport", "Sink"]
 
 _DONE = object()
+_PREFETCH_RECORDS = 10_000  # records a chain may hold in pages fetched ahead (about 2 big pages)
 log = logging.getLogger("restsync")
 
 
@@ -200,14 +201,19 @@ class Engine:
 
         ahead = _FetchAhead(lambda r: self._http.fetch(resource, r, count_retry))
         number = 0
+        page_size = 0
         try:
             while request is not None and stats.error is None:
-                response = await ahead.get(request, traversal.ahead(request, depth))
+                # pages fetched ahead wait parsed in memory: large pages get fewer of them
+                budget = _PREFETCH_RECORDS // page_size if page_size else depth
+                following = traversal.ahead(request, min(depth, max(1, budget)) if depth else 0)
+                response = await ahead.get(request, following)
                 number += 1
                 stats.pages += 1
                 if response.ignored:
                     return
                 selected = await self._take(resource, request, response, parent_record)
+                page_size = len(selected)
                 page = Page(
                     request, response.status, response.headers, response.body, selected, number
                 )
