@@ -300,3 +300,17 @@ def test_peak_concurrency_stays_within_max_concurrency(make_pipeline, duckdb_pat
     assert_exact(duckdb_path, outcome.served)
     assert 1 < outcome.counters["peak_concurrency"] <= 4
     assert outcome.counters["in_flight"] == 0
+
+
+def test_fetching_ahead_stays_within_max_concurrency(make_pipeline, duckdb_path) -> None:
+    config = seed_config("account_analytics")  # offset paging (limit 50) on several resources
+    config["client"]["max_concurrency"] = 3
+    config["client"]["prefetch_pages"] = 4
+    # 7 full pages per resource: fetch-ahead wants more requests in flight than the cap allows
+    options = SimulatorOptions(seed=6, records_per_resource=350, latency_ms=10)
+    outcome = run(config, make_pipeline, options)
+
+    assert outcome.failed is None or "smartcode" in str(outcome.failed)  # keyed differently
+    assert_exact(duckdb_path, outcome.served, "accounts", "users", "accounts_feeds")
+    assert 1 < outcome.counters["peak_concurrency"] <= 3
+    assert outcome.counters["in_flight"] == 0

@@ -23,7 +23,7 @@ from restsync.engine._request import Request, redact
 from restsync.engine._retry import Attempt, decide
 from restsync.plan import ResourcePlan, SourcePlan
 
-__all__ = ["HttpClient", "Response"]
+__all__ = ["Abandoned", "HttpClient", "Response"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,14 @@ class Response:
     headers: dict[str, str]
     body: Any
     ignored: bool = False  # a response_action said to skip it
+
+
+class Abandoned(Exception):
+    """A request nobody needs any more (a page fetched ahead past the end), dropped unsent."""
+
+
+def _needed() -> bool:
+    return False
 
 
 class _BadBody(aiohttp.ClientPayloadError):
@@ -80,8 +88,19 @@ class HttpClient:
             await self._session.close()
 
     async def fetch(
-        self, resource: ResourcePlan, request: Request, count_retry: Callable[[], None]
+        self,
+        resource: ResourcePlan,
+        request: Request,
+        count_retry: Callable[[], None],
+        abandoned: Callable[[], bool] = _needed,
     ) -> Response:
+        """The response to ``request``, retried as the resource's policy says.
+
+        ``abandoned`` is asked before each attempt is sent: once it says yes, the request is
+        dropped with ``Abandoned``. A request already on the wire is never cut off: it keeps its
+        concurrency slot until the answer arrives, so the API never sees more requests in
+        flight than ``max_concurrency``.
+        """
         started = time.monotonic()
         number = 1
         while True:
@@ -89,12 +108,14 @@ class HttpClient:
             headers: dict[str, str] = {}
             error: BaseException | None = None
             try:
-                response = await self._send_once(resource, request)
+                response = await self._send_once(resource, request, abandoned)
                 status, headers = response.status, response.headers
                 if 200 <= status < 300 or response.ignored:
                     return response
             except (TimeoutError, aiohttp.ClientError) as exc:
                 error = exc
+            if abandoned():
+                raise Abandoned(str(request))  # not worth a retry any more
             decision = decide(
                 resource.retry,
                 Attempt(number, status, error, headers, time.monotonic() - started),
@@ -106,7 +127,9 @@ class HttpClient:
             await self._sleep(decision.wait)
             number += 1
 
-    async def _send_once(self, resource: ResourcePlan, request: Request) -> Response:
+    async def _send_once(
+        self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
+    ) -> Response:
         assert self._session is not None, "use HttpClient as an async context manager"
         auth = self._endpoint_auth.get(resource.name, self._auth)
         per_resource = self._resource_slots.get(resource.name)
@@ -114,10 +137,14 @@ class HttpClient:
             if per_resource is not None:
                 await per_resource.acquire()
             try:
+                if abandoned():
+                    raise Abandoned(str(request))
                 auth_headers, auth_params, cookies = await auth.apply(request, self._session)
                 # the rate token is taken last, right before sending: a token taken while
                 # waiting for a slot would let requests bunch up past the budget
                 await self._limiter.acquire()
+                if abandoned():
+                    raise Abandoned(str(request))
                 headers = {**self.plan.headers, **request.headers, **auth_headers}
                 async with self._session.request(
                     request.method,

@@ -109,6 +109,7 @@ class Engine:
             n: compile_selector(plan.resources[n].data_selector) for n in self.needed
         }
         self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
+        self._abandoned: set[asyncio.Future[Any]] = set()  # fetched-ahead pages nobody needs
 
     async def run(self) -> RunReport:
         async with HttpClient(self.plan, sleep=self._sleep) as http:
@@ -123,6 +124,8 @@ class Engine:
                     self._queues[name] = asyncio.Queue(maxsize=max(64, 4 * size))
                     tasks.append(asyncio.create_task(self._run_child(resource, size)))
             await asyncio.gather(*tasks)
+            # requests already on the wire finish before the session closes under them
+            await asyncio.gather(*self._abandoned, return_exceptions=True)
         return self.report
 
     # --- roots and children ---------------------------------------------------------------
@@ -199,7 +202,9 @@ class Engine:
         def count_retry() -> None:
             stats.retries += 1
 
-        ahead = _FetchAhead(lambda r: self._http.fetch(resource, r, count_retry))
+        ahead = _FetchAhead(
+            lambda r, gone: self._http.fetch(resource, r, count_retry, gone), self._abandoned
+        )
         number = 0
         page_size = 0
         try:
@@ -228,7 +233,7 @@ class Engine:
                         resource.name, str(exc), redact(page.request.url)
                     ) from None
         finally:
-            await ahead.close()
+            ahead.close()
 
     async def _take(
         self, resource: ResourcePlan, request: Request, response: Response, parent_record: Any
@@ -314,36 +319,55 @@ class _FetchAhead:
     """Requests a chain will probably need next, already on the wire while a page is processed.
 
     ``get`` returns the response to ``request`` (started earlier if it was predicted) and makes
-    sure the predicted ``following`` requests are in flight; predictions the chain no longer
-    makes are cancelled. Their concurrency slots and rate tokens are the same as any request's,
-    and an error in one surfaces only if the chain actually reaches it.
+    sure the predicted ``following`` requests are under way. A prediction the chain no longer
+    makes is abandoned: dropped if it has not been sent yet, otherwise left to finish with its
+    answer ignored (cutting it off would free its concurrency slot while the API still works
+    on it). Its errors surface only if the chain actually reaches it.
     """
 
-    def __init__(self, fetch: Callable[[Request], Awaitable[Response]]) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[Request, Callable[[], bool]], Awaitable[Response]],
+        abandoned: set[asyncio.Future[Any]],
+    ) -> None:
         self._fetch = fetch
-        self._pending: dict[str, asyncio.Task[Response]] = {}
+        self._abandoned = abandoned  # the engine's: it waits for them before closing the session
+        self._pending: dict[str, tuple[asyncio.Future[Response], asyncio.Event]] = {}
 
     async def get(self, request: Request, following: list[Request]) -> Response:
-        task = self._pending.pop(request.identity(), None)
-        if task is None and not following and not self._pending:
-            return await self._fetch(request)  # nothing to overlap: no task needed
-        if task is None:
-            task = asyncio.ensure_future(self._fetch(request))
+        entry = self._pending.pop(request.identity(), None)
+        if entry is None and not following and not self._pending:
+            return await self._fetch(request, _never)  # nothing to overlap: no task needed
+        task = entry[0] if entry else asyncio.ensure_future(self._fetch(request, _never))
         wanted = {r.identity(): r for r in following}
         for key in [k for k in self._pending if k not in wanted]:
-            self._pending.pop(key).cancel()
+            self._abandon(*self._pending.pop(key))
         for key, predicted in wanted.items():
             if key not in self._pending:
-                self._pending[key] = asyncio.ensure_future(self._fetch(predicted))
+                gone = asyncio.Event()
+                fetch = asyncio.ensure_future(self._fetch(predicted, gone.is_set))
+                self._pending[key] = (fetch, gone)
         return await task
 
-    async def close(self) -> None:
-        tasks = list(self._pending.values())
+    def close(self) -> None:
+        for task, gone in self._pending.values():
+            self._abandon(task, gone)
         self._pending.clear()
-        for task in tasks:
-            task.cancel()
-        # collect the outcomes, so a failed prediction is not reported as never retrieved
-        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _abandon(self, task: asyncio.Future[Response], gone: asyncio.Event) -> None:
+        gone.set()
+        self._abandoned.add(task)
+        task.add_done_callback(self._collect)
+
+    def _collect(self, task: asyncio.Future[Any]) -> None:
+        self._abandoned.discard(task)
+        # the outcome is not wanted, but must be retrieved: asyncio reports unretrieved errors
+        if not task.cancelled():
+            task.exception()
+
+
+def _never() -> bool:
+    return False
 
 
 def _parents_for(child: ResourcePlan, records: list[Any], rejects: list[Reject]) -> list[Any]:
