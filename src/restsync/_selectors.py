@@ -15,7 +15,7 @@ from typing import Any
 from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
-__all__ = ["SelectorError", "compile_path", "compile_selector", "find_records"]
+__all__ = ["SelectorError", "compile_path", "compile_selector", "field_value", "find_records"]
 
 Selector = Callable[[Any], list[Any]]
 
@@ -71,6 +71,11 @@ def compile_path(expression: str) -> Callable[[Any], Any]:
         return matches[0] if len(matches) == 1 else matches
 
     return find
+
+
+def field_value(record: Any, path: str) -> Any:
+    """The value at a dotted field path of a record (``None`` when any part is absent)."""
+    return _dig(record, path.split("."))
 
 
 def _dig(body: Any, keys: list[str]) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from restsync._errors import PrimaryKeyError
+from restsync._selectors import field_value
 from restsync.plan import ResourcePlan, parse_datetime_value
 
 __all__ = ["RecordProcessor", "Reject", "parent_columns"]
@@ -78,7 +79,7 @@ class RecordProcessor:
         if not isinstance(record, dict):
             record = {"value": record}
         for field, column in self._parent_columns.items():
-            record[column] = _dig(parent, field)
+            record[column] = field_value(parent, field)
         return record
 
     def _check_key_exists(self, records: list[Any]) -> None:
@@ -139,10 +140,3 @@ def _apply_step(step: Mapping[str, Any], records: list[Any]) -> list[Any]:
     return out
 
 
-def _dig(record: Mapping[str, Any], path: str) -> Any:
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value

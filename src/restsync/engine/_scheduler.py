@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
-from restsync._selectors import compile_selector
+from restsync._selectors import compile_selector, field_value
 from restsync.engine._http import HttpClient, Response
 from restsync.engine._paginate import PaginationLoop, make_traversal
 from restsync.engine._records import RecordProcessor, Reject
@@ -184,9 +184,8 @@ class Engine:
     async def _walk(self, resource: ResourcePlan, parent_record: Any) -> None:
         stats = self.report.resources[resource.name]
         if parent_record is not None and resource.parent is not None:
-            missing = [
-                f for f in resource.parent.bindings.values() if _dig(parent_record, f) is None
-            ]
+            bindings = resource.parent.bindings.values()
+            missing = [f for f in bindings if field_value(parent_record, f) is None]
             if missing:
                 # a parent record without the key cannot address its children: say so, go on
                 reason = f"parent '{resource.parent.resource}' record has no '{missing[0]}'"
@@ -304,7 +303,7 @@ class Engine:
         values: dict[str, Any] = {}
         if resource.parent is not None and parent_record is not None:
             for name, field_path in resource.parent.bindings.items():
-                values[name] = _dig(parent_record, field_path)
+                values[name] = field_value(parent_record, field_path)
         inc = resource.incremental
         if inc is not None:
             start = self.start_values.get(resource.name, inc.initial_value)
@@ -380,15 +379,10 @@ def _parents_for(child: ResourcePlan, records: list[Any], rejects: list[Reject])
     usable = [
         r.record
         for r in rejects
-        if isinstance(r.record, dict) and all(_dig(r.record, f) is not None for f in fields)
+        if isinstance(r.record, dict)
+        and all(field_value(r.record, f) is not None for f in fields)
     ]
     return records + usable
-
-
-def _dig(record: Any, path: str) -> Any:
-    for part in path.split("."):
-        record = record.get(part) if isinstance(record, dict) else None
-    return record
 
 
 def _as_extraction_error(resource: str, exc: Exception) -> ExtractionError:
