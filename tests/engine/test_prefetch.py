@@ -196,3 +196,34 @@ def test_a_slow_loader_holds_back_the_engine_by_records(server) -> None:
     rest = list(rows)
     assert len(server.requests) == 21  # 20 full pages and the empty one that ends the chain
     assert 1 + len(rest) == 60_000 and first == {"id": 0}
+
+
+def test_under_a_rate_limit_nothing_is_guessed_unless_asked(
+    server, make_pipeline, duckdb_path
+) -> None:
+    records = [{"id": i} for i in range(95)]
+    flight = InFlight()
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        await flight.hold(0.01)
+        return web.json_response(records[offset : offset + limit])
+
+    server.start()
+    resource = {
+        "name": "items",
+        "endpoint": {"path": "/items", "paginator": {"type": "offset", "limit": 10}},
+    }
+    config = _config(server.base_url, [resource], rate_limit={"requests_per_second": 200})
+    planned = restsync.plan_config(config).resources["items"]
+    assert not planned.speculate
+    assert any("no request is spent past the end" in note for note in planned.notes)
+    restsync.sync(make_pipeline(), restsync.rest_api_source(config))
+
+    assert count_rows(duckdb_path, "data", "items") == 95
+    assert _offsets(server, "/items") == list(range(0, 100, 10))  # not one request past the end
+    assert flight.peak == 1
+
+    config["client"]["prefetch_pages"] = 2  # asked for explicitly: guessing is back on
+    assert restsync.plan_config(config).resources["items"].speculate

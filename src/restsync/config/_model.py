@@ -313,7 +313,7 @@ class ClientConfig(_Model):
     paginator: PaginatorConfig | None = None
     # restsync extensions
     max_concurrency: int = Field(default=16, ge=1)
-    prefetch_pages: int = Field(default=4, ge=0)
+    prefetch_pages: int | None = Field(default=None, ge=0)  # None: 4, see plan
     rate_limit: RateLimit | None = None
     timeout_seconds: float = Field(default=60.0, gt=0)
     verify_tls: bool = True

@@ -62,9 +62,10 @@ class Traversal:
     def _advance(self, request: Request, page: Page) -> Request | None:
         return None
 
-    def ahead(self, current: Request, limit: int) -> list[Request]:
+    def ahead(self, current: Request, limit: int, *, guess: bool = True) -> list[Request]:
         """Up to ``limit`` requests after ``current`` (the request ``first``/``next`` returned
-        last), in order, assuming the chain goes on; changes no state."""
+        last), in order, assuming the chain goes on; changes no state. Without ``guess``, only
+        requests known to be needed (a total says so)."""
         return []
 
     def _should_stop(self, page: Page) -> bool:
@@ -115,8 +116,11 @@ class _Numbered(Traversal):
     _known_total: int | None = None
     _full_pages = 0  # consecutive full pages so far: the evidence for guessing ahead
 
-    def ahead(self, current: Request, limit: int) -> list[Request]:
-        count = limit if self._known_total is not None else min(limit, self._full_pages)
+    def ahead(self, current: Request, limit: int, *, guess: bool = True) -> list[Request]:
+        if self._known_total is not None:
+            count = limit
+        else:
+            count = min(limit, self._full_pages) if guess else 0
         following = []
         for step in range(1, count + 1):
             request = self._after(current, step)

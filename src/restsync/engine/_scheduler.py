@@ -210,7 +210,8 @@ class Engine:
             while request is not None and stats.error is None:
                 # pages fetched ahead wait parsed in memory: large pages get fewer of them
                 budget = _PREFETCH_RECORDS // page_size if page_size else depth
-                following = traversal.ahead(request, min(depth, max(1, budget)) if depth else 0)
+                limit = min(depth, max(1, budget)) if depth else 0
+                following = traversal.ahead(request, limit, guess=resource.speculate)
                 response = await ahead.get(request, following)
                 number += 1
                 stats.pages += 1

@@ -53,6 +53,9 @@ _DLT_HINTS = (
 )
 
 
+DEFAULT_PREFETCH = 4  # pages an offset / page_number chain fetches ahead unless told
+
+
 def build_plan(
     config: SourceConfig,
     *,
@@ -95,7 +98,7 @@ def build_plan(
         auth=client.auth,
         resources=plans,
         max_concurrency=client.max_concurrency,
-        prefetch_pages=client.prefetch_pages,
+        prefetch_pages=DEFAULT_PREFETCH if client.prefetch_pages is None else client.prefetch_pages,
         rate_limit=client.rate_limit,
         timeout_seconds=client.timeout_seconds,
         verify_tls=client.verify_tls,
@@ -170,6 +173,7 @@ def _plan_resource(
         response_actions=_check_actions(endpoint, f"{where}.endpoint"),
         max_concurrency=resource.max_concurrency,
         prefetch_pages=resource.prefetch_pages,
+        speculate=_speculates(resource, config),
         page_format=resource.page_format or "dicts",
         selected=resource.selected,
         notes=tuple(notes),
@@ -252,6 +256,13 @@ def _check_page_formats(plans: Mapping[str, ResourcePlan]) -> None:
             )
 
 
+def _speculates(resource: ResourceConfig, config: SourceConfig) -> bool:
+    """Guessing ahead can cost a few requests past the end; under a rate budget those come out
+    of the budget, so restsync only guesses there when prefetch_pages is set explicitly."""
+    explicit = resource.prefetch_pages is not None or config.client.prefetch_pages is not None
+    return explicit or config.client.rate_limit is None
+
+
 def _note_fetch_ahead(
     paginator: Any, resource: ResourceConfig, config: SourceConfig, notes: list[str]
 ) -> None:
@@ -260,14 +271,21 @@ def _note_fetch_ahead(
     depth = resource.prefetch_pages
     if depth is None:
         depth = config.client.prefetch_pages
+    if depth is None:
+        depth = DEFAULT_PREFETCH
     if depth == 0:
         notes.append("prefetch_pages 0: pages are fetched one at a time")
     elif paginator.total_path is not None:
         notes.append(f"fetches up to {depth} pages ahead once the first page gives the total")
+    elif not _speculates(resource, config):
+        notes.append(
+            "no total_path and a rate_limit: pages are fetched one at a time, so no request is "
+            "spent past the end (set prefetch_pages to guess ahead anyway)"
+        )
     else:
         notes.append(
-            f"fetches up to {depth} pages ahead after a run of full pages; the requests the "
-            "last page makes moot are cancelled (prefetch_pages: 0 turns this off)"
+            f"fetches up to {depth} pages ahead after a run of full pages; a few requests past "
+            "the end can be sent (prefetch_pages: 0 turns this off)"
         )
 
 

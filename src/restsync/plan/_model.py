@@ -112,6 +112,8 @@ class ResourcePlan:
     response_actions: tuple[Any, ...] = ()
     max_concurrency: int | None = None
     prefetch_pages: int | None = None  # None: the source's
+    # fetch ahead without a known total (a guess that can cost requests past the end)
+    speculate: bool = True
     page_format: str = "dicts"  # "arrow": pages reach dlt as Arrow tables
     selected: bool = True
     notes: tuple[str, ...] = ()
