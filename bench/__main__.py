@@ -55,6 +55,9 @@ def plan_cases(quick: bool, workloads: set[int]) -> list[Case]:
                 big_case(100_000, page_size=5000, tools=pair, file_format=None),
                 big_case(100_000, page_size=5000, tools=pair, compress=False),
                 big_case(1_000_000, page_size=5000, tools=trio),
+                # the memory target with DuckDB's load step capped (a documented setting)
+                big_case(100_000, page_size=5000, tools=("restsync_arrow",), cap_duckdb=True),
+                big_case(1_000_000, page_size=5000, tools=("restsync_arrow",), cap_duckdb=True),
             ]
     if 3 in workloads:
         scale = 0.5 if quick else 2

@@ -311,9 +311,8 @@ def _workload2(cases: list[CaseResult]) -> str:
 
 def _settings(c: CaseResult, r: ToolRun) -> str:
     if r.tool == "restsync_arrow":
-        return "parquet from Arrow pages" + (
-            ", uncompressed" if "uncompressed" in c.pipeline_settings else ""
-        )
+        # the Arrow tool loads Parquet whatever the case's format; keep the case's other settings
+        return ", ".join(["parquet from Arrow pages", *c.pipeline_settings.split(", ")[1:]])
     return c.pipeline_settings
 
 

@@ -45,6 +45,9 @@ BIG_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+DUCKDB_CAPPED = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
+
+
 @dataclass(frozen=True)
 class Case:
     workload: int
@@ -64,6 +67,8 @@ class Case:
         text = self.file_format or "insert_values (dlt default)"
         if self.env.get("DATA_WRITER__DISABLE_COMPRESSION") == "true":
             text += ", uncompressed"
+        if DUCKDB_CAPPED in self.env:
+            text += ", DuckDB capped (memory_limit 128MB, threads 1)"
         return text
 
 
@@ -92,6 +97,7 @@ def big_case(
     tools: tuple[str, ...],
     file_format: str | None = "jsonl",
     compress: bool = True,
+    cap_duckdb: bool = False,
 ) -> Case:
     config = {
         "client": {"base_url": "https://api.example.com"},
@@ -118,7 +124,11 @@ def big_case(
         tools=tools,
         fields=BIG_FIELDS,
         file_format=file_format,
-        env={} if compress else {"DATA_WRITER__DISABLE_COMPRESSION": "true"},
+        env={
+            **({} if compress else {"DATA_WRITER__DISABLE_COMPRESSION": "true"}),
+            # DuckDB's own settings through dlt's config: docs/benchmarks.md#memory
+            **({DUCKDB_CAPPED: '{"memory_limit": "128MB", "threads": 1}'} if cap_duckdb else {}),
+        },
     )
 
 
