@@ -40,6 +40,13 @@ def plan_cases(quick: bool, workloads: set[int]) -> list[Case]:
         cases += [
             seed_case(name, scale=1 if quick else 5, latency_ms=50, tools=tools) for name in seeds
         ]
+        if not quick:
+            # the two seeds with the 3x target again, every tool staged as `restsync run` stages
+            shipped = ("restsync", "restsync_arrow", "dlt_parallel", "dlt_parallel_all")
+            cases += [
+                seed_case(name, scale=5, latency_ms=50, tools=shipped, staged_as_shipped=True)
+                for name in ("webhook_service", "video_rooms")
+            ]
     if 2 in workloads:
         pair = ("restsync", "dlt")
         trio = ("restsync", "restsync_arrow", "dlt")

@@ -263,7 +263,8 @@ def plan(source: SourceArg) -> None:
         console.print(f"  paginator: {paginator}  data_selector: {resource.data_selector!r}")
         console.print(
             f"  primary_key: {list(resource.primary_key) or 'none'}  "
-            f"write_disposition: {resource.write_disposition}"
+            f"write_disposition: {resource.write_disposition}  "
+            f"page_format: {resource.page_format}"
         )
         retry = resource.retry
         console.print(

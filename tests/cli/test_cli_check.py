@@ -34,6 +34,15 @@ def test_plan_shows_the_inferences() -> None:
     text = " ".join(result.stdout.split())
     assert "'{room_id}' in the path is filled from parent 'rooms' field 'id'" in text
     assert "'{temp_id}' in the path is filled from parent 'templates'" in text
+    assert "page_format: dicts" in text
+
+
+def test_plan_shows_fetch_ahead_and_page_format() -> None:
+    # account_analytics pages with offset and no total: fetching ahead is a guess, and says so
+    result = restsync("plan", "account_analytics")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "fetches up to 4 pages ahead after a run of full pages" in text
 
 
 def test_a_bad_config_is_one_sentence_without_traceback(tmp_path: Path) -> None:
