@@ -38,10 +38,6 @@ class Abandoned(Exception):
     """A request nobody needs any more (a page fetched ahead past the end), dropped unsent."""
 
 
-def _needed() -> bool:
-    return False
-
-
 class _BadBody(aiohttp.ClientPayloadError):
     """A 2xx response whose body is not JSON; treated like a broken transfer, so it is retried."""
 
@@ -92,7 +88,7 @@ class HttpClient:
         resource: ResourcePlan,
         request: Request,
         count_retry: Callable[[], None],
-        abandoned: Callable[[], bool] = _needed,
+        abandoned: Callable[[], bool] | None = None,
     ) -> Response:
         """The response to ``request``, retried as the resource's policy says.
 
@@ -101,6 +97,7 @@ class HttpClient:
         concurrency slot until the answer arrives, so the API never sees more requests in
         flight than ``max_concurrency``.
         """
+        abandoned = abandoned or _still_wanted
         started = time.monotonic()
         number = 1
         while True:
@@ -192,6 +189,10 @@ class HttpClient:
             )
         assert status is not None
         return HTTPStatusError(resource.name, url, status, _status_message(status, tries))
+
+
+def _still_wanted() -> bool:
+    return False
 
 
 def _status_message(status: int, tries: str) -> str:

@@ -327,7 +327,7 @@ class _FetchAhead:
 
     def __init__(
         self,
-        fetch: Callable[[Request, Callable[[], bool]], Awaitable[Response]],
+        fetch: Callable[[Request, Callable[[], bool] | None], Awaitable[Response]],
         abandoned: set[asyncio.Future[Any]],
     ) -> None:
         self._fetch = fetch
@@ -337,8 +337,8 @@ class _FetchAhead:
     async def get(self, request: Request, following: list[Request]) -> Response:
         entry = self._pending.pop(request.identity(), None)
         if entry is None and not following and not self._pending:
-            return await self._fetch(request, _never)  # nothing to overlap: no task needed
-        task = entry[0] if entry else asyncio.ensure_future(self._fetch(request, _never))
+            return await self._fetch(request, None)  # nothing to overlap: no task needed
+        task = entry[0] if entry else asyncio.ensure_future(self._fetch(request, None))
         wanted = {r.identity(): r for r in following}
         for key in [k for k in self._pending if k not in wanted]:
             self._abandon(*self._pending.pop(key))
@@ -364,10 +364,6 @@ class _FetchAhead:
         # the outcome is not wanted, but must be retrieved: asyncio reports unretrieved errors
         if not task.cancelled():
             task.exception()
-
-
-def _never() -> bool:
-    return False
 
 
 def _parents_for(child: ResourcePlan, records: list[Any], rejects: list[Reject]) -> list[Any]:
