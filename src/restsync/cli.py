@@ -81,6 +81,13 @@ def run(
     pipelines_dir: Annotated[
         Path | None, typer.Option(help="Where dlt keeps pipeline state.")
     ] = None,
+    progress_every: Annotated[
+        float,
+        typer.Option(
+            help="Without a terminal (CI, logs): print a progress line every this many seconds; "
+            "0 turns it off."
+        ),
+    ] = 10.0,
     page_format: Annotated[
         PageFormat | None,
         typer.Option(
@@ -103,7 +110,7 @@ def run(
     pipeline = _pipeline(
         pipeline_name or name, destination, duckdb_path, dataset or name, pipelines_dir
     )
-    report = _run_with_progress(pipeline, dlt_source, full_refresh)
+    report = _run_with_progress(pipeline, dlt_source, full_refresh, progress_every)
     _print_summary(report)
     if report is not None and report.failures():
         for failure in report.failures():
@@ -147,8 +154,11 @@ def _pipeline(
     )
 
 
-def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunReport | None:
-    """Run the pipeline in a worker thread and show live per-resource progress meanwhile."""
+def _run_with_progress(
+    pipeline: Any, source: Any, full_refresh: bool, progress_every: float = 10.0
+) -> RunReport | None:
+    """Run the pipeline in a worker thread and show progress meanwhile: a live line on a
+    terminal, otherwise a plain line on stderr every ``progress_every`` seconds."""
     from rich.live import Live
 
     from restsync._api import load_file_format, runtime_of
@@ -170,14 +180,21 @@ def _run_with_progress(pipeline: Any, source: Any, full_refresh: bool) -> RunRep
     started = time.monotonic()
     thread.start()
     interactive = console.is_terminal
+    last_line = started
     with Live(
         console=console, refresh_per_second=4, transient=True, auto_refresh=interactive
     ) as live:
         while thread.is_alive():
-            thread.join(0.25)
+            thread.join(min(0.25, progress_every) if progress_every > 0 else 0.25)
             report = runtime.last_report
-            if report is not None and interactive:
-                live.update(_progress_line(report, time.monotonic() - started))
+            now = time.monotonic()
+            if report is None:
+                continue
+            if interactive:
+                live.update(_progress_line(report, now - started))
+            elif progress_every > 0 and now - last_line >= progress_every and thread.is_alive():
+                err.print(_progress_line(report, now - started), highlight=False)
+                last_line = now
     if "error" in outcome:
         raise _pipeline_error(outcome["error"])
     return runtime.last_report

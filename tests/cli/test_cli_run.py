@@ -112,3 +112,31 @@ def test_run_with_arrow_pages_loads_through_parquet(tmp_path: Path) -> None:
     # data files, not the merge statements (.sql) dlt runs after them
     data_files = [j.name for j in jobs if not j.name.startswith("_dlt") and j.suffix != ".sql"]
     assert data_files and all(name.endswith(".parquet") for name in data_files), data_files
+
+
+def test_run_without_a_terminal_prints_progress_lines(tmp_path: Path) -> None:
+    env = {"API_TOKEN": "p-secret"}
+    plan = restsync.plan_config(connectors.connector_config("video_rooms", lenient=True), name="v")
+    # 40 ms per response: the run takes a few seconds, long enough for several lines
+    options = SimulatorOptions(seed=2, token="p-secret", latency_ms=40)
+    with serve_in_thread(plan, options, fields=connectors.connector_fields("video_rooms")) as sim:
+        result = _run(
+            "video_rooms",
+            "--base-url",
+            sim.base_url,
+            "--duckdb-path",
+            str(tmp_path / "v.duckdb"),
+            "--pipelines-dir",
+            str(tmp_path / "pipelines"),
+            "--progress-every",
+            "0.3",
+            cwd=tmp_path,
+            env=env,
+        )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("syncing ")]
+    assert len(lines) >= 2, result.stderr
+    assert "resources done" in lines[-1] and "records" in lines[-1]
+    # counts only grow from one line to the next
+    pages = [int(line.split(", ")[1].split()[0]) for line in lines]
+    assert pages == sorted(pages) and pages[-1] > 0
