@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ BIG_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
 
 
 DUCKDB_CAPPED = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
+DUCKDB_CAP = {"memory_limit": "32MB", "threads": 1}
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,10 @@ class Case:
         if self.env.get("DATA_WRITER__DISABLE_COMPRESSION") == "true":
             text += ", uncompressed"
         if DUCKDB_CAPPED in self.env:
-            text += ", DuckDB capped (memory_limit 128MB, threads 1)"
+            text += (
+                f", DuckDB capped (memory_limit {DUCKDB_CAP['memory_limit']}, "
+                f"threads {DUCKDB_CAP['threads']})"
+            )
         return text
 
 
@@ -139,7 +144,7 @@ def big_case(
         env={
             **({} if compress else {"DATA_WRITER__DISABLE_COMPRESSION": "true"}),
             # DuckDB's own settings through dlt's config: docs/benchmarks.md#memory
-            **({DUCKDB_CAPPED: '{"memory_limit": "128MB", "threads": 1}'} if cap_duckdb else {}),
+            **({DUCKDB_CAPPED: json.dumps(DUCKDB_CAP)} if cap_duckdb else {}),
         },
     )
 

@@ -8,8 +8,9 @@ the page just received: ``first`` prepares the first request, ``next`` returns t
 Paginators whose next request does not depend on the page's content (offset, page number) also
 answer ``ahead``: the requests that follow the current one *if* the chain goes on, so the engine can
 fetch them while the current page is processed. With a known total that is exact; without one it
-is a guess that grows with the run of full pages seen (none after the first page, so a one-page
-chain never pays for a speculative request), and the engine cancels what the last page makes moot.
+is a guess that grows with the run of full pages seen (one page ahead per two full pages, so a
+chain of one or two pages never pays for a speculative request), and the engine abandons what the
+last page makes moot.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ class _Numbered(Traversal):
         if self._known_total is not None:
             count = limit
         else:
-            count = min(limit, self._full_pages) if guess else 0
+            # one more page of guessing per two full pages: a short chain wastes little
+            count = min(limit, self._full_pages // 2) if guess else 0
         following = []
         for step in range(1, count + 1):
             request = self._after(current, step)
