@@ -22,7 +22,7 @@ from urllib.parse import quote
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
 from restsync._selectors import compile_selector, field_value
-from restsync.engine._http import HttpClient, Response
+from restsync.engine._http import Abandoned, HttpClient, Response
 from restsync.engine._paginate import PaginationLoop, make_traversal
 from restsync.engine._records import RecordProcessor, Reject
 from restsync.engine._request import Page, Request, redact
@@ -51,10 +51,20 @@ class ResourceStats:
     records: int = 0
     rejects: int = 0
     retries: int = 0
+    requests: int = 0  # sent, retries included; predictions dropped unsent are not counted
     started: float | None = None
     finished: float | None = None
     error: ExtractionError | None = None
     delivered: bool = True
+    first_request_at: float | None = None  # wall-clock (epoch seconds), for the run report
+    last_request_at: float | None = None  # when the last answer arrived
+
+    def note_request(self, sent_at: float, answered_at: float) -> None:
+        self.requests += 1
+        if self.first_request_at is None or sent_at < self.first_request_at:
+            self.first_request_at = sent_at
+        if self.last_request_at is None or answered_at > self.last_request_at:
+            self.last_request_at = answered_at
 
     @property
     def status(self) -> str:
@@ -197,13 +207,7 @@ class Engine:
         depth = resource.prefetch_pages
         if depth is None:
             depth = self.plan.prefetch_pages
-
-        def count_retry() -> None:
-            stats.retries += 1
-
-        ahead = _FetchAhead(
-            lambda r, gone: self._http.fetch(resource, r, count_retry, gone), self._abandoned
-        )
+        ahead = _FetchAhead(self._counted_fetch(resource), self._abandoned)
         number = 0
         page_size = 0
         try:
@@ -234,6 +238,30 @@ class Engine:
                     ) from None
         finally:
             ahead.close()
+
+    def _counted_fetch(
+        self, resource: ResourcePlan
+    ) -> Callable[[Request, Callable[[], bool] | None], Awaitable[Response]]:
+        """``HttpClient.fetch`` for ``resource``, counting the requests that reach the wire."""
+        stats = self.report.resources[resource.name]
+
+        def count_retry() -> None:
+            stats.retries += 1
+            stats.requests += 1  # the attempt that failed; the last attempt is noted below
+
+        async def fetch(request: Request, gone: Callable[[], bool] | None) -> Response:
+            sent_at = time.time()
+            try:
+                response = await self._http.fetch(resource, request, count_retry, gone)
+            except Abandoned:
+                raise  # a fetched-ahead request dropped before it was sent
+            except Exception:
+                stats.note_request(sent_at, time.time())
+                raise
+            stats.note_request(sent_at, time.time())
+            return response
+
+        return fetch
 
     async def _take(
         self, resource: ResourcePlan, request: Request, response: Response, parent_record: Any
