@@ -21,7 +21,7 @@ from rich.markup import escape
 from restsync._errors import ConfigError, ExtractionError, RestSyncError, SyncFailed
 from restsync.cli._lookup import describe_missing
 
-__all__ = ["ExitCode", "Failure", "explain", "print_failure", "redact_text"]
+__all__ = ["ExitCode", "Failure", "Terminated", "explain", "print_failure", "redact_text"]
 
 
 class ExitCode(enum.IntEnum):
@@ -31,8 +31,13 @@ class ExitCode(enum.IntEnum):
     RESOURCE_FAILED = 1  # some resources failed; the others were loaded
     CONFIG = 2  # nothing ran: a bad config, option, secret, credential or dataset name
     PIPELINE_FAILED = 3  # dlt could not normalize or load (the destination refused, ...)
-    INTERNAL = 4  # a bug in restsync: please report it with the --verbose traceback
+    INTERNAL = 4  # an unexpected exception: a bug, in restsync or in the user's Python code
     INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
+    TERMINATED = 143  # SIGTERM, e.g. an orchestrator cancelling the task
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM, so a cancelled run still reports before it exits."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,10 @@ def _classify(exc: BaseException) -> Failure:
     from dlt.common.configuration.exceptions import ConfigFieldMissingException
     from dlt.pipeline.exceptions import PipelineStepFailed
 
+    if isinstance(exc, Terminated):
+        return Failure(ExitCode.TERMINATED, "terminated (SIGTERM)", advice=_RESUME)
     if isinstance(exc, KeyboardInterrupt):
-        return Failure(ExitCode.INTERRUPTED, "interrupted")
+        return Failure(ExitCode.INTERRUPTED, "interrupted", advice=_RESUME)
     if isinstance(exc, SyncFailed):
         return Failure(ExitCode.RESOURCE_FAILED, str(exc))
     missing = _find(exc, ConfigFieldMissingException)
@@ -93,13 +100,18 @@ def _classify(exc: BaseException) -> Failure:
         code = ExitCode.RESOURCE_FAILED if isinstance(ours, ExtractionError) else ExitCode.CONFIG
         return Failure(code, _one_line(ours))
     step = _find(exc, PipelineStepFailed)
-    if step is not None:
+    if step is not None and step.step != "extract":
         return _step_failed(step)
+    innermost = _innermost(exc)
     return Failure(
         ExitCode.INTERNAL,
-        f"unexpected {type(exc).__name__}: {_one_line(exc)}",
-        advice="this is a bug in restsync; please report it with the output of --verbose",
+        f"unexpected {type(innermost).__name__}: {_one_line(innermost)}",
+        advice="if it comes from your own Python code (a config file, a map step), fix it there; "
+        "otherwise it is a bug in restsync: please report it with the output of --verbose",
     )
+
+
+_RESUME = "run again: data extracted and not yet loaded is loaded first"
 
 
 def _missing_value(missing: Any) -> Failure:
@@ -137,9 +149,11 @@ def _dlt_explanation(step: Any, innermost: BaseException) -> str | None:
         if exc is step or exc is innermost:
             continue
         if type(exc).__module__.startswith("dlt"):
-            text = _one_line(exc)
-            cause = _one_line(innermost)
-            return text if text != cause and cause not in text[: len(cause) + 2] else None
+            text, cause = _one_line(exc), _one_line(innermost)
+            if text == cause:
+                return None
+            # dlt repeats the cause inside its advice: once is enough
+            return text.replace(cause, "(the cause above)") if len(cause) > 10 else text
     return None
 
 

@@ -28,6 +28,7 @@ _STATUS = {
     ExitCode.PIPELINE_FAILED: "pipeline_failed",
     ExitCode.INTERNAL: "internal_error",
     ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.TERMINATED: "interrupted",
 }
 
 
@@ -96,7 +97,8 @@ class RunRecord:
 def _entry(stats: Any, exit_code: ExitCode, secrets: tuple[str, ...]) -> dict[str, Any]:
     status = stats.status
     if status == "running":  # the run stopped before this resource finished
-        status = "interrupted" if exit_code == ExitCode.INTERRUPTED else "not_finished"
+        stopped = exit_code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED)
+        status = "interrupted" if stopped else "not_finished"
     return {
         "status": status,
         "selected": bool(stats.delivered),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 import os
 import re
+import signal
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ import typer
 
 from restsync._errors import ConfigError, SyncFailed
 from restsync.cli._app import app, console, err, settings
-from restsync.cli._failures import ExitCode, explain, print_failure
+from restsync.cli._failures import ExitCode, Terminated, explain, print_failure
 from restsync.cli._progress import print_summary, wait_with_progress
 from restsync.cli._report import RunRecord
 
@@ -107,6 +109,7 @@ def run(
         page_format.value if page_format else None, loader_file_format,
     )  # fmt: skip
     record = RunRecord(source=source, destination=destination)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         record.exit_code = _execute(options, record)
     except BaseException as exc:  # the boundary: every failure becomes an exit code
@@ -118,10 +121,21 @@ def run(
             err, failure, exc, verbose=verbose or settings.verbose, secrets=record.secrets
         )
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if report is not None:
             record.write(report)
+    if record.exit_code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
+        # dlt may still be working in its threads: leave now, as a kill would (dlt's packages
+        # are built to survive that; the next run loads what was extracted)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(record.exit_code))
     if record.exit_code != ExitCode.OK:
         raise typer.Exit(int(record.exit_code))
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
@@ -186,8 +200,9 @@ def sync_with_progress(
         record.engine_report = runtime.last_report
     record.add_load(outcome.get("info"))
     error = outcome.get("error")
-    if isinstance(error, SyncFailed):
-        record.add_load(getattr(error, "load_info", None))
+    if isinstance(error, SyncFailed):  # raised after the healthy resources were loaded
+        trace = pipeline.last_trace
+        record.add_load(trace.last_load_info if trace is not None else None)
         return list(error.failures)
     if error is not None:
         raise error
