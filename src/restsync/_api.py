@@ -17,6 +17,7 @@ from restsync.plan import SourcePlan, build_plan
 
 __all__ = [
     "load_file_format",
+    "load_pending",
     "overrides",
     "plan_config",
     "rest_api_source",
@@ -114,12 +115,30 @@ def runtime_of(source: DltSource) -> SourceRuntime:
     return runtime
 
 
+def load_pending(pipeline: Any, **run_kwargs: Any) -> Any:
+    """Normalize and load what an earlier, interrupted run extracted; ``None`` if nothing waits.
+
+    Only the destination arguments of ``run_kwargs`` apply (``destination``, ``staging``,
+    ``dataset_name``, ``credentials``): the packages were extracted with the rest already.
+    """
+    if not pipeline.has_pending_data:
+        return None
+    where = {k: v for k, v in run_kwargs.items() if k in _DESTINATION_ARGS}
+    return pipeline.run(**where)  # with no data, dlt loads the pending packages and stops
+
+
+_DESTINATION_ARGS = ("destination", "staging", "dataset_name", "credentials")
+
+
 def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     """``pipeline.run(source)``, then raise ``SyncFailed`` naming every resource that failed.
 
-    The resources that succeeded are loaded before the exception is raised. Into DuckDB, unless
-    ``loader_file_format`` is given, files are staged the fast way (see ``load_file_format``).
+    Packages an interrupted run left pending are loaded first; then ``source`` is synced (plain
+    ``pipeline.run`` would load them and return without extracting). The resources that succeeded
+    are loaded before the exception is raised. Into DuckDB, unless ``loader_file_format`` is
+    given, files are staged the fast way (see ``load_file_format``).
     """
+    load_pending(pipeline, **run_kwargs)
     if "loader_file_format" not in run_kwargs:
         run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
     info = pipeline.run(source, **run_kwargs)

@@ -151,6 +151,7 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
         options.pipelines_dir,
     )
     record.pipeline, record.dataset = pipeline.pipeline_name, pipeline.dataset_name
+    pending = _load_pending(pipeline, record)
     failures = sync_with_progress(
         pipeline,
         dlt_source,
@@ -159,10 +160,19 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
         progress_every=options.progress_every,
         loader_file_format=options.loader_file_format,
     )
-    print_summary(console, record.engine_report)
+    print_summary(console, record.engine_report, pending_loads=pending)
     for failure in failures:
         err.print(f"[red]failed:[/red] {failure}", highlight=False)
     return ExitCode.RESOURCE_FAILED if failures else ExitCode.OK
+
+
+def _load_pending(pipeline: Any, record: RunRecord) -> int:
+    """Load what an interrupted run left (``restsync.sync`` would too; here it is reported)."""
+    from restsync._api import load_pending
+
+    info = load_pending(pipeline)
+    record.add_load(info, pending=True)
+    return len(getattr(info, "loads_ids", None) or [])
 
 
 def sync_with_progress(
