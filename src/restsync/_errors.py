@@ -7,7 +7,9 @@
     │   ├── ResponseFormatError     the body is not the JSON the config describes
     │   ├── PaginationLoopError     the API handed back a cursor it had already given
     │   └── PrimaryKeyError         the records do not carry the configured primary key
-    └── SyncFailed                  raised after a run loaded what it could; names each failure
+    ├── SyncFailed                  raised after a run loaded what it could; names each failure
+    └── SimulatorError              the simulator cannot serve this config or these options
+                                    (restsync.simulator.SimulatorError; also a ValueError)
 
 Library errors (aiohttp, jsonpath, jinja2, dlt) are translated at the boundary with
 ``raise ... from exc``. Messages are one sentence: what, where (config path or resource and redacted

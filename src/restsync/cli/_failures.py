@@ -115,13 +115,18 @@ _RESUME = "run again: data extracted and not yet loaded is loaded first"
 
 
 def _missing_value(missing: Any) -> Failure:
-    fields = ", ".join(str(f) for f in missing.fields)
-    spec = str(getattr(missing, "spec_name", "") or "the configuration")
+    lines = describe_missing(missing)
+    fields = ", ".join(line.split(":", 1)[0] for line in lines) or ", ".join(missing.fields)
+    spec = str(getattr(missing, "spec_name", "") or "")
+    owner = (
+        f"the {spec.removesuffix('ClientConfiguration').lower()} destination"
+        if spec.endswith("ClientConfiguration")
+        else "the configuration"
+    )
     return Failure(
         ExitCode.CONFIG,
-        f"{fields} for {spec} could not be found; dlt looked for these names "
-        "(values are never shown):",
-        describe_missing(missing),
+        f"{owner} is missing {fields}; dlt looked for these names (values are never shown):",
+        lines,
         advice="set one of the names above in the environment or in .dlt/secrets.toml "
         "(see docs/destinations.md#credentials)",
     )
