@@ -30,7 +30,11 @@ def api() -> Iterator[Any]:
 
 
 def run_into_postgres(
-    tmp_path: Path, base_url: str, credentials: str | None, *extra: str
+    tmp_path: Path,
+    base_url: str,
+    credentials: str | None,
+    *extra: str,
+    dataset: str = "errors_test",
 ) -> tuple[int, str]:
     """``restsync [extra] run video_rooms --destination postgres``: exit code, all output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESTINATION__")}
@@ -39,7 +43,7 @@ def run_into_postgres(
         env["DESTINATION__POSTGRES__CREDENTIALS"] = credentials
     result = subprocess.run(
         [sys.executable, "-m", "restsync", *extra, "run", NAME, "--base-url", base_url,
-         "--destination", "postgres", "--dataset", "errors_test",
+         "--destination", "postgres", "--dataset", dataset,
          "--pipelines-dir", str(tmp_path / "pipelines")],
         capture_output=True, text=True, timeout=180, cwd=tmp_path, env=env,
     )  # fmt: skip
@@ -90,3 +94,15 @@ def test_a_refused_load_shows_the_database_cause_and_dlt_advice(
     assert "dlt says: dlt cannot create the dataset of schema `video_rooms`" in text
     assert "(the cause above)" in text
     assert "the next run loads it first" in text
+
+
+def test_run_refuses_a_reserved_dataset_before_any_request(
+    postgres: Any, api: Any, tmp_path: Path
+) -> None:
+    api.reset_counters()
+    code, text = run_into_postgres(tmp_path, api.base_url, postgres.credentials, dataset="pg_x")
+    assert code == 2 and "Traceback" not in text
+    assert "dataset 'pg_x' cannot be used with --destination postgres: postgres reserves the " \
+        "prefix 'pg_' for its own schemas; choose another --dataset" in text
+    assert api.counters()["total_requests"] == 0
+    assert postgres.query("select count(*) from pg_namespace where nspname = 'pg_x'") == [(0,)]

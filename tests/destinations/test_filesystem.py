@@ -93,6 +93,7 @@ def test_cli_merge_appends_on_plain_files_and_full_refresh_rewrites(tmp_path: Pa
         url = ["--base-url", sim.base_url]
         again = restsync_cli("run", name, *url, *args, cwd=tmp_path, env=env)
         assert again.returncode == 0, again.stderr
+        assert "cannot merge into plain files" in " ".join(again.stderr.split())
         expected = served_counts(sim)
         assert _counts(lake, name, expected) == {t: 2 * n for t, n in expected.items()}
         refreshed = restsync_cli("run", name, *url, *args, "--full-refresh", cwd=tmp_path, env=env)

@@ -2,24 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import typer
+from rich.markup import escape
 from rich.table import Table
 
-from restsync.cli._app import app, console
+from restsync.cli._app import app, console, err
+from restsync.cli._failures import ExitCode
+from restsync.cli._preflight import (
+    credential_findings,
+    dataset_findings,
+    destination_findings,
+    reference_findings,
+)
 from restsync.cli._run import SourceArg
 
 __all__ = ["check", "connectors", "plan"]
 
 
 @app.command()
-def check(source: SourceArg) -> None:
-    """Validate SOURCE without any network access."""
+def check(
+    source: SourceArg,
+    destination: Annotated[
+        str | None,
+        typer.Option(help="Also check this dlt destination: its credentials and the dataset name."),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="The dataset run would load into (default: the source's name)."),
+    ] = None,
+    no_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--no-secrets", help="Check the config alone: do not look up secrets or credentials."
+        ),
+    ] = False,
+) -> None:
+    """Validate SOURCE without any network access: the config, its secrets, the destination."""
     from restsync._api import plan_config
     from restsync._sources import load_config
 
     loaded = load_config(source, lenient=True)
     plan = plan_config(loaded.config, name=loaded.name)
+    findings = [] if no_secrets else reference_findings(loaded.refs)
+    if destination is not None:
+        target = dataset or loaded.name
+        findings += dataset_findings(destination, target)
+        findings += destination_findings(destination, plan)
+        if not no_secrets:
+            findings += credential_findings(loaded.name, destination, target)
+    for finding in findings:
+        colour = "red" if finding.severity == "error" else "yellow"
+        err.print(f"[{colour}]{finding.severity}:[/{colour}] {escape(finding.message)}")
+        for line in finding.details:
+            err.print(f"  {escape(line)}", highlight=False)
+    errors = sum(1 for f in findings if f.severity == "error")
+    if errors:
+        raise typer.Exit(int(ExitCode.CONFIG))
     console.print(f"[green]ok[/green]: {source} is valid ({len(plan.resources)} resources)")
 
 

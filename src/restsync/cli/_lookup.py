@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["describe_missing", "missing_secret", "searched_files"]
+__all__ = ["describe_missing", "missing_value", "searched_files"]
 
 _SHOWN_NAMES = 6  # per field and provider; the rest are summarised, the pattern is plain by then
 
@@ -24,13 +24,15 @@ def describe_missing(missing: Any) -> list[str]:
     return lines
 
 
-def missing_secret(name: str) -> list[str] | None:
-    """``None`` if dlt can resolve the secret ``name``; else the names it tried, as lines."""
+def missing_value(name: str, *, secret: bool) -> list[str] | None:
+    """``None`` if dlt can resolve ``name`` (from ``dlt.secrets``, else ``dlt.config``); else the
+    names it tried, as lines. Only whether a value exists is looked at, never the value."""
     import dlt
     from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
+    accessor = dlt.secrets if secret else dlt.config
     try:
-        dlt.secrets[name]
+        accessor[name]
     except ConfigFieldMissingException as exc:
         return describe_missing(exc)
     return None

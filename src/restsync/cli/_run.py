@@ -22,6 +22,7 @@ import typer
 from restsync._errors import ConfigError, SyncFailed
 from restsync.cli._app import app, console, err, settings
 from restsync.cli._failures import ExitCode, Terminated, explain, print_failure
+from restsync.cli._preflight import dataset_findings, destination_findings
 from restsync.cli._progress import print_summary, wait_with_progress
 from restsync.cli._report import RunRecord
 
@@ -151,6 +152,7 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
         options.pipelines_dir,
     )
     record.pipeline, record.dataset = pipeline.pipeline_name, pipeline.dataset_name
+    _refuse_what_cannot_load(options.destination, pipeline.dataset_name, dlt_source)
     pending = _load_pending(pipeline, record)
     failures = sync_with_progress(
         pipeline,
@@ -164,6 +166,19 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
     for failure in failures:
         err.print(f"[red]failed:[/red] {failure}", highlight=False)
     return ExitCode.RESOURCE_FAILED if failures else ExitCode.OK
+
+
+def _refuse_what_cannot_load(destination: str, dataset: str, dlt_source: Any) -> None:
+    """Fail before any request on what the destination will refuse; warn on what it will not do
+    as asked. The same checks as ``restsync check --destination``."""
+    from restsync._api import runtime_of
+
+    findings = dataset_findings(destination, dataset)
+    findings += destination_findings(destination, runtime_of(dlt_source).plan)
+    for finding in findings:
+        if finding.severity == "error":
+            raise ConfigError("--dataset", finding.message)
+        err.print(f"[yellow]warning:[/yellow] {finding.message}", highlight=False)
 
 
 def _load_pending(pipeline: Any, record: RunRecord) -> int:
