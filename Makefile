@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs install clean
+.PHONY: demo test crash lint bench docs install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest
+
+# SIGKILL `restsync run` at 30 seeded random moments (CRASH_KILLS=N for more) and at the three
+# fixed ones `make test` covers; every rerun must give the tables of a run never killed
+CRASH_KILLS ?= 30
+crash: $(STAMP)
+	$(BIN)/python -m pytest tests/cli/crash_random.py tests/cli/test_crash_resume.py \
+		--crash-kills $(CRASH_KILLS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts bench

@@ -75,7 +75,10 @@ class PostgresServer:
     def launch(self) -> None:
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.workdir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            # a backend notices a killed client within 100 ms even while it waits on a lock,
+            # and rolls back (the crash tests kill clients that wait)
+            "-c client_connection_check_interval=100"
         )
         self._as_server_user(
             "pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60",

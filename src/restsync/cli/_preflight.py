@@ -4,7 +4,8 @@
 - a dataset name the destination reserves (PostgreSQL's ``pg_`` prefix, ``information_schema``);
 - a secret or config value the config reads that no dlt provider has, with the names looked up;
 - destination credentials dlt cannot resolve, with the names looked up;
-- a destination that will not do what the config asks (plain files cannot merge).
+- a destination that will not do what the config asks (plain files cannot merge);
+- a DuckDB file named like its dataset.
 
 Findings carry names and files only, never a value.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from restsync.cli._lookup import describe_missing, missing_value, searched_files
@@ -24,6 +26,7 @@ __all__ = [
     "credential_findings",
     "dataset_findings",
     "destination_findings",
+    "duckdb_findings",
     "reference_findings",
 ]
 
@@ -69,6 +72,22 @@ def dataset_findings(destination: str, dataset: str) -> list[Finding]:
             "error",
             f"dataset '{dataset}' cannot be used with --destination {name}: {why}; "
             "choose another --dataset",
+        )
+    ]
+
+
+def duckdb_findings(path: Path, dataset: str) -> list[Finding]:
+    """An error if the DuckDB file is named like the dataset: DuckDB names the catalog after the
+    file, and then cannot tell it from the schema ("Ambiguous reference to catalog or schema")."""
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    if path.stem.lower() != NamingConvention().normalize_identifier(dataset):
+        return []
+    return [
+        Finding(
+            "error",
+            f"the DuckDB file '{path.name}' is named like the dataset '{dataset}', and DuckDB "
+            "cannot tell its catalog from the schema; choose another --duckdb-path or --dataset",
         )
     ]
 

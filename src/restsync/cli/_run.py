@@ -22,7 +22,7 @@ import typer
 from restsync._errors import ConfigError, SyncFailed
 from restsync.cli._app import app, console, err, settings
 from restsync.cli._failures import ExitCode, Terminated, explain, print_failure
-from restsync.cli._preflight import dataset_findings, destination_findings
+from restsync.cli._preflight import dataset_findings, destination_findings, duckdb_findings
 from restsync.cli._progress import print_summary, wait_with_progress
 from restsync.cli._report import RunRecord
 
@@ -63,7 +63,7 @@ def run(
     ] = None,
     destination: Annotated[str, typer.Option(help="Any dlt destination name.")] = "duckdb",
     duckdb_path: Annotated[
-        Path | None, typer.Option(help="DuckDB file (default: ./<pipeline>.duckdb).")
+        Path | None, typer.Option(help="DuckDB file (default: ./<pipeline>_data.duckdb).")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset (schema) name.")] = None,
     resources: Annotated[
@@ -152,7 +152,7 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
         options.pipelines_dir,
     )
     record.pipeline, record.dataset = pipeline.pipeline_name, pipeline.dataset_name
-    _refuse_what_cannot_load(options.destination, pipeline.dataset_name, dlt_source)
+    _refuse_what_cannot_load(options, pipeline, dlt_source)
     pending = _load_pending(pipeline, record)
     failures = sync_with_progress(
         pipeline,
@@ -168,13 +168,17 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
     return ExitCode.RESOURCE_FAILED if failures else ExitCode.OK
 
 
-def _refuse_what_cannot_load(destination: str, dataset: str, dlt_source: Any) -> None:
+def _refuse_what_cannot_load(options: RunOptions, pipeline: Any, dlt_source: Any) -> None:
     """Fail before any request on what the destination will refuse; warn on what it will not do
     as asked. The same checks as ``restsync check --destination``."""
     from restsync._api import runtime_of
 
+    destination, dataset = options.destination, pipeline.dataset_name
     findings = dataset_findings(destination, dataset)
     findings += destination_findings(destination, runtime_of(dlt_source).plan)
+    if destination == "duckdb":
+        path = options.duckdb_path or default_duckdb_path(pipeline.pipeline_name)
+        findings += duckdb_findings(path, dataset)
     for finding in findings:
         if finding.severity == "error":
             raise ConfigError("--dataset", finding.message)
@@ -270,7 +274,7 @@ def make_pipeline(
 
     target: Any = destination
     if destination == "duckdb":
-        target = dlt.destinations.duckdb(str(duckdb_path or Path(f"{name}.duckdb")))
+        target = dlt.destinations.duckdb(str(duckdb_path or default_duckdb_path(name)))
     if pipelines_dir is None:
         return dlt.pipeline(pipeline_name=name, destination=target, dataset_name=dataset)
     return dlt.pipeline(
@@ -279,6 +283,12 @@ def make_pipeline(
         dataset_name=dataset,
         pipelines_dir=str(pipelines_dir),
     )
+
+
+def default_duckdb_path(pipeline_name: str) -> Path:
+    # not <pipeline>.duckdb: the dataset is named after the source too, and DuckDB cannot tell a
+    # catalog (the file's stem) from a schema of the same name
+    return Path(f"{pipeline_name}_data.duckdb")
 
 
 _SECRET_ENV = re.compile(r"PASSWORD|SECRET|TOKEN|CREDENTIALS|API_KEY|APIKEY", re.I)
