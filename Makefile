@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/restsync demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check src tests scripts examples
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
@@ -31,7 +31,7 @@ crash: $(STAMP)
 		--crash-kills $(CRASH_KILLS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff check src tests scripts bench examples
 	$(BIN)/mypy src
 
 bench: $(STAMP)
