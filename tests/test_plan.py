@@ -10,8 +10,8 @@ import pytest
 from jinja2.exceptions import SecurityError
 
 import restsync
+from restsync._config_files import read_python_config
 from restsync._expressions import ConditionError, compile_condition
-from restsync._sources import read_python_config
 from restsync.plan import DEFAULT_RETRY, ResourcePlan, SourcePlan, TimeParam
 
 SEEDS = Path(__file__).parent / "seeds"

@@ -87,12 +87,28 @@ def rest_api_source(
         source.root_key = root_key
     if schema_contract is not None:
         source.schema_contract = schema_contract
-    _CAPTURED.append(source)
+    capturing = _BUILT.get()
+    if capturing is not None:
+        capturing.append(source)
     return source
 
 
-# Sources built while a Python config file runs, so the CLI can find them whatever they are named.
-_CAPTURED: list[DltSource] = []
+# Set only while restsync runs a Python config file (``capturing_sources``), so the CLI finds the
+# sources the file builds whatever it names them; outside that, nothing keeps a reference.
+_BUILT: contextvars.ContextVar[list[DltSource] | None] = contextvars.ContextVar(
+    "restsync_built_sources", default=None
+)
+
+
+@contextlib.contextmanager
+def capturing_sources() -> Iterator[list[DltSource]]:
+    """Collect the sources ``rest_api_source`` builds inside the block (in this context only)."""
+    built: list[DltSource] = []
+    token = _BUILT.set(built)
+    try:
+        yield built
+    finally:
+        _BUILT.reset(token)
 
 
 def load_file_format(pipeline: Any, source: DltSource) -> str | None:

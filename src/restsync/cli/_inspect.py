@@ -41,7 +41,7 @@ def check(
 ) -> None:
     """Validate SOURCE without any network access: the config, its secrets, the destination."""
     from restsync._api import plan_config
-    from restsync._sources import load_config
+    from restsync._config_files import load_config
 
     loaded = load_config(source, lenient=True)
     plan = plan_config(loaded.config, name=loaded.name)
@@ -67,7 +67,7 @@ def check(
 def plan(source: SourceArg) -> None:
     """Show what restsync will do for SOURCE: requests, paging, parents, and every inference."""
     from restsync._api import plan_config
-    from restsync._sources import load_config
+    from restsync._config_files import load_config
 
     loaded = load_config(source, lenient=True)
     source_plan = plan_config(loaded.config, name=loaded.name)

@@ -242,7 +242,7 @@ def build_source(
     source: str, base_url: str | None, page_format: str | None = None
 ) -> tuple[Any, str]:
     from restsync._api import overrides, rest_api_source
-    from restsync._sources import load_config, run_python_source
+    from restsync._config_files import load_config, run_python_source
 
     path = Path(source)
     if path.suffix == ".py" and path.exists():

@@ -31,7 +31,7 @@ def simulate(
 ) -> None:
     """Serve SOURCE as a local mock API until stopped (Ctrl-C)."""
     from restsync._api import plan_config
-    from restsync._sources import load_config
+    from restsync._config_files import load_config
     from restsync.simulator import SimulatorOptions, serve_in_thread
 
     loaded = load_config(source, lenient=True)

@@ -85,13 +85,14 @@ def run_python_source(
     """Execute a Python config file; return its ``source`` (or the last source it built)."""
     from restsync import _api
 
-    before = len(_api._CAPTURED)
-    with _api.overrides(base_url=base_url, page_format=page_format):
+    with (
+        _api.overrides(base_url=base_url, page_format=page_format),
+        _api.capturing_sources() as built,
+    ):
         namespace = runpy.run_path(str(path), run_name="__restsync__")
     candidate = namespace.get("source")
     if candidate is not None and hasattr(candidate, "resources"):
         return candidate
-    built = _api._CAPTURED[before:]
     if not built:
         raise ConfigError(
             "",
