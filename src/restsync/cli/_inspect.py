@@ -10,13 +10,13 @@ from rich.table import Table
 
 from restsync.cli._app import app, console, err
 from restsync.cli._failures import ExitCode
+from restsync.cli._options import SourceArg
 from restsync.cli._preflight import (
     credential_findings,
     dataset_findings,
     destination_findings,
     reference_findings,
 )
-from restsync.cli._run import SourceArg
 
 __all__ = ["check", "connectors", "plan"]
 

@@ -7,7 +7,6 @@ file written whatever happened.
 
 from __future__ import annotations
 
-import enum
 import os
 import re
 import signal
@@ -15,28 +14,20 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from restsync._errors import ConfigError, SyncFailed
+from restsync.cli import _options as opts
 from restsync.cli._app import app, console, err, settings
 from restsync.cli._failures import ExitCode, Terminated, explain, print_failure
+from restsync.cli._options import SourceArg
 from restsync.cli._preflight import dataset_findings, destination_findings, duckdb_findings
 from restsync.cli._progress import print_summary, wait_with_progress
 from restsync.cli._report import RunRecord
 
 __all__ = ["build_source", "make_pipeline", "run", "sync_with_progress"]
-
-
-class PageFormat(enum.StrEnum):
-    dicts = "dicts"
-    arrow = "arrow"
-
-
-SourceArg = Annotated[
-    str, typer.Argument(help="A bundled connector name, or a .yaml/.json/.py config file.")
-]
 
 
 @dataclass(frozen=True)
@@ -58,50 +49,19 @@ class RunOptions:
 @app.command()
 def run(
     source: SourceArg,
-    base_url: Annotated[
-        str | None, typer.Option(help="Send requests to this host instead.")
-    ] = None,
-    destination: Annotated[str, typer.Option(help="Any dlt destination name.")] = "duckdb",
-    duckdb_path: Annotated[
-        Path | None, typer.Option(help="DuckDB file (default: ./<pipeline>_data.duckdb).")
-    ] = None,
-    dataset: Annotated[str | None, typer.Option(help="Dataset (schema) name.")] = None,
-    resources: Annotated[
-        str | None, typer.Option(help="Comma-separated resources to sync (default: all).")
-    ] = None,
-    full_refresh: Annotated[
-        bool,
-        typer.Option("--full-refresh", help="Drop the tables and state, then load everything."),
-    ] = False,
-    pipeline_name: Annotated[str | None, typer.Option(help="dlt pipeline name.")] = None,
-    pipelines_dir: Annotated[
-        Path | None, typer.Option(help="Where dlt keeps pipeline state.")
-    ] = None,
-    progress_every: Annotated[
-        float,
-        typer.Option(
-            help="Without a terminal (CI, logs): print a progress line every this many seconds; "
-            "0 turns it off."
-        ),
-    ] = 10.0,
-    page_format: Annotated[
-        PageFormat | None,
-        typer.Option(
-            help="How pages reach dlt, for every resource: 'arrow' skips dlt's row-by-row "
-            "normalizer (several times faster on big tables; arrays load as JSON columns)."
-        ),
-    ] = None,
-    loader_file_format: Annotated[
-        str | None,
-        typer.Option(help="dlt's staging file format, e.g. 'parquet' for the filesystem."),
-    ] = None,
-    report: Annotated[
-        Path | None,
-        typer.Option(help="Write a JSON run report here (docs/report.md), whatever happens."),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="On a failure, print the traceback.")
-    ] = False,
+    base_url: opts.BaseUrl = None,
+    destination: opts.Destination = "duckdb",
+    duckdb_path: opts.DuckdbPath = None,
+    dataset: opts.Dataset = None,
+    resources: opts.Resources = None,
+    full_refresh: opts.FullRefresh = False,
+    pipeline_name: opts.PipelineName = None,
+    pipelines_dir: opts.PipelinesDir = None,
+    progress_every: opts.ProgressEvery = 10.0,
+    page_format: opts.PageFormatOption = None,
+    loader_file_format: opts.LoaderFileFormat = None,
+    report: opts.Report = None,
+    verbose: opts.Verbose = False,
 ) -> None:
     """Sync SOURCE into the destination and print a per-resource summary."""
     options = RunOptions(
@@ -109,30 +69,35 @@ def run(
         pipeline_name, pipelines_dir, progress_every,
         page_format.value if page_format else None, loader_file_format,
     )  # fmt: skip
-    record = RunRecord(source=source, destination=destination)
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        record.exit_code = _execute(options, record)
-    except BaseException as exc:  # the boundary: every failure becomes an exit code
-        if isinstance(exc, typer.Exit | SystemExit):
-            raise
-        failure = explain(exc, record.secrets)
-        record.exit_code, record.error = failure.code, failure.message
-        print_failure(
-            err, failure, exc, verbose=verbose or settings.verbose, secrets=record.secrets
-        )
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        if report is not None:
-            record.write(report)
-    if record.exit_code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
+    code = _run_and_report(options, report, verbose or settings.verbose)
+    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
         # dlt may still be working in its threads: leave now, as a kill would (dlt's packages
         # are built to survive that; the next run loads what was extracted)
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(int(record.exit_code))
-    if record.exit_code != ExitCode.OK:
-        raise typer.Exit(int(record.exit_code))
+        os._exit(int(code))
+    if code != ExitCode.OK:
+        raise typer.Exit(int(code))
+
+
+def _run_and_report(options: RunOptions, report: Path | None, verbose: bool) -> ExitCode:
+    """The boundary: every outcome becomes an exit code, and the report is written whatever
+    happened (SIGTERM included: it is turned into an exception while the run is on)."""
+    record = RunRecord(options.source, destination=options.destination, secrets=known_secrets())
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        record.exit_code = _execute(options, record)
+    except BaseException as exc:
+        if isinstance(exc, typer.Exit | SystemExit):
+            raise
+        failure = explain(exc, record.secrets)
+        record.exit_code, record.error = failure.code, failure.message
+        print_failure(err, failure, exc, verbose=verbose, secrets=record.secrets)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if report is not None:
+            record.write(report)
+    return record.exit_code
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -294,20 +259,18 @@ def default_duckdb_path(pipeline_name: str) -> Path:
 _SECRET_ENV = re.compile(r"PASSWORD|SECRET|TOKEN|CREDENTIALS|API_KEY|APIKEY", re.I)
 
 
-def known_secrets(dlt_source: Any) -> tuple[str, ...]:
-    """Values that must never be printed: the source's auth secrets and secret-named env vars."""
+def known_secrets(dlt_source: Any = None) -> tuple[str, ...]:
+    """Values that must never be printed: secret-named environment variables, and the source's
+    auth secrets once it is built."""
     from pydantic import SecretStr
 
     from restsync._api import runtime_of
 
-    plan = runtime_of(dlt_source).plan
-    auths = [plan.auth, *(r.auth for r in plan.resources.values())]
-    values = [
-        value.get_secret_value()
-        for auth in auths
-        if auth is not None
-        for value in vars(auth).values()
-        if isinstance(value, SecretStr)
-    ]
-    values += [v for k, v in os.environ.items() if _SECRET_ENV.search(k)]
+    values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k)]
+    if dlt_source is not None:
+        plan = runtime_of(dlt_source).plan
+        for auth in (plan.auth, *(r.auth for r in plan.resources.values())):
+            if auth is not None:
+                values += [v.get_secret_value() for v in vars(auth).values()
+                           if isinstance(v, SecretStr)]  # fmt: skip
     return tuple(sorted({v for v in values if v}))

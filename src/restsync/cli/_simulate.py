@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 
 from restsync.cli._app import app, console
+from restsync.cli._options import SourceArg
 from restsync.cli._progress import preview, print_summary
 from restsync.cli._report import RunRecord
-from restsync.cli._run import SourceArg, make_pipeline, sync_with_progress
+from restsync.cli._run import make_pipeline, sync_with_progress
 
 __all__ = ["demo", "simulate"]
 
