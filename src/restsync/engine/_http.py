@@ -17,8 +17,10 @@ import aiohttp
 import orjson
 
 from restsync._errors import ExtractionError, HTTPStatusError, ResponseFormatError
-from restsync.engine._auth import Authenticator
+from restsync.engine._auth import Authenticator, AuthError, Credentials
+from restsync.engine._origin import OriginGuard
 from restsync.engine._ratelimit import make_limiter
+from restsync.engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
 from restsync.engine._request import Request, redact
 from restsync.engine._retry import Attempt, decide
 from restsync.plan import ResourcePlan, SourcePlan
@@ -61,9 +63,10 @@ class HttpClient:
             if r.max_concurrency
         }
         self._limiter = make_limiter(plan.rate_limit)
-        self._auth = Authenticator(plan.auth, plan.base_url)
+        self._guard = OriginGuard(plan.base_url)
+        self._auth = Authenticator(plan.auth)
         self._endpoint_auth = {
-            r.name: Authenticator(r.auth, plan.base_url) for r in plan.resources.values() if r.auth
+            r.name: Authenticator(r.auth) for r in plan.resources.values() if r.auth
         }
         self._session: aiohttp.ClientSession | None = None
 
@@ -75,6 +78,8 @@ class HttpClient:
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self.plan.timeout_seconds),
             headers={"Accept": "application/json", "User-Agent": "restsync"},
+            # cookies are kept per origin by the OriginGuard, not per host by aiohttp
+            cookie_jar=aiohttp.DummyCookieJar(),
             json_serialize=lambda value: orjson.dumps(value).decode(),
         )
         return self
@@ -127,8 +132,6 @@ class HttpClient:
     async def _send_once(
         self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
     ) -> Response:
-        assert self._session is not None, "use HttpClient as an async context manager"
-        auth = self._endpoint_auth.get(resource.name, self._auth)
         per_resource = self._resource_slots.get(resource.name)
         async with self._slots:
             if per_resource is not None:
@@ -136,26 +139,7 @@ class HttpClient:
             try:
                 if abandoned():
                     raise Abandoned(str(request))
-                auth_headers, auth_params, cookies = await auth.apply(request, self._session)
-                # the rate token is taken last, right before sending: a token taken while
-                # waiting for a slot would let requests bunch up past the budget
-                await self._limiter.acquire()
-                if abandoned():
-                    raise Abandoned(str(request))
-                headers = {**self.plan.headers, **request.headers, **auth_headers}
-                async with self._session.request(
-                    request.method,
-                    request.url,
-                    params=list(request.params) + auth_params,
-                    headers={k: str(v) for k, v in headers.items()},
-                    cookies=cookies or None,
-                    json=request.json,
-                    allow_redirects=True,
-                ) as response:
-                    self._limiter.on_status(response.status)
-                    raw = await response.read()
-                    status = response.status
-                    response_headers = dict(response.headers)
+                status, response_headers, raw = await self._follow(resource, request, abandoned)
             finally:
                 if per_resource is not None:
                     per_resource.release()
@@ -166,6 +150,75 @@ class HttpClient:
             return Response(status, response_headers, None)
         return Response(status, response_headers, _parse(raw, response_headers))
 
+    async def _follow(
+        self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send ``request`` and follow its redirects, each hop under the origin rule."""
+        hop = request
+        for _ in range(MAX_REDIRECTS + 1):
+            status, headers, raw = await self._send_hop(resource, hop, abandoned)
+            try:
+                following = follow_redirect(hop, status, _header(headers, "Location"))
+            except RedirectRefused as exc:
+                raise ExtractionError(
+                    resource.name, f"{exc}; check base_url", self._url(hop, resource)
+                ) from exc
+            if following is None:
+                return status, headers, raw
+            hop = following
+        raise ExtractionError(
+            resource.name,
+            f"the API redirected more than {MAX_REDIRECTS} times (a redirect loop); "
+            "check base_url and the endpoint path",
+            self._url(request, resource),
+        )
+
+    async def _send_hop(
+        self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
+    ) -> tuple[int, dict[str, str], bytes]:
+        assert self._session is not None, "use HttpClient as an async context manager"
+        guard = self._guard
+        credentials = Credentials()
+        if guard.trusts(request.url):
+            credentials = await self._credentials(resource)
+        # the rate token is taken last, right before sending: a token taken while waiting for a
+        # slot (or a token endpoint) would let requests bunch up past the budget
+        await self._limiter.acquire()
+        if abandoned():
+            raise Abandoned(str(request))
+        headers = guard.headers(
+            request.url, self.plan.headers, request.headers, credentials.headers
+        )
+        cookies = {**guard.cookies(request.url), **credentials.cookies}
+        async with self._session.request(
+            request.method,
+            request.url,
+            params=list(request.params) + credentials.params,
+            headers={k: str(v) for k, v in headers.items()},
+            cookies=cookies or None,
+            json=request.json,
+            allow_redirects=False,
+        ) as response:
+            self._limiter.on_status(response.status)
+            raw = await response.read()
+            guard.remember(request.url, response.cookies)
+            return response.status, dict(response.headers), raw
+
+    async def _credentials(self, resource: ResourcePlan) -> Credentials:
+        assert self._session is not None
+        try:
+            return await self._auth_for(resource).apply(self._session)
+        except AuthError as exc:
+            # reported against the resource that needed the token, not a pseudo-resource
+            raise ExtractionError(resource.name, exc.message, exc.url) from exc
+
+    def _auth_for(self, resource: ResourcePlan) -> Authenticator:
+        return self._endpoint_auth.get(resource.name, self._auth)
+
+    def _url(self, request: Request, resource: ResourcePlan | None = None) -> str:
+        auth = self._auth if resource is None else self._auth_for(resource)
+        return redact(request.full_url(), auth.secret_param_names())
+
     def _final_error(
         self,
         resource: ResourcePlan,
@@ -174,7 +227,7 @@ class HttpClient:
         error: BaseException | None,
         attempts: int,
     ) -> Exception:
-        url = redact(request.full_url(), self._auth.secret_param_names())
+        url = self._url(request, resource)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         if isinstance(error, _BadBody):
             return ResponseFormatError(resource.name, f"{error.args[0]}{tries}", url)
@@ -206,6 +259,11 @@ def _status_message(status: int, tries: str) -> str:
         status, "the API reported an error" if status >= 500 else "the request was rejected"
     )
     return f"the API answered HTTP {status}{tries}; {hint}"
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
 def _parse(raw: bytes, headers: dict[str, str]) -> Any:
