@@ -34,6 +34,7 @@ class Response:
     headers: dict[str, str]
     body: Any
     ignored: bool = False  # a response_action said to skip it
+    empty: bool = False  # no body at all (HTTP 204, or a 200 with nothing in it)
 
 
 class Abandoned(Exception):
@@ -148,7 +149,8 @@ class HttpClient:
             return Response(status, response_headers, None, ignored=True)
         if not 200 <= status < 300:
             return Response(status, response_headers, None)
-        return Response(status, response_headers, _parse(raw, response_headers))
+        body = _parse(raw, response_headers)
+        return Response(status, response_headers, body, empty=not raw.strip())
 
     async def _follow(
         self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]

@@ -26,6 +26,7 @@ from restsync.engine._http import HttpClient, Response
 from restsync.engine._paginate import PaginationLoop, make_traversal
 from restsync.engine._records import RecordProcessor, Reject
 from restsync.engine._request import Page, Request, redact
+from restsync.engine._shape import ShapeCheck
 from restsync.plan import PLACEHOLDER, ResourcePlan, SourcePlan
 
 __all__ = ["Engine", "ResourceStats", "RunReport", "Sink"]
@@ -109,6 +110,7 @@ class Engine:
             n: compile_selector(plan.resources[n].data_selector) for n in self.needed
         }
         self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
+        self._shapes = {n: ShapeCheck(n, plan.resources[n].data_selector) for n in self.needed}
         self._abandoned: set[asyncio.Future[Any]] = set()  # fetched-ahead pages nobody needs
 
     async def run(self) -> RunReport:
@@ -246,6 +248,9 @@ class Engine:
             raise ResponseFormatError(
                 resource.name, f"data_selector failed on the response: {exc}", redact(request.url)
             ) from exc
+        self._shapes[resource.name].check(
+            response.body, empty_body=response.empty, selected=selected, url=redact(request.url)
+        )
         try:
             records, rejects = self._processors[resource.name].process(selected, parent_record)
         except ExtractionError:
