@@ -226,6 +226,8 @@ class Engine:
                 )
                 try:
                     request = traversal.next(request, page)
+                    if request is not None and number >= resource.max_pages:
+                        raise _page_cap_error(resource, page.request)
                 except PaginationLoop as exc:
                     raise PaginationLoopError(
                         resource.name, str(exc), redact(page.request.url)
@@ -318,6 +320,16 @@ class Engine:
             values["incremental.end_value"] = inc.format_value(inc.end_value)
             values["incremental.last_value"] = inc.format_value(start)
         return values
+
+
+def _page_cap_error(resource: ResourcePlan, last: Request) -> ExtractionError:
+    return ExtractionError(
+        resource.name,
+        f"paging reached max_pages ({resource.max_pages:,}) and the API still offers a next "
+        "page; if it really has more, raise max_pages for this resource "
+        f"({resource.config_path}.max_pages) or for every resource (client.max_pages)",
+        redact(last.url),
+    )
 
 
 class _FetchAhead:
