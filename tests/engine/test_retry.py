@@ -71,6 +71,7 @@ def test_max_retries_three_means_four_tries() -> None:
         ({"retry-after": " 0.5 "}, 0.5, "status 429, Retry-After 0.5s"),
         ({"RETRY-AFTER": "0"}, 0.0, "status 429, Retry-After 0s"),
         ({"Retry-After": "600"}, 120.0, "status 429, Retry-After 600s (capped at 120s)"),
+        ({"Retry-After": "1e9"}, 120.0, "status 429, Retry-After 1e+09s (capped at 120s)"),
         ({"Retry-After": "Wed, 01 May 2024 12:00:30 GMT"}, 30.0, "status 429, Retry-After 30s"),
         ({"Retry-After": "Wed, 01 May 2024 11:59:00 GMT"}, 0.0, "status 429, Retry-After 0s"),
         # the server's own Date wins over our clock, so skew between the two does not matter

@@ -176,6 +176,8 @@ class ErrorHandler(_Model):
     max_retries: int | None = Field(default=None, ge=0)
     backoff_factor: float | None = Field(default=None, ge=0)
     max_backoff_seconds: float | None = Field(default=None, gt=0)
+    # restsync: a server's Retry-After is honoured up to this many seconds (None: 120)
+    max_retry_after_seconds: float | None = Field(default=None, ge=0)
 
 
 class RateLimit(_Model):

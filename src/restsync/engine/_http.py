@@ -22,7 +22,7 @@ from restsync.engine._origin import OriginGuard
 from restsync.engine._ratelimit import make_limiter
 from restsync.engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
 from restsync.engine._request import Request, redact
-from restsync.engine._retry import Attempt, decide
+from restsync.engine._retry import Attempt, decide, describe_error
 from restsync.plan import ResourcePlan, SourcePlan
 
 __all__ = ["Abandoned", "HttpClient", "Response"]
@@ -125,7 +125,7 @@ class HttpClient:
                 rng=self._rng,
             )
             if not decision.retry:
-                raise self._final_error(resource, request, status, error, number)
+                raise self._final_error(resource, request, status, error, number) from error
             count_retry()
             await self._sleep(decision.wait)
             number += 1
@@ -234,16 +234,23 @@ class HttpClient:
         if isinstance(error, _BadBody):
             return ResponseFormatError(resource.name, f"{error.args[0]}{tries}", url)
         if error is not None:
-            kind = (
-                "timed out"
-                if isinstance(error, asyncio.TimeoutError)
-                else f"failed ({type(error).__name__})"
-            )
-            return ExtractionError(
-                resource.name, f"the request {kind}{tries}; check that the API is reachable", url
-            )
+            return ExtractionError(resource.name, _transport_message(error, tries), url)
         assert status is not None
         return HTTPStatusError(resource.name, url, status, _status_message(status, tries))
+
+
+def _transport_message(error: BaseException, tries: str) -> str:
+    if isinstance(error, TimeoutError):
+        return f"the request timed out{tries}; check that the API is reachable"
+    what = describe_error(error)
+    if isinstance(error, aiohttp.ClientSSLError):
+        hint = (
+            "the server's TLS certificate did not verify; fix it, or for a host you trust "
+            "set client.verify_tls: false"
+        )
+    else:
+        hint = "check that the API is reachable"
+    return f"the request failed ({what}){tries}; {hint}"
 
 
 def _still_wanted() -> bool:
@@ -273,9 +280,9 @@ def _parse(raw: bytes, headers: dict[str, str]) -> Any:
         return None
     try:
         return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
         kind = headers.get("Content-Type", headers.get("content-type", "unknown type"))
-        raise _BadBody(f"the response is not valid JSON ({kind}, {len(raw)} bytes)") from None
+        raise _BadBody(f"the response is not valid JSON ({kind}, {len(raw)} bytes)") from exc
 
 
 def _response_action(resource: ResourcePlan, status: int, raw: bytes) -> str | None:

@@ -42,6 +42,7 @@ __all__ = [
     "ResponseLike",
     "call_with_retries",
     "decide",
+    "describe_error",
     "is_retriable_error",
 ]
 
@@ -95,7 +96,7 @@ def decide(
     no ``Date`` header (the server's own ``Date`` is preferred: it cancels out clock skew).
     """
     if attempt.error is not None:
-        reason = _describe_error(attempt.error)
+        reason = describe_error(attempt.error)
         retriable = is_retriable_error(attempt.error)
     elif attempt.status is None:
         reason, retriable = "no response", True
@@ -222,17 +223,25 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
-def _describe_error(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """What a transport error means, in a few words ("connection refused"), for logs and errors."""
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "server disconnected"
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "incomplete response body"
-    if isinstance(exc, ConnectionResetError) or getattr(exc, "errno", None) == errno.ECONNRESET:
-        return "connection reset"
     if isinstance(exc, aiohttp.ClientSSLError):
         return "TLS error"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "host name not found"
+    code = getattr(exc, "errno", None)
+    if isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError) or code == errno.ECONNRESET:
+        return "connection reset"
+    if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return "host unreachable"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return "connection failed"
     return type(exc).__name__

@@ -231,11 +231,11 @@ class Engine:
                 except PaginationLoop as exc:
                     raise PaginationLoopError(
                         resource.name, str(exc), redact(page.request.url)
-                    ) from None
+                    ) from exc
                 except ConditionError as exc:
                     raise ExtractionError(
                         resource.name, str(exc), redact(page.request.url)
-                    ) from None
+                    ) from exc
         finally:
             ahead.close()
 
@@ -404,7 +404,9 @@ def _as_extraction_error(resource: str, exc: Exception) -> ExtractionError:
         return exc
     # a bug, not the API's fault: keep the traceback in the log, fail this resource only
     log.error("unexpected error in resource '%s'", resource, exc_info=exc)
-    return ExtractionError(resource, f"unexpected error {type(exc).__name__}: {exc}")
+    error = ExtractionError(resource, f"unexpected error {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _with_ancestors(plan: SourcePlan, names: set[str]) -> set[str]:

@@ -462,7 +462,9 @@ def _merge_retry(base: RetryPolicy, handler: ErrorHandler | None) -> RetryPolicy
         if handler.backoff_factor is not None
         else base.backoff_factor,
         max_backoff_seconds=handler.max_backoff_seconds or base.max_backoff_seconds,
-        retry_after_cap_seconds=base.retry_after_cap_seconds,
+        retry_after_cap_seconds=base.retry_after_cap_seconds
+        if handler.max_retry_after_seconds is None
+        else handler.max_retry_after_seconds,
     )
 
 
