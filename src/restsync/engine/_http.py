@@ -22,7 +22,7 @@ from restsync.engine._origin import OriginGuard
 from restsync.engine._ratelimit import make_limiter
 from restsync.engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
 from restsync.engine._request import Request, redact
-from restsync.engine._retry import Attempt, decide, describe_error
+from restsync.engine._retry import Decision, Tried, call_with_retries, describe_error
 from restsync.plan import ResourcePlan, SourcePlan
 
 __all__ = ["Abandoned", "HttpClient", "Response"]
@@ -51,11 +51,12 @@ class HttpClient:
         plan: SourcePlan,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
-        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.plan = plan
         self._sleep = sleep
+        self._clock = clock
         self._rng = rng or random.Random()
         self._slots = asyncio.Semaphore(plan.max_concurrency)
         self._resource_slots = {
@@ -104,31 +105,25 @@ class HttpClient:
         flight than ``max_concurrency``.
         """
         abandoned = abandoned or _still_wanted
-        started = time.monotonic()
-        number = 1
-        while True:
-            status: int | None = None
-            headers: dict[str, str] = {}
-            error: BaseException | None = None
-            try:
-                response = await self._send_once(resource, request, abandoned)
-                status, headers = response.status, response.headers
-                if 200 <= status < 300 or response.ignored:
-                    return response
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                error = exc
+
+        def before_retry(decision: Decision) -> None:
             if abandoned():
                 raise Abandoned(str(request))  # not worth a retry any more
-            decision = decide(
-                resource.retry,
-                Attempt(number, status, error, headers, time.monotonic() - started),
-                rng=self._rng,
-            )
-            if not decision.retry:
-                raise self._final_error(resource, request, status, error, number) from error
             count_retry()
-            await self._sleep(decision.wait)
-            number += 1
+
+        tried = await call_with_retries(
+            lambda: self._send_once(resource, request, abandoned),
+            resource.retry,
+            sleep=self._sleep,
+            clock=self._clock,
+            rng=self._rng,
+            accept=lambda response: response.ignored,
+            before_retry=before_retry,
+        )
+        response = tried.response
+        if response is not None and (response.ignored or 200 <= response.status < 300):
+            return response
+        raise self._final_error(resource, request, tried) from tried.error
 
     async def _send_once(
         self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
@@ -222,20 +217,17 @@ class HttpClient:
         return redact(request.full_url(), auth.secret_param_names())
 
     def _final_error(
-        self,
-        resource: ResourcePlan,
-        request: Request,
-        status: int | None,
-        error: BaseException | None,
-        attempts: int,
+        self, resource: ResourcePlan, request: Request, tried: Tried[Response]
     ) -> Exception:
         url = self._url(request, resource)
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        tries = f" after {tried.attempts} attempts" if tried.attempts > 1 else ""
+        error = tried.error
         if isinstance(error, _BadBody):
             return ResponseFormatError(resource.name, f"{error.args[0]}{tries}", url)
         if error is not None:
             return ExtractionError(resource.name, _transport_message(error, tries), url)
-        assert status is not None
+        assert tried.response is not None
+        status = tried.response.status
         return HTTPStatusError(resource.name, url, status, _status_message(status, tries))
 
 
