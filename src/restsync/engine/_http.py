@@ -1,4 +1,6 @@
-"""Send one request with auth, concurrency limits, the rate budget and retries; return parsed JSON.
+"""Send one request and return parsed JSON: concurrency slots, the rate budget, redirects followed
+hop by hop under the origin rule (``_origin``: credentials only for the API's origin), and the one
+retry loop (``_retry.call_with_retries``).
 
 The concurrency slot and the rate token are held only while a request is on the wire, never while
 sleeping before a retry, so a backing-off resource does not starve the others.
