@@ -107,16 +107,21 @@ class _Run:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
+        self._stopping = False
 
     def register(self, name: str, incremental: Any) -> Iterator[Any]:
         self.registered[name] = incremental
         self.handoff.open(name)
-        return self._pages(name)
+        pages = self._pages(name)
+        # primed: a generator closed before its first read would otherwise skip its ``finally``
+        next(pages)
+        return pages
 
     def _pages(self, name: str) -> Iterator[Any]:
         """What dlt reads: pages, ``None`` while none is ready (dlt then serves other resources),
         and at the end either nothing or the error that fails the extraction."""
         try:
+            yield  # where ``register`` parks the generator until dlt first reads it
             self._ensure_started()
             while True:
                 item = self.handoff.take(name, _WAIT_SECONDS)
@@ -126,8 +131,12 @@ class _Run:
                     return
                 yield item
         finally:
-            if self.handoff.leave(name):
-                self._stop()
+            self._leave(name)
+
+    def _leave(self, name: str) -> None:
+        # the rejects table alone does not keep the engine going: it only follows the others
+        if self.handoff.leave(name, ignore=REJECTS_TABLE):
+            self._stop()
 
     def _ensure_started(self) -> None:
         with self._lock:
@@ -150,6 +159,7 @@ class _Run:
     def _stop(self) -> None:
         """Every reader has gone: cancel the engine if it still runs and wait for its thread."""
         with self._lock:
+            self._stopping = True
             loop, task, thread = self._loop, self._task, self._thread
         if loop is not None and task is not None:
             try:
@@ -167,13 +177,18 @@ class _Run:
         engine = Engine(self.plan, sink, deliver=deliver, start_values=self.start_values)
         self.runtime.last_report = engine.report
         with self._lock:
+            if self._stopping:  # every reader left before the engine got going
+                return
             self._loop = asyncio.get_running_loop()
             self.handoff.bind(self._loop)
             self._task = asyncio.create_task(engine.run())
         try:
             report = await self._task
         except asyncio.CancelledError:
-            return  # every reader left: nobody wants the rest
+            # every reader of data left; a reader still open (the rejects table) just ends
+            for name in self.registered:
+                self.handoff.end(name, _End(None))
+            return
         except Exception as exc:  # an engine bug must end every stream, not hang dlt
             log.exception("restsync engine stopped unexpectedly")
             error = ExtractionError("*", f"the engine stopped unexpectedly: {exc}")

@@ -64,15 +64,18 @@ class Handoff:
             self._wake(lane)
             return item
 
-    def leave(self, name: str) -> bool:
-        """The reader of ``name`` is gone; True when no reader is left."""
+    def leave(self, name: str, *, ignore: str = "") -> bool:
+        """The reader of ``name`` is gone; True when this made the last reader leave (a reader
+        of ``ignore`` does not count)."""
         with self._changed:
             lane = self._lanes[name]
+            if lane.closed:
+                return False
             lane.closed = True
             lane.items.clear()
             lane.records = 0
             self._wake(lane)
-            return all(other.closed for other in self._lanes.values())
+            return all(other.closed for key, other in self._lanes.items() if key != ignore)
 
     def _any_ready(self) -> bool:
         return any(lane.items for lane in self._lanes.values() if not lane.closed)
