@@ -172,7 +172,9 @@ class Engine:
                 continue
             if stats.error is not None and self.report.resources[child.name].error is None:
                 self.report.resources[child.name].error = ExtractionError(
-                    child.name, f"not fetched because its parent '{resource.name}' failed"
+                    child.name,
+                    f"not fetched because its parent '{resource.name}' failed "
+                    f"({stats.error.message})",
                 )
             queue = self._queues[child.name]
             workers = child.max_concurrency or self.plan.max_concurrency
