@@ -18,7 +18,13 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from restsync._errors import ConfigError, ExtractionError, RestSyncError, SyncFailed
+from restsync._errors import (
+    ConfigError,
+    ExtractionError,
+    ResourcesFailed,
+    RestSyncError,
+    SyncFailed,
+)
 from restsync.cli._lookup import describe_missing
 
 __all__ = ["ExitCode", "Failure", "Terminated", "explain", "print_failure", "redact_text"]
@@ -97,7 +103,8 @@ def _classify(exc: BaseException) -> Failure:
         return _missing_value(missing)
     ours = _find(exc, RestSyncError)
     if ours is not None:
-        code = ExitCode.RESOURCE_FAILED if isinstance(ours, ExtractionError) else ExitCode.CONFIG
+        failed = isinstance(ours, ExtractionError | ResourcesFailed)
+        code = ExitCode.RESOURCE_FAILED if failed else ExitCode.CONFIG
         return Failure(code, _one_line(ours))
     step = _find(exc, PipelineStepFailed)
     if step is not None and step.step != "extract":
