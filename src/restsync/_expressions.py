@@ -86,3 +86,21 @@ def _response_field(node: nodes.Node) -> str | None:
 
 def _is_response(node: nodes.Node) -> bool:
     return isinstance(node, nodes.Name) and node.name == "response"
+
+
+def template_environment(
+    *, filters: Mapping[str, Callable[..., Any]], globals: Mapping[str, Any], undefined: Any = None
+) -> ImmutableSandboxedEnvironment:
+    """The stop_condition sandbox with more names in scope, for full templates (Airbyte manifests).
+
+    An overlay of the one environment: same class, same policy on attributes and calls, so any
+    bound placed on the sandbox holds here too. Only the names (and optionally how an undefined
+    name behaves) differ; the base environment's own dicts are left untouched.
+    """
+    overlay = _ENV.overlay(undefined=undefined) if undefined is not None else _ENV.overlay()
+    overlay.filters = {**_ENV.filters, **filters}
+    overlay.globals = {**_ENV.globals, **globals}
+    return overlay  # type: ignore[return-value]
+
+
+__all__ += ["template_environment"]

@@ -39,7 +39,14 @@ class PageFormat(enum.StrEnum):
 
 
 SourceArg = Annotated[
-    str, typer.Argument(help="A bundled connector name, or a .yaml/.json/.py config file.")
+    str,
+    typer.Argument(
+        help="A bundled connector name, a .yaml/.json/.py config file, or an Airbyte manifest."
+    ),
+]
+ManifestConfig = Annotated[
+    Path | None,
+    typer.Option("--config", help="For an Airbyte manifest: the connector's config JSON."),
 ]
 
 
@@ -95,11 +102,14 @@ def run(
             "normalizer (several times faster on big tables; arrays load as JSON columns)."
         ),
     ] = None,
+    config: ManifestConfig = None,
 ) -> None:
     """Sync SOURCE into the destination and print a per-resource summary."""
-    dlt_source, name = _build_source(source, base_url, page_format.value if page_format else None)
+    wanted = [r.strip() for r in (resources or "").split(",") if r.strip()]
+    dlt_source, name = _build_source(
+        source, base_url, page_format.value if page_format else None, config, wanted
+    )
     if resources:
-        wanted = [r.strip() for r in resources.split(",") if r.strip()]
         unknown = [r for r in wanted if r not in dlt_source.resources]
         if unknown:
             raise ConfigError(
@@ -119,11 +129,24 @@ def run(
 
 
 def _build_source(
-    source: str, base_url: str | None, page_format: str | None = None
+    source: str,
+    base_url: str | None,
+    page_format: str | None = None,
+    config: Path | None = None,
+    streams: list[str] | None = None,
 ) -> tuple[Any, str]:
     from restsync._api import rest_api_source
     from restsync._sources import load_config, run_python_source
+    from restsync.airbyte import airbyte_source, manifest_file
 
+    manifest = manifest_file(source)
+    if manifest is not None:
+        name = _manifest_name(manifest)
+        built = airbyte_source(
+            manifest, config, name=name, streams=streams or None, base_url=base_url,
+            page_format=page_format,
+        )
+        return built, name
     path = Path(source)
     if path.suffix == ".py" and path.exists():
         built = run_python_source(path, base_url=base_url, page_format=page_format)
@@ -247,27 +270,61 @@ def _print_summary(report: RunReport | None) -> None:
 # --- check and plan ---------------------------------------------------------------------------
 
 
+def _manifest_name(path: Path) -> str:
+    return "".join(c if c.isalnum() else "_" for c in path.stem).strip("_").lower() or "airbyte"
+
+
+def _manifest_plan(source: str, config: Path | None) -> tuple[Any, str] | None:
+    """The plan of an Airbyte manifest, or None when SOURCE is not one."""
+    from restsync.airbyte import manifest_file, plan_manifest
+
+    manifest = manifest_file(source)
+    if manifest is None:
+        return None
+    name = _manifest_name(manifest)
+    return plan_manifest(manifest, config, name=name), name
+
+
 @app.command()
-def check(source: SourceArg) -> None:
+def check(source: SourceArg, config: ManifestConfig = None) -> None:
     """Validate SOURCE without any network access."""
     from restsync._api import plan_config
     from restsync._sources import load_config
+    from restsync.airbyte import manifest_file, stream_problems
 
+    manifest = manifest_file(source)
+    if manifest is not None:
+        problems = stream_problems(manifest, config)
+        for problem in problems.values():
+            err.print(f"[red]error:[/red] {problem}")
+        if problems:
+            raise typer.Exit(2)
+        plan_ = _manifest_plan(source, config)
+        assert plan_ is not None
+        streams = sum(1 for r in plan_[0].resources.values() if r.selected)
+        console.print(
+            f"[green]ok[/green]: {source} is a valid Airbyte manifest ({streams} streams)"
+        )
+        return
     loaded = load_config(source, lenient=True)
     plan = plan_config(loaded.config, name=loaded.name)
     console.print(f"[green]ok[/green]: {source} is valid ({len(plan.resources)} resources)")
 
 
 @app.command()
-def plan(source: SourceArg) -> None:
+def plan(source: SourceArg, config: ManifestConfig = None) -> None:
     """Show what restsync will do for SOURCE: requests, paging, parents, and every inference."""
     from restsync._api import plan_config
     from restsync._sources import load_config
 
-    loaded = load_config(source, lenient=True)
-    source_plan = plan_config(loaded.config, name=loaded.name)
+    translated = _manifest_plan(source, config)
+    if translated is not None:
+        source_plan, name = translated
+    else:
+        loaded = load_config(source, lenient=True)
+        source_plan, name = plan_config(loaded.config, name=loaded.name), loaded.name
     console.print(
-        f"[bold]{loaded.name}[/bold]  base_url={source_plan.base_url}  "
+        f"[bold]{name}[/bold]  base_url={source_plan.base_url}  "
         f"max_concurrency={source_plan.max_concurrency}  "
         f"rate_limit={_rate(source_plan.rate_limit)}"
     )

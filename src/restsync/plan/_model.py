@@ -117,6 +117,11 @@ class ResourcePlan:
     page_format: str = "dicts"  # "arrow": pages reach dlt as Arrow tables
     selected: bool = True
     notes: tuple[str, ...] = ()
+    # Records computed rather than fetched (partitions, time slices): called once per parent
+    # record (None for a root) with the run's start values by resource; no request is sent.
+    compute: Callable[[Any, Mapping[str, Any]], list[Any]] | None = None
+    # Record selection beyond a data_selector: (body, headers, parent record) -> records.
+    select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
 
 
 @dataclass(frozen=True)
