@@ -58,3 +58,35 @@ def serve_core(server: RoutedServer, api_key: str = "k-123") -> None:
         authorised(request)
         number = int(request.query["page"])
         return web.json_response({"items": _page(PAGES, (number - 1) * 2, 2)})
+
+
+PROJECTS = [{"id": p, "active": p != 3, "name": f"p{p}"} for p in range(1, 5)]
+DAYS = [f"2024-01-0{d}" for d in range(1, 8)]
+
+
+def serve_fanout(server: RoutedServer, token: str = "t-1") -> None:
+    """projects -> tasks (3 per project); metrics per region and day, filtered by since/until."""
+
+    def authorised(request: web.Request) -> None:
+        if request.headers.get("Authorization") != f"Bearer {token}":
+            raise web.HTTPUnauthorized()
+
+    @server.get("/projects")
+    async def projects(request: web.Request) -> web.Response:
+        authorised(request)
+        return web.json_response(PROJECTS)
+
+    @server.get("/projects/{project}/tasks")
+    async def tasks(request: web.Request) -> web.Response:
+        authorised(request)
+        project = int(request.match_info["project"])
+        rows = [{"id": project * 10 + t, "internal": "x", "title": "t"} for t in range(3)]
+        return web.json_response({"tasks": rows})
+
+    @server.get("/metrics")
+    async def metrics(request: web.Request) -> web.Response:
+        authorised(request)
+        since, until = request.query["since"], request.query["until"]
+        region = request.query["region"]
+        days = [d for d in DAYS if since <= d <= until]
+        return web.json_response({"rows": [{"region": region, "day": d, "n": 1} for d in days]})
