@@ -177,11 +177,14 @@ def compile_check(source: Any) -> None:
         _compile(source)
 
 
-def _literal(text: str) -> Any:
+def _literal(text: str, valid_types: tuple[type, ...] | None = None) -> Any:
+    """The rendered text read back as a Python literal, if it is one of ``valid_types``."""
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
+    if valid_types is not None:
+        return value if isinstance(value, valid_types) else text
     return text if isinstance(value, complex) else value
 
 
@@ -195,7 +198,13 @@ class Interpolator:
     def with_parameters(self, parameters: Mapping[str, Any] | None) -> Interpolator:
         return Interpolator(self.config, parameters)
 
-    def eval(self, template: Any, default: Any = None, **context: Any) -> Any:
+    def eval(
+        self,
+        template: Any,
+        default: Any = None,
+        valid_types: tuple[type, ...] | None = None,
+        **context: Any,
+    ) -> Any:
         value = template
         if not isinstance(value, str):
             return value
@@ -203,12 +212,14 @@ class Interpolator:
         try:
             rendered = self._render(value, scope)
             if rendered:
-                return _literal(rendered)
+                return _literal(rendered, valid_types)
         except UndefinedError:
             pass
         if default is None:
             return None
-        return self.eval(default, None, **context) if isinstance(default, str) else default
+        if isinstance(default, str):
+            return self.eval(default, None, valid_types, **context)
+        return default
 
     def text(self, value: Any, **context: Any) -> str:
         """A template rendered as text (a path, a URL): never read back as a literal."""
@@ -221,18 +232,23 @@ class Interpolator:
         except UndefinedError:
             return ""
 
-    def mapping(self, value: Any, **context: Any) -> Any:
-        """Request parameters, headers or a JSON body: every string rendered, ``None`` dropped."""
+    def mapping(
+        self, value: Any, valid_types: tuple[type, ...] | None = None, **context: Any
+    ) -> Any:
+        """Request parameters, headers or a JSON body: every string rendered, ``None`` dropped.
+
+        ``valid_types``: the types a rendered value may be read back as (query parameters keep
+        ``"None"`` or ``"500"`` as text, as Airbyte sends them)."""
         if isinstance(value, str):
-            return self.eval(value, **context)
+            return self.eval(value, None, valid_types, **context)
         if isinstance(value, Mapping):
             rendered = {
-                str(self.eval(k, **context) if "{{" in str(k) else k): self.mapping(v, **context)
+                str(self.eval(k, None, (str,), **context)): self.mapping(v, valid_types, **context)
                 for k, v in value.items()
             }
             return {k: v for k, v in rendered.items() if v is not None}
         if isinstance(value, list):
-            return [self.mapping(v, **context) for v in value]
+            return [self.mapping(v, valid_types, **context) for v in value]
         return value
 
     def _scope(self, context: Mapping[str, Any]) -> dict[str, Any]:

@@ -173,7 +173,7 @@ class ManifestTraversal(Traversal):
         next_page_token = {"next_page_token": token} if token is not None else None
         scope = {"stream_slice": stream_slice, "next_page_token": next_page_token}
         parts: dict[str, Any] = {
-            "params": _as_dict(ai.mapping(spec.params or {}, **scope)),
+            "params": _as_dict(ai.mapping(spec.params or {}, (str, list), **scope)),
             "headers": _as_dict(ai.mapping(spec.headers or {}, **scope)),
             "body_json": ai.mapping(spec.body_json, **scope) if spec.body_json else None,
         }
@@ -194,7 +194,12 @@ class ManifestTraversal(Traversal):
         if spec.page_size_option is not None and size:
             spec.page_size_option.inject(parts, size)
         base, query = split_url(url)
-        params = query + [(k, _text(v)) for k, v in parts["params"].items() if v is not None]
+        params = query + [
+            (k, _text(item))
+            for k, v in parts["params"].items()
+            if v is not None
+            for item in (v if isinstance(v, list) else [v])
+        ]
         headers = {k: _text(v) for k, v in parts["headers"].items()}
         body = parts["body_json"] or None
         return Request(spec.method, base, tuple(params), headers, body)
