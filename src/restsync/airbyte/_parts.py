@@ -296,8 +296,29 @@ _AIRBYTE_RETRY = frozenset({429, *range(500, 600)})
 
 
 def build_retry(spec: Any, where: str) -> tuple[RetryPolicy, tuple[dict[str, Any], ...]]:
-    """A DefaultErrorHandler as restsync's retry policy plus ignore actions."""
-    kind = _expect(spec, where, ("DefaultErrorHandler", ""), "DefaultErrorHandler")
+    """An error handler as restsync's retry policy plus ignore actions. A CompositeErrorHandler's
+    handlers are merged: a status any of them retries is retried, the first ignore wins."""
+    kind = _expect(
+        spec, where, ("DefaultErrorHandler", "CompositeErrorHandler", ""), "DefaultErrorHandler"
+    )
+    if kind == "CompositeErrorHandler":
+        parts = [
+            build_retry(h, f"{where}.error_handlers[{i}]")
+            for i, h in enumerate(spec.get("error_handlers") or [])
+        ]
+        if not parts:
+            return build_retry(None, where)
+        retried = frozenset[int]().union(*(p.status_codes for p, _ in parts))
+        ignored = {int(a["status_code"]) for _, acts in parts for a in acts if "status_code" in a}
+        first = parts[0][0]
+        policy = RetryPolicy(
+            retried - ignored,
+            max(p.max_retries for p, _ in parts),
+            first.backoff_factor,
+            first.max_backoff_seconds,
+            first.retry_after_cap_seconds,
+        )
+        return policy, tuple(a for _, acts in parts for a in acts)
     spec = spec if isinstance(spec, Mapping) else {}
     codes = set(_AIRBYTE_RETRY)
     actions: list[dict[str, Any]] = []

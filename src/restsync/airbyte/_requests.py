@@ -171,7 +171,7 @@ class ManifestTraversal(Traversal):
         ai = spec.interpolator
         stream_slice = self._slice()
         next_page_token = {"next_page_token": token} if token is not None else None
-        scope = {"stream_slice": stream_slice, "next_page_token": next_page_token}
+        scope: dict[str, Any] = {"stream_slice": stream_slice, "next_page_token": next_page_token}
         parts: dict[str, Any] = {
             "params": _as_dict(ai.mapping(spec.params or {}, (str, list), **scope)),
             "headers": _as_dict(ai.mapping(spec.headers or {}, **scope)),
@@ -183,12 +183,13 @@ class ManifestTraversal(Traversal):
         for option, key in () if paging else spec.slice_options:
             if key in stream_slice and stream_slice[key] is not None:
                 option.inject(parts, stream_slice[key])
-        url = self._url(ai, scope)
         page_option = spec.page_token_option
-        if token is not None and page_option is not None:
-            if page_option.inject_into == "path":
-                url = urljoin(url, str(token))
-            else:
+        if token is not None and page_option is not None and page_option.inject_into == "path":
+            # the token replaces the path: a full URL, or a path under url_base (Airbyte's join)
+            url = self._url(ai, scope, path=str(token))
+        else:
+            url = self._url(ai, scope)
+            if token is not None and page_option is not None:
                 page_option.inject(parts, token)
         size = spec.strategy.page_size if spec.strategy is not None else None
         if spec.page_size_option is not None and size:
@@ -204,10 +205,11 @@ class ManifestTraversal(Traversal):
         body = parts["body_json"] or None
         return Request(spec.method, base, tuple(params), headers, body)
 
-    def _url(self, ai: Interpolator, scope: dict[str, Any]) -> str:
+    def _url(self, ai: Interpolator, scope: dict[str, Any], path: str | None = None) -> str:
         spec = self.spec
         base = ai.text(spec.url_base, **scope) if spec.url_base else ""
-        path = ai.text(spec.path, **scope).lstrip("/") if spec.path else ""
+        if path is None:
+            path = ai.text(spec.path, **scope).lstrip("/") if spec.path else ""
         if base:
             full = urljoin(base if base.endswith("/") or not path else base + "/", path)
         else:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from restsync._errors import ConfigError
-from restsync.airbyte._dates import parse_datetime, parse_duration, parse_iso
+from restsync.airbyte._dates import format_datetime, parse_datetime, parse_duration, parse_iso
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import (
     Unsupported,
@@ -294,27 +294,39 @@ class Translator:
         fmt = str(spec.get("datetime_format"))
         start = _min_max(spec.get("start_datetime"), cai, fmt, where)
         assert start is not None
-        initial: Any = _as_cursor_value(start, fmt)
+        text = format_datetime(start, fmt)
+        latest: Any = "max"
+        if fmt in _EPOCH_FORMATS:
+            initial: Any = float(text) if "." in text else int(text)
+        else:
+            initial = text
+            if not fmt.startswith("%Y"):  # text order is not time order: compare as datetimes
+                formats = (*(spec.get("cursor_datetime_formats") or ()), fmt)
+                latest = LatestDatetime(tuple(str(f) for f in formats))
         return IncrementalPlan(
             cursor_path=str(cai.eval(spec.get("cursor_field"))),
             initial_value=initial,
+            last_value_func=latest,
             on_cursor_value_missing="include",
         )
 
 
-def _as_cursor_value(start: datetime, fmt: str) -> Any:
-    from restsync.airbyte._dates import format_datetime
+@dataclass(frozen=True)
+class LatestDatetime:
+    """dlt's last_value_func for cursor values kept as text in a format that does not sort."""
 
-    text = format_datetime(start, fmt)
-    if fmt in _EPOCH_FORMATS:
-        return float(text) if "." in text else int(text)
-    if not fmt.startswith("%Y"):
-        raise Unsupported(
-            "datetime_format",
-            "DatetimeBasedCursor",
-            f"datetime_format '{fmt}' does not sort as text",
-        )
-    return text
+    formats: tuple[str, ...]
+
+    def __call__(self, values: Any) -> Any:
+        return max(values, key=self._instant)
+
+    def _instant(self, value: Any) -> datetime:
+        for fmt in self.formats:
+            try:
+                return parse_datetime(value, fmt)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        return datetime.min.replace(tzinfo=UTC)  # unreadable values never win
 
 
 def _min_max(spec: Any, ai: Interpolator, fmt: str, where: str) -> datetime | None:

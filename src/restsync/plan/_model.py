@@ -62,7 +62,9 @@ class IncrementalPlan:
     cursor_path: str
     initial_value: Any
     end_value: Any = None
-    last_value_func: Literal["max", "min"] = "max"
+    # "max", "min", or a function that picks the latest of a sequence of cursor values (for
+    # values whose text order is not their time order, e.g. "%d-%m-%Y" dates)
+    last_value_func: Literal["max", "min"] | Callable[[Any], Any] = "max"
     row_order: Literal["asc", "desc"] | None = None
     on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
     # datetime cursors (incremental_sync): values are parsed, compared and stored as datetimes
