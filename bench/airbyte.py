@@ -7,8 +7,8 @@ Two manifests (bench/manifests/): ``fanout`` (projects -> tasks through a
 SubstreamPartitionRouter, two pages of tasks per project) and ``slices`` (a DatetimeBasedCursor
 with daily windows, two pages per window). The mock API runs in its own process with a fixed
 latency per request. restsync runs end to end (extract and load into DuckDB); airbyte-cdk reads
-the records (no destination). Times are wall seconds of the whole run, interpreter start-up
-excluded for both; each tool runs in its own process.
+the records (no destination). Each tool runs in its own process; times are wall seconds from
+after the imports to the end of the run.
 """
 
 from __future__ import annotations
@@ -73,10 +73,27 @@ def serve(port: int, latency_ms: float, projects: int, days: int) -> None:
 
 
 def run_restsync(manifest: Path, config: dict[str, Any]) -> tuple[float, int]:
+    """restsync in its own process, timed from after its imports, like the CDK below."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.airbyte", "--restsync", str(manifest), json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=ROOT,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("@@restsync@@")), None)
+    if line is None:
+        raise RuntimeError(f"restsync failed: {done.stderr.strip()[-500:]}")
+    _, seconds, rows = line.split()
+    return float(seconds), int(rows)
+
+
+def _restsync_child(manifest: str, config_json: str) -> None:
     import dlt
 
     import restsync
 
+    config = json.loads(config_json)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         source = restsync.airbyte_source(manifest, config)
@@ -91,7 +108,7 @@ def run_restsync(manifest: Path, config: dict[str, Any]) -> tuple[float, int]:
         report = restsync.runtime_of(source).last_report
         assert report is not None
         rows = sum(s.records for s in report.resources.values() if s.delivered)
-    return seconds, rows
+    print("@@restsync@@", seconds, rows)
 
 
 _CDK_READ = """
@@ -139,7 +156,11 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--restsync", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.restsync:
+        _restsync_child(*args.restsync)
+        return 0
     if args.serve:
         serve(args.port, args.latency_ms, args.projects, args.days)
         return 0
