@@ -44,6 +44,7 @@ CASES = [
         apis.serve_core,
         lambda url: {"base_url": url, "api_key": "k-123", "status": "open"},
     ),
+    Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
     Case(
         "fanout.yaml",
         apis.serve_fanout,

@@ -91,3 +91,19 @@ def serve_fanout(server: RoutedServer, token: str = "t-1") -> None:
         region = request.query["region"]
         days = [d for d in DAYS if since <= d <= until]
         return web.json_response({"rows": [{"region": region, "day": d, "n": 1} for d in days]})
+
+
+def serve_errors(server: RoutedServer) -> None:
+    """/flaky answers 503, then 409, then its records; /gone is always 404."""
+    statuses = iter([503, 409])
+
+    @server.get("/flaky")
+    async def flaky(request: web.Request) -> web.Response:
+        status = next(statuses, 200)
+        if status != 200:
+            return web.json_response({"error": "busy"}, status=status)
+        return web.json_response([{"id": 1}, {"id": 2}])
+
+    @server.get("/gone")
+    async def gone(request: web.Request) -> web.Response:
+        return web.json_response({"error": "no such thing"}, status=404)

@@ -272,7 +272,14 @@ class Translator:
         fmt = str(spec.get("datetime_format"))
         start = _min_max(spec.get("start_datetime"), cai, fmt, f"{where}.start_datetime")
         if start is None:
-            raise Unsupported(where, "DatetimeBasedCursor", "no start_datetime")
+            template = spec.get("start_datetime")
+            if isinstance(template, Mapping):
+                template = template.get("datetime")
+            raise ConfigError(
+                f"{where}.start_datetime",
+                f"stream '{name}': start_datetime {template!r} is empty with this config; "
+                "give the config value it reads (e.g. start_date)",
+            )
         end = _min_max(spec.get("end_datetime"), cai, fmt, f"{where}.end_datetime")
         return DatetimeSlicer(
             stream=name,
