@@ -394,19 +394,28 @@ def simulate(
     token: Annotated[
         str | None, typer.Option(help="Credential to expect instead of the config's.")
     ] = None,
+    config: ManifestConfig = None,
 ) -> None:
     """Serve SOURCE as a local mock API until stopped (Ctrl-C)."""
     from restsync._api import plan_config
     from restsync._sources import load_config
     from restsync.simulator import SimulatorOptions, serve_in_thread
 
-    loaded = load_config(source, lenient=True)
-    source_plan = plan_config(loaded.config, name=loaded.name)
+    translated = _manifest_plan(source, config)
+    fields = None
+    if translated is not None:
+        from restsync.airbyte._simulate import simulator_plan
+
+        source_plan, name = simulator_plan(translated[0]), translated[1]
+    else:
+        loaded = load_config(source, lenient=True)
+        source_plan, name = plan_config(loaded.config, name=loaded.name), loaded.name
+        fields = loaded.fields or None
     options = SimulatorOptions(
         seed=seed, scale=scale, latency_ms=latency_ms, faults=faults, token=token, port=port
     )
-    with serve_in_thread(source_plan, options, fields=loaded.fields or None) as sim:
-        console.print(f"[green]serving[/green] {loaded.name} at [bold]{sim.base_url}[/bold]")
+    with serve_in_thread(source_plan, options, fields=fields) as sim:
+        console.print(f"[green]serving[/green] {name} at [bold]{sim.base_url}[/bold]")
         console.print(f"credential: {sim.credential}")
         console.print(
             f"counters: {sim.base_url.rstrip('/')}/_simulator/counters   (Ctrl-C to stop)"
