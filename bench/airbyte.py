@@ -72,10 +72,20 @@ def serve(port: int, latency_ms: float, projects: int, days: int) -> None:
 # --- the two tools --------------------------------------------------------------------------
 
 
-def run_restsync(manifest: Path, config: dict[str, Any]) -> tuple[float, int]:
+def run_restsync(
+    manifest: Path, config: dict[str, Any], page_format: str = "dicts"
+) -> tuple[float, int]:
     """restsync in its own process, timed from after its imports, like the CDK below."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.airbyte", "--restsync", str(manifest), json.dumps(config)],
+        [
+            sys.executable,
+            "-m",
+            "bench.airbyte",
+            "--restsync",
+            str(manifest),
+            json.dumps(config),
+            page_format,
+        ],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -88,7 +98,7 @@ def run_restsync(manifest: Path, config: dict[str, Any]) -> tuple[float, int]:
     return float(seconds), int(rows)
 
 
-def _restsync_child(manifest: str, config_json: str) -> None:
+def _restsync_child(manifest: str, config_json: str, page_format: str) -> None:
     import dlt
 
     import restsync
@@ -96,7 +106,7 @@ def _restsync_child(manifest: str, config_json: str) -> None:
     config = json.loads(config_json)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        source = restsync.airbyte_source(manifest, config)
+        source = restsync.airbyte_source(manifest, config, page_format=page_format)
         pipeline = dlt.pipeline(
             "bench_airbyte",
             destination=dlt.destinations.duckdb(f"{folder}/b.duckdb"),
@@ -156,7 +166,7 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--restsync", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--restsync", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.restsync:
         _restsync_child(*args.restsync)
@@ -201,11 +211,15 @@ def main() -> int:
         for name, config in cases.items():
             manifest = MANIFESTS / f"{name}.yaml"
             ours, our_rows = run_restsync(manifest, config)
+            arrow, arrow_rows = run_restsync(manifest, config, "arrow")
             theirs, their_rows = run_cdk(manifest, config)
-            print(f"| {name} | restsync | {ours:.2f} | {our_rows:,} | 1.00x |")
-            print(
-                f"| {name} | airbyte-cdk | {theirs:.2f} | {their_rows:,} | {theirs / ours:.2f}x |"
-            )
+            rows = [
+                ("restsync", ours, our_rows),
+                ("restsync, page_format arrow", arrow, arrow_rows),
+                ("airbyte-cdk", theirs, their_rows),
+            ]
+            for tool, seconds, count in rows:
+                print(f"| {name} | {tool} | {seconds:.2f} | {count:,} | {seconds / ours:.2f}x |")
     finally:
         mock.terminate()
         mock.wait(10)

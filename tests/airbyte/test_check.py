@@ -94,3 +94,19 @@ def test_cli_run_without_a_config_file_says_so(tmp_path: Path) -> None:
     missing = _cli("run", str(MANIFESTS / "core.yaml"), "--config", str(tmp_path / "nope.json"))
     assert missing.returncode == 2
     assert "nope.json does not exist" in missing.stderr
+
+
+def test_concurrency_level_sets_requests_in_flight() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((MANIFESTS / "unsupported.yaml").read_text())
+    manifest["concurrency_level"] = {
+        "type": "ConcurrencyLevel",
+        "default_concurrency": "{{ config.get('num_workers', 40) }}",
+        "max_concurrency": 30,
+    }
+    assert plan_manifest(manifest, CONFIG, streams=["users"]).max_concurrency == 30
+    config = {**CONFIG, "num_workers": 4}
+    assert plan_manifest(manifest, config, streams=["users"]).max_concurrency == 4
+    del manifest["concurrency_level"]
+    assert plan_manifest(manifest, CONFIG, streams=["users"]).max_concurrency == 16

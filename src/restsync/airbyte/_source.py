@@ -119,8 +119,28 @@ def plan_manifest(
         headers={},
         auth=auth,
         resources=resources,
+        max_concurrency=_concurrency(resolve_manifest(document), values),
         prefetch_pages=0,
     )
+
+
+def _concurrency(resolved: Mapping[str, Any], values: Mapping[str, Any]) -> int:
+    """The manifest's ``concurrency_level`` (requests in flight), else restsync's default."""
+    from restsync.airbyte._jinja import Interpolator
+
+    level = resolved.get("concurrency_level")
+    if not isinstance(level, Mapping):
+        return 16
+    ai = Interpolator(values, level.get("$parameters"))
+    try:
+        wanted = int(ai.eval(level.get("default_concurrency")) or 16)
+        ceiling = level.get("max_concurrency")
+        return max(1, min(wanted, int(ceiling)) if ceiling else wanted)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            "concurrency_level.default_concurrency",
+            "the concurrency level is not a number with this config; give a whole number",
+        ) from None
 
 
 def airbyte_source(

@@ -73,6 +73,10 @@ class Translator:
         incremental = self._incremental(
             spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
         )
+        if incremental is not None and isinstance(incremental.initial_value, str):
+            # the cursor is compared as the text the API sends: keep its column text, or a
+            # schema's date-time type would turn it into timestamps dlt cannot compare
+            columns[incremental.cursor_path] = {"data_type": "text", "nullable": True}
         parent = None
         if slicer is not None:
             helper = self._slices_resource(slicer, parent_stream, where, name)
