@@ -46,6 +46,17 @@ CASES = [
     ),
     Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
     Case(
+        "feed.yaml",
+        apis.serve_feed,
+        lambda url: {
+            "base_url": url,
+            "user": "u",
+            "password": "p",
+            "start_date": "05/01/2024 00:00",
+            "end_date": "01/02/2024 00:00",
+        },
+    ),
+    Case(
         "fanout.yaml",
         apis.serve_fanout,
         lambda url: {

@@ -107,3 +107,18 @@ def serve_errors(server: RoutedServer) -> None:
     @server.get("/gone")
     async def gone(request: web.Request) -> web.Response:
         return web.json_response({"error": "no such thing"}, status=404)
+
+
+def serve_feed(server: RoutedServer) -> None:
+    """/posts: newest first, 3 per page, one post a day from 2024-01-10 back to 2023-12-31;
+    basic auth user "u" / password "p"."""
+    posts = [{"id": 10 - d, "posted": f"{10 - d:02d}/01/2024 08:00"} for d in range(10)]
+    posts.append({"id": 0, "posted": "31/12/2023 08:00"})
+
+    @server.get("/posts")
+    async def feed(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Basic dTpw":
+            raise web.HTTPUnauthorized()
+        before = int(request.query.get("before", "11"))
+        page = [p for p in posts if p["id"] < before][:3]
+        return web.json_response({"posts": page})

@@ -18,6 +18,7 @@ from restsync.engine._request import Page, Request, split_url
 
 __all__ = [
     "CursorStrategy",
+    "FeedStop",
     "OffsetStrategy",
     "PageStrategy",
     "RequestOption",
@@ -99,6 +100,41 @@ Strategy = CursorStrategy | OffsetStrategy | PageStrategy
 
 
 @dataclass(frozen=True)
+class FeedStop:
+    """``is_data_feed``: a page whose last record lies outside the slice's window is the last
+    page (the API returns newest first, so everything after it is older still)."""
+
+    cursor_field: str
+    formats: tuple[str, ...]
+    start_key: str
+    end_key: str
+
+    def reached(self, record: Any, stream_slice: Mapping[str, Any]) -> bool:
+        if not isinstance(record, Mapping) or record.get(self.cursor_field) is None:
+            return False
+        value = self._parse(record[self.cursor_field])
+        low, high = (
+            self._parse(stream_slice.get(self.start_key)),
+            self._parse(stream_slice.get(self.end_key)),
+        )
+        if value is None:
+            return False
+        return (low is not None and value < low) or (high is not None and value > high)
+
+    def _parse(self, value: Any) -> Any:
+        from restsync.airbyte._dates import parse_datetime
+
+        if value is None:
+            return None
+        for fmt in self.formats:
+            try:
+                return parse_datetime(value, fmt)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        return None
+
+
+@dataclass(frozen=True)
 class StreamRequests:
     """Everything needed to build a stream's requests; the engine's ``paginator`` for it."""
 
@@ -118,6 +154,7 @@ class StreamRequests:
     slice_options: tuple[tuple[RequestOption, str], ...] = ()
     # ignore_stream_slicer_parameters_on_paginated_requests: slice options on the first page only
     skip_slice_options_when_paging: bool = False
+    feed_stop: FeedStop | None = None
     type: str = "airbyte"
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -150,6 +187,9 @@ class ManifestTraversal(Traversal):
     def _advance(self, request: Request, page: Page) -> Request | None:
         strategy = self.spec.strategy
         if strategy is None:
+            return None
+        feed = self.spec.feed_stop
+        if feed is not None and page.records and feed.reached(page.records[-1], self._slice()):
             return None
         token = strategy.next_token(self._ai(self._token), page, self._token)
         if token is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from restsync._errors import ConfigError
-from restsync.airbyte._dates import format_datetime, parse_datetime, parse_duration, parse_iso
+from restsync.airbyte._dates import format_datetime, parse_datetime, parse_duration
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import (
     Unsupported,
@@ -60,7 +60,7 @@ class Translator:
         _expect(retriever, f"{where}.retriever", ("SimpleRetriever",), "SimpleRetriever")
         requests, auth, retry, actions = self._requests(retriever, ai, f"{where}.retriever", name)
         slicer, options, parent_stream = self._slicer(spec, retriever, ai, where, name)
-        requests = _with(requests, slice_options=options)
+        requests = _with(requests, slice_options=options, feed_stop=_feed_stop(spec, slicer))
         records = build_records(
             retriever.get("record_selector") or {},
             spec.get("transformations"),
@@ -193,10 +193,8 @@ class Translator:
             if len(configs) != 1 or parent is not None:
                 raise Unsupported(at, "SubstreamPartitionRouter", "more than one parent stream")
             config = configs[0]
-            if config.get("incremental_dependency") or config.get("lazy_read_pointer"):
-                raise Unsupported(
-                    at, "ParentStreamConfig", "incremental_dependency or lazy_read_pointer"
-                )
+            if config.get("lazy_read_pointer"):
+                raise Unsupported(at, "ParentStreamConfig", "lazy_read_pointer")
             partition_field = str(rai.eval(config.get("partition_field")))
             parent = ParentPartitions(
                 parent_key=tuple(str(rai.eval(config.get("parent_key"))).split("/")),
@@ -211,6 +209,16 @@ class Translator:
             parent_stream = self._parent(
                 config.get("stream") or {}, f"{at}.parent_stream_configs[0].stream", name
             )
+            if config.get("incremental_dependency") and parent_stream != config["stream"].get(
+                "name"
+            ):
+                # a shared parent resumes from its own saved cursor, as Airbyte's dependency
+                # does; a hidden copy of the parent has no state of its own
+                raise Unsupported(
+                    at,
+                    "ParentStreamConfig",
+                    "incremental_dependency on a parent that is not one of the manifest's streams",
+                )
         window = self._cursor(stream.get("incremental_sync"), ai, f"{where}.incremental_sync", name)
         if window is not None:
             spec = stream["incremental_sync"]
@@ -267,7 +275,7 @@ class Translator:
         if not spec:
             return None
         _expect(spec, where, ("DatetimeBasedCursor",))
-        for flag in ("is_data_feed", "is_client_side_incremental", "global_substream_cursor"):
+        for flag in ("is_client_side_incremental", "global_substream_cursor"):
             if spec.get(flag):
                 raise Unsupported(where, "DatetimeBasedCursor", flag)
         if spec.get("clamping"):
@@ -328,6 +336,9 @@ class LatestDatetime:
 
     formats: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "__name__", "latest_datetime")  # dlt names the function
+
     def __call__(self, values: Any) -> Any:
         return max(values, key=self._instant)
 
@@ -341,24 +352,38 @@ class LatestDatetime:
 
 
 def _min_max(spec: Any, ai: Interpolator, fmt: str, where: str) -> datetime | None:
-    if spec is None:
-        return None
+    """A start or end datetime, read strictly with its format as Airbyte reads it (a value in
+    another format is a config error, not a guess); ``min_datetime``/``max_datetime`` clamp it."""
+    bounds: tuple[Any, Any] = (None, None)
     if isinstance(spec, Mapping):
-        if spec.get("min_datetime") or spec.get("max_datetime"):
-            raise Unsupported(where, "MinMaxDatetime", "min_datetime / max_datetime")
         fmt = str(spec.get("datetime_format") or fmt)
+        bounds = (spec.get("min_datetime"), spec.get("max_datetime"))
         spec = spec.get("datetime")
-    value = ai.eval(spec)
+    value = _read_datetime(spec, ai, fmt, where)
+    if value is None:
+        return None
+    low, high = (_read_datetime(b, ai, fmt, where) for b in bounds)
+    if low is not None:
+        value = max(value, low)
+    if high is not None:
+        value = min(value, high)
+    return value
+
+
+def _read_datetime(template: Any, ai: Interpolator, fmt: str, where: str) -> datetime | None:
+    if template is None:
+        return None
+    value = ai.eval(template)
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return value
-    for parse in (lambda v: parse_datetime(v, fmt), lambda v: parse_iso(str(v))):
-        try:
-            return parse(value)
-        except (ValueError, TypeError, OverflowError):
-            continue
-    raise Unsupported(where, "MinMaxDatetime", f"'{value}' is not a datetime in '{fmt}'")
+    try:
+        return parse_datetime(str(value), fmt)
+    except (ValueError, TypeError, OverflowError):
+        raise ConfigError(
+            where,
+            f"the datetime '{value}' does not match the format '{fmt}'; "
+            "give the config value in that format",
+        ) from None
 
 
 def _duration(value: Any, where: str) -> timedelta | None:
@@ -368,6 +393,19 @@ def _duration(value: Any, where: str) -> timedelta | None:
         return parse_duration(str(value))
     except ValueError as exc:
         raise Unsupported(where, "DatetimeBasedCursor", str(exc)) from None
+
+
+def _feed_stop(stream: Mapping[str, Any], slicer: Slicer | None) -> Any:
+    from restsync.airbyte._requests import FeedStop
+
+    spec = stream.get("incremental_sync")
+    if not isinstance(spec, Mapping) or not spec.get("is_data_feed") or slicer is None:
+        return None
+    window = slicer.cursor
+    if window is None:
+        return None
+    formats = (*(str(f) for f in spec.get("cursor_datetime_formats") or ()), window.datetime_format)
+    return FeedStop(str(spec.get("cursor_field")), formats, window.start_key, window.end_key)
 
 
 def _primary_key(value: Any) -> tuple[str, ...]:
