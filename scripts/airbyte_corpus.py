@@ -10,7 +10,9 @@ translation needs config values but no network. Prints one line per manifest and
 from __future__ import annotations
 
 import json
+import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +59,7 @@ def main(folder: str, config_path: str | None = None) -> None:
         for key, value in _PLACEHOLDERS.items():
             config.setdefault(key, value)
         try:
-            problems = stream_problems(path, config)
-            plan = plan_manifest(path, config, streams=None) if not problems else None
+            problems, plan = _translate(path, config)
         except ConfigError as exc:
             print(f"{path.name}: rejected: {exc}")
             continue
@@ -76,6 +77,23 @@ def main(folder: str, config_path: str | None = None) -> None:
         f"{whole}/{len(manifests)} manifests pass check whole; "
         f"{streams_ok}/{streams_total} streams translate"
     )
+
+
+def _translate(path: Path, config: dict[str, Any]) -> tuple[Any, Any]:
+    """Translate; a placeholder date in the wrong format is re-written in the format the
+    manifest asks for (the placeholders stand in for a user's real config)."""
+    for _ in range(3):
+        try:
+            problems = stream_problems(path, config)
+            return problems, (plan_manifest(path, config) if not problems else None)
+        except ConfigError as exc:
+            wanted = re.search(r"does not match the format '([^']+)'", exc.message)
+            if not wanted:
+                raise
+            text = datetime(2024, 1, 1, tzinfo=UTC).strftime(wanted.group(1))
+            for key in _PLACEHOLDERS:
+                config[key] = text
+    return stream_problems(path, config), None
 
 
 def _stream_names(path: Path, config: dict[str, Any]) -> list[str]:
