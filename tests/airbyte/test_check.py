@@ -110,3 +110,10 @@ def test_concurrency_level_sets_requests_in_flight() -> None:
     assert plan_manifest(manifest, config, streams=["users"]).max_concurrency == 4
     del manifest["concurrency_level"]
     assert plan_manifest(manifest, CONFIG, streams=["users"]).max_concurrency == 16
+
+
+def test_a_missing_config_value_is_a_config_error_naming_the_stream() -> None:
+    with pytest.raises(restsync.ConfigError) as raised:
+        plan_manifest(UNSUPPORTED, {}, streams=["users"])
+    assert raised.value.path == "streams[0].retriever.requester.url_base"
+    assert "stream 'users'" in raised.value.message and "--config" in raised.value.message

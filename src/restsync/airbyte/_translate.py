@@ -136,6 +136,14 @@ class Translator:
         )
         url_base = requester.get("url_base")
         default_base = ai.text(url_base) if url_base else ai.text(requester.get("url"))
+        if not default_base.startswith(("http://", "https://")) and "{{" not in default_base:
+            key = "url_base" if url_base else "url"
+            raise ConfigError(
+                f"{at}.{key}",
+                f"stream '{name}': {key} {url_base or requester.get('url')!r} gives "
+                f"{default_base!r} with this config, not an http(s) URL; give the config "
+                "values it reads (restsync run MANIFEST --config CONFIG.json)",
+            )
         if not self.base_url and default_base:
             self.base_url = default_base
         requests = StreamRequests(
