@@ -9,7 +9,7 @@ from aiohttp import web
 from tests.conftest import RoutedServer
 
 USERS = [{"id": i, "name": f"user{i}"} for i in range(1, 6)]
-ORDERS = [{"id": i, "total": i * 10} for i in range(1, 8)]
+ORDERS = [{"id": i, "total": i * 10, "flags": "new", "note": "n"} for i in range(1, 8)]
 EVENTS = [{"id": i, "kind": "click"} for i in range(1, 6)]
 PAGES = [{"id": i} for i in range(1, 6)]
 

@@ -3,9 +3,11 @@ $parameters, run through restsync into a real DuckDB against a routed local API.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 import restsync
@@ -38,6 +40,17 @@ def test_core_manifest_loads_every_stream(
     assert offsets == [None, "3", "6"]
     pages = [r.query.get("page") for r in server.requests if r.path == "/api/pages"]
     assert pages == ["1", "2", "3"]
+    # schema_normalization: Default gives the schema's types: text ids, double totals, and a
+    # lone flag wrapped in a list (items typed as a list); a lone note is not wrapped (items
+    # typed as a string: Airbyte reads that as a set of letters), so dlt puts the text in a
+    # variant column next to the declared JSON one
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        row = connection.sql(
+            "select id, total, flags, note__v_text from data.orders order by total"
+        )
+        first = row.fetchone()
+    assert first is not None and first[:2] == ("1", 10.0)
+    assert json.loads(first[2]) == ["new"] and first[3] == "n"
 
 
 def test_wrong_key_fails_the_streams_but_names_them(server: Any, make_pipeline: Any) -> None:

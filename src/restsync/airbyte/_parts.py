@@ -31,6 +31,7 @@ __all__ = [
     "Unsupported",
     "build_auth",
     "build_columns",
+    "load_schema",
     "build_paginator",
     "build_records",
     "build_retry",
@@ -243,7 +244,7 @@ _VALUE_TYPES: dict[str, type] = {"string": str, "number": float, "integer": int,
 
 
 def build_records(
-    selector: Any, transformations: Any, ai: Interpolator, where: str
+    selector: Any, transformations: Any, ai: Interpolator, where: str, schema: Any = None
 ) -> RecordPipeline:
     _expect(selector, where, ("RecordSelector",), "RecordSelector")
     extractor = selector.get("extractor") or {}
@@ -264,12 +265,17 @@ def build_records(
         for step in _transformation(t, f"transformations[{i}]")
     )
     field_path = _checked(extractor.get("field_path") or [], f"{where}.extractor")
+    normalization = selector.get("schema_normalization")
+    if isinstance(normalization, Mapping) or normalization not in (None, "None", "Default"):
+        kind = component_type(normalization, f"{where}.schema_normalization", "")
+        raise Unsupported(f"{where}.schema_normalization", kind or str(normalization))
     return RecordPipeline(
         interpolator=ai.with_parameters(selector.get("$parameters")),
         field_path=tuple(field_path),
         record_filter=condition or None,
         transformations=steps,
         transform_before_filtering=bool(selector.get("transform_before_filtering")),
+        schema=schema if normalization == "Default" else None,
     )
 
 
@@ -376,20 +382,25 @@ _JSON_TYPES = {
 }
 
 
-def build_columns(spec: Any, folder: Path | None, ai: Interpolator, where: str) -> dict[str, Any]:
+def load_schema(spec: Any, folder: Path | None, ai: Interpolator, where: str) -> Any:
+    """The stream's JSON schema (inline, or a file next to the manifest), if there is one."""
     kind = _expect(
         spec, where, ("InlineSchemaLoader", "JsonFileSchemaLoader", ""), "JsonFileSchemaLoader"
     )
-    schema: Any = None
     if kind == "InlineSchemaLoader":
-        schema = spec.get("schema")
-    elif kind == "JsonFileSchemaLoader" and folder is not None:
+        return spec.get("schema")
+    if kind == "JsonFileSchemaLoader" and folder is not None:
         path = ai.with_parameters((spec or {}).get("$parameters")).text(
             (spec or {}).get("file_path") or "./schemas/{{ parameters.name }}.json"
         )
         candidate = folder / path
         if candidate.is_file():
-            schema = orjson.loads(candidate.read_bytes())
+            return orjson.loads(candidate.read_bytes())
+    return None
+
+
+def build_columns(schema: Any) -> dict[str, Any]:
+    """dlt column hints from a JSON schema's top-level properties with one JSON type."""
     properties = schema.get("properties") if isinstance(schema, Mapping) else None
     columns: dict[str, Any] = {}
     for name, prop in (properties or {}).items():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from restsync.airbyte._jinja import Interpolator, Slice
+from restsync.airbyte._normalize import normalize
 from restsync.airbyte._requests import _truthy
 
 __all__ = ["AddField", "RecordPipeline", "RemoveFields", "dpath_values"]
@@ -37,15 +38,20 @@ class RecordPipeline:
     record_filter: str | None = None
     transformations: tuple[AddField | RemoveFields, ...] = ()
     transform_before_filtering: bool = False
+    schema: Any = None  # set when schema_normalization is "Default": values take its types
 
     def __call__(self, body: Any, headers: Mapping[str, str], parent: Any) -> list[Any]:
         stream_slice = parent if isinstance(parent, Slice) else Slice()
         records = self.extract(body)
         if self.transform_before_filtering:
             records = [self._transform(r, stream_slice) for r in records]
-            return [r for r in records if self._keep(r, stream_slice)]
-        records = [r for r in records if self._keep(r, stream_slice)]
-        return [self._transform(r, stream_slice) for r in records]
+            records = [r for r in records if self._keep(r, stream_slice)]
+        else:
+            records = [r for r in records if self._keep(r, stream_slice)]
+            records = [self._transform(r, stream_slice) for r in records]
+        if self.schema is not None:
+            records = [normalize(r, self.schema) if isinstance(r, dict) else r for r in records]
+        return records
 
     def extract(self, body: Any) -> list[Any]:
         ai = self.interpolator

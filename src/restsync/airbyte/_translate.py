@@ -27,6 +27,7 @@ from restsync.airbyte._parts import (
     build_records,
     build_retry,
     component_type,
+    load_schema,
     request_option,
 )
 from restsync.airbyte._requests import RequestOption, StreamRequests
@@ -61,15 +62,15 @@ class Translator:
         requests, auth, retry, actions = self._requests(retriever, ai, f"{where}.retriever", name)
         slicer, options, parent_stream = self._slicer(spec, retriever, ai, where, name)
         requests = _with(requests, slice_options=options, feed_stop=_feed_stop(spec, slicer))
+        schema = load_schema(spec.get("schema_loader"), self.folder, ai, f"{where}.schema_loader")
         records = build_records(
             retriever.get("record_selector") or {},
             spec.get("transformations"),
             ai,
             f"{where}.retriever.record_selector",
+            schema,
         )
-        columns = build_columns(
-            spec.get("schema_loader"), self.folder, ai, f"{where}.schema_loader"
-        )
+        columns = build_columns(schema)
         incremental = self._incremental(
             spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
         )
