@@ -46,6 +46,9 @@ CASES = [
     ),
     Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
     Case(
+        "transforms.yaml", apis.serve_transforms, lambda url: {"base_url": url, "query": "active"}
+    ),
+    Case(
         "feed.yaml",
         apis.serve_feed,
         lambda url: {

@@ -122,3 +122,28 @@ def serve_feed(server: RoutedServer) -> None:
         before = int(request.query.get("before", "11"))
         page = [p for p in posts if p["id"] < before][:3]
         return web.json_response({"posts": page})
+
+
+def serve_transforms(server: RoutedServer) -> None:
+    """POST /accounts: the page number and a query in the JSON body, two pages of accounts."""
+    accounts = [
+        {
+            "id": i,
+            "Score": i * 2,
+            "secret": "s",
+            "profile": {"First-Name": f"a{i}", "tier": "gold"},
+            "links": {"internal": "x", "self": f"/a/{i}"},
+        }
+        for i in range(1, 6)
+    ]
+
+    async def listing(request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("query") != "active" or request.headers.get("X-Client") != "restsync-test":
+            raise web.HTTPBadRequest()
+        page = int(body["page"])
+        following = page + 1 if page * 3 < len(accounts) else None
+        rows = accounts[(page - 1) * 3 : page * 3]
+        return web.json_response({"result": {"items": rows, "next_page": following}})
+
+    server.route("POST", "/accounts", listing)

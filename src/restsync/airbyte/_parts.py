@@ -13,10 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import SecretStr
 
 from restsync.airbyte._jinja import Interpolator, TemplateError, compile_check
-from restsync.airbyte._records import AddField, RecordPipeline, RemoveFields
+from restsync.airbyte._records import (
+    AddField,
+    FlattenPath,
+    KeysReplace,
+    KeysToLower,
+    RecordPipeline,
+    RemoveFields,
+    Step,
+)
 from restsync.airbyte._requests import (
     CursorStrategy,
     OffsetStrategy,
@@ -24,17 +31,13 @@ from restsync.airbyte._requests import (
     RequestOption,
     Strategy,
 )
-from restsync.config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
-from restsync.plan import RetryPolicy
 
 __all__ = [
     "Unsupported",
-    "build_auth",
     "build_columns",
     "load_schema",
     "build_paginator",
     "build_records",
-    "build_retry",
     "component_type",
     "request_option",
 ]
@@ -84,98 +87,6 @@ def _checked(value: Any, where: str) -> Any:
     except TemplateError as exc:
         raise Unsupported(where, "template", str(exc)) from None
     return value
-
-
-# --- auth -------------------------------------------------------------------------------------
-
-
-def build_auth(spec: Any, ai: Interpolator, where: str) -> Any:
-    kind = _expect(
-        spec,
-        where,
-        (
-            "ApiKeyAuthenticator",
-            "BearerAuthenticator",
-            "BasicHttpAuthenticator",
-            "OAuthAuthenticator",
-            "NoAuth",
-            "SelectiveAuthenticator",
-            "",
-        ),
-    )
-    if not kind or kind == "NoAuth":
-        return None
-    ai = ai.with_parameters(spec.get("$parameters"))
-    if kind == "SelectiveAuthenticator":
-        return _selective(spec, ai, where)
-    if kind == "BearerAuthenticator":
-        return BearerAuth(token=SecretStr(_secret(ai, spec.get("api_token"))))
-    if kind == "BasicHttpAuthenticator":
-        return HttpBasicAuth(
-            type="http_basic",
-            username=str(ai.eval(spec.get("username")) or ""),
-            password=SecretStr(_secret(ai, spec.get("password"))),
-        )
-    if kind == "ApiKeyAuthenticator":
-        option = spec.get("inject_into") or {
-            "inject_into": "header",
-            "field_name": spec.get("header"),
-        }
-        if option.get("inject_into") not in ("header", "request_parameter"):
-            raise Unsupported(
-                f"{where}.inject_into",
-                "RequestOption",
-                f"an API key sent as {option.get('inject_into')}",
-            )
-        return ApiKeyAuth(
-            type="api_key",
-            name=str(ai.eval(option.get("field_name")) or "Authorization"),
-            api_key=SecretStr(_secret(ai, spec.get("api_token"))),
-            location="header" if option.get("inject_into") == "header" else "query",
-        )
-    return _oauth(spec, ai, where)
-
-
-def _selective(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
-    node: Any = ai.config
-    for key in spec.get("authenticator_selection_path") or []:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    options = spec.get("authenticators") or {}
-    if node not in options:
-        raise Unsupported(
-            where,
-            "SelectiveAuthenticator",
-            f"the config selects {node!r}, which is none of {sorted(options)}",
-        )
-    return build_auth(options[node], ai, f"{where}.authenticators.{node}")
-
-
-def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
-    for key in ("access_token_name", "expires_in_name"):
-        name = spec.get(key)
-        if name not in (None, "access_token", "expires_in"):
-            raise Unsupported(where, "OAuthAuthenticator", f"{key} '{name}'")
-    if spec.get("refresh_request_body") or spec.get("refresh_request_headers"):
-        raise Unsupported(where, "OAuthAuthenticator", "a custom refresh request body or headers")
-    grant = str(ai.eval(spec.get("grant_type")) or "refresh_token")
-    data: dict[str, Any] = {"grant_type": grant}
-    if grant == "refresh_token":
-        data["refresh_token"] = _secret(ai, spec.get("refresh_token"))
-    scopes = spec.get("scopes")
-    if scopes:
-        data["scope"] = " ".join(str(s) for s in scopes)
-    return OAuth2ClientCredentials(
-        type="oauth2_client_credentials",
-        access_token_url=str(ai.eval(spec.get("token_refresh_endpoint")) or ""),
-        client_id=SecretStr(_secret(ai, spec.get("client_id"))),
-        client_secret=SecretStr(_secret(ai, spec.get("client_secret"))),
-        access_token_request_data=data,
-    )
-
-
-def _secret(ai: Interpolator, template: Any) -> str:
-    value = ai.eval(template)
-    return "" if value is None else str(value)
 
 
 # --- paginator --------------------------------------------------------------------------------
@@ -279,9 +190,28 @@ def build_records(
     )
 
 
-def _transformation(spec: Any, where: str) -> list[AddField | RemoveFields]:
-    kind = _expect(spec, where, ("AddFields", "RemoveFields"))
+def _transformation(spec: Any, where: str) -> list[Step]:
+    kind = _expect(
+        spec,
+        where,
+        ("AddFields", "RemoveFields", "KeysToLower", "KeysReplace", "DpathFlattenFields"),
+    )
     condition = _checked(spec.get("condition"), where) or None
+    if kind == "KeysToLower":
+        return [KeysToLower()]
+    if kind == "KeysReplace":
+        return [KeysReplace(_checked(spec.get("old"), where), _checked(spec.get("new"), where))]
+    if kind == "DpathFlattenFields":
+        keys = spec.get("key_transformation") or {}
+        return [
+            FlattenPath(
+                path=tuple(_checked(spec.get("field_path") or [], where)),
+                delete_origin_value=bool(spec.get("delete_origin_value")),
+                replace_record=bool(spec.get("replace_record")),
+                prefix=str(keys.get("prefix") or ""),
+                suffix=str(keys.get("suffix") or ""),
+            )
+        ]
     if kind == "RemoveFields":
         pointers = tuple(tuple(str(k) for k in p) for p in spec.get("field_pointers") or [])
         return [RemoveFields(pointers, condition)]
@@ -296,81 +226,7 @@ def _transformation(spec: Any, where: str) -> list[AddField | RemoveFields]:
     ]
 
 
-# --- errors and schemas -----------------------------------------------------------------------
-
-_AIRBYTE_RETRY = frozenset({429, *range(500, 600)})
-
-
-def build_retry(spec: Any, where: str) -> tuple[RetryPolicy, tuple[dict[str, Any], ...]]:
-    """An error handler as restsync's retry policy plus ignore actions. A CompositeErrorHandler's
-    handlers are merged: a status any of them retries is retried, the first ignore wins."""
-    kind = _expect(
-        spec, where, ("DefaultErrorHandler", "CompositeErrorHandler", ""), "DefaultErrorHandler"
-    )
-    if kind == "CompositeErrorHandler":
-        parts = [
-            build_retry(h, f"{where}.error_handlers[{i}]")
-            for i, h in enumerate(spec.get("error_handlers") or [])
-        ]
-        if not parts:
-            return build_retry(None, where)
-        retried = frozenset[int]().union(*(p.status_codes for p, _ in parts))
-        ignored = {int(a["status_code"]) for _, acts in parts for a in acts if "status_code" in a}
-        first = parts[0][0]
-        policy = RetryPolicy(
-            retried - ignored,
-            max(p.max_retries for p, _ in parts),
-            first.backoff_factor,
-            first.max_backoff_seconds,
-            first.retry_after_cap_seconds,
-        )
-        return policy, tuple(a for _, acts in parts for a in acts)
-    spec = spec if isinstance(spec, Mapping) else {}
-    codes = set(_AIRBYTE_RETRY)
-    actions: list[dict[str, Any]] = []
-    for i, rule in enumerate(spec.get("response_filters") or []):
-        at = f"{where}.response_filters[{i}]"
-        _expect(rule, at, ("HttpResponseFilter",), "HttpResponseFilter")
-        if rule.get("predicate"):
-            raise Unsupported(at, "HttpResponseFilter", "a predicate on the response")
-        action = str(rule.get("action") or "").upper()
-        statuses = [int(c) for c in rule.get("http_codes") or []]
-        contains = rule.get("error_message_contains")
-        if action in ("RETRY", "RATE_LIMITED"):
-            codes.update(statuses)
-        elif action == "IGNORE":
-            actions += [
-                {
-                    "status_code": c,
-                    "action": "ignore",
-                    **({"content": contains} if contains else {}),
-                }
-                for c in statuses
-            ]
-            if contains and not statuses:
-                actions.append({"content": contains, "action": "ignore"})
-            codes.difference_update(statuses)
-        elif action in ("FAIL", "REFRESH_TOKEN_THEN_RETRY"):
-            codes.difference_update(statuses)
-        else:
-            raise Unsupported(at, "HttpResponseFilter", f"action {action or 'none'}")
-    factor = 5.0
-    for i, strategy in enumerate(spec.get("backoff_strategies") or []):
-        at = f"{where}.backoff_strategies[{i}]"
-        kind = _expect(
-            strategy,
-            at,
-            ("ExponentialBackoffStrategy", "ConstantBackoffStrategy", "WaitTimeFromHeader"),
-        )
-        if kind == "ExponentialBackoffStrategy":
-            factor = float(strategy.get("factor", 5))
-        elif kind == "ConstantBackoffStrategy":
-            factor = float(strategy.get("backoff_time_in_seconds", 5)) / 2
-        elif str(strategy.get("header", "")).lower() != "retry-after" or strategy.get("regex"):
-            raise Unsupported(at, "WaitTimeFromHeader", f"header {strategy.get('header')!r}")
-    retries = int(spec.get("max_retries", 5))
-    return RetryPolicy(frozenset(codes), retries, factor, 600.0, 600.0), tuple(actions)
-
+# --- schemas ---------------------------------------------------------------------------------
 
 _JSON_TYPES = {
     "string": "text",

@@ -14,7 +14,15 @@ from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._normalize import normalize
 from restsync.airbyte._requests import _truthy
 
-__all__ = ["AddField", "RecordPipeline", "RemoveFields", "dpath_values"]
+__all__ = [
+    "AddField",
+    "FlattenPath",
+    "KeysReplace",
+    "KeysToLower",
+    "RecordPipeline",
+    "RemoveFields",
+    "dpath_values",
+]
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,39 @@ class RemoveFields:
 
 
 @dataclass(frozen=True)
+class KeysToLower:
+    """Every top-level key in lower case."""
+
+
+@dataclass(frozen=True)
+class KeysReplace:
+    """``old`` replaced by ``new`` in every key, nested objects included (both templates)."""
+
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class FlattenPath:
+    """DpathFlattenFields: the object at ``path`` merged into the record (keys optionally
+    prefixed/suffixed), unless a key would collide; or replacing the record."""
+
+    path: tuple[Any, ...]
+    delete_origin_value: bool = False
+    replace_record: bool = False
+    prefix: str = ""
+    suffix: str = ""
+
+
+Step = AddField | RemoveFields | KeysToLower | KeysReplace | FlattenPath
+
+
+@dataclass(frozen=True)
 class RecordPipeline:
     interpolator: Interpolator
     field_path: tuple[Any, ...] = ()
     record_filter: str | None = None
-    transformations: tuple[AddField | RemoveFields, ...] = ()
+    transformations: tuple[Step, ...] = ()
     transform_before_filtering: bool = False
     schema: Any = None  # set when schema_normalization is "Default": values take its types
 
@@ -88,9 +124,39 @@ class RecordPipeline:
         for step in self.transformations:
             if isinstance(step, AddField):
                 self._add(record, step, stream_slice)
-            else:
+            elif isinstance(step, RemoveFields):
                 self._remove(record, step)
+            elif isinstance(step, KeysToLower):
+                for key in list(record):
+                    record[key.lower()] = record.pop(key)
+            elif isinstance(step, KeysReplace):
+                scope: dict[str, Any] = {"record": record, "stream_slice": stream_slice}
+                old = str(self.interpolator.eval(step.old, **scope))
+                new = str(self.interpolator.eval(step.new, **scope))
+                replaced = _replace_keys(record, old, new)
+                record.clear()
+                record.update(replaced)
+            else:
+                self._flatten(record, step)
         return record
+
+    def _flatten(self, record: dict[str, Any], step: FlattenPath) -> None:
+        path = [str(self.interpolator.eval(p)) for p in step.path]
+        if "*" in path:
+            matches = dpath_values(record, path)
+            found = matches[0] if matches else None
+        else:
+            found = _dpath_get(record, path)
+        if not isinstance(found, dict):
+            return
+        moved = {f"{step.prefix}{key}{step.suffix}": value for key, value in found.items()}
+        if step.replace_record and moved:
+            record.clear()
+            record.update(moved)
+        elif not set(moved) & set(record):
+            if step.delete_origin_value:
+                _delete(record, path, self.interpolator, None)
+            record.update(moved)
 
     def _add(self, record: dict[str, Any], step: AddField, stream_slice: Slice) -> None:
         ai = self.interpolator
@@ -111,6 +177,13 @@ class RecordPipeline:
     def _remove(self, record: dict[str, Any], step: RemoveFields) -> None:
         for pointer in step.pointers:
             _delete(record, list(pointer), self.interpolator, step.condition)
+
+
+def _replace_keys(data: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    return {
+        key.replace(old, new): _replace_keys(value, old, new) if isinstance(value, dict) else value
+        for key, value in data.items()
+    }
 
 
 def _coerce(value: Any, wanted: type) -> Any:
