@@ -123,7 +123,7 @@ CASES = [
     pytest.param(
         source({"name": "users", "write_disposition": "upsert"}),
         "resources[0].write_disposition",
-        "write_disposition 'upsert' is not supported; use one of: append, replace, merge",
+        "write_disposition 'upsert' is not supported; use one of: skip, append, replace, merge",
         id="bad-write-disposition",
     ),
     pytest.param(
@@ -153,6 +153,135 @@ CASES = [
         "unknown key 'primary_keys' (did you mean 'primary_key'?); "
         f"valid keys here are: {RESOURCE_KEYS}",
         id="resource-defaults-unknown-key",
+    ),
+    pytest.param(
+        source("_restsync_rejects"),
+        "resources[0].name",
+        "the resource loads into table '_restsync_rejects', which is reserved for restsync's "
+        "table of rejected records; give the resource another name or table_name",
+        id="resource-named-like-the-rejects-table",
+    ),
+    pytest.param(
+        source({"name": "loads", "table_name": "_dlt_loads"}),
+        "resources[0].table_name",
+        "the resource loads into table '_dlt_loads', which is reserved for dlt; "
+        "give the resource another name or table_name",
+        id="table-name-of-a-dlt-table",
+    ),
+    pytest.param(
+        endpoint(params={"filter": {"status": "open"}}),
+        "resources[0].endpoint.params.filter",
+        "a query parameter takes a string, a number or a list of them; for a parent field or a "
+        "cursor write {'type': 'resolve', ...} or {'type': 'incremental', ...}",
+        id="param-that-is-a-dict",
+    ),
+    pytest.param(
+        endpoint(method="POST", json={"ids": {1, 2}}),
+        "resources[0].endpoint.json",
+        "json (a dict) cannot be sent as JSON (Type is not JSON serializable: set); "
+        "use only dicts, lists, strings, numbers, true/false and null",
+        id="json-body-with-a-set",
+    ),
+    pytest.param(
+        {"client": BASE, "resources": ["users"], "": 1},
+        "['']",
+        "unknown key ''; valid top-level keys are: client, resource_defaults, resources",
+        id="empty-top-level-key",
+    ),
+    # --- dlt table hints ----------------------------------------------------------------------
+    pytest.param(
+        source({"name": "users", "columns": {"id": "text"}}),
+        "resources[0].columns.id",
+        "column 'id' is 'text'; give its hints as a dict, e.g. {'data_type': 'text', "
+        "'nullable': false}",
+        id="column-hints-not-a-dict",
+    ),
+    pytest.param(
+        source({"name": "users", "columns": [{"data_type": "text"}]}),
+        "resources[0].columns[0]",
+        "a column in the list form needs a dict with a 'name', "
+        "e.g. {'name': 'id', 'data_type': 'bigint'}",
+        id="column-list-without-name",
+    ),
+    pytest.param(
+        source({"name": "users", "columns": {"id": {"data_type": "txt"}}}),
+        "resources[0].columns.id.data_type",
+        "data_type 'txt' is not supported; use one of: text, double, bool, timestamp, bigint, "
+        "binary, json, decimal, wei, date, time",
+        id="unknown-data-type",
+    ),
+    pytest.param(
+        source({"name": "users", "columns": {"id": {"nullable": "yes"}}}),
+        "resources[0].columns.id.nullable",
+        "nullable is 'yes'; set it to true or false",
+        id="column-nullable-not-bool",
+    ),
+    pytest.param(
+        source({"name": "users", "columns": {"id": {"primary": True}}}),
+        "resources[0].columns.id.primary",
+        "unknown key 'primary' in the column hints; valid keys here are: cluster, data_type, "
+        "dedup_sort, description, hard_delete, incremental, merge_key, name, nullable, "
+        "parent_key, partition, precision, primary_key, root_key, row_key, scale, sort, "
+        "timezone, unique, variant",
+        id="unknown-column-hint",
+    ),
+    pytest.param(
+        source({"name": "users", "write_disposition": {"strategy": "upsert"}}),
+        "resources[0].write_disposition",
+        "write_disposition is missing 'disposition'; add one of: skip, append, replace, merge, "
+        "e.g. {'disposition': 'merge', 'strategy': 'upsert'}",
+        id="write-disposition-dict-without-disposition",
+    ),
+    pytest.param(
+        source(
+            {"name": "users", "write_disposition": {"disposition": "merge", "strategy": "upsrt"}}
+        ),
+        "resources[0].write_disposition.strategy",
+        "strategy 'upsrt' is not supported; use one of: cdc, delete-insert, insert-only, scd2, "
+        "upsert",
+        id="unknown-merge-strategy",
+    ),
+    pytest.param(
+        source(
+            {
+                "name": "users",
+                "write_disposition": {
+                    "disposition": "merge",
+                    "strategy": "scd2",
+                    "validity_column_names": "valid",
+                },
+            }
+        ),
+        "resources[0].write_disposition.validity_column_names",
+        "validity_column_names is 'valid'; set it to a list",
+        id="scd2-option-of-the-wrong-type",
+    ),
+    pytest.param(
+        source({"name": "users", "schema_contract": "strict"}),
+        "resources[0].schema_contract",
+        "schema_contract 'strict' is not supported; "
+        "use one of: evolve, discard_value, freeze, discard_row",
+        id="unknown-schema-contract",
+    ),
+    pytest.param(
+        source({"name": "users", "table_format": "orc"}),
+        "resources[0].table_format",
+        "table_format 'orc' is not supported; use one of: iceberg, delta, hive, native",
+        id="unknown-table-format",
+    ),
+    pytest.param(
+        source({"name": "users", "references": [{"columns": ["team_id"]}]}),
+        "resources[0].references[0]",
+        "the reference is missing 'referenced_table'; add it",
+        id="reference-without-table",
+    ),
+    pytest.param(
+        source({"name": "users", "nested_hints": {"roles": {"primary": "id"}}}),
+        "resources[0].nested_hints.roles.primary",
+        "unknown key 'primary'; valid keys here are: columns, file_format, merge_key, "
+        "parent_table_name, primary_key, references, schema_contract, table_format, "
+        "write_disposition",
+        id="unknown-nested-hint",
     ),
     # --- paginators ---------------------------------------------------------------------------
     pytest.param(
@@ -219,6 +348,29 @@ CASES = [
         "give the paginator as a dict instead, e.g. {'type': 'json_link', 'next_url_path': 'next'}",
         id="dlt-paginator-instance",
     ),
+    pytest.param(
+        endpoint(paginator={"type": "cursor", "stop_condition": " or ".join(["done"] * 300)}),
+        "resources[0].endpoint.paginator.stop_condition",
+        "the expression is 2396 characters long; keep it under 1000; "
+        'write a test such as "response.next is none" or a field name such as "done"',
+        id="stop-condition-300-or-terms",
+    ),
+    pytest.param(
+        endpoint(paginator={"type": "cursor", "stop_condition": " or ".join(["x"] * 150)}),
+        "resources[0].endpoint.paginator.stop_condition",
+        "the expression nests 150 levels deep; keep it under 32 (split long chains of 'or' / "
+        "'and' or drop redundant brackets); "
+        'write a test such as "response.next is none" or a field name such as "done"',
+        id="stop-condition-150-or-terms",
+    ),
+    pytest.param(
+        endpoint(paginator={"type": "cursor", "stop_condition": "(" * 250 + "x" + ")" * 250}),
+        "resources[0].endpoint.paginator.stop_condition",
+        "the expression nests 250 levels deep; keep it under 32 (split long chains of 'or' / "
+        "'and' or drop redundant brackets); "
+        'write a test such as "response.next is none" or a field name such as "done"',
+        id="stop-condition-250-nested-parentheses",
+    ),
     # --- client: auth, session, restsync extensions ---------------------------------------------
     pytest.param(
         source("users", client={"auth": {"type": "oauth", "token": "t"}}),
@@ -264,6 +416,12 @@ CASES = [
         "client.verify_tls",
         "verify_tls is 'maybe'; set it to true or false",
         id="verify-tls-not-bool",
+    ),
+    pytest.param(
+        source("users", client={"timeout_seconds": float("inf")}),
+        "client.timeout_seconds",
+        "timeout_seconds is inf; set it to a finite number",
+        id="timeout-infinite",
     ),
     # --- error_handler ------------------------------------------------------------------------
     pytest.param(
@@ -438,6 +596,60 @@ CASES = [
         "resources[0].endpoint.params.since.type",
         "unknown param type 'incremantal'; use 'resolve' or 'incremental'",
         id="unknown-param-type",
+    ),
+    pytest.param(
+        endpoint(incremental={"cursor_path": "[[", "initial_value": 1}),
+        "resources[0].endpoint.incremental.cursor_path",
+        "cursor_path '[[' is not a JSONPath dlt can read (Parse error at 1:1 near token [ ([)); "
+        "name the record field, e.g. 'updated_at'",
+        id="cursor-path-not-a-jsonpath",
+    ),
+    pytest.param(
+        endpoint(params={"since": {"type": "incremental", "cursor_path": "[["}}),
+        "resources[0].endpoint.params.since.cursor_path",
+        "cursor_path '[[' is not a JSONPath dlt can read (Parse error at 1:1 near token [ ([)); "
+        "name the record field, e.g. 'updated_at'",
+        id="incremental-param-cursor-path-not-a-jsonpath",
+    ),
+    pytest.param(
+        synced(start_datetime=START, cursor_field="[["),
+        "resources[0].incremental_sync.cursor_field",
+        "cursor_field '[[' is not a JSONPath dlt can read (Parse error at 1:1 near token [ ([)); "
+        "name the record field, e.g. 'updated_at'",
+        id="cursor-field-not-a-jsonpath",
+    ),
+    pytest.param(
+        synced(start_datetime="2024-01-01T00:00:00+99:00"),
+        "resources[0].incremental_sync.start_datetime",
+        "start_datetime '2024-01-01T00:00:00+99:00' is not a datetime; "
+        "write it in ISO 8601, e.g. '2024-01-01T00:00:00Z'",
+        id="start-datetime-offset-beyond-a-day",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window=float("inf")),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window is inf; set it to a string or a finite number",
+        id="lookback-window-inf",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window=float("nan")),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window is nan; set it to a string or a finite number",
+        id="lookback-window-nan",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window=1e20),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window 1e+20 is out of range; "
+        "give a duration from 0 to 100 years, such as 'P1D' or 3600",
+        id="lookback-window-huge",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window=-60),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window -60 is out of range; "
+        "give a duration from 0 to 100 years, such as 'P1D' or 3600",
+        id="lookback-window-negative",
     ),
     # --- what only dlt's synchronous client can do ----------------------------------------------
     pytest.param(

@@ -43,18 +43,75 @@ class Condition:
             raise ConditionError(f"stop_condition '{self.source}' failed: {exc}") from exc
 
 
+# A stop condition is a short test. These bounds keep a hostile one from exhausting the parser
+# (deep brackets recurse in Jinja's parser) or Python's compiler (long and/or chains nest).
+MAX_LENGTH = 1000
+MAX_DEPTH = 32
+
+
 def compile_condition(source: str) -> Condition:
     match = _BRACES.match(source)
     body = match.group(1) if match else source
     body = _PY_NONE.sub(lambda m: f"is{m.group(1) or ''} none", body).strip()
     if not body:
         raise ConditionError("the expression is empty")
+    if len(body) > MAX_LENGTH:
+        raise ConditionError(
+            f"the expression is {len(body)} characters long; keep it under {MAX_LENGTH}"
+        )
+    _check_depth(_bracket_depth(body))
     try:
         tree = _ENV.parse("{{ " + body + " }}")
+        _check_depth(_tree_depth(tree) - _TEMPLATE_DEPTH)
         evaluate = _ENV.compile_expression(body, undefined_to_none=False)
     except TemplateSyntaxError as exc:
-        raise ConditionError(f"'{source}' is not a valid expression ({exc.message})") from None
+        message = exc.message or "syntax error"
+        raise ConditionError(f"{_short(source)} is not a valid expression ({message})") from None
+    except (SyntaxError, RecursionError, MemoryError):  # what the depth bounds did not foresee
+        raise ConditionError(f"{_short(source)} is too complex to compile; simplify it") from None
     return Condition(source=source, _evaluate=evaluate, null_tested_field=_null_tested(tree))
+
+
+def _check_depth(depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ConditionError(
+            f"the expression nests {depth} levels deep; keep it under {MAX_DEPTH} "
+            "(split long chains of 'or' / 'and' or drop redundant brackets)"
+        )
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest nesting of (), [] and {} outside string literals (before Jinja parses it)."""
+    depth = deepest = 0
+    quote = ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
+
+
+def _tree_depth(tree: nodes.Node) -> int:
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return deepest
+
+
+_TEMPLATE_DEPTH = 2  # Template -> Output around the expression
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
 
 
 def _null_tested(tree: nodes.Template) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from restsync._errors import ConfigError
+from restsync.config._hints import check_table_hints
 from restsync.config._model import (
     AuthConfig,
     IncrementalParam,
@@ -41,7 +42,7 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
     unknown = sorted(set(raw) - set(SourceConfig.model_fields))
     if unknown:
         raise ConfigError(
-            unknown[0],
+            format_path((unknown[0],)),
             f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], SourceConfig.model_fields)}; "
             "valid top-level keys are: " + ", ".join(sorted(SourceConfig.model_fields)),
         )
@@ -77,10 +78,14 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
             f"resource_defaults is {_short_repr(defaults)}; give it as a dict of resource keys, "
             "e.g. {'primary_key': 'id'}",
         )
-    _validate(ResourceConfig, defaults, ("resource_defaults",))
+    default_hints = _validate(ResourceConfig, defaults, ("resource_defaults",))
+    check_table_hints(default_hints, "resource_defaults")
 
     merged = [_merge_defaults(defaults, _expand_resource(r, i)) for i, r in enumerate(resources)]
-    return _validate(SourceConfig, {**raw, "resources": merged}, ())
+    config: SourceConfig = _validate(SourceConfig, {**raw, "resources": merged}, ())
+    for index, resource in enumerate(config.resources):
+        check_table_hints(resource, f"resources[{index}]")
+    return config
 
 
 def _expand_resource(resource: Any, index: int) -> dict[str, Any]:
@@ -131,13 +136,53 @@ def _validate(model: type[BaseModel], data: Any, prefix: tuple[Any, ...]) -> Any
 
 
 def format_path(loc: tuple[Any, ...]) -> str:
+    """``("resources", 0, "endpoint", "path")`` -> ``resources[0].endpoint.path``; a key that is
+    no plain name shows quoted: ``client.headers['X Token']``."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
+            out += f".{part}" if out else part
         else:
-            out += f".{part}" if out else str(part)
+            out += f"[{_short_repr(part)}]"
     return out
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][\w\-]*")
+
+# Values under these keys are credentials: an error names the key and the kind, never the value.
+_SECRET_KEYS = frozenset(
+    {"token", "api_key", "password", "client_secret", "client_id", "access_token", "username"}
+)
+# under auth, the keys that only say how to send a credential
+_PLAIN_AUTH_KEYS = frozenset(
+    {"type", "location", "name", "access_token_url", "default_token_expiration"}
+)
+
+
+def _is_secret(loc: tuple[Any, ...]) -> bool:
+    keys = [part for part in loc if isinstance(part, str)]
+    if not keys:
+        return False
+    if keys[-1] in _SECRET_KEYS or "headers" in keys or "access_token_request_data" in keys:
+        return True
+    if "auth" in keys:
+        return keys[-1] == "auth" or keys[-1] not in _PLAIN_AUTH_KEYS
+    return False
+
+
+def _kind_of(value: Any) -> str:
+    """What a secret value is, without showing it: "a string", "a number", "a list"."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, Mapping | list | tuple):
+        return _short_repr(value)
+    return f"a {type(value).__name__}"
 
 
 def _first_error(
@@ -160,7 +205,7 @@ def _translate_group(
     value = error.get("input")
     path = format_path(prefix + loc)
     name = _name(prefix + loc)
-    shown = _short_repr(value)
+    shown = _kind_of(value) if _is_secret(prefix + loc) else _short_repr(value)
     if kind == "extra_forbidden":
         valid = _field_names(owner) if owner else []
         return ConfigError(
@@ -171,10 +216,15 @@ def _translate_group(
     if kind == "union_tag_invalid":
         what = _what(loc)
         expected = _quoted(str(ctx.get("expected_tags", "")))
-        tag = str(ctx.get("tag"))
+        tag = value.get("type") if isinstance(value, Mapping) else None
+        if not isinstance(tag, str):  # e.g. a whole auth block wrapped in "type": say only what
+            return ConfigError(
+                format_path(prefix + loc + ("type",)),
+                f"the {what} type is {_kind_of(tag)}; use one of: {', '.join(expected)}",
+            )
         return ConfigError(
             format_path(prefix + loc + ("type",)),
-            f"unknown {what} type '{tag}'{_did_you_mean(tag, expected)}; "
+            f"unknown {what} type {_short_repr(tag)}{_did_you_mean(tag, expected)}; "
             f"use one of: {', '.join(expected)}",
         )
     if kind == "union_tag_not_found":
@@ -193,6 +243,10 @@ def _translate_group(
         return ConfigError(
             path, f"{name} {shown} is not supported; use one of: {', '.join(choices)}"
         )
+    if kind == "value_error":  # our validators' reasons read after the value (config/_values)
+        reason = str(ctx.get("error") or error.get("msg", "is not valid"))
+        subject = f"{name} ({shown})" if shown.startswith("a ") else f"{name} {shown}"
+        return ConfigError(path, f"{subject} {reason}")
     wanted = []
     for e in errors:
         phrase = _wanted(e)

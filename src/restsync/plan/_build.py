@@ -7,6 +7,7 @@ it and users can override it in the config.
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -398,7 +399,16 @@ def parse_datetime_value(value: Any, fmt: str | None) -> datetime:
     assert parsed is not None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    try:
+        offset = parsed.utcoffset()
+    except ValueError:  # pendulum parses "+99:00" into a zone Python cannot use
+        offset = _NO_OFFSET
+    if offset is None or abs(offset) >= _NO_OFFSET:
+        raise ValueError(f"'{value}' has a UTC offset of a day or more")
     return pendulum.instance(parsed)
+
+
+_NO_OFFSET = timedelta(hours=24)
 
 
 def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
@@ -422,22 +432,42 @@ def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
 def _parse_duration(value: Any, where: str) -> timedelta | None:
     if value is None:
         return None
+    seconds = _duration_seconds(value)
+    if seconds is None:
+        raise ConfigError(
+            where,
+            f"lookback_window {_short(value)} is not a duration; "
+            "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
+        )
+    if not 0 <= seconds <= _MAX_LOOKBACK.total_seconds():
+        raise ConfigError(
+            where,
+            f"lookback_window {_short(value)} is out of range; "
+            "give a duration from 0 to 100 years, such as 'P1D' or 3600",
+        )
+    return timedelta(seconds=seconds)
+
+
+_MAX_LOOKBACK = timedelta(days=36_525)
+
+
+def _duration_seconds(value: Any) -> float | None:
+    """Seconds in a number, a numeric string or an ISO 8601 duration; ``None`` if it is none."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, int | float):
-        return timedelta(seconds=float(value))
-    text = str(value).strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return timedelta(seconds=float(text))
-    try:
-        parsed = pendulum.parse(text)
-    except Exception:
-        parsed = None
-    if isinstance(parsed, timedelta):
-        return timedelta(seconds=parsed.total_seconds())
-    raise ConfigError(
-        where,
-        f"lookback_window '{value}' is not a duration; "
-        "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
-    )
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            seconds = float(text)
+        else:
+            try:
+                parsed = pendulum.parse(text)
+                seconds = parsed.total_seconds() if isinstance(parsed, timedelta) else math.nan
+            except Exception:  # pendulum raises several kinds for text that is no duration
+                return None
+    return None if math.isnan(seconds) else seconds
 
 
 # --- odds and ends ----------------------------------------------------------------------------

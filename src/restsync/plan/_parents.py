@@ -76,6 +76,7 @@ class ParentResolver:
                     f"{where}.params.{key}.type",
                     f"unknown param type '{kind}'; use 'resolve' or 'incremental'",
                 )
+            _check_param_value(value, f"{where}.params.{key}")
             params[key] = value
 
         templates = {
@@ -195,6 +196,17 @@ class ParentResolver:
                 )
             key = key[0]
         return key or "id"
+
+
+def _check_param_value(value: Any, where: str) -> None:
+    """A query parameter is a value or a list of values; anything nested has no query form."""
+    items = value if isinstance(value, list | tuple) else [value]
+    if any(isinstance(item, Mapping | list | tuple) for item in items):
+        raise ConfigError(
+            where,
+            "a query parameter takes a string, a number or a list of them; for a parent field "
+            "or a cursor write {'type': 'resolve', ...} or {'type': 'incremental', ...}",
+        )
 
 
 def _model(model: Any, value: Any, loc: tuple[Any, ...]) -> Any:
