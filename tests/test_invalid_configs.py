@@ -716,6 +716,73 @@ def test_the_exception_text_is_path_then_message() -> None:
     )
 
 
+SECRET = "s3cr3t-value-41"
+
+SECRET_CASES = [
+    pytest.param({"auth": SECRET}, "client.auth", "auth is a string; set it to a dict", id="auth"),
+    pytest.param(
+        {"auth": {"type": "bearer", "token": [SECRET]}},
+        "client.auth.token",
+        "token is a list; set it to a string",
+        id="token-in-a-list",
+    ),
+    pytest.param(
+        {"auth": {"type": "api_key", "api_key": {"value": SECRET}}},
+        "client.auth.api_key",
+        "api_key is a dict; set it to a string",
+        id="api-key-in-a-dict",
+    ),
+    pytest.param(
+        {"auth": {"type": "http_basic", "username": {SECRET}, "password": SECRET}},
+        "client.auth.username",
+        "username is a set; set it to a string",
+        id="basic-username",
+    ),
+    pytest.param(
+        {"auth": {"type": {"type": "api_key", "api_key": SECRET}}},
+        "client.auth.type",
+        "the auth type is a dict; use one of: bearer, api_key, http_basic, "
+        "oauth2_client_credentials",
+        id="auth-wrapped-in-type",
+    ),
+    pytest.param(
+        {"auth": {"type": "bearer", "token": SECRET, "location": SECRET}},
+        "client.auth.location",
+        "unknown key 'location'; valid keys here are: token, type",
+        id="secret-in-an-unknown-key",
+    ),
+    pytest.param(
+        {"headers": {"X-Api-Key": [SECRET]}},
+        "client.headers.X-Api-Key",
+        "X-Api-Key is a list; set it to a string",
+        id="header-value",
+    ),
+    pytest.param(
+        {
+            "auth": {
+                "type": "oauth2_client_credentials",
+                "access_token_url": "https://auth.example.com/token",
+                "client_id": SECRET,
+                "client_secret": 42,
+            }
+        },
+        "client.auth.client_secret",
+        "client_secret is a number; set it to a string",
+        id="client-secret-number",
+    ),
+]
+
+
+@pytest.mark.parametrize("client, path, message", SECRET_CASES)
+def test_a_credential_is_named_by_kind_never_shown(
+    client: dict[str, Any], path: str, message: str
+) -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.plan_config(source("users", client=client))
+    assert (caught.value.path, caught.value.message) == (path, message)
+    assert SECRET not in str(caught.value)
+
+
 def test_a_secret_never_appears_in_a_message() -> None:
     config = source(
         "users", client={"auth": {"type": "bearer", "token": "s3cr3t-token", "extra": 1}}
