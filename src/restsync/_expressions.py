@@ -1,31 +1,32 @@
-"""``stop_condition`` expressions, evaluated in Jinja2's sandbox (never ``eval``).
+"""``stop_condition`` expressions, evaluated in a bounded Jinja2 sandbox (never ``eval``).
 
 Accepted forms: a bare field (``done``), Python-ish tests (``response.next is none``,
 ``response.get('last') is None``) and Airbyte's ``{{ ... }}`` wrapping. In scope: ``response`` (the
 JSON body; attribute, item and ``.get`` access), ``headers``, ``records`` (the page's records), and
-the body's top-level fields by name.
+the body's top-level fields by name. What the sandbox allows and bounds: ``restsync._sandbox``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateSyntaxError, nodes
 
-__all__ = ["Condition", "ConditionError", "compile_condition"]
+from restsync._sandbox import ENVIRONMENT, Limits, SandboxError, check_expression, evaluation
 
-_ENV = ImmutableSandboxedEnvironment(undefined=ChainableUndefined)
+__all__ = ["Condition", "ConditionError", "Limits", "compile_condition"]
+
+_ENV = ENVIRONMENT
 _BRACES = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 # Python spells the null test "is None"; Jinja spells it "is none"
 _PY_NONE = re.compile(r"\bis(\s+not)?\s+None\b")
 
 
 class ConditionError(ValueError):
-    """The expression does not compile; the message says why."""
+    """The expression does not compile, or failed or ran out of budget; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,14 @@ class Condition:
     source: str
     _evaluate: Callable[..., Any]
     null_tested_field: str | None
+    limits: Limits = field(default_factory=Limits)
 
     def __call__(self, response: Any, headers: Mapping[str, str], records: Sequence[Any]) -> bool:
         scope: dict[str, Any] = dict(response) if isinstance(response, Mapping) else {}
         scope.update(response=response, headers=headers, records=records)
         try:
-            return bool(self._evaluate(**scope))
+            with evaluation(self.limits):
+                return bool(self._evaluate(**scope))
         except Exception as exc:  # a runtime error in a user expression must not kill the sandbox
             raise ConditionError(f"stop_condition '{self.source}' failed: {exc}") from exc
 
@@ -49,7 +52,8 @@ MAX_LENGTH = 1000
 MAX_DEPTH = 32
 
 
-def compile_condition(source: str) -> Condition:
+def compile_condition(source: str, limits: Limits | None = None) -> Condition:
+    """Compile ``source``; ``limits`` bound each evaluation (the default: 2 s, 1,000,000 steps)."""
     match = _BRACES.match(source)
     body = match.group(1) if match else source
     body = _PY_NONE.sub(lambda m: f"is{m.group(1) or ''} none", body).strip()
@@ -63,13 +67,16 @@ def compile_condition(source: str) -> Condition:
     try:
         tree = _ENV.parse("{{ " + body + " }}")
         _check_depth(_tree_depth(tree) - _TEMPLATE_DEPTH)
+        check_expression(tree)
         evaluate = _ENV.compile_expression(body, undefined_to_none=False)
+    except SandboxError as exc:
+        raise ConditionError(f"{_short(source)} cannot run in the sandbox: {exc}") from None
     except TemplateSyntaxError as exc:
         message = exc.message or "syntax error"
         raise ConditionError(f"{_short(source)} is not a valid expression ({message})") from None
     except (SyntaxError, RecursionError, MemoryError):  # what the depth bounds did not foresee
         raise ConditionError(f"{_short(source)} is too complex to compile; simplify it") from None
-    return Condition(source=source, _evaluate=evaluate, null_tested_field=_null_tested(tree))
+    return Condition(source, evaluate, _null_tested(tree), limits or Limits())
 
 
 def _check_depth(depth: int) -> None:
