@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
-# Property-based config fuzzing: 20,000 examples per property (FUZZ_EXAMPLES, FUZZ_SEED to vary).
+# Property-based config fuzzing: 3 properties x 7,000 examples (FUZZ_EXAMPLES, FUZZ_SEED to vary).
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider \
 		--hypothesis-seed=$${FUZZ_SEED:-0} --hypothesis-show-statistics

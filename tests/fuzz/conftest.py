@@ -1,5 +1,6 @@
 """Hypothesis profiles: ``ci`` (the default, a few hundred fixed examples in ``make test``) and
-``fuzz`` (``make fuzz``: 20,000 examples per property; ``HYPOTHESIS_PROFILE=fuzz``)."""
+``fuzz`` (``make fuzz``: 7,000 examples for each of the three properties, 21,000 in all;
+``HYPOTHESIS_PROFILE=fuzz``, ``FUZZ_EXAMPLES`` per property)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,6 @@ _COMMON = {
 }
 settings.register_profile("ci", max_examples=150, derandomize=True, database=None, **_COMMON)
 settings.register_profile(
-    "fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20000")), **_COMMON
+    "fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "7000")), **_COMMON
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
