@@ -474,7 +474,7 @@ CASES = [
             {
                 "name": "posts",
                 "endpoint": {
-                    "path": "/posts",
+                    "path": "/authors/{author}/posts",
                     "params": {"author": {"type": "resolve", "resource": "authors", "field": "id"}},
                 },
             },
@@ -650,6 +650,56 @@ CASES = [
         "lookback_window -60 is out of range; "
         "give a duration from 0 to 100 years, such as 'P1D' or 3600",
         id="lookback-window-negative",
+    ),
+    # --- what dlt's rest_api refuses (config_setup.py) -------------------------------------------
+    pytest.param(
+        endpoint(
+            params={
+                "since": {"type": "incremental", "cursor_path": "updated", "end_value": 9},
+            }
+        ),
+        "resources[0].endpoint.params.since.end_value",
+        "an incremental param carries only the start (end_value is not allowed here); "
+        "to set an end, use endpoint.incremental with end_value and end_param",
+        id="incremental-param-with-end-value",
+    ),
+    pytest.param(
+        endpoint(
+            params={
+                "since": {"type": "incremental", "cursor_path": "updated", "end_param": "until"},
+            }
+        ),
+        "resources[0].endpoint.params.since.end_param",
+        "an incremental param carries only the start (end_param is not allowed here); "
+        "to set an end, use endpoint.incremental with end_value and end_param",
+        id="incremental-param-with-end-param",
+    ),
+    pytest.param(
+        endpoint(
+            params={
+                "since": {"type": "incremental", "cursor_path": "updated"},
+                "after": {"type": "incremental", "cursor_path": "created"},
+            }
+        ),
+        "resources[0].endpoint.params.after",
+        "an endpoint takes one incremental param, but since, after are; keep one",
+        id="two-incremental-params",
+    ),
+    pytest.param(
+        source(
+            "users",
+            {
+                "name": "posts",
+                "endpoint": {
+                    "path": "/posts",
+                    "params": {"uid": {"type": "resolve", "resource": "users", "field": "id"}},
+                },
+            },
+        ),
+        "resources[1].endpoint.params.uid",
+        "resolve param 'uid' is not used in the path '/posts'; put {uid} in the path, or send "
+        "the parent field as a query parameter with 'uid': '{resources.users.id}'",
+        id="resolve-param-not-in-the-path",
     ),
     # --- what only dlt's synchronous client can do ----------------------------------------------
     pytest.param(

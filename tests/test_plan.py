@@ -382,15 +382,6 @@ def test_the_parent_key_comes_from_resource_defaults() -> None:
             {"state": "all"},
             id="resolve-in-path",
         ),
-        pytest.param(
-            {
-                "path": "/posts",
-                "params": {"uid": {"type": "resolve", "resource": "users", "field": "uid"}},
-            },
-            {"uid": "uid"},
-            {"uid": "{uid}"},
-            id="resolve-as-query-param",
-        ),
     ],
 )
 def test_explicit_parents(
