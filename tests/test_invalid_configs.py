@@ -63,6 +63,33 @@ CASES = [
         id="missing-base-url",
     ),
     pytest.param(
+        {"client": {"base_url": "not a url"}, "resources": ["users"]},
+        "client.base_url",
+        "base_url 'not a url' is not an http(s) URL with a host; "
+        "write it like 'https://api.example.com/v1'",
+        id="base-url-not-a-url",
+    ),
+    pytest.param(
+        {"client": {"base_url": "ftp://x/"}, "resources": ["users"]},
+        "client.base_url",
+        "base_url 'ftp://x/' is not an http(s) URL with a host; "
+        "write it like 'https://api.example.com/v1'",
+        id="base-url-ftp",
+    ),
+    pytest.param(
+        {"client": {"base_url": ""}, "resources": ["users"]},
+        "client.base_url",
+        "base_url '' is not an http(s) URL with a host; write it like 'https://api.example.com/v1'",
+        id="base-url-empty",
+    ),
+    pytest.param(
+        {"client": {"base_url": "https://me:pa55@/v1"}, "resources": ["users"]},
+        "client.base_url",
+        "base_url 'https://***@/v1' is not an http(s) URL with a host; "
+        "write it like 'https://api.example.com/v1'",
+        id="base-url-without-host-and-its-password-hidden",
+    ),
+    pytest.param(
         {"client": BASE, "resources": {"users": "/users"}},
         "resources",
         "resources is a dict; give it as a list of resources, "
@@ -841,3 +868,13 @@ def test_a_secret_never_appears_in_a_message() -> None:
         restsync.plan_config(config)
     assert caught.value.path == "client.auth.extra"
     assert "s3cr3t-token" not in str(caught.value)
+
+
+def test_a_base_url_override_is_checked_too() -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.plan_config(source("users"), base_url="localhost:8080")
+    assert caught.value.path == "client.base_url"
+    assert caught.value.message == (
+        "the base URL given to override it, 'localhost:8080', is not an http(s) URL with a host; "
+        "write it like 'https://api.example.com/v1'"
+    )

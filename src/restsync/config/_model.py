@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from dlt.common.schema.typing import TWriteDisposition
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, model_validator
 
-from restsync.config._values import CursorPath, Headers, JsonBody
+from restsync.config._values import BaseUrl, CursorPath, Headers, JsonBody
 
 __all__ = [
     "ApiKeyAuth",
@@ -313,7 +313,7 @@ class ResourceConfig(_Model):
 
 
 class ClientConfig(_Model):
-    base_url: str
+    base_url: BaseUrl
     headers: Headers = Field(default_factory=dict)
     auth: AuthConfig | None = None
     paginator: PaginatorConfig | None = None

@@ -28,7 +28,7 @@ from restsync.config._model import (
     SourceConfig,
 )
 
-__all__ = ["format_path", "parse_config"]
+__all__ = ["format_path", "parse_config", "redact_userinfo"]
 
 
 def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
@@ -172,6 +172,14 @@ def _is_secret(loc: tuple[Any, ...]) -> bool:
     return False
 
 
+def redact_userinfo(value: Any) -> Any:
+    """``https://user:pass@host`` -> ``https://***@host``: a URL can carry a credential."""
+    return _USERINFO.sub("//***@", value) if isinstance(value, str) else value
+
+
+_USERINFO = re.compile(r"//[^/?#\s]*@")
+
+
 def _kind_of(value: Any) -> str:
     """What a secret value is, without showing it: "a string", "a number", "a list"."""
     if value is None or isinstance(value, bool):
@@ -205,7 +213,7 @@ def _translate_group(
     value = error.get("input")
     path = format_path(prefix + loc)
     name = _name(prefix + loc)
-    shown = _kind_of(value) if _is_secret(prefix + loc) else _short_repr(value)
+    shown = _kind_of(value) if _is_secret(prefix + loc) else _short_repr(redact_userinfo(value))
     if kind == "extra_forbidden":
         valid = _field_names(owner) if owner else []
         return ConfigError(

@@ -7,6 +7,7 @@ A validator here raises ``ValueError`` whose text reads after the value: "'[[' i
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ import orjson
 from dlt.common.jsonpath import compile_path
 from pydantic import AfterValidator, BeforeValidator
 
-__all__ = ["BaseUrl", "CursorPath", "Headers", "JsonBody"]
+__all__ = ["BaseUrl", "CursorPath", "Headers", "JsonBody", "check_base_url"]
 
 
 def _cursor_path(value: str) -> str:
@@ -53,21 +54,25 @@ def _header_values(value: Any) -> Any:
     return value
 
 
-def _base_url(value: str) -> str:
-    parts = urlsplit(value)
+def check_base_url(value: str) -> str:
+    """An http(s) URL with a host: anything else fails at the first request, after the check."""
     try:
-        host = parts.hostname
+        parts = urlsplit(value)
+        scheme, host = parts.scheme.lower(), parts.hostname
         parts.port  # noqa: B018 - raises for a port that is no number
-    except ValueError:
-        host = None
-    if parts.scheme.lower() not in ("http", "https") or not host:
+    except ValueError:  # "https://[::1", "http://x:abc/"
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host or _SPACE.search(value):
         raise ValueError(
             "is not an http(s) URL with a host; write it like 'https://api.example.com/v1'"
         )
     return value
 
 
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 CursorPath = Annotated[str, AfterValidator(_cursor_path)]
 JsonBody = Annotated[dict[str, Any] | list[Any] | None, AfterValidator(_json_body)]
 Headers = Annotated[dict[str, str], BeforeValidator(_header_values)]
-BaseUrl = Annotated[str, AfterValidator(_base_url)]
+BaseUrl = Annotated[str, AfterValidator(check_base_url)]

@@ -30,6 +30,8 @@ from restsync.config import (
     ResourceConfig,
     SourceConfig,
 )
+from restsync.config._parse import redact_userinfo
+from restsync.config._values import check_base_url
 from restsync.plan._model import (
     DEFAULT_RETRY,
     IncrementalPlan,
@@ -66,6 +68,8 @@ def build_plan(
 ) -> SourcePlan:
     """Resolve a parsed config; ``page_format`` (if given) applies to every resource."""
     client = config.client
+    if base_url is not None:
+        _check_base_url_override(base_url)
     names: dict[str, int] = {}
     for index, resource in enumerate(config.resources):
         if not resource.name:
@@ -104,6 +108,16 @@ def build_plan(
         timeout_seconds=client.timeout_seconds,
         verify_tls=client.verify_tls,
     )
+
+
+def _check_base_url_override(base_url: str) -> None:
+    try:
+        check_base_url(base_url)
+    except ValueError as exc:
+        raise ConfigError(
+            "client.base_url",
+            f"the base URL given to override it, {redact_userinfo(base_url)!r}, {exc}",
+        ) from None
 
 
 def _plan_resource(
