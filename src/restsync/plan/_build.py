@@ -30,7 +30,7 @@ from restsync.config import (
     ResourceConfig,
     SourceConfig,
 )
-from restsync.config._parse import redact_userinfo
+from restsync.config._messages import redact_userinfo
 from restsync.config._values import check_base_url
 from restsync.plan._model import (
     DEFAULT_RETRY,
