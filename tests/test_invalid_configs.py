@@ -19,8 +19,8 @@ SEED_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 RESOURCE_KEYS = (
     "columns, endpoint, file_format, include_from_parent, incremental_sync, max_concurrency, "
-    "max_table_nesting, merge_key, name, nested_hints, page_format, parallelized, prefetch_pages, "
-    "primary_key, processing_steps, "
+    "max_pages, max_table_nesting, merge_key, name, nested_hints, page_format, parallelized, "
+    "prefetch_pages, primary_key, processing_steps, "
     "references, schema_contract, selected, table_format, table_name, write_disposition"
 )
 ENDPOINT_KEYS = (

@@ -253,8 +253,11 @@ def test_nothing_is_noted_when_nothing_is_inferred() -> None:
             },
         }
     )
-    # the one default left to show is fetching ahead, which the total makes exact
-    assert resource.notes == ("fetches up to 4 pages ahead once the first page gives the total",)
+    # the defaults left to show: fetching ahead, which the total makes exact, and the page cap
+    assert resource.notes == (
+        "fetches up to 4 pages ahead once the first page gives the total",
+        "fails after 100,000 pages in one chain (max_pages)",
+    )
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ def test_exported_members() -> None:
         "HTTPStatusError",
         "PaginationLoopError",
         "PrimaryKeyError",
+        "ResourcesFailed",
         "ResponseFormatError",
         "RestSyncError",
         "SyncFailed",

@@ -68,6 +68,7 @@ def rest_api_source(
     parallelized: bool = False,
     *,
     page_format: str | None = None,
+    partial_load: bool = False,
 ) -> DltSource:
     """Build a dlt source from a REST API config: dlt's dialect plus the seed extensions.
 
@@ -75,11 +76,17 @@ def rest_api_source(
     ``DltSource``. ``parallelized`` is accepted for compatibility: restsync always runs resources
     and children concurrently. ``page_format="arrow"`` hands every resource's pages to dlt as
     Arrow tables (see docs/config.md#page_format); it overrides the config's ``page_format``.
+
+    When a resource fails, ``pipeline.run`` raises dlt's ``PipelineStepFailed`` (wrapping
+    ``ResourcesFailed``, which names every failed resource) and loads nothing, as dlt does.
+    ``partial_load=True`` instead lets the run load the healthy resources and return; the
+    failures are then only in ``runtime_of(source).last_report`` and the log.
+    ``restsync.sync`` loads partially and raises ``SyncFailed`` afterwards.
     """
     if page_format not in (None, "dicts", "arrow"):
         raise ConfigError("page_format", f"page_format is {page_format!r}; use 'dicts' or 'arrow'")
     plan = plan_config(config, name=name or "rest_api", page_format=page_format)
-    source = build_source(plan)
+    source = build_source(plan, partial_load=partial_load)
     if max_table_nesting is not None:
         source.max_table_nesting = max_table_nesting
     if root_key is not None:
@@ -115,15 +122,18 @@ def runtime_of(source: DltSource) -> SourceRuntime:
 
 
 def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
-    """``pipeline.run(source)``, then raise ``SyncFailed`` naming every resource that failed.
+    """``pipeline.run(source)`` with partial loading, then raise ``SyncFailed`` naming every
+    resource that failed.
 
     The resources that succeeded are loaded before the exception is raised. Into DuckDB, unless
     ``loader_file_format`` is given, files are staged the fast way (see ``load_file_format``).
     """
     if "loader_file_format" not in run_kwargs:
         run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
-    info = pipeline.run(source, **run_kwargs)
-    report = runtime_of(source).last_report
+    runtime = runtime_of(source)
+    with runtime.partial_loading():
+        info = pipeline.run(source, **run_kwargs)
+    report = runtime.last_report
     if report is not None and report.failures():
         raise SyncFailed(report.failures())
     return info

@@ -7,6 +7,8 @@
     │   ├── ResponseFormatError     the body is not the JSON the config describes
     │   ├── PaginationLoopError     the API handed back a cursor it had already given
     │   └── PrimaryKeyError         the records do not carry the configured primary key
+    ├── ResourcesFailed             raised inside dlt's extract step (dlt wraps it in its
+    │                               PipelineStepFailed): names each failure; nothing was loaded
     └── SyncFailed                  raised after a run loaded what it could; names each failure
 
 Library errors (aiohttp, jsonpath, jinja2, dlt) are translated at the boundary with
@@ -25,6 +27,7 @@ __all__ = [
     "HTTPStatusError",
     "PaginationLoopError",
     "PrimaryKeyError",
+    "ResourcesFailed",
     "ResponseFormatError",
     "RestSyncError",
     "SyncFailed",
@@ -90,4 +93,19 @@ class SyncFailed(RestSyncError):
         details = "; ".join(str(f) for f in self.failures)
         super().__init__(
             f"{len(self.failures)} resource(s) failed and were not loaded ({names}): {details}"
+        )
+
+
+class ResourcesFailed(RestSyncError):
+    """Raised from a plain ``pipeline.run`` once the engine has finished, when any resource
+    failed: dlt fails the extract step, as it does for its own rest_api, and loads nothing.
+    ``restsync.sync`` loads the healthy resources instead and then raises ``SyncFailed``."""
+
+    def __init__(self, failures: Sequence[ExtractionError]) -> None:
+        self.failures = list(failures)
+        names = ", ".join(f.resource for f in self.failures)
+        details = "; ".join(str(f) for f in self.failures)
+        super().__init__(
+            f"{len(self.failures)} resource(s) failed ({names}), so nothing was loaded: {details}"
+            " (restsync.sync(pipeline, source) loads the healthy resources, then raises)"
         )

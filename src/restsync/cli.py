@@ -168,11 +168,13 @@ def _run_with_progress(
 
     def work() -> None:
         try:
-            outcome["info"] = pipeline.run(
-                source,
-                refresh="drop_sources" if full_refresh else None,
-                loader_file_format=load_file_format(pipeline, source),
-            )
+            # load what could be fetched; the failures are reported (exit 1) afterwards
+            with runtime.partial_loading():
+                outcome["info"] = pipeline.run(
+                    source,
+                    refresh="drop_sources" if full_refresh else None,
+                    loader_file_format=load_file_format(pipeline, source),
+                )
         except BaseException as exc:
             outcome["error"] = exc
 

@@ -68,3 +68,28 @@ def test_documents_keying_resources_otherwise_fail_those_alone(
 ) -> None:
     fields = connectors.connector_fields(seed)
     assert {name for name, columns in fields.items() if "id" not in columns} == expected
+
+
+@pytest.mark.parametrize(
+    "seed", ["webhook_service", "account_analytics"]  # seed documents 001 and 003
+)
+def test_plain_pipeline_run_of_a_seed_raises_naming_each_unkeyed_resource(
+    seed: str, monkeypatch, make_pipeline, duckdb_path
+) -> None:
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    for name in ("API_KEY", "API_TOKEN"):
+        monkeypatch.setenv(name, "seed-secret")
+    monkeypatch.setenv("START_DATE", "2024-01-01T00:00:00Z")
+    path = SEEDS / f"{seed}.py"
+    plan = restsync.plan_config(read_python_config(path), name=seed)
+    options = SimulatorOptions(seed=3, records_per_resource=None)
+    with serve_in_thread(plan, options, fields=connectors.connector_fields(seed)) as sim:
+        source = run_python_source(path, base_url=sim.base_url)
+        with pytest.raises(PipelineStepFailed) as raised:
+            make_pipeline(name=seed, dataset=seed).run(source)
+    message = str(raised.value)
+    for name in EXPECTED_FAILURES[seed]:
+        assert f"resource '{name}'" in message, name
+    assert message.count("primary key 'id'") >= len(EXPECTED_FAILURES[seed])
+    assert "seed-secret" not in message

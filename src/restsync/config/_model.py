@@ -182,6 +182,8 @@ class ErrorHandler(_Model):
     max_retries: int | None = Field(default=None, ge=0)
     backoff_factor: float | None = Field(default=None, ge=0)
     max_backoff_seconds: float | None = Field(default=None, gt=0)
+    # restsync: a server's Retry-After is honoured up to this many seconds (None: 120)
+    max_retry_after_seconds: float | None = Field(default=None, ge=0)
 
 
 class RateLimit(_Model):
@@ -302,6 +304,7 @@ class ResourceConfig(_Model):
     incremental_sync: IncrementalSync | None = None
     max_concurrency: int | None = Field(default=None, ge=1)
     prefetch_pages: int | None = Field(default=None, ge=0)
+    max_pages: int | None = Field(default=None, ge=1)  # None: client.max_pages
     page_format: Literal["dicts", "arrow"] | None = None
 
     @model_validator(mode="before")
@@ -320,6 +323,7 @@ class ClientConfig(_Model):
     # restsync extensions
     max_concurrency: int = Field(default=16, ge=1)
     prefetch_pages: int | None = Field(default=None, ge=0)  # None: 4, see plan
+    max_pages: int | None = Field(default=None, ge=1)  # pages per chain; None: 100,000, see plan
     rate_limit: RateLimit | None = None
     timeout_seconds: float = Field(default=60.0, gt=0)
     verify_tls: bool = True

@@ -1,9 +1,10 @@
 """Paginators: small strategies registered by type name.
 
 A ``Traversal`` is created fresh for every chain of pages (a root resource, or one child per parent
-record), so concurrent chains never share state. It is a pure function of the previous request and
-the page just received: ``first`` prepares the first request, ``next`` returns the following one or
-``None`` when the chain is done. Loop detection lives in the base class.
+record), so concurrent chains never share state. It decides from the previous request, the page
+just received and its own small state (the requests seen, the position of a numbered chain):
+``first`` prepares the first request, ``next`` returns the following one or ``None`` when the
+chain is done. Loop detection lives in the base class.
 
 Paginators whose next request does not depend on the page's content (offset, page number) also
 answer ``ahead``: the requests that follow the current one *if* the chain goes on, so the engine can

@@ -26,6 +26,7 @@ from restsync.engine._http import HttpClient, Response
 from restsync.engine._paginate import PaginationLoop, make_traversal
 from restsync.engine._records import RecordProcessor, Reject
 from restsync.engine._request import Page, Request, redact
+from restsync.engine._shape import ShapeCheck
 from restsync.plan import PLACEHOLDER, ResourcePlan, SourcePlan
 
 __all__ = ["Engine", "ResourceStats", "RunReport", "Sink"]
@@ -109,6 +110,7 @@ class Engine:
             n: compile_selector(plan.resources[n].data_selector) for n in self.needed
         }
         self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
+        self._shapes = {n: ShapeCheck(n, plan.resources[n].data_selector) for n in self.needed}
         self._abandoned: set[asyncio.Future[Any]] = set()  # fetched-ahead pages nobody needs
 
     async def run(self) -> RunReport:
@@ -170,7 +172,9 @@ class Engine:
                 continue
             if stats.error is not None and self.report.resources[child.name].error is None:
                 self.report.resources[child.name].error = ExtractionError(
-                    child.name, f"not fetched because its parent '{resource.name}' failed"
+                    child.name,
+                    f"not fetched because its parent '{resource.name}' failed "
+                    f"({stats.error.message})",
                 )
             queue = self._queues[child.name]
             workers = child.max_concurrency or self.plan.max_concurrency
@@ -224,14 +228,16 @@ class Engine:
                 )
                 try:
                     request = traversal.next(request, page)
+                    if request is not None and number >= resource.max_pages:
+                        raise _page_cap_error(resource, page.request)
                 except PaginationLoop as exc:
                     raise PaginationLoopError(
                         resource.name, str(exc), redact(page.request.url)
-                    ) from None
+                    ) from exc
                 except ConditionError as exc:
                     raise ExtractionError(
                         resource.name, str(exc), redact(page.request.url)
-                    ) from None
+                    ) from exc
         finally:
             ahead.close()
 
@@ -246,6 +252,9 @@ class Engine:
             raise ResponseFormatError(
                 resource.name, f"data_selector failed on the response: {exc}", redact(request.url)
             ) from exc
+        self._shapes[resource.name].check(
+            response.body, empty_body=response.empty, selected=selected, url=redact(request.url)
+        )
         try:
             records, rejects = self._processors[resource.name].process(selected, parent_record)
         except ExtractionError:
@@ -313,6 +322,16 @@ class Engine:
             values["incremental.end_value"] = inc.format_value(inc.end_value)
             values["incremental.last_value"] = inc.format_value(start)
         return values
+
+
+def _page_cap_error(resource: ResourcePlan, last: Request) -> ExtractionError:
+    return ExtractionError(
+        resource.name,
+        f"paging reached max_pages ({resource.max_pages:,}) and the API still offers a next "
+        "page; if it really has more, raise max_pages for this resource "
+        f"({resource.config_path}.max_pages) or for every resource (client.max_pages)",
+        redact(last.url),
+    )
 
 
 class _FetchAhead:
@@ -387,7 +406,9 @@ def _as_extraction_error(resource: str, exc: Exception) -> ExtractionError:
         return exc
     # a bug, not the API's fault: keep the traceback in the log, fail this resource only
     log.error("unexpected error in resource '%s'", resource, exc_info=exc)
-    return ExtractionError(resource, f"unexpected error {type(exc).__name__}: {exc}")
+    error = ExtractionError(resource, f"unexpected error {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _with_ancestors(plan: SourcePlan, names: set[str]) -> set[str]:

@@ -1,34 +1,41 @@
 """The load bridge: a ``SourcePlan`` becomes an ordinary dlt source.
 
-Each config resource is a dlt resource whose data is an async iterator of pages. When dlt starts an
+Each config resource is a dlt resource whose data is a generator of pages. When dlt starts an
 extraction it calls every selected resource function first (that is when dlt binds incremental
 state), then reads them; restsync registers each resource at the call and starts one engine run, on
-its own event loop in a worker thread, at the first read. Pages cross threads through bounded
-queues, so the engine never runs further ahead of the loader than a few pages (and at most about
-``_RECORDS_AHEAD`` records) per resource, however large the pages are.
+its own event loop in a worker thread, at the first read. Pages cross threads through a bounded
+``Handoff``, so the engine never runs further ahead of the loader than a few pages (and at most
+about ``_RECORDS_AHEAD`` records) per resource, however large the pages are.
 
-dlt polls async iterators without blocking (a resource with no page ready yields its turn), so a
-slow resource never stalls the others.
+A generator that has no page ready yields ``None``, which dlt takes as "nothing yet" and serves the
+other resources meanwhile. When dlt closes a generator early (``add_limit``, a failing step, an
+interrupt) its reader leaves the handoff; when the last one has left, the engine is cancelled and
+its thread joined, so no run outlives the extraction.
+
+Failures: by default a failed resource raises ``ResourcesFailed`` from its generator once the
+engine has finished (so the error names every failure), and dlt fails the extract step as it does
+for its own rest_api. With ``partial_load`` the failed resources end quietly, dlt loads the healthy
+ones, and the caller (``restsync.sync``, the CLI) raises from ``last_report``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
-import weakref
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import dlt
 from dlt.extract.source import DltSource
 
-from restsync._errors import ExtractionError
+from restsync._errors import ExtractionError, ResourcesFailed
 from restsync.engine import Engine, RunReport
 from restsync.engine._records import Reject
 from restsync.load._arrow import ArrowPages
+from restsync.load._handoff import Handoff
 from restsync.plan import IncrementalPlan, ResourcePlan, SourcePlan
 
 __all__ = ["REJECTS_TABLE", "RestSyncSource", "SourceRuntime", "build_source"]
@@ -38,64 +45,47 @@ log = logging.getLogger("restsync")
 REJECTS_TABLE = "_restsync_rejects"
 _PAGES_AHEAD = 8
 _RECORDS_AHEAD = 10_000  # 8 pages of 5,000 records held ~90 MB more than dlt (bench/)
+# how long a read waits for a page when no resource has one ready (dlt itself then sleeps 10 ms)
+_WAIT_SECONDS = 0.05
+_JOIN_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
 class _End:
-    error: ExtractionError | None
-
-
-class _PageQueue:
-    """Pages on their way to dlt, bounded in pages and in records: a page always gets in when
-    the queue is empty, so a page larger than the record bound still moves."""
-
-    def __init__(self, max_pages: int = _PAGES_AHEAD, max_records: int = _RECORDS_AHEAD) -> None:
-        self._items: deque[tuple[Any, int]] = deque()
-        self._records = 0
-        self._max_pages = max_pages
-        self._max_records = max_records
-        self._changed = asyncio.Condition()
-
-    async def put(self, item: Any) -> None:
-        size = _size(item)
-        async with self._changed:
-            await self._changed.wait_for(
-                lambda: not self._items
-                or (
-                    len(self._items) < self._max_pages
-                    and self._records + size <= self._max_records
-                )
-            )
-            self._items.append((item, size))
-            self._records += size
-            self._changed.notify_all()
-
-    async def get(self) -> Any:
-        async with self._changed:
-            await self._changed.wait_for(lambda: bool(self._items))
-            item, size = self._items.popleft()
-            self._records -= size
-            self._changed.notify_all()
-            return item
+    error: Exception | None
 
 
 def _size(item: Any) -> int:
     if isinstance(item, list):
         return len(item)
-    return int(getattr(item, "num_rows", 0))  # an Arrow table; an end marker counts 0
+    return int(getattr(item, "num_rows", 0))  # an Arrow table
 
 
 class SourceRuntime:
-    """What a restsync source remembers across runs: its plan and the report of the last run."""
+    """What a restsync source remembers across runs: its plan, how it treats failed resources,
+    and the report of the last run."""
 
-    def __init__(self, plan: SourcePlan) -> None:
+    def __init__(self, plan: SourcePlan, *, partial_load: bool = False) -> None:
         self.plan = plan
+        # False: a failed resource makes the extraction raise (dlt's way; nothing is loaded).
+        # True: failed resources end quietly, so dlt loads the healthy ones (restsync.sync).
+        self.partial_load = partial_load
         self.last_report: RunReport | None = None
         self._run: _Run | None = None
         self._lock = threading.Lock()
         self.progress: Callable[[RunReport], None] | None = None
 
-    def stream(self, name: str, incremental: Any) -> _PageStream:
+    @contextlib.contextmanager
+    def partial_loading(self) -> Iterator[None]:
+        """Within the block, runs load the healthy resources and do not raise for failed ones;
+        the caller reads ``last_report`` afterwards (``restsync.sync`` and the CLI do)."""
+        before, self.partial_load = self.partial_load, True
+        try:
+            yield
+        finally:
+            self.partial_load = before
+
+    def stream(self, name: str, incremental: Any) -> Iterator[Any]:
         with self._lock:
             if self._run is None or self._run.started:
                 self._run = _Run(self)
@@ -103,100 +93,121 @@ class SourceRuntime:
 
 
 class _Run:
+    """One extraction: the resources dlt asked for, one engine thread, one handoff."""
+
     def __init__(self, runtime: SourceRuntime) -> None:
         self.runtime = runtime
         self.plan = runtime.plan
         self.started = False
         self.registered: dict[str, Any] = {}
-        self.queues: dict[str, _PageQueue] = {}
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._ready = threading.Event()
-        self._lock = threading.Lock()
-        self._task: asyncio.Task[Any] | None = None
-        self._open: set[str] = set()
+        self.handoff = Handoff(_PAGES_AHEAD, _RECORDS_AHEAD)
         self.start_values: dict[str, Any] = {}
-        self._all_read: asyncio.Event | None = None
+        self._partial = runtime.partial_load
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._stopping = False
 
-    def register(self, name: str, incremental: Any) -> _PageStream:
+    def register(self, name: str, incremental: Any) -> Iterator[Any]:
         self.registered[name] = incremental
-        self._open.add(name)
-        stream = _PageStream(self, name)
-        weakref.finalize(stream, self._detach, name)
-        return stream
+        self.handoff.open(name)
+        pages = self._pages(name)
+        # primed: a generator closed before its first read would otherwise skip its ``finally``
+        next(pages)
+        return pages
 
-    def ensure_started(self) -> None:
+    def _pages(self, name: str) -> Iterator[Any]:
+        """What dlt reads: pages, ``None`` while none is ready (dlt then serves other resources),
+        and at the end either nothing or the error that fails the extraction."""
+        try:
+            yield  # where ``register`` parks the generator until dlt first reads it
+            self._ensure_started()
+            while True:
+                item = self.handoff.take(name, _WAIT_SECONDS)
+                if isinstance(item, _End):
+                    if item.error is not None:
+                        raise item.error
+                    return
+                yield item
+        finally:
+            self._leave(name)
+
+    def _leave(self, name: str) -> None:
+        # the rejects table alone does not keep the engine going: it only follows the others
+        if self.handoff.leave(name, ignore=REJECTS_TABLE):
+            self._stop()
+
+    def _ensure_started(self) -> None:
         with self._lock:
-            if not self.started:
-                self.started = True
-                # dlt binds incrementals to the pipeline state after calling the resource
-                # functions and reads them in its own threads: read the saved cursors here
-                self.start_values = {
-                    name: _start_value(inc, self.plan.resources[name].incremental)
-                    for name, inc in self.registered.items()
-                    if inc is not None
-                }
-                thread = threading.Thread(target=self._main, name="restsync-engine", daemon=True)
-                thread.start()
-        self._ready.wait()
+            if self.started:
+                return
+            self.started = True
+            self._partial = self.runtime.partial_load
+            # dlt binds incrementals to the pipeline state after calling the resource
+            # functions and reads them in its own threads: read the saved cursors here
+            self.start_values = {
+                name: _start_value(inc, self.plan.resources[name].incremental)
+                for name, inc in self.registered.items()
+                if inc is not None
+            }
+            self._thread = threading.Thread(
+                target=asyncio.run, args=(self._serve(),), name="restsync-engine", daemon=True
+            )
+            self._thread.start()
 
-    def _main(self) -> None:
-        asyncio.run(self._serve())
+    def _stop(self) -> None:
+        """Every reader has gone: cancel the engine if it still runs and wait for its thread."""
+        with self._lock:
+            self._stopping = True
+            loop, task, thread = self._loop, self._task, self._thread
+        if loop is not None and task is not None:
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # the loop has closed: the engine is done
+                pass
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(_JOIN_SECONDS)
+            if thread.is_alive():
+                log.warning("restsync engine thread did not stop within %ss", _JOIN_SECONDS)
 
     async def _serve(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        for name in self.registered:
-            self.queues[name] = _PageQueue()
         deliver = {n for n in self.registered if n != REJECTS_TABLE}
-        engine = Engine(
-            self.plan, _QueueSink(self), deliver=deliver, start_values=self.start_values
-        )
+        sink = _QueueSink(self)
+        engine = Engine(self.plan, sink, deliver=deliver, start_values=self.start_values)
         self.runtime.last_report = engine.report
-        self._all_read = asyncio.Event()
-        self._task = asyncio.create_task(engine.run())
-        self._ready.set()
+        with self._lock:
+            if self._stopping:  # every reader left before the engine got going
+                return
+            self._loop = asyncio.get_running_loop()
+            self.handoff.bind(self._loop)
+            self._task = asyncio.create_task(engine.run())
         try:
             report = await self._task
         except asyncio.CancelledError:
+            # every reader of data left; a reader still open (the rejects table) just ends
+            for name in self.registered:
+                self.handoff.end(name, _End(None))
             return
         except Exception as exc:  # an engine bug must end every stream, not hang dlt
             log.exception("restsync engine stopped unexpectedly")
             error = ExtractionError("*", f"the engine stopped unexpectedly: {exc}")
-            for queue in self.queues.values():
-                await queue.put(_End(error))
-        else:
-            if REJECTS_TABLE in self.queues:
-                await self.queues[REJECTS_TABLE].put(_End(None))
-            for failure in report.failures():
-                log.error("%s", failure)
-        # keep the loop alive until every stream has read its end marker
-        await self._all_read.wait()
-
-    async def get(self, name: str) -> Any:
-        item = await self.queues[name].get()
-        if isinstance(item, _End):
-            self._closed(name)
-        return item
-
-    def _closed(self, name: str) -> None:
-        self._open.discard(name)
-        if not self._open and self._all_read is not None:
-            self._all_read.set()
-
-    def _detach(self, name: str) -> None:
-        # the stream object is gone; if it had not ended, dlt aborted the extraction
-        if name not in self._open or self.loop is None:
+            for name in self.registered:
+                self.handoff.end(name, _End(error))
             return
-        try:
-            if self._task is not None:
-                self.loop.call_soon_threadsafe(self._task.cancel)
-            self.loop.call_soon_threadsafe(self._closed, name)
-        except RuntimeError:  # the loop has already closed
-            pass
+        failures = report.failures()
+        for failure in failures:
+            log.error("%s", failure)
+        for name in sink.failed:
+            self.handoff.end(name, _End(ResourcesFailed(failures)))
+        if REJECTS_TABLE in self.registered:
+            self.handoff.end(REJECTS_TABLE, _End(None))
 
 
 class _QueueSink:
     def __init__(self, run: _Run) -> None:
         self.run = run
+        self.failed: list[str] = []  # resources whose end waits for the whole run (raise mode)
         self._arrow = {
             name: ArrowPages(name, plan.hints.get("columns"), plan.primary_key)
             for name, plan in run.plan.resources.items()
@@ -206,44 +217,24 @@ class _QueueSink:
     async def records(self, resource: str, records: list[Any]) -> list[Reject]:
         arrow = self._arrow.get(resource)
         if arrow is None:
-            await self.run.queues[resource].put(records)
+            await self.run.handoff.put(resource, records, len(records))
             return []
         table, refused = arrow.convert(records)
         if table is not None:
-            await self.run.queues[resource].put(table)
+            await self.run.handoff.put(resource, table, _size(table))
         return refused
 
     async def rejects(self, rejects: list[Reject]) -> None:
-        queue = self.run.queues.get(REJECTS_TABLE)
-        if queue is not None:
-            await queue.put([r.row() for r in rejects])
+        if REJECTS_TABLE in self.run.registered:
+            rows = [r.row() for r in rejects]
+            await self.run.handoff.put(REJECTS_TABLE, rows, len(rows))
 
     async def finished(self, resource: str, error: ExtractionError | None) -> None:
-        await self.run.queues[resource].put(_End(error))
-
-
-class _PageStream:
-    """The async iterator dlt reads one resource's pages from."""
-
-    def __init__(self, run: _Run, name: str) -> None:
-        self.run = run
-        self.name = name
-        self._done = False
-
-    def __aiter__(self) -> _PageStream:
-        return self
-
-    async def __anext__(self) -> list[Any]:
-        if self._done:
-            raise StopAsyncIteration
-        self.run.ensure_started()
-        assert self.run.loop is not None
-        future = asyncio.run_coroutine_threadsafe(self.run.get(self.name), self.run.loop)
-        item = await asyncio.wrap_future(future)
-        if isinstance(item, _End):
-            self._done = True
-            raise StopAsyncIteration
-        return item
+        if error is None or self.run._partial:
+            self.run.handoff.end(resource, _End(None))
+        else:
+            # raised only once the engine is done, so the error can name every failure
+            self.failed.append(resource)
 
 
 def _start_value(incremental: Any, plan: IncrementalPlan | None) -> Any:
@@ -267,8 +258,8 @@ def _start_value(incremental: Any, plan: IncrementalPlan | None) -> Any:
 # --- building the dlt source ------------------------------------------------------------------
 
 
-def build_source(plan: SourcePlan) -> DltSource:
-    runtime = SourceRuntime(plan)
+def build_source(plan: SourcePlan, *, partial_load: bool = False) -> DltSource:
+    runtime = SourceRuntime(plan, partial_load=partial_load)
     resources = [_resource(runtime, r) for r in plan.resources.values()]
     resources.append(_rejects_resource(runtime))
 
@@ -302,12 +293,12 @@ def _resource(runtime: SourceRuntime, plan: ResourcePlan) -> Any:
     name = plan.name
     if incremental is None:
 
-        def fetch() -> _PageStream:
+        def fetch() -> Iterator[Any]:
             return runtime.stream(name, None)
 
     else:
 
-        def fetch(incremental: Any = incremental) -> _PageStream:  # type: ignore[misc]
+        def fetch(incremental: Any = incremental) -> Iterator[Any]:  # type: ignore[misc]
             return runtime.stream(name, incremental)
 
     fetch.__name__ = name
@@ -325,7 +316,7 @@ def _resource(runtime: SourceRuntime, plan: ResourcePlan) -> Any:
 
 
 def _rejects_resource(runtime: SourceRuntime) -> Any:
-    def rejects() -> _PageStream:
+    def rejects() -> Iterator[Any]:
         return runtime.stream(REJECTS_TABLE, None)
 
     return dlt.resource(

@@ -115,6 +115,7 @@ class ResourcePlan:
     # fetch ahead without a known total (a guess that can cost requests past the end)
     speculate: bool = True
     page_format: str = "dicts"  # "arrow": pages reach dlt as Arrow tables
+    max_pages: int = 100_000  # per chain of pages: a runaway paginator fails the resource
     selected: bool = True
     notes: tuple[str, ...] = ()
 

@@ -1,0 +1,122 @@
+"""Pages on their way from the engine's event loop to the thread dlt extracts in.
+
+One ``Handoff`` per run holds a bounded queue per resource (in pages and in records; a page always
+gets in when its queue is empty, so a page larger than the record bound still moves). The engine
+side awaits space; the dlt side never blocks for long: ``take`` returns at once when another
+resource has a page ready (so dlt can serve that one), and otherwise waits briefly for any page.
+
+Nothing crosses between the two threads but items under one lock and, when the engine waits for
+space, a wake-up scheduled on the engine's own loop. No future of one loop is ever awaited in
+the other, so either side can go away first: a reader that leaves (``add_limit``, an error in a
+later step, an interrupt) makes the engine drop what it would have put there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Handoff"]
+
+
+@dataclass
+class _Lane:
+    items: deque[tuple[Any, int]] = field(default_factory=deque)
+    records: int = 0
+    closed: bool = False  # the reader left: nothing more is kept for it
+    # the puts waiting for room (several chains of a child feed one lane) await this event; it
+    # is set on the engine loop when the reader takes a page, and replaced by the next waiter
+    space: asyncio.Event | None = None
+
+
+class Handoff:
+    def __init__(self, max_pages: int, max_records: int) -> None:
+        self._max_pages = max_pages
+        self._max_records = max_records
+        self._lanes: dict[str, _Lane] = {}
+        self._changed = threading.Condition()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def open(self, name: str) -> None:
+        with self._changed:
+            self._lanes[name] = _Lane()
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The engine's loop: where a waiting ``put`` is woken."""
+        self._loop = loop
+
+    # --- the reader's side (dlt's threads) -------------------------------------------------
+
+    def take(self, name: str, wait: float) -> Any:
+        """The next item for ``name``, or ``None`` if none is ready (after waiting up to ``wait``
+        seconds, unless another resource already has one for dlt to read meanwhile)."""
+        with self._changed:
+            lane = self._lanes[name]
+            if not lane.items and not self._any_ready():
+                self._changed.wait(wait)
+            if not lane.items:
+                return None
+            item, size = lane.items.popleft()
+            lane.records -= size
+            self._wake(lane)
+            return item
+
+    def leave(self, name: str, *, ignore: str = "") -> bool:
+        """The reader of ``name`` is gone; True when this made the last reader leave (a reader
+        of ``ignore`` does not count)."""
+        with self._changed:
+            lane = self._lanes[name]
+            if lane.closed:
+                return False
+            lane.closed = True
+            lane.items.clear()
+            lane.records = 0
+            self._wake(lane)
+            return all(other.closed for key, other in self._lanes.items() if key != ignore)
+
+    def _any_ready(self) -> bool:
+        return any(lane.items for lane in self._lanes.values() if not lane.closed)
+
+    def _wake(self, lane: _Lane) -> None:
+        space, lane.space = lane.space, None
+        if space is None or self._loop is None:
+            return
+        try:
+            self._loop.call_soon_threadsafe(space.set)
+        except RuntimeError:  # the engine's loop is already closed: nobody waits any more
+            pass
+
+    # --- the engine's side -----------------------------------------------------------------
+
+    async def put(self, name: str, item: Any, size: int) -> None:
+        """Queue ``item`` for ``name``, waiting while its queue is full; dropped if the reader
+        left."""
+        while True:
+            with self._changed:
+                lane = self._lanes[name]
+                if lane.closed:
+                    return
+                fits = len(lane.items) < self._max_pages and (
+                    lane.records + size <= self._max_records
+                )
+                if not lane.items or fits:
+                    lane.items.append((item, size))
+                    lane.records += size
+                    self._changed.notify_all()
+                    return
+                # every put waiting on this lane shares one event: a take wakes them all
+                if lane.space is None:
+                    lane.space = asyncio.Event()
+                space = lane.space
+            await space.wait()
+
+    def end(self, name: str, marker: Any) -> None:
+        """Queue the end marker for ``name``; it never waits for space."""
+        with self._changed:
+            lane = self._lanes[name]
+            if not lane.closed:
+                lane.items.append((marker, 0))
+                self._changed.notify_all()
