@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs install clean airbyte-reference airbyte-diff
+.PHONY: demo test fuzz lint bench docs install clean airbyte-reference airbyte-diff
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest
+
+# Property-based config fuzzing: 3 properties x 7,000 examples (FUZZ_EXAMPLES, FUZZ_SEED to vary).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider \
+		--hypothesis-seed=$${FUZZ_SEED:-0} --hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts bench

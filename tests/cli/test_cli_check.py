@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,16 @@ def test_an_unknown_source_lists_the_connectors() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "neither a file nor a bundled connector" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("base_url", ["not a url", "ftp://x/", ""])
+def test_check_refuses_a_base_url_that_is_no_http_url(tmp_path: Path, base_url: str) -> None:
+    config = tmp_path / "bad.json"
+    config.write_text(
+        json.dumps({"client": {"base_url": base_url}, "resources": ["users"]}), encoding="utf-8"
+    )
+    result = restsync("check", str(config))
+    assert result.returncode != 0
+    assert "client.base_url" in result.stderr + result.stdout
+    assert "is not an http(s) URL with a host" in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
