@@ -15,7 +15,14 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
 
-from restsync._sandbox import ENVIRONMENT, Limits, SandboxError, check_expression, evaluation
+from restsync._sandbox import (
+    ENVIRONMENT,
+    BoundedSandbox,
+    Limits,
+    SandboxError,
+    check_expression,
+    evaluation,
+)
 
 __all__ = ["Condition", "ConditionError", "Limits", "compile_condition"]
 
@@ -154,7 +161,7 @@ def _is_response(node: nodes.Node) -> bool:
 
 def template_environment(
     *, filters: Mapping[str, Callable[..., Any]], globals: Mapping[str, Any], undefined: Any = None
-) -> ImmutableSandboxedEnvironment:
+) -> BoundedSandbox:
     """The stop_condition sandbox with more names in scope, for full templates (Airbyte manifests).
 
     An overlay of the one environment: same class, same policy on attributes and calls, so any
@@ -164,7 +171,8 @@ def template_environment(
     overlay = _ENV.overlay(undefined=undefined) if undefined is not None else _ENV.overlay()
     overlay.filters = {**_ENV.filters, **filters}
     overlay.globals = {**_ENV.globals, **globals}
-    return overlay  # type: ignore[return-value]
+    overlay.allowed_calls = tuple(v for v in globals.values() if callable(v))
+    return overlay
 
 
 __all__ += ["template_environment"]

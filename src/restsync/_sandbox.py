@@ -24,6 +24,7 @@ import contextvars
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from jinja2 import ChainableUndefined, nodes
@@ -38,6 +39,7 @@ from jinja2.sandbox import (
 
 __all__ = [
     "ENVIRONMENT",
+    "BoundedSandbox",
     "MAX_INT_BITS",
     "MAX_SEQUENCE",
     "Limits",
@@ -106,7 +108,7 @@ def _tick() -> None:
         budget.tick()
 
 
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
+class BoundedSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, plus: every operation counts against the evaluation's budget,
     and the operators that can multiply a value's size refuse operands past the bounds."""
 
@@ -130,16 +132,31 @@ class _BoundedSandbox(ImmutableSandboxedEnvironment):
         _tick()
         return super().getitem(obj, argument)
 
+    # functions an overlay puts in scope (Airbyte's macros): callable besides the listed methods
+    allowed_calls: tuple[Callable[..., Any], ...] = ()
+
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         _tick()
-        if getattr(__obj, "__name__", None) not in _METHODS or not isinstance(
-            getattr(__obj, "__self__", None), _JSON_TYPES
-        ):
+        if not __self.may_call(__obj):
             raise SandboxError(f"calling {getattr(__obj, '__name__', 'this')} is not allowed")
         return super().call(__context, __obj, *args, **kwargs)
 
+    def may_call(self, obj: Any) -> bool:
+        # identity, not equality: a bound method of a list is not hashable
+        if any(obj is allowed for allowed in self.allowed_calls):
+            return True
+        name, owner = getattr(obj, "__name__", None), getattr(obj, "__self__", None)
+        if isinstance(owner, _TIME_TYPES):
+            return name in _TIME_METHODS
+        return name in _METHODS and isinstance(owner, _JSON_TYPES)
+
 
 _JSON_TYPES = (str, dict, list, tuple, int, float)
+# what macros return (Airbyte's now_utc(), day_delta()): formatting them is all a template needs
+_TIME_TYPES = (date, timedelta)
+_TIME_METHODS = frozenset(
+    {"strftime", "isoformat", "timestamp", "date", "total_seconds", "astimezone", "replace"}
+)
 
 
 def check_operands(operator: str, left: Any, right: Any) -> None:
@@ -180,8 +197,8 @@ def evaluation(limits: Limits) -> Iterator[None]:
         _BUDGET.reset(token)
 
 
-def _environment() -> _BoundedSandbox:
-    env = _BoundedSandbox(undefined=ChainableUndefined, optimized=False)
+def _environment() -> BoundedSandbox:
+    env = BoundedSandbox(undefined=ChainableUndefined, optimized=False)
     env.globals.clear()
     env.filters = {name: f for name, f in env.filters.items() if name in _FILTERS}
     return env

@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 import pendulum
 from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError
 
-from restsync._expressions import template_environment
+from restsync._expressions import Limits, template_environment
+from restsync._sandbox import evaluation
 from restsync.airbyte._dates import format_datetime as format_airbyte
 from restsync.airbyte._dates import parse_datetime, parse_iso
 
@@ -160,6 +161,8 @@ _FILTERS: dict[str, Any] = {
     "hmac": _hmac,
 }
 
+# each render has the same step budget and deadline as a stop_condition evaluation
+_LIMITS = Limits()
 _ENV = template_environment(filters=_FILTERS, globals=_MACROS, undefined=Undefined)
 
 
@@ -264,7 +267,8 @@ class Interpolator:
         if "{{" not in source and "{%" not in source:
             return source
         try:
-            return _compile(source).render(scope)
+            with evaluation(_LIMITS):
+                return _compile(source).render(scope)
         except UndefinedError:
             raise
         except TemplateError:
