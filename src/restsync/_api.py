@@ -94,10 +94,15 @@ def rest_api_source(
         source.root_key = root_key
     if schema_contract is not None:
         source.schema_contract = schema_contract
+    note_built(source)
+    return source
+
+
+def note_built(source: DltSource) -> None:
+    """Hand ``source`` to the Python-file loader if one is running (``capturing_sources``)."""
     capturing = _BUILT.get()
     if capturing is not None:
         capturing.append(source)
-    return source
 
 
 # Set only while restsync runs a Python config file (``capturing_sources``), so the CLI finds the

@@ -19,7 +19,7 @@ from typing import Any
 from restsync._errors import ConfigError
 from restsync.connectors._yaml import ConfigRef, SecretRef, find_refs, read_yaml
 
-__all__ = ["LoadedConfig", "load_config", "run_python_source"]
+__all__ = ["LoadedConfig", "load_config", "manifest_name", "manifest_plan", "run_python_source"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,22 @@ def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
         config, refs = read_python_config_and_refs(path)
         return LoadedConfig(name, config, kind="python", path=path, refs=refs)
     raise ConfigError("", f"cannot read '{path.name}'; give a .yaml, .yml, .json or .py file")
+
+
+def manifest_name(path: Path) -> str:
+    """The source name of an Airbyte manifest file: its stem, made an identifier."""
+    return "".join(c if c.isalnum() else "_" for c in path.stem).strip("_").lower() or "airbyte"
+
+
+def manifest_plan(source: str, config: Path | None) -> tuple[Any, str] | None:
+    """The plan of an Airbyte manifest and its name, or ``None`` when ``source`` is not one."""
+    from restsync.airbyte import manifest_file, plan_manifest
+
+    manifest = manifest_file(source)
+    if manifest is None:
+        return None
+    name = manifest_name(manifest)
+    return plan_manifest(manifest, config, name=name), name
 
 
 def _source_name(stem: str) -> str:

@@ -20,6 +20,7 @@ URL), what to do. They never carry a secret or a whole response body.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 __all__ = [
@@ -43,9 +44,17 @@ class ConfigError(RestSyncError, ValueError):
     """The config cannot run as written; ``path`` says where (``resources[3].endpoint.path``)."""
 
     def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        self.message = message
-        super().__init__(f"{path}: {message}" if path else message)
+        # keys and values from the config can hold line breaks: the error stays one line
+        self.path = _one_line(path)
+        self.message = _one_line(message)
+        super().__init__(f"{self.path}: {self.message}" if self.path else self.message)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 class ExtractionError(RestSyncError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -148,3 +149,16 @@ def test_check_warns_that_plain_files_append_instead_of_merging(tmp_path: Path) 
     warning = "warning: the filesystem destination cannot merge into plain files: sessions, rooms,"
     assert warning in text
     assert "a rerun adds their rows again" in text
+
+
+@pytest.mark.parametrize("base_url", ["not a url", "ftp://x/", ""])
+def test_check_refuses_a_base_url_that_is_no_http_url(tmp_path: Path, base_url: str) -> None:
+    config = tmp_path / "bad.json"
+    config.write_text(
+        json.dumps({"client": {"base_url": base_url}, "resources": ["users"]}), encoding="utf-8"
+    )
+    result = restsync("check", str(config))
+    assert result.returncode != 0
+    assert "client.base_url" in result.stderr + result.stdout
+    assert "is not an http(s) URL with a host" in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,8 +12,9 @@ from rich.table import Table
 
 from restsync.cli._app import app, console, err
 from restsync.cli._failures import ExitCode
-from restsync.cli._options import SourceArg
+from restsync.cli._options import ManifestConfig, SourceArg
 from restsync.cli._preflight import (
+    Finding,
     credential_findings,
     dataset_findings,
     destination_findings,
@@ -38,41 +41,71 @@ def check(
             "--no-secrets", help="Check the config alone: do not look up secrets or credentials."
         ),
     ] = False,
+    config: ManifestConfig = None,
 ) -> None:
     """Validate SOURCE without any network access: the config, its secrets, the destination."""
-    from restsync._api import plan_config
-    from restsync._config_files import load_config
-
-    loaded = load_config(source, lenient=True)
-    plan = plan_config(loaded.config, name=loaded.name)
-    findings = [] if no_secrets else reference_findings(loaded.refs)
-    if destination is not None:
-        target = dataset or loaded.name
+    checked = _check_source(source, config, no_secrets)
+    findings = list(checked.findings)
+    if destination is not None and checked.plan is not None:
+        target = dataset or checked.name
         findings += dataset_findings(destination, target)
-        findings += destination_findings(destination, plan)
+        findings += destination_findings(destination, checked.plan)
         if not no_secrets:
-            findings += credential_findings(loaded.name, destination, target)
+            findings += credential_findings(checked.name, destination, target)
     for finding in findings:
         colour = "red" if finding.severity == "error" else "yellow"
         err.print(f"[{colour}]{finding.severity}:[/{colour}] {escape(finding.message)}")
         for line in finding.details:
             err.print(f"  {escape(line)}", highlight=False)
-    errors = sum(1 for f in findings if f.severity == "error")
-    if errors:
+    if any(f.severity == "error" for f in findings):
         raise typer.Exit(int(ExitCode.CONFIG))
-    console.print(f"[green]ok[/green]: {source} is valid ({len(plan.resources)} resources)")
+    console.print(f"[green]ok[/green]: {source} {checked.summary}")
+
+
+@dataclass(frozen=True)
+class _Checked:
+    name: str
+    plan: Any  # None when the source cannot be planned
+    summary: str
+    findings: list[Finding]
+
+
+def _check_source(source: str, config: Path | None, no_secrets: bool) -> _Checked:
+    """The source's own findings: an Airbyte manifest's unsupported streams, or a config's
+    secrets that dlt cannot find (a bad config raises ``ConfigError``)."""
+    from restsync._api import plan_config
+    from restsync._config_files import load_config, manifest_plan
+    from restsync.airbyte import manifest_file, stream_problems
+
+    manifest = manifest_file(source)
+    if manifest is not None:
+        problems = [Finding("error", str(p)) for p in stream_problems(manifest, config).values()]
+        translated = None if problems else manifest_plan(source, config)
+        if translated is None:
+            return _Checked(manifest.stem, None, "", problems)
+        plan, name = translated
+        streams = sum(1 for r in plan.resources.values() if r.selected)
+        return _Checked(name, plan, f"is a valid Airbyte manifest ({streams} streams)", [])
+    loaded = load_config(source, lenient=True)
+    plan = plan_config(loaded.config, name=loaded.name)
+    findings = [] if no_secrets else reference_findings(loaded.refs)
+    return _Checked(loaded.name, plan, f"is valid ({len(plan.resources)} resources)", findings)
 
 
 @app.command()
-def plan(source: SourceArg) -> None:
+def plan(source: SourceArg, config: ManifestConfig = None) -> None:
     """Show what restsync will do for SOURCE: requests, paging, parents, and every inference."""
     from restsync._api import plan_config
-    from restsync._config_files import load_config
+    from restsync._config_files import load_config, manifest_plan
 
-    loaded = load_config(source, lenient=True)
-    source_plan = plan_config(loaded.config, name=loaded.name)
+    translated = manifest_plan(source, config)
+    if translated is not None:
+        source_plan, name = translated
+    else:
+        loaded = load_config(source, lenient=True)
+        source_plan, name = plan_config(loaded.config, name=loaded.name), loaded.name
     console.print(
-        f"[bold]{loaded.name}[/bold]  base_url={source_plan.base_url}  "
+        f"[bold]{name}[/bold]  base_url={source_plan.base_url}  "
         f"max_concurrency={source_plan.max_concurrency}  "
         f"rate_limit={_rate(source_plan.rate_limit)}"
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["PageFormat", "SourceArg"]
+__all__ = ["ManifestConfig", "PageFormat", "SourceArg"]
 
 
 class PageFormat(enum.StrEnum):
@@ -17,7 +17,14 @@ class PageFormat(enum.StrEnum):
 
 
 SourceArg = Annotated[
-    str, typer.Argument(help="A bundled connector name, or a .yaml/.json/.py config file.")
+    str,
+    typer.Argument(
+        help="A bundled connector name, a .yaml/.json/.py config file, or an Airbyte manifest."
+    ),
+]
+ManifestConfig = Annotated[
+    Path | None,
+    typer.Option("--config", help="For an Airbyte manifest: the connector's config JSON."),
 ]
 BaseUrl = Annotated[str | None, typer.Option(help="Send requests to this host instead.")]
 Destination = Annotated[str, typer.Option(help="Any dlt destination name.")]

@@ -44,6 +44,7 @@ class RunOptions:
     progress_every: float
     page_format: str | None
     loader_file_format: str | None
+    manifest_config: Path | None = None  # an Airbyte manifest's connector config
 
 
 @app.command()
@@ -62,12 +63,13 @@ def run(
     loader_file_format: opts.LoaderFileFormat = None,
     report: opts.Report = None,
     verbose: opts.Verbose = False,
+    config: opts.ManifestConfig = None,
 ) -> None:
     """Sync SOURCE into the destination and print a per-resource summary."""
     options = RunOptions(
         source, base_url, destination, duckdb_path, dataset, resources, full_refresh,
         pipeline_name, pipelines_dir, progress_every,
-        page_format.value if page_format else None, loader_file_format,
+        page_format.value if page_format else None, loader_file_format, config,
     )  # fmt: skip
     code = _run_and_report(options, report, verbose or settings.verbose)
     if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
@@ -105,9 +107,12 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
-    dlt_source, name = build_source(options.source, options.base_url, options.page_format)
+    wanted = [r.strip() for r in (options.resources or "").split(",") if r.strip()]
+    dlt_source, name = build_source(
+        options.source, options.base_url, options.page_format, options.manifest_config, wanted
+    )
     record.secrets = known_secrets(dlt_source)
-    dlt_source = _select(dlt_source, options.resources)
+    dlt_source = _select(dlt_source, wanted)
     record.selected = [r for r in dlt_source.selected_resources if not r.startswith("_restsync")]
     pipeline = make_pipeline(
         options.pipeline_name or name,
@@ -204,11 +209,24 @@ def sync_with_progress(
 
 
 def build_source(
-    source: str, base_url: str | None, page_format: str | None = None
+    source: str,
+    base_url: str | None,
+    page_format: str | None = None,
+    manifest_config: Path | None = None,
+    streams: list[str] | None = None,
 ) -> tuple[Any, str]:
     from restsync._api import overrides, rest_api_source
-    from restsync._config_files import load_config, run_python_source
+    from restsync._config_files import load_config, manifest_name, run_python_source
+    from restsync.airbyte import airbyte_source, manifest_file
 
+    manifest = manifest_file(source)
+    if manifest is not None:
+        name = manifest_name(manifest)
+        built = airbyte_source(
+            manifest, manifest_config, name=name, streams=streams or None, base_url=base_url,
+            page_format=page_format,
+        )  # fmt: skip
+        return built, name
     path = Path(source)
     if path.suffix == ".py" and path.exists():
         built = run_python_source(path, base_url=base_url, page_format=page_format)
@@ -219,10 +237,9 @@ def build_source(
     return built, loaded.name
 
 
-def _select(dlt_source: Any, resources: str | None) -> Any:
-    if not resources:
+def _select(dlt_source: Any, wanted: list[str]) -> Any:
+    if not wanted:
         return dlt_source
-    wanted = [r.strip() for r in resources.split(",") if r.strip()]
     unknown = [r for r in wanted if r not in dlt_source.resources]
     if unknown:
         raise ConfigError(

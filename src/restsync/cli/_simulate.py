@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from restsync.cli._app import app, console
-from restsync.cli._options import SourceArg
+from restsync.cli._options import ManifestConfig, SourceArg
 from restsync.cli._progress import preview, print_summary
 from restsync.cli._report import RunRecord
 from restsync.cli._run import make_pipeline, sync_with_progress
@@ -29,19 +29,17 @@ def simulate(
     token: Annotated[
         str | None, typer.Option(help="Credential to expect instead of the config's.")
     ] = None,
+    config: ManifestConfig = None,
 ) -> None:
     """Serve SOURCE as a local mock API until stopped (Ctrl-C)."""
-    from restsync._api import plan_config
-    from restsync._config_files import load_config
     from restsync.simulator import SimulatorOptions, serve_in_thread
 
-    loaded = load_config(source, lenient=True)
-    source_plan = plan_config(loaded.config, name=loaded.name)
+    source_plan, name, fields = _served_plan(source, config)
     options = SimulatorOptions(
         seed=seed, scale=scale, latency_ms=latency_ms, faults=faults, token=token, port=port
     )
-    with serve_in_thread(source_plan, options, fields=loaded.fields or None) as sim:
-        console.print(f"[green]serving[/green] {loaded.name} at [bold]{sim.base_url}[/bold]")
+    with serve_in_thread(source_plan, options, fields=fields) as sim:
+        console.print(f"[green]serving[/green] {name} at [bold]{sim.base_url}[/bold]")
         console.print(f"credential: {sim.credential}")
         console.print(
             f"counters: {sim.base_url.rstrip('/')}/_simulator/counters   (Ctrl-C to stop)"
@@ -51,6 +49,20 @@ def simulate(
                 time.sleep(3600)
         except KeyboardInterrupt:
             console.print("stopped")
+
+
+def _served_plan(source: str, config: Path | None) -> tuple[Any, str, Any]:
+    """The plan to serve, its name, and the declared fields (a bundled connector's)."""
+    from restsync._api import plan_config
+    from restsync._config_files import load_config, manifest_plan
+
+    translated = manifest_plan(source, config)
+    if translated is not None:
+        from restsync.airbyte._simulate import simulator_plan
+
+        return simulator_plan(translated[0]), translated[1], None
+    loaded = load_config(source, lenient=True)
+    return plan_config(loaded.config, name=loaded.name), loaded.name, loaded.fields or None
 
 
 @app.command()

@@ -206,7 +206,12 @@ class Engine:
                 stats.rejects += 1
                 await self.sink.rejects([Reject(resource.name, reason, parent_record)])
                 return
-        traversal = make_traversal(resource.paginator, resource.stop_condition)
+        if resource.compute is not None:
+            records = resource.compute(parent_record, self.start_values)
+            stats.pages += 1
+            await self._hand_on(resource, records, parent_record)
+            return
+        traversal = make_traversal(resource.paginator, resource.stop_condition, parent_record)
         request: Request | None = traversal.first(self._first_request(resource, parent_record))
         depth = resource.prefetch_pages
         if depth is None:
@@ -273,9 +278,13 @@ class Engine:
         self, resource: ResourcePlan, request: Request, response: Response, parent_record: Any
     ) -> list[Any]:
         """Select, check and hand on one page's records; returns the selected records."""
-        stats = self.report.resources[resource.name]
         try:
-            selected = self._selectors[resource.name](response.body)
+            if resource.select is not None:
+                selected = resource.select(response.body, response.headers, parent_record)
+            else:
+                selected = self._selectors[resource.name](response.body)
+        except ExtractionError:
+            raise
         except Exception as exc:
             raise ResponseFormatError(
                 resource.name, f"data_selector failed on the response: {exc}", redact(request.url)
@@ -283,6 +292,14 @@ class Engine:
         self._shapes[resource.name].check(
             response.body, empty_body=response.empty, selected=selected, url=redact(request.url)
         )
+        await self._hand_on(resource, selected, parent_record)
+        return selected
+
+    async def _hand_on(
+        self, resource: ResourcePlan, selected: list[Any], parent_record: Any
+    ) -> None:
+        """Process one page's records, deliver them and queue them for the children."""
+        stats = self.report.resources[resource.name]
         try:
             records, rejects = self._processors[resource.name].process(selected, parent_record)
         except ExtractionError:
@@ -305,7 +322,6 @@ class Engine:
                 queue = self._queues[child.name]
                 for record in _parents_for(child, records, rejects):
                     await queue.put(record)
-        return selected
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         values = self._placeholder_values(resource, parent_record)
