@@ -37,8 +37,11 @@ from restsync.simulator import SimulatorError
 __all__ = ["simulator_plan"]
 
 SIMULATED_BASE = "http://simulator.invalid"
+# response.x, response['x'], response.get('x') or response.get('x', <default>): a default only
+# matters on the last page, which the simulator ends by leaving the field out
 _RESPONSE_FIELD = re.compile(
-    r"^\{\{\s*response(?:\.(\w+)|\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"]\))\s*\}\}$"
+    r"^\{\{\s*response(?:\.(\w+)|\[['\"](\w+)['\"]\]"
+    r"|\.get\(['\"](\w+)['\"](?:\s*,\s*(?:\{\}|None|''|\"\"))?\))\s*\}\}$"
 )
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
