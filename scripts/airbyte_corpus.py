@@ -54,11 +54,30 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
         return prop["examples"][0]
     if prop.get("type") == "object" or prop.get("oneOf"):
         return _object_value(prop)
-    if name in _PLACEHOLDERS or "date" in name:
-        return _PLACEHOLDERS.get(name, "2024-01-01")
     kind = prop.get("type")
     kind = next((k for k in kind if k != "null"), "string") if isinstance(kind, list) else kind
-    return {"array": ["a"], "integer": 1, "number": 1, "boolean": True}.get(str(kind), "x")
+    if kind == "array":
+        items = prop.get("items")
+        return [_value(name, items) if isinstance(items, dict) and items else "a"]
+    if kind in ("integer", "number", "boolean"):
+        return {"integer": 1, "number": 1, "boolean": True}[kind]
+    candidates = [_PLACEHOLDERS.get(name, "2024-01-01T00:00:00Z")] if "date" in name else []
+    candidates += _TEXTS
+    pattern = prop.get("pattern")
+    return next((c for c in candidates if not pattern or re.search(pattern, c)), "x")
+
+
+# texts a spec's pattern may accept, tried in order
+_TEXTS = [
+    "x",
+    "2024-01-01T00:00:00Z",
+    "2024-01-01",
+    "2024-01-01T00:00:00.000Z",
+    "2024-01-01 00:00:00",
+    "2024-01-01T00:00:00",
+    "https://example.com",
+    "1",
+]
 
 
 def manifest_paths(folder: str) -> list[Path]:

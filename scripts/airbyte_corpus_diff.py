@@ -113,8 +113,11 @@ def compare(
                 verdicts[stream] = f"different: restsync failed: {type(exc).__name__}: {exc}"[:300]
                 continue
             want = expected.get(stream, [])
-            if errors and not want:
-                verdicts[stream] = f"different: airbyte-cdk failed: {errors[0]}"[:300]
+            mine = [e for e in errors if e.startswith(f"{stream}: ")] or [
+                e for e in errors if ": " not in e[:60] or e.split(": ")[0] not in streams
+            ]
+            if mine and not want:
+                verdicts[stream] = f"different: airbyte-cdk failed: {mine[0]}"[:300]
             elif canonical(want) == canonical(got):
                 verdicts[stream] = f"identical ({len(got)} records)"
             else:

@@ -95,7 +95,10 @@ def reference_records(
             continue
         item = json.loads(line[len(_MARK) :])
         if "errors" in item:
-            errors = item["errors"]
+            # an error the CDK tied to a stream is keyed by it; the rest stay whole-run
+            by_stream = item.get("stream_errors") or {}
+            errors = [e for e in item["errors"] if e not in by_stream.values()]
+            errors += [f"{stream}: {message}" for stream, message in by_stream.items()]
         else:
             records.setdefault(item["stream"], []).append(item["data"])
     if done.returncode != 0 and not errors:
