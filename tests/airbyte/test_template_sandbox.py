@@ -16,6 +16,8 @@ CONFIG = {"start": "2024-01-01", "key": "k"}
         ("{{ (str_to_datetime(config['start']) + duration('P1D')).strftime('%d') }}", "02"),
         ("{{ max(1, 5) }}", 5),
         ("{{ config['key'] | base64encode }}", "aw=="),
+        # as Jinja's own urlencode quotes a text (what Airbyte renders with)
+        ("{{ 'a b&c/d=\u00e9' | urlencode }}", "a%20b%26c/d%3D%C3%A9"),
     ],
 )
 def test_macros_and_filters_are_callable(template: str, expected: object) -> None:
