@@ -27,11 +27,21 @@ from restsync.airbyte import plan_manifest, stream_problems  # noqa: E402
 _PLACEHOLDERS = {"start_date": "2024-01-01T00:00:00Z", "end_date": "2024-01-31T00:00:00Z"}
 
 
-def placeholder_config(manifest: dict[str, Any]) -> dict[str, Any]:
+def placeholder_config(manifest: dict[str, Any], folder: Path | None = None) -> dict[str, Any]:
     """A config the spec accepts: defaults, a spec's first enum value or example, the first
-    option of a ``oneOf`` (with its constants), and placeholders for the rest."""
-    spec = (manifest.get("spec") or {}).get("connection_specification") or {}
-    return _object_value(spec)
+    option of a ``oneOf`` (with its constants), and placeholders for the rest. Older connectors
+    keep their spec in ``spec.json``/``spec.yaml`` beside the manifest."""
+    spec = manifest.get("spec") or _spec_file(folder) or {}
+    return _object_value(
+        spec.get("connection_specification") or spec.get("connectionSpecification") or {}
+    )
+
+
+def _spec_file(folder: Path | None) -> dict[str, Any] | None:
+    for name in ("spec.json", "spec.yaml"):
+        if folder is not None and (folder / name).is_file():
+            return yaml.safe_load((folder / name).read_text())  # JSON is YAML too
+    return None
 
 
 def _object_value(schema: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +109,7 @@ def main(folder: str, config_path: str | None = None) -> None:
         config = (
             json.loads(Path(config_path).read_text())
             if config_path
-            else placeholder_config(document)
+            else placeholder_config(document, path.parent)
         )
         for key, value in _PLACEHOLDERS.items():
             config.setdefault(key, value)

@@ -148,7 +148,7 @@ def _key_difference(cdk: dict[str, Any], ours: dict[str, Any]) -> str:
 
 def run_manifest(path: Path, timeout: float) -> dict[str, str]:
     document = yaml.safe_load(path.read_text())
-    config = {**_PLACEHOLDERS, **placeholder_config(document)}
+    config = {**_PLACEHOLDERS, **placeholder_config(document, path.parent)}
     try:
         problems, _ = translate(path, config)
         names = stream_names(path, config)
