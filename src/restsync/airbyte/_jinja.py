@@ -166,7 +166,10 @@ _FILTERS: dict[str, Any] = {
 
 # each render has the same step budget and deadline as a stop_condition evaluation
 _LIMITS = Limits()
-_ENV = template_environment(filters=_FILTERS, globals=_MACROS, undefined=Undefined)
+# manifests join config lists into one parameter ("{{ ','.join(config['ids']) }}")
+_ENV = template_environment(
+    filters=_FILTERS, globals=_MACROS, undefined=Undefined, methods=frozenset({"join"})
+)
 
 
 @lru_cache(maxsize=4096)
