@@ -316,7 +316,7 @@ CASES = [
             {
                 "name": "posts",
                 "endpoint": {
-                    "path": "/posts",
+                    "path": "/authors/{author}/posts",
                     "params": {"author": {"type": "resolve", "resource": "authors", "field": "id"}},
                 },
             },
@@ -324,6 +324,22 @@ CASES = [
         "resources[1].endpoint.params.author.resource",
         "parent resource 'authors' does not exist; use one of: users",
         id="resolve-parent-missing",
+    ),
+    pytest.param(
+        source(
+            "users",
+            {
+                "name": "posts",
+                "endpoint": {
+                    "path": "/posts",
+                    "params": {"uid": {"type": "resolve", "resource": "users", "field": "uid"}},
+                },
+            },
+        ),
+        "resources[1].endpoint.params.uid",
+        "resolve param 'uid' is not used in the path; put {uid} in the path, or reference the "
+        "parent field in a param as {resources.<parent>.<field>}",
+        id="resolve-param-not-in-path",
     ),
     pytest.param(
         source(

@@ -1,0 +1,93 @@
+"""Parity: where the records are in a response (data_selector, given or detected)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.parity.harness import Case, check, dlt_fails_restsync_loads
+
+
+def _posts(path: str, selector: Any = None, **resource: Any) -> Any:
+    def config(base_url: str) -> dict[str, Any]:
+        endpoint: dict[str, Any] = {"path": path, "paginator": "single_page"}
+        if selector is not None:
+            endpoint["data_selector"] = selector
+        return {
+            "client": {"base_url": base_url},
+            "resources": [{"name": "posts", "endpoint": endpoint, **resource}],
+        }
+
+    return config
+
+
+SHAPES = (
+    "nested meta_first unknown_key two_lists deep entities object data_object empty scalars tagged"
+)
+CASES = [
+    *(Case(f"detected_{shape}", _posts(f"shape/{shape}/posts")) for shape in SHAPES.split()),
+    Case("dotted", _posts("shape/nested/posts", "payload.records")),
+    Case("jsonpath_root", _posts("shape/nested/posts", "$.payload.records")),
+    Case("jsonpath_wildcard", _posts("wrapped/posts", "$.data[*]")),
+    Case("jsonpath_filter", _posts("wrapped/posts", "$.data[?(@.user_id == 2)]")),
+    Case("jsonpath_index", _posts("wrapped/posts", "data[0]")),
+    Case("jsonpath_field_of_each", _posts("wrapped/posts", "data[*].author")),
+    Case("deep_path", _posts("shape/deep/posts", "result.page.rows")),
+    Case(
+        "list_form",
+        _posts("shape/nested/posts", ["payload", "records"]),
+        differs="a list data_selector",
+    ),
+    Case("whole_body", _posts("plain/posts", "$")),
+    Case("whole_object", _posts("shape/object/posts", "$")),
+    Case("object_under_key", _posts("shape/data_object/posts", "data")),
+    Case("missing_key", _posts("wrapped/posts", "nothing_here")),
+    Case("scalars", _posts("shape/scalars/posts", "data")),
+    Case("one_match_of_many", _posts("shape/two_lists/posts", "posts")),
+    # hints that shape the tables
+    Case("primary_key", _posts("wrapped/posts", "data", primary_key="id")),
+    Case("table_name", _posts("wrapped/posts", "data", table_name="articles")),
+    Case(
+        "columns",
+        _posts("wrapped/posts", "data", columns={"user_id": {"data_type": "text"}}),
+    ),
+    Case("max_table_nesting", _posts("wrapped/posts", "data", max_table_nesting=0)),
+    Case("nested_tables", _posts("shape/tagged/posts", "data", primary_key="id")),
+    Case("nested_tables_no_nesting", _posts("shape/tagged/posts", "data", max_table_nesting=0)),
+    Case(
+        "merge",
+        _posts("wrapped/posts", "data", primary_key="id", write_disposition="merge"),
+    ),
+    Case("replace", _posts("wrapped/posts", "data", write_disposition="replace")),
+    Case("source_nesting", _posts("wrapped/posts", "data"), kwargs={"max_table_nesting": 1}),
+    Case("resource_string", lambda base: {"client": {"base_url": base}, "resources": ["plain"]}),
+    Case(
+        "endpoint_string",
+        lambda base: {
+            "client": {"base_url": base},
+            "resources": [{"name": "posts", "endpoint": "wrapped/posts"}],
+        },
+    ),
+    Case(
+        "defaults_merged",
+        lambda base: {
+            "client": {"base_url": base},
+            "resource_defaults": {
+                "primary_key": "id",
+                "write_disposition": "merge",
+                "endpoint": {"params": {"per_page": 4}, "paginator": "json_link"},
+            },
+            "resources": [
+                {"name": "posts", "endpoint": {"path": "next_url/posts", "params": {"x": 1}}},
+                {"name": "more", "endpoint": {"path": "link/posts", "paginator": "header_link"}},
+            ],
+        },
+        requests=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_selectors(case: Case, parity) -> None:
+    check(case, parity, dlt_fails_restsync_loads)
