@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -40,17 +41,18 @@ class RoutedServer:
 
         return register
 
-    def start(self) -> None:
+    def start(self, ssl_context: ssl.SSLContext | None = None) -> None:
         ready = threading.Event()
 
         def serve() -> None:
             asyncio.set_event_loop(self._loop)
             self._runner = web.AppRunner(self.app, access_log=None)
             self._loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_context)
             self._loop.run_until_complete(site.start())
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            self.base_url = f"http://127.0.0.1:{port}"
+            scheme = "https" if ssl_context else "http"
+            self.base_url = f"{scheme}://127.0.0.1:{port}"
             ready.set()
             self._loop.run_forever()
 
@@ -103,3 +105,16 @@ def table_names(path: Path, dataset: str) -> set[str]:
             params=[dataset],
         ).fetchall()
     return {r[0] for r in rows}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL server for the whole session (tests/postgres_server.py); never a
+    skip: if it cannot start, the tests that need it fail."""
+    from tests.postgres_server import running_postgres
+
+    try:
+        with running_postgres() as server:
+            yield server
+    except RuntimeError as exc:
+        pytest.fail(f"PostgreSQL for the destination tests: {exc}")

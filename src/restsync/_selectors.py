@@ -45,8 +45,9 @@ def compile_selector(expression: str | None) -> Selector:
     return lambda body: _as_records(path(body))
 
 
-def compile_path(expression: str) -> Callable[[Any], Any]:
-    """A getter for one value (``None`` when absent); dotted paths skip JSONPath (hot path)."""
+def compile_path(expression: str, missing: Any = None) -> Callable[[Any], Any]:
+    """A getter for one value, ``missing`` when the path is absent (a present ``null`` is
+    ``None``); dotted paths skip JSONPath (hot path)."""
     expression = expression.strip()
     if expression in ("", "$", "[]"):
         return lambda body: body
@@ -58,8 +59,8 @@ def compile_path(expression: str) -> Callable[[Any], Any]:
         keys = expression.split(".")
         if len(keys) == 1:
             key = keys[0]
-            return lambda body: body.get(key) if isinstance(body, dict) else None
-        return lambda body: _dig(body, keys)
+            return lambda body: body.get(key, missing) if isinstance(body, dict) else missing
+        return lambda body: _dig(body, keys, missing)
     try:
         compiled = parse_jsonpath(expression)
     except (JsonPathParserError, Exception) as exc:
@@ -68,7 +69,7 @@ def compile_path(expression: str) -> Callable[[Any], Any]:
     def find(body: Any) -> Any:
         matches = [m.value for m in compiled.find(body)]
         if not matches:
-            return None
+            return missing
         return matches[0] if len(matches) == 1 else matches
 
     return find
@@ -79,11 +80,13 @@ def field_value(record: Any, path: str) -> Any:
     return _dig(record, path.split("."))
 
 
-def _dig(body: Any, keys: list[str]) -> Any:
+def _dig(body: Any, keys: list[str], missing: Any = None) -> Any:
     for key in keys:
         if not isinstance(body, dict):
-            return None
-        body = body.get(key)
+            return missing
+        body = body.get(key, missing)
+        if body is missing:
+            return missing
     return body
 
 

@@ -89,6 +89,8 @@ def test_a_refused_token_fails_clearly_without_the_secret(server, make_pipeline)
     message = str(caught.value)
     assert "token endpoint answered 401" in message and "client_id and client_secret" in message
     assert "very-secret" not in message
+    # each resource that needed the token fails by its own name, not as a pseudo-resource
+    assert sorted(f.resource for f in caught.value.failures) == ["items", "users"]
 
 
 def test_a_token_about_to_expire_is_fetched_again(server, make_pipeline, duckdb_path) -> None:

@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from restsync.engine._retry import Attempt, Decision, call_with_retries, decide, is_retriable_error
+from restsync.engine._retry import (
+    Attempt,
+    Decision,
+    Tried,
+    call_with_retries,
+    decide,
+    is_retriable_error,
+)
 from restsync.plan import DEFAULT_RETRY, RetryPolicy
 
 POLICY = RetryPolicy(frozenset({429, 503}), max_retries=3, backoff_factor=2.0)
@@ -71,6 +78,7 @@ def test_max_retries_three_means_four_tries() -> None:
         ({"retry-after": " 0.5 "}, 0.5, "status 429, Retry-After 0.5s"),
         ({"RETRY-AFTER": "0"}, 0.0, "status 429, Retry-After 0s"),
         ({"Retry-After": "600"}, 120.0, "status 429, Retry-After 600s (capped at 120s)"),
+        ({"Retry-After": "1e9"}, 120.0, "status 429, Retry-After 1e+09s (capped at 120s)"),
         ({"Retry-After": "Wed, 01 May 2024 12:00:30 GMT"}, 30.0, "status 429, Retry-After 30s"),
         ({"Retry-After": "Wed, 01 May 2024 11:59:00 GMT"}, 0.0, "status 429, Retry-After 0s"),
         # the server's own Date wins over our clock, so skew between the two does not matter
@@ -116,27 +124,29 @@ def test_huge_attempt_numbers_do_not_overflow() -> None:
     assert 30 <= decide(policy, status(503, number=4000)).wait <= 60
 
 
-# --- call_with_retries -------------------------------------------------------------------------
+# --- call_with_retries: the one retry loop, with a clock that moves only when it 'sleeps' -------
 
 
 @dataclass(frozen=True)
 class FakeResponse:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
+    ignored: bool = False
 
 
 @dataclass
 class Harness:
-    """A scripted server plus recording hooks and a clock that only moves when we 'sleep'."""
+    """A scripted server, a recording retry hook and a clock that only moves when we 'sleep'."""
 
     script: list[FakeResponse | BaseException]
     now: float = 0.0
     sleeps: list[float] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
     retries: list[Decision] = field(default_factory=list)
-    tokens: int = 0
+    sends: int = 0
+    stop_after: int | None = None  # the retry hook raises on this retry: the caller gave up
 
     async def send(self) -> FakeResponse:
+        self.sends += 1
         outcome = self.script.pop(0)
         if isinstance(outcome, BaseException):
             raise outcome
@@ -146,10 +156,12 @@ class Harness:
         self.sleeps.append(seconds)
         self.now += seconds
 
-    async def take_token(self) -> None:
-        self.tokens += 1
+    def before_retry(self, decision: Decision) -> None:
+        self.retries.append(decision)
+        if self.stop_after is not None and len(self.retries) == self.stop_after:
+            raise LookupError("nobody needs this request any more")
 
-    def run(self, policy: RetryPolicy = POLICY) -> FakeResponse:
+    def run(self, policy: RetryPolicy = POLICY) -> Tried[FakeResponse]:
         return asyncio.run(
             call_with_retries(
                 self.send,
@@ -157,54 +169,72 @@ class Harness:
                 sleep=self.sleep,
                 clock=lambda: self.now,
                 rng=random.Random(3),
-                before_attempt=self.take_token,
-                on_status=self.statuses.append,
-                on_retry=self.retries.append,
+                accept=lambda response: response.ignored,
+                before_retry=self.before_retry,
             )
         )
 
 
-def test_retries_until_success_and_calls_every_hook() -> None:
+def test_retries_until_success() -> None:
     h = Harness([FakeResponse(503), FakeResponse(429, {"Retry-After": "7"}), FakeResponse(200)])
-    assert h.run() == FakeResponse(200)
+    assert h.run() == Tried(FakeResponse(200), None, 3)
     rng = random.Random(3)
     assert h.sleeps == [rng.uniform(1.0, 2.0), 7.0]
-    assert h.statuses == [503, 429, 200]
     assert [d.reason for d in h.retries] == ["status 503", "status 429, Retry-After 7s"]
-    assert h.tokens == 3
     assert h.script == []
 
 
 def test_exhausted_retries_return_the_last_response() -> None:
     h = Harness([FakeResponse(503, {"n": str(n)}) for n in range(1, 6)])
-    assert h.run() == FakeResponse(503, {"n": "4"})
-    assert (len(h.sleeps), h.tokens, len(h.script)) == (3, 4, 1)
+    assert h.run() == Tried(FakeResponse(503, {"n": "4"}), None, 4)
+    assert (len(h.sleeps), h.sends, len(h.script)) == (3, 4, 1)
 
 
 def test_fatal_status_is_returned_at_once() -> None:
     h = Harness([FakeResponse(404), FakeResponse(200)])
-    assert h.run() == FakeResponse(404)
+    assert h.run() == Tried(FakeResponse(404), None, 1)
     assert (h.sleeps, h.retries) == ([], [])
 
 
-def test_transport_errors_are_retried_then_reraised() -> None:
+def test_an_accepted_response_is_final_whatever_its_status() -> None:
+    h = Harness([FakeResponse(503, ignored=True), FakeResponse(200)])
+    assert h.run() == Tried(FakeResponse(503, ignored=True), None, 1)
+    assert h.sleeps == []
+
+
+def test_transport_errors_are_retried_then_returned() -> None:
     errors = [aiohttp.ServerDisconnectedError(), TimeoutError(), aiohttp.ClientOSError()]
     last = aiohttp.ServerDisconnectedError("the last one")
     h = Harness([*errors, last, FakeResponse(200)])
-    with pytest.raises(aiohttp.ServerDisconnectedError) as raised:
-        h.run()
-    assert raised.value is last
-    assert (len(h.sleeps), h.statuses) == (3, [])
+    tried = h.run()
+    assert (tried.response, tried.error, tried.attempts) == (None, last, 4)
+    assert len(h.sleeps) == 3
+
+
+def test_a_certificate_error_is_returned_without_a_retry() -> None:
+    key = aiohttp.client_reqrep.ConnectionKey("h", 443, True, True, None, None, None)
+    error = aiohttp.ClientConnectorCertificateError(key, Exception("self-signed"))
+    h = Harness([error, FakeResponse(200)])
+    assert h.run() == Tried(None, error, 1)
+    assert h.sleeps == []
 
 
 def test_transport_error_then_success() -> None:
     h = Harness([TimeoutError(), FakeResponse(200)])
-    assert h.run() == FakeResponse(200)
+    assert h.run() == Tried(FakeResponse(200), None, 2)
     assert [d.reason for d in h.retries] == ["timeout"]
 
 
-def test_non_retriable_exceptions_propagate_without_waiting() -> None:
+def test_other_exceptions_propagate_without_waiting() -> None:
     h = Harness([KeyError("bug"), FakeResponse(200)])
     with pytest.raises(KeyError):
         h.run()
-    assert (h.sleeps, h.tokens) == ([], 1)
+    assert (h.sleeps, h.sends) == ([], 1)
+
+
+def test_the_retry_hook_can_stop_the_loop_before_it_waits() -> None:
+    h = Harness([FakeResponse(503), FakeResponse(503), FakeResponse(200)], stop_after=2)
+    with pytest.raises(LookupError):
+        h.run()
+    assert (h.sends, len(h.sleeps)) == (2, 1)  # the second retry was never waited for
+

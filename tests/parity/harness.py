@@ -319,6 +319,17 @@ def dlt_loads_restsync_rejects(dlt_side: Outcome, restsync_side: Outcome) -> boo
     return dlt_side.kind == "tables" and restsync_side.kind == "config_error"
 
 
+def dlt_empty_restsync_fails(dlt_side: Outcome, restsync_side: Outcome) -> bool:
+    """dlt loads no rows; restsync fails the resource: the API changed shape."""
+    no_rows = all(not table["rows"] for table in dlt_side.tables.values())
+    return (
+        dlt_side.kind == "tables"
+        and no_rows
+        and restsync_side.kind == "run_error"
+        and "is not in the response" in restsync_side.error
+    )
+
+
 def restsync_rejects_sooner(dlt_side: Outcome, restsync_side: Outcome) -> bool:
     """Both refuse the config: restsync when the source is built, dlt at the first request."""
     return dlt_side.kind == "run_error" and restsync_side.kind == "config_error"

@@ -1,29 +1,51 @@
-"""Apply credentials at send time, and only to the API's own origin.
+"""Credentials as values, made at send time.
 
-A next-page URL or a cursor URL may point at another host; credentials are never sent there
-(the same rule browsers and ``requests`` apply to redirects).
+An ``Authenticator`` only says *what* the credentials are; *where* they may go is decided by
+``_origin.OriginGuard`` (the API's own origin only), which asks for them just before a request to
+that origin is sent. The OAuth2 token request never follows a redirect: it carries the client
+secret, and a redirect could hand it to any host.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import math
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import orjson
 
-from restsync._errors import ExtractionError
 from restsync.config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
-from restsync.engine._request import Request, origin
+from restsync.engine._request import redact
 
-__all__ = ["Authenticator"]
+__all__ = ["AuthError", "Authenticator", "Credentials"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a request to the API's origin carries: headers, query parameters, cookies."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    params: list[tuple[str, str]] = field(default_factory=list)
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
+class AuthError(Exception):
+    """The credentials could not be obtained (a token endpoint refused); the caller names the
+    resource that needed them."""
+
+    def __init__(self, message: str, url: str) -> None:
+        self.message = message
+        self.url = redact(url)
+        super().__init__(f"{message} ({self.url})")
 
 
 class Authenticator:
-    def __init__(self, auth: Any, base_url: str) -> None:
+    def __init__(self, auth: Any) -> None:
         self.auth = auth
-        self._origin = origin(base_url)
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
@@ -33,32 +55,25 @@ class Authenticator:
             return {self.auth.name}
         return set()
 
-    async def apply(
-        self, request: Request, session: aiohttp.ClientSession
-    ) -> tuple[dict[str, str], list[tuple[str, str]], dict[str, str]]:
-        """Headers, extra query params and cookies to send with ``request``."""
-        headers: dict[str, str] = {}
-        params: list[tuple[str, str]] = []
-        cookies: dict[str, str] = {}
+    async def apply(self, session: aiohttp.ClientSession) -> Credentials:
+        """The credentials for a request to the API's origin (never call it for another)."""
         auth = self.auth
-        if auth is None or origin(request.url) != self._origin:
-            return headers, params, cookies
         if isinstance(auth, BearerAuth):
-            headers["Authorization"] = f"Bearer {auth.token.get_secret_value()}"
-        elif isinstance(auth, ApiKeyAuth):
-            value = auth.api_key.get_secret_value()
+            return Credentials(headers={"Authorization": f"Bearer {auth.token.get_secret_value()}"})
+        if isinstance(auth, ApiKeyAuth):
+            name, value = auth.name, auth.api_key.get_secret_value()
             if auth.location == "header":
-                headers[auth.name] = value
-            elif auth.location == "cookie":
-                cookies[auth.name] = value
-            else:
-                params.append((auth.name, value))
-        elif isinstance(auth, HttpBasicAuth):
+                return Credentials(headers={name: value})
+            if auth.location == "cookie":
+                return Credentials(cookies={name: value})
+            return Credentials(params=[(name, value)])
+        if isinstance(auth, HttpBasicAuth):
             raw = f"{auth.username}:{auth.password.get_secret_value()}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
-        elif isinstance(auth, OAuth2ClientCredentials):
-            headers["Authorization"] = f"Bearer {await self._oauth_token(auth, session)}"
-        return headers, params, cookies
+            return Credentials(headers={"Authorization": "Basic " + base64.b64encode(raw).decode()})
+        if isinstance(auth, OAuth2ClientCredentials):
+            token = await self._oauth_token(auth, session)
+            return Credentials(headers={"Authorization": f"Bearer {token}"})
+        return Credentials()
 
     async def _oauth_token(
         self, auth: OAuth2ClientCredentials, session: aiohttp.ClientSession
@@ -69,27 +84,48 @@ class Authenticator:
         async with self._lock:
             if self._token and time.monotonic() < self._expires_at - 30:
                 return self._token
-            data = {
-                "grant_type": "client_credentials",
-                "client_id": auth.client_id.get_secret_value(),
-                "client_secret": auth.client_secret.get_secret_value(),
-                **auth.access_token_request_data,
-            }
-            async with session.post(auth.access_token_url, data=data) as response:
-                if response.status != 200:
-                    raise ExtractionError(
-                        "oauth2",
-                        f"the token endpoint answered {response.status}; "
-                        "check client_id and client_secret",
-                        auth.access_token_url,
-                    )
-                payload = await response.json(content_type=None)
+            payload = await _request_token(auth, session)
             token = payload.get("access_token") if isinstance(payload, dict) else None
             if not token:
-                raise ExtractionError(
-                    "oauth2", "the token endpoint returned no access_token", auth.access_token_url
-                )
+                url = auth.access_token_url
+                raise AuthError("the token endpoint returned no access_token", url)
             self._token = str(token)
-            expires = payload.get("expires_in") or auth.default_token_expiration
-            self._expires_at = time.monotonic() + float(expires)
+            expires = _seconds(payload.get("expires_in"), auth.default_token_expiration)
+            self._expires_at = time.monotonic() + expires
             return self._token
+
+
+async def _request_token(auth: OAuth2ClientCredentials, session: aiohttp.ClientSession) -> Any:
+    data = {
+        "grant_type": "client_credentials",
+        "client_id": auth.client_id.get_secret_value(),
+        "client_secret": auth.client_secret.get_secret_value(),
+        **auth.access_token_request_data,
+    }
+    url = auth.access_token_url
+    async with session.post(url, data=data, allow_redirects=False) as response:
+        if 300 <= response.status < 400:
+            raise AuthError(
+                f"the token endpoint redirected (HTTP {response.status}) and the client secret "
+                "is never sent after a redirect; set access_token_url to the final URL",
+                url,
+            )
+        if response.status != 200:
+            raise AuthError(
+                f"the token endpoint answered {response.status}; check client_id and client_secret",
+                url,
+            )
+        raw = await response.read()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise AuthError("the token endpoint's answer is not JSON", url) from exc
+
+
+def _seconds(value: Any, default: float) -> float:
+    """``expires_in`` as a number of seconds; a missing or unreadable one means ``default``."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return default
+    return seconds if math.isfinite(seconds) and seconds > 0 else default

@@ -1,4 +1,6 @@
-"""Send one request with auth, concurrency limits, the rate budget and retries; return parsed JSON.
+"""Send one request and return parsed JSON: concurrency slots, the rate budget, redirects followed
+hop by hop under the origin rule (``_origin``: credentials only for the API's origin), and the one
+retry loop (``_retry.call_with_retries``).
 
 The concurrency slot and the rate token are held only while a request is on the wire, never while
 sleeping before a retry, so a backing-off resource does not starve the others.
@@ -17,10 +19,12 @@ import aiohttp
 import orjson
 
 from restsync._errors import ExtractionError, HTTPStatusError, ResponseFormatError
-from restsync.engine._auth import Authenticator
+from restsync.engine._auth import Authenticator, AuthError, Credentials
+from restsync.engine._origin import OriginGuard
 from restsync.engine._ratelimit import make_limiter
+from restsync.engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
 from restsync.engine._request import Request, redact
-from restsync.engine._retry import Attempt, decide
+from restsync.engine._retry import Decision, Tried, call_with_retries, describe_error
 from restsync.plan import ResourcePlan, SourcePlan
 
 __all__ = ["Abandoned", "HttpClient", "Response"]
@@ -32,6 +36,7 @@ class Response:
     headers: dict[str, str]
     body: Any
     ignored: bool = False  # a response_action said to skip it
+    empty: bool = False  # no body at all (HTTP 204, or a 200 with nothing in it)
 
 
 class Abandoned(Exception):
@@ -48,11 +53,12 @@ class HttpClient:
         plan: SourcePlan,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
-        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.plan = plan
         self._sleep = sleep
+        self._clock = clock
         self._rng = rng or random.Random()
         self._slots = asyncio.Semaphore(plan.max_concurrency)
         self._resource_slots = {
@@ -61,9 +67,10 @@ class HttpClient:
             if r.max_concurrency
         }
         self._limiter = make_limiter(plan.rate_limit)
-        self._auth = Authenticator(plan.auth, plan.base_url)
+        self._guard = OriginGuard(plan.base_url)
+        self._auth = Authenticator(plan.auth)
         self._endpoint_auth = {
-            r.name: Authenticator(r.auth, plan.base_url) for r in plan.resources.values() if r.auth
+            r.name: Authenticator(r.auth) for r in plan.resources.values() if r.auth
         }
         self._session: aiohttp.ClientSession | None = None
 
@@ -75,6 +82,8 @@ class HttpClient:
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self.plan.timeout_seconds),
             headers={"Accept": "application/json", "User-Agent": "restsync"},
+            # cookies are kept per origin by the OriginGuard, not per host by aiohttp
+            cookie_jar=aiohttp.DummyCookieJar(),
             json_serialize=lambda value: orjson.dumps(value).decode(),
         )
         return self
@@ -98,37 +107,29 @@ class HttpClient:
         flight than ``max_concurrency``.
         """
         abandoned = abandoned or _still_wanted
-        started = time.monotonic()
-        number = 1
-        while True:
-            status: int | None = None
-            headers: dict[str, str] = {}
-            error: BaseException | None = None
-            try:
-                response = await self._send_once(resource, request, abandoned)
-                status, headers = response.status, response.headers
-                if 200 <= status < 300 or response.ignored:
-                    return response
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                error = exc
+
+        def before_retry(decision: Decision) -> None:
             if abandoned():
                 raise Abandoned(str(request))  # not worth a retry any more
-            decision = decide(
-                resource.retry,
-                Attempt(number, status, error, headers, time.monotonic() - started),
-                rng=self._rng,
-            )
-            if not decision.retry:
-                raise self._final_error(resource, request, status, error, number)
             count_retry()
-            await self._sleep(decision.wait)
-            number += 1
+
+        tried = await call_with_retries(
+            lambda: self._send_once(resource, request, abandoned),
+            resource.retry,
+            sleep=self._sleep,
+            clock=self._clock,
+            rng=self._rng,
+            accept=lambda response: response.ignored,
+            before_retry=before_retry,
+        )
+        response = tried.response
+        if response is not None and (response.ignored or 200 <= response.status < 300):
+            return response
+        raise self._final_error(resource, request, tried) from tried.error
 
     async def _send_once(
         self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
     ) -> Response:
-        assert self._session is not None, "use HttpClient as an async context manager"
-        auth = self._endpoint_auth.get(resource.name, self._auth)
         per_resource = self._resource_slots.get(resource.name)
         async with self._slots:
             if per_resource is not None:
@@ -136,26 +137,7 @@ class HttpClient:
             try:
                 if abandoned():
                     raise Abandoned(str(request))
-                auth_headers, auth_params, cookies = await auth.apply(request, self._session)
-                # the rate token is taken last, right before sending: a token taken while
-                # waiting for a slot would let requests bunch up past the budget
-                await self._limiter.acquire()
-                if abandoned():
-                    raise Abandoned(str(request))
-                headers = {**self.plan.headers, **request.headers, **auth_headers}
-                async with self._session.request(
-                    request.method,
-                    request.url,
-                    params=list(request.params) + auth_params,
-                    headers={k: str(v) for k, v in headers.items()},
-                    cookies=cookies or None,
-                    json=request.json,
-                    allow_redirects=True,
-                ) as response:
-                    self._limiter.on_status(response.status)
-                    raw = await response.read()
-                    status = response.status
-                    response_headers = dict(response.headers)
+                status, response_headers, raw = await self._follow(resource, request, abandoned)
             finally:
                 if per_resource is not None:
                     per_resource.release()
@@ -164,31 +146,105 @@ class HttpClient:
             return Response(status, response_headers, None, ignored=True)
         if not 200 <= status < 300:
             return Response(status, response_headers, None)
-        return Response(status, response_headers, _parse(raw, response_headers))
+        body = _parse(raw, response_headers)
+        return Response(status, response_headers, body, empty=not raw.strip())
+
+    async def _follow(
+        self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send ``request`` and follow its redirects, each hop under the origin rule."""
+        hop = request
+        for _ in range(MAX_REDIRECTS + 1):
+            status, headers, raw = await self._send_hop(resource, hop, abandoned)
+            try:
+                following = follow_redirect(hop, status, _header(headers, "Location"))
+            except RedirectRefused as exc:
+                raise ExtractionError(
+                    resource.name, f"{exc}; check base_url", self._url(hop, resource)
+                ) from exc
+            if following is None:
+                return status, headers, raw
+            hop = following
+        raise ExtractionError(
+            resource.name,
+            f"the API redirected more than {MAX_REDIRECTS} times (a redirect loop); "
+            "check base_url and the endpoint path",
+            self._url(request, resource),
+        )
+
+    async def _send_hop(
+        self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
+    ) -> tuple[int, dict[str, str], bytes]:
+        assert self._session is not None, "use HttpClient as an async context manager"
+        guard = self._guard
+        credentials = Credentials()
+        if guard.trusts(request.url):
+            credentials = await self._credentials(resource)
+        # the rate token is taken last, right before sending: a token taken while waiting for a
+        # slot (or a token endpoint) would let requests bunch up past the budget
+        await self._limiter.acquire()
+        if abandoned():
+            raise Abandoned(str(request))
+        headers = guard.headers(
+            request.url, self.plan.headers, request.headers, credentials.headers
+        )
+        cookies = {**guard.cookies(request.url), **credentials.cookies}
+        async with self._session.request(
+            request.method,
+            request.url,
+            params=list(request.params) + credentials.params,
+            headers={k: str(v) for k, v in headers.items()},
+            cookies=cookies or None,
+            json=request.json,
+            allow_redirects=False,
+        ) as response:
+            self._limiter.on_status(response.status)
+            raw = await response.read()
+            guard.remember(request.url, response.cookies)
+            return response.status, dict(response.headers), raw
+
+    async def _credentials(self, resource: ResourcePlan) -> Credentials:
+        assert self._session is not None
+        try:
+            return await self._auth_for(resource).apply(self._session)
+        except AuthError as exc:
+            # reported against the resource that needed the token, not a pseudo-resource
+            raise ExtractionError(resource.name, exc.message, exc.url) from exc
+
+    def _auth_for(self, resource: ResourcePlan) -> Authenticator:
+        return self._endpoint_auth.get(resource.name, self._auth)
+
+    def _url(self, request: Request, resource: ResourcePlan | None = None) -> str:
+        auth = self._auth if resource is None else self._auth_for(resource)
+        return redact(request.full_url(), auth.secret_param_names())
 
     def _final_error(
-        self,
-        resource: ResourcePlan,
-        request: Request,
-        status: int | None,
-        error: BaseException | None,
-        attempts: int,
+        self, resource: ResourcePlan, request: Request, tried: Tried[Response]
     ) -> Exception:
-        url = redact(request.full_url(), self._auth.secret_param_names())
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        url = self._url(request, resource)
+        tries = f" after {tried.attempts} attempts" if tried.attempts > 1 else ""
+        error = tried.error
         if isinstance(error, _BadBody):
             return ResponseFormatError(resource.name, f"{error.args[0]}{tries}", url)
         if error is not None:
-            kind = (
-                "timed out"
-                if isinstance(error, asyncio.TimeoutError)
-                else f"failed ({type(error).__name__})"
-            )
-            return ExtractionError(
-                resource.name, f"the request {kind}{tries}; check that the API is reachable", url
-            )
-        assert status is not None
+            return ExtractionError(resource.name, _transport_message(error, tries), url)
+        assert tried.response is not None
+        status = tried.response.status
         return HTTPStatusError(resource.name, url, status, _status_message(status, tries))
+
+
+def _transport_message(error: BaseException, tries: str) -> str:
+    if isinstance(error, TimeoutError):
+        return f"the request timed out{tries}; check that the API is reachable"
+    what = describe_error(error)
+    if isinstance(error, aiohttp.ClientSSLError):
+        hint = (
+            "the server's TLS certificate did not verify; fix it, or for a host you trust "
+            "set client.verify_tls: false"
+        )
+    else:
+        hint = "check that the API is reachable"
+    return f"the request failed ({what}){tries}; {hint}"
 
 
 def _still_wanted() -> bool:
@@ -208,14 +264,19 @@ def _status_message(status: int, tries: str) -> str:
     return f"the API answered HTTP {status}{tries}; {hint}"
 
 
+def _header(headers: dict[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), None)
+
+
 def _parse(raw: bytes, headers: dict[str, str]) -> Any:
     if not raw.strip():
         return None
     try:
         return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
         kind = headers.get("Content-Type", headers.get("content-type", "unknown type"))
-        raise _BadBody(f"the response is not valid JSON ({kind}, {len(raw)} bytes)") from None
+        raise _BadBody(f"the response is not valid JSON ({kind}, {len(raw)} bytes)") from exc
 
 
 def _response_action(resource: ResourcePlan, status: int, raw: bytes) -> str | None:

@@ -1,9 +1,10 @@
 """Paginators: small strategies registered by type name.
 
 A ``Traversal`` is created fresh for every chain of pages (a root resource, or one child per parent
-record), so concurrent chains never share state. It is a pure function of the previous request and
-the page just received: ``first`` prepares the first request, ``next`` returns the following one or
-``None`` when the chain is done. Loop detection lives in the base class.
+record), so concurrent chains never share state. It decides from the previous request, the page
+just received and its own small state (the requests seen, the position of a numbered chain):
+``first`` prepares the first request, ``next`` returns the following one or ``None`` when the
+chain is done. Loop detection lives in the base class.
 
 Paginators whose next request does not depend on the page's content (offset, page number) also
 answer ``ahead``: the requests that follow the current one *if* the chain goes on, so the engine can
@@ -37,6 +38,9 @@ class PagingError(ValueError):
 class Traversal:
     registry: ClassVar[dict[str, type[Traversal]]] = {}
     kind: ClassVar[str] = ""
+    # the parent record this chain is fetched for (None for a root): strategies that build
+    # their requests from it read it here
+    parent: Any = None
 
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         self.config = config
@@ -314,7 +318,9 @@ class Auto(Traversal):
         return self._chosen.ahead(current, limit, guess=guess) if self._chosen else []
 
 
-def make_traversal(config: Any, stop_condition: Condition | None) -> Traversal:
+def make_traversal(
+    config: Any, stop_condition: Condition | None, parent: Any = None
+) -> Traversal:
     try:
         cls = Traversal.registry[config.type]
     except KeyError:
@@ -322,7 +328,9 @@ def make_traversal(config: Any, stop_condition: Condition | None) -> Traversal:
             f"unknown paginator type '{config.type}'; "
             f"use one of: {', '.join(sorted(Traversal.registry))}"
         ) from None
-    return cls(config, stop_condition)
+    traversal = cls(config, stop_condition)
+    traversal.parent = parent
+    return traversal
 
 
 # --- helpers ----------------------------------------------------------------------------------

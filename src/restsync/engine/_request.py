@@ -32,8 +32,14 @@ class Request:
         return replace(self, params=tuple(kept + added))
 
     def with_url(self, url: str) -> Request:
-        """Follow a next-page URL: its query wins, the original params it does not name are kept."""
+        """Follow a next-page URL: its query wins, the original params it does not name are kept.
+
+        A URL on another origin is followed exactly as given: the params the config set for
+        the API stay with the API.
+        """
         base, query = split_url(url)
+        if origin(base) != origin(self.url):
+            return replace(self, url=base, params=tuple(query))
         names = {k for k, _ in query}
         kept = [(k, v) for k, v in self.params if k not in names]
         return replace(self, url=base, params=tuple(query + kept))
@@ -71,9 +77,13 @@ def split_url(url: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def origin(url: str) -> tuple[str, str]:
+    """Scheme and ``host:port`` (default port filled in), the unit credentials are scoped to."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    port = parts.port or (443 if scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:  # a port out of range or not a number: matches no real origin
+        return scheme, parts.netloc.lower()
     return scheme, f"{(parts.hostname or '').lower()}:{port}"
 
 

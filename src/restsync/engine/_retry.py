@@ -1,19 +1,22 @@
-"""Retries as pure policy: one ``Attempt`` in, one ``Decision`` out.
+"""Retries: a pure policy (one ``Attempt`` in, one ``Decision`` out) and the one loop that runs it.
 
 ``decide`` never sleeps, reads no clock and touches no network, so every rule below is tested
-from a table. ``call_with_retries`` is the only place that waits, and it waits through an injected
-``sleep`` (tenacity's ``RetryCallState`` idea, without its callback zoo).
+from a table. ``call_with_retries`` is the retry loop of every request the engine sends
+(``HttpClient.fetch`` runs it); it is the only place that waits between tries, and it waits
+through an injected ``sleep`` and reads an injected ``clock`` (tenacity's ``RetryCallState`` idea,
+without its callback zoo), so it is tested directly without waiting.
 
 The rules, in order:
 
 1. A transport error (connection refused/reset, server disconnected, timeout, truncated body) is
-   retriable; anything else raised by ``send`` is a bug or a fatal condition (a bad URL, a TLS
-   certificate that does not verify) and is not retried.
+   retriable; a TLS certificate that does not verify is a transport error that is not. Anything
+   else raised by ``send`` (a bug, an error the caller already worded) is not retried: it
+   propagates at once.
 2. A status in ``policy.status_codes`` is retriable; every other status is final (success, or a
    fatal 4xx the caller turns into an error).
 3. Attempt ``n`` may be followed by another while ``n <= max_retries`` (3 retries = 4 tries).
 4. The wait is the server's ``Retry-After`` (seconds or HTTP-date) capped at
-   ``retry_after_cap_seconds``; without one, exponential backoff ``backoff_factor ** (n - 1)``
+   ``retry_after_cap_seconds``; without one, exponential backoff ``backoff_factor * 2 ** (n - 1)``
    capped at ``max_backoff_seconds``, jittered uniformly in ``[base / 2, base]``. Half jitter keeps
    a floor under the wait (a pure full jitter can retry almost at once) while still spreading the
    concurrent requests that failed together.
@@ -30,7 +33,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import aiohttp
 
@@ -39,9 +42,12 @@ from restsync.plan import RetryPolicy
 __all__ = [
     "Attempt",
     "Decision",
+    "TRANSPORT_ERRORS",
     "ResponseLike",
+    "Tried",
     "call_with_retries",
     "decide",
+    "describe_error",
     "is_retriable_error",
 ]
 
@@ -95,7 +101,7 @@ def decide(
     no ``Date`` header (the server's own ``Date`` is preferred: it cancels out clock skew).
     """
     if attempt.error is not None:
-        reason = _describe_error(attempt.error)
+        reason = describe_error(attempt.error)
         retriable = is_retriable_error(attempt.error)
     elif attempt.status is None:
         reason, retriable = "no response", True
@@ -125,6 +131,26 @@ class ResponseLike(Protocol):
 
 R = TypeVar("R", bound=ResponseLike)
 
+# What ``send`` may raise that is about the network, not about our code: given to ``decide``.
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientError,
+    TimeoutError,
+    ConnectionError,
+)
+
+
+@dataclass(frozen=True)
+class Tried(Generic[R]):
+    """How a call with retries ended: the last response, or the last transport error."""
+
+    response: R | None
+    error: BaseException | None
+    attempts: int
+
+
+def _never(response: object) -> bool:
+    return False
+
 
 async def call_with_retries(
     send: Callable[[], Awaitable[R]],
@@ -133,46 +159,38 @@ async def call_with_retries(
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
-    before_attempt: Callable[[], Awaitable[None]] | None = None,
-    on_status: Callable[[int], None] | None = None,
-    on_retry: Callable[[Decision], None] | None = None,
-) -> R:
-    """Call ``send`` until ``decide`` says stop; return the last response, whatever its status.
+    accept: Callable[[R], bool] = _never,
+    before_retry: Callable[[Decision], None] | None = None,
+) -> Tried[R]:
+    """Call ``send`` until ``decide`` says stop; return how it ended, whatever the status.
 
-    ``send`` either returns a response (``.status``, ``.headers``) or raises. It should return a
-    response whose body is already read or released: responses that are retried past are dropped.
-    Error statuses come back to the caller, which knows how to word the error; a transport error
-    that outlives the retries is re-raised as is, and a non-retriable exception is never retried.
+    ``send`` returns a response (``.status``, ``.headers``) whose body is already read, or raises.
+    A transport error (``TRANSPORT_ERRORS``) is an attempt like a response; any other exception
+    propagates at once. The caller words the final error: it knows the resource and the URL.
 
-    Hooks: ``before_attempt`` runs before every try (take a rate-limit token there, so a backing-off
-    request does not hold one while it sleeps); ``on_status`` sees every status (the rate limiter's
-    429 feedback); ``on_retry`` sees every decision to try again (logs, retry counters).
+    ``accept`` marks a response as final whatever its status (one a response action ignores).
+    ``before_retry`` sees each decision to try again before the wait (retry counters), and may
+    raise to stop (a request nobody needs any more).
     """
     started = clock()
     number = 0
     while True:
         number += 1
-        if before_attempt is not None:
-            await before_attempt()
         try:
             response = await send()
-        except Exception as exc:
-            if not is_retriable_error(exc):
-                raise
-            error: Exception | None = exc
+        except TRANSPORT_ERRORS as exc:
+            tried: Tried[R] = Tried(None, exc, number)
             attempt = Attempt(number, None, exc, {}, clock() - started)
         else:
-            error = None
-            if on_status is not None:
-                on_status(response.status)
+            tried = Tried(response, None, number)
+            if accept(response):
+                return tried
             attempt = Attempt(number, response.status, None, response.headers, clock() - started)
         decision = decide(policy, attempt, rng=rng)
         if not decision.retry:
-            if error is not None:
-                raise error
-            return response
-        if on_retry is not None:
-            on_retry(decision)
+            return tried
+        if before_retry is not None:
+            before_retry(decision)
         await sleep(decision.wait)
 
 
@@ -222,17 +240,25 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
-def _describe_error(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """What a transport error means, in a few words ("connection refused"), for logs and errors."""
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "server disconnected"
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "incomplete response body"
-    if isinstance(exc, ConnectionResetError) or getattr(exc, "errno", None) == errno.ECONNRESET:
-        return "connection reset"
     if isinstance(exc, aiohttp.ClientSSLError):
         return "TLS error"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "host name not found"
+    code = getattr(exc, "errno", None)
+    if isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError) or code == errno.ECONNRESET:
+        return "connection reset"
+    if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return "host unreachable"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return "connection failed"
     return type(exc).__name__

@@ -21,10 +21,11 @@ from typing import Any, Protocol
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
 from restsync._selectors import compile_selector, detect_records_path, field_value
-from restsync.engine._http import HttpClient, Response
+from restsync.engine._http import Abandoned, HttpClient, Response
 from restsync.engine._paginate import PaginationLoop, PagingError, make_traversal
 from restsync.engine._records import RecordProcessor, Reject
 from restsync.engine._request import Page, Request, redact
+from restsync.engine._shape import ShapeCheck
 from restsync.engine._templates import first_request
 from restsync.plan import ResourcePlan, SourcePlan
 
@@ -51,10 +52,20 @@ class ResourceStats:
     records: int = 0
     rejects: int = 0
     retries: int = 0
+    requests: int = 0  # sent, retries included; predictions dropped unsent are not counted
     started: float | None = None
     finished: float | None = None
     error: ExtractionError | None = None
     delivered: bool = True
+    first_request_at: float | None = None  # wall-clock (epoch seconds), for the run report
+    last_request_at: float | None = None  # when the last answer arrived
+
+    def note_request(self, sent_at: float, answered_at: float) -> None:
+        self.requests += 1
+        if self.first_request_at is None or sent_at < self.first_request_at:
+            self.first_request_at = sent_at
+        if self.last_request_at is None or answered_at > self.last_request_at:
+            self.last_request_at = answered_at
 
     @property
     def status(self) -> str:
@@ -112,6 +123,7 @@ class Engine:
             if plan.resources[n].data_selector is not None
         }
         self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
+        self._shapes = {n: ShapeCheck(n, plan.resources[n].data_selector) for n in self.needed}
         self._abandoned: set[asyncio.Future[Any]] = set()  # fetched-ahead pages nobody needs
 
     async def run(self) -> RunReport:
@@ -190,21 +202,20 @@ class Engine:
         stats = self.report.resources[resource.name]
         if not await self._addressable(resource, parent_record):
             return
-        traversal = make_traversal(resource.paginator, resource.stop_condition)
+        if resource.compute is not None:
+            records = resource.compute(parent_record, self.start_values)
+            stats.pages += 1
+            await self._hand_on(resource, records, parent_record)
+            return
+        traversal = make_traversal(resource.paginator, resource.stop_condition, parent_record)
         request: Request | None = traversal.first(self._first_request(resource, parent_record))
         depth = resource.prefetch_pages
         if depth is None:
             depth = self.plan.prefetch_pages
-
-        def count_retry() -> None:
-            stats.retries += 1
-
-        ahead = _FetchAhead(
-            lambda r, gone: self._http.fetch(resource, r, count_retry, gone), self._abandoned
-        )
+        ahead = _FetchAhead(self._counted_fetch(resource), self._abandoned)
         number = 0
         page_size = 0
-        select = self._selectors.get(resource.name)
+        select = self._chain_selector(resource)
         try:
             while request is not None and stats.error is None:
                 # pages fetched ahead wait parsed in memory: large pages get fewer of them
@@ -216,29 +227,46 @@ class Engine:
                 stats.pages += 1
                 if response.ignored:
                     return
-                if select is None:
-                    select = compile_selector(detect_records_path(response.body))
                 selected = await self._take(resource, request, response, parent_record, select)
                 page_size = len(selected)
                 page = Page(
                     request, response.status, response.headers, response.body, selected, number
                 )
-                try:
-                    request = traversal.next(request, page)
-                except PaginationLoop as exc:
-                    raise PaginationLoopError(
-                        resource.name, str(exc), redact(page.request.url)
-                    ) from None
-                except ConditionError as exc:
-                    raise ExtractionError(
-                        resource.name, str(exc), redact(page.request.url)
-                    ) from None
-                except PagingError as exc:
-                    raise ResponseFormatError(
-                        resource.name, str(exc), redact(page.request.url)
-                    ) from None
+                request = self._next_request(resource, traversal, page)
         finally:
             ahead.close()
+
+    def _chain_selector(self, resource: ResourcePlan) -> Callable[[Response, Any], list[Any]]:
+        """How one chain of pages picks its records: the resource's select hook, else its
+        data_selector, else (none configured) the path dlt would detect, found on the chain's
+        first page and kept for the rest of it."""
+        hook = resource.select
+        if hook is not None:
+            return lambda response, parent: hook(response.body, response.headers, parent)
+        chosen = self._selectors.get(resource.name)
+
+        def select(response: Response, parent: Any) -> list[Any]:
+            nonlocal chosen
+            if chosen is None:
+                chosen = compile_selector(detect_records_path(response.body))
+            return chosen(response.body)
+
+        return select
+
+    def _next_request(self, resource: ResourcePlan, traversal: Any, page: Page) -> Request | None:
+        """The chain's next request after ``page``; paging errors become the resource's."""
+        url = redact(page.request.url)
+        try:
+            request: Request | None = traversal.next(page.request, page)
+        except PaginationLoop as exc:
+            raise PaginationLoopError(resource.name, str(exc), url) from exc
+        except ConditionError as exc:
+            raise ExtractionError(resource.name, str(exc), url) from exc
+        except PagingError as exc:
+            raise ResponseFormatError(resource.name, str(exc), url) from exc
+        if request is not None and page.number >= resource.max_pages:
+            raise _page_cap_error(resource, page.request)
+        return request
 
     async def _addressable(self, resource: ResourcePlan, parent_record: Any) -> bool:
         """Whether the parent record carries every field the child's requests need. A field
@@ -263,22 +291,58 @@ class Engine:
         await self.sink.rejects([Reject(resource.name, reason, parent_record)])
         return False
 
+    def _counted_fetch(
+        self, resource: ResourcePlan
+    ) -> Callable[[Request, Callable[[], bool] | None], Awaitable[Response]]:
+        """``HttpClient.fetch`` for ``resource``, counting the requests that reach the wire."""
+        stats = self.report.resources[resource.name]
+
+        def count_retry() -> None:
+            stats.retries += 1
+            stats.requests += 1  # the attempt that failed; the last attempt is noted below
+
+        async def fetch(request: Request, gone: Callable[[], bool] | None) -> Response:
+            sent_at = time.time()
+            try:
+                response = await self._http.fetch(resource, request, count_retry, gone)
+            except Abandoned:
+                raise  # a fetched-ahead request dropped before it was sent
+            except Exception:
+                stats.note_request(sent_at, time.time())
+                raise
+            stats.note_request(sent_at, time.time())
+            return response
+
+        return fetch
+
     async def _take(
         self,
         resource: ResourcePlan,
         request: Request,
         response: Response,
         parent_record: Any,
-        select: Callable[[Any], list[Any]],
+        select: Callable[[Response, Any], list[Any]],
     ) -> list[Any]:
         """Select, check and hand on one page's records; returns the selected records."""
-        stats = self.report.resources[resource.name]
         try:
-            selected = select(response.body)
+            selected = select(response, parent_record)
+        except ExtractionError:
+            raise
         except Exception as exc:
             raise ResponseFormatError(
                 resource.name, f"data_selector failed on the response: {exc}", redact(request.url)
             ) from exc
+        self._shapes[resource.name].check(
+            response.body, empty_body=response.empty, selected=selected, url=redact(request.url)
+        )
+        await self._hand_on(resource, selected, parent_record)
+        return selected
+
+    async def _hand_on(
+        self, resource: ResourcePlan, selected: list[Any], parent_record: Any
+    ) -> None:
+        """Process one page's records, deliver them and queue them for the children."""
+        stats = self.report.resources[resource.name]
         try:
             records, rejects = self._processors[resource.name].process(selected, parent_record)
         except ExtractionError:
@@ -301,12 +365,21 @@ class Engine:
                 queue = self._queues[child.name]
                 for record in _parents_for(child, records, rejects):
                     await queue.put(record)
-        return selected
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         inc = resource.incremental
         start = self.start_values.get(resource.name, inc.initial_value) if inc else None
         return first_request(self.plan.base_url, resource, parent_record, start)
+
+
+def _page_cap_error(resource: ResourcePlan, last: Request) -> ExtractionError:
+    return ExtractionError(
+        resource.name,
+        f"paging reached max_pages ({resource.max_pages:,}) and the API still offers a next "
+        "page; if it really has more, raise max_pages for this resource "
+        f"({resource.config_path}.max_pages) or for every resource (client.max_pages)",
+        redact(last.url),
+    )
 
 
 class _FetchAhead:
@@ -381,7 +454,9 @@ def _as_extraction_error(resource: str, exc: Exception) -> ExtractionError:
         return exc
     # a bug, not the API's fault: keep the traceback in the log, fail this resource only
     log.error("unexpected error in resource '%s'", resource, exc_info=exc)
-    return ExtractionError(resource, f"unexpected error {type(exc).__name__}: {exc}")
+    error = ExtractionError(resource, f"unexpected error {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _with_ancestors(plan: SourcePlan, names: set[str]) -> set[str]:

@@ -26,6 +26,8 @@ from restsync.config import (
     SinglePagePaginator,
     SourceConfig,
 )
+from restsync.config._messages import redact_userinfo
+from restsync.config._values import check_base_url
 from restsync.plan._incremental import resource_incremental
 from restsync.plan._model import (
     DEFAULT_RETRY,
@@ -50,6 +52,9 @@ _DLT_HINTS = (
 
 
 DEFAULT_PREFETCH = 4  # pages an offset / page_number chain fetches ahead unless told
+# Pages one chain may fetch before it fails: 10 million records at 100 a page, hours of paging
+# for a real API, minutes for a server that hands out cursors forever (docs/config.md#max_pages).
+DEFAULT_MAX_PAGES = 100_000
 
 
 def build_plan(
@@ -61,6 +66,8 @@ def build_plan(
 ) -> SourcePlan:
     """Resolve a parsed config; ``page_format`` (if given) applies to every resource."""
     client = config.client
+    if base_url is not None:
+        _check_base_url_override(base_url)
     names: dict[str, int] = {}
     for index, resource in enumerate(config.resources):
         if not resource.name:
@@ -101,6 +108,16 @@ def build_plan(
     )
 
 
+def _check_base_url_override(base_url: str) -> None:
+    try:
+        check_base_url(base_url)
+    except ValueError as exc:
+        raise ConfigError(
+            "client.base_url",
+            f"the base URL given to override it, {redact_userinfo(base_url)!r}, {exc}",
+        ) from None
+
+
 def _plan_resource(
     index: int,
     resource: ResourceConfig,
@@ -128,6 +145,9 @@ def _plan_resource(
         )
     paginator, stop_condition = _resolve_paginator(paginator, f"{where}.endpoint.paginator", notes)
     _note_fetch_ahead(paginator, resource, config, notes)
+    max_pages = resource.max_pages or config.client.max_pages or DEFAULT_MAX_PAGES
+    if paginator.type != "single_page":
+        notes.append(f"fails after {max_pages:,} pages in one chain (max_pages)")
 
     try:
         compile_selector(endpoint.data_selector)
@@ -174,6 +194,7 @@ def _plan_resource(
         prefetch_pages=resource.prefetch_pages,
         speculate=_speculates(resource, config),
         page_format=resource.page_format or "dicts",
+        max_pages=max_pages,
         selected=resource.selected,
         notes=tuple(notes),
     )
@@ -406,7 +427,9 @@ def _merge_retry(base: RetryPolicy, handler: ErrorHandler | None) -> RetryPolicy
         if handler.backoff_factor is not None
         else base.backoff_factor,
         max_backoff_seconds=handler.max_backoff_seconds or base.max_backoff_seconds,
-        retry_after_cap_seconds=base.retry_after_cap_seconds,
+        retry_after_cap_seconds=base.retry_after_cap_seconds
+        if handler.max_retry_after_seconds is None
+        else handler.max_retry_after_seconds,
     )
 
 

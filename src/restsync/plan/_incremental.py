@@ -9,6 +9,7 @@ value sent to the server (the start and end params and the ``{incremental.*}`` p
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -87,12 +88,8 @@ def from_param(key: str, value: Any, where: str, loc: tuple[Any, ...]) -> Increm
     if isinstance(value, Incremental):
         return _from_dlt_object(key, value, where)
     for bounded in ("end_value", "end_param"):
-        if value.get(bounded) is not None:
-            raise ConfigError(
-                f"{where}.{bounded}",
-                f"an incremental param carries only its start, not {bounded}; move the cursor "
-                "to the endpoint's incremental block (start_param, end_param, end_value)",
-            )
+        if value.get(bounded) is not None:  # dlt refuses only a truthy one: any is a mistake
+            raise _only_the_start(f"{where}.{bounded}", bounded)
     from restsync.config._parse import _validate
 
     spec: IncrementalParam = _validate(IncrementalParam, value, loc)
@@ -112,11 +109,7 @@ def from_param(key: str, value: Any, where: str, loc: tuple[Any, ...]) -> Increm
 
 def _from_dlt_object(key: str, cursor: Incremental[Any], where: str) -> IncrementalPlan:
     if cursor.end_value is not None:
-        raise ConfigError(
-            where,
-            "a dlt.sources.incremental in params carries only its start, not end_value; "
-            "use the endpoint's incremental block (start_param, end_param, end_value)",
-        )
+        raise _only_the_start(f"{where}.end_value", "end_value")
     functions = {max: "max", min: "min"}
     if cursor.last_value_func not in functions:
         raise ConfigError(
@@ -133,6 +126,14 @@ def _from_dlt_object(key: str, cursor: Incremental[Any], where: str) -> Incremen
         start_param=TimeParam(key),
         range_start=cursor.range_start,
         range_end=cursor.range_end,
+    )
+
+
+def _only_the_start(where: str, key: str) -> ConfigError:
+    return ConfigError(
+        where,
+        f"an incremental param carries only the start ({key} is not allowed here); "
+        "to set an end, use endpoint.incremental with end_value and end_param",
     )
 
 
@@ -191,7 +192,16 @@ def parse_datetime_value(value: Any, fmt: str | None) -> datetime:
     assert parsed is not None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    try:
+        offset = parsed.utcoffset()
+    except ValueError:  # pendulum parses "+99:00" into a zone Python cannot use
+        offset = _NO_OFFSET
+    if offset is None or abs(offset) >= _NO_OFFSET:
+        raise ValueError(f"'{value}' has a UTC offset of a day or more")
     return pendulum.instance(parsed)
+
+
+_NO_OFFSET = timedelta(hours=24)
 
 
 def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
@@ -215,19 +225,44 @@ def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
 def _parse_duration(value: Any, where: str) -> timedelta | None:
     if value is None:
         return None
+    seconds = _duration_seconds(value)
+    if seconds is None:
+        raise ConfigError(
+            where,
+            f"lookback_window {_short(value)} is not a duration; "
+            "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
+        )
+    if not 0 <= seconds <= _MAX_LOOKBACK.total_seconds():
+        raise ConfigError(
+            where,
+            f"lookback_window {_short(value)} is out of range; "
+            "give a duration from 0 to 100 years, such as 'P1D' or 3600",
+        )
+    return timedelta(seconds=seconds)
+
+
+_MAX_LOOKBACK = timedelta(days=36_525)
+
+
+def _duration_seconds(value: Any) -> float | None:
+    """Seconds in a number, a numeric string or an ISO 8601 duration; ``None`` if it is none."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, int | float):
-        return timedelta(seconds=float(value))
-    text = str(value).strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return timedelta(seconds=float(text))
-    try:
-        parsed = pendulum.parse(text)
-    except Exception:
-        parsed = None
-    if isinstance(parsed, timedelta):
-        return timedelta(seconds=parsed.total_seconds())
-    raise ConfigError(
-        where,
-        f"lookback_window '{value}' is not a duration; "
-        "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
-    )
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            seconds = float(text)
+        else:
+            try:
+                parsed = pendulum.parse(text)
+                seconds = parsed.total_seconds() if isinstance(parsed, timedelta) else math.nan
+            except Exception:  # pendulum raises several kinds for text that is no duration
+                return None
+    return None if math.isnan(seconds) else seconds
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

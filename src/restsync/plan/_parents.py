@@ -208,14 +208,26 @@ def _split_params(
                 )
             resolved[key] = _validate(ResolveParam, value, (*loc, "endpoint", "params", key))
         else:
+            _check_param_value(value, f"{where}.params.{key}")
             params[key] = value
     if len(cursors) > 1:
-        names = " and ".join(f"'{k}'" for k in cursors)
+        names = list(cursors)
         raise ConfigError(
-            f"{where}.params",
-            f"params {names} are both incremental; an endpoint takes one incremental param",
+            f"{where}.params.{names[1]}",
+            f"an endpoint takes one incremental param, but {', '.join(names)} are; keep one",
         )
     return params, resolved, next(iter(cursors.values()), None)
+
+
+def _check_param_value(value: Any, where: str) -> None:
+    """A query parameter is a value or a list of values; anything nested has no query form."""
+    items = value if isinstance(value, list | tuple) else [value]
+    if any(isinstance(item, Mapping | list | tuple) for item in items):
+        raise ConfigError(
+            where,
+            "a query parameter takes a string, a number or a list of them; for a parent field "
+            "or a cursor write {'type': 'resolve', ...} or {'type': 'incremental', ...}",
+        )
 
 
 def _has_cursor_block(resource: ResourceConfig, endpoint: EndpointConfig) -> bool:

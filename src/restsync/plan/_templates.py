@@ -102,12 +102,14 @@ def bind_path(
         else:
             bare.append(name)
             out.append("{" + name + "}")
-    if unbound:
+    if unbound:  # dlt refuses this too: say how to write it
         key = sorted(unbound)[0]
+        spec = resolved[key]
         raise ConfigError(
             f"{where}.params.{key}",
-            f"resolve param '{key}' is not used in the path; put {{{key}}} in the path, or "
-            f"reference the parent field in a param as {{resources.<parent>.<field>}}",
+            f"resolve param '{key}' is not used in the path {path!r}; put {{{key}}} in the path, "
+            f"or send the parent field as a query parameter with "
+            f"'{key}': '{{resources.{spec.resource}.{spec.field}}}'",
         )
     return "".join(out), bare
 
