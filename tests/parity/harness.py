@@ -330,6 +330,28 @@ def dlt_empty_restsync_fails(dlt_side: Outcome, restsync_side: Outcome) -> bool:
     )
 
 
+def dlt_loads_restsync_fails_shape(dlt_side: Outcome, restsync_side: Outcome) -> bool:
+    """dlt loads a bare JSON value as a record; restsync fails the resource: not records."""
+    return (
+        dlt_side.kind == "tables"
+        and any(table["rows"] for table in dlt_side.tables.values())
+        and restsync_side.kind == "run_error"
+        and "not an object or a list of records" in restsync_side.error
+    )
+
+
+def both_load_other_columns(dlt_side: Outcome, restsync_side: Outcome) -> bool:
+    """The same tables with the same number of rows; some column's type differs."""
+    if dlt_side.kind != "tables" or restsync_side.kind != "tables":
+        return False
+    if dlt_side.tables.keys() != restsync_side.tables.keys():
+        return False
+    pairs = [(dlt_side.tables[n], restsync_side.tables[n]) for n in dlt_side.tables]
+    return all(len(a["rows"]) == len(b["rows"]) for a, b in pairs) and any(
+        a["columns"] != b["columns"] for a, b in pairs
+    )
+
+
 def restsync_rejects_sooner(dlt_side: Outcome, restsync_side: Outcome) -> bool:
     """Both refuse the config: restsync when the source is built, dlt at the first request."""
     return dlt_side.kind == "run_error" and restsync_side.kind == "config_error"

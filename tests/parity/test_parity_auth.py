@@ -10,9 +10,12 @@ from tests.parity.fake_api import API_KEY, BASIC, CLIENT, TOKEN
 from tests.parity.harness import Case, check, dlt_fails_restsync_loads
 
 
-def _secured(kind: str, auth: Any, *, on_endpoint: bool = False) -> Any:
+def _secured(kind: str, auth: Any, *, on_endpoint: bool = False, prefix: str = "") -> Any:
     def config(base_url: str) -> dict[str, Any]:
-        endpoint: dict[str, Any] = {"path": f"auth/{kind}/posts", "paginator": "single_page"}
+        endpoint: dict[str, Any] = {
+            "path": f"{prefix}auth/{kind}/posts",
+            "paginator": "single_page",
+        }
         client: dict[str, Any] = {"base_url": base_url}
         if on_endpoint:
             endpoint["auth"] = auth(base_url)
@@ -34,6 +37,12 @@ def _oauth(base_url: str) -> dict[str, Any]:
 
 CASES = [
     Case("bearer", _secured("bearer", lambda _: {"type": "bearer", "token": TOKEN})),
+    # a redirect on the API's own origin keeps the credentials on both sides
+    Case(
+        "bearer_redirected_same_origin",
+        _secured("bearer", lambda _: {"type": "bearer", "token": TOKEN}, prefix="redirect/"),
+        requests=True,
+    ),
     Case("bearer_without_type", _secured("bearer", lambda _: {"token": TOKEN})),
     Case(
         "api_key_header",

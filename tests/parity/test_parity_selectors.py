@@ -8,9 +8,11 @@ import pytest
 
 from tests.parity.harness import (
     Case,
+    both_load_other_columns,
     check,
     dlt_empty_restsync_fails,
     dlt_fails_restsync_loads,
+    dlt_loads_restsync_fails_shape,
 )
 
 
@@ -53,6 +55,15 @@ CASES = [
         differs="a data_selector absent from a page that should have records",
     ),
     Case("scalars", _posts("shape/scalars/posts", "data")),
+    # legitimately empty pages: no records on either side (restsync's shape check lets them by)
+    Case("selected_null", _posts("shape/null_data/posts", "data")),
+    Case("empty_object_body", _posts("shape/empty_object/posts", "data")),
+    Case("empty_list_body", _posts("shape/empty_list/posts")),
+    Case(
+        "bare_string_body",
+        _posts("shape/bare_string/posts"),
+        differs="a bare JSON value as the body",
+    ),
     Case("one_match_of_many", _posts("shape/two_lists/posts", "posts")),
     # hints that shape the tables
     Case("primary_key", _posts("wrapped/posts", "data", primary_key="id")),
@@ -79,6 +90,40 @@ CASES = [
         },
     ),
     Case(
+        "default_columns_merged",
+        lambda base: {
+            "client": {"base_url": base},
+            "resource_defaults": {
+                "columns": {"user_id": {"data_type": "text"}, "id": {"nullable": False}},
+            },
+            # one resource: dlt merges into the defaults' own column dicts, so the other
+            # resources would inherit posts' "id" hints (a dlt quirk, documented)
+            "resources": [
+                {
+                    "name": "posts",
+                    "endpoint": {"path": "wrapped/posts", "data_selector": "data"},
+                    "columns": {"title": {"data_type": "text"}, "id": {"data_type": "text"}},
+                },
+            ],
+        },
+    ),
+    Case(
+        "default_columns_shared",
+        lambda base: {
+            "client": {"base_url": base},
+            "resource_defaults": {"columns": {"id": {"nullable": False}}},
+            "resources": [
+                {"name": "plain", "endpoint": {"path": "wrapped/posts", "data_selector": "data"}},
+                {
+                    "name": "posts",
+                    "endpoint": {"path": "wrapped/posts", "data_selector": "data"},
+                    "columns": {"id": {"data_type": "text"}},
+                },
+            ],
+        },
+        differs="a resource's column hints leak into resource_defaults",
+    ),
+    Case(
         "defaults_merged",
         lambda base: {
             "client": {"base_url": base},
@@ -99,6 +144,8 @@ CASES = [
 
 DIFFERENCES = {
     "missing_key": dlt_empty_restsync_fails,
+    "bare_string_body": dlt_loads_restsync_fails_shape,
+    "default_columns_shared": both_load_other_columns,
 }
 
 

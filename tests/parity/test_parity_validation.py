@@ -150,6 +150,28 @@ CASES = [
         _with(_posts(params={"since": {**INCREMENTAL, "end_value": "2025"}})),
     ),
     Case(
+        "param_incremental_with_falsy_end_value",
+        _with(
+            _posts(
+                params={
+                    "since": {
+                        "type": "incremental",
+                        "cursor_path": "id",
+                        "initial_value": -5,
+                        "end_value": 0,
+                    }
+                }
+            )
+        ),
+        differs="a falsy end_value in an incremental param",
+    ),
+    Case(
+        "base_url_not_http",
+        lambda base_url: {"client": {"base_url": "ftp://127.0.0.1/"}, "resources": ["plain"]},
+        fails=True,  # dlt fails at the first request
+        differs="a base_url that is not http(s)",
+    ),
+    Case(
         "param_incremental_with_end_param",
         _with(_posts(params={"since": {**INCREMENTAL, "end_param": "until"}})),
     ),
@@ -194,6 +216,8 @@ DIFFERENCES = {
     "an empty resources list": dlt_loads_restsync_rejects,
     "an incremental block without cursor_path": dlt_loads_restsync_rejects,
     "a data_selector that is not JSONPath": restsync_rejects_sooner,
+    "a falsy end_value in an incremental param": dlt_loads_restsync_rejects,
+    "a base_url that is not http(s)": restsync_rejects_sooner,
 }
 
 
