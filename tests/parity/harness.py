@@ -168,7 +168,9 @@ class ParityRun:
         case = self.cases[key]
         with _quiet():
             config = case.config(self.api.url(side, key, round_))
-            source = SIDES[side](config, name="parity", **case.kwargs)
+            # a source given a schema is named after it (dlt refuses a name as well)
+            named = {} if "schema" in case.kwargs else {"name": "parity"}
+            source = SIDES[side](config, **named, **case.kwargs)
         if case.select:
             source = source.with_resources(*case.select)
         # a safety net, the same on both sides: a config that pages forever stops (dlt does
@@ -228,6 +230,8 @@ def _packed(sources: dict[str, Any]) -> list[Any]:
 
 
 def _has_source_settings(source: Any) -> bool:
+    if source.schema.name != "parity":  # a schema of its own (the ``schema`` argument)
+        return True
     return source.max_table_nesting is not None or bool(source.root_key)
 
 

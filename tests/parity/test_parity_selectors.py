@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from dlt.common.schema import Schema
 
 from tests.parity.harness import (
     Case,
@@ -27,6 +28,13 @@ def _posts(path: str, selector: Any = None, **resource: Any) -> Any:
         }
 
     return config
+
+
+def _schema() -> Schema:
+    """A schema of the caller's: its settings (a preferred type) shape the table."""
+    schema = Schema("parity_schema")
+    schema.update_preferred_types({"re:^user_id$": "text"})
+    return schema
 
 
 SHAPES = (
@@ -81,6 +89,8 @@ CASES = [
     ),
     Case("replace", _posts("wrapped/posts", "data", write_disposition="replace")),
     Case("source_nesting", _posts("wrapped/posts", "data"), kwargs={"max_table_nesting": 1}),
+    Case("source_schema", _posts("wrapped/posts", "data"), kwargs={"schema": _schema()}),
+    Case("source_section", _posts("wrapped/posts", "data"), kwargs={"section": "elsewhere"}),
     Case("resource_string", lambda base: {"client": {"base_url": base}, "resources": ["plain"]}),
     Case(
         "endpoint_string",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from dlt.common.schema import Schema
 
 from tests.parity.harness import (
     Case,
@@ -195,6 +196,11 @@ CASES = [
         _with(_paged({"type": "json_link", "next_url_path": "$["})),
     ),
     Case("unknown_step", _with({**_posts(), "processing_steps": [{"reduce": len}]})),
+    Case(
+        "name_and_schema",  # dlt names a source after its schema and refuses both
+        _with("plain"),
+        kwargs={"name": "other", "schema": Schema("parity_schema")},
+    ),
     # accepted by both
     Case("endpoint_without_path", _with({"name": "plain", "endpoint": {"params": {"a": 1}}})),
     Case("resource_without_endpoint", _with({"name": "plain", "primary_key": "id"})),
