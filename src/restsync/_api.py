@@ -74,8 +74,9 @@ def rest_api_source(
 
     Same call as ``dlt.sources.rest_api.rest_api_source``; the returned object is an ordinary
     ``DltSource``. ``parallelized`` is accepted for compatibility: restsync always runs resources
-    and children concurrently. ``page_format="arrow"`` hands every resource's pages to dlt as
-    Arrow tables (see docs/config.md#page_format); it overrides the config's ``page_format``.
+    and children concurrently. ``page_format`` ("arrow", the default: pages as Arrow tables in
+    dlt's own layout; "dicts": rows for dlt's normalizer, see docs/config.md#page_format)
+    overrides the config's ``page_format`` for every resource.
 
     When a resource fails, ``pipeline.run`` raises dlt's ``PipelineStepFailed`` (wrapping
     ``ResourcesFailed``, which names every failed resource) and loads nothing, as dlt does.

@@ -91,8 +91,8 @@ def run(
     page_format: Annotated[
         PageFormat | None,
         typer.Option(
-            help="How pages reach dlt, for every resource: 'arrow' skips dlt's row-by-row "
-            "normalizer (several times faster on big tables; arrays load as JSON columns)."
+            help="How pages reach dlt, for every resource: 'arrow' (the default) as Arrow tables "
+            "in dlt's own table layout; 'dicts' leaves every row to dlt's normalizer."
         ),
     ] = None,
 ) -> None:
