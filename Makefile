@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs install clean
+.PHONY: demo test crash fuzz lint bench docs install clean airbyte-reference airbyte-diff
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,19 +19,45 @@ demo: $(STAMP)
 	$(BIN)/restsync demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check src tests scripts examples
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
+# SIGKILL `restsync run` at 30 seeded random moments (CRASH_KILLS=N for more) and at the three
+# fixed ones `make test` covers; every rerun must give the tables of a run never killed
+CRASH_KILLS ?= 30
+crash: $(STAMP)
+	$(BIN)/python -m pytest tests/cli/crash_random.py tests/cli/test_crash_resume.py \
+		--crash-kills $(CRASH_KILLS)
+
+# Property-based config fuzzing: 3 properties x 7,000 examples (FUZZ_EXAMPLES, FUZZ_SEED to vary).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider \
+		--hypothesis-seed=$${FUZZ_SEED:-0} --hypothesis-show-statistics
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff check src tests scripts bench examples
 	$(BIN)/mypy src
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) restsync.duckdb
+	rm -rf $(VENV) .venv-airbyte restsync.duckdb
+
+# Airbyte's declarative CDK, for differential tests only: an isolated environment, never a
+# dependency of restsync (it is heavy; make test does not need it).
+AIRBYTE_CDK ?= airbyte-cdk==7.39.1
+.venv-airbyte/.installed:
+	$(PYTHON) -m venv .venv-airbyte
+	.venv-airbyte/bin/python -m pip install --quiet --upgrade pip
+	.venv-airbyte/bin/python -m pip install --quiet '$(AIRBYTE_CDK)'
+	touch .venv-airbyte/.installed
+
+airbyte-reference: .venv-airbyte/.installed
+
+airbyte-diff: $(STAMP) .venv-airbyte/.installed
+	$(BIN)/python scripts/airbyte_diff.py
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_connector_docs.py

@@ -105,3 +105,16 @@ def table_names(path: Path, dataset: str) -> set[str]:
             params=[dataset],
         ).fetchall()
     return {r[0] for r in rows}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL server for the whole session (tests/postgres_server.py); never a
+    skip: if it cannot start, the tests that need it fail."""
+    from tests.postgres_server import running_postgres
+
+    try:
+        with running_postgres() as server:
+            yield server
+    except RuntimeError as exc:
+        pytest.fail(f"PostgreSQL for the destination tests: {exc}")

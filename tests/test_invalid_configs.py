@@ -63,6 +63,33 @@ CASES = [
         id="missing-base-url",
     ),
     pytest.param(
+        {"client": {"base_url": "not a url"}, "resources": ["users"]},
+        "client.base_url",
+        "base_url 'not a url' is not an http(s) URL with a host; "
+        "write it like 'https://api.example.com/v1'",
+        id="base-url-not-a-url",
+    ),
+    pytest.param(
+        {"client": {"base_url": "ftp://x/"}, "resources": ["users"]},
+        "client.base_url",
+        "base_url 'ftp://x/' is not an http(s) URL with a host; "
+        "write it like 'https://api.example.com/v1'",
+        id="base-url-ftp",
+    ),
+    pytest.param(
+        {"client": {"base_url": ""}, "resources": ["users"]},
+        "client.base_url",
+        "base_url '' is not an http(s) URL with a host; write it like 'https://api.example.com/v1'",
+        id="base-url-empty",
+    ),
+    pytest.param(
+        {"client": {"base_url": "https://me:pa55@/v1"}, "resources": ["users"]},
+        "client.base_url",
+        "base_url 'https://***@/v1' is not an http(s) URL with a host; "
+        "write it like 'https://api.example.com/v1'",
+        id="base-url-without-host-and-its-password-hidden",
+    ),
+    pytest.param(
         {"client": BASE, "resources": {"users": "/users"}},
         "resources",
         "resources is a dict; give it as a list of resources, "
@@ -123,7 +150,7 @@ CASES = [
     pytest.param(
         source({"name": "users", "write_disposition": "upsert"}),
         "resources[0].write_disposition",
-        "write_disposition 'upsert' is not supported; use one of: append, replace, merge",
+        "write_disposition 'upsert' is not supported; use one of: skip, append, replace, merge",
         id="bad-write-disposition",
     ),
     pytest.param(
@@ -153,6 +180,40 @@ CASES = [
         "unknown key 'primary_keys' (did you mean 'primary_key'?); "
         f"valid keys here are: {RESOURCE_KEYS}",
         id="resource-defaults-unknown-key",
+    ),
+    pytest.param(
+        source("_restsync_rejects"),
+        "resources[0].name",
+        "the resource loads into table '_restsync_rejects', which is reserved for restsync's "
+        "table of rejected records; give the resource another name or table_name",
+        id="resource-named-like-the-rejects-table",
+    ),
+    pytest.param(
+        source({"name": "loads", "table_name": "_dlt_loads"}),
+        "resources[0].table_name",
+        "the resource loads into table '_dlt_loads', which is reserved for dlt; "
+        "give the resource another name or table_name",
+        id="table-name-of-a-dlt-table",
+    ),
+    pytest.param(
+        endpoint(params={"filter": {"status": "open"}}),
+        "resources[0].endpoint.params.filter",
+        "a query parameter takes a string, a number or a list of them; for a parent field or a "
+        "cursor write {'type': 'resolve', ...} or {'type': 'incremental', ...}",
+        id="param-that-is-a-dict",
+    ),
+    pytest.param(
+        endpoint(method="POST", json={"ids": {1, 2}}),
+        "resources[0].endpoint.json",
+        "json (a dict) cannot be sent as JSON (Type is not JSON serializable: set); "
+        "use only dicts, lists, strings, numbers, true/false and null",
+        id="json-body-with-a-set",
+    ),
+    pytest.param(
+        {"client": BASE, "resources": ["users"], "": 1},
+        "['']",
+        "unknown key ''; valid top-level keys are: client, resource_defaults, resources",
+        id="empty-top-level-key",
     ),
     # --- paginators ---------------------------------------------------------------------------
     pytest.param(
@@ -219,6 +280,29 @@ CASES = [
         "give the paginator as a dict instead, e.g. {'type': 'json_link', 'next_url_path': 'next'}",
         id="dlt-paginator-instance",
     ),
+    pytest.param(
+        endpoint(paginator={"type": "cursor", "stop_condition": " or ".join(["done"] * 300)}),
+        "resources[0].endpoint.paginator.stop_condition",
+        "the expression is 2396 characters long; keep it under 1000; "
+        'write a test such as "response.next is none" or a field name such as "done"',
+        id="stop-condition-300-or-terms",
+    ),
+    pytest.param(
+        endpoint(paginator={"type": "cursor", "stop_condition": " or ".join(["x"] * 150)}),
+        "resources[0].endpoint.paginator.stop_condition",
+        "the expression nests 150 levels deep; keep it under 32 (split long chains of 'or' / "
+        "'and' or drop redundant brackets); "
+        'write a test such as "response.next is none" or a field name such as "done"',
+        id="stop-condition-150-or-terms",
+    ),
+    pytest.param(
+        endpoint(paginator={"type": "cursor", "stop_condition": "(" * 250 + "x" + ")" * 250}),
+        "resources[0].endpoint.paginator.stop_condition",
+        "the expression nests 250 levels deep; keep it under 32 (split long chains of 'or' / "
+        "'and' or drop redundant brackets); "
+        'write a test such as "response.next is none" or a field name such as "done"',
+        id="stop-condition-250-nested-parentheses",
+    ),
     # --- client: auth, session, restsync extensions ---------------------------------------------
     pytest.param(
         source("users", client={"auth": {"type": "oauth", "token": "t"}}),
@@ -264,6 +348,12 @@ CASES = [
         "client.verify_tls",
         "verify_tls is 'maybe'; set it to true or false",
         id="verify-tls-not-bool",
+    ),
+    pytest.param(
+        source("users", client={"timeout_seconds": float("inf")}),
+        "client.timeout_seconds",
+        "timeout_seconds is inf; set it to a finite number",
+        id="timeout-infinite",
     ),
     # --- error_handler ------------------------------------------------------------------------
     pytest.param(
@@ -316,7 +406,7 @@ CASES = [
             {
                 "name": "posts",
                 "endpoint": {
-                    "path": "/posts",
+                    "path": "/authors/{author}/posts",
                     "params": {"author": {"type": "resolve", "resource": "authors", "field": "id"}},
                 },
             },
@@ -439,6 +529,110 @@ CASES = [
         "unknown param type 'incremantal'; use 'resolve' or 'incremental'",
         id="unknown-param-type",
     ),
+    pytest.param(
+        endpoint(incremental={"cursor_path": "[[", "initial_value": 1}),
+        "resources[0].endpoint.incremental.cursor_path",
+        "cursor_path '[[' is not a JSONPath dlt can read (Parse error at 1:1 near token [ ([)); "
+        "name the record field, e.g. 'updated_at'",
+        id="cursor-path-not-a-jsonpath",
+    ),
+    pytest.param(
+        endpoint(params={"since": {"type": "incremental", "cursor_path": "[["}}),
+        "resources[0].endpoint.params.since.cursor_path",
+        "cursor_path '[[' is not a JSONPath dlt can read (Parse error at 1:1 near token [ ([)); "
+        "name the record field, e.g. 'updated_at'",
+        id="incremental-param-cursor-path-not-a-jsonpath",
+    ),
+    pytest.param(
+        synced(start_datetime=START, cursor_field="[["),
+        "resources[0].incremental_sync.cursor_field",
+        "cursor_field '[[' is not a JSONPath dlt can read (Parse error at 1:1 near token [ ([)); "
+        "name the record field, e.g. 'updated_at'",
+        id="cursor-field-not-a-jsonpath",
+    ),
+    pytest.param(
+        synced(start_datetime="2024-01-01T00:00:00+99:00"),
+        "resources[0].incremental_sync.start_datetime",
+        "start_datetime '2024-01-01T00:00:00+99:00' is not a datetime; "
+        "write it in ISO 8601, e.g. '2024-01-01T00:00:00Z'",
+        id="start-datetime-offset-beyond-a-day",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window=float("inf")),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window is inf; set it to a string or a finite number",
+        id="lookback-window-inf",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window=float("nan")),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window is nan; set it to a string or a finite number",
+        id="lookback-window-nan",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window=1e20),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window 1e+20 is out of range; "
+        "give a duration from 0 to 100 years, such as 'P1D' or 3600",
+        id="lookback-window-huge",
+    ),
+    pytest.param(
+        synced(start_datetime=START, lookback_window=-60),
+        "resources[0].incremental_sync.lookback_window",
+        "lookback_window -60 is out of range; "
+        "give a duration from 0 to 100 years, such as 'P1D' or 3600",
+        id="lookback-window-negative",
+    ),
+    # --- what dlt's rest_api refuses (config_setup.py) -------------------------------------------
+    pytest.param(
+        endpoint(
+            params={
+                "since": {"type": "incremental", "cursor_path": "updated", "end_value": 9},
+            }
+        ),
+        "resources[0].endpoint.params.since.end_value",
+        "an incremental param carries only the start (end_value is not allowed here); "
+        "to set an end, use endpoint.incremental with end_value and end_param",
+        id="incremental-param-with-end-value",
+    ),
+    pytest.param(
+        endpoint(
+            params={
+                "since": {"type": "incremental", "cursor_path": "updated", "end_param": "until"},
+            }
+        ),
+        "resources[0].endpoint.params.since.end_param",
+        "an incremental param carries only the start (end_param is not allowed here); "
+        "to set an end, use endpoint.incremental with end_value and end_param",
+        id="incremental-param-with-end-param",
+    ),
+    pytest.param(
+        endpoint(
+            params={
+                "since": {"type": "incremental", "cursor_path": "updated"},
+                "after": {"type": "incremental", "cursor_path": "created"},
+            }
+        ),
+        "resources[0].endpoint.params.after",
+        "an endpoint takes one incremental param, but since, after are; keep one",
+        id="two-incremental-params",
+    ),
+    pytest.param(
+        source(
+            "users",
+            {
+                "name": "posts",
+                "endpoint": {
+                    "path": "/posts",
+                    "params": {"uid": {"type": "resolve", "resource": "users", "field": "id"}},
+                },
+            },
+        ),
+        "resources[1].endpoint.params.uid",
+        "resolve param 'uid' is not used in the path '/posts'; put {uid} in the path, or send "
+        "the parent field as a query parameter with 'uid': '{resources.users.id}'",
+        id="resolve-param-not-in-the-path",
+    ),
     # --- what only dlt's synchronous client can do ----------------------------------------------
     pytest.param(
         {
@@ -504,6 +698,73 @@ def test_the_exception_text_is_path_then_message() -> None:
     )
 
 
+SECRET = "s3cr3t-value-41"
+
+SECRET_CASES = [
+    pytest.param({"auth": SECRET}, "client.auth", "auth is a string; set it to a dict", id="auth"),
+    pytest.param(
+        {"auth": {"type": "bearer", "token": [SECRET]}},
+        "client.auth.token",
+        "token is a list; set it to a string",
+        id="token-in-a-list",
+    ),
+    pytest.param(
+        {"auth": {"type": "api_key", "api_key": {"value": SECRET}}},
+        "client.auth.api_key",
+        "api_key is a dict; set it to a string",
+        id="api-key-in-a-dict",
+    ),
+    pytest.param(
+        {"auth": {"type": "http_basic", "username": {SECRET}, "password": SECRET}},
+        "client.auth.username",
+        "username is a set; set it to a string",
+        id="basic-username",
+    ),
+    pytest.param(
+        {"auth": {"type": {"type": "api_key", "api_key": SECRET}}},
+        "client.auth.type",
+        "the auth type is a dict; use one of: bearer, api_key, http_basic, "
+        "oauth2_client_credentials",
+        id="auth-wrapped-in-type",
+    ),
+    pytest.param(
+        {"auth": {"type": "bearer", "token": SECRET, "location": SECRET}},
+        "client.auth.location",
+        "unknown key 'location'; valid keys here are: token, type",
+        id="secret-in-an-unknown-key",
+    ),
+    pytest.param(
+        {"headers": {"X-Api-Key": [SECRET]}},
+        "client.headers.X-Api-Key",
+        "X-Api-Key is a list; set it to a string",
+        id="header-value",
+    ),
+    pytest.param(
+        {
+            "auth": {
+                "type": "oauth2_client_credentials",
+                "access_token_url": "https://auth.example.com/token",
+                "client_id": SECRET,
+                "client_secret": 42,
+            }
+        },
+        "client.auth.client_secret",
+        "client_secret is a number; set it to a string",
+        id="client-secret-number",
+    ),
+]
+
+
+@pytest.mark.parametrize("client, path, message", SECRET_CASES)
+def test_a_credential_is_named_by_kind_never_shown(
+    client: dict[str, Any], path: str, message: str
+) -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.plan_config(source("users", client=client))
+    assert (caught.value.path, caught.value.message) == (path, message)
+    assert SECRET not in str(caught.value)
+
+
 def test_a_secret_never_appears_in_a_message() -> None:
     config = source(
         "users", client={"auth": {"type": "bearer", "token": "s3cr3t-token", "extra": 1}}
@@ -512,3 +773,13 @@ def test_a_secret_never_appears_in_a_message() -> None:
         restsync.plan_config(config)
     assert caught.value.path == "client.auth.extra"
     assert "s3cr3t-token" not in str(caught.value)
+
+
+def test_a_base_url_override_is_checked_too() -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.plan_config(source("users"), base_url="localhost:8080")
+    assert caught.value.path == "client.base_url"
+    assert caught.value.message == (
+        "the base URL given to override it, 'localhost:8080', is not an http(s) URL with a host; "
+        "write it like 'https://api.example.com/v1'"
+    )

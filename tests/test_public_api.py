@@ -15,6 +15,7 @@ def test_exported_members() -> None:
         "RestSyncError",
         "SyncFailed",
         "__version__",
+        "airbyte_source",
         "overrides",
         "plan_config",
         "rest_api_source",

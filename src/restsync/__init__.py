@@ -15,6 +15,7 @@ from restsync._errors import (
     RestSyncError,
     SyncFailed,
 )
+from restsync.airbyte import airbyte_source
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __all__ = [
     "RestSyncError",
     "SyncFailed",
     "__version__",
+    "airbyte_source",
     "overrides",
     "plan_config",
     "rest_api_source",

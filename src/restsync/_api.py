@@ -17,6 +17,7 @@ from restsync.plan import SourcePlan, build_plan
 
 __all__ = [
     "load_file_format",
+    "load_pending",
     "overrides",
     "plan_config",
     "rest_api_source",
@@ -94,12 +95,33 @@ def rest_api_source(
         source.root_key = root_key
     if schema_contract is not None:
         source.schema_contract = schema_contract
-    _CAPTURED.append(source)
+    note_built(source)
     return source
 
 
-# Sources built while a Python config file runs, so the CLI can find them whatever they are named.
-_CAPTURED: list[DltSource] = []
+def note_built(source: DltSource) -> None:
+    """Hand ``source`` to the Python-file loader if one is running (``capturing_sources``)."""
+    capturing = _BUILT.get()
+    if capturing is not None:
+        capturing.append(source)
+
+
+# Set only while restsync runs a Python config file (``capturing_sources``), so the CLI finds the
+# sources the file builds whatever it names them; outside that, nothing keeps a reference.
+_BUILT: contextvars.ContextVar[list[DltSource] | None] = contextvars.ContextVar(
+    "restsync_built_sources", default=None
+)
+
+
+@contextlib.contextmanager
+def capturing_sources() -> Iterator[list[DltSource]]:
+    """Collect the sources ``rest_api_source`` builds inside the block (in this context only)."""
+    built: list[DltSource] = []
+    token = _BUILT.set(built)
+    try:
+        yield built
+    finally:
+        _BUILT.reset(token)
 
 
 def load_file_format(pipeline: Any, source: DltSource) -> str | None:
@@ -122,13 +144,31 @@ def runtime_of(source: DltSource) -> SourceRuntime:
     return runtime
 
 
+def load_pending(pipeline: Any, **run_kwargs: Any) -> Any:
+    """Normalize and load what an earlier, interrupted run extracted; ``None`` if nothing waits.
+
+    Only the destination arguments of ``run_kwargs`` apply (``destination``, ``staging``,
+    ``dataset_name``, ``credentials``): the packages were extracted with the rest already.
+    """
+    if not pipeline.has_pending_data:
+        return None
+    where = {k: v for k, v in run_kwargs.items() if k in _DESTINATION_ARGS}
+    return pipeline.run(**where)  # with no data, dlt loads the pending packages and stops
+
+
+_DESTINATION_ARGS = ("destination", "staging", "dataset_name", "credentials")
+
+
 def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     """``pipeline.run(source)`` with partial loading, then raise ``SyncFailed`` naming every
     resource that failed.
 
-    The resources that succeeded are loaded before the exception is raised. Into DuckDB, unless
-    ``loader_file_format`` is given, files are staged the fast way (see ``load_file_format``).
+    Packages an interrupted run left pending are loaded first; then ``source`` is synced (plain
+    ``pipeline.run`` would load them and return without extracting). The resources that succeeded
+    are loaded before the exception is raised. Into DuckDB, unless ``loader_file_format`` is
+    given, files are staged the fast way (see ``load_file_format``).
     """
+    load_pending(pipeline, **run_kwargs)
     if "loader_file_format" not in run_kwargs:
         run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
     runtime = runtime_of(source)

@@ -9,7 +9,9 @@
     │   └── PrimaryKeyError         the records do not carry the configured primary key
     ├── ResourcesFailed             raised inside dlt's extract step (dlt wraps it in its
     │                               PipelineStepFailed): names each failure; nothing was loaded
-    └── SyncFailed                  raised after a run loaded what it could; names each failure
+    ├── SyncFailed                  raised after a run loaded what it could; names each failure
+    └── SimulatorError              the simulator cannot serve this config or these options
+                                    (restsync.simulator.SimulatorError; also a ValueError)
 
 Library errors (aiohttp, jsonpath, jinja2, dlt) are translated at the boundary with
 ``raise ... from exc``. Messages are one sentence: what, where (config path or resource and redacted
@@ -18,6 +20,7 @@ URL), what to do. They never carry a secret or a whole response body.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 __all__ = [
@@ -41,9 +44,17 @@ class ConfigError(RestSyncError, ValueError):
     """The config cannot run as written; ``path`` says where (``resources[3].endpoint.path``)."""
 
     def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        self.message = message
-        super().__init__(f"{path}: {message}" if path else message)
+        # keys and values from the config can hold line breaks: the error stays one line
+        self.path = _one_line(path)
+        self.message = _one_line(message)
+        super().__init__(f"{self.path}: {self.message}" if self.path else self.message)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 class ExtractionError(RestSyncError):

@@ -1,31 +1,39 @@
-"""``stop_condition`` expressions, evaluated in Jinja2's sandbox (never ``eval``).
+"""``stop_condition`` expressions, evaluated in a bounded Jinja2 sandbox (never ``eval``).
 
 Accepted forms: a bare field (``done``), Python-ish tests (``response.next is none``,
 ``response.get('last') is None``) and Airbyte's ``{{ ... }}`` wrapping. In scope: ``response`` (the
 JSON body; attribute, item and ``.get`` access), ``headers``, ``records`` (the page's records), and
-the body's top-level fields by name.
+the body's top-level fields by name. What the sandbox allows and bounds: ``restsync._sandbox``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateSyntaxError, nodes
 
-__all__ = ["Condition", "ConditionError", "compile_condition"]
+from restsync._sandbox import (
+    ENVIRONMENT,
+    BoundedSandbox,
+    Limits,
+    SandboxError,
+    check_expression,
+    evaluation,
+)
 
-_ENV = ImmutableSandboxedEnvironment(undefined=ChainableUndefined)
+__all__ = ["Condition", "ConditionError", "Limits", "compile_condition"]
+
+_ENV = ENVIRONMENT
 _BRACES = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 # Python spells the null test "is None"; Jinja spells it "is none"
 _PY_NONE = re.compile(r"\bis(\s+not)?\s+None\b")
 
 
 class ConditionError(ValueError):
-    """The expression does not compile; the message says why."""
+    """The expression does not compile, or failed or ran out of budget; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -33,28 +41,91 @@ class Condition:
     source: str
     _evaluate: Callable[..., Any]
     null_tested_field: str | None
+    limits: Limits = field(default_factory=Limits)
 
     def __call__(self, response: Any, headers: Mapping[str, str], records: Sequence[Any]) -> bool:
         scope: dict[str, Any] = dict(response) if isinstance(response, Mapping) else {}
         scope.update(response=response, headers=headers, records=records)
         try:
-            return bool(self._evaluate(**scope))
+            with evaluation(self.limits):
+                return bool(self._evaluate(**scope))
         except Exception as exc:  # a runtime error in a user expression must not kill the sandbox
             raise ConditionError(f"stop_condition '{self.source}' failed: {exc}") from exc
 
 
-def compile_condition(source: str) -> Condition:
+# A stop condition is a short test. These bounds keep a hostile one from exhausting the parser
+# (deep brackets recurse in Jinja's parser) or Python's compiler (long and/or chains nest).
+MAX_LENGTH = 1000
+MAX_DEPTH = 32
+
+
+def compile_condition(source: str, limits: Limits | None = None) -> Condition:
+    """Compile ``source``; ``limits`` bound each evaluation (the default: 2 s, 1,000,000 steps)."""
     match = _BRACES.match(source)
     body = match.group(1) if match else source
     body = _PY_NONE.sub(lambda m: f"is{m.group(1) or ''} none", body).strip()
     if not body:
         raise ConditionError("the expression is empty")
+    if len(body) > MAX_LENGTH:
+        raise ConditionError(
+            f"the expression is {len(body)} characters long; keep it under {MAX_LENGTH}"
+        )
+    _check_depth(_bracket_depth(body))
     try:
         tree = _ENV.parse("{{ " + body + " }}")
+        _check_depth(_tree_depth(tree) - _TEMPLATE_DEPTH)
+        check_expression(tree)
         evaluate = _ENV.compile_expression(body, undefined_to_none=False)
+    except SandboxError as exc:
+        raise ConditionError(f"{_short(source)} cannot run in the sandbox: {exc}") from None
     except TemplateSyntaxError as exc:
-        raise ConditionError(f"'{source}' is not a valid expression ({exc.message})") from None
-    return Condition(source=source, _evaluate=evaluate, null_tested_field=_null_tested(tree))
+        message = exc.message or "syntax error"
+        raise ConditionError(f"{_short(source)} is not a valid expression ({message})") from None
+    except (SyntaxError, RecursionError, MemoryError):  # what the depth bounds did not foresee
+        raise ConditionError(f"{_short(source)} is too complex to compile; simplify it") from None
+    return Condition(source, evaluate, _null_tested(tree), limits or Limits())
+
+
+def _check_depth(depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ConditionError(
+            f"the expression nests {depth} levels deep; keep it under {MAX_DEPTH} "
+            "(split long chains of 'or' / 'and' or drop redundant brackets)"
+        )
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest nesting of (), [] and {} outside string literals (before Jinja parses it)."""
+    depth = deepest = 0
+    quote = ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
+
+
+def _tree_depth(tree: nodes.Node) -> int:
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return deepest
+
+
+_TEMPLATE_DEPTH = 2  # Template -> Output around the expression
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
 
 
 def _null_tested(tree: nodes.Template) -> str | None:
@@ -86,3 +157,22 @@ def _response_field(node: nodes.Node) -> str | None:
 
 def _is_response(node: nodes.Node) -> bool:
     return isinstance(node, nodes.Name) and node.name == "response"
+
+
+def template_environment(
+    *, filters: Mapping[str, Callable[..., Any]], globals: Mapping[str, Any], undefined: Any = None
+) -> BoundedSandbox:
+    """The stop_condition sandbox with more names in scope, for full templates (Airbyte manifests).
+
+    An overlay of the one environment: same class, same policy on attributes and calls, so any
+    bound placed on the sandbox holds here too. Only the names (and optionally how an undefined
+    name behaves) differ; the base environment's own dicts are left untouched.
+    """
+    overlay = _ENV.overlay(undefined=undefined) if undefined is not None else _ENV.overlay()
+    overlay.filters = {**_ENV.filters, **filters}
+    overlay.globals = {**_ENV.globals, **globals}
+    overlay.allowed_calls = tuple(v for v in globals.values() if callable(v))
+    return overlay
+
+
+__all__ += ["template_environment"]

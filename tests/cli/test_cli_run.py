@@ -140,3 +140,28 @@ def test_run_without_a_terminal_prints_progress_lines(tmp_path: Path) -> None:
     # counts only grow from one line to the next
     pages = [int(line.split(", ")[1].split()[0]) for line in lines]
     assert pages == sorted(pages) and pages[-1] > 0
+
+
+def test_run_with_the_default_duckdb_file_twice(tmp_path: Path) -> None:
+    # the default file is not named like the dataset: DuckDB could not tell them apart
+    env = {"API_KEY": "d-secret"}
+    name = "device_management"
+    plan = restsync.plan_config(connectors.connector_config(name, lenient=True), name=name)
+    options = SimulatorOptions(seed=4, token="d-secret")
+    with serve_in_thread(plan, options, fields=connectors.connector_fields(name)) as sim:
+        args = [name, "--base-url", sim.base_url, "--pipelines-dir", str(tmp_path / "p")]
+        results = [_run(*args, cwd=tmp_path, env=env) for _ in range(2)]
+        served = sim.dataset()
+    assert [r.returncode for r in results] == [0, 0], results[-1].stderr
+    database = tmp_path / f"{name}_data.duckdb"
+    assert count_rows(database, name, "policies") == len(served["policies"])
+
+
+def test_run_refuses_a_duckdb_file_named_like_the_dataset(tmp_path: Path) -> None:
+    result = _run(
+        "video_rooms", "--base-url", "http://127.0.0.1:9", "--duckdb-path", "video_rooms.duckdb",
+        cwd=tmp_path, env={"API_TOKEN": "t"},
+    )  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is named like the dataset 'video_rooms'" in " ".join(result.stderr.split())
+    assert not (tmp_path / "video_rooms.duckdb").exists()

@@ -15,7 +15,7 @@ import pytest
 
 import restsync
 from restsync import connectors
-from restsync._sources import read_python_config, run_python_source
+from restsync._config_files import read_python_config, run_python_source
 from restsync.simulator import SimulatorOptions, serve_in_thread
 from tests.conftest import count_rows
 

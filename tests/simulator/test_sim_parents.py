@@ -62,7 +62,7 @@ def test_query_param_binding_filters_children() -> None:
     plan = plan_of(_config(
         {"name": "projects", "endpoint": {"path": "/projects"}},
         {"name": "comments", "endpoint": {"path": "/comments", "params": {
-            "project_id": {"type": "resolve", "resource": "projects", "field": "id"}}}},
+            "project_id": "{resources.projects.id}"}}},
     ))
     with serve_in_thread(plan, SimulatorOptions(records_per_resource=5)) as sim:
         first = sim.dataset()["projects"][0]["id"]

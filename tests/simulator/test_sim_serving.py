@@ -54,9 +54,13 @@ def test_pages_stay_consistent_while_records_are_added() -> None:
             for path in ("/items", f"/items/{item}/notes"):
                 offset = 0
                 while offset < 400:
+                    grown.clear()
                     body = fetch(sim.base_url + path, params={"offset": offset}).json()
                     replies.append((path, offset, body))
                     offset += 7
+                    # the grower keeps adding while pages are served; waiting for one more
+                    # round here makes sure the walk sees growth however busy the machine is
+                    assert grown.wait(10)
         finally:
             stop.set()
             grower.join()

@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from dlt.common.schema.typing import TWriteDisposition
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, model_validator
+
+from restsync.config._values import BaseUrl, CursorPath, Headers, JsonBody
 
 __all__ = [
     "ApiKeyAuth",
@@ -41,7 +44,10 @@ __all__ = [
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    # inf and nan are never a sensible timeout, rate or size, and overflow where they are used
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False
+    )
 
 
 # --- auth -------------------------------------------------------------------------------------
@@ -195,12 +201,12 @@ class StartTimeOption(_Model):
 class IncrementalSync(_Model):
     """Airbyte-style datetime cursor, as the seeds write it."""
 
-    cursor_field: str
+    cursor_field: CursorPath
     start_datetime: datetime | str
     datetime_format: str | None = None
     end_datetime: datetime | str | None = None
     # ISO 8601 duration ("P1D", "PT6H") or seconds: re-read this much before the saved value
-    lookback_window: str | float | None = None
+    lookback_window: str | int | float | None = None
     start_time_option: StartTimeOption | None = None
     end_time_option: StartTimeOption | None = None
     # shorthand for start_time_option: {field_name: ..., inject_into: request_parameter}
@@ -218,7 +224,7 @@ class IncrementalParam(_Model):
     """dlt's ``{"type": "incremental", ...}`` request parameter."""
 
     type: Literal["incremental"]
-    cursor_path: str
+    cursor_path: CursorPath
     initial_value: Any = None
     end_value: Any = None
     last_value_func: Literal["max", "min"] = "max"
@@ -230,7 +236,7 @@ class IncrementalParam(_Model):
 class EndpointIncremental(_Model):
     """dlt's endpoint ``incremental`` block: a cursor plus the params that carry it."""
 
-    cursor_path: str
+    cursor_path: CursorPath
     start_param: str | None = None
     end_param: str | None = None
     initial_value: Any = None
@@ -251,9 +257,9 @@ class EndpointConfig(_Model):
     path: str | None = None
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
     params: dict[str, Any] = Field(default_factory=dict)
-    json_body: dict[str, Any] | list[Any] | None = Field(default=None, alias="json")
+    json_body: JsonBody = Field(default=None, alias="json")
     data: Any = None
-    headers: dict[str, Any] = Field(default_factory=dict)
+    headers: Headers = Field(default_factory=dict)
     paginator: PaginatorConfig | None = None
     data_selector: str | None = None
     response_actions: list[Any] | None = None
@@ -281,7 +287,7 @@ class ResourceConfig(_Model):
     name: str | None = None
     endpoint: EndpointConfig | None = None
     table_name: str | None = None
-    write_disposition: Literal["append", "replace", "merge"] | dict[str, Any] | None = None
+    write_disposition: TWriteDisposition | dict[str, Any] | None = None
     primary_key: str | tuple[str, ...] | None = None
     merge_key: str | tuple[str, ...] | None = None
     columns: dict[str, Any] | list[Any] | None = None
@@ -310,8 +316,8 @@ class ResourceConfig(_Model):
 
 
 class ClientConfig(_Model):
-    base_url: str
-    headers: dict[str, Any] = Field(default_factory=dict)
+    base_url: BaseUrl
+    headers: Headers = Field(default_factory=dict)
     auth: AuthConfig | None = None
     paginator: PaginatorConfig | None = None
     # restsync extensions

@@ -1,48 +1,44 @@
 """Turn a raw config dict into a validated ``SourceConfig``, or one clear ``ConfigError``.
 
-Pydantic does the checking; this module owns the *messages*: every error names its config path
-(``resources[3].endpoint.paginator.stop_condition``) and, for unknown keys or values, the valid
-ones. Each message is one sentence: what is wrong; what to do.
+Pydantic does the checking (``_model``, ``_values``), dlt's own types the table hints (``_hints``);
+``_messages`` words the errors: each names its config path and says what to do.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
-import re
-import types
-import typing
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from restsync._errors import ConfigError
-from restsync.config._model import (
-    AuthConfig,
-    IncrementalParam,
-    PaginatorConfig,
-    ResolveParam,
-    ResourceConfig,
-    SourceConfig,
+from restsync.config._hints import check_table_hints
+from restsync.config._messages import (
+    did_you_mean,
+    format_path,
+    from_validation_error,
+    redact_userinfo,
+    short_repr,
 )
+from restsync.config._model import ResourceConfig, SourceConfig
 
-__all__ = ["format_path", "parse_config"]
+__all__ = ["format_path", "parse_config", "redact_userinfo"]
 
 
 def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
     """Validate ``raw`` (dlt's RESTAPIConfig dialect plus the seed extensions)."""
     if not isinstance(raw, Mapping):
         raise ConfigError(
-            "", f"the config is {_short_repr(raw)}; give a dict with 'client' and 'resources'"
+            "", f"the config is {short_repr(raw)}; give a dict with 'client' and 'resources'"
         )
     _reject_foreign_objects(raw)
     raw = dict(raw)
     unknown = sorted(set(raw) - set(SourceConfig.model_fields))
     if unknown:
         raise ConfigError(
-            unknown[0],
-            f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], SourceConfig.model_fields)}; "
+            format_path((unknown[0],)),
+            f"unknown key '{unknown[0]}'{did_you_mean(unknown[0], SourceConfig.model_fields)}; "
             "valid top-level keys are: " + ", ".join(sorted(SourceConfig.model_fields)),
         )
     if "client" not in raw:
@@ -61,7 +57,7 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
     if not isinstance(resources, list):
         raise ConfigError(
             "resources",
-            f"resources is {_short_repr(resources)}; give it as a list of resources, "
+            f"resources is {short_repr(resources)}; give it as a list of resources, "
             "e.g. [{'name': 'users', 'endpoint': '/users'}]",
         )
     if not resources:
@@ -74,13 +70,17 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
     if not isinstance(defaults, Mapping):
         raise ConfigError(
             "resource_defaults",
-            f"resource_defaults is {_short_repr(defaults)}; give it as a dict of resource keys, "
+            f"resource_defaults is {short_repr(defaults)}; give it as a dict of resource keys, "
             "e.g. {'primary_key': 'id'}",
         )
-    _validate(ResourceConfig, defaults, ("resource_defaults",))
+    default_hints = _validate(ResourceConfig, defaults, ("resource_defaults",))
+    check_table_hints(default_hints, "resource_defaults")
 
     merged = [_merge_defaults(defaults, _expand_resource(r, i)) for i, r in enumerate(resources)]
-    return _validate(SourceConfig, {**raw, "resources": merged}, ())
+    config: SourceConfig = _validate(SourceConfig, {**raw, "resources": merged}, ())
+    for index, resource in enumerate(config.resources):
+        check_table_hints(resource, f"resources[{index}]")
+    return config
 
 
 def _expand_resource(resource: Any, index: int) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def _expand_resource(resource: Any, index: int) -> dict[str, Any]:
         return resource
     raise ConfigError(
         f"resources[{index}]",
-        f"resources[{index}] is {_short_repr(resource)}; give a resource name or a dict "
+        f"resources[{index}] is {short_repr(resource)}; give a resource name or a dict "
         "(dlt resource objects cannot be mixed in: load them with a separate dlt source)",
     )
 
@@ -124,286 +124,7 @@ def _validate(model: type[BaseModel], data: Any, prefix: tuple[Any, ...]) -> Any
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(exc, model, prefix) from None
-
-
-# --- error messages ---------------------------------------------------------------------------
-
-
-def format_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _first_error(
-    exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...]
-) -> ConfigError:
-    """One message for the first problem; a value several union members rejected is one problem."""
-    errors = exc.errors()
-    first_loc, _ = _clean_loc(model, tuple(errors[0]["loc"]))
-    group = [e for e in errors if _clean_loc(model, tuple(e["loc"]))[0] == first_loc]
-    return _translate_group(group, model, prefix)
-
-
-def _translate_group(
-    errors: list[Any], model: type[BaseModel], prefix: tuple[Any, ...]
-) -> ConfigError:
-    error = errors[0]
-    loc, owner = _clean_loc(model, tuple(error["loc"]))
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    value = error.get("input")
-    path = format_path(prefix + loc)
-    name = _name(prefix + loc)
-    shown = _short_repr(value)
-    if kind == "extra_forbidden":
-        valid = _field_names(owner) if owner else []
-        return ConfigError(
-            path,
-            f"unknown key '{loc[-1]}'{_did_you_mean(str(loc[-1]), valid)}; "
-            f"valid keys here are: {', '.join(valid)}",
-        )
-    if kind == "union_tag_invalid":
-        what = _what(loc)
-        expected = _quoted(str(ctx.get("expected_tags", "")))
-        tag = str(ctx.get("tag"))
-        return ConfigError(
-            format_path(prefix + loc + ("type",)),
-            f"unknown {what} type '{tag}'{_did_you_mean(tag, expected)}; "
-            f"use one of: {', '.join(expected)}",
-        )
-    if kind == "union_tag_not_found":
-        what = _what(loc)
-        return ConfigError(
-            path, f"the {what} has no 'type'; add one of: {', '.join(_TAGS.get(what, ()))}"
-        )
-    if kind == "missing":
-        subject = _subject(owner, prefix + loc[:-1])
-        hint = _MISSING_HINTS.get(str(loc[-1]))
-        fix = f"add {hint}" if hint else "add it"
-        return ConfigError(path, f"{subject} is missing '{loc[-1]}'; {fix}")
-    literal = next((e for e in errors if e["type"] == "literal_error"), None)
-    if literal is not None:
-        choices = _quoted(str((literal.get("ctx") or {}).get("expected", "")))
-        return ConfigError(
-            path, f"{name} {shown} is not supported; use one of: {', '.join(choices)}"
-        )
-    wanted = []
-    for e in errors:
-        phrase = _wanted(e)
-        if phrase not in wanted:
-            wanted.append(phrase)
-    return ConfigError(path, f"{name} is {shown}; set it to {' or '.join(wanted)}")
-
-
-# what a value of each failed check should be, as the end of "set it to ..."
-_WANTED = {
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "string_type": "a string",
-    "dict_type": "a dict",
-    "model_type": "a dict",
-    "model_attributes_type": "a dict",
-    "list_type": "a list",
-    "tuple_type": "a list",
-    "datetime_type": "a datetime",
-    "datetime_parsing": "a datetime",
-}
-
-# what to add when a required key is missing, as the end of "add ..."
-_MISSING_HINTS = {
-    "base_url": "the API's root URL, e.g. 'base_url': 'https://api.example.com'",
-    "limit": "the page size, e.g. 'limit': 100",
-    "api_key": "the key, e.g. 'api_key': dlt.secrets['api_key']",
-    "token": "the token, e.g. 'token': dlt.secrets['api_token']",
-    "username": "the user name",
-    "start_datetime": "the first datetime to load, e.g. 'start_datetime': '2024-01-01T00:00:00Z'",
-    "cursor_field": "the record field that holds the datetime, e.g. 'cursor_field': 'updated_at'",
-    "cursor_path": "the record field that holds the cursor, e.g. 'cursor_path': 'updated_at'",
-    "resource": "the name of the parent resource",
-    "field": "the parent record's field to use, e.g. 'field': 'id'",
-    "field_name": "the name of the request parameter, e.g. 'field_name': 'since'",
-    "requests_per_second": "the request budget, e.g. 'requests_per_second': 10",
-}
-
-
-def _wanted(error: Any) -> str:
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if kind == "greater_than":
-        return f"a number greater than {ctx.get('gt'):g}"
-    if kind == "greater_than_equal":
-        return f"{ctx.get('ge'):g} or more"
-    if kind == "less_than":
-        return f"a number less than {ctx.get('lt'):g}"
-    if kind == "less_than_equal":
-        return f"{ctx.get('le'):g} or less"
-    if kind in _WANTED:
-        return _WANTED[kind]
-    # anything else pydantic can report: drop its "Input should be" framing
-    message = str(error.get("msg", "")).rstrip(".")
-    message = re.sub(r"^(Input should be|Value error,)\s*", "", message)
-    return message[:1].lower() + message[1:] if message else "a valid value"
-
-
-def _subject(owner: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
-    """What the missing key belongs to: "the offset paginator", "client", "incremental_sync"."""
-    tag = _tag(owner)
-    if tag:
-        kind = "param" if owner in (ResolveParam, IncrementalParam) else _what(loc)
-        return f"the {tag} {kind}"
-    parts = [part for part in loc if isinstance(part, str)]
-    return parts[-1] if parts else "the config"
-
-
-def _name(loc: tuple[Any, ...]) -> str:
-    """The key a value sits under, with its list indices: ``retry_on_status_codes[0]``."""
-    tail: list[Any] = []
-    for part in reversed(loc):
-        tail.insert(0, part)
-        if isinstance(part, str):
-            break
-    return format_path(tuple(tail)) or "the config"
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _quoted(text: str) -> list[str]:
-    # pydantic lists choices as "'a', 'b' or 'c'"
-    return re.findall(r"'([^']*)'", text)
-
-
-def _short_repr(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "a dict"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, str | int | float | bool) or value is None:
-        text = repr(value)
-        return text if len(text) <= 60 else text[:57] + "..."
-    return f"a {type(value).__name__}"
-
-
-def _what(loc: tuple[Any, ...]) -> str:
-    for part in reversed(loc):
-        if part in ("paginator", "auth"):
-            return str(part)
-    return str(loc[-1]) if loc else "value"
-
-
-def _field_names(model: type[BaseModel]) -> list[str]:
-    names = []
-    for name, field in model.model_fields.items():
-        names.append(field.alias or name)
-    return sorted(names)
-
-
-def _clean_loc(
-    model: type[BaseModel], loc: tuple[Any, ...]
-) -> tuple[tuple[Any, ...], type[BaseModel] | None]:
-    """Drop pydantic's union-tag entries from ``loc`` and find the model that owns the last key."""
-    cleaned: list[Any] = []
-    current: Any = model
-    owner: type[BaseModel] | None = model
-    i = 0
-    while i < len(loc):
-        part = loc[i]
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            owner = current
-            field = _field(current, part)
-            cleaned.append(part)
-            current = field.annotation if field is not None else None
-            i += 1
-            continue
-        if _is_model_union(current):
-            members = {_tag(m): m for m in typing.get_args(current) if _tag(m)}
-            if part in members:
-                current = members[part]
-                i += 1
-                continue
-        origin = typing.get_origin(current)
-        if origin in (typing.Union, types.UnionType) and isinstance(part, str):
-            # pydantic names the union member it tried ("literal[...]", "str"): not a config key
-            current = None
-            i += 1
-            continue
-        if origin in (list, tuple, dict) and typing.get_args(current):
-            args = typing.get_args(current)
-            current = args[-1] if origin is dict else args[0]
-        else:
-            current = None
-        cleaned.append(part)
-        i += 1
-    return tuple(cleaned), owner
-
-
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-            continue
-        if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) == 1:
-                annotation = args[0]
-                continue
-            # a union of models stays a union; a union with plain types resolves to its model
-            models = [a for a in args if _is_model(a) or _is_model_union(a)]
-            if len(models) == 1 and len(args) > 1:
-                annotation = models[0]
-                continue
-        return annotation
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _is_model_union(annotation: Any) -> bool:
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
-        return False
-    return all(_is_model(a) for a in typing.get_args(annotation) if a is not type(None))
-
-
-def _tag(model: Any) -> str | None:
-    if not _is_model(model) or "type" not in model.model_fields:
-        return None
-    args = typing.get_args(model.model_fields["type"].annotation)
-    return args[0] if args else None
-
-
-def _union_tags(union: Any) -> list[str]:
-    members = typing.get_args(_unwrap(union))
-    return [tag for tag in (_tag(m) for m in members) if tag]
-
-
-_TAGS = {"paginator": _union_tags(PaginatorConfig), "auth": _union_tags(AuthConfig)}
-
-
-def _field(model: type[BaseModel], key: Any) -> Any:
-    if key in model.model_fields:
-        return model.model_fields[key]
-    for field in model.model_fields.values():
-        if field.alias == key:
-            return field
-    return None
+        raise from_validation_error(exc, model, prefix) from None
 
 
 # --- objects that only dlt's synchronous client understands -----------------------------------

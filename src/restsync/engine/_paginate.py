@@ -33,6 +33,9 @@ class PaginationLoop(Exception):
 class Traversal:
     registry: ClassVar[dict[str, type[Traversal]]] = {}
     kind: ClassVar[str] = ""
+    # the parent record this chain is fetched for (None for a root): strategies that build
+    # their requests from it read it here
+    parent: Any = None
 
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         self.config = config
@@ -301,7 +304,9 @@ class _Default:
         self.__dict__.update(values)
 
 
-def make_traversal(config: Any, stop_condition: Condition | None) -> Traversal:
+def make_traversal(
+    config: Any, stop_condition: Condition | None, parent: Any = None
+) -> Traversal:
     try:
         cls = Traversal.registry[config.type]
     except KeyError:
@@ -309,7 +314,9 @@ def make_traversal(config: Any, stop_condition: Condition | None) -> Traversal:
             f"unknown paginator type '{config.type}'; "
             f"use one of: {', '.join(sorted(Traversal.registry))}"
         ) from None
-    return cls(config, stop_condition)
+    traversal = cls(config, stop_condition)
+    traversal.parent = parent
+    return traversal
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
 from restsync._selectors import compile_selector, field_value
-from restsync.engine._http import HttpClient, Response
+from restsync.engine._http import Abandoned, HttpClient, Response
 from restsync.engine._paginate import PaginationLoop, make_traversal
 from restsync.engine._records import RecordProcessor, Reject
 from restsync.engine._request import Page, Request, redact
@@ -52,10 +52,20 @@ class ResourceStats:
     records: int = 0
     rejects: int = 0
     retries: int = 0
+    requests: int = 0  # sent, retries included; predictions dropped unsent are not counted
     started: float | None = None
     finished: float | None = None
     error: ExtractionError | None = None
     delivered: bool = True
+    first_request_at: float | None = None  # wall-clock (epoch seconds), for the run report
+    last_request_at: float | None = None  # when the last answer arrived
+
+    def note_request(self, sent_at: float, answered_at: float) -> None:
+        self.requests += 1
+        if self.first_request_at is None or sent_at < self.first_request_at:
+            self.first_request_at = sent_at
+        if self.last_request_at is None or answered_at > self.last_request_at:
+            self.last_request_at = answered_at
 
     @property
     def status(self) -> str:
@@ -196,18 +206,17 @@ class Engine:
                 stats.rejects += 1
                 await self.sink.rejects([Reject(resource.name, reason, parent_record)])
                 return
-        traversal = make_traversal(resource.paginator, resource.stop_condition)
+        if resource.compute is not None:
+            records = resource.compute(parent_record, self.start_values)
+            stats.pages += 1
+            await self._hand_on(resource, records, parent_record)
+            return
+        traversal = make_traversal(resource.paginator, resource.stop_condition, parent_record)
         request: Request | None = traversal.first(self._first_request(resource, parent_record))
         depth = resource.prefetch_pages
         if depth is None:
             depth = self.plan.prefetch_pages
-
-        def count_retry() -> None:
-            stats.retries += 1
-
-        ahead = _FetchAhead(
-            lambda r, gone: self._http.fetch(resource, r, count_retry, gone), self._abandoned
-        )
+        ahead = _FetchAhead(self._counted_fetch(resource), self._abandoned)
         number = 0
         page_size = 0
         try:
@@ -241,13 +250,41 @@ class Engine:
         finally:
             ahead.close()
 
+    def _counted_fetch(
+        self, resource: ResourcePlan
+    ) -> Callable[[Request, Callable[[], bool] | None], Awaitable[Response]]:
+        """``HttpClient.fetch`` for ``resource``, counting the requests that reach the wire."""
+        stats = self.report.resources[resource.name]
+
+        def count_retry() -> None:
+            stats.retries += 1
+            stats.requests += 1  # the attempt that failed; the last attempt is noted below
+
+        async def fetch(request: Request, gone: Callable[[], bool] | None) -> Response:
+            sent_at = time.time()
+            try:
+                response = await self._http.fetch(resource, request, count_retry, gone)
+            except Abandoned:
+                raise  # a fetched-ahead request dropped before it was sent
+            except Exception:
+                stats.note_request(sent_at, time.time())
+                raise
+            stats.note_request(sent_at, time.time())
+            return response
+
+        return fetch
+
     async def _take(
         self, resource: ResourcePlan, request: Request, response: Response, parent_record: Any
     ) -> list[Any]:
         """Select, check and hand on one page's records; returns the selected records."""
-        stats = self.report.resources[resource.name]
         try:
-            selected = self._selectors[resource.name](response.body)
+            if resource.select is not None:
+                selected = resource.select(response.body, response.headers, parent_record)
+            else:
+                selected = self._selectors[resource.name](response.body)
+        except ExtractionError:
+            raise
         except Exception as exc:
             raise ResponseFormatError(
                 resource.name, f"data_selector failed on the response: {exc}", redact(request.url)
@@ -255,6 +292,14 @@ class Engine:
         self._shapes[resource.name].check(
             response.body, empty_body=response.empty, selected=selected, url=redact(request.url)
         )
+        await self._hand_on(resource, selected, parent_record)
+        return selected
+
+    async def _hand_on(
+        self, resource: ResourcePlan, selected: list[Any], parent_record: Any
+    ) -> None:
+        """Process one page's records, deliver them and queue them for the children."""
+        stats = self.report.resources[resource.name]
         try:
             records, rejects = self._processors[resource.name].process(selected, parent_record)
         except ExtractionError:
@@ -277,7 +322,6 @@ class Engine:
                 queue = self._queues[child.name]
                 for record in _parents_for(child, records, rejects):
                     await queue.put(record)
-        return selected
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         values = self._placeholder_values(resource, parent_record)

@@ -338,7 +338,9 @@ def _dlt_incremental(inc: IncrementalPlan) -> Any:
     kwargs: dict[str, Any] = {
         "initial_value": inc.initial_value,
         "end_value": inc.end_value,
-        "last_value_func": max if inc.last_value_func == "max" else min,
+        "last_value_func": inc.last_value_func
+        if callable(inc.last_value_func)
+        else (max if inc.last_value_func == "max" else min),
         "on_cursor_value_missing": inc.on_cursor_value_missing,
     }
     if inc.row_order:

@@ -7,6 +7,7 @@ it and users can override it in the config.
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -29,6 +30,8 @@ from restsync.config import (
     ResourceConfig,
     SourceConfig,
 )
+from restsync.config._messages import redact_userinfo
+from restsync.config._values import check_base_url
 from restsync.plan._model import (
     DEFAULT_RETRY,
     IncrementalPlan,
@@ -68,6 +71,8 @@ def build_plan(
 ) -> SourcePlan:
     """Resolve a parsed config; ``page_format`` (if given) applies to every resource."""
     client = config.client
+    if base_url is not None:
+        _check_base_url_override(base_url)
     names: dict[str, int] = {}
     for index, resource in enumerate(config.resources):
         if not resource.name:
@@ -106,6 +111,16 @@ def build_plan(
         timeout_seconds=client.timeout_seconds,
         verify_tls=client.verify_tls,
     )
+
+
+def _check_base_url_override(base_url: str) -> None:
+    try:
+        check_base_url(base_url)
+    except ValueError as exc:
+        raise ConfigError(
+            "client.base_url",
+            f"the base URL given to override it, {redact_userinfo(base_url)!r}, {exc}",
+        ) from None
 
 
 def _plan_resource(
@@ -397,7 +412,16 @@ def parse_datetime_value(value: Any, fmt: str | None) -> datetime:
     assert parsed is not None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    try:
+        offset = parsed.utcoffset()
+    except ValueError:  # pendulum parses "+99:00" into a zone Python cannot use
+        offset = _NO_OFFSET
+    if offset is None or abs(offset) >= _NO_OFFSET:
+        raise ValueError(f"'{value}' has a UTC offset of a day or more")
     return pendulum.instance(parsed)
+
+
+_NO_OFFSET = timedelta(hours=24)
 
 
 def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
@@ -421,22 +445,42 @@ def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
 def _parse_duration(value: Any, where: str) -> timedelta | None:
     if value is None:
         return None
+    seconds = _duration_seconds(value)
+    if seconds is None:
+        raise ConfigError(
+            where,
+            f"lookback_window {_short(value)} is not a duration; "
+            "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
+        )
+    if not 0 <= seconds <= _MAX_LOOKBACK.total_seconds():
+        raise ConfigError(
+            where,
+            f"lookback_window {_short(value)} is out of range; "
+            "give a duration from 0 to 100 years, such as 'P1D' or 3600",
+        )
+    return timedelta(seconds=seconds)
+
+
+_MAX_LOOKBACK = timedelta(days=36_525)
+
+
+def _duration_seconds(value: Any) -> float | None:
+    """Seconds in a number, a numeric string or an ISO 8601 duration; ``None`` if it is none."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, int | float):
-        return timedelta(seconds=float(value))
-    text = str(value).strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return timedelta(seconds=float(text))
-    try:
-        parsed = pendulum.parse(text)
-    except Exception:
-        parsed = None
-    if isinstance(parsed, timedelta):
-        return timedelta(seconds=parsed.total_seconds())
-    raise ConfigError(
-        where,
-        f"lookback_window '{value}' is not a duration; "
-        "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
-    )
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            seconds = float(text)
+        else:
+            try:
+                parsed = pendulum.parse(text)
+                seconds = parsed.total_seconds() if isinstance(parsed, timedelta) else math.nan
+            except Exception:  # pendulum raises several kinds for text that is no duration
+                return None
+    return None if math.isnan(seconds) else seconds
 
 
 # --- odds and ends ----------------------------------------------------------------------------

@@ -62,7 +62,9 @@ class IncrementalPlan:
     cursor_path: str
     initial_value: Any
     end_value: Any = None
-    last_value_func: Literal["max", "min"] = "max"
+    # "max", "min", or a function that picks the latest of a sequence of cursor values (for
+    # values whose text order is not their time order, e.g. "%d-%m-%Y" dates)
+    last_value_func: Literal["max", "min"] | Callable[[Any], Any] = "max"
     row_order: Literal["asc", "desc"] | None = None
     on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
     # datetime cursors (incremental_sync): values are parsed, compared and stored as datetimes
@@ -118,6 +120,11 @@ class ResourcePlan:
     max_pages: int = 100_000  # per chain of pages: a runaway paginator fails the resource
     selected: bool = True
     notes: tuple[str, ...] = ()
+    # Records computed rather than fetched (partitions, time slices): called once per parent
+    # record (None for a root) with the run's start values by resource; no request is sent.
+    compute: Callable[[Any, Mapping[str, Any]], list[Any]] | None = None
+    # Record selection beyond a data_selector: (body, headers, parent record) -> records.
+    select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dlt.extract.incremental import Incremental
+
 from restsync._errors import ConfigError
 from restsync.config import EndpointConfig, IncrementalParam, ResolveParam, ResourceConfig
 from restsync.plan._model import IncrementalPlan, ParentLink, TimeParam
@@ -49,6 +51,7 @@ class ParentResolver:
         incremental: IncrementalPlan | None = None
         implied = False
 
+        _check_incremental_params(endpoint.params, where)
         for key, value in endpoint.params.items():
             if isinstance(value, Mapping) and "type" in value:
                 kind = value["type"]
@@ -56,8 +59,13 @@ class ParentResolver:
                     spec = _model(ResolveParam, value, (*loc, "params", key))
                     bindings[key] = spec.field
                     parents.setdefault(spec.resource, f"{where}.params.{key}.resource")
-                    if key not in in_path:
-                        params[key] = "{" + key + "}"
+                    if key not in in_path:  # dlt refuses this too: say how to write it
+                        raise ConfigError(
+                            f"{where}.params.{key}",
+                            f"resolve param '{key}' is not used in the path {path!r}; put "
+                            f"{{{key}}} in the path, or send the parent field as a query "
+                            f"parameter with '{key}': '{{resources.{spec.resource}.{spec.field}}}'",
+                        )
                     continue
                 if kind == "incremental":
                     spec_inc = _model(IncrementalParam, value, (*loc, "params", key))
@@ -76,6 +84,7 @@ class ParentResolver:
                     f"{where}.params.{key}.type",
                     f"unknown param type '{kind}'; use 'resolve' or 'incremental'",
                 )
+            _check_param_value(value, f"{where}.params.{key}")
             params[key] = value
 
         templates = {
@@ -195,6 +204,45 @@ class ParentResolver:
                 )
             key = key[0]
         return key or "id"
+
+
+def _check_incremental_params(params: Mapping[str, Any], where: str) -> None:
+    """What dlt refuses in incremental params: two on one endpoint, and an end in a param (a
+    param carries only the start; the end belongs to ``endpoint.incremental``)."""
+    names = [key for key, value in params.items() if _is_incremental(value)]
+    if len(names) > 1:
+        raise ConfigError(
+            f"{where}.params.{names[1]}",
+            f"an endpoint takes one incremental param, but {', '.join(names)} are; keep one",
+        )
+    for name in names:
+        value = params[name]
+        for key in ("end_value", "end_param"):
+            if getattr(value, key, None) is not None or (
+                isinstance(value, Mapping) and value.get(key) is not None
+            ):
+                raise ConfigError(
+                    f"{where}.params.{name}.{key}",
+                    f"an incremental param carries only the start ({key} is not allowed here); "
+                    "to set an end, use endpoint.incremental with end_value and end_param",
+                )
+
+
+def _is_incremental(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return value.get("type") == "incremental"
+    return isinstance(value, Incremental)
+
+
+def _check_param_value(value: Any, where: str) -> None:
+    """A query parameter is a value or a list of values; anything nested has no query form."""
+    items = value if isinstance(value, list | tuple) else [value]
+    if any(isinstance(item, Mapping | list | tuple) for item in items):
+        raise ConfigError(
+            where,
+            "a query parameter takes a string, a number or a list of them; for a parent field "
+            "or a cursor write {'type': 'resolve', ...} or {'type': 'incremental', ...}",
+        )
 
 
 def _model(model: Any, value: Any, loc: tuple[Any, ...]) -> Any:

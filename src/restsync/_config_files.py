@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from restsync._errors import ConfigError
+from restsync.connectors._yaml import ConfigRef, SecretRef, find_refs, read_yaml
 
-__all__ = ["LoadedConfig", "load_config", "run_python_source"]
+__all__ = ["LoadedConfig", "load_config", "manifest_name", "manifest_plan", "run_python_source"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class LoadedConfig:
     fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     kind: str = "file"  # "connector", "file" or "python"
     path: Path | None = None
+    # the secrets and config values the config reads from dlt's providers, resolved or not
+    refs: tuple[SecretRef | ConfigRef, ...] = ()
 
 
 def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
@@ -40,6 +43,7 @@ def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
             config=connectors.connector_config(source, lenient=lenient),
             fields=connectors.connector_fields(source),
             kind="connector",
+            refs=tuple(find_refs(connectors.load_spec(source).config)),
         )
     if not path.exists():
         raise ConfigError(
@@ -50,7 +54,8 @@ def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
     suffix = path.suffix.lower()
     name = _source_name(path.stem)
     if suffix in (".yaml", ".yml"):
-        return LoadedConfig(name, connectors.load_yaml_config(path, lenient=lenient), path=path)
+        config = connectors.load_yaml_config(path, lenient=lenient)
+        return LoadedConfig(name, config, path=path, refs=tuple(find_refs(read_yaml(path))))
     if suffix == ".json":
         try:
             raw = json.loads(path.read_text())
@@ -58,10 +63,28 @@ def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
             raise ConfigError(
                 "", f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}"
             ) from None
-        return LoadedConfig(name, connectors.resolve_refs(raw, lenient=lenient), path=path)
+        config = connectors.resolve_refs(raw, lenient=lenient)
+        return LoadedConfig(name, config, path=path, refs=tuple(find_refs(raw)))
     if suffix == ".py":
-        return LoadedConfig(name, read_python_config(path), kind="python", path=path)
+        config, refs = read_python_config_and_refs(path)
+        return LoadedConfig(name, config, kind="python", path=path, refs=refs)
     raise ConfigError("", f"cannot read '{path.name}'; give a .yaml, .yml, .json or .py file")
+
+
+def manifest_name(path: Path) -> str:
+    """The source name of an Airbyte manifest file: its stem, made an identifier."""
+    return "".join(c if c.isalnum() else "_" for c in path.stem).strip("_").lower() or "airbyte"
+
+
+def manifest_plan(source: str, config: Path | None) -> tuple[Any, str] | None:
+    """The plan of an Airbyte manifest and its name, or ``None`` when ``source`` is not one."""
+    from restsync.airbyte import manifest_file, plan_manifest
+
+    manifest = manifest_file(source)
+    if manifest is None:
+        return None
+    name = manifest_name(manifest)
+    return plan_manifest(manifest, config, name=name), name
 
 
 def _source_name(stem: str) -> str:
@@ -78,13 +101,14 @@ def run_python_source(
     """Execute a Python config file; return its ``source`` (or the last source it built)."""
     from restsync import _api
 
-    before = len(_api._CAPTURED)
-    with _api.overrides(base_url=base_url, page_format=page_format):
+    with (
+        _api.overrides(base_url=base_url, page_format=page_format),
+        _api.capturing_sources() as built,
+    ):
         namespace = runpy.run_path(str(path), run_name="__restsync__")
     candidate = namespace.get("source")
     if candidate is not None and hasattr(candidate, "resources"):
         return candidate
-    built = _api._CAPTURED[before:]
     if not built:
         raise ConfigError(
             "",
@@ -95,11 +119,19 @@ def run_python_source(
 
 
 def read_python_config(path: Path) -> dict[str, Any]:
+    return read_python_config_and_refs(path)[0]
+
+
+def read_python_config_and_refs(
+    path: Path,
+) -> tuple[dict[str, Any], tuple[SecretRef | ConfigRef, ...]]:
+    """The ``rest_api_source({...})`` literal of a Python file, and the dlt values it reads."""
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _call_name(node.func) == "rest_api_source" and node.args:
+            refs = _StaticRefs()
             try:
-                return ast.literal_eval(_StaticRefs().visit(node.args[0]))
+                return ast.literal_eval(refs.visit(node.args[0])), tuple(refs.found)
             except ValueError:
                 raise ConfigError(
                     "",
@@ -120,6 +152,9 @@ def _call_name(func: ast.expr) -> str:
 class _StaticRefs(ast.NodeTransformer):
     """``dlt.secrets["x"]`` -> ``"<secret:x>"``, ``dlt.config["x"]`` -> a placeholder value."""
 
+    def __init__(self) -> None:
+        self.found: list[SecretRef | ConfigRef] = []
+
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         target = node.value
         if (
@@ -130,6 +165,7 @@ class _StaticRefs(ast.NodeTransformer):
             and isinstance(node.slice, ast.Constant)
         ):
             key = str(node.slice.value)
+            self.found.append(SecretRef(key) if target.attr == "secrets" else ConfigRef(key))
             found = _lookup(target.attr, key)
             if found is not None:
                 return ast.Constant(found)

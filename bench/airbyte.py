@@ -1,0 +1,247 @@
+"""``python -m bench.airbyte``: restsync against airbyte-cdk on the same manifest and mock API.
+
+    make airbyte-reference           # once: the isolated airbyte-cdk environment
+    .venv/bin/python -m bench.airbyte [--latency-ms 20] [--projects 200] [--days 60]
+
+Two manifests (bench/manifests/): ``fanout`` (projects -> tasks through a
+SubstreamPartitionRouter, two pages of tasks per project) and ``slices`` (a DatetimeBasedCursor
+with daily windows, two pages per window). The mock API runs in its own process with a fixed
+latency per request. restsync runs end to end (extract and load into DuckDB); airbyte-cdk reads
+the records (no destination). Each tool runs in its own process; times are wall seconds from
+after the imports to the end of the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFESTS = Path(__file__).resolve().parent / "manifests"
+REFERENCE_PYTHON = ROOT / ".venv-airbyte" / "bin" / "python"
+
+
+# --- the mock API (its own process) ----------------------------------------------------------
+
+
+def serve(port: int, latency_ms: float, projects: int, days: int) -> None:
+    from aiohttp import web
+
+    delay = latency_ms / 1000
+
+    async def project_list(request: web.Request) -> web.Response:
+        await asyncio.sleep(delay)
+        page, size = int(request.query["page"]), int(request.query["per_page"])
+        ids = range((page - 1) * size + 1, min(page * size, projects) + 1)
+        return web.json_response({"data": [{"id": i, "name": f"p{i}"} for i in ids]})
+
+    async def tasks(request: web.Request) -> web.Response:
+        await asyncio.sleep(delay)
+        project = int(request.match_info["project"])
+        second = request.query.get("cursor") == "2"
+        rows = [
+            {"id": project * 1000 + (50 if second else 0) + t, "done": t % 2 == 0}
+            for t in range(50)
+        ]
+        return web.json_response({"data": rows, "next": None if second else "2"})
+
+    async def events(request: web.Request) -> web.Response:
+        await asyncio.sleep(delay)
+        day, offset = request.query["since"][:10], int(request.query.get("offset", "0"))
+        count = 150 - offset if offset < 150 else 0
+        rows = [
+            {"id": f"{day}-{offset + i}", "updated_at": f"{day}T12:00:00Z"}
+            for i in range(min(100, count))
+        ]
+        return web.json_response({"data": rows})
+
+    app = web.Application()
+    app.router.add_get("/projects", project_list)
+    app.router.add_get("/projects/{project}/tasks", tasks)
+    app.router.add_get("/events", events)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+# --- the two tools --------------------------------------------------------------------------
+
+
+def run_restsync(
+    manifest: Path, config: dict[str, Any], page_format: str = "dicts"
+) -> tuple[float, int]:
+    """restsync in its own process, timed from after its imports, like the CDK below."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.airbyte",
+            "--restsync",
+            str(manifest),
+            json.dumps(config),
+            page_format,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=ROOT,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("@@restsync@@")), None)
+    if line is None:
+        raise RuntimeError(f"restsync failed: {done.stderr.strip()[-500:]}")
+    _, seconds, rows = line.split()
+    return float(seconds), int(rows)
+
+
+def _restsync_child(manifest: str, config_json: str, page_format: str) -> None:
+    import dlt
+
+    import restsync
+
+    config = json.loads(config_json)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        source = restsync.airbyte_source(manifest, config, page_format=page_format)
+        pipeline = dlt.pipeline(
+            "bench_airbyte",
+            destination=dlt.destinations.duckdb(f"{folder}/b.duckdb"),
+            dataset_name="data",
+            pipelines_dir=folder,
+        )
+        restsync.sync(pipeline, source)
+        seconds = time.perf_counter() - started
+        report = restsync.runtime_of(source).last_report
+        assert report is not None
+        rows = sum(s.records for s in report.resources.values() if s.delivered)
+    print("@@restsync@@", seconds, rows)
+
+
+_CDK_READ = """
+import json, sys, time, yaml
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.declarative import concurrent_declarative_source as cds
+from airbyte_cdk.test.catalog_builder import CatalogBuilder, ConfiguredAirbyteStreamBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
+manifest = yaml.safe_load(open(sys.argv[1]))
+manifest.setdefault("spec", {"type": "Spec", "connection_specification": {"type": "object"}})
+config = json.loads(sys.argv[2])
+builder = CatalogBuilder()
+for s in manifest["streams"]:
+    name = s.get("name") or s.get("$ref", "").rsplit("/", 1)[-1]
+    stream = ConfiguredAirbyteStreamBuilder().with_name(name)
+    builder.with_stream(stream.with_sync_mode(SyncMode.full_refresh))
+catalog = builder.build()
+started = time.perf_counter()
+source = cds.ConcurrentDeclarativeSource(source_config=manifest, config=config, catalog=catalog)
+output = read(source, config, catalog)
+print("@@cdk@@", time.perf_counter() - started, len(output.records), len(output.errors))
+"""
+
+
+def run_cdk(manifest: Path, config: dict[str, Any]) -> tuple[float, int]:
+    done = subprocess.run(
+        [str(REFERENCE_PYTHON), "-c", _CDK_READ, str(manifest), json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("@@cdk@@")), None)
+    if line is None:
+        raise RuntimeError(f"airbyte-cdk failed: {done.stderr.strip()[-500:]}")
+    _, seconds, records, errors = line.split()
+    if int(errors):
+        raise RuntimeError(f"airbyte-cdk reported {errors} errors")
+    return float(seconds), int(records)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--projects", type=int, default=200)
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--restsync", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.restsync:
+        _restsync_child(*args.restsync)
+        return 0
+    if args.serve:
+        serve(args.port, args.latency_ms, args.projects, args.days)
+        return 0
+    if not REFERENCE_PYTHON.exists():
+        print("no reference environment: run 'make airbyte-reference' first")
+        return 2
+    mock = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.airbyte",
+            "--serve",
+            f"--port={args.port}",
+            f"--latency-ms={args.latency_ms}",
+            f"--projects={args.projects}",
+            f"--days={args.days}",
+        ],
+        cwd=ROOT,
+    )
+    try:
+        _wait_for(args.port)
+        base = f"http://127.0.0.1:{args.port}"
+        cases = {
+            "fanout": {"base_url": base, "token": "t"},
+            "slices": {
+                "base_url": base,
+                "token": "t",
+                "start_date": "2024-01-01T00:00:00Z",
+                "end_date": _day(args.days),
+            },
+        }
+        print(
+            f"latency {args.latency_ms:g} ms per request, {args.projects} projects, "
+            f"{args.days} days"
+        )
+        print("| manifest | tool | wall s | records | vs restsync |")
+        print("|---|---|---|---|---|")
+        for name, config in cases.items():
+            manifest = MANIFESTS / f"{name}.yaml"
+            ours, our_rows = run_restsync(manifest, config)
+            arrow, arrow_rows = run_restsync(manifest, config, "arrow")
+            theirs, their_rows = run_cdk(manifest, config)
+            rows = [
+                ("restsync", ours, our_rows),
+                ("restsync, page_format arrow", arrow, arrow_rows),
+                ("airbyte-cdk", theirs, their_rows),
+            ]
+            for tool, seconds, count in rows:
+                print(f"| {name} | {tool} | {seconds:.2f} | {count:,} | {seconds / ours:.2f}x |")
+    finally:
+        mock.terminate()
+        mock.wait(10)
+    return 0
+
+
+def _day(days: int) -> str:
+    import datetime as dt
+
+    return (dt.datetime(2024, 1, 1) + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _wait_for(port: int) -> None:
+    import socket
+
+    for _ in range(200):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("the mock API did not start")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Differential test: each test manifest through Airbyte's CDK and through restsync, against the
+same local API, records compared per stream.
+
+    make airbyte-reference       # once: creates .venv-airbyte with airbyte-cdk (isolated)
+    make airbyte-diff            # runs this script with restsync's .venv
+
+The CDK runs in its own environment as a subprocess (scripts/airbyte_reference.py); restsync
+runs in this process. Each case starts a routed API on 127.0.0.1 (tests/airbyte/apis.py), so both
+see the same server. Prints one line per stream and a closing "N passed, N failed".
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.airbyte import apis  # noqa: E402
+from tests.conftest import RoutedServer  # noqa: E402
+
+MANIFESTS = ROOT / "tests" / "airbyte" / "manifests"
+REFERENCE_PYTHON = ROOT / ".venv-airbyte" / "bin" / "python"
+_MARK = "@@reference@@ "
+
+
+@dataclass(frozen=True)
+class Case:
+    manifest: str
+    serve: Callable[[RoutedServer], None]
+    config: Callable[[str], dict[str, Any]]
+
+
+CASES = [
+    Case(
+        "core.yaml",
+        apis.serve_core,
+        lambda url: {"base_url": url, "api_key": "k-123", "status": "open"},
+    ),
+    Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
+    Case(
+        "transforms.yaml", apis.serve_transforms, lambda url: {"base_url": url, "query": "active"}
+    ),
+    Case(
+        "feed.yaml",
+        apis.serve_feed,
+        lambda url: {
+            "base_url": url,
+            "user": "u",
+            "password": "p",
+            "start_date": "05/01/2024 00:00",
+            "end_date": "01/02/2024 00:00",
+        },
+    ),
+    Case(
+        "fanout.yaml",
+        apis.serve_fanout,
+        lambda url: {
+            "base_url": url,
+            "token": "t-1",
+            "regions": ["eu", "us"],
+            "start_date": "2024-01-01",
+            "end_date": "2024-01-05",
+        },
+    ),
+]
+
+
+def reference_records(
+    manifest: Path, config: dict[str, Any]
+) -> tuple[dict[str, list[Any]], list[str]]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(config, handle)
+    done = subprocess.run(
+        [
+            str(REFERENCE_PYTHON),
+            str(ROOT / "scripts" / "airbyte_reference.py"),
+            str(manifest),
+            handle.name,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    Path(handle.name).unlink()
+    records: dict[str, list[Any]] = {}
+    errors: list[str] = []
+    for line in done.stdout.splitlines():
+        if not line.startswith(_MARK):
+            continue
+        item = json.loads(line[len(_MARK) :])
+        if "errors" in item:
+            errors = item["errors"]
+        else:
+            records.setdefault(item["stream"], []).append(item["data"])
+    if done.returncode != 0 and not errors:
+        errors = [done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"]
+    return records, errors
+
+
+def restsync_records(manifest: Path, config: dict[str, Any]) -> dict[str, list[Any]]:
+    import restsync
+    from restsync.airbyte import plan_manifest
+
+    plan = plan_manifest(manifest, config)
+    streams = [r.name for r in plan.resources.values() if r.selected]
+    records: dict[str, list[Any]] = {}
+    for stream in streams:
+        source = restsync.airbyte_source(manifest, config, streams=[stream])
+        records[stream] = [dict(r) for r in source.resources[stream]]
+    return records
+
+
+def _canonical(records: list[Any]) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True, default=str) for r in records)
+
+
+def run_case(case: Case) -> tuple[int, int]:
+    server = RoutedServer()
+    case.serve(server)
+    server.start()
+    passed = failed = 0
+    try:
+        config = case.config(server.base_url)
+        manifest = MANIFESTS / case.manifest
+        expected, errors = reference_records(manifest, config)
+        got = restsync_records(manifest, config)
+    finally:
+        server.stop()
+    if errors:
+        print(f"{case.manifest}: airbyte-cdk reported errors: {errors}")
+        failed += 1
+    for stream in sorted(set(expected) | set(got)):
+        same = _canonical(expected.get(stream, [])) == _canonical(got.get(stream, []))
+        counts = f"{len(expected.get(stream, []))} cdk / {len(got.get(stream, []))} restsync"
+        print(f"{case.manifest} {stream}: {'same' if same else 'DIFFERENT'} ({counts})")
+        if same:
+            passed += 1
+        else:
+            failed += 1
+            print("  cdk:     ", _canonical(expected.get(stream, []))[:3])
+            print("  restsync:", _canonical(got.get(stream, []))[:3])
+    return passed, failed
+
+
+def main() -> int:
+    if not REFERENCE_PYTHON.exists():
+        print("no reference environment: run 'make airbyte-reference' first")
+        return 2
+    passed = failed = 0
+    for case in CASES:
+        p, f = run_case(case)
+        passed, failed = passed + p, failed + f
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""A manifest's DatetimeBasedCursor: the windows of each run and the dlt incremental that keeps
+its cursor in dlt state (see docs/airbyte.md, "State")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from restsync._errors import ConfigError
+from restsync.airbyte._dates import format_datetime, parse_datetime, parse_duration
+from restsync.airbyte._jinja import Interpolator
+from restsync.airbyte._parts import Unsupported, _expect
+from restsync.airbyte._slices import DatetimeSlicer, Slicer
+from restsync.plan import IncrementalPlan
+
+__all__ = ["LatestDatetime", "datetime_cursor", "feed_stop", "incremental_plan"]
+
+_EPOCH_FORMATS = ("%s", "%ms", "%s_as_float", "%epoch_microseconds")
+
+
+def datetime_cursor(spec: Any, ai: Interpolator, where: str, name: str) -> DatetimeSlicer | None:
+    if not spec:
+        return None
+    _expect(spec, where, ("DatetimeBasedCursor",))
+    for flag in ("is_client_side_incremental", "global_substream_cursor"):
+        if spec.get(flag):
+            raise Unsupported(where, "DatetimeBasedCursor", flag)
+    if spec.get("clamping"):
+        raise Unsupported(where, "DatetimeBasedCursor", "clamping")
+    cai = ai.with_parameters(spec.get("$parameters"))
+    fmt = str(spec.get("datetime_format"))
+    start = _min_max(spec.get("start_datetime"), cai, fmt, f"{where}.start_datetime")
+    if start is None:
+        template = spec.get("start_datetime")
+        if isinstance(template, Mapping):
+            template = template.get("datetime")
+        raise ConfigError(
+            f"{where}.start_datetime",
+            f"stream '{name}': start_datetime {template!r} is empty with this config; "
+            "give the config value it reads (e.g. start_date)",
+        )
+    end = _min_max(spec.get("end_datetime"), cai, fmt, f"{where}.end_datetime")
+    return DatetimeSlicer(
+        stream=name,
+        datetime_format=fmt,
+        start=start,
+        end=end,
+        step=_duration(cai.eval(spec.get("step")), where),
+        granularity=_duration(cai.eval(spec.get("cursor_granularity")), where),
+        start_key=str(cai.eval(spec.get("partition_field_start")) or "start_time"),
+        end_key=str(cai.eval(spec.get("partition_field_end")) or "end_time"),
+        lookback=_duration(cai.eval(spec.get("lookback_window")), where),
+        cursor_formats=tuple(spec.get("cursor_datetime_formats") or ()),
+    )
+
+
+def incremental_plan(spec: Any, ai: Interpolator, where: str) -> IncrementalPlan | None:
+    if not spec:
+        return None
+    cai = ai.with_parameters(spec.get("$parameters"))
+    fmt = str(spec.get("datetime_format"))
+    start = _min_max(spec.get("start_datetime"), cai, fmt, where)
+    assert start is not None
+    text = format_datetime(start, fmt)
+    latest: Any = "max"
+    if fmt in _EPOCH_FORMATS:
+        initial: Any = float(text) if "." in text else int(text)
+    else:
+        initial = text
+        if not fmt.startswith("%Y"):  # text order is not time order: compare as datetimes
+            formats = (*(spec.get("cursor_datetime_formats") or ()), fmt)
+            latest = LatestDatetime(tuple(str(f) for f in formats))
+    return IncrementalPlan(
+        cursor_path=str(cai.eval(spec.get("cursor_field"))),
+        initial_value=initial,
+        last_value_func=latest,
+        on_cursor_value_missing="include",
+    )
+
+
+@dataclass(frozen=True)
+class LatestDatetime:
+    """dlt's last_value_func for cursor values kept as text in a format that does not sort."""
+
+    formats: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "__name__", "latest_datetime")  # dlt names the function
+
+    def __call__(self, values: Any) -> Any:
+        return max(values, key=self._instant)
+
+    def _instant(self, value: Any) -> datetime:
+        for fmt in self.formats:
+            try:
+                return parse_datetime(value, fmt)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        return datetime.min.replace(tzinfo=UTC)  # unreadable values never win
+
+
+def _min_max(spec: Any, ai: Interpolator, fmt: str, where: str) -> datetime | None:
+    """A start or end datetime, read strictly with its format as Airbyte reads it (a value in
+    another format is a config error, not a guess); ``min_datetime``/``max_datetime`` clamp it."""
+    bounds: tuple[Any, Any] = (None, None)
+    if isinstance(spec, Mapping):
+        fmt = str(spec.get("datetime_format") or fmt)
+        bounds = (spec.get("min_datetime"), spec.get("max_datetime"))
+        spec = spec.get("datetime")
+    value = _read_datetime(spec, ai, fmt, where)
+    if value is None:
+        return None
+    low, high = (_read_datetime(b, ai, fmt, where) for b in bounds)
+    if low is not None:
+        value = max(value, low)
+    if high is not None:
+        value = min(value, high)
+    return value
+
+
+def _read_datetime(template: Any, ai: Interpolator, fmt: str, where: str) -> datetime | None:
+    if template is None:
+        return None
+    value = ai.eval(template)
+    if value is None or value == "":
+        return None
+    try:
+        return parse_datetime(str(value), fmt)
+    except (ValueError, TypeError, OverflowError):
+        raise ConfigError(
+            where,
+            f"the datetime '{value}' does not match the format '{fmt}'; "
+            "give the config value in that format",
+        ) from None
+
+
+def _duration(value: Any, where: str) -> timedelta | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_duration(str(value))
+    except ValueError as exc:
+        raise Unsupported(where, "DatetimeBasedCursor", str(exc)) from None
+
+
+def feed_stop(stream: Mapping[str, Any], slicer: Slicer | None) -> Any:
+    from restsync.airbyte._requests import FeedStop
+
+    spec = stream.get("incremental_sync")
+    if not isinstance(spec, Mapping) or not spec.get("is_data_feed") or slicer is None:
+        return None
+    window = slicer.cursor
+    if window is None:
+        return None
+    formats = (*(str(f) for f in spec.get("cursor_datetime_formats") or ()), window.datetime_format)
+    return FeedStop(str(spec.get("cursor_field")), formats, window.start_key, window.end_key)

@@ -1,0 +1,277 @@
+"""Airbyte's interpolation, run in restsync's sandbox (``_expressions.template_environment``).
+
+What a manifest can write and what it means, as the declarative CDK documents it:
+
+* ``{{ ... }}`` templates see ``config``, ``parameters`` and what the component passes
+  (``stream_slice`` with its aliases ``stream_partition`` and ``stream_interval``,
+  ``next_page_token``, ``response``, ``headers``, ``last_record``, ``last_page_size``, ``record``);
+* the rendered text is read back as a Python literal when it is one (``"{{ 5 }}"`` is ``5``),
+  else kept as text;
+* an empty result or an undefined name falls back to the component's default (``None``);
+* the macros ``now_utc``, ``today_utc``, ``timestamp``, ``str_to_datetime``, ``max``, ``min``,
+  ``day_delta``, ``duration``, ``format_datetime``, ``today_with_timezone``, ``sanitize_url``,
+  ``camel_case_to_snake_case``, ``generate_uuid`` and the filters ``hash``, ``base64encode``,
+  ``base64decode``, ``string``, ``regex_search``, ``regex_replace``, ``hmac``.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import hashlib
+import hmac as hmac_lib
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
+
+import pendulum
+from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError
+
+from restsync._expressions import Limits, template_environment
+from restsync._sandbox import evaluation
+from restsync.airbyte._dates import format_datetime as format_airbyte
+from restsync.airbyte._dates import parse_datetime, parse_iso
+
+__all__ = ["Interpolator", "Slice", "TemplateError", "compile_check"]
+
+
+class TemplateError(ValueError):
+    """A template that does not compile, or that failed while rendering."""
+
+
+class Slice(dict[str, Any]):
+    """A stream slice: its partition and cursor fields as one mapping, as templates see it."""
+
+    def __init__(
+        self,
+        partition: Mapping[str, Any] | None = None,
+        cursor_slice: Mapping[str, Any] | None = None,
+        extra_fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__({**(partition or {}), **(cursor_slice or {})})
+        self.partition = dict(partition or {})
+        self.cursor_slice = dict(cursor_slice or {})
+        self.extra_fields = dict(extra_fields or {})
+
+
+# --- macros and filters ----------------------------------------------------------------------
+
+
+def _now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def _today_with_timezone(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def _str_to_datetime(text: str) -> datetime:
+    return parse_iso(text)
+
+
+def _timestamp(value: Any) -> int | float:
+    if isinstance(value, int | float):
+        return int(value)
+    return _str_to_datetime(str(value)).timestamp()
+
+
+def _day_delta(days: int, format: str = "%Y-%m-%dT%H:%M:%S.%f%z") -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).strftime(format)
+
+
+def _duration(text: str) -> Any:
+    return pendulum.parse(text)
+
+
+def _format_datetime(value: Any, format: str, input_format: str | None = None) -> str:
+    if isinstance(value, datetime):
+        return value.strftime(format)
+    if isinstance(value, int):
+        parsed = parse_datetime(value, input_format or "%s")
+    elif input_format:
+        parsed = datetime.strptime(str(value), input_format)
+    else:
+        parsed = _str_to_datetime(str(value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return format_airbyte(parsed, format)
+
+
+def _camel_to_snake(value: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower()
+
+
+_MACROS: dict[str, Any] = {
+    "now_utc": _now_utc,
+    "today_utc": _today_utc,
+    "today_with_timezone": _today_with_timezone,
+    "timestamp": _timestamp,
+    "str_to_datetime": _str_to_datetime,
+    "max": builtins.max,
+    "min": builtins.min,
+    "day_delta": _day_delta,
+    "duration": _duration,
+    "format_datetime": _format_datetime,
+    "sanitize_url": quote_plus,
+    "camel_case_to_snake_case": _camel_to_snake,
+    "generate_uuid": lambda: str(uuid.uuid4()),
+}
+
+
+def _hash(value: Any, hash_type: str = "md5", salt: str | None = None) -> str:
+    digest = hashlib.new(hash_type)
+    digest.update(str(value).encode())
+    if salt:
+        digest.update(salt.encode())
+    return digest.hexdigest()
+
+
+def _string(value: Any) -> str:
+    # a non-string is wrapped so that reading the result back as a literal keeps it a string
+    return value if isinstance(value, str) else '"""' + json.dumps(value) + '"""'
+
+
+def _regex_search(value: str, regex: str) -> str:
+    found = re.search(regex, value)
+    return found.group(1) if found and found.groups() else ""
+
+
+def _hmac(value: Any, key: str, hash_type: str = "sha256") -> str:
+    return hmac_lib.new(key.encode(), str(value).encode(), hash_type).hexdigest()
+
+
+_FILTERS: dict[str, Any] = {
+    "hash": _hash,
+    "base64encode": lambda value: base64.b64encode(str(value).encode()).decode(),
+    "base64decode": lambda value: base64.b64decode(str(value).encode()).decode(),
+    "string": _string,
+    "regex_search": _regex_search,
+    "regex_replace": lambda value, regex, replacement: re.sub(regex, replacement, value),
+    "hmac": _hmac,
+}
+
+# each render has the same step budget and deadline as a stop_condition evaluation
+_LIMITS = Limits()
+_ENV = template_environment(filters=_FILTERS, globals=_MACROS, undefined=Undefined)
+
+
+@lru_cache(maxsize=4096)
+def _compile(source: str) -> Template:
+    try:
+        return _ENV.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"'{source}' is not a valid template ({exc.message})") from None
+
+
+def compile_check(source: Any) -> None:
+    """Raise ``TemplateError`` if ``source`` is a string that does not compile."""
+    if isinstance(source, str) and ("{{" in source or "{%" in source):
+        _compile(source)
+
+
+def _literal(text: str, valid_types: tuple[type, ...] | None = None) -> Any:
+    """The rendered text read back as a Python literal, if it is one of ``valid_types``."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+    if valid_types is not None:
+        return value if isinstance(value, valid_types) else text
+    return text if isinstance(value, complex) else value
+
+
+class Interpolator:
+    """Renders a manifest's templates with its config and one component's parameters."""
+
+    def __init__(self, config: Mapping[str, Any], parameters: Mapping[str, Any] | None = None):
+        self.config = config
+        self.parameters = dict(parameters or {})
+
+    def with_parameters(self, parameters: Mapping[str, Any] | None) -> Interpolator:
+        return Interpolator(self.config, parameters)
+
+    def eval(
+        self,
+        template: Any,
+        default: Any = None,
+        valid_types: tuple[type, ...] | None = None,
+        **context: Any,
+    ) -> Any:
+        value = template
+        if not isinstance(value, str):
+            return value
+        scope = self._scope(context)
+        try:
+            rendered = self._render(value, scope)
+            if rendered:
+                return _literal(rendered, valid_types)
+        except UndefinedError:
+            pass
+        if default is None:
+            return None
+        if isinstance(default, str):
+            return self.eval(default, None, valid_types, **context)
+        return default
+
+    def text(self, value: Any, **context: Any) -> str:
+        """A template rendered as text (a path, a URL): never read back as a literal."""
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            return str(value)
+        try:
+            return self._render(value, self._scope(context))
+        except UndefinedError:
+            return ""
+
+    def mapping(
+        self, value: Any, valid_types: tuple[type, ...] | None = None, **context: Any
+    ) -> Any:
+        """Request parameters, headers or a JSON body: every string rendered, ``None`` dropped.
+
+        ``valid_types``: the types a rendered value may be read back as (query parameters keep
+        ``"None"`` or ``"500"`` as text, as Airbyte sends them)."""
+        if isinstance(value, str):
+            return self.eval(value, None, valid_types, **context)
+        if isinstance(value, Mapping):
+            rendered = {
+                str(self.eval(k, None, (str,), **context)): self.mapping(v, valid_types, **context)
+                for k, v in value.items()
+            }
+            return {k: v for k, v in rendered.items() if v is not None}
+        if isinstance(value, list):
+            return [self.mapping(v, valid_types, **context) for v in value]
+        return value
+
+    def _scope(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        scope: dict[str, Any] = {"config": self.config, "parameters": self.parameters}
+        scope.update(context)
+        if "stream_slice" in scope:
+            scope.setdefault("stream_partition", scope["stream_slice"])
+            scope.setdefault("stream_interval", scope["stream_slice"])
+        return scope
+
+    @staticmethod
+    def _render(source: str, scope: Mapping[str, Any]) -> str:
+        if "{{" not in source and "{%" not in source:
+            return source
+        try:
+            with evaluation(_LIMITS):
+                return _compile(source).render(scope)
+        except UndefinedError:
+            raise
+        except TemplateError:
+            raise
+        except Exception as exc:  # a failing user template must not escape as a traceback
+            raise TemplateError(f"template '{source}' failed: {type(exc).__name__}: {exc}") from exc

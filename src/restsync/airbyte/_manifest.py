@@ -1,0 +1,168 @@
+"""Read an Airbyte low-code manifest: recognise it, resolve ``$ref``, propagate ``$parameters``.
+
+A manifest is recognised by its shape (``type: DeclarativeSource`` or ``version`` with
+``streams``/``definitions``). References are resolved the way the declarative CDK documents them:
+``$ref: "#/definitions/x"`` (a JSON pointer into the manifest; sibling keys replace the values they
+collide with, shallowly) and the older ``"*ref(definitions.x)"`` strings. ``$parameters`` flow
+from a component to every component inside it (the inner one wins), and a parameter fills a field
+its component leaves unset, so ``$parameters: {path: users}`` sets a requester's ``path``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from restsync._errors import ConfigError
+
+__all__ = ["is_manifest", "read_manifest", "resolve_manifest"]
+
+_LEGACY_REF = re.compile(r"^\*ref\(([\w.\-/]+)\)$")
+_MAX_DEPTH = 64  # a reference chain deeper than this is a cycle
+
+
+def is_manifest(document: Any) -> bool:
+    """Whether a loaded YAML/JSON document is an Airbyte declarative manifest."""
+    if not isinstance(document, Mapping):
+        return False
+    if document.get("type") == "DeclarativeSource":
+        return True
+    return (
+        "version" in document
+        and ("streams" in document or "definitions" in document)
+        and ("resources" not in document and "client" not in document)
+    )
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError("", f"{path.name} is not valid YAML: {exc}") from None
+    if not is_manifest(document):
+        raise ConfigError(
+            "", f"{path.name} is not an Airbyte manifest (no 'type: DeclarativeSource')"
+        )
+    return document  # type: ignore[no-any-return]
+
+
+def resolve_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest with every reference replaced by its target and parameters propagated."""
+    resolved = _Resolver(manifest).resolve(manifest, "", 0)
+    return _propagate(resolved, "", {})
+
+
+# The type a component gets when the manifest leaves it out, by "<parent type>.<field>".
+_DEFAULT_TYPES = {
+    "DeclarativeSource.streams": "DeclarativeStream",
+    "DeclarativeStream.retriever": "SimpleRetriever",
+    "DeclarativeStream.schema_loader": "JsonFileSchemaLoader",
+    "SimpleRetriever.requester": "HttpRequester",
+    "SimpleRetriever.record_selector": "RecordSelector",
+    "SimpleRetriever.paginator": "NoPagination",
+    "RecordSelector.extractor": "DpathExtractor",
+    "RecordSelector.record_filter": "RecordFilter",
+    "HttpRequester.error_handler": "DefaultErrorHandler",
+    "DefaultErrorHandler.response_filters": "HttpResponseFilter",
+    "CompositeErrorHandler.error_handlers": "DefaultErrorHandler",
+    "DefaultPaginator.page_size_option": "RequestOption",
+    "DatetimeBasedCursor.start_datetime": "MinMaxDatetime",
+    "DatetimeBasedCursor.end_datetime": "MinMaxDatetime",
+    "DatetimeBasedCursor.start_time_option": "RequestOption",
+    "DatetimeBasedCursor.end_time_option": "RequestOption",
+    "ListPartitionRouter.request_option": "RequestOption",
+    "SubstreamPartitionRouter.parent_stream_configs": "ParentStreamConfig",
+    "ParentStreamConfig.stream": "DeclarativeStream",
+    "ParentStreamConfig.request_option": "RequestOption",
+    "AddFields.fields": "AddedFieldDefinition",
+}
+
+
+class _Resolver:
+    """``$ref: "#/a/b"`` and any string ``"#/a/b"`` are references (as in the CDK); a ``$ref``'s
+    sibling keys replace the target's keys of the same name."""
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root = root
+
+    def resolve(self, value: Any, where: str, depth: int) -> Any:
+        if depth > _MAX_DEPTH:
+            raise ConfigError(where, "the references form a cycle; make each $ref end somewhere")
+        if isinstance(value, Mapping):
+            siblings = {
+                k: v if k == "config_overrides" else self.resolve(v, _join(where, k), depth)
+                for k, v in value.items()
+                if k != "$ref"
+            }
+            if "$ref" not in value:
+                return siblings
+            target = self.resolve(value["$ref"], where, depth + 1)
+            return {**target, **siblings} if isinstance(target, Mapping) else target
+        if isinstance(value, list):
+            return [self.resolve(v, f"{where}[{i}]", depth) for i, v in enumerate(value)]
+        if isinstance(value, str):
+            legacy = _LEGACY_REF.match(value)
+            if value.startswith("#/") or legacy:
+                pointer = legacy.group(1) if legacy else value
+                return self.resolve(self._lookup(pointer, where), where, depth + 1)
+        return value
+
+    def _lookup(self, reference: str, where: str) -> Any:
+        text = reference.strip()
+        parts = [p for p in (text[1:].split("/") if text.startswith("#") else text.split("."))]
+        node: Any = self.root
+        for part in (p for p in parts if p):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, Mapping) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                raise ConfigError(
+                    f"{where}.$ref" if where else "$ref",
+                    f"reference '{reference}' points at nothing; check the path under definitions",
+                )
+        return copy.deepcopy(node)
+
+
+def _join(where: str, key: Any) -> str:
+    return f"{where}.{key}" if where else str(key)
+
+
+def _propagate(value: Any, field_id: str, inherited: Mapping[str, Any]) -> Any:
+    """Give untyped components their default type and push ``$parameters`` down: a component's
+    parameters are its parent's plus its own (its own win), and each one fills a field the
+    component leaves empty. JSON schemas inside are data and are left alone."""
+    if not isinstance(value, Mapping):
+        return value
+    node = dict(value)
+    if "type" not in node and "class_name" not in node and field_id in _DEFAULT_TYPES:
+        node["type"] = _DEFAULT_TYPES[field_id]
+    parameters = {**inherited, **(node.pop("$parameters", None) or {})}
+    kind = node.get("type")
+    if kind == "object" or isinstance(kind, list | dict):
+        return node  # a JSON schema
+    if kind is None:
+        for key, item in node.items():
+            if isinstance(item, Mapping) and item.get("type"):
+                node[key] = _propagate(item, field_id, parameters)
+        return node
+    for key, item in parameters.items():
+        node[key] = node.get(key) or item
+    for key, item in list(node.items()):
+        below = {k: v for k, v in parameters.items() if k != key}
+        child_id = f"{kind}.{key}"
+        if isinstance(item, Mapping):
+            node[key] = _propagate(item, child_id, below)
+        elif isinstance(item, list):
+            node[key] = [
+                _propagate(x, child_id, below) if isinstance(x, Mapping) else x for x in item
+            ]
+    if parameters:
+        node["$parameters"] = parameters
+    return node

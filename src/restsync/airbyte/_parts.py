@@ -1,0 +1,276 @@
+"""Manifest components to restsync values, one function per kind of component.
+
+Every builder raises ``Unsupported`` for a component restsync cannot run as Airbyte would (a
+custom ``class_name`` component, an unknown type, an option without an equivalent), naming the
+component's type and where it sits; the translator turns that into a check error for its stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from restsync.airbyte._jinja import Interpolator, TemplateError, compile_check
+from restsync.airbyte._records import (
+    AddField,
+    FlattenPath,
+    KeysReplace,
+    KeysToLower,
+    RecordPipeline,
+    RemoveFields,
+    Step,
+)
+from restsync.airbyte._requests import (
+    CursorStrategy,
+    OffsetStrategy,
+    PageStrategy,
+    RequestOption,
+    Strategy,
+)
+
+__all__ = [
+    "Unsupported",
+    "build_columns",
+    "load_schema",
+    "build_paginator",
+    "build_records",
+    "component_type",
+    "request_option",
+]
+
+
+@dataclass
+class Unsupported(Exception):
+    where: str
+    component: str
+    reason: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.component}" + (f" ({self.reason})" if self.reason else "")
+
+
+def component_type(value: Any, where: str, default: str = "") -> str:
+    if not isinstance(value, Mapping):
+        return default
+    if "class_name" in value:
+        raise Unsupported(
+            where,
+            str(value.get("type") or "Custom component"),
+            f"custom Python class {value['class_name']}",
+        )
+    return str(value.get("type") or default)
+
+
+def _expect(value: Any, where: str, allowed: tuple[str, ...], default: str = "") -> str:
+    kind = component_type(value, where, default)
+    if kind not in allowed:
+        raise Unsupported(where, kind or "an untyped component", "not supported")
+    return kind
+
+
+def _checked(value: Any, where: str) -> Any:
+    """Compile every template inside ``value`` now, so a broken one fails ``check``."""
+    try:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                _checked(item, where)
+                compile_check(key)
+        elif isinstance(value, list):
+            for item in value:
+                _checked(item, where)
+        else:
+            compile_check(value)
+    except TemplateError as exc:
+        raise Unsupported(where, "template", str(exc)) from None
+    return value
+
+
+# --- paginator --------------------------------------------------------------------------------
+
+
+def request_option(spec: Any, ai: Interpolator, where: str) -> RequestOption | None:
+    if spec is None:
+        return None
+    kind = _expect(spec, where, ("RequestOption", "RequestPath"), "RequestOption")
+    if kind == "RequestPath":
+        return RequestOption("path")
+    inject = spec.get("inject_into")
+    if inject not in ("request_parameter", "header", "body_json"):
+        raise Unsupported(where, "RequestOption", f"inject_into {inject!r}")
+    field_path = tuple(str(ai.eval(p)) for p in spec.get("field_path") or ())
+    return RequestOption(inject, str(ai.eval(spec.get("field_name")) or ""), field_path)
+
+
+def build_paginator(
+    spec: Any, ai: Interpolator, where: str
+) -> tuple[Strategy | None, RequestOption | None, RequestOption | None]:
+    kind = _expect(spec, where, ("DefaultPaginator", "NoPagination", ""), "NoPagination")
+    if kind != "DefaultPaginator":
+        return None, None, None
+    ai = ai.with_parameters(spec.get("$parameters"))
+    strategy_spec = spec.get("pagination_strategy") or {}
+    at = f"{where}.pagination_strategy"
+    strategy_kind = _expect(
+        strategy_spec, at, ("CursorPagination", "OffsetIncrement", "PageIncrement")
+    )
+    size = _int(ai.eval(strategy_spec.get("page_size")), at)
+    strategy: Strategy
+    if strategy_kind == "CursorPagination":
+        _checked(strategy_spec.get("cursor_value"), at)
+        _checked(strategy_spec.get("stop_condition"), at)
+        strategy = CursorStrategy(
+            cursor_value=str(strategy_spec.get("cursor_value")),
+            stop_condition=strategy_spec.get("stop_condition"),
+            page_size=size,
+        )
+    elif strategy_kind == "OffsetIncrement":
+        strategy = OffsetStrategy(size, bool(strategy_spec.get("inject_on_first_request")))
+    else:
+        strategy = PageStrategy(
+            size,
+            _int(ai.eval(strategy_spec.get("start_from_page")), at) or 0,
+            bool(strategy_spec.get("inject_on_first_request")),
+        )
+    token = request_option(spec.get("page_token_option"), ai, f"{where}.page_token_option")
+    page_size = request_option(spec.get("page_size_option"), ai, f"{where}.page_size_option")
+    return strategy, token, page_size
+
+
+def _int(value: Any, where: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Unsupported(where, "page size", f"{value!r} is not a number") from None
+
+
+# --- records ----------------------------------------------------------------------------------
+
+_VALUE_TYPES: dict[str, type] = {"string": str, "number": float, "integer": int, "boolean": bool}
+
+
+def build_records(
+    selector: Any, transformations: Any, ai: Interpolator, where: str, schema: Any = None
+) -> RecordPipeline:
+    _expect(selector, where, ("RecordSelector",), "RecordSelector")
+    extractor = selector.get("extractor") or {}
+    _expect(extractor, f"{where}.extractor", ("DpathExtractor",), "DpathExtractor")
+    if extractor.get("record_expander"):
+        raise Unsupported(f"{where}.extractor", "RecordExpander", "not supported")
+    decoder = extractor.get("decoder")
+    if decoder:
+        _expect(decoder, f"{where}.extractor.decoder", ("JsonDecoder",))
+    record_filter = selector.get("record_filter")
+    condition = None
+    if record_filter:
+        _expect(record_filter, f"{where}.record_filter", ("RecordFilter",), "RecordFilter")
+        condition = _checked(record_filter.get("condition"), f"{where}.record_filter")
+    steps = tuple(
+        step
+        for i, t in enumerate(transformations or [])
+        for step in _transformation(t, f"transformations[{i}]")
+    )
+    field_path = _checked(extractor.get("field_path") or [], f"{where}.extractor")
+    normalization = selector.get("schema_normalization")
+    if isinstance(normalization, Mapping) or normalization not in (None, "None", "Default"):
+        kind = component_type(normalization, f"{where}.schema_normalization", "")
+        raise Unsupported(f"{where}.schema_normalization", kind or str(normalization))
+    return RecordPipeline(
+        interpolator=ai.with_parameters(selector.get("$parameters")),
+        field_path=tuple(field_path),
+        record_filter=condition or None,
+        transformations=steps,
+        transform_before_filtering=bool(selector.get("transform_before_filtering")),
+        schema=schema if normalization == "Default" else None,
+    )
+
+
+def _transformation(spec: Any, where: str) -> list[Step]:
+    kind = _expect(
+        spec,
+        where,
+        ("AddFields", "RemoveFields", "KeysToLower", "KeysReplace", "DpathFlattenFields"),
+    )
+    condition = _checked(spec.get("condition"), where) or None
+    if kind == "KeysToLower":
+        return [KeysToLower()]
+    if kind == "KeysReplace":
+        return [KeysReplace(_checked(spec.get("old"), where), _checked(spec.get("new"), where))]
+    if kind == "DpathFlattenFields":
+        keys = spec.get("key_transformation") or {}
+        return [
+            FlattenPath(
+                path=tuple(_checked(spec.get("field_path") or [], where)),
+                delete_origin_value=bool(spec.get("delete_origin_value")),
+                replace_record=bool(spec.get("replace_record")),
+                prefix=str(keys.get("prefix") or ""),
+                suffix=str(keys.get("suffix") or ""),
+            )
+        ]
+    if kind == "RemoveFields":
+        pointers = tuple(tuple(str(k) for k in p) for p in spec.get("field_pointers") or [])
+        return [RemoveFields(pointers, condition)]
+    return [
+        AddField(
+            path=tuple(str(k) for k in field.get("path") or []),
+            value=_checked(field.get("value"), where),
+            value_type=_VALUE_TYPES.get(str(field.get("value_type") or "")),
+            condition=condition,
+        )
+        for field in spec.get("fields") or []
+    ]
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+_JSON_TYPES = {
+    "string": "text",
+    "integer": "bigint",
+    "number": "double",
+    "boolean": "bool",
+    "object": "json",
+    "array": "json",
+}
+
+
+def load_schema(spec: Any, folder: Path | None, ai: Interpolator, where: str) -> Any:
+    """The stream's JSON schema (inline, or a file next to the manifest), if there is one."""
+    kind = _expect(
+        spec, where, ("InlineSchemaLoader", "JsonFileSchemaLoader", ""), "JsonFileSchemaLoader"
+    )
+    if kind == "InlineSchemaLoader":
+        return spec.get("schema")
+    if kind == "JsonFileSchemaLoader" and folder is not None:
+        path = ai.with_parameters((spec or {}).get("$parameters")).text(
+            (spec or {}).get("file_path") or "./schemas/{{ parameters.name }}.json"
+        )
+        candidate = folder / path
+        if candidate.is_file():
+            return orjson.loads(candidate.read_bytes())
+    return None
+
+
+def build_columns(schema: Any) -> dict[str, Any]:
+    """dlt column hints from a JSON schema's top-level properties with one JSON type."""
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    columns: dict[str, Any] = {}
+    for name, prop in (properties or {}).items():
+        if not isinstance(prop, Mapping):
+            continue
+        types = prop.get("type")
+        types = [types] if isinstance(types, str) else list(types or [])
+        concrete = [t for t in types if t != "null"]
+        if len(concrete) != 1 or concrete[0] not in _JSON_TYPES:
+            continue
+        data_type = _JSON_TYPES[concrete[0]]
+        if data_type == "text" and prop.get("format") == "date-time":
+            data_type = "timestamp"
+        elif data_type == "text" and prop.get("format") == "date":
+            data_type = "date"
+        columns[str(name)] = {"data_type": data_type, "nullable": True}
+    return columns

@@ -1,0 +1,297 @@
+"""A manifest stream's requests: HttpRequester templates plus a DefaultPaginator, as a traversal.
+
+Airbyte renders the whole request again for every page (path, parameters, headers and body may
+all read ``next_page_token``), so this traversal builds each request from the templates and the
+chain's slice (the parent record the engine hands it) rather than patching the previous one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from restsync.airbyte._jinja import Interpolator, Slice
+from restsync.engine._paginate import Traversal, parse_link_header
+from restsync.engine._request import Page, Request, split_url
+
+__all__ = [
+    "CursorStrategy",
+    "FeedStop",
+    "OffsetStrategy",
+    "PageStrategy",
+    "RequestOption",
+    "StreamRequests",
+    "link_headers",
+]
+
+
+@dataclass(frozen=True)
+class RequestOption:
+    """Where a value goes: ``request_parameter``, ``header``, ``body_json`` or ``path``."""
+
+    inject_into: str
+    field_name: str = ""
+    field_path: tuple[str, ...] = ()
+
+    def inject(self, parts: dict[str, Any], value: Any) -> None:
+        if self.inject_into == "body_json" and self.field_path:
+            node = parts["body_json"]
+            for key in self.field_path[:-1]:
+                node = node.setdefault(key, {})
+            node[self.field_path[-1]] = value
+            return
+        target = {"request_parameter": "params", "header": "headers"}.get(
+            self.inject_into, "body_json"
+        )
+        parts[target][self.field_name] = value
+
+
+@dataclass(frozen=True)
+class CursorStrategy:
+    cursor_value: str
+    stop_condition: str | None = None
+    page_size: int | None = None
+    initial: Any = None
+
+    def next_token(self, ai: Interpolator, page: Page, last_token: Any) -> Any:
+        scope = _page_scope(page)
+        if self.stop_condition is not None and _truthy(ai.eval(self.stop_condition, **scope)):
+            return None
+        token = ai.eval(self.cursor_value, **scope)
+        return token if token else None
+
+
+@dataclass(frozen=True)
+class OffsetStrategy:
+    page_size: int | None = None
+    inject_on_first_request: bool = False
+
+    @property
+    def initial(self) -> Any:
+        return 0 if self.inject_on_first_request else None
+
+    def next_token(self, ai: Interpolator, page: Page, last_token: Any) -> Any:
+        size = len(page.records)
+        if (self.page_size and size < self.page_size) or size == 0:
+            return None
+        return (last_token or 0) + size
+
+
+@dataclass(frozen=True)
+class PageStrategy:
+    page_size: int | None = None
+    start_from_page: int = 0
+    inject_on_first_request: bool = False
+
+    @property
+    def initial(self) -> Any:
+        return self.start_from_page if self.inject_on_first_request else None
+
+    def next_token(self, ai: Interpolator, page: Page, last_token: Any) -> Any:
+        size = len(page.records)
+        if (self.page_size and size < self.page_size) or size == 0:
+            return None
+        return self.start_from_page + 1 if last_token is None else last_token + 1
+
+
+Strategy = CursorStrategy | OffsetStrategy | PageStrategy
+
+
+@dataclass(frozen=True)
+class FeedStop:
+    """``is_data_feed``: a page whose last record lies outside the slice's window is the last
+    page (the API returns newest first, so everything after it is older still)."""
+
+    cursor_field: str
+    formats: tuple[str, ...]
+    start_key: str
+    end_key: str
+
+    def reached(self, record: Any, stream_slice: Mapping[str, Any]) -> bool:
+        if not isinstance(record, Mapping) or record.get(self.cursor_field) is None:
+            return False
+        value = self._parse(record[self.cursor_field])
+        low, high = (
+            self._parse(stream_slice.get(self.start_key)),
+            self._parse(stream_slice.get(self.end_key)),
+        )
+        if value is None:
+            return False
+        return (low is not None and value < low) or (high is not None and value > high)
+
+    def _parse(self, value: Any) -> Any:
+        from restsync.airbyte._dates import parse_datetime
+
+        if value is None:
+            return None
+        for fmt in self.formats:
+            try:
+                return parse_datetime(value, fmt)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        return None
+
+
+@dataclass(frozen=True)
+class StreamRequests:
+    """Everything needed to build a stream's requests; the engine's ``paginator`` for it."""
+
+    stream: str
+    interpolator: Interpolator
+    url_base: str  # as rendered with the config: replaced by the plan's base_url when overridden
+    path: Any = None
+    url: Any = None
+    method: str = "GET"
+    params: Any = None
+    headers: Any = None
+    body_json: Any = None
+    strategy: Strategy | None = None
+    page_token_option: RequestOption | None = None  # inject_into "path": RequestPath
+    page_size_option: RequestOption | None = None
+    # (option, slice key): partition and time values sent with every request of a slice
+    slice_options: tuple[tuple[RequestOption, str], ...] = ()
+    # ignore_stream_slicer_parameters_on_paginated_requests: slice options on the first page only
+    skip_slice_options_when_paging: bool = False
+    feed_stop: FeedStop | None = None
+    type: str = "airbyte"
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        """What ``restsync plan`` shows for this paginator."""
+        shown: dict[str, Any] = {"type": "airbyte", "method": self.method}
+        for key in ("url", "path", "params", "headers", "body_json"):
+            if getattr(self, key):
+                shown[key] = getattr(self, key)
+        if self.strategy is not None:
+            shown["pagination"] = type(self.strategy).__name__.replace("Strategy", "")
+        return shown
+
+
+class ManifestTraversal(Traversal):
+    kind = "airbyte"
+
+    def __init__(self, config: Any, stop_condition: Any) -> None:
+        super().__init__(config, stop_condition)
+        self.spec: StreamRequests = config
+        self._base = ""
+        self._token: Any = None
+
+    def first(self, request: Request) -> Request:
+        self._base = request.url  # the plan's base_url (possibly overridden) plus "/"
+        strategy = self.spec.strategy
+        self._token = strategy.initial if strategy is not None else None
+        return self._build(self._token)
+
+    def _advance(self, request: Request, page: Page) -> Request | None:
+        strategy = self.spec.strategy
+        if strategy is None:
+            return None
+        feed = self.spec.feed_stop
+        if feed is not None and page.records and feed.reached(page.records[-1], self._slice()):
+            return None
+        token = strategy.next_token(self._ai(self._token), page, self._token)
+        if token is None:
+            return None
+        self._token = token
+        return self._build(token)
+
+    def _ai(self, token: Any) -> Interpolator:
+        return self.spec.interpolator
+
+    def _slice(self) -> Slice:
+        parent = self.parent
+        if isinstance(parent, Slice):
+            return parent
+        return Slice(parent if isinstance(parent, Mapping) else {})
+
+    def _build(self, token: Any) -> Request:
+        spec = self.spec
+        ai = spec.interpolator
+        stream_slice = self._slice()
+        next_page_token = {"next_page_token": token} if token is not None else None
+        scope: dict[str, Any] = {"stream_slice": stream_slice, "next_page_token": next_page_token}
+        parts: dict[str, Any] = {
+            "params": _as_dict(ai.mapping(spec.params or {}, (str, list), **scope)),
+            "headers": _as_dict(ai.mapping(spec.headers or {}, **scope)),
+            "body_json": ai.mapping(spec.body_json, **scope) if spec.body_json else None,
+        }
+        if parts["body_json"] is None:
+            parts["body_json"] = {}
+        paging = token is not None and spec.skip_slice_options_when_paging
+        for option, key in () if paging else spec.slice_options:
+            if key in stream_slice and stream_slice[key] is not None:
+                option.inject(parts, stream_slice[key])
+        page_option = spec.page_token_option
+        if token is not None and page_option is not None and page_option.inject_into == "path":
+            # the token replaces the path: a full URL, or a path under url_base (Airbyte's join)
+            url = self._url(ai, scope, path=str(token))
+        else:
+            url = self._url(ai, scope)
+            if token is not None and page_option is not None:
+                page_option.inject(parts, token)
+        size = spec.strategy.page_size if spec.strategy is not None else None
+        if spec.page_size_option is not None and size:
+            spec.page_size_option.inject(parts, size)
+        base, query = split_url(url)
+        params = query + [
+            (k, _text(item))
+            for k, v in parts["params"].items()
+            if v is not None
+            for item in (v if isinstance(v, list) else [v])
+        ]
+        headers = {k: _text(v) for k, v in parts["headers"].items()}
+        body = parts["body_json"] or None
+        return Request(spec.method, base, tuple(params), headers, body)
+
+    def _url(self, ai: Interpolator, scope: dict[str, Any], path: str | None = None) -> str:
+        spec = self.spec
+        base = ai.text(spec.url_base, **scope) if spec.url_base else ""
+        if path is None:
+            path = ai.text(spec.path, **scope).lstrip("/") if spec.path else ""
+        if base:
+            full = urljoin(base if base.endswith("/") or not path else base + "/", path)
+        else:
+            full = ai.text(spec.url, **scope)
+            if path:
+                full = urljoin(full if full.endswith("/") else full + "/", path)
+        default = spec.url_base.rstrip("/") if spec.url_base else ""
+        override = self._base.rstrip("/")
+        if default and override and override != default and full.startswith(default):
+            full = override + full[len(default) :]
+        return full
+
+
+def link_headers(headers: Mapping[str, str]) -> dict[str, Any]:
+    """Response headers as templates see them: ``headers['link']['next']['url']`` works."""
+    shown: dict[str, Any] = dict(headers)
+    raw = next((v for k, v in headers.items() if k.lower() == "link"), "")
+    shown["link"] = {rel: {"url": url, "rel": rel} for rel, url in parse_link_header(raw).items()}
+    return shown
+
+
+def _page_scope(page: Page) -> dict[str, Any]:
+    return {
+        "response": page.body if page.body is not None else {},
+        "headers": link_headers(page.headers),
+        "last_record": page.records[-1] if page.records else None,
+        "last_page_size": len(page.records),
+    }
+
+
+_FALSE = ("False", "false", "{}", "[]", "()", "", "0", "0.0")
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value not in _FALSE
+    return bool(value)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str:
+    return str(value)  # as Airbyte's HTTP client sends it: True is "True"

@@ -1,0 +1,195 @@
+"""What the simulator serves for a manifest: the translated plan restated in the dialect the
+simulator knows (paths with ``{placeholders}``, dlt paginator types, incremental params).
+
+Each stream is served as a table: its schema's columns as the record shape, its primary key,
+its auth (the credential in the connector config), and its pagination contract when that is one
+of the common forms:
+
+* ``CursorPagination`` reading ``response.<field>`` into a request parameter -> ``cursor``;
+  into ``RequestPath`` -> ``json_link``; ``headers['link']['next']['url']`` -> ``header_link``;
+* ``OffsetIncrement`` -> ``offset``; ``PageIncrement`` -> ``page_number``; none -> one page.
+
+A SubstreamPartitionRouter's partition field becomes a path placeholder bound to the parent's
+key; DatetimeBasedCursor windows become the start/end parameters the simulator filters on.
+Anything else makes ``restsync simulate`` say which stream it cannot serve and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from restsync.airbyte._jinja import Slice
+from restsync.airbyte._requests import CursorStrategy, OffsetStrategy, PageStrategy, StreamRequests
+from restsync.airbyte._slices import Slicer
+from restsync.config import (
+    CursorPaginator,
+    HeaderLinkPaginator,
+    JSONLinkPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    SinglePagePaginator,
+)
+from restsync.plan import IncrementalPlan, ParentLink, ResourcePlan, SourcePlan, TimeParam
+from restsync.simulator import SimulatorError
+
+__all__ = ["simulator_plan"]
+
+SIMULATED_BASE = "http://simulator.invalid"
+_RESPONSE_FIELD = re.compile(
+    r"^\{\{\s*response(?:\.(\w+)|\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"]\))\s*\}\}$"
+)
+_LINK_NEXT = re.compile(
+    r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
+)
+
+
+def simulator_plan(plan: SourcePlan) -> SourcePlan:
+    """The plan the simulator serves for a translated manifest (streams only, no slices)."""
+    served: dict[str, ResourcePlan] = {}
+    for resource in plan.resources.values():
+        if resource.compute is not None:
+            continue
+        served[resource.name] = _served(resource, plan)
+    return replace(plan, base_url=SIMULATED_BASE, resources=served)
+
+
+def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
+    requests = resource.paginator
+    if not isinstance(requests, StreamRequests):
+        raise SimulatorError(f"stream '{resource.name}' was not translated from a manifest")
+    slicer = _slicer(resource, plan)
+    marks = _placeholder_slice(slicer)
+    path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    parent = None
+    if slicer is not None and slicer.parent is not None:
+        helper = plan.resources[resource.parent.resource] if resource.parent else None
+        if helper is None or helper.parent is None:
+            raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
+        field = slicer.parent.partition_field
+        if "{" + field + "}" not in path:
+            raise SimulatorError(
+                f"stream '{resource.name}': the simulator serves partitions in the path only, "
+                f"and '{field}' is not in the path"
+            )
+        parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
+    return replace(
+        resource,
+        path=path.lstrip("/"),
+        paginator=_paginator(requests, resource.name),  # type: ignore[arg-type]
+        data_selector=_selector(resource),
+        parent=parent,
+        incremental=_incremental(resource, requests, slicer),
+        select=None,
+        response_actions=(),
+    )
+
+
+def _slicer(resource: ResourcePlan, plan: SourcePlan) -> Slicer | None:
+    if resource.parent is None:
+        return None
+    compute = plan.resources[resource.parent.resource].compute
+    return compute if isinstance(compute, Slicer) else None
+
+
+def _placeholder_slice(slicer: Slicer | None) -> Slice:
+    """A slice whose values are ``{name}`` placeholders, so a rendered path shows where they go."""
+    if slicer is None:
+        return Slice()
+    names = [p.field for p in slicer.lists]
+    if slicer.parent is not None:
+        names.append(slicer.parent.partition_field)
+    return Slice({name: "{" + name + "}" for name in names})
+
+
+def _paginator(requests: StreamRequests, stream: str) -> Any:
+    strategy = requests.strategy
+    token = requests.page_token_option
+    size = requests.page_size_option
+    if strategy is None:
+        return SinglePagePaginator(type="single_page")
+    if token is not None and token.inject_into not in ("request_parameter", "path"):
+        raise SimulatorError(f"stream '{stream}': the simulator reads page tokens from the query")
+    if isinstance(strategy, CursorStrategy):
+        field = _response_field(strategy.cursor_value)
+        if token is not None and token.inject_into == "path":
+            if _LINK_NEXT.match(strategy.cursor_value.strip()):
+                return HeaderLinkPaginator(type="header_link")
+            if field:
+                return JSONLinkPaginator(type="json_link", next_url_path=field)
+        elif token is not None and field:
+            return CursorPaginator(
+                type="cursor",
+                cursor_param=token.field_name,
+                cursor_path=field,
+                limit=strategy.page_size if size else None,
+                limit_param=size.field_name if size else "limit",
+            )
+        raise SimulatorError(
+            f"stream '{stream}': the simulator serves cursors read from a response field, "
+            f"not '{strategy.cursor_value}'"
+        )
+    if token is None or token.inject_into != "request_parameter" or not strategy.page_size:
+        raise SimulatorError(f"stream '{stream}': the simulator needs the page token and size")
+    limit_param = size.field_name if size is not None else "limit"
+    if isinstance(strategy, OffsetStrategy):
+        return OffsetPaginator(
+            type="offset",
+            limit=strategy.page_size,
+            offset_param=token.field_name,
+            limit_param=limit_param,
+        )
+    assert isinstance(strategy, PageStrategy)
+    return PageNumberPaginator(
+        type="page_number",
+        base_page=strategy.start_from_page,
+        page_param=token.field_name,
+        limit=strategy.page_size,
+        limit_param=limit_param,
+    )
+
+
+def _response_field(template: str) -> str | None:
+    found = _RESPONSE_FIELD.match(template.strip())
+    return next((g for g in found.groups() if g), None) if found else None
+
+
+def _selector(resource: ResourcePlan) -> str:
+    pipeline = resource.select
+    ai = getattr(pipeline, "interpolator", None)
+    path = [str(ai.eval(p) if ai else p) for p in getattr(pipeline, "field_path", ())]
+    if "*" in path:
+        raise SimulatorError(
+            f"stream '{resource.name}': the simulator serves dotted selectors only"
+        )
+    return ".".join(path) or "$"
+
+
+def _incremental(
+    resource: ResourcePlan, requests: StreamRequests, slicer: Slicer | None
+) -> IncrementalPlan | None:
+    inc = resource.incremental
+    if inc is None:
+        return None
+    window = slicer.cursor if slicer is not None else None
+    params = {key: option for option, key in requests.slice_options}
+    start = end = None
+    if window is not None:
+        start = _time_param(params.get(window.start_key))
+        end = _time_param(params.get(window.end_key))
+    fmt = window.datetime_format.replace("%_ms", "%f") if window is not None else None
+    return replace(
+        inc,
+        datetime_format=fmt,
+        start_param=start,
+        end_param=end,
+        range_end="closed",
+        last_value_func="max",
+    )
+
+
+def _time_param(option: Any) -> TimeParam | None:
+    if option is None or option.inject_into not in ("request_parameter", "header", "body_json"):
+        return None
+    return TimeParam(option.field_name, option.inject_into)

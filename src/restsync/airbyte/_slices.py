@@ -1,0 +1,118 @@
+"""Partitions and time slices: the "parent records" a manifest stream's requests are built from.
+
+Each stream with a partition router or a ``DatetimeBasedCursor`` gets a computed resource in
+front of it (the engine's ``compute`` hook): it turns each record of the parent stream (or, for a
+root, nothing) into the stream's slices, and every slice starts one chain of the stream's pages.
+Slices combine as Airbyte combines them: every partition times every time window.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from restsync.airbyte._dates import format_datetime, parse_datetime
+from restsync.airbyte._jinja import Slice
+from restsync.airbyte._records import _dpath_get
+
+__all__ = ["DatetimeSlicer", "ListPartitions", "ParentPartitions", "Slicer"]
+
+
+@dataclass(frozen=True)
+class DatetimeSlicer:
+    """Airbyte's DatetimeBasedCursor windows: ``[start, start + step - granularity]``, ... up to
+    the end (the last window ends at the end itself); one window when there is no step."""
+
+    stream: str
+    datetime_format: str
+    start: datetime
+    end: datetime | None  # None: now, when the run starts
+    step: timedelta | None = None
+    granularity: timedelta | None = None
+    start_key: str = "start_time"
+    end_key: str = "end_time"
+    lookback: timedelta | None = None
+    cursor_formats: tuple[str, ...] = ()
+
+    def windows(self, saved: Any) -> list[dict[str, str]]:
+        """The windows of one run; ``saved`` is the stream's saved cursor (dlt state), if any."""
+        lower = self.start
+        resumed = self._parse(saved)
+        if resumed is not None:
+            lower = max(lower, resumed - (self.lookback or timedelta(0)))
+        upper = self.end or datetime.now(UTC)
+        if lower > upper:
+            return []
+        if self.step is None or lower + self.step >= upper:
+            return [self._window(lower, upper)]
+        windows = []
+        while lower < upper:
+            following = min(lower + self.step, upper)
+            last = following >= upper
+            end = following - self.granularity if self.granularity and not last else following
+            windows.append(self._window(lower, end))
+            lower = following
+        return windows
+
+    def _parse(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        for fmt in (*self.cursor_formats, self.datetime_format):
+            try:
+                return parse_datetime(value, fmt)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        return None
+
+    def _window(self, start: datetime, end: datetime) -> dict[str, str]:
+        return {
+            self.start_key: format_datetime(start, self.datetime_format),
+            self.end_key: format_datetime(end, self.datetime_format),
+        }
+
+
+@dataclass(frozen=True)
+class ListPartitions:
+    field: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ParentPartitions:
+    parent_key: tuple[str, ...]
+    partition_field: str
+    extra_fields: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Slicer:
+    """The engine's ``compute`` hook for one stream: parent record in, the stream's slices out."""
+
+    stream: str
+    lists: tuple[ListPartitions, ...] = ()
+    parent: ParentPartitions | None = None
+    cursor: DatetimeSlicer | None = None
+
+    def __call__(self, parent_record: Any, start_values: Mapping[str, Any]) -> list[Slice]:
+        partitions: list[dict[str, Any]] = [{}]
+        extra: dict[str, Any] = {}
+        if self.parent is not None:
+            value = _dpath_get(parent_record, list(self.parent.parent_key))
+            if value == [] or value is None:
+                return []  # a parent record without the key addresses no partition
+            partitions = [{self.parent.partition_field: value, "parent_slice": {}}]
+            for path in self.parent.extra_fields:
+                extra[".".join(path)] = _dpath_get(parent_record, list(path))
+        for listed in self.lists:
+            partitions = [
+                {**p, listed.field: v} for p, v in itertools.product(partitions, listed.values)
+            ]
+        windows: Sequence[dict[str, Any]] = [{}]
+        if self.cursor is not None:
+            windows = self.cursor.windows(start_values.get(self.stream))
+        return [Slice(p, w, extra) for p in partitions for w in windows]

@@ -1,0 +1,372 @@
+"""A resolved manifest plus the user's config -> restsync's ``SourcePlan``.
+
+One resource per stream, fetched by the ordinary engine. A stream with partitions or time slices
+gets a computed resource in front of it (``_<stream>_slices``, not loaded) whose records are the
+slices; a SubstreamPartitionRouter's parent is the parent stream's own resource when the manifest
+lists that stream with the same definition, else a hidden copy (``_<stream>_parent``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from restsync._errors import ConfigError
+from restsync.airbyte._auth import build_auth
+from restsync.airbyte._cursor import datetime_cursor, feed_stop, incremental_plan
+from restsync.airbyte._errors import build_retry
+from restsync.airbyte._jinja import Interpolator
+from restsync.airbyte._parts import (
+    Unsupported,
+    _checked,
+    _expect,
+    build_columns,
+    build_paginator,
+    build_records,
+    component_type,
+    load_schema,
+    request_option,
+)
+from restsync.airbyte._requests import RequestOption, StreamRequests
+from restsync.airbyte._slices import ListPartitions, ParentPartitions, Slicer
+from restsync.config import SinglePagePaginator
+from restsync.plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan
+
+__all__ = ["Translator"]
+
+
+@dataclass
+class Translator:
+    config: Mapping[str, Any]
+    folder: Path | None
+    streams: Mapping[str, Mapping[str, Any]]  # top-level streams by name, resolved
+    wanted: frozenset[str] = frozenset()  # the streams the user asked for
+    resources: dict[str, ResourcePlan] = field(default_factory=dict)
+    base_url: str = ""
+
+    def stream(self, spec: Mapping[str, Any], where: str, name: str, selected: bool) -> None:
+        """Add the resources of one stream (and its parents and slices) under ``name``."""
+        if name in self.resources:
+            return
+        stream_kind = component_type(spec, where, "DeclarativeStream")
+        if stream_kind != "DeclarativeStream":
+            raise Unsupported(where, stream_kind, "not supported")
+        ai = Interpolator(self.config, spec.get("$parameters"))
+        retriever = spec.get("retriever") or {}
+        _expect(retriever, f"{where}.retriever", ("SimpleRetriever",), "SimpleRetriever")
+        requests, auth, retry, actions = self._requests(retriever, ai, f"{where}.retriever", name)
+        slicer, options, parent_stream = self._slicer(spec, retriever, ai, where, name)
+        requests = _with(requests, slice_options=options, feed_stop=feed_stop(spec, slicer))
+        schema = load_schema(spec.get("schema_loader"), self.folder, ai, f"{where}.schema_loader")
+        records = build_records(
+            retriever.get("record_selector") or {},
+            spec.get("transformations"),
+            ai,
+            f"{where}.retriever.record_selector",
+            schema,
+        )
+        incremental = incremental_plan(
+            spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
+        )
+        parent = None
+        if slicer is not None:
+            helper = self._slices_resource(slicer, parent_stream, where, name)
+            parent = ParentLink(resource=helper, bindings={}, include=())
+        key = _primary_key(spec.get("primary_key"))
+        self.resources[name] = ResourcePlan(
+            name=name,
+            config_path=where,
+            method=requests.method,
+            path="",
+            params={},
+            headers={},
+            json_body=None,
+            paginator=requests,  # type: ignore[arg-type]
+            data_selector=None,
+            stop_condition=None,
+            auth=auth,
+            retry=retry,
+            primary_key=key,
+            write_disposition=_disposition(incremental, key),
+            table_name=name,
+            hints=_hints(schema, incremental),
+            parent=parent,
+            incremental=incremental,
+            response_actions=actions,
+            select=records,
+            selected=selected,
+            notes=_notes(requests, slicer, incremental),
+        )
+
+    # --- requests -------------------------------------------------------------------------
+
+    def _requests(
+        self, retriever: Mapping[str, Any], ai: Interpolator, where: str, name: str
+    ) -> tuple[StreamRequests, Any, Any, Any]:
+        requester = retriever.get("requester") or {}
+        at = f"{where}.requester"
+        _expect(requester, at, ("HttpRequester",), "HttpRequester")
+        body = _json_body(requester, retriever, at)
+        strategy, token_option, size_option = build_paginator(
+            retriever.get("paginator"), ai, f"{where}.paginator"
+        )
+        url_base = requester.get("url_base")
+        default_base = _base_url(requester, ai, at, name)
+        if not self.base_url and default_base:
+            self.base_url = default_base
+        requests = StreamRequests(
+            stream=name,
+            interpolator=ai.with_parameters(requester.get("$parameters")),
+            url_base=default_base if url_base else "",
+            url=_checked(requester.get("url"), at),
+            path=_checked(requester.get("path"), at),
+            method=str(requester.get("http_method") or "GET").upper(),
+            params=_checked(requester.get("request_parameters"), at),
+            headers=_checked(requester.get("request_headers"), at),
+            body_json=_checked(body, at),
+            strategy=strategy,
+            page_token_option=token_option,
+            page_size_option=size_option,
+            skip_slice_options_when_paging=bool(
+                retriever.get("ignore_stream_slicer_parameters_on_paginated_requests")
+            ),
+        )
+        auth = build_auth(requester.get("authenticator"), ai, f"{at}.authenticator")
+        retry, actions = build_retry(requester.get("error_handler"), f"{at}.error_handler")
+        return requests, auth, retry, actions
+
+    # --- partitions and slices ------------------------------------------------------------
+
+    def _slicer(
+        self,
+        stream: Mapping[str, Any],
+        retriever: Mapping[str, Any],
+        ai: Interpolator,
+        where: str,
+        name: str,
+    ) -> tuple[Slicer | None, tuple[tuple[RequestOption, str], ...], str | None]:
+        routers = retriever.get("partition_router") or retriever.get("stream_slicer")
+        routers = routers if isinstance(routers, list) else [routers] if routers else []
+        parts = _SliceParts()
+        for i, router in enumerate(routers):
+            at = f"{where}.retriever.partition_router" + (f"[{i}]" if len(routers) > 1 else "")
+            kind = _expect(router, at, ("ListPartitionRouter", "SubstreamPartitionRouter"))
+            rai = ai.with_parameters(router.get("$parameters"))
+            if kind == "ListPartitionRouter":
+                _list_router(router, rai, at, parts)
+            else:
+                self._substream_router(router, rai, at, name, parts)
+        window = datetime_cursor(
+            stream.get("incremental_sync"), ai, f"{where}.incremental_sync", name
+        )
+        if window is not None:
+            spec = stream["incremental_sync"]
+            for key, end in (
+                ("start_time_option", window.start_key),
+                ("end_time_option", window.end_key),
+            ):
+                option = request_option(spec.get(key), ai, f"{where}.incremental_sync.{key}")
+                if option is not None:
+                    parts.options.append((option, end))
+        if not parts.lists and parts.parent is None and window is None:
+            return None, (), None
+        slicer = Slicer(stream=name, lists=tuple(parts.lists), parent=parts.parent, cursor=window)
+        return slicer, tuple(parts.options), parts.parent_stream
+
+    def _substream_router(
+        self, router: Mapping[str, Any], ai: Interpolator, at: str, name: str, parts: _SliceParts
+    ) -> None:
+        configs = router.get("parent_stream_configs") or []
+        if len(configs) != 1 or parts.parent is not None:
+            raise Unsupported(at, "SubstreamPartitionRouter", "more than one parent stream")
+        config = configs[0]
+        if config.get("lazy_read_pointer"):
+            raise Unsupported(at, "ParentStreamConfig", "lazy_read_pointer")
+        partition_field = str(ai.eval(config.get("partition_field")))
+        parts.parent = ParentPartitions(
+            parent_key=tuple(str(ai.eval(config.get("parent_key"))).split("/")),
+            partition_field=partition_field,
+            extra_fields=tuple(tuple(str(k) for k in p) for p in config.get("extra_fields") or []),
+        )
+        option = request_option(config.get("request_option"), ai, f"{at}.request_option")
+        if option is not None:
+            parts.options.append((option, partition_field))
+        parent_spec = config.get("stream") or {}
+        parts.parent_stream = self._parent(
+            parent_spec, f"{at}.parent_stream_configs[0].stream", name
+        )
+        if config.get("incremental_dependency") and parts.parent_stream != parent_spec.get("name"):
+            # a shared parent resumes from its own saved cursor, as Airbyte's dependency does;
+            # a hidden copy of the parent has no state of its own
+            raise Unsupported(
+                at,
+                "ParentStreamConfig",
+                "incremental_dependency on a parent that is not one of the manifest's streams",
+            )
+
+    def _parent(self, spec: Mapping[str, Any], where: str, child: str) -> str:
+        name = str(spec.get("name") or "")
+        if name and self.streams.get(name) == spec:
+            self.stream(spec, where, name, selected=name in self.wanted)
+            return name
+        hidden = f"_{child}_parent"
+        self.stream(spec, where, hidden, selected=False)
+        return hidden
+
+    def _slices_resource(
+        self, slicer: Slicer, parent_stream: str | None, where: str, name: str
+    ) -> str:
+        helper = f"_{name}_slices"
+        self.resources[helper] = ResourcePlan(
+            name=helper,
+            config_path=where,
+            method="GET",
+            path="",
+            params={},
+            headers={},
+            json_body=None,
+            paginator=SinglePagePaginator(type="single_page"),
+            data_selector=None,
+            stop_condition=None,
+            auth=None,
+            retry=DEFAULT_RETRY,
+            primary_key=(),
+            write_disposition="append",
+            table_name=helper,
+            hints={},
+            parent=ParentLink(parent_stream, {}, ()) if parent_stream else None,
+            selected=False,
+            compute=slicer,
+            notes=(f"the slices of stream '{name}', computed: no request is sent",),
+        )
+        return helper
+
+
+def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: str) -> Any:
+    """The request's JSON body template; other body kinds and decoders are rejected."""
+    if requester.get("request_body_data"):
+        raise Unsupported(at, "HttpRequester", "a form-encoded request_body_data")
+    if requester.get("query_properties") or requester.get("fetch_properties_from_endpoint"):
+        raise Unsupported(at, "QueryProperties", "not supported")
+    decoder = retriever.get("decoder") or requester.get("decoder")
+    if decoder:
+        _expect(decoder, f"{at}.decoder", ("JsonDecoder",))
+    request_body = requester.get("request_body")
+    if request_body:
+        _expect(request_body, f"{at}.request_body", ("RequestBodyJsonObject",))
+        return request_body.get("value")
+    return requester.get("request_body_json")
+
+
+def _base_url(requester: Mapping[str, Any], ai: Interpolator, at: str, name: str) -> str:
+    """``url_base`` (or ``url``) rendered with the config; it must be an http(s) URL."""
+    template = requester.get("url_base") or requester.get("url")
+    rendered = ai.text(template)
+    if not rendered.startswith(("http://", "https://")) and "{{" not in rendered:
+        key = "url_base" if requester.get("url_base") else "url"
+        raise ConfigError(
+            f"{at}.{key}",
+            f"stream '{name}': {key} {template!r} gives {rendered!r} with this config, not an "
+            "http(s) URL; give the config values it reads (restsync run MANIFEST --config "
+            "CONFIG.json)",
+        )
+    return rendered
+
+
+@dataclass
+class _SliceParts:
+    """What a stream's partition routers add up to, collected router by router."""
+
+    lists: list[ListPartitions] = field(default_factory=list)
+    parent: ParentPartitions | None = None
+    options: list[tuple[RequestOption, str]] = field(default_factory=list)
+    parent_stream: str | None = None
+
+
+def _list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: _SliceParts) -> None:
+    values = ai.eval(router.get("values"))
+    if isinstance(values, str):
+        values = [values]
+    cursor = str(ai.eval(router.get("cursor_field")))
+    parts.lists.append(ListPartitions(cursor, tuple(values or ())))
+    option = request_option(router.get("request_option"), ai, f"{at}.request_option")
+    if option is not None:
+        parts.options.append((option, cursor))
+
+
+def _disposition(incremental: IncrementalPlan | None, key: tuple[str, ...]) -> str:
+    if incremental is None:
+        return "replace"  # a full-refresh stream: each run is the whole table
+    return "merge" if key else "append"
+
+
+def _hints(schema: Any, incremental: IncrementalPlan | None) -> dict[str, Any]:
+    columns = build_columns(schema)
+    if incremental is not None and isinstance(incremental.initial_value, str):
+        # the cursor is compared as the text the API sends: keep its column text, or a
+        # schema's date-time type would turn it into timestamps dlt cannot compare
+        columns[incremental.cursor_path] = {"data_type": "text", "nullable": True}
+    return {"columns": columns} if columns else {}
+
+
+def _primary_key(value: Any) -> tuple[str, ...]:
+    if value in (None, "", []):
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    keys: list[str] = []
+    for item in value:
+        if isinstance(item, list):
+            if len(item) != 1:
+                raise Unsupported("primary_key", "primary_key", "a nested key path")
+            keys.append(str(item[0]))
+        else:
+            keys.append(str(item))
+    return tuple(keys)
+
+
+def _with(requests: StreamRequests, **changes: Any) -> StreamRequests:
+    from dataclasses import replace
+
+    return replace(requests, **changes)
+
+
+def _notes(requests: StreamRequests, slicer: Slicer | None, incremental: Any) -> tuple[str, ...]:
+    notes = [
+        f"Airbyte stream: {requests.method} {requests.url_base or requests.url}"
+        f"{'/' + str(requests.path).lstrip('/') if requests.path else ''}"
+    ]
+    if requests.strategy is not None:
+        notes.append(f"pagination: {requests.strategy}")
+    if slicer is not None:
+        parts = []
+        if slicer.parent is not None:
+            parts.append(
+                f"one partition per parent record ('{'/'.join(slicer.parent.parent_key)}' "
+                f"as '{slicer.parent.partition_field}')"
+            )
+        parts += [f"one partition per '{p.field}' in {list(p.values)}" for p in slicer.lists]
+        if slicer.cursor is not None:
+            parts.append(f"time windows of {slicer.cursor.step or 'the whole range'}")
+        notes.append("slices: " + ", times ".join(parts))
+    if incremental is not None:
+        notes.append(
+            f"incremental on '{incremental.cursor_path}': the saved value is kept in dlt state"
+        )
+    return tuple(notes)
+
+
+def config_error(problem: Unsupported, stream: str, others: list[str]) -> ConfigError:
+    can = (
+        f"the other streams can still run: {', '.join(others)}"
+        if others
+        else "no other stream can run"
+    )
+    return ConfigError(
+        problem.where,
+        f"stream '{stream}' uses {problem.component}"
+        + (f" ({problem.reason})" if problem.reason else "")
+        + f", which restsync cannot run; {can}",
+    )

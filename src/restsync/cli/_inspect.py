@@ -1,0 +1,161 @@
+"""``restsync check``, ``plan`` and ``connectors``: look at a config without running it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from restsync.cli._app import app, console, err
+from restsync.cli._failures import ExitCode
+from restsync.cli._options import ManifestConfig, SourceArg
+from restsync.cli._preflight import (
+    Finding,
+    credential_findings,
+    dataset_findings,
+    destination_findings,
+    reference_findings,
+)
+
+__all__ = ["check", "connectors", "plan"]
+
+
+@app.command()
+def check(
+    source: SourceArg,
+    destination: Annotated[
+        str | None,
+        typer.Option(help="Also check this dlt destination: its credentials and the dataset name."),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="The dataset run would load into (default: the source's name)."),
+    ] = None,
+    no_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--no-secrets", help="Check the config alone: do not look up secrets or credentials."
+        ),
+    ] = False,
+    config: ManifestConfig = None,
+) -> None:
+    """Validate SOURCE without any network access: the config, its secrets, the destination."""
+    checked = _check_source(source, config, no_secrets)
+    findings = list(checked.findings)
+    if destination is not None and checked.plan is not None:
+        target = dataset or checked.name
+        findings += dataset_findings(destination, target)
+        findings += destination_findings(destination, checked.plan)
+        if not no_secrets:
+            findings += credential_findings(checked.name, destination, target)
+    for finding in findings:
+        colour = "red" if finding.severity == "error" else "yellow"
+        err.print(f"[{colour}]{finding.severity}:[/{colour}] {escape(finding.message)}")
+        for line in finding.details:
+            err.print(f"  {escape(line)}", highlight=False)
+    if any(f.severity == "error" for f in findings):
+        raise typer.Exit(int(ExitCode.CONFIG))
+    console.print(f"[green]ok[/green]: {source} {checked.summary}")
+
+
+@dataclass(frozen=True)
+class _Checked:
+    name: str
+    plan: Any  # None when the source cannot be planned
+    summary: str
+    findings: list[Finding]
+
+
+def _check_source(source: str, config: Path | None, no_secrets: bool) -> _Checked:
+    """The source's own findings: an Airbyte manifest's unsupported streams, or a config's
+    secrets that dlt cannot find (a bad config raises ``ConfigError``)."""
+    from restsync._api import plan_config
+    from restsync._config_files import load_config, manifest_plan
+    from restsync.airbyte import manifest_file, stream_problems
+
+    manifest = manifest_file(source)
+    if manifest is not None:
+        problems = [Finding("error", str(p)) for p in stream_problems(manifest, config).values()]
+        translated = None if problems else manifest_plan(source, config)
+        if translated is None:
+            return _Checked(manifest.stem, None, "", problems)
+        plan, name = translated
+        streams = sum(1 for r in plan.resources.values() if r.selected)
+        return _Checked(name, plan, f"is a valid Airbyte manifest ({streams} streams)", [])
+    loaded = load_config(source, lenient=True)
+    plan = plan_config(loaded.config, name=loaded.name)
+    findings = [] if no_secrets else reference_findings(loaded.refs)
+    return _Checked(loaded.name, plan, f"is valid ({len(plan.resources)} resources)", findings)
+
+
+@app.command()
+def plan(source: SourceArg, config: ManifestConfig = None) -> None:
+    """Show what restsync will do for SOURCE: requests, paging, parents, and every inference."""
+    from restsync._api import plan_config
+    from restsync._config_files import load_config, manifest_plan
+
+    translated = manifest_plan(source, config)
+    if translated is not None:
+        source_plan, name = translated
+    else:
+        loaded = load_config(source, lenient=True)
+        source_plan, name = plan_config(loaded.config, name=loaded.name), loaded.name
+    console.print(
+        f"[bold]{name}[/bold]  base_url={source_plan.base_url}  "
+        f"max_concurrency={source_plan.max_concurrency}  "
+        f"rate_limit={_rate(source_plan.rate_limit)}"
+    )
+    for resource in source_plan.resources.values():
+        console.print(f"\n[bold cyan]{resource.name}[/bold cyan] -> table {resource.table_name}")
+        console.print(
+            f"  {resource.method} {resource.path}  params={dict(resource.params) or '{}'}"
+        )
+        paginator = resource.paginator.model_dump(exclude_defaults=True)
+        console.print(f"  paginator: {paginator}  data_selector: {resource.data_selector!r}")
+        console.print(
+            f"  primary_key: {list(resource.primary_key) or 'none'}  "
+            f"write_disposition: {resource.write_disposition}  "
+            f"page_format: {resource.page_format}"
+        )
+        retry = resource.retry
+        console.print(
+            f"  retry: {sorted(retry.status_codes)} x{retry.max_retries} "
+            f"backoff {retry.backoff_factor}"
+        )
+        if resource.parent:
+            console.print(
+                f"  parent: {resource.parent.resource} {dict(resource.parent.bindings)} "
+                f"include={list(resource.parent.include)}"
+            )
+        for note in resource.notes:
+            console.print(f"  [dim]- {note}[/dim]")
+
+
+def _rate(rate: Any) -> str:
+    if rate is None:
+        return "none"
+    return f"{rate.requests_per_second}/s burst {rate.burst or 1}"
+
+
+# --- connectors -------------------------------------------------------------------------------
+
+
+@app.command()
+def connectors() -> None:
+    """List the bundled connectors."""
+    from restsync import connectors as bundled
+
+    table = Table(title="bundled connectors")
+    for column in ("name", "API", "resources", "auth", "secrets"):
+        table.add_column(column)
+    for name in bundled.names():
+        spec = bundled.load_spec(name)
+        config = spec.config
+        auth = (config.get("client", {}).get("auth") or {}).get("type", "none")
+        resources = [r["name"] if isinstance(r, dict) else r for r in config.get("resources", [])]
+        table.add_row(name, spec.title, ", ".join(resources), str(auth), ", ".join(spec.secrets))
+    console.print(table)

@@ -1,0 +1,293 @@
+"""``restsync run``: build the source, sync it through ``restsync.sync``, report, exit.
+
+The pipeline runs in a worker thread so the main thread can show progress and take Ctrl-C.
+Every outcome ends in one exit code (docs/report.md#exit-codes), and with ``--report`` in a JSON
+file written whatever happened.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from restsync._errors import ConfigError, SyncFailed
+from restsync.cli import _options as opts
+from restsync.cli._app import app, console, err, settings
+from restsync.cli._failures import ExitCode, Terminated, explain, print_failure
+from restsync.cli._options import SourceArg
+from restsync.cli._preflight import dataset_findings, destination_findings, duckdb_findings
+from restsync.cli._progress import print_summary, wait_with_progress
+from restsync.cli._report import RunRecord
+
+__all__ = ["build_source", "make_pipeline", "run", "sync_with_progress"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    source: str
+    base_url: str | None
+    destination: str
+    duckdb_path: Path | None
+    dataset: str | None
+    resources: str | None
+    full_refresh: bool
+    pipeline_name: str | None
+    pipelines_dir: Path | None
+    progress_every: float
+    page_format: str | None
+    loader_file_format: str | None
+    manifest_config: Path | None = None  # an Airbyte manifest's connector config
+
+
+@app.command()
+def run(
+    source: SourceArg,
+    base_url: opts.BaseUrl = None,
+    destination: opts.Destination = "duckdb",
+    duckdb_path: opts.DuckdbPath = None,
+    dataset: opts.Dataset = None,
+    resources: opts.Resources = None,
+    full_refresh: opts.FullRefresh = False,
+    pipeline_name: opts.PipelineName = None,
+    pipelines_dir: opts.PipelinesDir = None,
+    progress_every: opts.ProgressEvery = 10.0,
+    page_format: opts.PageFormatOption = None,
+    loader_file_format: opts.LoaderFileFormat = None,
+    report: opts.Report = None,
+    verbose: opts.Verbose = False,
+    config: opts.ManifestConfig = None,
+) -> None:
+    """Sync SOURCE into the destination and print a per-resource summary."""
+    options = RunOptions(
+        source, base_url, destination, duckdb_path, dataset, resources, full_refresh,
+        pipeline_name, pipelines_dir, progress_every,
+        page_format.value if page_format else None, loader_file_format, config,
+    )  # fmt: skip
+    code = _run_and_report(options, report, verbose or settings.verbose)
+    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
+        # dlt may still be working in its threads: leave now, as a kill would (dlt's packages
+        # are built to survive that; the next run loads what was extracted)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code))
+    if code != ExitCode.OK:
+        raise typer.Exit(int(code))
+
+
+def _run_and_report(options: RunOptions, report: Path | None, verbose: bool) -> ExitCode:
+    """The boundary: every outcome becomes an exit code, and the report is written whatever
+    happened (SIGTERM included: it is turned into an exception while the run is on)."""
+    record = RunRecord(options.source, destination=options.destination, secrets=known_secrets())
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        record.exit_code = _execute(options, record)
+    except BaseException as exc:
+        if isinstance(exc, typer.Exit | SystemExit):
+            raise
+        failure = explain(exc, record.secrets)
+        record.exit_code, record.error = failure.code, failure.message
+        print_failure(err, failure, exc, verbose=verbose, secrets=record.secrets)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if report is not None:
+            record.write(report)
+    return record.exit_code
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
+    wanted = [r.strip() for r in (options.resources or "").split(",") if r.strip()]
+    dlt_source, name = build_source(
+        options.source, options.base_url, options.page_format, options.manifest_config, wanted
+    )
+    record.secrets = known_secrets(dlt_source)
+    dlt_source = _select(dlt_source, wanted)
+    record.selected = [r for r in dlt_source.selected_resources if not r.startswith("_restsync")]
+    pipeline = make_pipeline(
+        options.pipeline_name or name,
+        options.destination,
+        options.duckdb_path,
+        options.dataset or name,
+        options.pipelines_dir,
+    )
+    record.pipeline, record.dataset = pipeline.pipeline_name, pipeline.dataset_name
+    _refuse_what_cannot_load(options, pipeline, dlt_source)
+    pending = _load_pending(pipeline, record)
+    failures = sync_with_progress(
+        pipeline,
+        dlt_source,
+        record,
+        full_refresh=options.full_refresh,
+        progress_every=options.progress_every,
+        loader_file_format=options.loader_file_format,
+    )
+    print_summary(console, record.engine_report, pending_loads=pending)
+    for failure in failures:
+        err.print(f"[red]failed:[/red] {failure}", highlight=False)
+    return ExitCode.RESOURCE_FAILED if failures else ExitCode.OK
+
+
+def _refuse_what_cannot_load(options: RunOptions, pipeline: Any, dlt_source: Any) -> None:
+    """Fail before any request on what the destination will refuse; warn on what it will not do
+    as asked. The same checks as ``restsync check --destination``."""
+    from restsync._api import runtime_of
+
+    destination, dataset = options.destination, pipeline.dataset_name
+    findings = dataset_findings(destination, dataset)
+    findings += destination_findings(destination, runtime_of(dlt_source).plan)
+    if destination == "duckdb":
+        path = options.duckdb_path or default_duckdb_path(pipeline.pipeline_name)
+        findings += duckdb_findings(path, dataset)
+    for finding in findings:
+        if finding.severity == "error":
+            raise ConfigError("--dataset", finding.message)
+        err.print(f"[yellow]warning:[/yellow] {finding.message}", highlight=False)
+
+
+def _load_pending(pipeline: Any, record: RunRecord) -> int:
+    """Load what an interrupted run left (``restsync.sync`` would too; here it is reported)."""
+    from restsync._api import load_pending
+
+    info = load_pending(pipeline)
+    record.add_load(info, pending=True)
+    return len(getattr(info, "loads_ids", None) or [])
+
+
+def sync_with_progress(
+    pipeline: Any,
+    source: Any,
+    record: RunRecord,
+    *,
+    full_refresh: bool,
+    progress_every: float = 10.0,
+    loader_file_format: str | None = None,
+) -> list[Any]:
+    """``restsync.sync`` in a worker thread; the failed resources, or raises what sync raised."""
+    from restsync._api import runtime_of, sync
+
+    runtime = runtime_of(source)
+    outcome: dict[str, Any] = {}
+    run_kwargs: dict[str, Any] = {"refresh": "drop_sources" if full_refresh else None}
+    if loader_file_format:
+        run_kwargs["loader_file_format"] = loader_file_format
+
+    def work() -> None:
+        try:
+            outcome["info"] = sync(pipeline, source, **run_kwargs)
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    # a daemon: on Ctrl-C the process exits without waiting for dlt (the next run resumes)
+    thread = threading.Thread(target=work, name="restsync-pipeline", daemon=True)
+    thread.start()
+    try:
+        wait_with_progress(
+            thread, lambda: runtime.last_report, console, err, progress_every
+        )
+    finally:
+        record.engine_report = runtime.last_report
+    record.add_load(outcome.get("info"))
+    error = outcome.get("error")
+    if isinstance(error, SyncFailed):  # raised after the healthy resources were loaded
+        trace = pipeline.last_trace
+        record.add_load(trace.last_load_info if trace is not None else None)
+        return list(error.failures)
+    if error is not None:
+        raise error
+    return []
+
+
+def build_source(
+    source: str,
+    base_url: str | None,
+    page_format: str | None = None,
+    manifest_config: Path | None = None,
+    streams: list[str] | None = None,
+) -> tuple[Any, str]:
+    from restsync._api import overrides, rest_api_source
+    from restsync._config_files import load_config, manifest_name, run_python_source
+    from restsync.airbyte import airbyte_source, manifest_file
+
+    manifest = manifest_file(source)
+    if manifest is not None:
+        name = manifest_name(manifest)
+        built = airbyte_source(
+            manifest, manifest_config, name=name, streams=streams or None, base_url=base_url,
+            page_format=page_format,
+        )  # fmt: skip
+        return built, name
+    path = Path(source)
+    if path.suffix == ".py" and path.exists():
+        built = run_python_source(path, base_url=base_url, page_format=page_format)
+        return built, built.name
+    loaded = load_config(source)
+    with overrides(base_url=base_url, page_format=page_format):
+        built = rest_api_source(loaded.config, name=loaded.name)
+    return built, loaded.name
+
+
+def _select(dlt_source: Any, wanted: list[str]) -> Any:
+    if not wanted:
+        return dlt_source
+    unknown = [r for r in wanted if r not in dlt_source.resources]
+    if unknown:
+        raise ConfigError(
+            "--resources",
+            f"unknown resource '{unknown[0]}'; available: {', '.join(dlt_source.resources)}",
+        )
+    return dlt_source.with_resources(*wanted, "_restsync_rejects")
+
+
+def make_pipeline(
+    name: str, destination: str, duckdb_path: Path | None, dataset: str, pipelines_dir: Path | None
+) -> Any:
+    import dlt
+
+    target: Any = destination
+    if destination == "duckdb":
+        target = dlt.destinations.duckdb(str(duckdb_path or default_duckdb_path(name)))
+    if pipelines_dir is None:
+        return dlt.pipeline(pipeline_name=name, destination=target, dataset_name=dataset)
+    return dlt.pipeline(
+        pipeline_name=name,
+        destination=target,
+        dataset_name=dataset,
+        pipelines_dir=str(pipelines_dir),
+    )
+
+
+def default_duckdb_path(pipeline_name: str) -> Path:
+    # not <pipeline>.duckdb: the dataset is named after the source too, and DuckDB cannot tell a
+    # catalog (the file's stem) from a schema of the same name
+    return Path(f"{pipeline_name}_data.duckdb")
+
+
+_SECRET_ENV = re.compile(r"PASSWORD|SECRET|TOKEN|CREDENTIALS|API_KEY|APIKEY", re.I)
+
+
+def known_secrets(dlt_source: Any = None) -> tuple[str, ...]:
+    """Values that must never be printed: secret-named environment variables, and the source's
+    auth secrets once it is built."""
+    from pydantic import SecretStr
+
+    from restsync._api import runtime_of
+
+    values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k)]
+    if dlt_source is not None:
+        plan = runtime_of(dlt_source).plan
+        for auth in (plan.auth, *(r.auth for r in plan.resources.values())):
+            if auth is not None:
+                values += [v.get_secret_value() for v in vars(auth).values()
+                           if isinstance(v, SecretStr)]  # fmt: skip
+    return tuple(sorted({v for v in values if v}))

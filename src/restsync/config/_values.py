@@ -1,0 +1,78 @@
+"""Value types the config model shares: checked where pydantic meets them, so a bad one is a
+``ConfigError`` with its path before anything downstream (dlt, aiohttp, orjson) chokes on it.
+
+A validator here raises ``ValueError`` whose text reads after the value: "'[[' is not a JSONPath
+...". ``_parse`` puts the key and the value in front.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import orjson
+from dlt.common.jsonpath import compile_path
+from pydantic import AfterValidator, BeforeValidator
+
+__all__ = ["BaseUrl", "CursorPath", "Headers", "JsonBody", "check_base_url"]
+
+
+def _cursor_path(value: str) -> str:
+    """dlt's incremental finds the cursor with a JSONPath: refuse what dlt cannot compile."""
+    try:
+        compile_path(value)
+    except Exception as exc:  # jsonpath-ng raises lexer, parser and plain exceptions
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else "no path"
+        raise ValueError(
+            f"is not a JSONPath dlt can read ({reason}); name the record field, e.g. 'updated_at'"
+        ) from None
+    return value
+
+
+def _json_body(value: Any) -> Any:
+    """The body is sent with orjson: refuse what it cannot encode (sets, bytes, deep nesting)."""
+    if value is None:
+        return value
+    try:
+        orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise ValueError(
+            f"cannot be sent as JSON ({str(exc)[:100]}); use only dicts, lists, strings, "
+            "numbers, true/false and null"
+        ) from None
+    return value
+
+
+def _header_values(value: Any) -> Any:
+    """A number in a header (YAML reads ``X-Version: 2`` as one) is sent as its text."""
+    if isinstance(value, dict):
+        return {
+            k: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+            for k, v in value.items()
+        }
+    return value
+
+
+def check_base_url(value: str) -> str:
+    """An http(s) URL with a host: anything else fails at the first request, after the check."""
+    try:
+        parts = urlsplit(value)
+        scheme, host = parts.scheme.lower(), parts.hostname
+        parts.port  # noqa: B018 - raises for a port that is no number
+    except ValueError:  # "https://[::1", "http://x:abc/"
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host or _SPACE.search(value):
+        raise ValueError(
+            "is not an http(s) URL with a host; write it like 'https://api.example.com/v1'"
+        )
+    return value
+
+
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+CursorPath = Annotated[str, AfterValidator(_cursor_path)]
+JsonBody = Annotated[dict[str, Any] | list[Any] | None, AfterValidator(_json_body)]
+Headers = Annotated[dict[str, str], BeforeValidator(_header_values)]
+BaseUrl = Annotated[str, AfterValidator(check_base_url)]

@@ -1,0 +1,149 @@
+"""Routed handlers that behave like the small APIs the test manifests describe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from tests.conftest import RoutedServer
+
+USERS = [{"id": i, "name": f"user{i}"} for i in range(1, 6)]
+ORDERS = [{"id": i, "total": i * 10, "flags": "new", "note": "n"} for i in range(1, 8)]
+EVENTS = [{"id": i, "kind": "click"} for i in range(1, 6)]
+PAGES = [{"id": i} for i in range(1, 6)]
+
+
+def _page(items: list[Any], start: int, size: int) -> list[Any]:
+    return items[start : start + size]
+
+
+def serve_core(server: RoutedServer, api_key: str = "k-123") -> None:
+    """users: cursor; orders: offset; tags: keyed object; events: next URL; pages: page number."""
+
+    def authorised(request: web.Request) -> None:
+        if request.headers.get("X-Api-Key") != api_key:
+            raise web.HTTPUnauthorized()
+
+    @server.get("/api/users")
+    async def users(request: web.Request) -> web.Response:
+        authorised(request)
+        start = int(request.query.get("cursor", "0"))
+        size = int(request.query["limit"])
+        following = start + size if start + size < len(USERS) else None
+        return web.json_response({"data": _page(USERS, start, size), "next_cursor": following})
+
+    @server.get("/api/orders")
+    async def orders(request: web.Request) -> web.Response:
+        authorised(request)
+        # Airbyte sends a parameter that renders as None as the text "None"
+        if request.query.get("status") != "open" or request.query.get("missing") != "None":
+            raise web.HTTPBadRequest()
+        offset = int(request.query.get("offset", "0"))
+        return web.json_response({"results": _page(ORDERS, offset, int(request.query["limit"]))})
+
+    @server.get("/api/tags")
+    async def tags(request: web.Request) -> web.Response:
+        authorised(request)
+        return web.json_response({"tags": {"a": {"id": "a"}, "b": {"id": "b"}}})
+
+    @server.get("/api/events")
+    async def events(request: web.Request) -> web.Response:
+        authorised(request)
+        start = int(request.query.get("from", "0"))
+        following = f"{server.base_url}/api/events?from={start + 2}" if start + 2 < 5 else None
+        return web.json_response({"items": _page(EVENTS, start, 2), "links": {"next": following}})
+
+    @server.get("/api/pages")
+    async def pages(request: web.Request) -> web.Response:
+        authorised(request)
+        number = int(request.query["page"])
+        return web.json_response({"items": _page(PAGES, (number - 1) * 2, 2)})
+
+
+PROJECTS = [{"id": p, "active": p != 3, "name": f"p{p}"} for p in range(1, 5)]
+DAYS = [f"2024-01-0{d}" for d in range(1, 8)]
+
+
+def serve_fanout(server: RoutedServer, token: str = "t-1") -> None:
+    """projects -> tasks (3 per project); metrics per region and day, filtered by since/until."""
+
+    def authorised(request: web.Request) -> None:
+        if request.headers.get("Authorization") != f"Bearer {token}":
+            raise web.HTTPUnauthorized()
+
+    @server.get("/projects")
+    async def projects(request: web.Request) -> web.Response:
+        authorised(request)
+        return web.json_response(PROJECTS)
+
+    @server.get("/projects/{project}/tasks")
+    async def tasks(request: web.Request) -> web.Response:
+        authorised(request)
+        project = int(request.match_info["project"])
+        rows = [{"id": project * 10 + t, "internal": "x", "title": "t"} for t in range(3)]
+        return web.json_response({"tasks": rows})
+
+    @server.get("/metrics")
+    async def metrics(request: web.Request) -> web.Response:
+        authorised(request)
+        since, until = request.query["since"], request.query["until"]
+        region = request.query["region"]
+        days = [d for d in DAYS if since <= d <= until]
+        return web.json_response({"rows": [{"region": region, "day": d, "n": 1} for d in days]})
+
+
+def serve_errors(server: RoutedServer) -> None:
+    """/flaky answers 503, then 409, then its records; /gone is always 404."""
+    statuses = iter([503, 409])
+
+    @server.get("/flaky")
+    async def flaky(request: web.Request) -> web.Response:
+        status = next(statuses, 200)
+        if status != 200:
+            return web.json_response({"error": "busy"}, status=status)
+        return web.json_response([{"id": 1}, {"id": 2}])
+
+    @server.get("/gone")
+    async def gone(request: web.Request) -> web.Response:
+        return web.json_response({"error": "no such thing"}, status=404)
+
+
+def serve_feed(server: RoutedServer) -> None:
+    """/posts: newest first, 3 per page, one post a day from 2024-01-10 back to 2023-12-31;
+    basic auth user "u" / password "p"."""
+    posts = [{"id": 10 - d, "posted": f"{10 - d:02d}/01/2024 08:00"} for d in range(10)]
+    posts.append({"id": 0, "posted": "31/12/2023 08:00"})
+
+    @server.get("/posts")
+    async def feed(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Basic dTpw":
+            raise web.HTTPUnauthorized()
+        before = int(request.query.get("before", "11"))
+        page = [p for p in posts if p["id"] < before][:3]
+        return web.json_response({"posts": page})
+
+
+def serve_transforms(server: RoutedServer) -> None:
+    """POST /accounts: the page number and a query in the JSON body, two pages of accounts."""
+    accounts = [
+        {
+            "id": i,
+            "Score": i * 2,
+            "secret": "s",
+            "profile": {"First-Name": f"a{i}", "tier": "gold"},
+            "links": {"internal": "x", "self": f"/a/{i}"},
+        }
+        for i in range(1, 6)
+    ]
+
+    async def listing(request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("query") != "active" or request.headers.get("X-Client") != "restsync-test":
+            raise web.HTTPBadRequest()
+        page = int(body["page"])
+        following = page + 1 if page * 3 < len(accounts) else None
+        rows = accounts[(page - 1) * 3 : page * 3]
+        return web.json_response({"result": {"items": rows, "next_page": following}})
+
+    server.route("POST", "/accounts", listing)

@@ -1,0 +1,119 @@
+"""Never silently different: a stream outside the supported set fails check, by name, saying
+which streams can still run; `plan` shows the translation; selecting only the supported streams
+runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import restsync
+from restsync.airbyte import plan_manifest, stream_problems
+from tests.conftest import count_rows
+
+MANIFESTS = Path(__file__).parent / "manifests"
+UNSUPPORTED = MANIFESTS / "unsupported.yaml"
+CONFIG = {"base_url": "http://127.0.0.1:9"}
+
+
+def test_each_unsupported_stream_is_named_with_its_component() -> None:
+    problems = stream_problems(UNSUPPORTED, CONFIG)
+    assert sorted(problems) == ["invoices", "reports"]
+    assert str(problems["invoices"]) == (
+        "streams[1].retriever.paginator.pagination_strategy: stream 'invoices' uses "
+        "CustomPaginationStrategy (custom Python class source_x.components.InvoicePages), "
+        "which restsync cannot run; the other streams can still run: users"
+    )
+    assert str(problems["reports"]) == (
+        "streams[2].retriever: stream 'reports' uses AsyncRetriever (not supported), "
+        "which restsync cannot run; the other streams can still run: users"
+    )
+
+
+def test_planning_all_streams_fails_but_the_supported_one_plans() -> None:
+    with pytest.raises(restsync.ConfigError, match="stream 'invoices' uses"):
+        plan_manifest(UNSUPPORTED, CONFIG)
+    plan = plan_manifest(UNSUPPORTED, CONFIG, streams=["users"])
+    assert [r.name for r in plan.resources.values()] == ["users"]
+
+
+def test_supported_streams_run_when_selected(
+    server: Any, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    @server.get("/users")
+    async def users(request: web.Request) -> web.Response:
+        return web.json_response([{"id": 1}, {"id": 2}])
+
+    server.start()
+    config = {"base_url": server.base_url}
+    source = restsync.airbyte_source(UNSUPPORTED, config, streams=["users"])
+    restsync.sync(make_pipeline(), source)
+    assert count_rows(duckdb_path, "data", "users") == 2
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "restsync", *args], capture_output=True, text=True, timeout=120
+    )
+    # the console wraps long lines: compare with single spaces
+    done.stdout, done.stderr = " ".join(done.stdout.split()), " ".join(done.stderr.split())
+    return done
+
+
+def test_cli_check_and_plan(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({**CONFIG, "api_key": "s3cret-value", "status": "open"}))
+    failed = _cli("check", str(UNSUPPORTED), "--config", str(config))
+    assert failed.returncode == 2
+    assert "stream 'invoices' uses CustomPaginationStrategy" in failed.stderr
+    assert "stream 'reports' uses AsyncRetriever" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    ok = _cli("check", str(MANIFESTS / "core.yaml"), "--config", str(config))
+    assert ok.returncode == 0, ok.stderr
+    assert "valid Airbyte manifest (5 streams)" in ok.stdout
+    no_start = _cli("plan", str(MANIFESTS / "fanout.yaml"), "--config", str(config))
+    assert no_start.returncode == 2
+    assert "streams[2].incremental_sync.start_datetime: stream 'metrics'" in no_start.stderr
+    config.write_text(json.dumps({**CONFIG, "regions": ["eu"], "start_date": "2024-01-01"}))
+    shown = _cli("plan", str(MANIFESTS / "fanout.yaml"), "--config", str(config))
+    assert shown.returncode == 0, shown.stderr
+    assert "_tasks_slices" in shown.stdout and "one partition per parent record" in shown.stdout
+    config.write_text(json.dumps({**CONFIG, "api_key": "s3cret-value", "status": "open"}))
+    secret = _cli("plan", str(MANIFESTS / "core.yaml"), "--config", str(config))
+    assert secret.returncode == 0, secret.stderr
+    assert "s3cret-value" not in secret.stdout + secret.stderr
+
+
+def test_cli_run_without_a_config_file_says_so(tmp_path: Path) -> None:
+    missing = _cli("run", str(MANIFESTS / "core.yaml"), "--config", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2
+    assert "nope.json does not exist" in missing.stderr
+
+
+def test_concurrency_level_sets_requests_in_flight() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((MANIFESTS / "unsupported.yaml").read_text())
+    manifest["concurrency_level"] = {
+        "type": "ConcurrencyLevel",
+        "default_concurrency": "{{ config.get('num_workers', 40) }}",
+        "max_concurrency": 30,
+    }
+    assert plan_manifest(manifest, CONFIG, streams=["users"]).max_concurrency == 30
+    config = {**CONFIG, "num_workers": 4}
+    assert plan_manifest(manifest, config, streams=["users"]).max_concurrency == 4
+    del manifest["concurrency_level"]
+    assert plan_manifest(manifest, CONFIG, streams=["users"]).max_concurrency == 16
+
+
+def test_a_missing_config_value_is_a_config_error_naming_the_stream() -> None:
+    with pytest.raises(restsync.ConfigError) as raised:
+        plan_manifest(UNSUPPORTED, {}, streams=["users"])
+    assert raised.value.path == "streams[0].retriever.requester.url_base"
+    assert "stream 'users'" in raised.value.message and "--config" in raised.value.message

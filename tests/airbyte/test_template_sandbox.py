@@ -1,0 +1,41 @@
+"""Manifest templates run in the same bounded sandbox as stop conditions, with Airbyte's macros."""
+
+from __future__ import annotations
+
+import pytest
+
+from restsync.airbyte._jinja import Interpolator, TemplateError
+
+CONFIG = {"start": "2024-01-01", "key": "k"}
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ format_datetime(config['start'], '%Y/%m/%d') }}", "2024/01/01"),
+        ("{{ (str_to_datetime(config['start']) + duration('P1D')).strftime('%d') }}", "02"),
+        ("{{ max(1, 5) }}", 5),
+        ("{{ config['key'] | base64encode }}", "aw=="),
+    ],
+)
+def test_macros_and_filters_are_callable(template: str, expected: object) -> None:
+    assert Interpolator(CONFIG).eval(template) == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "refusal"),
+    [
+        ("{{ 9 ** (9 ** 9) }}", "is too large"),
+        ("{{ 'a' * (10 ** 9) }}", "is too large"),
+        ("{{ config['start'].format(1) }}", "calling format is not allowed"),
+        ("{{ ''.__class__.__mro__ }}", "unsafe"),
+    ],
+)
+def test_what_the_sandbox_refuses_stays_refused(template: str, refusal: str) -> None:
+    with pytest.raises(TemplateError, match=refusal):
+        Interpolator(CONFIG).eval(template)
+
+
+def test_globals_are_only_the_macros() -> None:
+    # Jinja's default globals (cycler, joiner, lipsum, range, dict) are not in scope
+    assert Interpolator(CONFIG).eval("{{ cycler }}{{ lipsum }}{{ range }}") is None
