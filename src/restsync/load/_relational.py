@@ -19,6 +19,7 @@ from array import array
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any
 
 import pyarrow as pa
@@ -156,8 +157,10 @@ class _Page:
         columns: list[_Column],
         lists: list[_List],
     ) -> None:
-        for key in dict.fromkeys(k for row in rows for k in row):
-            values = [row.get(key) for row in rows]
+        count = len(rows)
+        # every key of every row, in order of appearance; the loops run in C (pages are big)
+        for key in dict.fromkeys(chain.from_iterable(rows)):
+            values = list(map(dict.get, rows, repeat(key, count)))
             kinds = set(map(type, values))
             kinds.discard(type(None))
             if not kinds:
