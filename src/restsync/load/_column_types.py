@@ -12,6 +12,7 @@ here, raises ``NotExact``: the caller then leaves the page to dlt's normalizer.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -101,10 +102,12 @@ def _timestamps(
     values: list[Any], kinds: set[type], column: TColumnSchema, arrow_type: Any, caps: Any
 ) -> pa.Array:
     name = str(column["name"])
-    if not kinds <= {str}:
-        raise NotExact(f"column '{name}' is a timestamp and a value is not text")
     if column.get("timezone") is False or arrow_type.tz != _UTC or arrow_type.unit != "us":
         raise NotExact(f"column '{name}' is a timestamp other than UTC microseconds")
+    if kinds and all(issubclass(kind, datetime) for kind in kinds):
+        return _datetimes(values, arrow_type, name)
+    if not kinds <= {str}:
+        raise NotExact(f"column '{name}' is a timestamp and a value is not text")
     text = pa.array(values, type=pa.string())
     aware = _matches(text, _AWARE)
     if pc.all(aware).as_py() is not False:  # every value (or none at all) carries an offset
@@ -117,6 +120,14 @@ def _timestamps(
     as_aware = pc.if_else(aware, text, pa.scalar(None, pa.string()))
     naive_ts = _parsed(as_naive, pa.timestamp("us"), name).cast(arrow_type)
     return pc.if_else(naive, naive_ts, _parsed(as_aware, arrow_type, name))
+
+
+def _datetimes(values: list[Any], arrow_type: Any, name: str) -> pa.Array:
+    # parsed cursor values (Airbyte-style incremental_sync) arrive as datetimes; Arrow converts
+    # aware ones to UTC as dlt does, a naive one could be read either way: dlt's normalizer decides
+    if any(v is not None and v.tzinfo is None for v in values):
+        raise NotExact(f"column '{name}' has a date-time without a time zone")
+    return pa.array(values, type=arrow_type)
 
 
 def _dates(values: list[Any], kinds: set[type], arrow_type: Any) -> pa.Array:
