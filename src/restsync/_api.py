@@ -6,14 +6,16 @@ import contextlib
 import contextvars
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
-
-from dlt.extract.source import DltSource
+from typing import TYPE_CHECKING, Any
 
 from restsync._errors import ConfigError, SyncFailed
 from restsync.config import parse_config
-from restsync.load import SourceRuntime, build_source
 from restsync.plan import SourcePlan, build_plan
+
+if TYPE_CHECKING:
+    from dlt.extract.source import DltSource
+
+    from restsync.load import SourceRuntime
 
 __all__ = [
     "load_file_format",
@@ -88,6 +90,8 @@ def rest_api_source(
     if page_format not in (None, "dicts", "arrow"):
         raise ConfigError("page_format", f"page_format is {page_format!r}; use 'dicts' or 'arrow'")
     plan = plan_config(config, name=name or "rest_api", page_format=page_format)
+    from restsync.load import build_source  # the engine and pyarrow: not for plan_config
+
     source = build_source(plan, partial_load=partial_load)
     if max_table_nesting is not None:
         source.max_table_nesting = max_table_nesting
@@ -138,6 +142,8 @@ def load_file_format(pipeline: Any, source: DltSource) -> str | None:
 
 
 def runtime_of(source: DltSource) -> SourceRuntime:
+    from restsync.load import SourceRuntime
+
     runtime = getattr(source, "restsync", None)
     if not isinstance(runtime, SourceRuntime):
         raise TypeError("this source was not built by restsync")
