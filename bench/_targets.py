@@ -188,8 +188,8 @@ def _same_tables(ours: Path, theirs: Path) -> str:
         db.execute(f"attach '{ours}' as a (read_only)")
         db.execute(f"attach '{theirs}' as b (read_only)")
         shape = (
-            "select table_name, column_name, data_type, ordinal_position from {}."
-            "information_schema.columns where table_schema = 'bench' "
+            "select table_name, column_name, data_type, ordinal_position from "
+            "information_schema.columns where table_catalog = '{}' and table_schema = 'bench' "
             "and table_name not like '\\_dlt\\_%' escape '\\' order by all"
         )
         mine, dlts = (db.sql(shape.format(x)).fetchall() for x in ("a", "b"))
