@@ -77,8 +77,10 @@ def rest_api_source(
 
     Same call as ``dlt.sources.rest_api.rest_api_source``; the returned object is an ordinary
     ``DltSource``. ``parallelized`` is accepted for compatibility: restsync always runs resources
-    and children concurrently. ``page_format`` ("arrow", the default: pages as Arrow tables in
-    dlt's own layout; "dicts": rows for dlt's normalizer, see docs/config.md#page_format)
+    and children concurrently. ``schema`` (a dlt ``Schema``) is the source's schema, as in dlt:
+    the source takes its name, and ``name`` may not be given with it. ``section`` is the source's
+    config section (its name if not given). ``page_format`` ("arrow", the default: pages as Arrow
+    tables in dlt's own layout; "dicts": rows for dlt's normalizer, see docs/config.md#page_format)
     overrides the config's ``page_format`` for every resource.
 
     When a resource fails, ``pipeline.run`` raises dlt's ``PipelineStepFailed`` (wrapping
@@ -89,10 +91,15 @@ def rest_api_source(
     """
     if page_format not in (None, "dicts", "arrow"):
         raise ConfigError("page_format", f"page_format is {page_format!r}; use 'dicts' or 'arrow'")
-    plan = plan_config(config, name=name or "rest_api", page_format=page_format)
+    if schema is not None and name is not None:  # dlt refuses the pair too
+        raise ConfigError(
+            "name", "give the source a name or a schema (it is named after the schema), not both"
+        )
+    source_name = schema.name if schema is not None else name or "rest_api"
+    plan = plan_config(config, name=source_name, page_format=page_format)
     from restsync.load import build_source  # the engine and pyarrow: not for plan_config
 
-    source = build_source(plan, partial_load=partial_load)
+    source = build_source(plan, partial_load=partial_load, schema=schema, section=section)
     if max_table_nesting is not None:
         source.max_table_nesting = max_table_nesting
     if root_key is not None:
