@@ -2,7 +2,7 @@
 
 Each command runs in a fresh interpreter (``restsync.cli.main`` with that command line) which then
 reports which heavy libraries ended up in ``sys.modules``. A structural check, not a timing:
-importing dlt costs about a second and pyarrow about half of one (docs/benchmarks.md#start-up).
+importing dlt costs about a second on an idle machine (docs/benchmarks.md, "Start-up").
 ``check`` and ``plan`` validate column hints, write dispositions and JSONPaths with dlt's own
 validators (so they accept exactly what dlt accepts), so they load dlt, but not pyarrow, DuckDB
 or the load path.
