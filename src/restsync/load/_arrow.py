@@ -89,7 +89,7 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):  # type: ignore[misc]
         if self._run is None or self._run.load_id != load_id:
             if self._run is not None and not self._run.finished:
                 self._run.close(False)
-            self._run = _Run(self.resource, load_id)
+            self._run = _Run(self.resource, load_id, self)
             self.fallback = self._run.refusal
         return self._run
 
@@ -98,7 +98,7 @@ class _Run:
     """One resource in one extraction: the schema it lays pages out against, and the writer of
     its nested tables."""
 
-    def __init__(self, resource: str, load_id: str) -> None:
+    def __init__(self, resource: str, load_id: str, step: Any) -> None:
         from dlt.common.schema.utils import normalize_table_identifiers
 
         self.load_id = load_id
@@ -108,7 +108,7 @@ class _Run:
         self.finished = False  # the resource's generator has ended
         self._writers: Any = None
         self._resource = resource
-        self._source_resource = source_resource = dlt.current.source().resources[resource]
+        self._source_resource = source_resource = _resource_named(resource, step)
         hints = source_resource.compute_table_schema()
         self._hints = normalize_table_identifiers(hints, self.schema.naming)
         self.root = str(self._hints["name"])
@@ -262,3 +262,12 @@ def _schema_refusal(schema: Any, root: str) -> str | None:
     if any(mode != "evolve" for mode in contract.values()):
         return "the table has a schema contract"
     return None
+
+
+def _resource_named(name: str, step: Any) -> Any:
+    """The resource ``step`` runs in: the one of that name, or the one whose pipe holds the step
+    (a resource renamed after restsync built it, e.g. with ``with_name``)."""
+    resources = dlt.current.source().resources
+    if name in resources:
+        return resources[name]
+    return next(r for r in resources.values() if any(s is step for s in r._pipe.steps))
