@@ -3,6 +3,7 @@
 from restsync import rest_api_source      # drop-in for dlt.sources.rest_api.rest_api_source
 """
 
+from restsync import _public
 from restsync._api import overrides, plan_config, rest_api_source, runtime_of, sync
 from restsync._errors import (
     ConfigError,
@@ -37,3 +38,5 @@ __all__ = [
     "runtime_of",
     "sync",
 ]
+
+_public.present_as_public(globals())

@@ -16,8 +16,11 @@ Modules: ``_values`` (field values by type and name), ``_data`` (record shapes a
 (plan -> tables and endpoints), ``_counters``, ``_server`` (aiohttp glue and lifecycle).
 """
 
+from restsync import _public
 from restsync.simulator._faults import parse_faults
 from restsync.simulator._options import SimulatorError, SimulatorOptions
 from restsync.simulator._server import Simulator, serve_in_thread
 
 __all__ = ["Simulator", "SimulatorError", "SimulatorOptions", "parse_faults", "serve_in_thread"]
+
+_public.present_as_public(globals())
