@@ -91,7 +91,7 @@ class RateLimiter:
             if len(self._starts) >= cap:
                 target = max(target, self._starts[-cap] + self._window)
             # loop: the event loop may fire a timer a hair early, and the cap must hold exactly
-            if (now := self._clock()) < target:
+            while (now := self._clock()) < target:
                 await self._sleep(target - now)
             self._tat = max(self._tat, target) + interval
             self._starts.append(now)
