@@ -149,16 +149,18 @@ def test_a_seed_read_statically_plans_its_datetime_cursors() -> None:
         pytest.param(
             {"type": "cursor"},
             "cursor",
-            "cursor",
-            "cursor_param not given: the cursor is sent as the 'cursor' query parameter",
-            id="nothing-given",
+            "cursors.next",
+            "cursor read at 'cursors.next' and sent as the 'cursor' query parameter (dlt's "
+            "defaults: cursors.next, cursor); paging ends when it is missing or empty",
+            id="nothing-given-dlt-defaults",
         ),
         pytest.param(
             "cursor",
             "cursor",
-            "cursor",
-            "cursor_path inferred as 'cursor': the response field named like cursor_param",
-            id="string-shorthand",
+            "cursors.next",
+            "cursor read at 'cursors.next' and sent as the 'cursor' query parameter (dlt's "
+            "defaults: cursors.next, cursor); paging ends when it is missing or empty",
+            id="string-shorthand-dlt-defaults",
         ),
     ],
 )
@@ -212,29 +214,40 @@ def test_a_client_paginator_is_the_default_for_every_endpoint() -> None:
 
 # --- notes: every inference is written down -------------------------------------------------
 
+NO_TOTAL = (
+    "no total_path: the total is read from 'total' when the response has it (dlt's default), "
+    "otherwise paging stops at the first short or empty page"
+)
+
 
 @pytest.mark.parametrize(
     "endpoint, note",
     [
         (
             {"path": "/v1/devices"},
-            "no paginator given: detected from the first response "
-            "(Link header, a next-page URL in the body, else a single page)",
+            "no paginator given: detected from the first response as dlt does (Link header, "
+            "a next-page URL or cursor under a 'next...' key, a page count, else one page)",
         ),
         (
             {"path": "/v1/devices"},
-            "no data_selector: records are the body's list (or the list under data/results/items)",
+            "no data_selector: detected from the first response as dlt does (the body's list, "
+            "else the first list under data/items/results/..., else the first list, else the body)",
         ),
         (
             {
                 "path": "/v2/locations",
                 "paginator": {"type": "offset", "limit": 20, "offset_param": "after"},
             },
-            "no total_path: paging stops at the first short or empty page",
+            NO_TOTAL,
         ),
         (
             {"path": "/v2/items", "paginator": {"type": "page_number", "limit": 50}},
-            "no total_path: paging stops at the first short or empty page",
+            NO_TOTAL,
+        ),
+        (
+            {"path": "/v2/items/{item_id}", "params": {"item_id": 7}},
+            "the path ends with a placeholder: one object per request (the whole body is the "
+            "record and one page, as in dlt)",
         ),
     ],
 )
@@ -384,6 +397,12 @@ def test_the_parent_key_comes_from_resource_defaults() -> None:
             {"user_id": "id"},
             {"state": "all"},
             id="resolve-in-path",
+        ),
+        pytest.param(
+            {"path": "/posts", "params": {"uid": "{resources.users.uid}"}},
+            {"resources.users.uid": "uid"},
+            {"uid": "{resources.users.uid}"},
+            id="parent-field-as-query-param",
         ),
     ],
 )

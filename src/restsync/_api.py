@@ -75,8 +75,11 @@ def rest_api_source(
 
     Same call as ``dlt.sources.rest_api.rest_api_source``; the returned object is an ordinary
     ``DltSource``. ``parallelized`` is accepted for compatibility: restsync always runs resources
-    and children concurrently. ``page_format="arrow"`` hands every resource's pages to dlt as
-    Arrow tables (see docs/config.md#page_format); it overrides the config's ``page_format``.
+    and children concurrently. ``schema`` (a dlt ``Schema``) is the source's schema, as in dlt:
+    the source takes its name, and ``name`` may not be given with it. ``section`` is the source's
+    config section (its name if not given). ``page_format="arrow"`` hands every resource's
+    pages to dlt as Arrow tables (see docs/config.md#page_format); it overrides the config's
+    ``page_format``.
 
     When a resource fails, ``pipeline.run`` raises dlt's ``PipelineStepFailed`` (wrapping
     ``ResourcesFailed``, which names every failed resource) and loads nothing, as dlt does.
@@ -86,8 +89,13 @@ def rest_api_source(
     """
     if page_format not in (None, "dicts", "arrow"):
         raise ConfigError("page_format", f"page_format is {page_format!r}; use 'dicts' or 'arrow'")
-    plan = plan_config(config, name=name or "rest_api", page_format=page_format)
-    source = build_source(plan, partial_load=partial_load)
+    if schema is not None and name is not None:  # dlt refuses the pair too
+        raise ConfigError(
+            "name", "give the source a name or a schema (it is named after the schema), not both"
+        )
+    source_name = schema.name if schema is not None else name or "rest_api"
+    plan = plan_config(config, name=source_name, page_format=page_format)
+    source = build_source(plan, partial_load=partial_load, schema=schema, section=section)
     if max_table_nesting is not None:
         source.max_table_nesting = max_table_nesting
     if root_key is not None:

@@ -1,9 +1,11 @@
 """Where the records sit in a response: ``data_selector`` as a dotted path or JSONPath.
 
 ``$``, ``[]`` or an empty selector mean the whole body. A selected list is the records; a selected
-object is one record. With no selector the records are found the way users expect: a body that is
-a list, else the list under a well-known key (``data``, ``results``, ``items``, ...), else the only
-list in the body, else the body itself as one record.
+object is one record. With no selector the records are found as dlt finds them
+(``detect_records_path``): a body that is not an object is the records; otherwise the first list
+(depth-first, at most three keys deep) under a record-like key (``data``, ``items``, ``results``,
+...), else the first list found at all, else the body itself as one record. The engine decides
+that once per chain, on its first page, and keeps it, as dlt does.
 """
 
 from __future__ import annotations
@@ -15,21 +17,20 @@ from typing import Any
 from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
-__all__ = ["SelectorError", "compile_path", "compile_selector", "field_value", "find_records"]
+__all__ = [
+    "SelectorError",
+    "compile_path",
+    "compile_selector",
+    "detect_records_path",
+    "field_value",
+    "find_records",
+]
 
 Selector = Callable[[Any], list[Any]]
 
 _SIMPLE = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$")
-_WELL_KNOWN = (
-    "data",
-    "results",
-    "items",
-    "records",
-    "entries",
-    "values",
-    "objects",
-    "list",
-    "rows",
+_RECORD_KEYS = frozenset(
+    "data items results entries records rows entities payload content objects values".split()
 )
 
 
@@ -98,15 +99,27 @@ def _as_records(selected: Any) -> list[Any]:
 
 
 def find_records(body: Any) -> list[Any]:
-    if isinstance(body, list):
-        return body
+    """The records of one body by dlt's detection rule (see the module docstring)."""
+    return _as_records(compile_path(detect_records_path(body))(body))
+
+
+def detect_records_path(body: Any) -> str:
+    """The data selector dlt would pick for this body (``$`` is the whole body)."""
     if not isinstance(body, dict):
-        return [] if body is None else [body]
-    for key in _WELL_KNOWN:
-        value = body.get(key)
+        return "$"
+    lists: list[tuple[str, ...]] = []
+    _find_lists(body, (), lists)
+    if not lists:
+        return "$"
+    record_like = [path for path in lists if path[-1] in _RECORD_KEYS]
+    return ".".join((record_like or lists)[0])
+
+
+def _find_lists(body: dict[str, Any], path: tuple[str, ...], found: list[tuple[str, ...]]) -> None:
+    if len(path) > 2:
+        return
+    for key, value in body.items():
         if isinstance(value, list):
-            return value
-    lists = [value for value in body.values() if isinstance(value, list)]
-    if len(lists) == 1:
-        return lists[0]
-    return [body] if body else []
+            found.append((*path, key))
+        elif isinstance(value, dict):
+            _find_lists(value, (*path, key), found)

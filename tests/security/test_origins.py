@@ -106,7 +106,14 @@ def _config(home_url: str, elsewhere_url: str, auth: dict[str, Any]) -> dict[str
         auth = {**auth, "access_token_url": f"{home_url}/oauth/token"}
     paginators = {
         "json_link": {"type": "json_link", "next_url_path": "next"},
-        "cursor_url": {"type": "cursor", "cursor_path": "cursor", "cursor_param": "after"},
+        # a cursor that is a URL is followed in the seeds' dialect (``limit`` set); dlt's plain
+        # cursor sends it as the ``after`` param to the API's own origin instead
+        "cursor_url": {
+            "type": "cursor",
+            "cursor_path": "cursor",
+            "cursor_param": "after",
+            "limit": 10,
+        },
         "link_header": {"type": "header_link"},
     }
 

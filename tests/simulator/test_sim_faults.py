@@ -19,7 +19,7 @@ from restsync.simulator import (
     serve_in_thread,
 )
 
-PLAN = one_resource({"paginator": {"type": "cursor", "cursor_param": "c"}})
+PLAN = one_resource({"paginator": {"type": "cursor", "cursor_param": "c", "cursor_path": "c"}})
 NETWORK_ERRORS = (OSError, http.client.HTTPException)
 
 

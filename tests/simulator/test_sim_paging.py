@@ -74,7 +74,7 @@ def test_cursor_url_style_hands_out_the_next_page_url() -> None:
 
 
 def test_a_retried_page_is_the_same_page() -> None:
-    plan = one_resource({"paginator": {"type": "cursor", "cursor_param": "c"}})
+    plan = one_resource({"paginator": {"type": "cursor", "cursor_param": "c", "cursor_path": "c"}})
     with serve_in_thread(plan) as sim:
         first = fetch(sim.base_url + "/items").json()
         again = fetch(sim.base_url + "/items", params={"c": first["c"]}).json()
@@ -83,14 +83,14 @@ def test_a_retried_page_is_the_same_page() -> None:
 
 
 def test_a_page_size_the_client_sends_is_honoured() -> None:
-    plan = one_resource({"paginator": {"type": "cursor", "cursor_param": "c"}})
+    plan = one_resource({"paginator": {"type": "cursor", "cursor_param": "c", "cursor_path": "c"}})
     with serve_in_thread(plan) as sim:
         body = fetch(sim.base_url + "/items", params={"limit": 7}).json()
     assert len(body["data"]) == 7
 
 
 def test_a_foreign_cursor_is_a_400() -> None:
-    plan = one_resource({"paginator": {"type": "cursor", "cursor_param": "c"}})
+    plan = one_resource({"paginator": {"type": "cursor", "cursor_param": "c", "cursor_path": "c"}})
     with serve_in_thread(plan) as sim:
         reply = fetch(sim.base_url + "/items", params={"c": "not-ours"})
     assert reply.status == 400

@@ -230,7 +230,10 @@ class IncrementalParam(_Model):
     last_value_func: Literal["max", "min"] = "max"
     row_order: Literal["asc", "desc"] | None = None
     on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
-    lag: float | None = None
+    lag: int | float | None = None
+    convert: Any = None  # a function applied to the start value before it is sent
+    range_start: Literal["open", "closed"] | None = None
+    range_end: Literal["open", "closed"] | None = None
 
 
 class EndpointIncremental(_Model):
@@ -244,7 +247,7 @@ class EndpointIncremental(_Model):
     last_value_func: Literal["max", "min"] = "max"
     row_order: Literal["asc", "desc"] | None = None
     on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
-    lag: float | None = None
+    lag: int | float | None = None
     convert: Any = None
     range_start: Literal["open", "closed"] | None = None
     range_end: Literal["open", "closed"] | None = None

@@ -100,8 +100,9 @@ def _expand_resource(resource: Any, index: int) -> dict[str, Any]:
     )
 
 
-# Dicts whose keys are merged with the defaults'; any other value (a paginator, an auth block,
-# columns) replaces the default whole, as dlt does: mixing two paginators' keys makes no sense.
+# Dicts whose keys are merged with the defaults'; column hints merge per column (as in dlt); any
+# other value (a paginator, an auth block) replaces the default whole, as dlt does: mixing two
+# paginators' keys makes no sense.
 _MERGED_KEYS = frozenset({"endpoint", "params", "json", "headers"})
 
 
@@ -115,9 +116,38 @@ def _merge_defaults(defaults: Mapping[str, Any], resource: dict[str, Any]) -> di
             value = {"path": value}
         if key in _MERGED_KEYS and isinstance(base, Mapping) and isinstance(value, Mapping):
             merged[key] = _merge_defaults(base, dict(value))
+        elif key == "columns" and _by_name(base) is not None and _by_name(value) is not None:
+            merged[key] = _merge_columns(_by_name(base) or {}, _by_name(value) or {})
         else:
             merged[key] = value
     return merged
+
+
+def _merge_columns(
+    defaults: dict[str, dict[str, Any]], columns: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Column hints merge per column, as dlt merges them: the defaults' columns first, a column
+    in both takes the resource's hints over the defaults'. dlt's order too: a column the
+    resource completes (gives the data_type the default lacked) moves to the end."""
+    merged = {name: dict(hints) for name, hints in defaults.items()}
+    for name, hints in columns.items():
+        base = merged.get(name, {})
+        if hints.get("data_type") and not base.get("data_type"):
+            merged.pop(name, None)
+        merged[name] = {**base, **hints}
+    return merged
+
+
+def _by_name(columns: Any) -> dict[str, dict[str, Any]] | None:
+    """Column hints as ``{name: hints}`` (the dict form, or dlt's list of dicts with a
+    ``name``); ``None`` for anything else, which is replaced whole and then validated."""
+    if isinstance(columns, Mapping) and all(isinstance(h, Mapping) for h in columns.values()):
+        return {str(name): dict(hints) for name, hints in columns.items()}
+    if isinstance(columns, list) and all(
+        isinstance(c, Mapping) and isinstance(c.get("name"), str) for c in columns
+    ):
+        return {c["name"]: dict(c) for c in columns}
+    return None
 
 
 def _validate(model: type[BaseModel], data: Any, prefix: tuple[Any, ...]) -> Any:

@@ -16,18 +16,23 @@ last page makes moot.
 
 from __future__ import annotations
 
-import re
+import copy
 from typing import Any, ClassVar
 
 from restsync._expressions import Condition
 from restsync._selectors import compile_path
+from restsync.engine._detect import detect_paginator, header, parse_link_header
 from restsync.engine._request import Page, Request
 
-__all__ = ["PaginationLoop", "Traversal", "make_traversal", "parse_link_header"]
+__all__ = ["PaginationLoop", "PagingError", "Traversal", "make_traversal"]
 
 
 class PaginationLoop(Exception):
     """The server handed back a page reference it had already given."""
+
+
+class PagingError(ValueError):
+    """The response lacks what the paginator needs to go on (a total, a has-more flag)."""
 
 
 class Traversal:
@@ -78,10 +83,10 @@ class Traversal:
             page.body, page.headers, page.records
         ):
             return True
-        has_more_path = getattr(self.config, "has_more_path", None)
-        if has_more_path and not compile_path(has_more_path)(page.body):
+        if getattr(self.config, "stop_after_empty_page", False) and not page.records:
             return True
-        return bool(getattr(self.config, "stop_after_empty_page", False) and not page.records)
+        has_more_path = getattr(self.config, "has_more_path", None)
+        return has_more_path is not None and not _has_more(page.body, has_more_path)
 
 
 class SinglePage(Traversal):
@@ -102,24 +107,39 @@ class Cursor(Traversal):
 
     def _advance(self, request: Request, page: Page) -> Request | None:
         cursor = self._cursor(page.body)
-        return _follow_cursor(
-            request, cursor, self.config.cursor_param, self.config.cursor_body_path
-        )
+        c = self.config
+        # the seeds' dialect (stop_condition, limit) also follows a cursor that is a URL
+        follow_urls = c.stop_condition is not None or c.limit is not None
+        return _follow_cursor(request, cursor, c.cursor_param, c.cursor_body_path, follow_urls)
 
 
 class HeaderCursor(Traversal):
     kind = "header_cursor"
 
     def _advance(self, request: Request, page: Page) -> Request | None:
-        cursor = _header(page.headers, self.config.cursor_key)
-        return _follow_cursor(request, cursor, self.config.cursor_param, None)
+        cursor = header(page.headers, self.config.cursor_key)
+        return _follow_cursor(request, cursor, self.config.cursor_param, None, False)
 
 
 class _Numbered(Traversal):
-    """Offset and page-number paging: request n after the current one is known in advance."""
+    """Offset and page-number paging: request n after the current one is known in advance.
+
+    The total: ``total_path`` if given (a response without it is an error, as in dlt);
+    ``total_path: null`` means none (paging ends on an empty page, ``has_more`` or the maximum);
+    not given, dlt's default ``total`` is read when the response has it, and otherwise paging
+    ends at the first short page (where dlt would raise: the seeds page offsets without totals).
+    """
 
     _known_total: int | None = None
     _full_pages = 0  # consecutive full pages so far: the evidence for guessing ahead
+
+    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+        super().__init__(config, stop_condition)
+        self._total_required = config.total_path is not None
+        self._short_page_stops = "total_path" not in config.model_fields_set
+        path = config.total_path or ("total" if self._short_page_stops else None)
+        self._total_path = path
+        self._total_at = compile_path(path) if path else None
 
     def ahead(self, current: Request, limit: int, *, guess: bool = True) -> list[Request]:
         if self._known_total is not None:
@@ -139,6 +159,31 @@ class _Numbered(Traversal):
         """The request ``step`` pages after ``current``; ``None`` past the total or maximum."""
         raise NotImplementedError
 
+    def _total(self, page: Page) -> int | None:
+        if self._total_at is None:
+            return None
+        value = self._total_at(page.body)
+        if value is None:
+            if self._total_required:
+                raise PagingError(
+                    f"the response has no total at total_path '{self._total_path}'; fix "
+                    "total_path, or set it to null to page until an empty page"
+                )
+            return None
+        total = _as_int(value)
+        if total is None:
+            raise PagingError(
+                f"the total at total_path '{self._total_path}' is {value!r}, not a whole number"
+            )
+        self._known_total = total
+        return total
+
+    def _ends(self, total: int | None, reached: int, full: bool) -> bool:
+        """Whether the chain ends before the request numbered ``reached``."""
+        if total is not None:
+            return reached >= total
+        return self._short_page_stops and not full
+
 
 class Offset(_Numbered):
     kind = "offset"
@@ -146,20 +191,15 @@ class Offset(_Numbered):
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
         self._offset = config.offset
-        self._total = compile_path(config.total_path) if config.total_path else None
 
     def first(self, request: Request) -> Request:
         return self._with_offset(request, self._offset)
 
     def _with_offset(self, request: Request, offset: int) -> Request:
         c = self.config
-        if c.offset_body_path or c.limit_body_path:
-            body = dict(request.json or {})
-            if c.offset_body_path:
-                body[c.offset_body_path] = offset
-            if c.limit_body_path:
-                body[c.limit_body_path] = c.limit
-            request = Request(request.method, request.url, request.params, request.headers, body)
+        request = _with_body_values(
+            request, {c.offset_body_path: offset, c.limit_body_path: c.limit}
+        )
         params = {}
         if not c.offset_body_path:
             params[c.offset_param] = offset
@@ -169,15 +209,11 @@ class Offset(_Numbered):
 
     def _advance(self, request: Request, page: Page) -> Request | None:
         c = self.config
-        if not page.records:
-            return None
+        total = self._total(page)
         self._offset += c.limit
-        self._full_pages = self._full_pages + 1 if len(page.records) >= c.limit else 0
-        if self._total is not None:
-            total = self._known_total = _as_int(self._total(page.body))
-            if total is not None and self._offset >= total:
-                return None
-        elif len(page.records) < c.limit:
+        full = len(page.records) >= c.limit
+        self._full_pages = self._full_pages + 1 if full else 0
+        if self._ends(total, self._offset, full):
             return None
         if c.maximum_offset is not None and self._offset >= c.maximum_offset:
             return None
@@ -199,7 +235,6 @@ class PageNumber(_Numbered):
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
         self._page = config.page if config.page is not None else config.base_page
-        self._total = compile_path(config.total_path) if config.total_path else None
 
     def first(self, request: Request) -> Request:
         return self._with_page(request, self._page)
@@ -208,9 +243,7 @@ class PageNumber(_Numbered):
         c = self.config
         params: dict[str, Any] = {}
         if c.page_body_path:
-            body = dict(request.json or {})
-            body[c.page_body_path] = number
-            request = Request(request.method, request.url, request.params, request.headers, body)
+            request = _with_body_values(request, {c.page_body_path: number})
         else:
             params[c.page_param] = number
         if c.limit is not None:
@@ -219,20 +252,15 @@ class PageNumber(_Numbered):
 
     def _advance(self, request: Request, page: Page) -> Request | None:
         c = self.config
-        if not page.records:
-            return None
+        total = self._total(page)
         self._page += 1
         full = c.limit is None or len(page.records) >= c.limit
         self._full_pages = self._full_pages + 1 if full else 0
-        if self._total is not None:
-            total = self._known_total = _as_int(self._total(page.body))
-            # total_path counts pages; base_page 0 means pages 0..total-1
-            if total is not None and self._page - c.base_page >= total:
-                return None
-        elif not full:
+        # total_path counts pages; base_page 0 means pages 0..total-1
+        if self._ends(total, self._page - c.base_page, full):
             return None
-        if c.maximum_page is not None and self._page > c.maximum_page:
-            return None
+        if c.maximum_page is not None and self._page >= c.maximum_page:
+            return None  # as in dlt, maximum_page itself is not fetched
         return self._with_page(request, self._page)
 
     def _after(self, current: Request, step: int) -> Request | None:
@@ -240,32 +268,25 @@ class PageNumber(_Numbered):
         number = self._page + step
         if self._known_total is not None and number - c.base_page >= self._known_total:
             return None
-        if c.maximum_page is not None and number > c.maximum_page:
+        if c.maximum_page is not None and number >= c.maximum_page:
             return None
         return self._with_page(current, number)
 
 
 class JSONLink(Traversal):
+    """The next page's URL is in the body; it is followed as given (its query replaces the
+    request's params, as in dlt)."""
+
     kind = "json_link"
-    _CANDIDATES = (
-        "next",
-        "next_url",
-        "links.next",
-        "_links.next.href",
-        "pagination.next",
-        "paging.next",
-    )
 
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
-        path = getattr(config, "next_url_path", None)
-        self._paths = [compile_path(path)] if path else [compile_path(p) for p in self._CANDIDATES]
+        self._next_url = compile_path(getattr(config, "next_url_path", None) or "next")
 
     def _advance(self, request: Request, page: Page) -> Request | None:
-        for path in self._paths:
-            url = path(page.body)
-            if isinstance(url, str) and url:
-                return request.with_url(_absolute(request.url, url))
+        url = self._next_url(page.body)
+        if isinstance(url, str) and url:
+            return request.at(_absolute(request.url, url))
         return None
 
 
@@ -274,12 +295,12 @@ class HeaderLink(Traversal):
 
     def _advance(self, request: Request, page: Page) -> Request | None:
         rel = getattr(self.config, "links_next_key", "next")
-        url = parse_link_header(_header(page.headers, "link") or "").get(rel)
-        return request.with_url(_absolute(request.url, url)) if url else None
+        url = parse_link_header(header(page.headers, "link") or "").get(rel)
+        return request.at(_absolute(request.url, url)) if url else None
 
 
 class Auto(Traversal):
-    """Decide on the first page: a Link header, a next-page URL in the body, else a single page."""
+    """No paginator given: the first page decides, by dlt's rules (``_detect``)."""
 
     kind = "auto"
 
@@ -287,21 +308,14 @@ class Auto(Traversal):
         super().__init__(config, stop_condition)
         self._chosen: Traversal | None = None
 
-    def _advance(self, request: Request, page: Page) -> Request | None:
+    def next(self, request: Request, page: Page) -> Request | None:
         if self._chosen is None:
-            link = parse_link_header(_header(page.headers, "link") or "")
-            if "next" in link:
-                self._chosen = HeaderLink(_Default(links_next_key="next"), None)
-            elif isinstance(page.body, dict) and _looks_like_next_url(page.body):
-                self._chosen = JSONLink(_Default(next_url_path=None), None)
-            else:
-                self._chosen = SinglePage(None, None)
-        return self._chosen._advance(request, page)
+            links = parse_link_header(header(page.headers, "link") or "")
+            self._chosen = make_traversal(detect_paginator(links, page.body), None)
+        return self._chosen.next(request, page)
 
-
-class _Default:
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+    def ahead(self, current: Request, limit: int, *, guess: bool = True) -> list[Request]:
+        return self._chosen.ahead(current, limit, guess=guess) if self._chosen else []
 
 
 def make_traversal(
@@ -323,20 +337,32 @@ def make_traversal(
 
 
 def _follow_cursor(
-    request: Request, cursor: Any, param: str | None, body_path: str | None
+    request: Request, cursor: Any, param: str | None, body_path: str | None, follow_urls: bool
 ) -> Request | None:
-    if cursor is None or cursor == "" or cursor is False:
+    if not cursor:  # as dlt: any false value (None, "", 0, false) ends the chain
         return None
-    if isinstance(cursor, str) and (
-        cursor.startswith(("http://", "https://")) or cursor.startswith("/")
-    ):
+    if follow_urls and isinstance(cursor, str) and cursor.startswith(("http://", "https://", "/")):
         # some APIs hand back the whole next-page URL as the cursor
         return request.with_url(_absolute(request.url, cursor))
     if body_path:
-        body = dict(request.json or {})
-        body[body_path] = cursor
-        return Request(request.method, request.url, request.params, request.headers, body)
+        return _with_body_values(request, {body_path: cursor})
     return request.with_params(**{param or "cursor": cursor})
+
+
+def _with_body_values(request: Request, values: dict[str | None, Any]) -> Request:
+    """The request with ``values`` set in its JSON body at dotted paths (``a.b`` nests, as in
+    dlt); a ``None`` path is skipped."""
+    paths = {path: value for path, value in values.items() if path}
+    if not paths:
+        return request
+    body = copy.deepcopy(request.json) if isinstance(request.json, dict) else {}
+    for path, value in paths.items():
+        *parents, last = path.split(".")
+        node = body
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return Request(request.method, request.url, request.params, request.headers, body)
 
 
 def _absolute(base: str, url: str) -> str:
@@ -345,36 +371,20 @@ def _absolute(base: str, url: str) -> str:
     return urljoin(base, url)
 
 
-_LINK = re.compile(r"<([^>]*)>\s*;([^,]*)")
-_REL = re.compile(r'rel\s*=\s*"?([^";]+)"?')
+def _has_more(body: Any, path: str) -> bool:
+    """The has-more flag, read as dlt reads it: a bool, or a string such as "true"/"false"."""
+    value = compile_path(path)(body)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUTHS:
+        return _TRUTHS[value.strip().lower()]
+    shown = "missing" if value is None else repr(value)
+    raise PagingError(f"has_more_path '{path}' is {shown} in the response, not true or false")
 
 
-def parse_link_header(value: str) -> dict[str, str]:
-    links: dict[str, str] = {}
-    for url, params in _LINK.findall(value):
-        rel = _REL.search(params)
-        if rel:
-            for name in rel.group(1).split():
-                links[name] = url
-    return links
-
-
-def _header(headers: Any, name: str) -> str | None:
-    value = headers.get(name)
-    if value is None and hasattr(headers, "items"):
-        lowered = name.lower()
-        for key, item in headers.items():
-            if key.lower() == lowered:
-                return item
-    return value
-
-
-def _looks_like_next_url(body: dict[str, Any]) -> bool:
-    for path in JSONLink._CANDIDATES:
-        value = compile_path(path)(body)
-        if isinstance(value, str) and value.startswith(("http://", "https://", "/")):
-            return True
-    return False
+_TRUTHS = {word: True for word in ("true", "yes", "y", "t", "1")} | {
+    word: False for word in ("false", "no", "n", "f", "0")
+}
 
 
 def _as_int(value: Any) -> int | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from restsync._errors import PrimaryKeyError
+from restsync._errors import ExtractionError, PrimaryKeyError
 from restsync._selectors import field_value
 from restsync.plan import ResourcePlan, parse_datetime_value
 
@@ -48,6 +48,9 @@ class RecordProcessor:
         self.resource = resource
         self._steps = list(resource.processing_steps)
         self._parent_columns = parent_columns(resource)
+        # a field the config names must exist (dlt fails too); implied parents (the seeds')
+        # carry only the key they bind, which the scheduler already checked
+        self._strict_parent = resource.parent is not None and not resource.parent.implied
         self._key = resource.primary_key
         self._required = _required_columns(resource.hints.get("columns"), self._key)
         inc = resource.incremental
@@ -58,10 +61,11 @@ class RecordProcessor:
     def process(
         self, records: list[Any], parent_record: Mapping[str, Any] | None
     ) -> tuple[list[Any], list[Reject]]:
-        for step in self._steps:
-            records = _apply_step(step, records)
+        # parent fields first, as in dlt: a processing step may read them
         if parent_record is not None and self._parent_columns:
             records = [self._with_parent(r, parent_record) for r in records]
+        for step in self._steps:
+            records = _apply_step(step, records)
         if not (self._key or self._required or self._cursor):
             return records, []
         self._check_key_exists(records)
@@ -79,7 +83,17 @@ class RecordProcessor:
         if not isinstance(record, dict):
             record = {"value": record}
         for field, column in self._parent_columns.items():
-            record[column] = field_value(parent, field)
+            value = field_value(parent, field)
+            if value is None and self._strict_parent and _absent(parent, field):
+                link = self.resource.parent
+                assert link is not None
+                raise ExtractionError(
+                    self.resource.name,
+                    f"include_from_parent names '{field}', which a record of parent "
+                    f"'{link.resource}' does not have (fields present: "
+                    f"{', '.join(sorted(parent)[:12]) or 'none'}); remove it or fix the name",
+                )
+            record[column] = value
         return record
 
     def _check_key_exists(self, records: list[Any]) -> None:
@@ -116,6 +130,14 @@ class RecordProcessor:
                 except (ValueError, TypeError, OverflowError):
                     return f"cursor field '{self._cursor}' value {value!r} is not a datetime"
         return None
+
+
+def _absent(record: Mapping[str, Any], path: str) -> bool:
+    *parents, last = path.split(".")
+    node: Any = record
+    for part in parents:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return not isinstance(node, Mapping) or last not in node
 
 
 def _required_columns(columns: Any, key: tuple[str, ...]) -> tuple[str, ...]:

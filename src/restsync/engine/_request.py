@@ -44,6 +44,11 @@ class Request:
         kept = [(k, v) for k, v in self.params if k not in names]
         return replace(self, url=base, params=tuple(query + kept))
 
+    def at(self, url: str) -> Request:
+        """Go to a next-page URL as given: its query replaces the params (dlt's next links)."""
+        base, query = split_url(url)
+        return replace(self, url=base, params=tuple(query))
+
     def full_url(self) -> str:
         return self.url + ("?" + urlencode(self.params) if self.params else "")
 

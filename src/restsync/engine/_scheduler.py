@@ -17,17 +17,17 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
-from restsync._selectors import compile_selector, field_value
+from restsync._selectors import compile_selector, detect_records_path, field_value
 from restsync.engine._http import Abandoned, HttpClient, Response
-from restsync.engine._paginate import PaginationLoop, make_traversal
+from restsync.engine._paginate import PaginationLoop, PagingError, make_traversal
 from restsync.engine._records import RecordProcessor, Reject
 from restsync.engine._request import Page, Request, redact
 from restsync.engine._shape import ShapeCheck
-from restsync.plan import PLACEHOLDER, ResourcePlan, SourcePlan
+from restsync.engine._templates import first_request
+from restsync.plan import ResourcePlan, SourcePlan
 
 __all__ = ["Engine", "ResourceStats", "RunReport", "Sink"]
 
@@ -116,8 +116,11 @@ class Engine:
         )
         self._sleep = sleep
         self._queues: dict[str, asyncio.Queue[Any]] = {}
+        # no data_selector: each chain detects one on its first page (``_detect``)
         self._selectors = {
-            n: compile_selector(plan.resources[n].data_selector) for n in self.needed
+            n: compile_selector(plan.resources[n].data_selector)
+            for n in self.needed
+            if plan.resources[n].data_selector is not None
         }
         self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
         self._shapes = {n: ShapeCheck(n, plan.resources[n].data_selector) for n in self.needed}
@@ -197,15 +200,8 @@ class Engine:
 
     async def _walk(self, resource: ResourcePlan, parent_record: Any) -> None:
         stats = self.report.resources[resource.name]
-        if parent_record is not None and resource.parent is not None:
-            bindings = resource.parent.bindings.values()
-            missing = [f for f in bindings if field_value(parent_record, f) is None]
-            if missing:
-                # a parent record without the key cannot address its children: say so, go on
-                reason = f"parent '{resource.parent.resource}' record has no '{missing[0]}'"
-                stats.rejects += 1
-                await self.sink.rejects([Reject(resource.name, reason, parent_record)])
-                return
+        if not await self._addressable(resource, parent_record):
+            return
         if resource.compute is not None:
             records = resource.compute(parent_record, self.start_values)
             stats.pages += 1
@@ -219,6 +215,7 @@ class Engine:
         ahead = _FetchAhead(self._counted_fetch(resource), self._abandoned)
         number = 0
         page_size = 0
+        select = self._chain_selector(resource)
         try:
             while request is not None and stats.error is None:
                 # pages fetched ahead wait parsed in memory: large pages get fewer of them
@@ -230,25 +227,69 @@ class Engine:
                 stats.pages += 1
                 if response.ignored:
                     return
-                selected = await self._take(resource, request, response, parent_record)
+                selected = await self._take(resource, request, response, parent_record, select)
                 page_size = len(selected)
                 page = Page(
                     request, response.status, response.headers, response.body, selected, number
                 )
-                try:
-                    request = traversal.next(request, page)
-                    if request is not None and number >= resource.max_pages:
-                        raise _page_cap_error(resource, page.request)
-                except PaginationLoop as exc:
-                    raise PaginationLoopError(
-                        resource.name, str(exc), redact(page.request.url)
-                    ) from exc
-                except ConditionError as exc:
-                    raise ExtractionError(
-                        resource.name, str(exc), redact(page.request.url)
-                    ) from exc
+                request = self._next_request(resource, traversal, page)
         finally:
             ahead.close()
+
+    def _chain_selector(self, resource: ResourcePlan) -> Callable[[Response, Any], list[Any]]:
+        """How one chain of pages picks its records: the resource's select hook, else its
+        data_selector, else (none configured) the path dlt would detect, found on the chain's
+        first page and kept for the rest of it."""
+        hook = resource.select
+        if hook is not None:
+            return lambda response, parent: hook(response.body, response.headers, parent)
+        chosen = self._selectors.get(resource.name)
+
+        def select(response: Response, parent: Any) -> list[Any]:
+            nonlocal chosen
+            if chosen is None:
+                chosen = compile_selector(detect_records_path(response.body))
+            return chosen(response.body)
+
+        return select
+
+    def _next_request(self, resource: ResourcePlan, traversal: Any, page: Page) -> Request | None:
+        """The chain's next request after ``page``; paging errors become the resource's."""
+        url = redact(page.request.url)
+        try:
+            request: Request | None = traversal.next(page.request, page)
+        except PaginationLoop as exc:
+            raise PaginationLoopError(resource.name, str(exc), url) from exc
+        except ConditionError as exc:
+            raise ExtractionError(resource.name, str(exc), url) from exc
+        except PagingError as exc:
+            raise ResponseFormatError(resource.name, str(exc), url) from exc
+        if request is not None and page.number >= resource.max_pages:
+            raise _page_cap_error(resource, page.request)
+        return request
+
+    async def _addressable(self, resource: ResourcePlan, parent_record: Any) -> bool:
+        """Whether the parent record carries every field the child's requests need. A field
+        the config names must be there (dlt fails too); a record without an implied parent's
+        key is rejected and the others go on (the seeds')."""
+        link = resource.parent
+        if parent_record is None or link is None:
+            return True
+        missing = [f for f in link.bindings.values() if field_value(parent_record, f) is None]
+        if not missing:
+            return True
+        if not link.implied:
+            present = sorted(parent_record) if isinstance(parent_record, dict) else []
+            raise ExtractionError(
+                resource.name,
+                f"a record of parent '{link.resource}' has no '{missing[0]}' to fill the "
+                f"child's request (fields present: {', '.join(present[:12]) or 'none'}); "
+                "fix the field name in the placeholder or resolve param",
+            )
+        reason = f"parent '{link.resource}' record has no '{missing[0]}'"
+        self.report.resources[resource.name].rejects += 1
+        await self.sink.rejects([Reject(resource.name, reason, parent_record)])
+        return False
 
     def _counted_fetch(
         self, resource: ResourcePlan
@@ -275,14 +316,16 @@ class Engine:
         return fetch
 
     async def _take(
-        self, resource: ResourcePlan, request: Request, response: Response, parent_record: Any
+        self,
+        resource: ResourcePlan,
+        request: Request,
+        response: Response,
+        parent_record: Any,
+        select: Callable[[Response, Any], list[Any]],
     ) -> list[Any]:
         """Select, check and hand on one page's records; returns the selected records."""
         try:
-            if resource.select is not None:
-                selected = resource.select(response.body, response.headers, parent_record)
-            else:
-                selected = self._selectors[resource.name](response.body)
+            selected = select(response, parent_record)
         except ExtractionError:
             raise
         except Exception as exc:
@@ -324,48 +367,9 @@ class Engine:
                     await queue.put(record)
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
-        values = self._placeholder_values(resource, parent_record)
-        path = _render(resource.path, values, quote_values=True)
-        url = (
-            path
-            if path.startswith(("http://", "https://"))
-            else (self.plan.base_url.rstrip("/") + "/" + path.lstrip("/"))
-        )
-        params = {k: _render_value(v, values) for k, v in resource.params.items()}
-        headers = {k: _render_value(v, values) for k, v in resource.headers.items()}
-        body = _render_value(resource.json_body, values)
         inc = resource.incremental
-        if inc is not None:
-            start = self.start_values.get(resource.name, inc.initial_value)
-            if start is not None and inc.lookback is not None:
-                start = start - inc.lookback
-            for param, value in ((inc.start_param, start), (inc.end_param, inc.end_value)):
-                if param is None or value is None:
-                    continue
-                sent = inc.format_value(value)
-                if param.inject_into == "header":
-                    headers[param.name] = sent
-                elif param.inject_into == "body_json":
-                    body = {**(body or {}), param.name: sent}
-                else:
-                    params[param.name] = sent
-        params = {k: v for k, v in params.items() if v is not None}
-        request = Request(resource.method, url, (), headers, body)
-        return request.with_params(**params)
-
-    def _placeholder_values(self, resource: ResourcePlan, parent_record: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        if resource.parent is not None and parent_record is not None:
-            for name, field_path in resource.parent.bindings.items():
-                values[name] = field_value(parent_record, field_path)
-        inc = resource.incremental
-        if inc is not None:
-            start = self.start_values.get(resource.name, inc.initial_value)
-            values["incremental.start_value"] = inc.format_value(start)
-            values["incremental.initial_value"] = inc.format_value(inc.initial_value)
-            values["incremental.end_value"] = inc.format_value(inc.end_value)
-            values["incremental.last_value"] = inc.format_value(start)
-        return values
+        start = self.start_values.get(resource.name, inc.initial_value) if inc else None
+        return first_request(self.plan.base_url, resource, parent_record, start)
 
 
 def _page_cap_error(resource: ResourcePlan, last: Request) -> ExtractionError:
@@ -460,27 +464,3 @@ def _with_ancestors(plan: SourcePlan, names: set[str]) -> set[str]:
     for name in names:
         needed.update(r.name for r in plan.lineage(name))
     return needed
-
-
-def _render(template: str, values: Mapping[str, Any], *, quote_values: bool = False) -> str:
-    def replace(match: Any) -> str:
-        name = match.group(1)
-        if name not in values:
-            return match.group(0)
-        text = "" if values[name] is None else str(values[name])
-        return quote(text, safe="") if quote_values else text
-
-    return PLACEHOLDER.sub(replace, template)
-
-
-def _render_value(value: Any, values: Mapping[str, Any]) -> Any:
-    if isinstance(value, str):
-        whole = PLACEHOLDER.fullmatch(value)
-        if whole and whole.group(1) in values:
-            return values[whole.group(1)]  # keep the type of a lone placeholder
-        return _render(value, values)
-    if isinstance(value, dict):
-        return {k: _render_value(v, values) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_render_value(v, values) for v in value]
-    return value

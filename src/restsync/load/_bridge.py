@@ -258,7 +258,15 @@ def _start_value(incremental: Any, plan: IncrementalPlan | None) -> Any:
 # --- building the dlt source ------------------------------------------------------------------
 
 
-def build_source(plan: SourcePlan, *, partial_load: bool = False) -> DltSource:
+def build_source(
+    plan: SourcePlan,
+    *,
+    partial_load: bool = False,
+    schema: Any = None,
+    section: str | None = None,
+) -> DltSource:
+    """The dlt source of ``plan``; ``schema`` (a dlt ``Schema`` named ``plan.name``) is its
+    schema, as in dlt's ``rest_api_source``."""
     runtime = SourceRuntime(plan, partial_load=partial_load)
     resources = [_resource(runtime, r) for r in plan.resources.values()]
     resources.append(_rejects_resource(runtime))
@@ -266,7 +274,11 @@ def build_source(plan: SourcePlan, *, partial_load: bool = False) -> DltSource:
     def restsync_source() -> Any:
         return resources
 
-    built = dlt.source(restsync_source, name=plan.name, section=plan.name)()
+    section = section or plan.name
+    if schema is not None:  # dlt takes the name from the schema and refuses both
+        built = dlt.source(restsync_source, section=section, schema=schema)()
+    else:
+        built = dlt.source(restsync_source, name=plan.name, section=section)()
     return RestSyncSource(built.schema, built.section, list(built.resources.values()), runtime)
 
 

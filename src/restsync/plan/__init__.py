@@ -1,6 +1,7 @@
 """Resolve a validated config into the ``SourcePlan`` that every later stage shares."""
 
-from restsync.plan._build import build_plan, parse_datetime_value
+from restsync.plan._build import build_plan
+from restsync.plan._incremental import parse_datetime_value
 from restsync.plan._model import (
     DEFAULT_RETRY,
     IncrementalPlan,

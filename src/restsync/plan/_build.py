@@ -7,14 +7,10 @@ it and users can override it in the config.
 from __future__ import annotations
 
 import importlib.util
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pendulum
 
 from restsync._errors import ConfigError
 from restsync._expressions import Condition, ConditionError, compile_condition
@@ -24,21 +20,20 @@ from restsync.config import (
     CursorPaginator,
     EndpointConfig,
     ErrorHandler,
-    IncrementalSync,
     OffsetPaginator,
     PageNumberPaginator,
     ResourceConfig,
+    SinglePagePaginator,
     SourceConfig,
 )
 from restsync.config._messages import redact_userinfo
 from restsync.config._values import check_base_url
+from restsync.plan._incremental import resource_incremental
 from restsync.plan._model import (
     DEFAULT_RETRY,
-    IncrementalPlan,
     ResourcePlan,
     RetryPolicy,
     SourcePlan,
-    TimeParam,
 )
 from restsync.plan._parents import ParentResolver
 
@@ -132,19 +127,21 @@ def _plan_resource(
 ) -> ResourcePlan:
     where = f"resources[{index}]"
     assert resource.name is not None
-    endpoint = resource.endpoint or EndpointConfig(path=resource.name)
+    endpoint = _endpoint_of(resource)
     if not endpoint.path:
         raise ConfigError(
             f"{where}.endpoint.path",
             "the endpoint has no 'path'; add the path to fetch, e.g. 'path': '/users'",
         )
     notes: list[str] = []
+    endpoint = _single_entity(endpoint, notes)
+    assert endpoint.path is not None
 
     paginator = endpoint.paginator or config.client.paginator or AutoPaginator(type="auto")
     if isinstance(paginator, AutoPaginator):
         notes.append(
-            "no paginator given: detected from the first response "
-            "(Link header, a next-page URL in the body, else a single page)"
+            "no paginator given: detected from the first response as dlt does (Link header, "
+            "a next-page URL or cursor under a 'next...' key, a page count, else one page)"
         )
     paginator, stop_condition = _resolve_paginator(paginator, f"{where}.endpoint.paginator", notes)
     _note_fetch_ahead(paginator, resource, config, notes)
@@ -161,11 +158,12 @@ def _plan_resource(
         ) from None
     if endpoint.data_selector is None:
         notes.append(
-            "no data_selector: records are the body's list (or the list under data/results/items)"
+            "no data_selector: detected from the first response as dlt does (the body's list, "
+            "else the first list under data/items/results/..., else the first list, else the body)"
         )
 
-    params, parent, param_incremental = resolver.resolve(index, resource, endpoint, notes)
-    incremental = _incremental(index, resource, endpoint, param_incremental, notes)
+    path, params, parent, param_incremental = resolver.resolve(index, resource, endpoint, notes)
+    incremental = resource_incremental(index, resource, endpoint, param_incremental, notes)
 
     primary_key = _as_tuple(resource.primary_key)
     hints = {
@@ -175,7 +173,7 @@ def _plan_resource(
         name=resource.name,
         config_path=where,
         method=endpoint.method,
-        path=endpoint.path,
+        path=path,
         params=params,
         headers=dict(endpoint.headers),
         json_body=endpoint.json_body,
@@ -202,6 +200,40 @@ def _plan_resource(
     )
 
 
+def _endpoint_of(resource: ResourceConfig) -> EndpointConfig:
+    """The resource's endpoint; as in dlt, its path defaults to the resource's name."""
+    assert resource.name is not None
+    endpoint = resource.endpoint or EndpointConfig(path=resource.name)
+    if endpoint.path is None:
+        endpoint = endpoint.model_copy(update={"path": resource.name})
+    return endpoint
+
+
+_LAST_SEGMENT_PLACEHOLDER = re.compile(r"\{[a-zA-Z0-9.\-_]+\}")
+
+
+def _single_entity(endpoint: EndpointConfig, notes: list[str]) -> EndpointConfig:
+    """dlt's rule: a path whose last segment is a placeholder (``/posts/{id}``) returns one
+    object: unless the endpoint says otherwise, the whole body is the record, on one page."""
+    last = (endpoint.path or "").rstrip("/").rsplit("/", 1)[-1]
+    if not _LAST_SEGMENT_PLACEHOLDER.search(last):
+        return endpoint
+    update: dict[str, Any] = {}
+    if endpoint.data_selector is None:
+        update["data_selector"] = "$"
+    if endpoint.paginator is None:
+        update["paginator"] = SinglePagePaginator(type="single_page")
+    if update:
+        notes.append(
+            "the path ends with a placeholder: one object per request "
+            f"({' and '.join(_SINGLE_NOTES[k] for k in update)}, as in dlt)"
+        )
+    return endpoint.model_copy(update=update) if update else endpoint
+
+
+_SINGLE_NOTES = {"data_selector": "the whole body is the record", "paginator": "one page"}
+
+
 # --- paginators -------------------------------------------------------------------------------
 
 
@@ -219,6 +251,7 @@ def _resolve_paginator(
                 f'{exc}; write a test such as "response.next is none" '
                 'or a field name such as "done"',
             ) from None
+    _check_paginator(paginator, where)
     for key in ("cursor_path", "total_path", "has_more_path", "next_url_path"):
         value = getattr(paginator, key, None)
         if value is not None:
@@ -228,6 +261,8 @@ def _resolve_paginator(
                 raise ConfigError(
                     f"{where}.{key}", f"{exc}; fix it or use a dotted path such as 'meta.next'"
                 ) from None
+    if isinstance(paginator, CursorPaginator) and _dlt_dialect(paginator):
+        return _dlt_cursor(paginator, notes), condition
     if isinstance(paginator, CursorPaginator):
         update: dict[str, Any] = {}
         if paginator.cursor_param is None and paginator.cursor_body_path is None:
@@ -254,10 +289,76 @@ def _resolve_paginator(
         if update:
             paginator = paginator.model_copy(update=update)
     numbered = isinstance(paginator, OffsetPaginator | PageNumberPaginator)
-    if numbered and paginator.total_path is None:
+    if numbered and "total_path" not in paginator.model_fields_set:
         if not paginator.has_more_path and condition is None:
-            notes.append("no total_path: paging stops at the first short or empty page")
+            notes.append(
+                "no total_path: the total is read from 'total' when the response has it "
+                "(dlt's default), otherwise paging stops at the first short or empty page"
+            )
     return paginator, condition
+
+
+# (param key, body path key): a value goes to one place, as dlt requires
+_ONE_PLACE = (
+    ("cursor_param", "cursor_body_path"),
+    ("offset_param", "offset_body_path"),
+    ("limit_param", "limit_body_path"),
+    ("page_param", "page_body_path"),
+)
+
+
+def _check_paginator(paginator: Any, where: str) -> None:
+    given = paginator.model_fields_set
+    for param, body_path in _ONE_PLACE:
+        if param in given and getattr(paginator, param) and getattr(paginator, body_path, None):
+            raise ConfigError(
+                f"{where}.{body_path}",
+                f"both {param} and {body_path} are set; keep one: the value is sent either "
+                "as a query parameter or in the JSON body",
+            )
+    if not isinstance(paginator, OffsetPaginator | PageNumberPaginator):
+        return
+    maximum = "maximum_offset" if isinstance(paginator, OffsetPaginator) else "maximum_page"
+    unbounded = "total_path" in given and paginator.total_path is None
+    if unbounded and not (
+        getattr(paginator, maximum) is not None
+        or paginator.has_more_path
+        or paginator.stop_after_empty_page
+        or paginator.stop_condition
+    ):
+        raise ConfigError(
+            where,
+            f"this paginator never stops (total_path is null and stop_after_empty_page false); "
+            f"set total_path, {maximum}, has_more_path or stop_after_empty_page",
+        )
+
+
+def _dlt_dialect(paginator: CursorPaginator) -> bool:
+    """A cursor paginator written as for dlt: none of the seeds' keys (stop_condition, limit)."""
+    return paginator.stop_condition is None and paginator.limit is None
+
+
+def _dlt_cursor(paginator: CursorPaginator, notes: list[str]) -> CursorPaginator:
+    """dlt's defaults: the cursor at ``cursors.next``, sent as ``cursor``; an empty page does
+    not end the chain (only a missing cursor, or has_more false, does)."""
+    update: dict[str, Any] = {}
+    if paginator.cursor_path is None:
+        update["cursor_path"] = "cursors.next"
+    if paginator.cursor_param is None and paginator.cursor_body_path is None:
+        update["cursor_param"] = "cursor"
+    if "stop_after_empty_page" not in paginator.model_fields_set:
+        update["stop_after_empty_page"] = False
+    paginator = paginator.model_copy(update=update) if update else paginator
+    sent = (
+        f"the '{paginator.cursor_param}' query parameter"
+        if paginator.cursor_param
+        else f"'{paginator.cursor_body_path}' in the JSON body"
+    )
+    notes.append(
+        f"cursor read at '{paginator.cursor_path}' and sent as {sent} (dlt's defaults: "
+        "cursors.next, cursor); paging ends when it is missing or empty"
+    )
+    return paginator
 
 
 def _check_page_formats(plans: Mapping[str, ResourcePlan]) -> None:
@@ -309,186 +410,6 @@ def _note_fetch_ahead(
             f"fetches up to {depth} pages ahead after a run of full pages; a few requests past "
             "the end can be sent (prefetch_pages: 0 turns this off)"
         )
-
-
-# --- incremental ------------------------------------------------------------------------------
-
-
-def _incremental(
-    index: int,
-    resource: ResourceConfig,
-    endpoint: EndpointConfig,
-    from_params: IncrementalPlan | None,
-    notes: list[str],
-) -> IncrementalPlan | None:
-    where = f"resources[{index}]"
-    found = [
-        kind
-        for kind, present in (
-            ("incremental_sync", resource.incremental_sync is not None),
-            ("endpoint.incremental", endpoint.incremental is not None),
-            ("an incremental param", from_params is not None),
-        )
-        if present
-    ]
-    if len(found) > 1:
-        raise ConfigError(
-            f"{where}.incremental_sync"
-            if resource.incremental_sync
-            else f"{where}.endpoint.incremental",
-            f"a resource takes one incremental cursor, found {' and '.join(found)}; keep one",
-        )
-    if resource.incremental_sync is not None:
-        plan = _from_incremental_sync(resource.incremental_sync, f"{where}.incremental_sync")
-        notes.append(
-            f"incremental on '{plan.cursor_path}' as datetimes from "
-            f"{plan.initial_value.isoformat()}: older records are dropped, "
-            "the saved value advances with each load"
-        )
-        return plan
-    if endpoint.incremental is not None:
-        inc = endpoint.incremental
-        return IncrementalPlan(
-            cursor_path=inc.cursor_path,
-            initial_value=inc.initial_value,
-            end_value=inc.end_value,
-            last_value_func=inc.last_value_func,
-            row_order=inc.row_order,
-            on_cursor_value_missing=inc.on_cursor_value_missing,
-            lag=inc.lag,
-            start_param=TimeParam(inc.start_param) if inc.start_param else None,
-            end_param=TimeParam(inc.end_param) if inc.end_param else None,
-            convert=inc.convert,
-            range_start=inc.range_start,
-            range_end=inc.range_end,
-        )
-    return from_params
-
-
-def _from_incremental_sync(sync: IncrementalSync, where: str) -> IncrementalPlan:
-    start = _parse_datetime(sync.start_datetime, sync.datetime_format, f"{where}.start_datetime")
-    end = (
-        _parse_datetime(sync.end_datetime, sync.datetime_format, f"{where}.end_datetime")
-        if sync.end_datetime is not None
-        else None
-    )
-    lookback = _parse_duration(sync.lookback_window, f"{where}.lookback_window")
-    start_param = None
-    if sync.start_time_option is not None:
-        option = sync.start_time_option
-        start_param = TimeParam(option.field_name, option.inject_into)
-    elif sync.start_param:
-        start_param = TimeParam(sync.start_param)
-    end_param = None
-    if sync.end_time_option is not None:
-        end_param = TimeParam(sync.end_time_option.field_name, sync.end_time_option.inject_into)
-    elif sync.end_param:
-        end_param = TimeParam(sync.end_param)
-    return IncrementalPlan(
-        cursor_path=sync.cursor_field,
-        initial_value=start,
-        end_value=end,
-        datetime_format=sync.datetime_format,
-        parse_datetimes=True,
-        lookback=lookback,
-        lag=lookback.total_seconds() if lookback else None,
-        start_param=start_param,
-        end_param=end_param,
-        # a record without the cursor cannot be placed in time: keep it rather than lose it
-        on_cursor_value_missing="include",
-    )
-
-
-def parse_datetime_value(value: Any, fmt: str | None) -> datetime:
-    """Parse a cursor value as an aware datetime (UTC when the value carries no zone)."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, int | float):
-        parsed = datetime.fromtimestamp(value, tz=UTC)
-    else:
-        text = str(value)
-        parsed = None
-        if fmt:
-            try:
-                parsed = datetime.strptime(text, fmt)
-            except ValueError:
-                parsed = None
-        if parsed is None:
-            parsed = pendulum.parse(text, strict=False)  # type: ignore[assignment]
-            if not isinstance(parsed, datetime):
-                raise ValueError(f"'{text}' is not a datetime")
-    assert parsed is not None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        offset = parsed.utcoffset()
-    except ValueError:  # pendulum parses "+99:00" into a zone Python cannot use
-        offset = _NO_OFFSET
-    if offset is None or abs(offset) >= _NO_OFFSET:
-        raise ValueError(f"'{value}' has a UTC offset of a day or more")
-    return pendulum.instance(parsed)
-
-
-_NO_OFFSET = timedelta(hours=24)
-
-
-def _parse_datetime(value: Any, fmt: str | None, where: str) -> datetime:
-    try:
-        return parse_datetime_value(value, fmt)
-    except Exception:
-        key = where.rsplit(".", 1)[-1]
-        if fmt:
-            message = (
-                f"{key} '{value}' does not match datetime_format '{fmt}'; "
-                "fix the value or the format"
-            )
-        else:
-            message = (
-                f"{key} '{value}' is not a datetime; "
-                "write it in ISO 8601, e.g. '2024-01-01T00:00:00Z'"
-            )
-        raise ConfigError(where, message) from None
-
-
-def _parse_duration(value: Any, where: str) -> timedelta | None:
-    if value is None:
-        return None
-    seconds = _duration_seconds(value)
-    if seconds is None:
-        raise ConfigError(
-            where,
-            f"lookback_window {_short(value)} is not a duration; "
-            "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
-        )
-    if not 0 <= seconds <= _MAX_LOOKBACK.total_seconds():
-        raise ConfigError(
-            where,
-            f"lookback_window {_short(value)} is out of range; "
-            "give a duration from 0 to 100 years, such as 'P1D' or 3600",
-        )
-    return timedelta(seconds=seconds)
-
-
-_MAX_LOOKBACK = timedelta(days=36_525)
-
-
-def _duration_seconds(value: Any) -> float | None:
-    """Seconds in a number, a numeric string or an ISO 8601 duration; ``None`` if it is none."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        text = str(value).strip()
-        if re.fullmatch(r"\d+(\.\d+)?", text):
-            seconds = float(text)
-        else:
-            try:
-                parsed = pendulum.parse(text)
-                seconds = parsed.total_seconds() if isinstance(parsed, timedelta) else math.nan
-            except Exception:  # pendulum raises several kinds for text that is no duration
-                return None
-    return None if math.isnan(seconds) else seconds
 
 
 # --- odds and ends ----------------------------------------------------------------------------
@@ -584,4 +505,4 @@ def _check_acyclic(plans: Mapping[str, ResourcePlan]) -> None:
             current = plans[parent]
 
 
-__all__ += ["parse_datetime_value"]
+

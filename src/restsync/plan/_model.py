@@ -71,7 +71,7 @@ class IncrementalPlan:
     datetime_format: str | None = None
     parse_datetimes: bool = False
     lookback: timedelta | None = None
-    lag: float | None = None
+    lag: int | float | None = None
     start_param: TimeParam | None = None
     end_param: TimeParam | None = None
     convert: Callable[[Any], Any] | None = None
@@ -79,8 +79,14 @@ class IncrementalPlan:
     range_end: Literal["open", "closed"] | None = None
 
     def format_value(self, value: Any) -> Any:
-        """The form in which a cursor value is sent to the server."""
-        if isinstance(value, datetime):
+        """The form in which a cursor value is sent to the server: through ``convert`` if given
+        (as dlt does); the seeds' datetime cursors in their ``datetime_format`` (ISO 8601 if none);
+        otherwise as it is."""
+        if value is None:
+            return None
+        if self.convert is not None:
+            return self.convert(value)
+        if self.parse_datetimes and isinstance(value, datetime):
             if value.tzinfo is not None:
                 # formats such as "%Y-%m-%dT%H:%M:%SZ" spell UTC: convert before formatting
                 value = value.astimezone(UTC)

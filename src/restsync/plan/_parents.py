@@ -13,103 +13,75 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dlt.extract.incremental import Incremental
-
 from restsync._errors import ConfigError
-from restsync.config import EndpointConfig, IncrementalParam, ResolveParam, ResourceConfig
-from restsync.plan._model import IncrementalPlan, ParentLink, TimeParam
+from restsync.config import EndpointConfig, ResolveParam, ResourceConfig
+from restsync.plan._incremental import from_param, is_incremental_param
+from restsync.plan._model import IncrementalPlan, ParentLink
+from restsync.plan._templates import (
+    bind_path,
+    check_expressions,
+    expressions,
+    resource_expressions,
+)
 
 __all__ = ["PLACEHOLDER", "ParentResolver", "placeholders"]
 
+# a placeholder as the simulator matches them in served paths
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\-]*)\}")
 _ID_SUFFIX = re.compile(r"(_id|_uuid|_uid|_key|_name|id|Id)$")
 
 
 def placeholders(text: str) -> list[str]:
-    return PLACEHOLDER.findall(text)
+    """The placeholders in a template (``{{`` and ``}}`` are literal braces)."""
+    try:
+        return expressions(text, "")
+    except ConfigError:
+        return []
 
 
 class ParentResolver:
     def __init__(self, resources: Sequence[ResourceConfig]) -> None:
         self._resources = {r.name: r for r in resources if r.name}
+        # an endpoint without a path fetches the resource's name, as in dlt
         self._paths = {
-            name: _normal(r.endpoint.path)
+            name: _normal(r.endpoint.path if r.endpoint and r.endpoint.path else name)
             for name, r in self._resources.items()
-            if r.endpoint is not None and r.endpoint.path
         }
 
     def resolve(
         self, index: int, resource: ResourceConfig, endpoint: EndpointConfig, notes: list[str]
-    ) -> tuple[dict[str, Any], ParentLink | None, IncrementalPlan | None]:
+    ) -> tuple[str, dict[str, Any], ParentLink | None, IncrementalPlan | None]:
+        """The path (with static params bound into it, as dlt does), the query params, the
+        parent link and an incremental cursor given as a param."""
         where = f"resources[{index}].endpoint"
-        loc = ("resources", index, "endpoint")
-        path = endpoint.path or ""
-        in_path = set(placeholders(path))
-        params: dict[str, Any] = {}
-        bindings: dict[str, str] = {}
-        parents: dict[str, str] = {}  # parent name -> where it was named
-        incremental: IncrementalPlan | None = None
-        implied = False
-
-        _check_incremental_params(endpoint.params, where)
-        for key, value in endpoint.params.items():
-            if isinstance(value, Mapping) and "type" in value:
-                kind = value["type"]
-                if kind == "resolve":
-                    spec = _model(ResolveParam, value, (*loc, "params", key))
-                    bindings[key] = spec.field
-                    parents.setdefault(spec.resource, f"{where}.params.{key}.resource")
-                    if key not in in_path:  # dlt refuses this too: say how to write it
-                        raise ConfigError(
-                            f"{where}.params.{key}",
-                            f"resolve param '{key}' is not used in the path {path!r}; put "
-                            f"{{{key}}} in the path, or send the parent field as a query "
-                            f"parameter with '{key}': '{{resources.{spec.resource}.{spec.field}}}'",
-                        )
-                    continue
-                if kind == "incremental":
-                    spec_inc = _model(IncrementalParam, value, (*loc, "params", key))
-                    incremental = IncrementalPlan(
-                        cursor_path=spec_inc.cursor_path,
-                        initial_value=spec_inc.initial_value,
-                        end_value=spec_inc.end_value,
-                        last_value_func=spec_inc.last_value_func,
-                        row_order=spec_inc.row_order,
-                        on_cursor_value_missing=spec_inc.on_cursor_value_missing,
-                        lag=spec_inc.lag,
-                        start_param=TimeParam(key),
-                    )
-                    continue
-                raise ConfigError(
-                    f"{where}.params.{key}.type",
-                    f"unknown param type '{kind}'; use 'resolve' or 'incremental'",
-                )
-            _check_param_value(value, f"{where}.params.{key}")
-            params[key] = value
-
-        templates = {
-            "path": path,
-            "params": params,
-            "json": endpoint.json_body,
-            "headers": endpoint.headers,
+        params, resolved, incremental = _split_params(endpoint, where, ("resources", index))
+        contexts: tuple[str, ...] = ("resources.",)
+        if _has_cursor_block(resource, endpoint):
+            contexts += ("incremental.",)
+        for part, template in (
+            ("params", params),
+            ("json", endpoint.json_body),
+            ("headers", endpoint.headers),
+        ):
+            check_expressions(template, contexts, f"{where}.{part}")
+        path, bare = bind_path(
+            endpoint.path or resource.name or "", params, resolved, contexts, where
+        )
+        bindings = {key: spec.field for key, spec in resolved.items()}
+        parents = {
+            spec.resource: f"{where}.params.{key}.resource" for key, spec in resolved.items()
         }
-        for part, template in templates.items():
-            for text in _template_strings(template):
-                for name in placeholders(text):
-                    if name.startswith("resources."):
-                        parts = name.split(".", 2)
-                        if len(parts) != 3 or not parts[2]:
-                            raise ConfigError(
-                                f"{where}.{part}",
-                                f"placeholder '{{{name}}}' names no parent field; write it as "
-                                "{resources.<parent>.<field>}, e.g. {resources.users.id}",
-                            )
-                        bindings[name] = parts[2]
-                        parents.setdefault(parts[1], f"{where}.{part}")
-
-        for name in placeholders(path):
-            if name in bindings or name.startswith(("incremental.", "resources.")):
-                continue
+        templates: tuple[tuple[str, Any], ...] = (
+            ("path", path),
+            ("params", params),
+            ("json", endpoint.json_body),
+            ("headers", endpoint.headers),
+        )
+        for part, template in templates:
+            for name in resource_expressions(template, f"{where}.{part}"):
+                bindings[name] = name.split(".", 2)[2]
+                parents.setdefault(name.split(".", 2)[1], f"{where}.{part}")
+        for name in bare:  # the seeds' implied placeholders: where dlt wants a param
             parent, field, why = self._implied_parent(index, resource, path, name)
             bindings[name] = field
             parents.setdefault(parent, f"{where}.path")
@@ -117,8 +89,19 @@ class ParentResolver:
                 f"'{{{name}}}' in the path is filled from parent '{parent}' field '{field}' "
                 f"(implied: {why}); child rows carry it as '_{parent}_{field}'"
             )
-            implied = True
+        link = self._link(index, resource, bindings, parents, implied=bool(bare))
+        return path, params, link, incremental
 
+    def _link(
+        self,
+        index: int,
+        resource: ResourceConfig,
+        bindings: dict[str, str],
+        parents: dict[str, str],
+        *,
+        implied: bool,
+    ) -> ParentLink | None:
+        """The one parent the bindings name (``parents``: name -> where it was named)."""
         if not bindings:
             if resource.include_from_parent:
                 raise ConfigError(
@@ -126,14 +109,14 @@ class ParentResolver:
                     "include_from_parent needs a parent; "
                     "reference one in the endpoint path or params",
                 )
-            return params, None, incremental
+            return None
         if len(parents) > 1:
             raise ConfigError(
-                f"{where}.path",
+                f"resources[{index}].endpoint.path",
                 "a resource can have one parent, but this one names "
                 f"{' and '.join(sorted(parents))}; keep one",
             )
-        (parent_name, named_at), = parents.items()
+        ((parent_name, named_at),) = parents.items()
         if parent_name not in self._resources:
             others = sorted(n for n in self._resources if n != resource.name)
             close = difflib.get_close_matches(parent_name, others, n=1)
@@ -150,13 +133,10 @@ class ParentResolver:
             )
         include = list(resource.include_from_parent)
         if implied:
-            for field in bindings.values():
-                if field not in include:
-                    include.append(field)
-        link = ParentLink(
+            include += [field for field in bindings.values() if field not in include]
+        return ParentLink(
             resource=parent_name, bindings=bindings, include=tuple(include), implied=implied
         )
-        return params, link, incremental
 
     def _implied_parent(
         self, index: int, resource: ResourceConfig, path: str, name: str
@@ -206,32 +186,37 @@ class ParentResolver:
         return key or "id"
 
 
-def _check_incremental_params(params: Mapping[str, Any], where: str) -> None:
-    """What dlt refuses in incremental params: two on one endpoint, and an end in a param (a
-    param carries only the start; the end belongs to ``endpoint.incremental``)."""
-    names = [key for key, value in params.items() if _is_incremental(value)]
-    if len(names) > 1:
+def _split_params(
+    endpoint: EndpointConfig, where: str, loc: tuple[Any, ...]
+) -> tuple[dict[str, Any], dict[str, ResolveParam], IncrementalPlan | None]:
+    """Plain query params; ``resolve`` params; the one incremental cursor given as a param."""
+    from restsync.config._parse import _validate
+
+    params: dict[str, Any] = {}
+    resolved: dict[str, ResolveParam] = {}
+    cursors: dict[str, IncrementalPlan] = {}
+    for key, value in endpoint.params.items():
+        if is_incremental_param(value):
+            cursors[key] = from_param(
+                key, value, f"{where}.params.{key}", (*loc, "endpoint", "params", key)
+            )
+        elif isinstance(value, Mapping) and "type" in value:
+            if value["type"] != "resolve":
+                raise ConfigError(
+                    f"{where}.params.{key}.type",
+                    f"unknown param type '{value['type']}'; use 'resolve' or 'incremental'",
+                )
+            resolved[key] = _validate(ResolveParam, value, (*loc, "endpoint", "params", key))
+        else:
+            _check_param_value(value, f"{where}.params.{key}")
+            params[key] = value
+    if len(cursors) > 1:
+        names = list(cursors)
         raise ConfigError(
             f"{where}.params.{names[1]}",
             f"an endpoint takes one incremental param, but {', '.join(names)} are; keep one",
         )
-    for name in names:
-        value = params[name]
-        for key in ("end_value", "end_param"):
-            if getattr(value, key, None) is not None or (
-                isinstance(value, Mapping) and value.get(key) is not None
-            ):
-                raise ConfigError(
-                    f"{where}.params.{name}.{key}",
-                    f"an incremental param carries only the start ({key} is not allowed here); "
-                    "to set an end, use endpoint.incremental with end_value and end_param",
-                )
-
-
-def _is_incremental(value: Any) -> bool:
-    if isinstance(value, Mapping):
-        return value.get("type") == "incremental"
-    return isinstance(value, Incremental)
+    return params, resolved, next(iter(cursors.values()), None)
 
 
 def _check_param_value(value: Any, where: str) -> None:
@@ -245,29 +230,10 @@ def _check_param_value(value: Any, where: str) -> None:
         )
 
 
-def _model(model: Any, value: Any, loc: tuple[Any, ...]) -> Any:
-    from restsync.config._parse import _validate
-
-    return _validate(model, value, loc)
+def _has_cursor_block(resource: ResourceConfig, endpoint: EndpointConfig) -> bool:
+    """Whether ``{incremental.*}`` placeholders may be used (dlt: only with the block)."""
+    return endpoint.incremental is not None or resource.incremental_sync is not None
 
 
 def _normal(path: str | None) -> str:
     return "/" + (path or "").strip().strip("/")
-
-
-def _template_strings(*values: Any) -> list[str]:
-    out: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            out.append(value)
-        elif isinstance(value, Mapping):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                walk(item)
-
-    for value in values:
-        walk(value)
-    return out
