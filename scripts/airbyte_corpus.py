@@ -27,50 +27,105 @@ from restsync.airbyte import plan_manifest, stream_problems  # noqa: E402
 _PLACEHOLDERS = {"start_date": "2024-01-01T00:00:00Z", "end_date": "2024-01-31T00:00:00Z"}
 
 
-def placeholder_config(manifest: dict[str, Any]) -> dict[str, Any]:
-    spec = (manifest.get("spec") or {}).get("connection_specification") or {}
+def placeholder_config(manifest: dict[str, Any], folder: Path | None = None) -> dict[str, Any]:
+    """A config the spec accepts: defaults, a spec's first enum value or example, the first
+    option of a ``oneOf`` (with its constants), and placeholders for the rest. Older connectors
+    keep their spec in ``spec.json``/``spec.yaml`` beside the manifest."""
+    spec = manifest.get("spec") or _spec_file(folder) or {}
+    return _object_value(
+        spec.get("connection_specification") or spec.get("connectionSpecification") or {}
+    )
+
+
+def _spec_file(folder: Path | None) -> dict[str, Any] | None:
+    for name in ("spec.json", "spec.yaml"):
+        if folder is not None and (folder / name).is_file():
+            return yaml.safe_load((folder / name).read_text())  # JSON is YAML too
+    return None
+
+
+def _object_value(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("oneOf") and not schema.get("properties"):
+        schema = schema["oneOf"][0]
     config: dict[str, Any] = {}
-    for name, prop in (spec.get("properties") or {}).items():
-        if not isinstance(prop, dict):
-            continue
-        if "default" in prop:
-            config[name] = prop["default"]
-        elif name in _PLACEHOLDERS or "date" in name:
-            config[name] = _PLACEHOLDERS.get(name, "2024-01-01")
-        elif prop.get("type") == "array":
-            config[name] = ["a"]
-        elif prop.get("type") == "integer":
-            config[name] = 1
-        else:
-            config[name] = "x"
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict):
+            config[name] = _value(name, prop)
     return config
 
 
+def _value(name: str, prop: dict[str, Any]) -> Any:
+    for key in ("const", "default"):
+        if key in prop:
+            return prop[key]
+    if prop.get("enum"):
+        return prop["enum"][0]
+    if prop.get("examples") and not isinstance(prop["examples"][0], (dict, list)):
+        return prop["examples"][0]
+    if prop.get("type") == "object" or prop.get("oneOf"):
+        return _object_value(prop)
+    kind = prop.get("type")
+    kind = next((k for k in kind if k != "null"), "string") if isinstance(kind, list) else kind
+    if kind == "array":
+        items = prop.get("items")
+        return [_value(name, items) if isinstance(items, dict) and items else "a"]
+    if kind in ("integer", "number", "boolean"):
+        return {"integer": 1, "number": 1, "boolean": True}[kind]
+    candidates = [_PLACEHOLDERS.get(name, "2024-01-01T00:00:00Z")] if "date" in name else []
+    candidates += _TEXTS
+    pattern = prop.get("pattern")
+    return next((c for c in candidates if not pattern or re.search(pattern, c)), "x")
+
+
+# texts a spec's pattern may accept, tried in order
+_TEXTS = [
+    "x",
+    "2024-01-01T00:00:00Z",
+    "2024-01-01",
+    "2024-01-01T00:00:00.000Z",
+    "2024-01-01 00:00:00",
+    "2024-01-01T00:00:00",
+    "https://example.com",
+    "1",
+]
+
+
+def manifest_paths(folder: str) -> list[Path]:
+    """``FOLDER/*.yaml`` and ``FOLDER/<connector>/manifest.yaml`` (a connector's own folder
+    keeps its ``schemas/`` beside the manifest)."""
+    root = Path(folder)
+    return sorted([*root.glob("*.yaml"), *root.glob("*/manifest.yaml")])
+
+
+def connector_name(path: Path) -> str:
+    return path.parent.name if path.name == "manifest.yaml" else path.name
+
+
 def main(folder: str, config_path: str | None = None) -> None:
-    manifests = sorted(Path(folder).glob("*.yaml"))
+    manifests = manifest_paths(folder)
     whole = streams_ok = streams_total = 0
     for path in manifests:
         document = yaml.safe_load(path.read_text())
         config = (
             json.loads(Path(config_path).read_text())
             if config_path
-            else placeholder_config(document)
+            else placeholder_config(document, path.parent)
         )
         for key, value in _PLACEHOLDERS.items():
             config.setdefault(key, value)
         try:
-            problems, plan = _translate(path, config)
+            problems, plan = translate(path, config)
         except ConfigError as exc:
-            print(f"{path.name}: rejected: {exc}")
+            print(f"{connector_name(path)}: rejected: {exc}")
             continue
-        names = [n for n in _stream_names(path, config)]
+        names = [n for n in stream_names(path, config)]
         streams_total += len(names)
         streams_ok += len(names) - len(problems)
         if plan is not None:
             whole += 1
-            print(f"{path.name}: ok ({len(names)} streams)")
+            print(f"{connector_name(path)}: ok ({len(names)} streams)")
         else:
-            print(f"{path.name}: {len(names) - len(problems)}/{len(names)} streams")
+            print(f"{connector_name(path)}: {len(names) - len(problems)}/{len(names)} streams")
             for problem in problems.values():
                 print(f"   {problem}")
     print(
@@ -79,7 +134,7 @@ def main(folder: str, config_path: str | None = None) -> None:
     )
 
 
-def _translate(path: Path, config: dict[str, Any]) -> tuple[Any, Any]:
+def translate(path: Path, config: dict[str, Any]) -> tuple[Any, Any]:
     """Translate; a placeholder date in the wrong format is re-written in the format the
     manifest asks for (the placeholders stand in for a user's real config)."""
     for _ in range(3):
@@ -96,7 +151,7 @@ def _translate(path: Path, config: dict[str, Any]) -> tuple[Any, Any]:
     return stream_problems(path, config), None
 
 
-def _stream_names(path: Path, config: dict[str, Any]) -> list[str]:
+def stream_names(path: Path, config: dict[str, Any]) -> list[str]:
     from restsync.airbyte._manifest import resolve_manifest
     from restsync.airbyte._source import _streams
 

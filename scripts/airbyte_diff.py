@@ -74,22 +74,20 @@ CASES = [
 
 
 def reference_records(
-    manifest: Path, config: dict[str, Any]
+    manifest: Path,
+    config: dict[str, Any],
+    streams: list[str] | None = None,
+    timeout: float = 600,
 ) -> tuple[dict[str, list[Any]], list[str]]:
+    """The CDK's records per stream, and the errors it reported (a timeout is one)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(config, handle)
-    done = subprocess.run(
-        [
-            str(REFERENCE_PYTHON),
-            str(ROOT / "scripts" / "airbyte_reference.py"),
-            str(manifest),
-            handle.name,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    Path(handle.name).unlink()
+    try:
+        done = _reference_run(manifest, Path(handle.name), streams, timeout)
+    except subprocess.TimeoutExpired:  # run() has killed the CDK's process
+        return {}, [f"airbyte-cdk did not finish within {timeout:.0f} s"]
+    finally:
+        Path(handle.name).unlink()
     records: dict[str, list[Any]] = {}
     errors: list[str] = []
     for line in done.stdout.splitlines():
@@ -97,12 +95,27 @@ def reference_records(
             continue
         item = json.loads(line[len(_MARK) :])
         if "errors" in item:
-            errors = item["errors"]
+            # an error the CDK tied to a stream is keyed by it; the rest stay whole-run
+            by_stream = item.get("stream_errors") or {}
+            errors = [e for e in item["errors"] if e not in by_stream.values()]
+            errors += [f"{stream}: {message}" for stream, message in by_stream.items()]
         else:
             records.setdefault(item["stream"], []).append(item["data"])
     if done.returncode != 0 and not errors:
         errors = [done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"]
     return records, errors
+
+
+def _reference_run(
+    manifest: Path, config: Path, streams: list[str] | None, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "scripts" / "airbyte_reference.py"
+    return subprocess.run(
+        [str(REFERENCE_PYTHON), str(script), str(manifest), str(config), *(streams or [])],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def restsync_records(manifest: Path, config: dict[str, Any]) -> dict[str, list[Any]]:
@@ -118,8 +131,18 @@ def restsync_records(manifest: Path, config: dict[str, Any]) -> dict[str, list[A
     return records
 
 
-def _canonical(records: list[Any]) -> list[str]:
-    return sorted(json.dumps(r, sort_keys=True, default=str) for r in records)
+def canonical(records: list[Any]) -> list[str]:
+    """Records as sorted JSON texts. A null value and an absent key count as the same: the
+    CDK's record messages leave out null values, and a loaded table has NULL for both."""
+    return sorted(json.dumps(_without_nulls(r), sort_keys=True, default=str) for r in records)
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def run_case(case: Case) -> tuple[int, int]:
@@ -138,15 +161,15 @@ def run_case(case: Case) -> tuple[int, int]:
         print(f"{case.manifest}: airbyte-cdk reported errors: {errors}")
         failed += 1
     for stream in sorted(set(expected) | set(got)):
-        same = _canonical(expected.get(stream, [])) == _canonical(got.get(stream, []))
+        same = canonical(expected.get(stream, [])) == canonical(got.get(stream, []))
         counts = f"{len(expected.get(stream, []))} cdk / {len(got.get(stream, []))} restsync"
         print(f"{case.manifest} {stream}: {'same' if same else 'DIFFERENT'} ({counts})")
         if same:
             passed += 1
         else:
             failed += 1
-            print("  cdk:     ", _canonical(expected.get(stream, []))[:3])
-            print("  restsync:", _canonical(got.get(stream, []))[:3])
+            print("  cdk:     ", canonical(expected.get(stream, []))[:3])
+            print("  restsync:", canonical(got.get(stream, []))[:3])
     return passed, failed
 
 

@@ -6,7 +6,8 @@ Runs inside the isolated reference environment (``make airbyte-reference`` creat
     .venv-airbyte/bin/python scripts/airbyte_reference.py MANIFEST.yaml CONFIG.json [STREAM ...]
 
 Each record is printed as ``@@reference@@ {"stream": ..., "data": {...}}``; a last such line
-``{"errors": [...]}`` lists the errors the CDK reported (empty when the read succeeded).
+``{"errors": [...], "stream_errors": {stream: message}}`` lists the errors the CDK reported
+(empty when the read succeeded), and which stream each belongs to where the CDK says.
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ def main(manifest_path: str, config_path: str, *streams: str) -> None:
     for message in output.records:
         record = {"stream": message.record.stream, "data": message.record.data}
         print(_MARK + json.dumps(record, default=str))
-    errors = [m.trace.error.internal_message for m in output.errors if m.trace and m.trace.error]
-    print(_MARK + json.dumps({"errors": errors}))
+    errors = [m.trace.error for m in output.errors if m.trace and m.trace.error]
+    by_stream = {
+        e.stream_descriptor.name: e.internal_message for e in errors if e.stream_descriptor
+    }
+    messages = [e.internal_message for e in errors]
+    print(_MARK + json.dumps({"errors": messages, "stream_errors": by_stream}, default=str))
 
 
 _MARK = "@@reference@@ "  # the CDK may print logs on stdout too: our lines carry this mark

@@ -160,18 +160,24 @@ def _is_response(node: nodes.Node) -> bool:
 
 
 def template_environment(
-    *, filters: Mapping[str, Callable[..., Any]], globals: Mapping[str, Any], undefined: Any = None
+    *,
+    filters: Mapping[str, Callable[..., Any]],
+    globals: Mapping[str, Any],
+    undefined: Any = None,
+    methods: frozenset[str] = frozenset(),
 ) -> BoundedSandbox:
     """The stop_condition sandbox with more names in scope, for full templates (Airbyte manifests).
 
     An overlay of the one environment: same class, same policy on attributes and calls, so any
-    bound placed on the sandbox holds here too. Only the names (and optionally how an undefined
-    name behaves) differ; the base environment's own dicts are left untouched.
+    bound placed on the sandbox holds here too. Only the names, the extra ``methods`` it may call
+    on JSON values, and optionally how an undefined name behaves differ; the base environment's
+    own dicts are left untouched.
     """
     overlay = _ENV.overlay(undefined=undefined) if undefined is not None else _ENV.overlay()
     overlay.filters = {**_ENV.filters, **filters}
     overlay.globals = {**_ENV.globals, **globals}
     overlay.allowed_calls = tuple(v for v in globals.values() if callable(v))
+    overlay.allowed_methods = frozenset(methods)
     return overlay
 
 

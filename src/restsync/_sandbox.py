@@ -134,11 +134,15 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     # functions an overlay puts in scope (Airbyte's macros): callable besides the listed methods
     allowed_calls: tuple[Callable[..., Any], ...] = ()
+    # methods an overlay adds to the listed ones (Airbyte's templates call str.join)
+    allowed_methods: frozenset[str] = frozenset()
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         _tick()
         if not __self.may_call(__obj):
             raise SandboxError(f"calling {getattr(__obj, '__name__', 'this')} is not allowed")
+        if getattr(__obj, "__name__", None) == "join" and args:
+            check_join(getattr(__obj, "__self__", ""), args[0])
         return super().call(__context, __obj, *args, **kwargs)
 
     def may_call(self, obj: Any) -> bool:
@@ -148,7 +152,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         name, owner = getattr(obj, "__name__", None), getattr(obj, "__self__", None)
         if isinstance(owner, _TIME_TYPES):
             return name in _TIME_METHODS
-        return name in _METHODS and isinstance(owner, _JSON_TYPES)
+        listed = name in _METHODS or name in self.allowed_methods
+        return listed and isinstance(owner, _JSON_TYPES)
 
 
 _JSON_TYPES = (str, dict, list, tuple, int, float)
@@ -157,6 +162,16 @@ _TIME_TYPES = (date, timedelta)
 _TIME_METHODS = frozenset(
     {"strftime", "isoformat", "timestamp", "date", "total_seconds", "astimezone", "replace"}
 )
+
+
+def check_join(separator: Any, items: Any) -> None:
+    """Refuse a ``sep.join(items)`` whose result would be too large (chained joins grow it)."""
+    if not isinstance(items, str | list | tuple):
+        return
+    size = len(str(separator)) * max(len(items) - 1, 0)
+    size += sum(len(item) for item in items if isinstance(item, str))
+    if size > MAX_SEQUENCE:
+        raise SandboxError(f"joining {len(items):,} items gives {size:,} characters: too large")
 
 
 def check_operands(operator: str, left: Any, right: Any) -> None:

@@ -71,3 +71,44 @@ def test_a_contract_the_simulator_cannot_serve_is_named() -> None:
     plan = plan_manifest(MANIFESTS / "core.yaml", config, streams=["tags"])
     with pytest.raises(SimulatorError, match="stream 'tags'.*dotted selectors"):
         simulator_plan(plan)
+
+
+def test_a_next_page_url_read_through_nested_gets_is_served(
+    make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """opsgenie's contract: the next page's URL at response.paging.next, read with .get()
+    and empty defaults; the simulator serves it as a next-page link and every record arrives."""
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "alerts",
+                "primary_key": "id",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {"url_base": "http://api.invalid", "path": "alerts"},
+                    "record_selector": {"extractor": {"field_path": ["data"]}},
+                    "paginator": {
+                        "type": "DefaultPaginator",
+                        "page_token_option": {"type": "RequestPath"},
+                        "pagination_strategy": {
+                            "type": "CursorPagination",
+                            "cursor_value": '{{ response.get("paging", {}).get("next", {}) }}',
+                            "stop_condition": '{{ not response.get("paging", {}).get("next") }}',
+                        },
+                    },
+                },
+            }
+        ],
+    }
+    served = simulator_plan(plan_manifest(manifest, {}))
+    assert served.resources["alerts"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
+    with serve_in_thread(served, SimulatorOptions(seed=5)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+        pages = sim.counters()["requests"]["/alerts"]
+    assert count_rows(duckdb_path, "data", "alerts") == len(dataset["alerts"])
+    assert pages > 1

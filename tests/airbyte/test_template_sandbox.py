@@ -6,7 +6,7 @@ import pytest
 
 from restsync.airbyte._jinja import Interpolator, TemplateError
 
-CONFIG = {"start": "2024-01-01", "key": "k"}
+CONFIG = {"start": "2024-01-01", "key": "k", "ids": ["a", "b"]}
 
 
 @pytest.mark.parametrize(
@@ -16,6 +16,9 @@ CONFIG = {"start": "2024-01-01", "key": "k"}
         ("{{ (str_to_datetime(config['start']) + duration('P1D')).strftime('%d') }}", "02"),
         ("{{ max(1, 5) }}", 5),
         ("{{ config['key'] | base64encode }}", "aw=="),
+        ("{{ ','.join(config['ids']) }}", "a,b"),
+        # as Jinja's own urlencode quotes a text (what Airbyte renders with)
+        ("{{ 'a b&c/d=\u00e9' | urlencode }}", "a%20b%26c/d%3D%C3%A9"),
     ],
 )
 def test_macros_and_filters_are_callable(template: str, expected: object) -> None:
@@ -28,6 +31,8 @@ def test_macros_and_filters_are_callable(template: str, expected: object) -> Non
         ("{{ 9 ** (9 ** 9) }}", "is too large"),
         ("{{ 'a' * (10 ** 9) }}", "is too large"),
         ("{{ config['start'].format(1) }}", "calling format is not allowed"),
+        # chained joins would double the text each time: refused before it is built
+        ("{% set s = 'x' * 900000 %}{{ 'ab'.join(s) }}", "too large"),
         ("{{ ''.__class__.__mro__ }}", "unsafe"),
     ],
 )

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 import restsync
 from tests.airbyte.apis import serve_transforms
 
@@ -30,3 +32,38 @@ def test_body_paging_and_transformations(server: Any) -> None:
         "big": False,
     }
     assert records[4]["big"] is True
+
+
+def test_an_added_value_that_renders_empty_is_an_empty_text(server: Any) -> None:
+    """As airbyte-cdk: AddFields whose template renders nothing adds "" (found on opsgenie,
+    whose manifest reads a partition key that is not there); "None" still adds None."""
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        return web.json_response([{"id": 1}])
+
+    server.start()
+    fields = [
+        {"path": ["empty"], "value": "{{ record['missing'] }}"},
+        {"path": ["none"], "value": "{{ None }}"},
+        {"path": ["kept"], "value": "{{ record['id'] }}"},
+    ]
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "items",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {"url_base": server.base_url, "path": "items"},
+                    "record_selector": {"extractor": {"field_path": []}},
+                },
+                "transformations": [{"type": "AddFields", "fields": fields}],
+            }
+        ],
+    }
+    source = restsync.airbyte_source(manifest, {})
+    assert [dict(r) for r in source.resources["items"]] == [
+        {"id": 1, "empty": "", "none": None, "kept": 1}
+    ]

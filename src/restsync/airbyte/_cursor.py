@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from restsync._errors import ConfigError
-from restsync.airbyte._dates import format_datetime, parse_datetime, parse_duration
+from restsync.airbyte._dates import (
+    CalendarStep,
+    format_datetime,
+    parse_datetime,
+    parse_duration,
+    parse_step,
+)
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported, _expect
 from restsync.airbyte._slices import DatetimeSlicer, Slicer
@@ -47,7 +53,7 @@ def datetime_cursor(spec: Any, ai: Interpolator, where: str, name: str) -> Datet
         datetime_format=fmt,
         start=start,
         end=end,
-        step=_duration(cai.eval(spec.get("step")), where),
+        step=_step(cai.eval(spec.get("step")), where),
         granularity=_duration(cai.eval(spec.get("cursor_granularity")), where),
         start_key=str(cai.eval(spec.get("partition_field_start")) or "start_time"),
         end_key=str(cai.eval(spec.get("partition_field_end")) or "end_time"),
@@ -143,6 +149,18 @@ def _duration(value: Any, where: str) -> timedelta | None:
         return parse_duration(str(value))
     except ValueError as exc:
         raise Unsupported(where, "DatetimeBasedCursor", str(exc)) from None
+
+
+def _step(value: Any, where: str) -> CalendarStep | None:
+    if value in (None, ""):
+        return None
+    try:
+        step = parse_step(str(value))
+    except ValueError as exc:
+        raise Unsupported(where, "DatetimeBasedCursor", str(exc)) from None
+    if step.after(datetime(2000, 1, 1, tzinfo=UTC)) <= datetime(2000, 1, 1, tzinfo=UTC):
+        raise Unsupported(where, "DatetimeBasedCursor", f"a step of {value!r} does not advance")
+    return step
 
 
 def feed_stop(stream: Mapping[str, Any], slicer: Slicer | None) -> Any:

@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pendulum
 
-__all__ = ["format_datetime", "parse_datetime", "parse_duration", "parse_iso"]
+__all__ = [
+    "CalendarStep",
+    "format_datetime",
+    "parse_datetime",
+    "parse_duration",
+    "parse_iso",
+    "parse_step",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -62,3 +71,42 @@ def parse_duration(text: str) -> timedelta:
     if getattr(duration, "years", 0) or getattr(duration, "months", 0):
         raise ValueError(f"'{text}' counts months or years")
     return timedelta(seconds=parsed.total_seconds())
+
+
+@dataclass(frozen=True)
+class CalendarStep:
+    """A slice step as Airbyte takes it: months (and years, as 12 months) on the calendar, the
+    day kept and clamped to the month's last day (Jan 31 + P1M is Feb 29), then the rest."""
+
+    months: int = 0
+    rest: timedelta = timedelta(0)
+
+    def after(self, moment: datetime) -> datetime:
+        if self.months:
+            index = moment.month - 1 + self.months
+            year, month = moment.year + index // 12, index % 12 + 1
+            day = min(moment.day, calendar.monthrange(year, month)[1])
+            moment = moment.replace(year=year, month=month, day=day)
+        return moment + self.rest
+
+    def __str__(self) -> str:
+        months = f"{self.months} month(s)" if self.months else ""
+        rest = str(self.rest) if self.rest else ""
+        return " + ".join(part for part in (months, rest) if part)
+
+
+def parse_step(text: str) -> CalendarStep:
+    """An ISO 8601 duration as a slice step, months and years included."""
+    parsed = pendulum.parse(str(text).strip())
+    if not isinstance(parsed, timedelta):
+        raise ValueError(f"'{text}' is not an ISO 8601 duration")
+    duration: Any = parsed
+    months = 12 * int(getattr(duration, "years", 0)) + int(getattr(duration, "months", 0))
+    # pendulum counts a month as 30 days and a year as 365 in total_seconds(): take them out
+    rest = timedelta(seconds=parsed.total_seconds()) - _pendulum_calendar_part(duration)
+    return CalendarStep(months, rest)
+
+
+def _pendulum_calendar_part(duration: Any) -> timedelta:
+    years, months = int(getattr(duration, "years", 0)), int(getattr(duration, "months", 0))
+    return timedelta(days=365 * years + 30 * months)

@@ -89,13 +89,22 @@ def _backoff_factor(spec: Mapping[str, Any], where: str) -> float:
         kind = _expect(
             strategy,
             at,
-            ("ExponentialBackoffStrategy", "ConstantBackoffStrategy", "WaitTimeFromHeader"),
+            (
+                "ExponentialBackoffStrategy",
+                "ConstantBackoffStrategy",
+                "WaitTimeFromHeader",
+                "WaitUntilTimeFromHeader",
+            ),
         )
         if kind == "ExponentialBackoffStrategy":
             factor = float(strategy.get("factor", 5))
         elif kind == "ConstantBackoffStrategy":
             # restsync's backoff is exponential: the first wait is the constant's
             factor = float(strategy.get("backoff_time_in_seconds", 5))
+        elif kind == "WaitUntilTimeFromHeader":
+            # a rate limit's reset time: the engine waits with its own backoff (and honours a
+            # Retry-After) instead of reading this header, so waits differ; records do not
+            continue
         elif str(strategy.get("header", "")).lower() != "retry-after" or strategy.get("regex"):
             raise Unsupported(at, "WaitTimeFromHeader", f"header {strategy.get('header')!r}")
     return factor

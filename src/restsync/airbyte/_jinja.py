@@ -11,7 +11,7 @@ What a manifest can write and what it means, as the declarative CDK documents it
 * the macros ``now_utc``, ``today_utc``, ``timestamp``, ``str_to_datetime``, ``max``, ``min``,
   ``day_delta``, ``duration``, ``format_datetime``, ``today_with_timezone``, ``sanitize_url``,
   ``camel_case_to_snake_case``, ``generate_uuid`` and the filters ``hash``, ``base64encode``,
-  ``base64decode``, ``string``, ``regex_search``, ``regex_replace``, ``hmac``.
+  ``base64decode``, ``string``, ``regex_search``, ``regex_replace``, ``hmac``, ``urlencode``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import hashlib
 import hmac as hmac_lib
 import json
 import re
+import urllib.parse
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -159,11 +160,16 @@ _FILTERS: dict[str, Any] = {
     "regex_search": _regex_search,
     "regex_replace": lambda value, regex, replacement: re.sub(regex, replacement, value),
     "hmac": _hmac,
+    # Jinja's own urlencode on a text (Airbyte renders with Jinja's filters): "/" kept
+    "urlencode": lambda value: urllib.parse.quote(str(value), safe="/"),
 }
 
 # each render has the same step budget and deadline as a stop_condition evaluation
 _LIMITS = Limits()
-_ENV = template_environment(filters=_FILTERS, globals=_MACROS, undefined=Undefined)
+# manifests join config lists into one parameter ("{{ ','.join(config['ids']) }}")
+_ENV = template_environment(
+    filters=_FILTERS, globals=_MACROS, undefined=Undefined, methods=frozenset({"join"})
+)
 
 
 @lru_cache(maxsize=4096)

@@ -59,6 +59,7 @@ def resolve_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
 
 # The type a component gets when the manifest leaves it out, by "<parent type>.<field>".
 _DEFAULT_TYPES = {
+    "": "DeclarativeSource",  # older manifests leave the root untyped
     "DeclarativeSource.streams": "DeclarativeStream",
     "DeclarativeStream.retriever": "SimpleRetriever",
     "DeclarativeStream.schema_loader": "JsonFileSchemaLoader",

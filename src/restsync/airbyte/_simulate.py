@@ -37,9 +37,12 @@ from restsync.simulator import SimulatorError
 __all__ = ["simulator_plan"]
 
 SIMULATED_BASE = "http://simulator.invalid"
-_RESPONSE_FIELD = re.compile(
-    r"^\{\{\s*response(?:\.(\w+)|\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"]\))\s*\}\}$"
+# one step into the response: .x, ['x'], .get('x') or .get('x', <empty default>); a default
+# only matters on the last page, which the simulator ends by leaving the field out
+_RESPONSE_STEP = re.compile(
+    r"\.get\(['\"](\w+)['\"](?:\s*,\s*(?:\{\}|None|''|\"\"))?\)|\.(\w+)|\[['\"](\w+)['\"]\]"
 )
+_TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
 )
@@ -151,8 +154,19 @@ def _paginator(requests: StreamRequests, stream: str) -> Any:
 
 
 def _response_field(template: str) -> str | None:
-    found = _RESPONSE_FIELD.match(template.strip())
-    return next((g for g in found.groups() if g), None) if found else None
+    """The dotted path of a cursor read straight from the body (``response.a.get('b', {})`` is
+    ``a.b``), or None for anything computed."""
+    found = _TEMPLATE.match(template.strip())
+    if not found or not found.group(1):
+        return None
+    rest, path = found.group(1), []
+    while rest:
+        step = _RESPONSE_STEP.match(rest)
+        if step is None:
+            return None
+        path.append(next(g for g in step.groups() if g))
+        rest = rest[step.end() :]
+    return ".".join(path)
 
 
 def _selector(resource: ResourcePlan) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from restsync.airbyte._dates import format_datetime, parse_datetime
+from restsync.airbyte._dates import CalendarStep, format_datetime, parse_datetime
 from restsync.airbyte._jinja import Slice
 from restsync.airbyte._records import _dpath_get
 
@@ -30,7 +30,7 @@ class DatetimeSlicer:
     datetime_format: str
     start: datetime
     end: datetime | None  # None: now, when the run starts
-    step: timedelta | None = None
+    step: CalendarStep | None = None
     granularity: timedelta | None = None
     start_key: str = "start_time"
     end_key: str = "end_time"
@@ -46,11 +46,11 @@ class DatetimeSlicer:
         upper = self.end or datetime.now(UTC)
         if lower > upper:
             return []
-        if self.step is None or lower + self.step >= upper:
+        if self.step is None or self.step.after(lower) >= upper:
             return [self._window(lower, upper)]
         windows = []
         while lower < upper:
-            following = min(lower + self.step, upper)
+            following = min(self.step.after(lower), upper)
             last = following >= upper
             end = following - self.granularity if self.granularity and not last else following
             windows.append(self._window(lower, end))

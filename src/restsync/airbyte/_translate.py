@@ -263,7 +263,7 @@ def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: s
 def _base_url(requester: Mapping[str, Any], ai: Interpolator, at: str, name: str) -> str:
     """``url_base`` (or ``url``) rendered with the config; it must be an http(s) URL."""
     template = requester.get("url_base") or requester.get("url")
-    rendered = ai.text(template)
+    rendered = ai.text(template).strip()  # a `{% set %}` line leaves a blank (requests strips it)
     if not rendered.startswith(("http://", "https://")) and "{{" not in rendered:
         key = "url_base" if requester.get("url_base") else "url"
         raise ConfigError(

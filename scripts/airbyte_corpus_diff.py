@@ -1,0 +1,236 @@
+"""Real manifests through airbyte-cdk and through restsync, against restsync's simulator.
+
+    make airbyte-reference                                   # once: .venv-airbyte with the CDK
+    .venv/bin/python scripts/airbyte_corpus_diff.py FOLDER [--timeout 120]
+
+FOLDER holds manifests (``*.yaml`` or ``<connector>/manifest.yaml``, kept outside this
+repository). Per manifest: ``check`` (restsync's translation, with a placeholder config built
+from the spec as in scripts/airbyte_corpus.py); the simulator is started on 127.0.0.1 for the
+streams it can serve faithfully; the CDK (a subprocess in .venv-airbyte, bounded by --timeout)
+and restsync read those streams from that same server; records are compared per stream.
+
+Every stream lands in one category: ``identical``, ``different`` (records differ, or one side
+failed), ``rejected`` (restsync's check refuses it, with the reason) or ``simulator-limited``
+(the simulator cannot serve its contract, so no comparison is made: never counted as identical).
+A connector is identical when all its streams are, rejected when check refuses any of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from airbyte_corpus import (  # noqa: E402
+    _PLACEHOLDERS,
+    connector_name,
+    manifest_paths,
+    placeholder_config,
+    stream_names,
+    translate,
+)
+from airbyte_diff import REFERENCE_PYTHON, canonical, reference_records  # noqa: E402
+
+from restsync import ConfigError  # noqa: E402
+from restsync.airbyte import airbyte_source, plan_manifest  # noqa: E402
+from restsync.airbyte._simulate import simulator_plan  # noqa: E402
+from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread  # noqa: E402
+
+_URL_KEYS = ("url_base", "url")
+
+
+def pointed_at(node: Any, base_url: str) -> Any:
+    """The manifest with every requester's URL (and OAuth token endpoint) on the simulator, so
+    the CDK reaches nothing but 127.0.0.1 (restsync gets the same through ``base_url``)."""
+    if isinstance(node, list):
+        return [pointed_at(item, base_url) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {key: pointed_at(value, base_url) for key, value in node.items()}
+    requester = copy.get("type") == "HttpRequester" or "http_method" in copy
+    for key in _URL_KEYS:
+        if isinstance(copy.get(key), str) and (key == "url_base" or requester):
+            copy[key] = base_url
+    if "token_refresh_endpoint" in copy:
+        copy["token_refresh_endpoint"] = base_url.rstrip("/") + "/oauth/token"
+    return copy
+
+
+def only_streams(path: Path, config: dict[str, Any], streams: list[str]) -> dict[str, Any]:
+    """The manifest as written, its ``streams`` list cut to the compared ones: the CDK builds
+    every listed stream, and one with a custom class it cannot load would fail them all."""
+    document = yaml.safe_load(path.read_text())
+    names = stream_names(path, config)  # in the order of the manifest's list
+    document["streams"] = [
+        s for s, n in zip(document["streams"], names, strict=True) if n in streams
+    ]
+    return document
+
+
+_RECORD_FIELD = re.compile(r"record(?:\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"]|\.(\w+))")
+
+
+def resolved_streams(path: Path) -> dict[str, dict[str, Any]]:
+    from restsync.airbyte._manifest import resolve_manifest
+    from restsync.airbyte._source import _streams
+
+    return _streams(resolve_manifest(yaml.safe_load(path.read_text())))
+
+
+def _fields_read_but_not_served(stream: dict[str, Any]) -> set[str]:
+    """Top-level record fields that AddFields templates read but the stream's inline schema
+    lacks: the simulator's records follow the schema (the output shape), so the real API's
+    input fields are missing there and the comparison would test the mock, not the code."""
+    schema = (stream.get("schema_loader") or {}).get("schema") or {}
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return set()
+    read: set[str] = set()
+    for transformation in stream.get("transformations") or []:
+        for added in transformation.get("fields") or []:
+            for found in _RECORD_FIELD.finditer(str(added.get("value", ""))):
+                read.add(next(g for g in found.groups() if g))
+    return {name for name in read if name not in properties and name not in ("get", "items")}
+
+
+def servable(
+    path: Path, config: dict[str, Any], streams: list[str]
+) -> tuple[list[str], dict[str, str]]:
+    """The streams the simulator can serve, and why it cannot serve the others."""
+    ok: list[str] = []
+    limited: dict[str, str] = {}
+    specs = resolved_streams(path)
+    for stream in streams:
+        try:
+            simulator_plan(plan_manifest(path, config, streams=[stream]))
+        except (SimulatorError, ConfigError) as exc:
+            limited[stream] = str(exc)
+            continue
+        unserved = _fields_read_but_not_served(specs[stream])
+        if unserved:
+            limited[stream] = (
+                f"stream '{stream}': its transformations read record field(s) "
+                f"{', '.join(sorted(unserved))}, which its schema (the simulator's record shape) "
+                "does not have"
+            )
+        else:
+            ok.append(stream)
+    return ok, limited
+
+
+def compare(
+    path: Path, config: dict[str, Any], streams: list[str], timeout: float
+) -> dict[str, str]:
+    """Each stream's verdict after reading it through both sides from one simulator."""
+    served = simulator_plan(plan_manifest(path, config, streams=streams))
+    verdicts: dict[str, str] = {}
+    with serve_in_thread(served, SimulatorOptions(seed=11)) as sim:
+        document = pointed_at(only_streams(path, config, streams), sim.base_url)
+        # beside the original: a JsonFileSchemaLoader reads schemas/ from the manifest's folder
+        copy = path.parent / f".simulated-{path.name}"
+        copy.write_text(yaml.safe_dump(document, sort_keys=False))
+        try:
+            expected, errors = reference_records(copy, config, streams, timeout=timeout)
+        finally:
+            copy.unlink()
+        for stream in streams:
+            try:
+                source = airbyte_source(path, config, streams=[stream], base_url=sim.base_url)
+                got = [dict(r) for r in source.resources[stream]]
+            except Exception as exc:  # noqa: BLE001 - a failed read is a verdict, not a crash
+                verdicts[stream] = f"different: restsync failed: {type(exc).__name__}: {exc}"[:300]
+                continue
+            want = expected.get(stream, [])
+            mine = [e for e in errors if e.startswith(f"{stream}: ")] or [
+                e for e in errors if ": " not in e[:60] or e.split(": ")[0] not in streams
+            ]
+            if mine and not want:
+                verdicts[stream] = f"different: airbyte-cdk failed: {mine[0]}"[:300]
+            elif canonical(want) == canonical(got):
+                verdicts[stream] = f"identical ({len(got)} records)"
+            else:
+                verdicts[stream] = _difference(want, got)
+    return verdicts
+
+
+def _difference(want: list[Any], got: list[Any]) -> str:
+    """How two record lists differ: counts, and the first record of each side that the other
+    side lacks, key by key."""
+    only_cdk = sorted(set(canonical(want)) - set(canonical(got)))
+    only_ours = sorted(set(canonical(got)) - set(canonical(want)))
+    first = ""
+    if only_cdk and only_ours:
+        first = _key_difference(json.loads(only_cdk[0]), json.loads(only_ours[0]))
+    return f"different: {len(want)} cdk / {len(got)} restsync records; {first}"
+
+
+def _key_difference(cdk: dict[str, Any], ours: dict[str, Any]) -> str:
+    keys = sorted(
+        k for k in set(cdk) | set(ours) if cdk.get(k, "<absent>") != ours.get(k, "<absent>")
+    )
+    return "; ".join(
+        f"{k}: cdk {cdk.get(k, '<absent>')!r:.60} restsync {ours.get(k, '<absent>')!r:.60}"
+        for k in keys[:3]
+    )
+
+
+def run_manifest(path: Path, timeout: float) -> dict[str, str]:
+    document = yaml.safe_load(path.read_text())
+    config = {**_PLACEHOLDERS, **placeholder_config(document, path.parent)}
+    try:
+        problems, _ = translate(path, config)
+        names = stream_names(path, config)
+    except ConfigError as exc:
+        return {"*": f"rejected: {exc}"}
+    verdicts = {s: f"rejected: {problems[s]}" for s in names if s in problems}
+    ok, limited = servable(path, config, [s for s in names if s not in problems])
+    verdicts.update({s: f"simulator-limited: {why}" for s, why in limited.items()})
+    if ok:
+        verdicts.update(compare(path, config, ok, timeout))
+    return verdicts
+
+
+def connector_verdict(verdicts: dict[str, str]) -> str:
+    kinds = {v.split(":")[0].split(" ")[0] for v in verdicts.values()}
+    for kind in ("rejected", "different", "simulator-limited"):
+        if kind in kinds:
+            return kind
+    return "identical"
+
+
+def _totals(counts: Counter[str]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
+
+
+def main(folder: str, *args: str) -> int:
+    if not REFERENCE_PYTHON.exists():
+        print("no reference environment: run 'make airbyte-reference' first")
+        return 2
+    timeout = float(args[args.index("--timeout") + 1]) if "--timeout" in args else 120.0
+    connectors: Counter[str] = Counter()
+    streams: Counter[str] = Counter()
+    for path in manifest_paths(folder):
+        verdicts = run_manifest(path, timeout)
+        verdict = connector_verdict(verdicts)
+        connectors[verdict] += 1
+        print(f"{connector_name(path):40} {verdict}")
+        for stream, text in verdicts.items():
+            streams[connector_verdict({stream: text})] += 1
+            print(f"    {stream:36} {text}")
+    total = sum(connectors.values())
+    print(f"connectors ({total}): {_totals(connectors)}")
+    print(f"streams ({sum(streams.values())}): {_totals(streams)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

@@ -1,0 +1,58 @@
+"""Shapes found in older real manifests (Airbyte's catalog, 2024): no root ``type``, a stream
+whose retriever arrives through ``$parameters``, and a ``url_base`` built with ``{% set %}``
+that renders with a leading blank."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+import restsync
+from restsync.airbyte import is_manifest, plan_manifest
+from tests.conftest import count_rows
+
+URL_BASE = (
+    "{% set parts = config['api_url'].split('://') %} {{ parts[0] }}://{{ parts[1] }}/api/v4/"
+)
+
+
+def _manifest() -> dict[str, Any]:
+    return {
+        "version": "0.50.0",  # no `type: DeclarativeSource` at the root
+        "definitions": {
+            "requester": {"type": "HttpRequester", "url_base": URL_BASE, "http_method": "GET"},
+            "answers": {
+                "$parameters": {
+                    "name": "answers",
+                    "primary_key": "id",
+                    "retriever": {
+                        "requester": {"$ref": "#/definitions/requester", "path": "answers"},
+                        "record_selector": {"extractor": {"field_path": ["items"]}},
+                    },
+                },
+            },
+        },
+        "streams": ["#/definitions/answers"],
+    }
+
+
+def test_an_untyped_root_is_a_manifest_whose_streams_get_their_defaults() -> None:
+    assert is_manifest(_manifest())
+    plan = plan_manifest(_manifest(), {"api_url": "https://git.example.com"})
+    assert plan.base_url == "https://git.example.com/api/v4/"
+    assert plan.resources["answers"].primary_key == ("id",)
+
+
+def test_a_retriever_given_as_a_parameter_runs(
+    server: Any, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    @server.get("/api/v4/answers")
+    async def answers(request: web.Request) -> web.Response:
+        return web.json_response({"items": [{"id": 1}, {"id": 2}, {"id": 3}]})
+
+    server.start()
+    source = restsync.airbyte_source(_manifest(), {"api_url": server.base_url.rstrip("/")})
+    restsync.sync(make_pipeline(), source)
+    assert count_rows(duckdb_path, "data", "answers") == 3
