@@ -18,10 +18,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/restsync demo
 
+# The suite in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs it in this one.
+# loadgroup: tests marked xdist_group (the parity run, tests/parity) stay on one worker.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check src tests scripts examples
 	$(BIN)/mypy src
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # SIGKILL `restsync run` at 30 seeded random moments (CRASH_KILLS=N for more) and at the three
 # fixed ones `make test` covers; every rerun must give the tables of a run never killed

@@ -1,4 +1,9 @@
-"""Shared fixtures: a routed HTTP server on 127.0.0.1 and a dlt pipeline into a real DuckDB file."""
+"""Shared fixtures: a routed HTTP server on 127.0.0.1 and a dlt pipeline into a real DuckDB file.
+
+Every fixture is safe under pytest-xdist (``make test`` runs several workers): ports are the OS's
+free ones, files go to tmp paths, the PostgreSQL server is one per worker, and dlt keeps its
+default pipelines directory in a per-worker temp dir (``_private_dlt_data_dir``).
+"""
 
 from __future__ import annotations
 
@@ -105,6 +110,19 @@ def table_names(path: Path, dataset: str) -> set[str]:
             params=[dataset],
         ).fetchall()
     return {r[0] for r in rows}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_dlt_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """dlt's default pipelines directory (as root: /var/dlt/pipelines) for this session alone.
+
+    CLI runs without ``--pipelines-dir`` keep state there under the pipeline's name; shared, two
+    workers (or two checkouts on one machine) syncing a pipeline of the same name at once would
+    mix their state. The CLI subprocesses inherit the variable.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DLT_DATA_DIR", str(tmp_path_factory.mktemp("dlt-data")))
+        yield
 
 
 @pytest.fixture(scope="session")

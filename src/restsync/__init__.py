@@ -6,11 +6,10 @@ The entry points that need dlt (and with it pyarrow) are imported on first use (
 that ``restsync --help``, ``check``, ``plan`` and ``connectors`` start without paying for them.
 """
 
-from __future__ import annotations
+import importlib as _importlib
+import typing as _typing
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
+from restsync import _public
 from restsync._errors import (
     ConfigError,
     ExtractionError,
@@ -23,7 +22,7 @@ from restsync._errors import (
     SyncFailed,
 )
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from restsync._api import overrides, plan_config, rest_api_source, runtime_of, sync
     from restsync.airbyte import airbyte_source
 
@@ -59,14 +58,19 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'restsync' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
+    _public.present_as_public({"__name__": __name__, "__all__": [name], name: value})
     globals()[name] = value  # later lookups skip this function
     return value
 
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+# the names imported eagerly above; the lazy ones are presented when __getattr__ loads them
+_public.present_as_public({**globals(), "__all__": [n for n in __all__ if n in globals()]})

@@ -5,6 +5,7 @@ runs them."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +60,13 @@ def test_supported_streams_run_when_selected(
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "restsync", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "restsync", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        # wide enough for a message naming a tmp path (an xdist worker's is longer): the console
+        # breaks a line inside a word that does not fit
+        env={**os.environ, "COLUMNS": "200"},
     )
     # the console wraps long lines: compare with single spaces
     done.stdout, done.stderr = " ".join(done.stdout.split()), " ".join(done.stderr.split())

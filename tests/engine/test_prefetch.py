@@ -4,6 +4,7 @@ and speculation stays bounded (routed handlers on 127.0.0.1, real dlt pipeline, 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from typing import Any
 
@@ -171,31 +172,45 @@ def test_prefetch_off_fetches_one_page_at_a_time(server, make_pipeline, duckdb_p
 
 
 def test_a_slow_loader_holds_back_the_engine_by_records(server) -> None:
-    import time
-
-    records = [{"id": i} for i in range(60_000)]
+    page = 3000
+    records = [{"id": i} for i in range(20 * page)]
+    consumed = [0]  # rows the "loader" (this test) has taken so far
+    seen: list[tuple[int, int]] = []  # (page number, rows consumed) as each request arrives
+    fifth_request, sixth_request = threading.Event(), threading.Event()
 
     @server.get("/items")
     async def items(request: web.Request) -> web.Response:
         offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        seen.append((offset // page, consumed[0]))
+        arrived = {5: fifth_request, 6: sixth_request}.get(len(seen))
+        if arrived is not None:
+            arrived.set()
         return web.json_response(records[offset : offset + limit])
 
     server.start()
     resource = {
         "name": "items",
-        "endpoint": {"path": "/items", "paginator": {"type": "offset", "limit": 3000}},
+        "endpoint": {"path": "/items", "paginator": {"type": "offset", "limit": page}},
         "prefetch_pages": 0,
     }
     source = restsync.rest_api_source(_config(server.base_url, [resource]))
     rows = iter(source.resources["items"])
     first = next(rows)  # the engine starts; now the "loader" stalls
-    time.sleep(1.0)
-    stalled_at = len(server.requests)
+    consumed[0] = 1
     # the page being read, 3 pages (9,000 records) queued, one more page waiting to get in
-    assert stalled_at <= 5, stalled_at
-    rest = list(rows)
-    assert len(server.requests) == 21  # 20 full pages and the empty one that ends the chain
-    assert 1 + len(rest) == 60_000 and first == {"id": 0}
+    assert fifth_request.wait(60), "the engine did not fill the handoff"
+    # A sixth request now would break the bound. This wait is for something that must not
+    # happen: it cannot fail a correct engine however slow the machine, and it gives a wrong
+    # one, already at the bound, time to show itself.
+    assert not sixth_request.wait(0.5), "the engine ran past the bound while the loader stalled"
+    for _ in rows:
+        consumed[0] += 1
+    # Page k is requested only once page k-1 got into the queue, which holds 3 pages of 3,000:
+    # the loader must have taken page k-4 by then, i.e. consumed all of page k-5. The bound
+    # holds at every request, the five sent while the loader stalled included.
+    assert all(rows_taken >= page * (k - 4) for k, rows_taken in seen), seen
+    assert len(seen) == 21  # 20 full pages and the empty one that ends the chain
+    assert consumed[0] == 20 * page and first == {"id": 0}
 
 
 def test_under_a_rate_limit_nothing_is_guessed_unless_asked(

@@ -26,6 +26,14 @@ def parity(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Pa
     api.stop()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # the parity run loads every case at once, per process: under pytest-xdist (make test) the
+    # parity tests share one worker (--dist loadgroup) so that the run happens once
+    for item in items:
+        if item.path.parent.name == "parity":
+            item.add_marker(pytest.mark.xdist_group("parity"))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not RESULTS:
         return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import urllib.request
 
 import aiohttp
@@ -99,9 +98,20 @@ def test_peak_concurrency_counts_overlapping_requests() -> None:
     assert counters["in_flight"] == 0
 
 
+class Clock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_max_requests_in_1s_window_is_the_busiest_sliding_second() -> None:
     plan = seed_plan("webhook_service")
-    with serve_in_thread(plan) as sim:
+    clock = Clock()
+    with serve_in_thread(plan, clock=clock) as sim:
         assert sim.counters()["max_requests_in_1s_window"] == 0
 
         def burst(n: int) -> None:
@@ -111,16 +121,23 @@ def test_max_requests_in_1s_window_is_the_busiest_sliding_second() -> None:
         # 3 + 3 requests 0.3 s apart share a window; 4 more, 1.5 s later, are a window of their
         # own: 6, neither the 10 requests in all nor the 4 of the latest window
         burst(3)
-        time.sleep(0.3)
+        clock.now += 0.3
         burst(3)
-        time.sleep(1.5)
+        clock.now += 1.5
         burst(4)
         counters = sim.counters()
         assert counters["total_requests"] == 10
         assert counters["max_requests_in_1s_window"] == 6
         assert fetch(sim.base_url + "/_simulator/counters").json()["max_requests_in_1s_window"] == 6
 
+        # windows are half-open: a request exactly 1 s after another is in the next window
+        clock.now = 200.0
+        burst(7)
+        clock.now = 201.0
+        burst(7)
+        assert sim.counters()["max_requests_in_1s_window"] == 7
+
         sim.reset_counters()
         assert sim.counters()["max_requests_in_1s_window"] == 0
-        burst(2)  # the 4 requests before the reset are forgotten, though within the second
+        burst(2)  # the 7 requests before the reset are forgotten, though within the second
         assert sim.counters()["max_requests_in_1s_window"] == 2

@@ -13,6 +13,7 @@ YAML files reference secrets and settings with tags, never inline::
 See ``docs/connectors/`` for each connector's resources and declared schema.
 """
 
+from restsync import _public
 from restsync.connectors._registry import (
     ConnectorSpec,
     connector_config,
@@ -35,3 +36,5 @@ __all__ = [
     "names",
     "resolve_refs",
 ]
+
+_public.present_as_public(globals())

@@ -9,14 +9,18 @@ Every resource of the plan is served at its path, paged the way its paginator re
 the auth the plan configures; records are a pure function of (seed, resource, index). Faults,
 latency and counters make it a test bed for retries, rate limits and concurrency.
 
-Modules: ``_data`` (record values), ``_store`` (records per resource and parent), ``_paging``
-(one pager per paginator type, body placement, stop conditions), ``_auth``, ``_faults``,
-``_endpoints`` (one served resource, request -> response as values), ``_compile`` (plan ->
-tables and endpoints), ``_counters``, ``_server`` (aiohttp glue and lifecycle).
+Modules: ``_values`` (field values by type and name), ``_data`` (record shapes and records),
+``_store`` (records per resource and parent), ``_paging`` (one pager per paginator type),
+``_placement`` (where records sit in a body), ``_stop_rule`` (fields that end paging), ``_auth``,
+``_faults``, ``_endpoints`` (one served resource, request -> response as values), ``_compile``
+(plan -> tables and endpoints), ``_counters``, ``_server`` (aiohttp glue and lifecycle).
 """
 
+from restsync import _public
 from restsync.simulator._faults import parse_faults
 from restsync.simulator._options import SimulatorError, SimulatorOptions
 from restsync.simulator._server import Simulator, serve_in_thread
 
 __all__ = ["Simulator", "SimulatorError", "SimulatorOptions", "parse_faults", "serve_in_thread"]
+
+_public.present_as_public(globals())

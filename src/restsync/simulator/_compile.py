@@ -33,15 +33,9 @@ from restsync.simulator._data import (
 )
 from restsync.simulator._endpoints import BindingSource, Endpoint, Template, TimeFilter
 from restsync.simulator._options import SimulatorError, SimulatorOptions
-from restsync.simulator._paging import (
-    PageRequest,
-    Placement,
-    default_page_size,
-    derive_stop_rule,
-    dotted,
-    make_pager,
-    with_fields,
-)
+from restsync.simulator._paging import PageRequest, default_page_size, dotted, make_pager
+from restsync.simulator._placement import Placement, with_fields
+from restsync.simulator._stop_rule import derive_stop_rule
 from restsync.simulator._store import ParentSpec, TableSpec
 
 __all__ = ["Compiled", "compile_plan"]

@@ -1,7 +1,8 @@
 """Request counters: per path template, per status, concurrency, requests per second and the
 busiest sliding second.
 
-Updated from the server's event loop and read (or reset) from test threads, hence the lock.
+Updated from the server's event loop and read (or reset) from test threads, hence the lock. The
+sliding window reads an injected monotonic clock, so a test can place requests in time exactly.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["Counters"]
@@ -17,7 +19,8 @@ _WINDOW = 1.0  # seconds
 
 
 class Counters:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._requests: Counter[str] = Counter()
         self._status: Counter[str] = Counter()
@@ -34,7 +37,7 @@ class Counters:
     def enter(self) -> int:
         """Count a request arriving; returns its number (1-based since the last reset)."""
         with self._lock:
-            now = time.monotonic()  # under the lock: arrivals enter the deque in time order
+            now = self._clock()  # under the lock: arrivals enter the deque in time order
             self._total += 1
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)

@@ -14,16 +14,12 @@ from typing import Any, Literal
 
 from yarl import URL
 
+from restsync._selectors import field_value
 from restsync.plan import PLACEHOLDER, IncrementalPlan, ResourcePlan, parse_datetime_value
 from restsync.simulator._auth import Credential, TokenEndpoint
-from restsync.simulator._data import dig
-from restsync.simulator._paging import (
-    Pager,
-    PageRequest,
-    PagingError,
-    Placement,
-    StopRule,
-)
+from restsync.simulator._paging import Pager, PageRequest, PagingError
+from restsync.simulator._placement import Placement
+from restsync.simulator._stop_rule import StopRule
 from restsync.simulator._store import Rows, Store
 
 __all__ = [
@@ -96,7 +92,7 @@ class BindingSource:
         elif self.where == "header":
             value = incoming.headers.get(self.key)
         else:
-            found = dig(incoming.body, self.key)
+            found = field_value(incoming.body, self.key)
             value = None if found is None else str(found)
         return value
 
@@ -128,7 +124,7 @@ class TimeFilter:
         if param.inject_into == "header":
             raw = incoming.headers.get(param.name)
         elif param.inject_into == "body_json":
-            raw = dig(incoming.body, param.name)
+            raw = field_value(incoming.body, param.name)
         else:
             raw = incoming.query.get(param.name)
         if raw in (None, ""):

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -59,6 +60,7 @@ class Simulator:
         *,
         fields: FieldHints | None = None,
         break_records: Mapping[str, int] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.plan = plan
         self.options = options
@@ -70,7 +72,7 @@ class Simulator:
         self._faults = FaultInjector(parse_faults(options.faults), options.seed)
         self._fault_counts: dict[str, int] = {}
         self._fault_lock = threading.Lock()
-        self._counters = Counters()
+        self._counters = Counters(clock)
         self.credential: dict[str, str] = (
             compiled.source_credential.as_dict() if compiled.source_credential else {}
         )

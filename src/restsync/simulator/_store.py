@@ -18,7 +18,8 @@ from typing import Any
 
 import orjson
 
-from restsync.simulator._data import RecordMaker, Shape, break_record, dig
+from restsync._selectors import field_value
+from restsync.simulator._data import RecordMaker, Shape, break_record
 from restsync.simulator._options import SimulatorError
 
 __all__ = ["ParentSpec", "Rows", "Store", "TableSpec"]
@@ -255,11 +256,11 @@ class Store:
 
     @staticmethod
     def _key(record: Mapping[str, Any], link: ParentSpec) -> ParentKey:
-        return tuple(str(dig(record, f)) for f in link.bindings.values())
+        return tuple(str(field_value(record, f)) for f in link.bindings.values())
 
     @staticmethod
     def _inherited(record: Mapping[str, Any], link: ParentSpec) -> dict[str, Any]:
-        return {placeholder: dig(record, f) for placeholder, f in link.bindings.items()}
+        return {placeholder: field_value(record, f) for placeholder, f in link.bindings.items()}
 
     def _dependency_order(self) -> Sequence[str]:
         order: list[str] = []
