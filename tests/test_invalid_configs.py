@@ -665,11 +665,31 @@ CASES = [
     pytest.param(
         {
             "client": BASE,
-            "resources": [{"name": "a", "endpoint": {"path": "/a", "data": {"x": 1}}}],
+            "resources": [
+                {"name": "a", "endpoint": {"path": "/a", "data": {"x": 1}, "json": {"y": 2}}}
+            ],
         },
         "resources[0].endpoint.data",
-        "form-encoded request bodies are not supported yet; send the body as 'json' instead",
-        id="form-body",
+        "the endpoint has both 'json' and 'data'; keep one: 'json' for a JSON body, "
+        "'data' for form fields or a raw body",
+        id="form-body-and-json",
+    ),
+    pytest.param(
+        {"client": BASE, "resources": [{"name": "a", "endpoint": {"path": "/a", "data": 5}}]},
+        "resources[0].endpoint.data",
+        "data 5 cannot be sent as a body; give a dict of form fields, e.g. {'grant_type': 'x'}, "
+        "or the raw body as a string",
+        id="form-body-not-a-body",
+    ),
+    pytest.param(
+        {
+            "client": BASE,
+            "resources": [{"name": "a", "endpoint": {"path": "/a", "data": {"x": {"y": 1}}}}],
+        },
+        "resources[0].endpoint.data",
+        "data (a dict) has a form field that is not text or a number; give form fields "
+        "as strings, numbers or lists of them (None leaves a field out)",
+        id="form-field-not-text",
     ),
 ]
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from dlt.common.schema.typing import TWriteDisposition
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, model_validator
 
-from restsync.config._values import BaseUrl, CursorPath, Headers, JsonBody
+from restsync.config._values import BaseUrl, CursorPath, FormBody, Headers, JsonBody
 
 __all__ = [
     "ApiKeyAuth",
@@ -261,7 +261,7 @@ class EndpointConfig(_Model):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
     params: dict[str, Any] = Field(default_factory=dict)
     json_body: JsonBody = Field(default=None, alias="json")
-    data: Any = None
+    data: FormBody = None  # form fields (a dict) or a raw body (a string), as dlt sends it
     headers: Headers = Field(default_factory=dict)
     paginator: PaginatorConfig | None = None
     data_selector: str | None = None
