@@ -313,6 +313,13 @@ CASES = [
         id="requests-auth-object",
     ),
     pytest.param(
+        source("users", client={"base_url": "https://api.example.com", "auth": "api_key"}),
+        "client.auth.api_key",
+        "the api_key auth is missing 'api_key'; "
+        "add the key, e.g. 'api_key': dlt.secrets['api_key']",
+        id="auth-shorthand-without-secrets",
+    ),
+    pytest.param(
         endpoint(auth=BearerTokenAuth()),
         "resources[0].endpoint.auth.token",
         "the bearer auth is missing 'token'; add the token, e.g. 'token': dlt.secrets['api_token']",

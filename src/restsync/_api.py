@@ -12,6 +12,7 @@ from dlt.extract.source import DltSource
 
 from restsync._errors import ConfigError, SyncFailed
 from restsync.config import parse_config
+from restsync.config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
 from restsync.load import SourceRuntime, build_source
 from restsync.plan import SourcePlan, build_plan
 
@@ -94,6 +95,9 @@ def rest_api_source(
             "name", "give the source a name or a schema (it is named after the schema), not both"
         )
     source_name = schema.name if schema is not None else name or "rest_api"
+    # as dlt does: credentials the auth leaves out come from dlt's config for this source
+    sections = ("sources", section or DLT_DEFAULT_SECTION, source_name)
+    config = inject_auth_secrets(config, sections)
     plan = plan_config(config, name=source_name, page_format=page_format)
     source = build_source(plan, partial_load=partial_load, schema=schema, section=section)
     if max_table_nesting is not None:

@@ -18,7 +18,7 @@ from dlt.sources.helpers.rest_client import paginators as dlt_paginators
 
 from restsync._errors import ConfigError
 
-__all__ = ["translate_dlt_objects"]
+__all__ = ["AUTH_READERS", "translate_dlt_objects"]
 
 
 def translate_dlt_objects(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def _in_resource(resource: Any, index: int) -> Any:
 
 def _translated(block: Mapping[str, Any], path: str) -> dict[str, Any]:
     out = dict(block)
-    for key, readers in (("paginator", _PAGINATORS), ("auth", _AUTHS)):
+    for key, readers in (("paginator", _PAGINATORS), ("auth", AUTH_READERS)):
         value = block.get(key)
         if value is not None and not _is_dict_form(value):
             out[key] = _as_dict(value, readers, f"{path}.{key}", key)
@@ -200,7 +200,7 @@ def _oauth(a: Any) -> dict[str, Any]:
     }
 
 
-_AUTHS: dict[type, Callable[[Any], dict[str, Any]]] = {
+AUTH_READERS: dict[type, Callable[[Any], dict[str, Any]]] = {
     dlt_auth.BearerTokenAuth: lambda a: {"type": "bearer", "token": a.token},
     dlt_auth.APIKeyAuth: lambda a: {
         "type": "api_key",

@@ -354,9 +354,16 @@ def _expand_paginator_and_auth(value: Any) -> Any:
         value["paginator"] = {"type": _paginator_alias(paginator)}
     elif isinstance(paginator, dict) and isinstance(paginator.get("type"), str):
         value["paginator"] = {**paginator, "type": _paginator_alias(paginator["type"])}
+    # dlt's shorthand names the type (values come from dlt's config); any other string is left
+    # as it is, to be refused without being shown: it may be the token itself
+    if value.get("auth") in _AUTH_TYPES:
+        value["auth"] = {"type": value["auth"]}
     if isinstance(value.get("auth"), dict) and "type" not in value["auth"]:
         value["auth"] = {**value["auth"], "type": "bearer"}
     return value
+
+
+_AUTH_TYPES = ("bearer", "api_key", "http_basic", "oauth2_client_credentials")
 
 
 def _paginator_alias(name: str) -> str:
