@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test crash fuzz lint bench docs install clean airbyte-reference airbyte-diff
+.PHONY: demo test crash fuzz lint bench bench-targets docs install clean airbyte-reference airbyte-diff
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Issue 11's targets: whole `restsync run` processes against dlt parallelized, 3 rounds (bench/targets.py)
+bench-targets: $(STAMP)
+	$(BIN)/python -m bench.targets
 
 clean:
 	rm -rf $(VENV) .venv-airbyte restsync.duckdb

@@ -3,7 +3,7 @@
 Running every tool in a fresh interpreter keeps peak RSS per tool (``VmHWM`` is read here, right
 after the load) and keeps one tool's imports, caches and threads out of the next one's numbers.
 
-The spec names the tool (``restsync``, ``restsync_arrow``, ``dlt``, ``dlt_parallel`` or
+The spec names the tool (``restsync``, ``restsync_dicts``, ``dlt``, ``dlt_parallel`` or
 ``dlt_parallel_all``), the
 config to run (already in that tool's dialect, pointed at the simulator), the tables to count, the
 loader file format (``None``: dlt's default) and a working directory that holds the DuckDB file and
@@ -48,10 +48,11 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         import functools
 
         import restsync
+        from restsync._api import load_file_format
 
         build = restsync.rest_api_source
-        if tool == "restsync_arrow":
-            build = functools.partial(build, page_format="arrow")
+        if tool == "restsync_dicts":
+            build = functools.partial(build, page_format="dicts")
     else:
         from dlt.sources.rest_api import rest_api_source
 
@@ -75,8 +76,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         # pipeline.run's three steps, one by one, so each gets its own time and memory peak
         file_format = spec.get("file_format")
-        if tool == "restsync_arrow" and file_format:
-            file_format = "parquet"  # as `restsync run` does: jsonl would undo the Arrow pages
+        if tool.startswith("restsync") and file_format:
+            # staged as `restsync run` stages: Parquet for Arrow pages (jsonl would undo them)
+            file_format = load_file_format(pipeline, source) or file_format
         mark = time.time()
         if file_format:
             pipeline.extract(source, loader_file_format=file_format)

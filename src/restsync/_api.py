@@ -6,15 +6,16 @@ import contextlib
 import contextvars
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
-
-from dlt.extract.source import DltSource
+from typing import TYPE_CHECKING, Any
 
 from restsync._errors import ConfigError, SyncFailed
 from restsync.config import parse_config
-from restsync.config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
-from restsync.load import SourceRuntime, build_source
 from restsync.plan import SourcePlan, build_plan
+
+if TYPE_CHECKING:
+    from dlt.extract.source import DltSource
+
+    from restsync.load import SourceRuntime
 
 __all__ = [
     "load_file_format",
@@ -78,9 +79,9 @@ def rest_api_source(
     ``DltSource``. ``parallelized`` is accepted for compatibility: restsync always runs resources
     and children concurrently. ``schema`` (a dlt ``Schema``) is the source's schema, as in dlt:
     the source takes its name, and ``name`` may not be given with it. ``section`` is the source's
-    config section (its name if not given). ``page_format="arrow"`` hands every resource's
-    pages to dlt as Arrow tables (see docs/config.md#page_format); it overrides the config's
-    ``page_format``.
+    config section (its name if not given). ``page_format`` ("arrow", the default: pages as Arrow
+    tables in dlt's own layout; "dicts": rows for dlt's normalizer, see docs/config.md#page_format)
+    overrides the config's ``page_format`` for every resource.
 
     When a resource fails, ``pipeline.run`` raises dlt's ``PipelineStepFailed`` (wrapping
     ``ResourcesFailed``, which names every failed resource) and loads nothing, as dlt does.
@@ -96,9 +97,13 @@ def rest_api_source(
         )
     source_name = schema.name if schema is not None else name or "rest_api"
     # as dlt does: credentials the auth leaves out come from dlt's config for this source
+    from restsync.config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
+
     sections = ("sources", section or DLT_DEFAULT_SECTION, source_name)
     config = inject_auth_secrets(config, sections)
     plan = plan_config(config, name=source_name, page_format=page_format)
+    from restsync.load import build_source  # the engine and pyarrow: not for plan_config
+
     source = build_source(plan, partial_load=partial_load, schema=schema, section=section)
     if max_table_nesting is not None:
         source.max_table_nesting = max_table_nesting
@@ -149,6 +154,8 @@ def load_file_format(pipeline: Any, source: DltSource) -> str | None:
 
 
 def runtime_of(source: DltSource) -> SourceRuntime:
+    from restsync.load import SourceRuntime
+
     runtime = getattr(source, "restsync", None)
     if not isinstance(runtime, SourceRuntime):
         raise TypeError("this source was not built by restsync")

@@ -49,7 +49,7 @@ def test_plan_shows_the_inferences() -> None:
     text = " ".join(result.stdout.split())
     assert "'{room_id}' in the path is filled from parent 'rooms' field 'id'" in text
     assert "'{temp_id}' in the path is filled from parent 'templates'" in text
-    assert "page_format: dicts" in text
+    assert "page_format: arrow" in text
 
 
 def test_plan_shows_fetch_ahead_and_page_format() -> None:

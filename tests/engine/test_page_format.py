@@ -1,18 +1,24 @@
-"""page_format arrow: pages reach dlt as Arrow tables (routed handlers on 127.0.0.1, real dlt
-pipelines, real DuckDB files). The layout differences it documents are checked here too."""
+"""page_format: Arrow pages (the default) load dlt's own tables; 'dicts' leaves rows to dlt.
+
+Routed handlers on 127.0.0.1, real dlt pipelines, real DuckDB files. Each case loads both ways
+and compares every table (tests/load/layout.py), and checks whether the fast path was taken.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import dlt
 import duckdb
 import pytest
 from aiohttp import web
 
 import restsync
-from tests.conftest import count_rows, table_names
+from tests.conftest import count_rows
 from tests.engine.test_incremental import _config as incremental_config
 from tests.engine.test_incremental import _policies
+from tests.load.layout import assert_identical, load_both
 
 
 def _records(n: int) -> list[dict[str, Any]]:
@@ -25,6 +31,7 @@ def _records(n: int) -> list[dict[str, Any]]:
             "created_at": f"2024-03-{1 + i % 28:02d}T12:00:00Z",
             "owner": {"login": f"user{i}", "plan": {"tier": "pro" if i % 3 else "free"}},
             "tags": ["a", "b"][: i % 3],
+            "parts": [{"sku": f"s{i}-{j}", "sizes": [j, j + 1]} for j in range(i % 2 + 1)],
             "note": None if i % 5 else f"note {i}",
         }
         for i in range(n)
@@ -59,107 +66,147 @@ def _config(base_url: str, **resource: Any) -> dict[str, Any]:
     }
 
 
-def _columns(path: Any, table: str) -> dict[str, str]:
-    with duckdb.connect(str(path), read_only=True) as db:
-        rows = db.sql(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'data' and table_name = ?",
-            params=[table],
-        ).fetchall()
-    return dict(rows)
+def _both(tmp_path: Path, config: dict[str, Any], runs: int = 1) -> tuple[Any, Any, Any]:
+    def build(page_format: str) -> Any:
+        return restsync.rest_api_source(config, page_format=page_format)
+
+    fast, dicts, fallbacks = load_both(tmp_path, "data", build, runs)
+    return fast, dicts, fallbacks["things"]
 
 
-def test_arrow_pages_load_the_same_values_as_dicts(server, make_pipeline, tmp_path) -> None:
+def test_nested_records_load_dlts_tables_as_arrow_pages(server, tmp_path) -> None:
     _serve(server, _records(110))
-    paths = {fmt: tmp_path / f"{fmt}.duckdb" for fmt in ("dicts", "arrow")}
-    for fmt, path in paths.items():
-        import dlt
+    fast, dicts, fallback = _both(tmp_path, _config(server.base_url))
+    assert_identical(fast, dicts)
+    assert fallback is None
+    nested = {"things__tags", "things__parts", "things__parts__sizes"}
+    assert set(fast["columns"]) == {"things", *nested}
+    assert [c[0] for c in fast["columns"]["things__parts__sizes"]] == [
+        "value", "_dlt_root_id", "_dlt_parent_id", "_dlt_list_idx", "_dlt_id"
+    ]  # fmt: skip
 
+
+def test_a_second_run_replaces_the_nested_rows_of_a_merged_record(server, tmp_path) -> None:
+    records = _records(30)
+    _serve(server, records)
+    config = _config(server.base_url)
+    for page_format in ("arrow", "dicts"):
+        path = tmp_path / f"{page_format}.duckdb"
         pipeline = dlt.pipeline(
-            pipeline_name=f"p_{fmt}",
+            pipeline_name=f"p_{page_format}",
             destination=dlt.destinations.duckdb(str(path)),
             dataset_name="data",
             pipelines_dir=str(tmp_path / "pipelines"),
         )
-        source = restsync.rest_api_source(_config(server.base_url), page_format=fmt)
-        restsync.sync(pipeline, source)
-        assert count_rows(path, "data", "things") == 110
-
-    arrow, dicts = _columns(paths["arrow"], "things"), _columns(paths["dicts"], "things")
-    # the same scalar columns with the same types: nested objects flattened the same way
-    scalars = {c: t for c, t in dicts.items() if not c.startswith("_dlt")}
-    assert {c: arrow[c] for c in scalars} == scalars
-    assert arrow["created_at"].startswith("TIMESTAMP")
-    assert "owner__plan__tier" in arrow
-    # documented differences: arrays stay in the row as JSON; no _dlt_id/_dlt_load_id columns
-    assert arrow["tags"] == "JSON"
-    assert "things__tags" in table_names(paths["dicts"], "data")
-    assert "things__tags" not in table_names(paths["arrow"], "data")
-
-    query = (
-        "select id, name, price, active, created_at, owner__login, owner__plan__tier, note "
-        "from data.things order by id"
-    )
-    with duckdb.connect(str(paths["dicts"]), read_only=True) as db:
-        expected = db.sql(query).fetchall()
-    with duckdb.connect(str(paths["arrow"]), read_only=True) as db:
-        assert db.sql(query).fetchall() == expected
-        tags = db.sql("select tags from data.things where id = 2").fetchone()
-    assert tags is not None and tags[0] == '["a","b"]'
+        records[2]["tags"] = ["a", "b"]
+        restsync.sync(pipeline, restsync.rest_api_source(config, page_format=page_format))
+        records[2]["tags"] = ["c"]
+        restsync.sync(pipeline, restsync.rest_api_source(config, page_format=page_format))
+        with duckdb.connect(str(path), read_only=True) as db:
+            tags = db.sql(
+                "select t.value from data.things__tags t join data.things p "
+                "on t._dlt_parent_id = p._dlt_id where p.id = 2"
+            ).fetchall()
+        assert tags == [("c",)], page_format
+        assert count_rows(path, "data", "things__tags") == 29  # 30 tags, one of two replaced
 
 
-def test_a_value_that_does_not_fit_its_column_is_rejected_alone(
-    server, make_pipeline, duckdb_path
+def test_a_value_needing_a_variant_column_hands_the_rest_to_dlts_normalizer(
+    server, tmp_path
 ) -> None:
     records = _records(60)
-    records[40]["price"] = "n/a"  # on the second page, after price was established as double
+    records[40]["price"] = "n/a"  # on the second page, after price became a double column
     _serve(server, records)
-    source = restsync.rest_api_source(_config(server.base_url, page_format="arrow"))
-    restsync.sync(make_pipeline(), source)
-
-    assert count_rows(duckdb_path, "data", "things") == 59
-    with duckdb.connect(str(duckdb_path), read_only=True) as db:
-        rejected = db.sql("select resource, reason, record from data._restsync_rejects").fetchall()
-    assert len(rejected) == 1
-    resource, reason, record = rejected[0]
-    assert resource == "things"
-    assert "price" in reason and "n/a" in reason
-    assert '"id":40' in record
-    report = restsync.runtime_of(source).last_report
-    assert report is not None
-    assert (report.resources["things"].records, report.resources["things"].rejects) == (59, 1)
+    fast, dicts, fallback = _both(tmp_path, _config(server.base_url))
+    assert_identical(fast, dicts)
+    assert fallback == "a value of column 'price' needs a variant column"
+    assert ("price__v_text", "VARCHAR", "YES") in fast["columns"]["things"]
 
 
-def test_mixed_types_inside_one_page_keep_the_first_type(
-    server, make_pipeline, duckdb_path
-) -> None:
-    records = _records(10)
-    records[3]["name"] = {"unexpected": "object"}  # text column, one record has an object
-    _serve(server, records)
-    restsync.sync(
-        make_pipeline(), restsync.rest_api_source(_config(server.base_url, page_format="arrow"))
-    )
-    assert count_rows(duckdb_path, "data", "things") == 9
-    assert count_rows(duckdb_path, "data", "_restsync_rejects") == 1
+def test_a_merge_strategy_that_hashes_rows_uses_dlts_normalizer(server, tmp_path) -> None:
+    _serve(server, _records(30))
+    upsert = {"disposition": "merge", "strategy": "upsert"}
+    config = _config(server.base_url, write_disposition=upsert)
+    fast, dicts, fallback = _both(tmp_path, config, runs=2)
+    assert_identical(fast, dicts)
+    assert fallback == "its merge strategy derives _dlt_id from the row"
 
 
-def test_arrow_merge_and_incremental_state(server, make_pipeline, duckdb_path) -> None:
+def test_max_table_nesting_keeps_deeper_values_as_json(server, tmp_path) -> None:
+    _serve(server, _records(40))
+
+    def build(page_format: str) -> Any:
+        config = _config(server.base_url)
+        return restsync.rest_api_source(config, page_format=page_format, max_table_nesting=1)
+
+    fast, dicts, fallbacks = load_both(tmp_path, "data", build, runs=2)
+    assert_identical(fast, dicts)
+    assert fallbacks["things"] is None
+    assert ("owner__plan", "JSON", "YES") in fast["columns"]["things"]
+    assert ("sizes", "JSON", "YES") in fast["columns"]["things__parts"]
+
+
+def test_an_incremental_cursor_sees_records_as_with_dicts(server, tmp_path) -> None:
     served = _policies(10)
+    for policy in served:
+        policy["meta"] = {"updated": policy["updated"]}  # a nested cursor, read by dlt
 
     @server.get("/v2/policies")
     async def policies(request: web.Request) -> web.Response:
         return web.json_response({"data": served})
 
     server.start()
-    pipeline = make_pipeline()
     config = incremental_config(server.base_url)
-    restsync.sync(pipeline, restsync.rest_api_source(config, page_format="arrow"))
-    assert count_rows(duckdb_path, "data", "policies") == 8  # two older than the start
+    config["resources"][0]["endpoint"]["incremental"] = {
+        "cursor_path": "meta.updated",
+        "initial_value": "2024-01-01T03:00:00Z",
+    }
+    del config["resources"][0]["incremental_sync"]
 
-    served.extend(_policies(3, start_hour=10))
-    restsync.sync(pipeline, restsync.rest_api_source(config, page_format="arrow"))
-    assert count_rows(duckdb_path, "data", "policies") == 11
-    assert _columns(duckdb_path, "policies")["updated"].startswith("TIMESTAMP")
+    def build(page_format: str) -> Any:
+        return restsync.rest_api_source(config, page_format=page_format)
+
+    fast, dicts, fallbacks = load_both(tmp_path, "data", build, runs=2)
+    assert_identical(fast, dicts)
+    assert fallbacks["policies"] is None
+    assert sum(fast["rows"]["policies"].values()) == 5  # from 03:00 on
+
+
+def test_add_limit_loads_the_nested_rows_of_the_pages_it_read(server, tmp_path) -> None:
+    _serve(server, _records(110))
+
+    def build(page_format: str) -> Any:
+        source = restsync.rest_api_source(_config(server.base_url), page_format=page_format)
+        return source.add_limit(2)
+
+    fast, dicts, _ = load_both(tmp_path, "data", build)
+    assert_identical(fast, dicts)
+    assert sum(fast["rows"]["things"].values()) == 50
+
+
+def test_a_users_add_map_sees_records(server, tmp_path) -> None:
+    _serve(server, _records(30))
+    seen: list[type] = []
+
+    def shout(record: dict[str, Any]) -> dict[str, Any]:
+        seen.append(type(record))
+        return {**record, "name": record["name"].upper()}
+
+    def build(page_format: str) -> Any:
+        source = restsync.rest_api_source(_config(server.base_url), page_format=page_format)
+        source.resources["things"].add_map(shout)
+        return source
+
+    fast, dicts, fallbacks = load_both(tmp_path, "data", build)
+    assert_identical(fast, dicts)
+    assert fallbacks["things"] is None and set(seen) == {dict}
+    assert "THING 1" in {dict(data).get("name") for _, data in fast["rows"]["things"]}
+
+
+def test_pages_read_outside_a_pipeline_stay_records(server) -> None:
+    _serve(server, _records(30))
+    rows = list(restsync.rest_api_source(_config(server.base_url)))
+    assert len(rows) == 30 and all(isinstance(r, dict) for r in rows)
 
 
 def test_page_format_is_checked() -> None:
@@ -168,26 +215,11 @@ def test_page_format_is_checked() -> None:
     assert caught.value.message == "page_format is 'parquet'; use 'dicts' or 'arrow'"
 
 
-def test_a_nested_incremental_cursor_is_refused_with_arrow_pages() -> None:
-    config = _config("https://api.example.com", page_format="arrow")
-    config["resources"][0]["endpoint"]["incremental"] = {
-        "cursor_path": "meta.updated",
-        "initial_value": "2024-01-01T00:00:00Z",
-    }
-    with pytest.raises(restsync.ConfigError) as caught:
-        restsync.plan_config(config)
-    assert caught.value.path == "resources[0].page_format"
-    assert "'meta.updated' is nested" in caught.value.message
-    # the same config with dict pages is fine
-    config["resources"][0]["page_format"] = "dicts"
-    assert restsync.plan_config(config).resources["things"].page_format == "dicts"
-
-
 @pytest.mark.parametrize(
     "page_format, asked, staged",
     [
+        (None, None, "parquet"),
         ("dicts", None, "jsonl"),
-        ("arrow", None, "parquet"),
         ("dicts", "insert_values", "insert_values"),
     ],
 )

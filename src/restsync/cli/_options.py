@@ -51,8 +51,8 @@ PageFormatOption = Annotated[
     PageFormat | None,
     typer.Option(
         "--page-format",
-        help="How pages reach dlt, for every resource: 'arrow' skips dlt's row-by-row "
-        "normalizer (several times faster on big tables; arrays load as JSON columns).",
+        help="How pages reach dlt, for every resource: 'arrow' (the default) as Arrow tables "
+        "in dlt's own table layout; 'dicts' leaves every row to dlt's normalizer.",
     ),
 ]
 LoaderFileFormat = Annotated[

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from restsync.engine import RunReport
+if TYPE_CHECKING:  # the engine (aiohttp, dlt through plan/config) loads with `run`, not `--help`
+    from restsync.engine import RunReport
 
 __all__ = ["print_summary", "wait_with_progress"]
 

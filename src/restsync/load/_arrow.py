@@ -1,265 +1,273 @@
-"""Pages as Arrow tables: the columnar path past dlt's row-by-row normalizer (page_format arrow).
+"""Pages as Arrow tables in dlt's exact layout (page_format arrow, the default).
 
-dlt loads an Arrow table by writing it to Parquet as it stands, so whatever layout the table has
-is the layout in the destination. This module gives that layout the shape users know from the
-default path where it can: nested objects become ``parent__child`` columns, declared column types
-are applied, and one type per column is kept across pages. What differs (arrays stay in their row
-as JSON, no ``_dlt_id`` column) is documented in docs/config.md#page_format.
+An ``ArrowPages`` step sits at the end of a resource's pipe, after dlt's incremental and
+``add_limit`` (they see records, as with dict pages, so state and limits behave the same) and
+after any ``add_map`` of the user's. For each page it asks ``_relational.lay_out`` for the
+tables dlt's normalizer would make, adds their new columns to the schema as that normalizer
+would, and hands the root table to dlt as an Arrow table: dlt writes it to Parquet and loads it
+without looking at rows. Nested tables go into the same load package through dlt's own Parquet
+writer, the way the normalizer's output would: dlt's extractor takes no rows for nested tables
+(it counts each extracted file by the resource of its table, and a nested table has none).
 
-A value that cannot take its column's type (``"n/a"`` in a column of numbers) sends its record to
-the rejects table with the reason; the rest of the page loads.
+A page that cannot be laid out exactly (``NotExact``: a value that needs a variant column, a
+merge strategy that derives ``_dlt_id`` from the row, ...) goes to dlt as the list of dicts it
+came as, and so do the resource's remaining pages in this run: dlt's normalizer then sees every
+row after the ones already laid out, in order, so it types them exactly as it would have.
+docs/config.md#page_format lists when this happens.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from restsync.engine._records import Reject
+import dlt
+from dlt.extract.items_transform import BaseItemTransform, ItemTransform
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    from restsync.load._relational import LaidTable, Layout
 
-__all__ = ["ArrowPages", "arrow_available"]
+__all__ = ["ArrowPages"]
 
-_SEPARATOR = "__"  # dlt's separator for flattened nested fields
+log = logging.getLogger("restsync")
 
-
-def arrow_available() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True
+_MERGE_ROW_HASH = ("key_hash", "row_hash")
 
 
-class ArrowPages:
-    """Turns one resource's pages (lists of records) into Arrow tables with stable column types."""
+class ArrowPages(ItemTransform[Any, dict[str, Any]]):  # type: ignore[misc]
+    """The pipe step of one resource (see the module docstring)."""
 
-    def __init__(
-        self,
-        resource: str,
-        columns: Mapping[str, Any] | list[Any] | None,
-        primary_key: tuple[str, ...] = (),
-    ) -> None:
-        import pyarrow as pa
+    # after dlt's incremental (1) and add_limit (1.1); a user's add_map (0) comes before
+    placement_affinity: ClassVar[float] = 1.5
 
-        self._pa = pa
+    def __init__(self, resource: str) -> None:
+        BaseItemTransform.__init__(self)
         self.resource = resource
-        # dlt marks key and required columns not null; an Arrow field that says otherwise makes
-        # dlt warn on every page. The record checks have already rejected nulls in them.
-        self._not_null = {k.replace(".", _SEPARATOR) for k in primary_key} | _required(columns)
-        declared = _declared_types(columns)
-        self._keep_nested = {name for name, kind in declared.items() if kind == "json"}
-        self._types: dict[str, pa.DataType] = {
-            name: arrow_type
-            for name, kind in declared.items()
-            if (arrow_type := _ARROW_TYPES.get(kind, lambda _pa: None)(pa)) is not None
-        }
+        self._run: _Run | None = None
+        self.fallback: str | None = None  # why the last run's pages (from some page on) were dicts
 
-    def convert(self, records: list[Any]) -> tuple[pa.Table | None, list[Reject]]:
-        pa = self._pa
-        rows = [r if isinstance(r, dict) else {"value": r} for r in records]
+    def __call__(self, item: Any, meta: Any = None) -> Any:
+        # pyarrow is imported only when there is a page to lay out
+        from restsync.load._relational import NotExact, lay_out
+
+        if meta is not None or not isinstance(item, list) or not item:
+            return item
+        run = self._current()
+        if run is None or run.refusal is not None:
+            return item
         try:
-            table = pa.Table.from_struct_array(pa.array(rows))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            # mixed types inside one field: build it field by field to find the culprits
-            table = None
-        rejects: list[Reject] = []
-        if table is not None:
-            table = self._flatten(table)
-            table, bad_rows = self._conform(table)
-        else:
-            table, bad_rows = self._by_column(rows)
-        if bad_rows:
-            rejects = [Reject(self.resource, reason, records[i]) for i, reason in bad_rows.items()]
-            keep = pa.array([i not in bad_rows for i in range(len(rows))])
-            table = table.filter(keep)
-        if not table.num_rows:
-            return None, rejects
-        return self._mark_not_null(table), rejects
+            tables = lay_out(item, run.layout())
+        except NotExact as exc:
+            run.refuse(str(exc))
+            self.fallback = run.refusal
+            return item
+        root = run.apply(tables)
+        if run.finished:
+            # add_limit closes the resource while it passes on the last page: that page's
+            # nested rows come after the files were closed, and get their own
+            run.close(flush=True)
+        return root
 
-    def _mark_not_null(self, table: pa.Table) -> pa.Table:
-        schema = table.schema
-        marked = [
-            f.with_nullable(False) if f.name in self._not_null and f.nullable else f
-            for f in schema
+    def finish(self, flush: bool) -> None:
+        """The resource's pages are all through (or the extraction failed): close the nested
+        tables' files, so that they are in the load package before dlt commits it."""
+        if self._run is not None:
+            self._run.close(flush)
+            self._run.finished = True
+
+    def _current(self) -> _Run | None:
+        """This extraction's state; None when the resource is iterated outside a pipeline (the
+        records then stay records, as the caller expects)."""
+        from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
+
+        try:
+            load_id = dlt.current.load_package_state()["load_id"]
+        except CurrentLoadPackageStateNotAvailable:
+            return None
+        if self._run is None or self._run.load_id != load_id:
+            if self._run is not None and not self._run.finished:
+                self._run.close(False)
+            self._run = _Run(self.resource, load_id, self)
+            self.fallback = self._run.refusal
+        return self._run
+
+
+class _Run:
+    """One resource in one extraction: the schema it lays pages out against, and the writer of
+    its nested tables."""
+
+    def __init__(self, resource: str, load_id: str, step: Any) -> None:
+        from dlt.common.schema.utils import normalize_table_identifiers
+
+        self.load_id = load_id
+        self.schema = dlt.current.source_schema()
+        self.caps = _capabilities()
+        self.refusal: str | None = None
+        self.finished = False  # the resource's generator has ended
+        self._writers: Any = None
+        self._resource = resource
+        self._source_resource = source_resource = _resource_named(resource, step)
+        hints = source_resource.compute_table_schema()
+        self._hints = normalize_table_identifiers(hints, self.schema.naming)
+        self.root = str(self._hints["name"])
+        self._started = False
+        reason = _resource_refusal(source_resource)
+        if reason is not None:
+            self.refuse(reason)
+
+    def refuse(self, reason: str) -> None:
+        if self.refusal is None:
+            self.refusal = reason
+            log.info(
+                "resource '%s': the rest of this run's pages go to dlt's normalizer as dicts (%s)",
+                self._resource,
+                reason,
+            )
+
+    def layout(self) -> Layout:
+        from dlt.common.normalizers.json.helpers import get_table_nesting_level
+
+        from restsync.load._relational import Layout
+
+        schema = self.schema
+        if not self._started:
+            self._start()
+        config = schema._normalizers_config["json"].get("config") or {}
+        nesting = get_table_nesting_level(schema, self.root, config.get("max_nesting", 1000))
+        return Layout(
+            schema=schema,
+            caps=self.caps,
+            load_id=self.load_id,
+            root=self.root,
+            root_columns=schema.tables[self.root]["columns"],
+            root_key=self._root_key(config),
+            max_nesting=1000 if nesting is None else nesting,
+        )
+
+    def _start(self) -> None:
+        """Merge the resource's hints into the schema, as dlt's extractor does with a resource's
+        first item, so the page sees the table (and the merge settings) dlt's normalizer would."""
+        from dlt.common.normalizers.json.helpers import get_root_row_id_type
+
+        from restsync.load._relational import NotExact
+
+        self._started = True
+        self.schema.update_table(
+            copy.deepcopy(self._hints), normalize_identifiers=False, merge_compound_props=False
+        )
+        self._declare_json(self.schema.tables[self.root]["columns"])
+        reason = _schema_refusal(self.schema, self.root)
+        if reason is None and get_root_row_id_type(self.schema, self.root) in _MERGE_ROW_HASH:
+            reason = "its merge strategy derives _dlt_id from the row"
+        if reason is not None:
+            self.refuse(reason)
+            raise NotExact(reason)
+
+    def _root_key(self, config: Mapping[str, Any]) -> bool:
+        from restsync.load._relational import NotExact
+
+        naming = self.schema.naming
+        standard = {naming.normalize_identifier("_dlt_id"): naming.normalize_identifier(
+            "_dlt_root_id"
+        )}
+        propagation = config.get("propagation") or {}
+        mapping = (propagation.get("tables") or {}).get(self.root)
+        if propagation.get("root") or mapping not in (None, standard):
+            raise NotExact("the schema propagates other columns to nested tables")
+        return mapping is not None
+
+    def apply(self, tables: list[LaidTable]) -> Any:
+        """Add the new columns to the schema, write the nested tables; the root table is what
+        the step hands on to dlt."""
+        from dlt.common.libs.pyarrow import normalize_py_arrow_item
+
+        schema = self.schema
+        self._declare_json(tables[0].new_columns)
+        for laid in tables:
+            if laid.new_columns:
+                partial: dict[str, Any] = {"name": laid.name, "columns": laid.new_columns}
+                if laid.parent is not None:
+                    partial["parent"] = laid.parent
+                schema.update_table(partial, normalize_identifiers=False)  # type: ignore[arg-type]
+        for laid in tables[1:]:
+            columns = schema.get_table_columns(laid.name)
+            table = normalize_py_arrow_item(laid.table, columns, schema.naming, self.caps)
+            self._storage().write_data_item(self.load_id, schema.name, laid.name, table, columns)
+        return tables[0].table
+
+    def _declare_json(self, columns: Mapping[str, Any]) -> None:
+        """dlt's extractor types the root table's columns from each Arrow table it takes, except
+        the columns the resource declares; a json column travels as text (as dlt's own Parquet
+        writer stores it), so a json column the resource does not declare yet (one that
+        max_table_nesting leaves whole) is declared on the resource."""
+        declared: Mapping[str, Any] = self._source_resource.columns or {}  # type: ignore[assignment]
+        undeclared: list[Any] = [
+            {"name": name, "data_type": "json"}
+            for name, column in columns.items()
+            if column.get("data_type") == "json"
+            and declared.get(name, {}).get("data_type") != "json"
         ]
-        if all(a is b for a, b in zip(marked, schema, strict=True)):
-            return table
-        return table.cast(self._pa.schema(marked, metadata=schema.metadata))
+        if undeclared:
+            self._source_resource.apply_hints(columns=undeclared)
 
-    # --- layout --------------------------------------------------------------------------------
+    def _storage(self) -> Any:
+        if self._writers is None:
+            from dlt.common.configuration.container import Container
+            from dlt.common.data_writers import DataWriter
+            from dlt.common.storages.load_package import LoadPackageStateInjectableContext
+            from dlt.extract.storage import ExtractorItemStorage
 
-    def _flatten(self, table: pa.Table) -> pa.Table:
-        pa = self._pa
-        while True:
-            nested = [
-                i
-                for i, f in enumerate(table.schema)
-                if pa.types.is_struct(f.type) and f.name not in self._keep_nested
-            ]
-            if not nested:
-                break
-            columns, names = [], []
-            for i, f in enumerate(table.schema):
-                column = table.column(i)
-                if i in nested and f.type.num_fields:
-                    for child in range(f.type.num_fields):
-                        names.append(f"{f.name}{_SEPARATOR}{f.type.field(child).name}")
-                        columns.append(pa.chunked_array([c.field(child) for c in column.chunks]))
-                elif i not in nested:
-                    names.append(f.name)
-                    columns.append(column)
-                # an object that is always empty has no columns to give, as in dlt's normalizer
-            table = pa.table(columns, names=names)
-        return table
+            package = Container()[LoadPackageStateInjectableContext].storage
+            spec = DataWriter.writer_spec_from_file_format("parquet", "arrow")
+            self._writers = ExtractorItemStorage(package, spec)
+        return self._writers
 
-    def _conform(self, table: pa.Table) -> tuple[pa.Table, dict[int, str]]:
-        """Cast every column to the type it has had so far (or was declared with)."""
-        pa = self._pa
-        bad_rows: dict[int, str] = {}
-        columns = []
-        for name, column in zip(table.column_names, table.columns, strict=True):
-            wanted = self._types.get(name)
-            if _is_nested(pa, column.type) or (wanted is not None and _is_nested(pa, wanted)):
-                # arrays and declared json objects land as JSON: any shape is fine
-                columns.append(column)
-                continue
-            if pa.types.is_null(column.type):
-                columns.append(column if wanted is None else column.cast(wanted))
-                continue
-            if wanted is None:
-                column = _detect_timestamp(pa, column)
-                self._types[name] = column.type
-                columns.append(column)
-                continue
-            if column.type == wanted:
-                columns.append(column)
-                continue
-            try:
-                columns.append(column.cast(wanted))
-            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-                values = column.to_pylist()
-                cast, bad = self._cast_values(name, values, wanted)
-                bad_rows.update((i, reason) for i, reason in bad.items() if i not in bad_rows)
-                columns.append(cast)
-        return pa.table(columns, names=table.column_names), bad_rows
-
-    def _by_column(self, rows: list[dict[str, Any]]) -> tuple[pa.Table, dict[int, str]]:
-        pa = self._pa
-        names = list(dict.fromkeys(k for row in rows for k in row))
-        bad_rows: dict[int, str] = {}
-        columns = []
-        for name in names:
-            values = [row.get(name) for row in rows]
-            wanted = self._types.get(name)
-            try:
-                column = pa.array(values, type=wanted)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-                if wanted is None:
-                    wanted = _first_type(pa, values)
-                column, bad = self._cast_values(name, values, wanted)
-                bad_rows.update((i, reason) for i, reason in bad.items() if i not in bad_rows)
-            columns.append(column)
-        table = self._flatten(pa.table(columns, names=names))
-        table, more = self._conform(table)
-        for i, reason in more.items():
-            bad_rows.setdefault(i, reason)
-        return table, bad_rows
-
-    def _cast_values(
-        self, name: str, values: list[Any], wanted: pa.DataType
-    ) -> tuple[pa.Array, dict[int, str]]:
-        """The slow path, only for a column that did not cast whole: value by value."""
-        pa = self._pa
-        self._types.setdefault(name, wanted)
-        good: list[Any] = []
-        bad: dict[int, str] = {}
-        for i, value in enumerate(values):
-            try:
-                good.append(pa.array([_loosely(value, wanted, pa)]).cast(wanted)[0].as_py())
-            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
-                good.append(None)
-                bad[i] = (
-                    f"field '{name}' is {_describe(value)}, but the column holds {wanted} "
-                    "(page_format arrow keeps one type per column)"
-                )
-        return pa.array(good, type=wanted), bad
+    def close(self, flush: bool) -> None:
+        if self._writers is not None:
+            self._writers.close_writers(self.load_id, skip_flush=not flush)
+            self._writers = None
 
 
-# dlt data types restsync casts to ahead of dlt, so the Parquet file already has the declared type
-_ARROW_TYPES: dict[str, Any] = {
-    "text": lambda pa: pa.string(),
-    "bigint": lambda pa: pa.int64(),
-    "double": lambda pa: pa.float64(),
-    "bool": lambda pa: pa.bool_(),
-    "timestamp": lambda pa: pa.timestamp("us", tz="UTC"),
-    "date": lambda pa: pa.date32(),
-}
+def _capabilities() -> Any:
+    from dlt.common.configuration.container import Container
+    from dlt.common.configuration.exceptions import ContextDefaultCannotBeCreated
+    from dlt.common.destination.capabilities import DestinationCapabilitiesContext
 
-
-def _declared_types(columns: Mapping[str, Any] | list[Any] | None) -> dict[str, str]:
-    items: list[Mapping[str, Any]]
-    if isinstance(columns, Mapping):
-        items = [{"name": name, **(spec or {})} for name, spec in columns.items()]
-    else:
-        items = [c for c in columns or [] if isinstance(c, Mapping)]
-    return {
-        str(c["name"]): str(c["data_type"]) for c in items if c.get("name") and c.get("data_type")
-    }
-
-
-def _detect_timestamp(pa: Any, column: Any) -> Any:
-    """An undeclared text column of ISO 8601 date-times becomes a timestamp column, as dlt's
-    default ``iso_timestamp`` detection does on the default path."""
-    if not pa.types.is_string(column.type):
-        return column
     try:
-        return column.cast(pa.timestamp("us", tz="UTC"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return column
+        return Container()[DestinationCapabilitiesContext]
+    except ContextDefaultCannotBeCreated:
+        return DestinationCapabilitiesContext.generic_capabilities()
 
 
-def _is_nested(pa: Any, arrow_type: Any) -> bool:
-    return bool(
-        pa.types.is_struct(arrow_type)
-        or pa.types.is_list(arrow_type)
-        or pa.types.is_large_list(arrow_type)
-        or pa.types.is_map(arrow_type)
-    )
+def _resource_refusal(resource: Any) -> str | None:
+    if resource.has_dynamic_table_name or resource.has_other_dynamic_hints:
+        return "the resource's hints depend on the data"
+    if resource.validator is not None:
+        return "the resource validates its records with a model"
+    if resource.nested_hints:
+        return "the resource has hints for nested tables"
+    return None
 
 
-def _loosely(value: Any, wanted: Any, pa: Any) -> Any:
-    """A date-time string Arrow's strict cast refuses (a date alone, no offset), read as dlt
-    would read it: ISO 8601, UTC when no offset is given."""
-    if isinstance(value, str) and pa.types.is_timestamp(wanted):
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return value
+def _schema_refusal(schema: Any, root: str) -> str | None:
+    from dlt.common.normalizers.json.relational import DataItemNormalizer
+
+    if type(schema.data_item_normalizer) is not DataItemNormalizer:
+        return "the schema uses another JSON normalizer"
+    if schema._compiled_excludes or schema._compiled_includes:
+        return "the schema filters columns"
+    contract = schema.resolve_contract_settings_for_table(root)
+    if any(mode != "evolve" for mode in contract.values()):
+        return "the table has a schema contract"
+    return None
 
 
-def _required(columns: Mapping[str, Any] | list[Any] | None) -> set[str]:
-    if isinstance(columns, Mapping):
-        return {n for n, spec in columns.items() if (spec or {}).get("nullable") is False}
-    return {
-        str(c["name"])
-        for c in columns or []
-        if isinstance(c, Mapping) and c.get("name") and c.get("nullable") is False
-    }
-
-
-def _first_type(pa: Any, values: list[Any]) -> Any:
-    for value in values:
-        if value is not None:
-            try:
-                return pa.array([value]).type
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                continue
-    return pa.string()
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+def _resource_named(name: str, step: Any) -> Any:
+    """The resource ``step`` runs in: the one of that name, or the one whose pipe holds the step
+    (a resource renamed after restsync built it, e.g. with ``with_name``)."""
+    resources = dlt.current.source().resources
+    if name in resources:
+        return resources[name]
+    return next(r for r in resources.values() if any(s is step for s in r._pipe.steps))

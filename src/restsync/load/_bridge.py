@@ -55,12 +55,6 @@ class _End:
     error: Exception | None
 
 
-def _size(item: Any) -> int:
-    if isinstance(item, list):
-        return len(item)
-    return int(getattr(item, "num_rows", 0))  # an Arrow table
-
-
 class SourceRuntime:
     """What a restsync source remembers across runs: its plan, how it treats failed resources,
     and the report of the last run."""
@@ -74,6 +68,13 @@ class SourceRuntime:
         self._run: _Run | None = None
         self._lock = threading.Lock()
         self.progress: Callable[[RunReport], None] | None = None
+        self.arrow_steps: dict[str, ArrowPages] = {}  # page_format arrow: the resources' steps
+
+    def pages_done(self, name: str, flush: bool) -> None:
+        """A resource's generator has ended: its Arrow step closes its nested tables' files."""
+        step = self.arrow_steps.get(name)
+        if step is not None:
+            step.finish(flush)
 
     @contextlib.contextmanager
     def partial_loading(self) -> Iterator[None]:
@@ -120,6 +121,7 @@ class _Run:
     def _pages(self, name: str) -> Iterator[Any]:
         """What dlt reads: pages, ``None`` while none is ready (dlt then serves other resources),
         and at the end either nothing or the error that fails the extraction."""
+        flush = False  # whether what the resource's pages made so far is to be loaded
         try:
             yield  # where ``register`` parks the generator until dlt first reads it
             self._ensure_started()
@@ -128,9 +130,14 @@ class _Run:
                 if isinstance(item, _End):
                     if item.error is not None:
                         raise item.error
+                    flush = True
                     return
                 yield item
+        except GeneratorExit:  # dlt closed the resource early (add_limit): keep what it read
+            flush = True
+            raise
         finally:
+            self.runtime.pages_done(name, flush)
             self._leave(name)
 
     def _leave(self, name: str) -> None:
@@ -208,21 +215,12 @@ class _QueueSink:
     def __init__(self, run: _Run) -> None:
         self.run = run
         self.failed: list[str] = []  # resources whose end waits for the whole run (raise mode)
-        self._arrow = {
-            name: ArrowPages(name, plan.hints.get("columns"), plan.primary_key)
-            for name, plan in run.plan.resources.items()
-            if plan.page_format == "arrow" and name in run.registered
-        }
 
     async def records(self, resource: str, records: list[Any]) -> list[Reject]:
-        arrow = self._arrow.get(resource)
-        if arrow is None:
-            await self.run.handoff.put(resource, records, len(records))
-            return []
-        table, refused = arrow.convert(records)
-        if table is not None:
-            await self.run.handoff.put(resource, table, _size(table))
-        return refused
+        # pages cross as dicts; with page_format arrow the resource's ArrowPages step lays them
+        # out in dlt's thread, after dlt's incremental has seen them (load/_arrow.py)
+        await self.run.handoff.put(resource, records, len(records))
+        return []
 
     async def rejects(self, rejects: list[Reject]) -> None:
         if REJECTS_TABLE in self.run.registered:
@@ -317,7 +315,7 @@ def _resource(runtime: SourceRuntime, plan: ResourcePlan) -> Any:
     hints: dict[str, Any] = dict(plan.hints)  # the plan keeps only dlt table hints
     if plan.primary_key:
         hints["primary_key"] = list(plan.primary_key)
-    return dlt.resource(
+    resource = dlt.resource(
         fetch,
         name=name,
         table_name=plan.table_name,
@@ -325,6 +323,10 @@ def _resource(runtime: SourceRuntime, plan: ResourcePlan) -> Any:
         selected=plan.selected,
         **hints,
     )
+    if plan.page_format == "arrow":
+        step = runtime.arrow_steps[name] = ArrowPages(name)
+        resource.add_step(step)
+    return resource
 
 
 def _rejects_resource(runtime: SourceRuntime) -> Any:

@@ -194,7 +194,7 @@ def _plan_resource(
         max_concurrency=resource.max_concurrency,
         prefetch_pages=resource.prefetch_pages,
         speculate=_speculates(resource, config),
-        page_format=resource.page_format or "dicts",
+        page_format=resource.page_format or "arrow",
         max_pages=max_pages,
         selected=resource.selected,
         notes=tuple(notes),
@@ -367,17 +367,9 @@ def _check_page_formats(plans: Mapping[str, ResourcePlan]) -> None:
     if arrow and importlib.util.find_spec("pyarrow") is None:
         raise ConfigError(
             f"{arrow[0].config_path}.page_format",
-            "page_format 'arrow' needs pyarrow, which is not installed; "
-            "install it with pip install 'restsync[arrow]' or use page_format 'dicts'",
+            "page_format 'arrow' (the default) needs pyarrow, which is not installed; "
+            "install it with pip install pyarrow or set page_format 'dicts'",
         )
-    for plan in arrow:
-        inc = plan.incremental
-        if inc is not None and "." in inc.cursor_path:
-            raise ConfigError(
-                f"{plan.config_path}.page_format",
-                f"page_format 'arrow' needs a top-level cursor field, and '{inc.cursor_path}' "
-                "is nested; use page_format 'dicts' for this resource",
-            )
 
 
 def _speculates(resource: ResourceConfig, config: SourceConfig) -> bool:

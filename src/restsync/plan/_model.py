@@ -122,7 +122,7 @@ class ResourcePlan:
     prefetch_pages: int | None = None  # None: the source's
     # fetch ahead without a known total (a guess that can cost requests past the end)
     speculate: bool = True
-    page_format: str = "dicts"  # "arrow": pages reach dlt as Arrow tables
+    page_format: str = "arrow"  # "dicts": pages reach dlt as lists of dicts
     max_pages: int = 100_000  # per chain of pages: a runaway paginator fails the resource
     selected: bool = True
     notes: tuple[str, ...] = ()
