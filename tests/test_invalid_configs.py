@@ -9,9 +9,25 @@ from typing import Any
 
 import pytest
 import requests
+from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 
 import restsync
+
+
+class _OwnPaginator(JSONLinkPaginator):
+    """A user's paginator: its own paging code, which no dict form can carry."""
+
+    def update_state(self, response: Any, data: Any = None) -> None:
+        self._next_reference = None
+
+
+class _OwnAuth(BearerTokenAuth):
+    """A user's auth: its own signing code."""
+
+    def __call__(self, request: Any) -> Any:
+        return request
+
 
 BASE = {"base_url": "https://api.example.com"}
 START = "2024-01-01T00:00:00Z"
@@ -274,11 +290,40 @@ CASES = [
         id="stop-condition-does-not-compile",
     ),
     pytest.param(
-        endpoint(paginator=JSONLinkPaginator()),
+        endpoint(paginator=_OwnPaginator()),
         "resources[0].endpoint.paginator",
-        "JSONLinkPaginator objects run only in dlt's synchronous client; "
-        "give the paginator as a dict instead, e.g. {'type': 'json_link', 'next_url_path': 'next'}",
-        id="dlt-paginator-instance",
+        "_OwnPaginator is a custom BasePaginator subclass: its own code runs only in dlt's "
+        "synchronous client; give the paginator as a dict instead, "
+        "e.g. {'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}",
+        id="custom-paginator-subclass",
+    ),
+    pytest.param(
+        source("users", client={"base_url": "https://api.example.com", "auth": _OwnAuth()}),
+        "client.auth",
+        "_OwnAuth is a custom AuthConfigBase subclass: its own code runs only in dlt's "
+        "synchronous client; give the auth as a dict instead, "
+        "e.g. {'type': 'bearer', 'token': dlt.secrets['api_token']}",
+        id="custom-auth-subclass",
+    ),
+    pytest.param(
+        endpoint(auth=requests.auth.HTTPBasicAuth("u", "p")),
+        "resources[0].endpoint.auth",
+        "requests.HTTPBasicAuth is not a dlt auth class restsync can read; give the auth as a "
+        "dict instead, e.g. {'type': 'bearer', 'token': dlt.secrets['api_token']}",
+        id="requests-auth-object",
+    ),
+    pytest.param(
+        source("users", client={"base_url": "https://api.example.com", "auth": "api_key"}),
+        "client.auth.api_key",
+        "the api_key auth is missing 'api_key'; "
+        "add the key, e.g. 'api_key': dlt.secrets['api_key']",
+        id="auth-shorthand-without-secrets",
+    ),
+    pytest.param(
+        endpoint(auth=BearerTokenAuth()),
+        "resources[0].endpoint.auth.token",
+        "the bearer auth is missing 'token'; add the token, e.g. 'token': dlt.secrets['api_token']",
+        id="dlt-auth-object-without-token",
     ),
     pytest.param(
         endpoint(paginator={"type": "cursor", "stop_condition": " or ".join(["done"] * 300)}),
@@ -665,11 +710,31 @@ CASES = [
     pytest.param(
         {
             "client": BASE,
-            "resources": [{"name": "a", "endpoint": {"path": "/a", "data": {"x": 1}}}],
+            "resources": [
+                {"name": "a", "endpoint": {"path": "/a", "data": {"x": 1}, "json": {"y": 2}}}
+            ],
         },
         "resources[0].endpoint.data",
-        "form-encoded request bodies are not supported yet; send the body as 'json' instead",
-        id="form-body",
+        "the endpoint has both 'json' and 'data'; keep one: 'json' for a JSON body, "
+        "'data' for form fields or a raw body",
+        id="form-body-and-json",
+    ),
+    pytest.param(
+        {"client": BASE, "resources": [{"name": "a", "endpoint": {"path": "/a", "data": 5}}]},
+        "resources[0].endpoint.data",
+        "data 5 cannot be sent as a body; give a dict of form fields, e.g. {'grant_type': 'x'}, "
+        "or the raw body as a string",
+        id="form-body-not-a-body",
+    ),
+    pytest.param(
+        {
+            "client": BASE,
+            "resources": [{"name": "a", "endpoint": {"path": "/a", "data": {"x": {"y": 1}}}}],
+        },
+        "resources[0].endpoint.data",
+        "data (a dict) has a form field that is not text or a number; give form fields "
+        "as strings, numbers or lists of them (None leaves a field out)",
+        id="form-field-not-text",
     ),
 ]
 

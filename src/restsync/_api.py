@@ -96,6 +96,11 @@ def rest_api_source(
             "name", "give the source a name or a schema (it is named after the schema), not both"
         )
     source_name = schema.name if schema is not None else name or "rest_api"
+    # as dlt does: credentials the auth leaves out come from dlt's config for this source
+    from restsync.config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
+
+    sections = ("sources", section or DLT_DEFAULT_SECTION, source_name)
+    config = inject_auth_secrets(config, sections)
     plan = plan_config(config, name=source_name, page_format=page_format)
     from restsync.load import build_source  # the engine and pyarrow: not for plan_config
 

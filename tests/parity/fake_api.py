@@ -278,8 +278,9 @@ def _one(rows: list[dict[str, Any]], key: str) -> web.Response:
 
 
 def _search(request: web.Request, call: Call, style: str) -> web.Response:
-    body = call.body if isinstance(call.body, dict) else {}
-    rows = [p for p in POSTS if p["user_id"] == body.get("user_id", p["user_id"])]
+    # the search is in the body (JSON, or form fields, which are text); paging may be in the query
+    body = {**request.query, **(call.body if isinstance(call.body, dict) else {})}
+    rows = [p for p in POSTS if str(p["user_id"]) == str(body.get("user_id", p["user_id"]))]
     size = int(body.get("limit", PAGE_SIZE))
     if style == "body_page":
         number = int(body.get("page", 1))

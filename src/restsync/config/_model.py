@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from dlt.common.schema.typing import TWriteDisposition
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, model_validator
 
-from restsync.config._values import BaseUrl, CursorPath, Headers, JsonBody
+from restsync.config._values import BaseUrl, CursorPath, FormBody, Headers, JsonBody
 
 __all__ = [
     "ApiKeyAuth",
@@ -261,7 +261,7 @@ class EndpointConfig(_Model):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
     params: dict[str, Any] = Field(default_factory=dict)
     json_body: JsonBody = Field(default=None, alias="json")
-    data: Any = None
+    data: FormBody = None  # form fields (a dict) or a raw body (a string), as dlt sends it
     headers: Headers = Field(default_factory=dict)
     paginator: PaginatorConfig | None = None
     data_selector: str | None = None
@@ -354,9 +354,16 @@ def _expand_paginator_and_auth(value: Any) -> Any:
         value["paginator"] = {"type": _paginator_alias(paginator)}
     elif isinstance(paginator, dict) and isinstance(paginator.get("type"), str):
         value["paginator"] = {**paginator, "type": _paginator_alias(paginator["type"])}
+    # dlt's shorthand names the type (values come from dlt's config); any other string is left
+    # as it is, to be refused without being shown: it may be the token itself
+    if value.get("auth") in _AUTH_TYPES:
+        value["auth"] = {"type": value["auth"]}
     if isinstance(value.get("auth"), dict) and "type" not in value["auth"]:
         value["auth"] = {**value["auth"], "type": "bearer"}
     return value
+
+
+_AUTH_TYPES = ("bearer", "api_key", "http_basic", "oauth2_client_credentials")
 
 
 def _paginator_alias(name: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from restsync._errors import ConfigError
+from restsync.config._dlt_objects import translate_dlt_objects
 from restsync.config._hints import check_table_hints
 from restsync.config._messages import (
     did_you_mean,
@@ -32,8 +33,7 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
         raise ConfigError(
             "", f"the config is {short_repr(raw)}; give a dict with 'client' and 'resources'"
         )
-    _reject_foreign_objects(raw)
-    raw = dict(raw)
+    raw = translate_dlt_objects(raw)
     unknown = sorted(set(raw) - set(SourceConfig.model_fields))
     if unknown:
         raise ConfigError(
@@ -155,72 +155,3 @@ def _validate(model: type[BaseModel], data: Any, prefix: tuple[Any, ...]) -> Any
         return model.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, model, prefix) from None
-
-
-# --- objects that only dlt's synchronous client understands -----------------------------------
-
-
-def _reject_foreign_objects(raw: Mapping[str, Any]) -> None:
-    client = raw.get("client")
-    if isinstance(client, Mapping):
-        if client.get("session") is not None:
-            raise ConfigError(
-                "client.session",
-                f"a {_qualified(client['session'])} cannot drive restsync's async client; remove "
-                "client.session and set client.headers, client.auth or client.verify_tls instead",
-            )
-        _reject_object(client.get("auth"), "client.auth", "auth")
-        _reject_object(client.get("paginator"), "client.paginator", "paginator")
-    for where, value in (("resource_defaults", raw.get("resource_defaults")),):
-        if isinstance(value, Mapping) and isinstance(value.get("endpoint"), Mapping):
-            _reject_endpoint_objects(value["endpoint"], f"{where}.endpoint")
-    resources = raw.get("resources")
-    if isinstance(resources, list):
-        for i, resource in enumerate(resources):
-            if isinstance(resource, Mapping) and isinstance(resource.get("endpoint"), Mapping):
-                _reject_endpoint_objects(resource["endpoint"], f"resources[{i}].endpoint")
-
-
-def _qualified(value: Any) -> str:
-    cls = type(value)
-    return f"{cls.__module__.split('.')[0]}.{cls.__name__}"
-
-
-def _reject_endpoint_objects(endpoint: Mapping[str, Any], path: str) -> None:
-    _reject_object(endpoint.get("auth"), f"{path}.auth", "auth")
-    _reject_object(endpoint.get("paginator"), f"{path}.paginator", "paginator")
-
-
-# dlt's helper classes -> the dict that says the same; the example in the message
-_DICT_FORMS = {
-    "SinglePagePaginator": "{'type': 'single_page'}",
-    "HeaderLinkPaginator": "{'type': 'header_link'}",
-    "JSONLinkPaginator": "{'type': 'json_link', 'next_url_path': 'next'}",
-    "JSONResponsePaginator": "{'type': 'json_link', 'next_url_path': 'next'}",
-    "JSONResponseCursorPaginator": (
-        "{'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}"
-    ),
-    "HeaderCursorPaginator": "{'type': 'header_cursor', 'cursor_key': 'next'}",
-    "OffsetPaginator": "{'type': 'offset', 'limit': 100}",
-    "PageNumberPaginator": "{'type': 'page_number', 'base_page': 1}",
-    "BearerTokenAuth": "{'type': 'bearer', 'token': dlt.secrets['api_token']}",
-    "APIKeyAuth": "{'type': 'api_key', 'name': 'X-API-Key', 'api_key': dlt.secrets['api_key']}",
-    "HttpBasicAuth": "{'type': 'http_basic', 'username': ..., 'password': ...}",
-    "OAuth2ClientCredentials": "{'type': 'oauth2_client_credentials', 'access_token_url': ...}",
-}
-
-
-def _reject_object(value: Any, path: str, what: str) -> None:
-    if value is None or isinstance(value, str | Mapping):
-        return
-    cls = type(value).__name__
-    example = _DICT_FORMS.get(cls) or (
-        "{'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}"
-        if what == "paginator"
-        else "{'type': 'bearer', 'token': dlt.secrets['api_token']}"
-    )
-    raise ConfigError(
-        path,
-        f"{cls} objects run only in dlt's synchronous client; "
-        f"give the {what} as a dict instead, e.g. {example}",
-    )

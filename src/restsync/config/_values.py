@@ -15,7 +15,7 @@ import orjson
 from dlt.common.jsonpath import compile_path
 from pydantic import AfterValidator, BeforeValidator
 
-__all__ = ["BaseUrl", "CursorPath", "Headers", "JsonBody", "check_base_url"]
+__all__ = ["BaseUrl", "CursorPath", "FormBody", "Headers", "JsonBody", "check_base_url"]
 
 
 def _cursor_path(value: str) -> str:
@@ -41,6 +41,32 @@ def _json_body(value: Any) -> Any:
             f"cannot be sent as JSON ({str(exc)[:100]}); use only dicts, lists, strings, "
             "numbers, true/false and null"
         ) from None
+    return value
+
+
+def _form_body(value: Any) -> Any:
+    """dlt's ``data``, sent as ``requests`` sends it: a dict (or a list of pairs) form-encoded,
+    a string or bytes as the raw body. Values are sent as their text."""
+    if value is None or isinstance(value, str | bytes):
+        return value
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        pairs = list(value.items())
+    elif isinstance(value, list | tuple) and all(
+        isinstance(p, list | tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
+    ):
+        pairs = [tuple(p) for p in value]
+    else:
+        raise ValueError(
+            "cannot be sent as a body; give a dict of form fields, e.g. {'grant_type': 'x'}, "
+            "or the raw body as a string"
+        )
+    for _, item in pairs:
+        items = item if isinstance(item, list | tuple) else [item]
+        if not all(i is None or isinstance(i, str | int | float | bool) for i in items):
+            raise ValueError(
+                "has a form field that is not text or a number; give form fields as strings, "
+                "numbers or lists of them (None leaves a field out)"
+            )
     return value
 
 
@@ -74,5 +100,6 @@ _SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
 
 CursorPath = Annotated[str, AfterValidator(_cursor_path)]
 JsonBody = Annotated[dict[str, Any] | list[Any] | None, AfterValidator(_json_body)]
+FormBody = Annotated[Any, AfterValidator(_form_body)]
 Headers = Annotated[dict[str, str], BeforeValidator(_header_values)]
 BaseUrl = Annotated[str, AfterValidator(check_base_url)]

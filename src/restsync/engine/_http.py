@@ -23,7 +23,7 @@ from restsync.engine._auth import Authenticator, AuthError, Credentials
 from restsync.engine._origin import OriginGuard
 from restsync.engine._ratelimit import make_limiter
 from restsync.engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
-from restsync.engine._request import Request, redact
+from restsync.engine._request import Request, form_body, redact
 from restsync.engine._retry import Decision, Tried, call_with_retries, describe_error
 from restsync.plan import ResourcePlan, SourcePlan
 
@@ -189,13 +189,22 @@ class HttpClient:
             request.url, self.plan.headers, request.headers, credentials.headers
         )
         cookies = {**guard.cookies(request.url), **credentials.cookies}
+        data, content_type = form_body(request.data)
+        sent = {k: str(v) for k, v in headers.items()}
+        if content_type and not any(k.lower() == "content-type" for k in sent):
+            sent["Content-Type"] = content_type
         async with self._session.request(
             request.method,
             request.url,
             params=list(request.params) + credentials.params,
-            headers={k: str(v) for k, v in headers.items()},
+            headers=sent,
             cookies=cookies or None,
-            json=request.json,
+            # as requests does: a body in ``data`` wins over ``json``
+            json=request.json if data is None else None,
+            data=data,
+            # a raw body goes without a Content-Type unless the config sets one, as requests
+            # sends it (aiohttp would call it application/octet-stream)
+            skip_auto_headers=("Content-Type",) if data is not None else None,
             allow_redirects=False,
         ) as response:
             self._limiter.on_status(response.status)

@@ -35,7 +35,7 @@ def follow_redirect(request: Request, status: int, location: str | None) -> Requ
             f"the API redirected to a URL that is not http(s) ({parts.scheme or 'no'} scheme)"
         )
     url, query = split_url(target)
-    method, body = request.method, request.json
+    method, body, data = request.method, request.json, request.data
     if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
-        method, body = "GET", None
-    return replace(request, method=method, url=url, params=tuple(query), json=body)
+        method, body, data = "GET", None, None
+    return replace(request, method=method, url=url, params=tuple(query), json=body, data=data)

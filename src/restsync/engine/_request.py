@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["Page", "Request", "origin", "redact", "split_url"]
+__all__ = ["Page", "Request", "form_body", "origin", "redact", "split_url"]
 
 _SECRET_NAME = re.compile(r"(key|token|secret|password|passwd|auth|signature|sig|credential)", re.I)
 
@@ -25,6 +25,7 @@ class Request:
     params: tuple[tuple[str, str], ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
+    data: Any = None  # form fields or a raw body (dlt's endpoint ``data``)
 
     def with_params(self, **updates: Any) -> Request:
         kept = [(k, v) for k, v in self.params if k not in updates]
@@ -54,7 +55,7 @@ class Request:
 
     def identity(self) -> str:
         """What makes two requests the same fetch (headers aside: they never page)."""
-        return self.full_url() + repr(self.json)
+        return self.full_url() + repr(self.json) + repr(self.data)
 
     def __str__(self) -> str:
         return f"{self.method} {redact(self.full_url())}"
@@ -102,3 +103,21 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def form_body(data: Any) -> tuple[bytes | None, str | None]:
+    """dlt's ``data`` as ``requests`` encodes it: the body bytes and the Content-Type to send.
+    Form fields (a dict or a list of pairs) are URL-encoded, a list value repeats its field and
+    ``None`` drops it; a string or bytes is the raw body, with no Content-Type of its own."""
+    if data is None:
+        return None, None
+    if isinstance(data, bytes):
+        return data, None
+    if isinstance(data, str):
+        return data.encode(), None
+    fields: list[tuple[str, str]] = []
+    for key, value in data.items() if isinstance(data, Mapping) else data:
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if item is not None:
+                fields.append((key, item if isinstance(item, str) else str(item)))
+    return urlencode(fields).encode(), "application/x-www-form-urlencoded"

@@ -62,7 +62,8 @@ def first_request(
                 body = {**(body or {}), param.name: sent}
             else:
                 params[param.name] = sent
-    return Request(resource.method, url, _query(params), headers, body)
+    data = _render_value(resource.form_body, values, False)
+    return Request(resource.method, url, _query(params), headers, body, data)
 
 
 def render(template: str, values: Mapping[str, Any], *, quote_values: bool = False) -> str:
@@ -98,7 +99,7 @@ def _render_value(value: Any, values: Mapping[str, Any], keep_type: bool) -> Any
         return render(value, values)
     if isinstance(value, dict):
         return {k: _render_value(v, values, keep_type) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_render_value(v, values, keep_type) for v in value]
     return value
 

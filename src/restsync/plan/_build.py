@@ -177,6 +177,7 @@ def _plan_resource(
         params=params,
         headers=dict(endpoint.headers),
         json_body=endpoint.json_body,
+        form_body=_form_body(endpoint, where),
         paginator=paginator,
         data_selector=endpoint.data_selector,
         stop_condition=stop_condition,
@@ -456,13 +457,20 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _form_body(endpoint: EndpointConfig, where: str) -> Any:
+    """dlt refuses ``json`` and ``data`` together when it sends the first request; here when
+    the source is built. (Like dlt, an empty one of the two does not count.)"""
+    if endpoint.data and endpoint.json_body:
+        raise ConfigError(
+            f"{where}.endpoint.data",
+            "the endpoint has both 'json' and 'data'; keep one: 'json' for a JSON body, "
+            "'data' for form fields or a raw body",
+        )
+    return endpoint.data or None  # requests sends no body for an empty one
+
+
 def _check_actions(endpoint: EndpointConfig, where: str) -> tuple[Mapping[str, Any], ...]:
     """Only the declarative form runs in the async client; say so rather than skip an action."""
-    if endpoint.data is not None:
-        raise ConfigError(
-            f"{where}.data",
-            "form-encoded request bodies are not supported yet; send the body as 'json' instead",
-        )
     actions = tuple(endpoint.response_actions or ())
     for i, action in enumerate(actions):
         if not isinstance(action, Mapping):

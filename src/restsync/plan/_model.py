@@ -131,6 +131,8 @@ class ResourcePlan:
     compute: Callable[[Any, Mapping[str, Any]], list[Any]] | None = None
     # Record selection beyond a data_selector: (body, headers, parent record) -> records.
     select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
+    # dlt's endpoint ``data``: form fields (a dict or pairs) or a raw body (str/bytes)
+    form_body: Any = None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class ParentResolver:
         for part, template in (
             ("params", params),
             ("json", endpoint.json_body),
+            ("data", endpoint.data),
             ("headers", endpoint.headers),
         ):
             check_expressions(template, contexts, f"{where}.{part}")
@@ -75,6 +76,7 @@ class ParentResolver:
             ("path", path),
             ("params", params),
             ("json", endpoint.json_body),
+            ("data", endpoint.data),
             ("headers", endpoint.headers),
         )
         for part, template in templates:

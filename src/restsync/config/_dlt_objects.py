@@ -1,0 +1,217 @@
+"""dlt's paginator and auth class instances, read into the dict form the config model takes.
+
+dlt users write ``"paginator": JSONLinkPaginator(next_url_path="links.next")`` or
+``"auth": BearerTokenAuth(token)``. Those objects drive ``requests``; restsync reads their settings
+(the attributes their constructors set) and hands on the dict that says the same, so everything
+downstream sees one shape. Only dlt's own classes are read, matched exactly: a subclass may
+override how it pages or signs a request, which no dict can express, so it is a ``ConfigError``
+naming the dict form to write instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from dlt.sources.helpers.rest_client import auth as dlt_auth
+from dlt.sources.helpers.rest_client import paginators as dlt_paginators
+
+from restsync._errors import ConfigError
+
+__all__ = ["AUTH_READERS", "translate_dlt_objects"]
+
+
+def translate_dlt_objects(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A shallow copy of ``raw`` with dlt's paginator and auth objects (on the client, in
+    ``resource_defaults.endpoint`` and in each resource's endpoint) replaced by dicts."""
+    out = dict(raw)
+    client = raw.get("client")
+    if isinstance(client, Mapping):
+        if client.get("session") is not None:
+            raise ConfigError(
+                "client.session",
+                f"a {_qualified(client['session'])} cannot drive restsync's async client; remove "
+                "client.session and set client.headers, client.auth or client.verify_tls instead",
+            )
+        out["client"] = _translated(client, "client")
+    defaults = raw.get("resource_defaults")
+    if isinstance(defaults, Mapping) and isinstance(defaults.get("endpoint"), Mapping):
+        endpoint = _translated(defaults["endpoint"], "resource_defaults.endpoint")
+        out["resource_defaults"] = {**defaults, "endpoint": endpoint}
+    resources = raw.get("resources")
+    if isinstance(resources, list):
+        out["resources"] = [_in_resource(r, i) for i, r in enumerate(resources)]
+    return out
+
+
+def _in_resource(resource: Any, index: int) -> Any:
+    if not isinstance(resource, Mapping) or not isinstance(resource.get("endpoint"), Mapping):
+        return resource
+    endpoint = _translated(resource["endpoint"], f"resources[{index}].endpoint")
+    return {**resource, "endpoint": endpoint}
+
+
+def _translated(block: Mapping[str, Any], path: str) -> dict[str, Any]:
+    out = dict(block)
+    for key, readers in (("paginator", _PAGINATORS), ("auth", AUTH_READERS)):
+        value = block.get(key)
+        if value is not None and not _is_dict_form(value):
+            out[key] = _as_dict(value, readers, f"{path}.{key}", key)
+    return out
+
+
+def _is_dict_form(value: Any) -> bool:
+    # dlt's auth classes are configurations, and those are mappings too
+    return isinstance(value, str) or (
+        isinstance(value, Mapping) and not isinstance(value, dlt_auth.AuthConfigBase)
+    )
+
+
+def _as_dict(
+    value: Any, readers: Mapping[type, Callable[[Any], dict[str, Any]]], path: str, what: str
+) -> dict[str, Any]:
+    reader = readers.get(type(value))
+    if reader is not None:
+        return {k: v for k, v in reader(value).items() if v is not None or k == "total_path"}
+    cls = type(value).__name__
+    example = _EXAMPLES[what]
+    base = _DLT_BASES[what]
+    if isinstance(value, base):
+        reason = (
+            f"{cls} is a custom {base.__name__} subclass: its own code runs only in dlt's "
+            "synchronous client"
+        )
+    else:
+        reason = f"{_qualified(value)} is not a dlt {what} class restsync can read"
+    raise ConfigError(path, f"{reason}; give the {what} as a dict instead, e.g. {example}")
+
+
+def _qualified(value: Any) -> str:
+    cls = type(value)
+    return f"{cls.__module__.split('.')[0]}.{cls.__name__}"
+
+
+_EXAMPLES = {
+    "paginator": "{'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}",
+    "auth": "{'type': 'bearer', 'token': dlt.secrets['api_token']}",
+}
+_DLT_BASES: dict[str, type] = {
+    "paginator": dlt_paginators.BasePaginator,
+    "auth": dlt_auth.AuthConfigBase,
+}
+
+
+# --- paginators: the settings each constructor stores, under the dict form's keys ------------
+
+
+def _path(compiled: Any) -> str | None:
+    """dlt compiles JSONPaths in its constructors; their text is the path again."""
+    return None if compiled is None else str(compiled)
+
+
+def _total(compiled: Any) -> dict[str, Any]:
+    # dlt's default "total" is left out: the dict form without total_path means the same,
+    # and a null total_path (page until an empty page) is kept as null
+    text = _path(compiled)
+    return {} if text == "total" else {"total_path": text}
+
+
+def _range_common(p: Any) -> dict[str, Any]:
+    return {
+        **_total(p.total_path),
+        "stop_after_empty_page": bool(p.stop_after_empty_page),
+        "has_more_path": _path(p.has_more_path),
+    }
+
+
+def _offset(p: Any) -> dict[str, Any]:
+    return {
+        "type": "offset",
+        "limit": p.limit,
+        "offset": p.initial_value,
+        "offset_param": p.param_name,
+        "offset_body_path": p.param_body_path,
+        "limit_param": p.limit_param,
+        "limit_body_path": p.limit_body_path,
+        "maximum_offset": p.maximum_value,
+        **_range_common(p),
+    }
+
+
+def _page_number(p: Any) -> dict[str, Any]:
+    return {
+        "type": "page_number",
+        "base_page": p.base_index,
+        "page": p.initial_value,
+        "page_param": p.param_name,
+        "page_body_path": p.param_body_path,
+        "maximum_page": p.maximum_value,
+        **_range_common(p),
+    }
+
+
+def _cursor(p: Any) -> dict[str, Any]:
+    return {
+        "type": "cursor",
+        "cursor_path": _path(p.cursor_path),
+        "cursor_param": p.cursor_param,
+        "cursor_body_path": p.cursor_body_path,
+        "stop_after_empty_page": bool(p.stop_after_empty_page),
+        "has_more_path": _path(p.has_more_path),
+    }
+
+
+_PAGINATORS: dict[type, Callable[[Any], dict[str, Any]]] = {
+    dlt_paginators.SinglePagePaginator: lambda p: {"type": "single_page"},
+    dlt_paginators.HeaderLinkPaginator: lambda p: {
+        "type": "header_link",
+        "links_next_key": p.links_next_key,
+    },
+    dlt_paginators.JSONLinkPaginator: lambda p: {
+        "type": "json_link",
+        "next_url_path": _path(p.next_url_path),
+    },
+    dlt_paginators.JSONResponsePaginator: lambda p: {
+        "type": "json_link",
+        "next_url_path": _path(p.next_url_path),
+    },
+    dlt_paginators.JSONResponseCursorPaginator: _cursor,
+    dlt_paginators.HeaderCursorPaginator: lambda p: {
+        "type": "header_cursor",
+        "cursor_key": p.cursor_key,
+        "cursor_param": p.cursor_param,
+    },
+    dlt_paginators.OffsetPaginator: _offset,
+    dlt_paginators.PageNumberPaginator: _page_number,
+}
+
+
+# --- auth: the credentials are read, never shown (the model keeps them as SecretStr) ----------
+
+
+def _oauth(a: Any) -> dict[str, Any]:
+    return {
+        "type": "oauth2_client_credentials",
+        "access_token_url": a.access_token_url,
+        "client_id": a.client_id,
+        "client_secret": a.client_secret,
+        "access_token_request_data": a.access_token_request_data or None,
+        "default_token_expiration": a.default_token_expiration,
+    }
+
+
+AUTH_READERS: dict[type, Callable[[Any], dict[str, Any]]] = {
+    dlt_auth.BearerTokenAuth: lambda a: {"type": "bearer", "token": a.token},
+    dlt_auth.APIKeyAuth: lambda a: {
+        "type": "api_key",
+        "name": a.name,
+        "api_key": a.api_key,
+        "location": a.location,
+    },
+    dlt_auth.HttpBasicAuth: lambda a: {
+        "type": "http_basic",
+        "username": a.username,
+        "password": a.password,
+    },
+    dlt_auth.OAuth2ClientCredentials: _oauth,
+}
