@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jsonpath_ng.exceptions import JsonPathParserError
-from jsonpath_ng.ext import parse as parse_jsonpath
+from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 __all__ = [
     "SelectorError",

@@ -54,7 +54,8 @@ def read_manifest(path: Path) -> dict[str, Any]:
 def resolve_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest with every reference replaced by its target and parameters propagated."""
     resolved = _Resolver(manifest).resolve(manifest, "", 0)
-    return _propagate(resolved, "", {})
+    propagated: dict[str, Any] = _propagate(resolved, "", {})
+    return propagated
 
 
 # The type a component gets when the manifest leaves it out, by "<parent type>.<field>".

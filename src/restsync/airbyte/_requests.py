@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from restsync.airbyte._jinja import Interpolator, Slice
-from restsync.engine._paginate import Traversal, parse_link_header
+from restsync.engine._detect import parse_link_header
+from restsync.engine._paginate import Traversal
 from restsync.engine._request import Page, Request, split_url
 
 __all__ = [

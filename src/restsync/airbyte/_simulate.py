@@ -80,7 +80,7 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     return replace(
         resource,
         path=path.lstrip("/"),
-        paginator=_paginator(requests, resource.name),  # type: ignore[arg-type]
+        paginator=_paginator(requests, resource.name),
         data_selector=_selector(resource),
         parent=parent,
         incremental=_incremental(resource, requests, slicer),

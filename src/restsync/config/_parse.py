@@ -92,7 +92,8 @@ def _expand_resource(resource: Any, index: int) -> dict[str, Any]:
         if endpoint is None and isinstance(resource.get("name"), str):
             # dlt: a resource without endpoint fetches the path named like the resource
             resource["endpoint"] = {"path": resource["name"]}
-        return resource
+        expanded: dict[str, Any] = resource
+        return expanded
     raise ConfigError(
         f"resources[{index}]",
         f"resources[{index}] is {short_repr(resource)}; give a resource name or a dict "

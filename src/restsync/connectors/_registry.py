@@ -63,7 +63,8 @@ def connector_config(name: str, *, lenient: bool = False) -> dict[str, Any]:
     Values come from dlt's providers (env vars such as ``API_KEY``, ``.dlt/secrets.toml``). With
     ``lenient`` a missing secret becomes a placeholder, for checking and planning without one.
     """
-    return resolve_refs(_read(name)[1], lenient=lenient)
+    resolved: dict[str, Any] = resolve_refs(_read(name)[1], lenient=lenient)
+    return resolved
 
 
 def connector_fields(name: str) -> dict[str, dict[str, dict[str, Any]]]:

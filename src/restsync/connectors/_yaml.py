@@ -121,7 +121,8 @@ def load_yaml_config(path: Path | str, *, lenient: bool = False) -> dict[str, An
             "", f"{path} must hold a mapping with 'client' and 'resources', not {_kind(data)}"
         )
     data.pop("connector", None)
-    return resolve_refs(data, lenient=lenient)
+    resolved: dict[str, Any] = resolve_refs(data, lenient=lenient)
+    return resolved
 
 
 def resolve_refs(value: Any, *, lenient: bool = False) -> Any:

@@ -113,10 +113,11 @@ def parse_link_header(value: str) -> dict[str, str]:
 
 
 def header(headers: Any, name: str) -> str | None:
-    value = headers.get(name)
+    value: str | None = headers.get(name)
     if value is None and hasattr(headers, "items"):
         lowered = name.lower()
         for key, item in headers.items():
             if key.lower() == lowered:
-                return item
+                found: str = item
+                return found
     return value

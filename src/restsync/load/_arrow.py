@@ -36,7 +36,7 @@ log = logging.getLogger("restsync")
 _MERGE_ROW_HASH = ("key_hash", "row_hash")
 
 
-class ArrowPages(ItemTransform[Any, dict[str, Any]]):  # type: ignore[misc]
+class ArrowPages(ItemTransform[Any, dict[str, Any]]):
     """The pipe step of one resource (see the module docstring)."""
 
     # after dlt's incremental (1) and add_limit (1.1); a user's add_map (0) comes before
@@ -50,7 +50,8 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):  # type: ignore[misc]
 
     def __call__(self, item: Any, meta: Any = None) -> Any:
         # pyarrow is imported only when there is a page to lay out
-        from restsync.load._relational import NotExact, lay_out
+        from restsync.load._column_types import NotExact
+        from restsync.load._relational import lay_out
 
         if meta is not None or not isinstance(item, list) or not item:
             return item
@@ -151,7 +152,7 @@ class _Run:
         first item, so the page sees the table (and the merge settings) dlt's normalizer would."""
         from dlt.common.normalizers.json.helpers import get_root_row_id_type
 
-        from restsync.load._relational import NotExact
+        from restsync.load._column_types import NotExact
 
         self._started = True
         self.schema.update_table(
@@ -166,7 +167,7 @@ class _Run:
             raise NotExact(reason)
 
     def _root_key(self, config: Mapping[str, Any]) -> bool:
-        from restsync.load._relational import NotExact
+        from restsync.load._column_types import NotExact
 
         naming = self.schema.naming
         standard = {naming.normalize_identifier("_dlt_id"): naming.normalize_identifier(
@@ -202,7 +203,7 @@ class _Run:
         the columns the resource declares; a json column travels as text (as dlt's own Parquet
         writer stores it), so a json column the resource does not declare yet (one that
         max_table_nesting leaves whole) is declared on the resource."""
-        declared: Mapping[str, Any] = self._source_resource.columns or {}  # type: ignore[assignment]
+        declared: Mapping[str, Any] = self._source_resource.columns or {}
         undeclared: list[Any] = [
             {"name": name, "data_type": "json"}
             for name, column in columns.items()

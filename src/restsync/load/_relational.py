@@ -324,7 +324,7 @@ class _Page:
             prop = hint_to_column_prop(hint)
             value = schema._infer_hint(hint, name)
             if not has_default_column_prop_value(prop, value):
-                column[prop] = value  # type: ignore[literal-required]
+                column[prop] = value
         return column
 
     def _check_required(

@@ -139,7 +139,7 @@ def _step(name: str, make: Value, *, inheritable: bool = False, nullable: bool =
 
 def break_record(record: Mapping[str, Any], field: str) -> dict[str, Any]:
     """A copy of ``record`` without ``field`` (a top-level field): the key is gone, not null."""
-    broken = _deep_copy(record)
+    broken: dict[str, Any] = _deep_copy(record)
     broken.pop(field, None)
     return broken
 

@@ -153,7 +153,8 @@ class Store:
             tables = {name: table.records[:] for name, table in self._tables.items()}
         data = {name: [orjson.Fragment(r) for r in records] for name, records in tables.items()}
         # one JSON round trip: fresh records, exactly as served
-        return orjson.loads(orjson.dumps(data))
+        fresh: dict[str, list[dict[str, Any]]] = orjson.loads(orjson.dumps(data))
+        return fresh
 
     # --- growing -------------------------------------------------------------------------------
 
