@@ -35,6 +35,7 @@ from dlt.common.validation import validate_dict_ignoring_xkeys
 from dlt.extract.hints import DltResourceHints, TResourceNestedHints
 
 from restsync._errors import ConfigError
+from restsync.config._messages import short_repr as _shape
 
 __all__ = ["RESERVED_TABLES", "check_table_hints"]
 
@@ -346,17 +347,6 @@ def _key_path(where: str, key: Any) -> str:
 
 def _not_supported(key: str, value: Any, choices: Sequence[Any]) -> str:
     return f"{key} {_shape(value)} is not supported; use one of: {', '.join(map(str, choices))}"
-
-
-def _shape(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "a dict"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, str | int | float | bool) or value is None:
-        text = repr(value)
-        return text if len(text) <= 60 else text[:57] + "..."
-    return f"a {type(value).__name__}"
 
 
 def _first_line(value: Any) -> str:
