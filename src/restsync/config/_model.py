@@ -22,6 +22,7 @@ __all__ = [
     "ClientConfig",
     "CursorPaginator",
     "EndpointConfig",
+    "EndpointIncremental",
     "ErrorHandler",
     "HeaderCursorPaginator",
     "HeaderLinkPaginator",

@@ -368,7 +368,7 @@ class Engine:
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         inc = resource.incremental
-        start = self.start_values.get(resource.name, inc.initial_value) if inc else None
+        start = inc.start_from(self.start_values.get(resource.name)) if inc else None
         return first_request(self.plan.base_url, resource, parent_record, start)
 
 

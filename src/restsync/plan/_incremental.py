@@ -19,7 +19,13 @@ import pendulum
 from dlt.extract.incremental import Incremental
 
 from restsync._errors import ConfigError
-from restsync.config import EndpointConfig, IncrementalParam, IncrementalSync, ResourceConfig
+from restsync.config import (
+    EndpointConfig,
+    EndpointIncremental,
+    IncrementalParam,
+    IncrementalSync,
+    ResourceConfig,
+)
 from restsync.plan._model import IncrementalPlan, TimeParam
 
 __all__ = ["from_param", "is_incremental_param", "parse_datetime_value", "resource_incremental"]
@@ -59,19 +65,10 @@ def resource_incremental(
         return plan
     if endpoint.incremental is not None:
         inc = endpoint.incremental
-        return IncrementalPlan(
-            cursor_path=inc.cursor_path,
-            initial_value=inc.initial_value,
-            end_value=inc.end_value,
-            last_value_func=inc.last_value_func,
-            row_order=inc.row_order,
-            on_cursor_value_missing=inc.on_cursor_value_missing,
-            lag=inc.lag,
-            start_param=TimeParam(inc.start_param) if inc.start_param else None,
-            end_param=TimeParam(inc.end_param) if inc.end_param else None,
-            convert=inc.convert,
-            range_start=inc.range_start,
-            range_end=inc.range_end,
+        return _dlt_cursor(
+            inc,
+            TimeParam(inc.start_param) if inc.start_param else None,
+            TimeParam(inc.end_param) if inc.end_param else None,
         )
     return from_params
 
@@ -93,14 +90,25 @@ def from_param(key: str, value: Any, where: str, loc: tuple[Any, ...]) -> Increm
     from restsync.config._parse import _validate
 
     spec: IncrementalParam = _validate(IncrementalParam, value, loc)
+    return _dlt_cursor(spec, TimeParam(key), None)
+
+
+def _dlt_cursor(
+    spec: IncrementalParam | EndpointIncremental,
+    start_param: TimeParam | None,
+    end_param: TimeParam | None,
+) -> IncrementalPlan:
+    """dlt's cursor written as a dict, either as a param or as the endpoint block."""
     return IncrementalPlan(
         cursor_path=spec.cursor_path,
         initial_value=spec.initial_value,
+        end_value=spec.end_value,
         last_value_func=spec.last_value_func,
         row_order=spec.row_order,
         on_cursor_value_missing=spec.on_cursor_value_missing,
         lag=spec.lag,
-        start_param=TimeParam(key),
+        start_param=start_param,
+        end_param=end_param,
         convert=spec.convert,
         range_start=spec.range_start,
         range_end=spec.range_end,

@@ -78,6 +78,15 @@ class IncrementalPlan:
     range_start: Literal["open", "closed"] | None = None
     range_end: Literal["open", "closed"] | None = None
 
+    def start_from(self, saved: Any) -> Any:
+        """The cursor value a chain starts from: the saved value (``initial_value`` on a first
+        run) moved back by ``lookback``. The start param and every ``{incremental.*}``
+        placeholder see this one value, as dlt's ``start_value`` carries its ``lag``."""
+        start = self.initial_value if saved is None else saved
+        if start is not None and self.lookback is not None:
+            return start - self.lookback
+        return start
+
     def format_value(self, value: Any) -> Any:
         """The form in which a cursor value is sent to the server: through ``convert`` if given
         (as dlt does); the seeds' datetime cursors in their ``datetime_format`` (ISO 8601 if none);
