@@ -2,6 +2,7 @@
 
 from restsync.engine._records import Reject
 from restsync.engine._request import Page, Request, redact
-from restsync.engine._scheduler import Engine, ResourceStats, RunReport, Sink
+from restsync.engine._scheduler import Engine, Sink
+from restsync.engine._stats import ResourceStats, RunReport
 
 __all__ = ["Engine", "Page", "Reject", "Request", "ResourceStats", "RunReport", "Sink", "redact"]
