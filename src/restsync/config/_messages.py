@@ -116,7 +116,8 @@ def _translate_group(
         )
     if kind == "union_tag_invalid":
         what = _what(loc)
-        expected = _quoted(str(ctx.get("expected_tags", "")))
+        # "dlt_object" wraps a Python object: never something to suggest writing
+        expected = [t for t in _quoted(str(ctx.get("expected_tags", ""))) if t != "dlt_object"]
         tag = value.get("type") if isinstance(value, Mapping) else None
         if not isinstance(tag, str):  # e.g. a whole auth block wrapped in "type": say only what
             return ConfigError(
@@ -345,8 +346,9 @@ def _tag(model: Any) -> str | None:
 
 
 def _union_tags(union: Any) -> list[str]:
+    # "dlt_object" wraps a Python object: never something to suggest writing
     members = typing.get_args(_unwrap(union))
-    return [tag for tag in (_tag(m) for m in members) if tag]
+    return [tag for tag in (_tag(m) for m in members) if tag and tag != "dlt_object"]
 
 
 _TAGS = {"paginator": _union_tags(PaginatorConfig), "auth": _union_tags(AuthConfig)}

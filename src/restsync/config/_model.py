@@ -11,7 +11,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from dlt.common.schema.typing import TWriteDisposition
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from restsync.config._values import BaseUrl, CursorPath, FormBody, Headers, JsonBody
 
@@ -21,6 +29,8 @@ __all__ = [
     "BearerAuth",
     "ClientConfig",
     "CursorPaginator",
+    "DltAuthObject",
+    "DltPaginatorObject",
     "EndpointConfig",
     "ErrorHandler",
     "HeaderCursorPaginator",
@@ -82,8 +92,27 @@ class OAuth2ClientCredentials(_Model):
     default_token_expiration: int = 3600
 
 
+class DltAuthObject(_Model):
+    """A dlt auth object restsync cannot read into one of the forms above (a subclass, a class
+    registered with dlt's ``register_auth``): the object itself signs each request to the API's
+    origin (``engine/_dlt_objects.py``). Only Python code can give one; YAML cannot."""
+
+    type: Literal["dlt_object"]
+    instance: Any
+
+    @field_validator("instance")
+    @classmethod
+    def _dlt_auth(cls, value: Any) -> Any:
+        from dlt.sources.helpers.rest_client.auth import AuthConfigBase
+
+        if not isinstance(value, AuthConfigBase):
+            raise ValueError("must be a dlt AuthConfigBase object, given in Python code")
+        return value
+
+
 AuthConfig = Annotated[
-    BearerAuth | ApiKeyAuth | HttpBasicAuth | OAuth2ClientCredentials, Discriminator("type")
+    BearerAuth | ApiKeyAuth | HttpBasicAuth | OAuth2ClientCredentials | DltAuthObject,
+    Discriminator("type"),
 ]
 
 
@@ -159,6 +188,25 @@ class PageNumberPaginator(_Model):
     limit_param: str = "limit"
 
 
+class DltPaginatorObject(_Model):
+    """A dlt paginator object restsync cannot read into one of the forms above (a subclass, a
+    class registered with dlt's ``register_paginator``): its own ``update_state`` and
+    ``update_request`` page through requests-shaped copies of each request and response
+    (``engine/_dlt_objects.py``). Only Python code can give one; YAML cannot."""
+
+    type: Literal["dlt_object"]
+    instance: Any
+
+    @field_validator("instance")
+    @classmethod
+    def _dlt_paginator(cls, value: Any) -> Any:
+        from dlt.sources.helpers.rest_client.paginators import BasePaginator
+
+        if not isinstance(value, BasePaginator):
+            raise ValueError("must be a dlt BasePaginator object, given in Python code")
+        return value
+
+
 PaginatorConfig = Annotated[
     AutoPaginator
     | SinglePagePaginator
@@ -167,7 +215,8 @@ PaginatorConfig = Annotated[
     | HeaderCursorPaginator
     | CursorPaginator
     | OffsetPaginator
-    | PageNumberPaginator,
+    | PageNumberPaginator
+    | DltPaginatorObject,
     Discriminator("type"),
 ]
 
