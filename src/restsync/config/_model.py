@@ -7,8 +7,9 @@ that is a secret is a ``SecretStr``: it prints as ``**********`` in reprs, logs 
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from dlt.common.schema.typing import TWriteDisposition
 from pydantic import (
@@ -92,22 +93,30 @@ class OAuth2ClientCredentials(_Model):
     default_token_expiration: int = 3600
 
 
-class DltAuthObject(_Model):
-    """A dlt auth object restsync cannot read into one of the forms above (a subclass, a class
-    registered with dlt's ``register_auth``): the object itself signs each request to the API's
-    origin (``engine/_dlt_objects.py``). Only Python code can give one; YAML cannot."""
+class _DltObject(_Model):
+    """A dlt object restsync runs by its own code (``engine/_dlt_objects.py``): one that cannot
+    be read into a dict form (a subclass of dlt's classes, a class registered with dlt under a
+    type name). Only Python code can give one; YAML cannot."""
+
+    dlt_class: ClassVar[str]  # "module:Class" of the dlt base class the object must derive from
 
     type: Literal["dlt_object"]
     instance: Any
 
     @field_validator("instance")
     @classmethod
-    def _dlt_auth(cls, value: Any) -> Any:
-        from dlt.sources.helpers.rest_client.auth import AuthConfigBase
-
-        if not isinstance(value, AuthConfigBase):
-            raise ValueError("must be a dlt AuthConfigBase object, given in Python code")
+    def _of_dlt_class(cls, value: Any) -> Any:
+        module, name = cls.dlt_class.split(":")
+        base = getattr(importlib.import_module(module), name)
+        if not isinstance(value, base):
+            raise ValueError(f"must be a dlt {name} object, given in Python code")
         return value
+
+
+class DltAuthObject(_DltObject):
+    """Signs each request to the API's origin with the object's own ``__call__``."""
+
+    dlt_class = "dlt.sources.helpers.rest_client.auth:AuthConfigBase"
 
 
 AuthConfig = Annotated[
@@ -188,23 +197,10 @@ class PageNumberPaginator(_Model):
     limit_param: str = "limit"
 
 
-class DltPaginatorObject(_Model):
-    """A dlt paginator object restsync cannot read into one of the forms above (a subclass, a
-    class registered with dlt's ``register_paginator``): its own ``update_state`` and
-    ``update_request`` page through requests-shaped copies of each request and response
-    (``engine/_dlt_objects.py``). Only Python code can give one; YAML cannot."""
+class DltPaginatorObject(_DltObject):
+    """Pages with the object's own ``update_state`` / ``update_request``."""
 
-    type: Literal["dlt_object"]
-    instance: Any
-
-    @field_validator("instance")
-    @classmethod
-    def _dlt_paginator(cls, value: Any) -> Any:
-        from dlt.sources.helpers.rest_client.paginators import BasePaginator
-
-        if not isinstance(value, BasePaginator):
-            raise ValueError("must be a dlt BasePaginator object, given in Python code")
-        return value
+    dlt_class = "dlt.sources.helpers.rest_client.paginators:BasePaginator"
 
 
 PaginatorConfig = Annotated[
