@@ -68,9 +68,9 @@ class HttpClient:
         }
         self._limiter = make_limiter(plan.rate_limit)
         self._guard = OriginGuard(plan.base_url)
-        self._auth = Authenticator(plan.auth)
+        self._auth = Authenticator(plan.auth, plan.base_url)
         self._endpoint_auth = {
-            r.name: Authenticator(r.auth) for r in plan.resources.values() if r.auth
+            r.name: Authenticator(r.auth, plan.base_url) for r in plan.resources.values() if r.auth
         }
         self._session: aiohttp.ClientSession | None = None
 
