@@ -44,6 +44,7 @@ __all__ = [
     "BearerAuth",
     "ClientConfig",
     "CursorPaginator",
+    "DltCursor",
     "DltAuthObject",
     "DltPaginatorObject",
     "EndpointConfig",
@@ -117,37 +118,32 @@ class ResolveParam(_Model):
     field: str
 
 
-class IncrementalParam(_Model):
+class DltCursor(_Model):
+    """What dlt's incremental cursor takes, written as a dict (a param or the endpoint block)."""
+
+    cursor_path: CursorPath
+    initial_value: Any = None
+    end_value: Any = None
+    last_value_func: Literal["max", "min"] = "max"
+    row_order: Literal["asc", "desc"] | None = None
+    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
+    lag: int | float | None = None
+    convert: Any = None  # a function applied to every cursor value before it is sent
+    range_start: Literal["open", "closed"] | None = None
+    range_end: Literal["open", "closed"] | None = None
+
+
+class IncrementalParam(DltCursor):
     """dlt's ``{"type": "incremental", ...}`` request parameter."""
 
     type: Literal["incremental"]
-    cursor_path: CursorPath
-    initial_value: Any = None
-    end_value: Any = None
-    last_value_func: Literal["max", "min"] = "max"
-    row_order: Literal["asc", "desc"] | None = None
-    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
-    lag: int | float | None = None
-    convert: Any = None  # a function applied to the start value before it is sent
-    range_start: Literal["open", "closed"] | None = None
-    range_end: Literal["open", "closed"] | None = None
 
 
-class EndpointIncremental(_Model):
+class EndpointIncremental(DltCursor):
     """dlt's endpoint ``incremental`` block: a cursor plus the params that carry it."""
 
-    cursor_path: CursorPath
     start_param: str | None = None
     end_param: str | None = None
-    initial_value: Any = None
-    end_value: Any = None
-    last_value_func: Literal["max", "min"] = "max"
-    row_order: Literal["asc", "desc"] | None = None
-    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
-    lag: int | float | None = None
-    convert: Any = None
-    range_start: Literal["open", "closed"] | None = None
-    range_end: Literal["open", "closed"] | None = None
 
 
 # --- endpoint, resource, source ---------------------------------------------------------------

@@ -20,8 +20,8 @@ from dlt.extract.incremental import Incremental
 
 from restsync._errors import ConfigError
 from restsync.config import (
+    DltCursor,
     EndpointConfig,
-    EndpointIncremental,
     IncrementalParam,
     IncrementalSync,
     ResourceConfig,
@@ -94,7 +94,7 @@ def from_param(key: str, value: Any, where: str, loc: tuple[Any, ...]) -> Increm
 
 
 def _dlt_cursor(
-    spec: IncrementalParam | EndpointIncremental,
+    spec: DltCursor,
     start_param: TimeParam | None,
     end_param: TimeParam | None,
 ) -> IncrementalPlan:
