@@ -742,12 +742,16 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("config, path, message", CASES)
-def test_invalid_config(config: dict[str, Any], path: str, message: str) -> None:
+def expect_config_error(config: dict[str, Any], path: str, message: str) -> None:
+    """The check every table row of invalid configs makes (here and in test_invalid_hints)."""
     with pytest.raises(restsync.ConfigError) as caught:
         restsync.plan_config(config)
-    assert caught.value.path == path
-    assert caught.value.message == message
+    assert (caught.value.path, caught.value.message) == (path, message)
+
+
+@pytest.mark.parametrize("config, path, message", CASES)
+def test_invalid_config(config: dict[str, Any], path: str, message: str) -> None:
+    expect_config_error(config, path, message)
 
 
 def test_the_exception_text_is_path_then_message() -> None:
