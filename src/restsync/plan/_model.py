@@ -143,6 +143,25 @@ class ResourcePlan:
     # dlt's endpoint ``data``: form fields (a dict or pairs) or a raw body (str/bytes)
     form_body: Any = None
 
+    def column_hints(self) -> dict[str, Mapping[str, Any]]:
+        """The ``columns`` hints by column name, from either of dlt's forms: a dict by name, or
+        a list of dicts that carry a ``name``."""
+        columns = self.hints.get("columns")
+        if isinstance(columns, Mapping):
+            return {str(k): v if isinstance(v, Mapping) else {} for k, v in columns.items()}
+        if isinstance(columns, list):
+            return {c["name"]: c for c in columns if isinstance(c, Mapping) and "name" in c}
+        return {}
+
+    def required_columns(self) -> tuple[str, ...]:
+        """Columns hinted ``nullable: False`` outside the primary key: a record without one is
+        rejected (the key is checked on its own)."""
+        return tuple(
+            name
+            for name, hint in self.column_hints().items()
+            if hint.get("nullable") is False and name not in self.primary_key
+        )
+
 
 @dataclass(frozen=True)
 class SourcePlan:

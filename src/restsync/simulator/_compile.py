@@ -186,7 +186,7 @@ def _bound_fields(plan: SourcePlan) -> dict[str, tuple[str, ...]]:
 def _shape(
     resource: ResourcePlan, given: Mapping[str, Mapping[str, Any]] | None, bound: tuple[str, ...]
 ) -> Shape:
-    hints = given if given is not None else _column_hints(resource.hints.get("columns"))
+    hints = given if given is not None else resource.column_hints()
     if hints:
         specs = [
             FieldSpec(name, hint.get("data_type"), bool(hint.get("nullable", False)))
@@ -216,28 +216,12 @@ def _break_field(resource: ResourcePlan, shape: Shape) -> str | None:
     """The field a broken record misses: the first required column the records carry (a column
     hint with ``nullable: False``, outside the primary key: what the engine checks), else the
     first primary key column."""
-    columns = resource.hints.get("columns")
     served = {spec.name for spec in shape.fields}
-    if isinstance(columns, Mapping):  # the engine reads required columns from a mapping only
-        for name, hint in columns.items():
-            if (
-                isinstance(hint, Mapping)
-                and hint.get("nullable") is False
-                and name not in resource.primary_key
-                and name in served
-                and "." not in name
-            ):
-                return str(name)
+    for name in resource.required_columns():
+        if name in served and "." not in name:
+            return name
     key = resource.primary_key[0] if resource.primary_key else None
     return key if key in served else None  # ``fields`` may leave a configured key out
-
-
-def _column_hints(columns: Any) -> dict[str, Mapping[str, Any]]:
-    if isinstance(columns, Mapping):
-        return {str(k): v if isinstance(v, Mapping) else {} for k, v in columns.items()}
-    if isinstance(columns, list):
-        return {c["name"]: c for c in columns if isinstance(c, Mapping) and "name" in c}
-    return {}
 
 
 def _cursor(incremental: IncrementalPlan | None, resource: str) -> CursorSpec | None:
