@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from restsync._errors import ConfigError
+from restsync.config._checks import check_resource
 from restsync.config._dlt_objects import translate_dlt_objects
 from restsync.config._hints import check_table_hints
 from restsync.config._messages import (
@@ -40,6 +41,7 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
     config: SourceConfig = _validate(SourceConfig, {**raw, "resources": merged}, ())
     for index, resource in enumerate(config.resources):
         check_table_hints(resource, f"resources[{index}]")
+        check_resource(resource, f"resources[{index}]")
     return config
 
 

@@ -146,7 +146,7 @@ def _plan_resource(
         params=params,
         headers=dict(endpoint.headers),
         json_body=endpoint.json_body,
-        form_body=_form_body(endpoint, where),
+        form_body=endpoint.data or None,  # requests sends no body for an empty one
         paginator=paginator,
         data_selector=endpoint.data_selector,
         stop_condition=stop_condition,
@@ -160,8 +160,8 @@ def _plan_resource(
         },
         parent=parent,
         incremental=incremental,
-        processing_steps=tuple(_check_steps(resource.processing_steps, where)),
-        response_actions=_check_actions(endpoint, f"{where}.endpoint"),
+        processing_steps=tuple(resource.processing_steps),
+        response_actions=tuple(endpoint.response_actions or ()),
         max_concurrency=resource.max_concurrency,
         prefetch_pages=resource.prefetch_pages,
         speculate=speculates(resource, config),
@@ -290,62 +290,6 @@ def _as_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _check_steps(steps: Sequence[Mapping[str, Any]], where: str) -> Sequence[Mapping[str, Any]]:
-    for i, step in enumerate(steps):
-        unknown = set(step) - {"filter", "map", "yield_map"}
-        if unknown or len(step) != 1:
-            keys = ", ".join(f"'{k}'" for k in sorted(step, key=str)) or "no key"
-            raise ConfigError(
-                f"{where}.processing_steps[{i}]",
-                f"a processing step has {keys}; write each step as "
-                "{'filter': fn}, {'map': fn} or {'yield_map': fn}",
-            )
-        ((kind, fn),) = step.items()
-        if not callable(fn):
-            raise ConfigError(
-                f"{where}.processing_steps[{i}].{kind}",
-                f"the '{kind}' step is {_short(fn)}, not a function; give a callable, "
-                f"e.g. {{'{kind}': lambda record: record}}",
-            )
-    return steps
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _form_body(endpoint: EndpointConfig, where: str) -> Any:
-    """dlt refuses ``json`` and ``data`` together when it sends the first request; here when
-    the source is built. (Like dlt, an empty one of the two does not count.)"""
-    if endpoint.data and endpoint.json_body:
-        raise ConfigError(
-            f"{where}.endpoint.data",
-            "the endpoint has both 'json' and 'data'; keep one: 'json' for a JSON body, "
-            "'data' for form fields or a raw body",
-        )
-    return endpoint.data or None  # requests sends no body for an empty one
-
-
-def _check_actions(endpoint: EndpointConfig, where: str) -> tuple[Mapping[str, Any], ...]:
-    """Only the declarative form runs in the async client; say so rather than skip an action."""
-    actions = tuple(endpoint.response_actions or ())
-    for i, action in enumerate(actions):
-        if not isinstance(action, Mapping):
-            raise ConfigError(
-                f"{where}.response_actions[{i}]",
-                "callable response actions run only in dlt's synchronous client; "
-                "write {'status_code': 404, 'action': 'ignore'} instead",
-            )
-        if action.get("action") != "ignore":
-            raise ConfigError(
-                f"{where}.response_actions[{i}].action",
-                f"action {action.get('action')!r} is not supported; use 'ignore' "
-                "(skip the response and end that resource's paging)",
-            )
-    return actions
 
 
 def _check_acyclic(plans: Mapping[str, ResourcePlan]) -> None:
