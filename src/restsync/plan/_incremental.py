@@ -26,6 +26,7 @@ from restsync.config import (
     IncrementalSync,
     ResourceConfig,
 )
+from restsync.config._messages import short_repr
 from restsync.plan._model import IncrementalPlan, TimeParam
 
 __all__ = ["from_param", "is_incremental_param", "parse_datetime_value", "resource_incremental"]
@@ -237,13 +238,13 @@ def _parse_duration(value: Any, where: str) -> timedelta | None:
     if seconds is None:
         raise ConfigError(
             where,
-            f"lookback_window {_short(value)} is not a duration; "
+            f"lookback_window {short_repr(value)} is not a duration; "
             "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
         )
     if not 0 <= seconds <= _MAX_LOOKBACK.total_seconds():
         raise ConfigError(
             where,
-            f"lookback_window {_short(value)} is out of range; "
+            f"lookback_window {short_repr(value)} is out of range; "
             "give a duration from 0 to 100 years, such as 'P1D' or 3600",
         )
     return timedelta(seconds=seconds)
@@ -269,8 +270,3 @@ def _duration_seconds(value: Any) -> float | None:
             except Exception:  # pendulum raises several kinds for text that is no duration
                 return None
     return None if math.isnan(seconds) else seconds
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
