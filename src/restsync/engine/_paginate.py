@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 from restsync._expressions import Condition
 from restsync._selectors import compile_path
-from restsync.engine._detect import detect_paginator, header, parse_link_header
-from restsync.engine._request import Page, Request
+from restsync.engine._detect import detect_paginator, parse_link_header
+from restsync.engine._request import Page, Request, header
 
 __all__ = ["PaginationLoop", "PagingError", "Traversal", "make_traversal"]
 
