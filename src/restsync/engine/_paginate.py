@@ -20,7 +20,7 @@ import copy
 from typing import Any, ClassVar
 
 from restsync._expressions import Condition
-from restsync._selectors import compile_path
+from restsync._selectors import compile_path, set_field
 from restsync.engine._detect import detect_paginator, parse_link_header
 from restsync.engine._request import Page, Request, header
 
@@ -362,11 +362,7 @@ def _with_body_values(request: Request, values: dict[str | None, Any]) -> Reques
         return request
     body = copy.deepcopy(request.json) if isinstance(request.json, dict) else {}
     for path, value in paths.items():
-        *parents, last = path.split(".")
-        node = body
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
+        set_field(body, path, value)
     return Request(request.method, request.url, request.params, request.headers, body)
 
 

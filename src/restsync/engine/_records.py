@@ -150,5 +150,3 @@ def _apply_step(step: Mapping[str, Any], records: list[Any]) -> list[Any]:
     for record in records:
         out.extend(fn(record))
     return out
-
-
