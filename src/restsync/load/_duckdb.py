@@ -1,11 +1,10 @@
 """DuckDB's memory settings for a restsync load, unless the user chose their own.
 
-DuckDB's defaults (a memory limit of 80 % of RAM, a thread per core) let one load of 1M rows
-from Parquet take about 250 MB more than the rows need: restsync run peaked at 545 MB where a
-capped DuckDB kept it under 300 MB (docs/benchmarks.md#memory). So while ``restsync.sync`` runs,
-a config provider asked after every other one answers dlt's lookup of the DuckDB credentials'
-``global_config``: a value from the environment, a TOML file or the credentials passed in code
-is found first and wins whole, as dlt resolves any setting.
+DuckDB's defaults (a memory limit of 80 % of RAM, a thread per core) let a load take memory in
+proportion to the machine rather than to the data (docs/benchmarks.md#issue-11-targets). So
+while ``restsync.sync`` runs, a config provider asked after every other one answers dlt's lookup
+of the DuckDB credentials' ``global_config``: a value from the environment, a TOML file or the
+credentials passed in code is found first and wins whole, as dlt resolves any setting.
 """
 
 from __future__ import annotations
@@ -20,9 +19,10 @@ from dlt.common.configuration.specs.pluggable_run_context import PluggableRunCon
 
 __all__ = ["DUCKDB_SETTINGS", "duckdb_settings"]
 
-# measured on the 1M-record load (docs/benchmarks.md#issue-11-targets): enough for DuckDB to
-# stream Parquet into a table; more memory or threads did not load faster on 2 cores
-DUCKDB_SETTINGS: Mapping[str, Any] = {"memory_limit": "64MB", "threads": 1}
+# measured on the 1M-record load (docs/benchmarks.md#issue-11-targets): DuckDB streams Parquet
+# into a table within it (spilling the rest); restsync run peaked at 285 MB with it and one
+# thread, 316 MB with 64MB and one thread
+DUCKDB_SETTINGS: Mapping[str, Any] = {"memory_limit": "32MB", "threads": 1}
 
 
 class _Defaults(ConfigProvider):
