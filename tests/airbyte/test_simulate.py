@@ -112,3 +112,63 @@ def test_a_next_page_url_read_through_nested_gets_is_served(
         pages = sim.counters()["requests"]["/alerts"]
     assert count_rows(duckdb_path, "data", "alerts") == len(dataset["alerts"])
     assert pages > 1
+
+
+def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
+    make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """opsgenie's alert_recipients: AddFields reads the API's raw ``record['user']['id']`` and
+    RemoveFields drops ``user``; the schema describes the output only. The simulator serves
+    ``user`` too, so the stream's output is what the API's records would give."""
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "recipients",
+                "primary_key": "user_id",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {"type": "HttpRequester", "url_base": "https://x.invalid"},
+                    "record_selector": {
+                        "type": "RecordSelector",
+                        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+                    },
+                },
+                "transformations": [
+                    {
+                        "type": "AddFields",
+                        "fields": [
+                            {"path": ["user_id"], "value": "{{ record['user']['id'] }}"},
+                            {"path": ["login"], "value": "{{ record.get('user').username }}"},
+                        ],
+                    },
+                    {"type": "RemoveFields", "field_pointers": [["user"]]},
+                ],
+                "schema_loader": {
+                    "type": "InlineSchemaLoader",
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "user_id": {"type": "string"},
+                            "login": {"type": "string"},
+                            "state": {"type": "string"},
+                        },
+                    },
+                },
+            }
+        ],
+    }
+    served = simulator_plan(plan_manifest(manifest, {}))
+    assert set(served.resources["recipients"].hints["columns"]) == {
+        "user_id", "login", "state", "user.id", "user.username"
+    }
+    with serve_in_thread(served, SimulatorOptions(seed=2)) as sim:
+        raw = sim.dataset()["recipients"]
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        loaded = connection.sql("select user_id, login from data.recipients").fetchall()
+    assert sorted(loaded) == sorted((r["user"]["id"], r["user"]["username"]) for r in raw)
+    assert len(loaded) > 0

@@ -17,10 +17,12 @@ Anything else makes ``restsync simulate`` say which stream it cannot serve and w
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from restsync.airbyte._jinja import Slice
+from restsync.airbyte._records import AddField, RecordPipeline
 from restsync.airbyte._requests import CursorStrategy, OffsetStrategy, PageStrategy, StreamRequests
 from restsync.airbyte._slices import Slicer
 from restsync.config import (
@@ -79,6 +81,7 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
     return replace(
         resource,
+        hints=_with_input_fields(resource),
         path=path.lstrip("/"),
         paginator=_paginator(requests, resource.name),
         data_selector=_selector(resource),
@@ -207,3 +210,44 @@ def _time_param(option: Any) -> TimeParam | None:
     if option is None or option.inject_into not in ("request_parameter", "header", "body_json"):
         return None
     return TimeParam(option.field_name, option.inject_into)
+
+
+# ``record`` followed by steps: ['a'], ["a"], .get('a'...), .a (not a method call)
+_RECORD_READ = re.compile(
+    r"\brecord((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.\w+(?![\w(]))+)"
+)
+_RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)")
+
+
+def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
+    """The resource's column hints plus the record fields its filter and ``AddFields`` read but
+    its schema lacks. A schema describes the stream's output; a transformation often reads the
+    API's raw shape (opsgenie adds ``user_id`` from ``record['user']['id']`` and removes
+    ``user``), so the simulator serves those fields too (dotted: nested), as the API would."""
+    columns = resource.hints.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        return resource.hints
+    served = dict(columns)
+    for path in _record_reads(resource.select):
+        top = path.split(".")[0]
+        hint = columns.get(top)
+        generic = isinstance(hint, Mapping) and hint.get("data_type") == "json"
+        if hint is None or (path != top and generic):
+            served.pop(top, None)  # a generic json value would not have the field read
+            served.setdefault(path, {})
+    return {**resource.hints, "columns": served}
+
+
+def _record_reads(pipeline: Any) -> list[str]:
+    if not isinstance(pipeline, RecordPipeline):
+        return []
+    templates = [pipeline.record_filter]
+    for step in pipeline.transformations:
+        if isinstance(step, AddField):
+            templates += [step.value, step.condition]
+    reads: list[str] = []
+    for template in templates:
+        for found in _RECORD_READ.finditer(template if isinstance(template, str) else ""):
+            steps = _RECORD_STEP.finditer(found.group(1))
+            reads.append(".".join(next(g for g in m.groups() if g) for m in steps))
+    return list(dict.fromkeys(reads))
