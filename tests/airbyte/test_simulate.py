@@ -130,10 +130,17 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
                 "primary_key": "user_id",
                 "retriever": {
                     "type": "SimpleRetriever",
-                    "requester": {"type": "HttpRequester", "url_base": "https://x.invalid"},
+                    # a path with its own '?' (callrail) is routed without it
+                    "requester": {
+                        "type": "HttpRequester",
+                        "url_base": "https://x.invalid",
+                        "path": "recipients.json?",
+                    },
                     "record_selector": {
                         "type": "RecordSelector",
                         "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+                        # fails on a null score: a filtered field is served with a value
+                        "record_filter": {"condition": "{{ record['score'] >= 0 }}"},
                     },
                 },
                 "transformations": [
@@ -154,6 +161,7 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
                             "user_id": {"type": "string"},
                             "login": {"type": "string"},
                             "state": {"type": "string"},
+                            "score": {"type": ["null", "integer"]},
                         },
                     },
                 },
@@ -161,9 +169,10 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
         ],
     }
     served = simulator_plan(plan_manifest(manifest, {}))
-    assert set(served.resources["recipients"].hints["columns"]) == {
-        "user_id", "login", "state", "user.id", "user.username"
-    }
+    columns = served.resources["recipients"].hints["columns"]
+    assert set(columns) == {"user_id", "login", "state", "score", "user.id", "user.username"}
+    assert columns["score"]["nullable"] is False and columns["state"]["nullable"] is True
+    assert served.resources["recipients"].path == "recipients.json"
     with serve_in_thread(served, SimulatorOptions(seed=2)) as sim:
         raw = sim.dataset()["recipients"]
         source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)

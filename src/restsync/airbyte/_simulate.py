@@ -82,7 +82,8 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     return replace(
         resource,
         hints=_with_input_fields(resource),
-        path=path.lstrip("/"),
+        # a path may carry its own query ('calls.json?'): the simulator routes the path only
+        path=path.partition("?")[0].lstrip("/"),
         paginator=_paginator(requests, resource.name),
         data_selector=_selector(resource),
         parent=parent,
@@ -235,6 +236,9 @@ def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
         if hint is None or (path != top and generic):
             served.pop(top, None)  # a generic json value would not have the field read
             served.setdefault(path, {})
+        elif path == top and isinstance(hint, Mapping) and hint.get("nullable", True):
+            # a real API's filtered field has a value ('total_row_count > 0' fails on null)
+            served[top] = {**hint, "nullable": False}
     return {**resource.hints, "columns": served}
 
 
