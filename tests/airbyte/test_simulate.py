@@ -181,3 +181,56 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
         loaded = connection.sql("select user_id, login from data.recipients").fetchall()
     assert sorted(loaded) == sorted((r["user"]["id"], r["user"]["username"]) for r in raw)
     assert len(loaded) > 0
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        {"type": "CursorPagination", "cursor_value": "{{ response.nextCursor }}", "page_size": 3},
+        {"type": "OffsetIncrement", "page_size": 3},
+        {"type": "PageIncrement", "page_size": 3, "start_from_page": 1},
+    ],
+)
+def test_a_page_token_in_the_json_body_is_served(
+    strategy: dict[str, Any], make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """ashby's contract: POST with the page token and size in the JSON body."""
+    body_option = {"type": "RequestOption", "inject_into": "body_json"}
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "candidates",
+                "primary_key": "id",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {
+                        "type": "HttpRequester",
+                        "url_base": "https://x.invalid",
+                        "path": "candidate.list",
+                        "http_method": "POST",
+                    },
+                    "record_selector": {
+                        "type": "RecordSelector",
+                        "extractor": {"type": "DpathExtractor", "field_path": ["results"]},
+                    },
+                    "paginator": {
+                        "type": "DefaultPaginator",
+                        "page_token_option": {**body_option, "field_name": "cursor"},
+                        "page_size_option": {**body_option, "field_name": "limit"},
+                        "pagination_strategy": strategy,
+                    },
+                },
+            }
+        ],
+    }
+    served = simulator_plan(plan_manifest(manifest, {}))
+    with serve_in_thread(served, SimulatorOptions(seed=4)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+        requests = sim.counters()["requests"]["/candidate.list"]
+    assert count_rows(duckdb_path, "data", "candidates") == len(dataset["candidates"]) > 3
+    assert requests >= len(dataset["candidates"]) // 3

@@ -23,7 +23,13 @@ from typing import Any
 
 from restsync.airbyte._jinja import Slice
 from restsync.airbyte._records import AddField, RecordPipeline
-from restsync.airbyte._requests import CursorStrategy, OffsetStrategy, PageStrategy, StreamRequests
+from restsync.airbyte._requests import (
+    CursorStrategy,
+    OffsetStrategy,
+    PageStrategy,
+    RequestOption,
+    StreamRequests,
+)
 from restsync.airbyte._slices import Slicer
 from restsync.config import (
     CursorPaginator,
@@ -113,48 +119,73 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
 def _paginator(requests: StreamRequests, stream: str) -> Any:
     strategy = requests.strategy
     token = requests.page_token_option
-    size = requests.page_size_option
     if strategy is None:
         return SinglePagePaginator(type="single_page")
-    if token is not None and token.inject_into not in ("request_parameter", "path"):
-        raise SimulatorError(f"stream '{stream}': the simulator reads page tokens from the query")
-    if isinstance(strategy, CursorStrategy):
-        field = _response_field(strategy.cursor_value)
-        if token is not None and token.inject_into == "path":
-            if _LINK_NEXT.match(strategy.cursor_value.strip()):
-                return HeaderLinkPaginator(type="header_link")
-            if field:
-                return JSONLinkPaginator(type="json_link", next_url_path=field)
-        elif token is not None and field:
-            return CursorPaginator(
-                type="cursor",
-                cursor_param=token.field_name,
-                cursor_path=field,
-                limit=strategy.page_size if size else None,
-                limit_param=size.field_name if size else "limit",
-            )
+    if token is not None and token.inject_into not in ("request_parameter", "path", "body_json"):
         raise SimulatorError(
-            f"stream '{stream}': the simulator serves cursors read from a response field, "
-            f"not '{strategy.cursor_value}'"
+            f"stream '{stream}': the simulator reads page tokens from the query or the JSON body"
         )
-    if token is None or token.inject_into != "request_parameter" or not strategy.page_size:
+    if isinstance(strategy, CursorStrategy):
+        return _cursor_paginator(strategy, requests, stream)
+    if token is None or token.inject_into == "path" or not strategy.page_size:
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token and size")
-    limit_param = size.field_name if size is not None else "limit"
+    param, body_path = _where(token)
+    limit_param, limit_body = _where(requests.page_size_option)
     if isinstance(strategy, OffsetStrategy):
         return OffsetPaginator(
             type="offset",
             limit=strategy.page_size,
-            offset_param=token.field_name,
-            limit_param=limit_param,
+            offset_param=param or "offset",
+            offset_body_path=body_path,
+            limit_param=limit_param or "limit",
+            limit_body_path=limit_body,
         )
     assert isinstance(strategy, PageStrategy)
     return PageNumberPaginator(
         type="page_number",
         base_page=strategy.start_from_page,
-        page_param=token.field_name,
+        page_param=param or "page",
+        page_body_path=body_path,
+        # a page size sent in the body is the manifest's own: served as the default size
         limit=strategy.page_size,
-        limit_param=limit_param,
+        limit_param=limit_param or "limit",
     )
+
+
+def _cursor_paginator(strategy: CursorStrategy, requests: StreamRequests, stream: str) -> Any:
+    token, size = requests.page_token_option, requests.page_size_option
+    field = _response_field(strategy.cursor_value)
+    if token is not None and token.inject_into == "path":
+        if _LINK_NEXT.match(strategy.cursor_value.strip()):
+            return HeaderLinkPaginator(type="header_link")
+        if field:
+            return JSONLinkPaginator(type="json_link", next_url_path=field)
+    elif token is not None and field:
+        param, body_path = _where(token)
+        limit_param, _ = _where(size)
+        return CursorPaginator(
+            type="cursor",
+            cursor_param=param,
+            cursor_body_path=body_path,
+            cursor_path=field,
+            limit=strategy.page_size if size else None,
+            limit_param=limit_param or "limit",
+        )
+    raise SimulatorError(
+        f"stream '{stream}': the simulator serves cursors read from a response field, "
+        f"not '{strategy.cursor_value}'"
+    )
+
+
+def _where(option: RequestOption | None) -> tuple[str | None, str | None]:
+    """(query parameter, dotted JSON body path) of a request option; (None, None) elsewhere."""
+    if option is None:
+        return None, None
+    if option.inject_into == "request_parameter":
+        return option.field_name, None
+    if option.inject_into == "body_json":
+        return None, ".".join(option.field_path) or option.field_name
+    return None, None
 
 
 def _response_field(template: str) -> str | None:
