@@ -234,3 +234,54 @@ def test_a_page_token_in_the_json_body_is_served(
         requests = sim.counters()["requests"]["/candidate.list"]
     assert count_rows(duckdb_path, "data", "candidates") == len(dataset["candidates"]) > 3
     assert requests >= len(dataset["candidates"]) // 3
+
+
+def _listing(name: str, path: str, **retriever: Any) -> dict[str, Any]:
+    return {
+        "type": "DeclarativeStream",
+        "name": name,
+        "primary_key": "id",
+        "retriever": {
+            "type": "SimpleRetriever",
+            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": path},
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+            },
+            **retriever,
+        },
+    }
+
+
+@pytest.mark.parametrize("inject_into", ["request_parameter", "header"])
+def test_a_partition_sent_as_a_request_option_is_served(
+    inject_into: str, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """appfollow/auth0: the parent's id goes in a query parameter (or header), not the path."""
+    parent = _listing("projects", "projects")
+    router = {
+        "type": "SubstreamPartitionRouter",
+        "parent_stream_configs": [
+            {
+                "type": "ParentStreamConfig",
+                "stream": parent,
+                "parent_key": "id",
+                "partition_field": "project",
+                "request_option": {
+                    "type": "RequestOption",
+                    "inject_into": inject_into,
+                    "field_name": "project_id",
+                },
+            }
+        ],
+    }
+    child = _listing("tasks", "tasks", partition_router=router)
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [parent, child]}
+    served = simulator_plan(plan_manifest(manifest, {}))
+    with serve_in_thread(served, SimulatorOptions(seed=6)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+        requests = sim.counters()["requests"]["/tasks"]
+    assert count_rows(duckdb_path, "data", "tasks") == len(dataset["tasks"]) > 0
+    assert requests == len(dataset["projects"])  # one partition per parent, one page each

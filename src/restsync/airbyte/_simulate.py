@@ -73,20 +73,20 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
     path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
-    parent = None
+    parent, carried = None, {}
     if slicer is not None and slicer.parent is not None:
         helper = plan.resources[resource.parent.resource] if resource.parent else None
         if helper is None or helper.parent is None:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
         if "{" + field + "}" not in path:
-            raise SimulatorError(
-                f"stream '{resource.name}': the simulator serves partitions in the path only, "
-                f"and '{field}' is not in the path"
-            )
+            carried = _partition_option(requests, field, resource.name)
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
     return replace(
         resource,
+        params=carried.get("request_parameter", {}),
+        headers=carried.get("header", {}),
+        json_body=carried.get("body_json") or None,
         hints=_with_input_fields(resource),
         # a path may carry its own query ('calls.json?'): the simulator routes the path only
         path=path.partition("?")[0].lstrip("/"),
@@ -96,6 +96,21 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         incremental=_incremental(resource, requests, slicer),
         select=None,
         response_actions=(),
+    )
+
+
+def _partition_option(
+    requests: StreamRequests, field: str, stream: str
+) -> dict[str, dict[str, str]]:
+    """A partition sent outside the path (a SubstreamPartitionRouter's ``request_option``), as
+    the ``{field}`` placeholder the simulator binds to the parent's key: {place: {name: ...}}."""
+    for option, key in requests.slice_options:
+        if key == field and option.inject_into in ("request_parameter", "header", "body_json"):
+            name = ".".join(option.field_path) or option.field_name
+            return {option.inject_into: {name: "{" + field + "}"}}
+    raise SimulatorError(
+        f"stream '{stream}': the simulator serves partitions in the path or a request option, "
+        f"and '{field}' is in neither"
     )
 
 
