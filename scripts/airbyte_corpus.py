@@ -90,6 +90,8 @@ def _typed(example: Any, kind: Any) -> Any:
             return float(example)
     except (TypeError, ValueError):
         pass
+    if kind == "array" or (isinstance(kind, list) and "array" in kind):
+        return [example]
     return example
 
 

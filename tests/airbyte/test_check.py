@@ -124,3 +124,49 @@ def test_a_missing_config_value_is_a_config_error_naming_the_stream() -> None:
         plan_manifest(UNSUPPORTED, {}, streams=["users"])
     assert raised.value.path == "streams[0].retriever.requester.url_base"
     assert "stream 'users'" in raised.value.message and "--config" in raised.value.message
+
+
+def _stream_with_extractor(extractor: dict[str, Any], base_url: str) -> dict[str, Any]:
+    return {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "users",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {"type": "HttpRequester", "url_base": base_url, "path": "/u"},
+                    "record_selector": {"type": "RecordSelector", "extractor": extractor},
+                },
+            }
+        ],
+    }
+
+
+def test_a_class_name_of_airbyte_cdks_own_component_is_that_component(
+    server: Any, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    @server.get("/u")
+    async def users(request: web.Request) -> web.Response:
+        return web.json_response({"data": [{"id": 1}, {"id": 2}, {"id": 3}]})
+
+    server.start()
+    extractor = {
+        "type": "CustomRecordExtractor",
+        "class_name": "airbyte_cdk.sources.declarative.extractors.DpathExtractor",
+        "field_path": ["data"],
+    }
+    manifest = _stream_with_extractor(extractor, server.base_url)
+    restsync.sync(make_pipeline(), restsync.airbyte_source(manifest, {}))
+    assert count_rows(duckdb_path, "data", "users") == 3
+
+
+def test_a_class_name_of_an_unsupported_cdk_component_is_still_rejected() -> None:
+    extractor = {
+        "type": "CustomRecordExtractor",
+        "class_name": "airbyte_cdk.sources.declarative.extractors.ResponseToFileExtractor",
+    }
+    problems = stream_problems(_stream_with_extractor(extractor, "https://x.invalid"), {})
+    message = str(problems["users"])
+    assert "stream 'users' uses ResponseToFileExtractor (not supported)" in message

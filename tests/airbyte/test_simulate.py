@@ -112,3 +112,176 @@ def test_a_next_page_url_read_through_nested_gets_is_served(
         pages = sim.counters()["requests"]["/alerts"]
     assert count_rows(duckdb_path, "data", "alerts") == len(dataset["alerts"])
     assert pages > 1
+
+
+def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
+    make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """opsgenie's alert_recipients: AddFields reads the API's raw ``record['user']['id']`` and
+    RemoveFields drops ``user``; the schema describes the output only. The simulator serves
+    ``user`` too, so the stream's output is what the API's records would give."""
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "recipients",
+                "primary_key": "user_id",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    # a path with its own '?' (callrail) is routed without it
+                    "requester": {
+                        "type": "HttpRequester",
+                        "url_base": "https://x.invalid",
+                        "path": "recipients.json?",
+                    },
+                    "record_selector": {
+                        "type": "RecordSelector",
+                        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+                        # fails on a null score: a filtered field is served with a value
+                        "record_filter": {"condition": "{{ record['score'] >= 0 }}"},
+                    },
+                },
+                "transformations": [
+                    {
+                        "type": "AddFields",
+                        "fields": [
+                            {"path": ["user_id"], "value": "{{ record['user']['id'] }}"},
+                            {"path": ["login"], "value": "{{ record.get('user').username }}"},
+                        ],
+                    },
+                    {"type": "RemoveFields", "field_pointers": [["user"]]},
+                ],
+                "schema_loader": {
+                    "type": "InlineSchemaLoader",
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "user_id": {"type": "string"},
+                            "login": {"type": "string"},
+                            "state": {"type": "string"},
+                            "score": {"type": ["null", "integer"]},
+                        },
+                    },
+                },
+            }
+        ],
+    }
+    served = simulator_plan(plan_manifest(manifest, {}))
+    columns = served.resources["recipients"].hints["columns"]
+    assert set(columns) == {"user_id", "login", "state", "score", "user.id", "user.username"}
+    assert columns["score"]["nullable"] is False and columns["state"]["nullable"] is True
+    assert served.resources["recipients"].path == "recipients.json"
+    with serve_in_thread(served, SimulatorOptions(seed=2)) as sim:
+        raw = sim.dataset()["recipients"]
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        loaded = connection.sql("select user_id, login from data.recipients").fetchall()
+    assert sorted(loaded) == sorted((r["user"]["id"], r["user"]["username"]) for r in raw)
+    assert len(loaded) > 0
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        {"type": "CursorPagination", "cursor_value": "{{ response.nextCursor }}", "page_size": 3},
+        {"type": "OffsetIncrement", "page_size": 3},
+        {"type": "PageIncrement", "page_size": 3, "start_from_page": 1},
+    ],
+)
+def test_a_page_token_in_the_json_body_is_served(
+    strategy: dict[str, Any], make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """ashby's contract: POST with the page token and size in the JSON body."""
+    body_option = {"type": "RequestOption", "inject_into": "body_json"}
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "candidates",
+                "primary_key": "id",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {
+                        "type": "HttpRequester",
+                        "url_base": "https://x.invalid",
+                        "path": "candidate.list",
+                        "http_method": "POST",
+                    },
+                    "record_selector": {
+                        "type": "RecordSelector",
+                        "extractor": {"type": "DpathExtractor", "field_path": ["results"]},
+                    },
+                    "paginator": {
+                        "type": "DefaultPaginator",
+                        "page_token_option": {**body_option, "field_name": "cursor"},
+                        "page_size_option": {**body_option, "field_name": "limit"},
+                        "pagination_strategy": strategy,
+                    },
+                },
+            }
+        ],
+    }
+    served = simulator_plan(plan_manifest(manifest, {}))
+    with serve_in_thread(served, SimulatorOptions(seed=4)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+        requests = sim.counters()["requests"]["/candidate.list"]
+    assert count_rows(duckdb_path, "data", "candidates") == len(dataset["candidates"]) > 3
+    assert requests >= len(dataset["candidates"]) // 3
+
+
+def _listing(name: str, path: str, **retriever: Any) -> dict[str, Any]:
+    return {
+        "type": "DeclarativeStream",
+        "name": name,
+        "primary_key": "id",
+        "retriever": {
+            "type": "SimpleRetriever",
+            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": path},
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+            },
+            **retriever,
+        },
+    }
+
+
+@pytest.mark.parametrize("inject_into", ["request_parameter", "header"])
+def test_a_partition_sent_as_a_request_option_is_served(
+    inject_into: str, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """appfollow/auth0: the parent's id goes in a query parameter (or header), not the path."""
+    parent = _listing("projects", "projects")
+    router = {
+        "type": "SubstreamPartitionRouter",
+        "parent_stream_configs": [
+            {
+                "type": "ParentStreamConfig",
+                "stream": parent,
+                "parent_key": "id",
+                "partition_field": "project",
+                "request_option": {
+                    "type": "RequestOption",
+                    "inject_into": inject_into,
+                    "field_name": "project_id",
+                },
+            }
+        ],
+    }
+    child = _listing("tasks", "tasks", partition_router=router)
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [parent, child]}
+    served = simulator_plan(plan_manifest(manifest, {}))
+    with serve_in_thread(served, SimulatorOptions(seed=6)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+        requests = sim.counters()["requests"]["/tasks"]
+    assert count_rows(duckdb_path, "data", "tasks") == len(dataset["tasks"]) > 0
+    assert requests == len(dataset["projects"])  # one partition per parent, one page each

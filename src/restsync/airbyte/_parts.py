@@ -53,9 +53,22 @@ class Unsupported(Exception):
         return f"{self.where}: {self.component}" + (f" ({self.reason})" if self.reason else "")
 
 
+# airbyte-cdk classes whose name differs from the manifest type they implement
+_CDK_CLASS_TYPES = {
+    "CursorPaginationStrategy": "CursorPagination",
+    "DeclarativeOauth2Authenticator": "OAuthAuthenticator",
+}
+
+
 def component_type(value: Any, where: str, default: str = "") -> str:
     if not isinstance(value, Mapping):
         return default
+    class_name = str(value.get("class_name", ""))
+    if class_name.startswith("airbyte_cdk."):
+        # a "custom" component that names one of airbyte-cdk's own classes is that built-in
+        # component, not custom Python: read it as its type (unsupported ones are still named)
+        name = class_name.rsplit(".", 1)[-1]
+        return _CDK_CLASS_TYPES.get(name, name)
     if "class_name" in value:
         raise Unsupported(
             where,

@@ -251,16 +251,16 @@ class ManifestTraversal(Traversal):
         base = ai.text(spec.url_base, **scope) if spec.url_base else ""
         if path is None:
             path = ai.text(spec.path, **scope).lstrip("/") if spec.path else ""
-        if base:
-            full = urljoin(base if base.endswith("/") or not path else base + "/", path)
-        else:
-            full = ai.text(spec.url, **scope)
-            if path:
-                full = urljoin(full if full.endswith("/") else full + "/", path)
         default = spec.url_base.rstrip("/") if spec.url_base else ""
         override = self._base.rstrip("/")
-        if default and override and override != default and full.startswith(default):
-            full = override + full[len(default) :]
+        if base and override and override != default and base.startswith(default):
+            # before the join: urljoin rewrites a base such as 'https://h//api' ('//' collapsed)
+            base = override + base[len(default) :]
+        if base:
+            return urljoin(base if base.endswith("/") or not path else base + "/", path)
+        full = ai.text(spec.url, **scope)
+        if path:
+            full = urljoin(full if full.endswith("/") else full + "/", path)
         return full
 
 

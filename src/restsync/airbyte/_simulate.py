@@ -17,11 +17,19 @@ Anything else makes ``restsync simulate`` say which stream it cannot serve and w
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from restsync.airbyte._jinja import Slice
-from restsync.airbyte._requests import CursorStrategy, OffsetStrategy, PageStrategy, StreamRequests
+from restsync.airbyte._records import AddField, RecordPipeline
+from restsync.airbyte._requests import (
+    CursorStrategy,
+    OffsetStrategy,
+    PageStrategy,
+    RequestOption,
+    StreamRequests,
+)
 from restsync.airbyte._slices import Slicer
 from restsync.config import (
     CursorPaginator,
@@ -65,27 +73,44 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
     path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
-    parent = None
+    parent, carried = None, {}
     if slicer is not None and slicer.parent is not None:
         helper = plan.resources[resource.parent.resource] if resource.parent else None
         if helper is None or helper.parent is None:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
         if "{" + field + "}" not in path:
-            raise SimulatorError(
-                f"stream '{resource.name}': the simulator serves partitions in the path only, "
-                f"and '{field}' is not in the path"
-            )
+            carried = _partition_option(requests, field, resource.name)
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
     return replace(
         resource,
-        path=path.lstrip("/"),
+        params=carried.get("request_parameter", {}),
+        headers=carried.get("header", {}),
+        json_body=carried.get("body_json") or None,
+        hints=_with_input_fields(resource),
+        # a path may carry its own query ('calls.json?'): the simulator routes the path only
+        path=path.partition("?")[0].lstrip("/"),
         paginator=_paginator(requests, resource.name),
         data_selector=_selector(resource),
         parent=parent,
         incremental=_incremental(resource, requests, slicer),
         select=None,
         response_actions=(),
+    )
+
+
+def _partition_option(
+    requests: StreamRequests, field: str, stream: str
+) -> dict[str, dict[str, str]]:
+    """A partition sent outside the path (a SubstreamPartitionRouter's ``request_option``), as
+    the ``{field}`` placeholder the simulator binds to the parent's key: {place: {name: ...}}."""
+    for option, key in requests.slice_options:
+        if key == field and option.inject_into in ("request_parameter", "header", "body_json"):
+            name = ".".join(option.field_path) or option.field_name
+            return {option.inject_into: {name: "{" + field + "}"}}
+    raise SimulatorError(
+        f"stream '{stream}': the simulator serves partitions in the path or a request option, "
+        f"and '{field}' is in neither"
     )
 
 
@@ -109,48 +134,73 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
 def _paginator(requests: StreamRequests, stream: str) -> Any:
     strategy = requests.strategy
     token = requests.page_token_option
-    size = requests.page_size_option
     if strategy is None:
         return SinglePagePaginator(type="single_page")
-    if token is not None and token.inject_into not in ("request_parameter", "path"):
-        raise SimulatorError(f"stream '{stream}': the simulator reads page tokens from the query")
-    if isinstance(strategy, CursorStrategy):
-        field = _response_field(strategy.cursor_value)
-        if token is not None and token.inject_into == "path":
-            if _LINK_NEXT.match(strategy.cursor_value.strip()):
-                return HeaderLinkPaginator(type="header_link")
-            if field:
-                return JSONLinkPaginator(type="json_link", next_url_path=field)
-        elif token is not None and field:
-            return CursorPaginator(
-                type="cursor",
-                cursor_param=token.field_name,
-                cursor_path=field,
-                limit=strategy.page_size if size else None,
-                limit_param=size.field_name if size else "limit",
-            )
+    if token is not None and token.inject_into not in ("request_parameter", "path", "body_json"):
         raise SimulatorError(
-            f"stream '{stream}': the simulator serves cursors read from a response field, "
-            f"not '{strategy.cursor_value}'"
+            f"stream '{stream}': the simulator reads page tokens from the query or the JSON body"
         )
-    if token is None or token.inject_into != "request_parameter" or not strategy.page_size:
+    if isinstance(strategy, CursorStrategy):
+        return _cursor_paginator(strategy, requests, stream)
+    if token is None or token.inject_into == "path" or not strategy.page_size:
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token and size")
-    limit_param = size.field_name if size is not None else "limit"
+    param, body_path = _where(token)
+    limit_param, limit_body = _where(requests.page_size_option)
     if isinstance(strategy, OffsetStrategy):
         return OffsetPaginator(
             type="offset",
             limit=strategy.page_size,
-            offset_param=token.field_name,
-            limit_param=limit_param,
+            offset_param=param or "offset",
+            offset_body_path=body_path,
+            limit_param=limit_param or "limit",
+            limit_body_path=limit_body,
         )
     assert isinstance(strategy, PageStrategy)
     return PageNumberPaginator(
         type="page_number",
         base_page=strategy.start_from_page,
-        page_param=token.field_name,
+        page_param=param or "page",
+        page_body_path=body_path,
+        # a page size sent in the body is the manifest's own: served as the default size
         limit=strategy.page_size,
-        limit_param=limit_param,
+        limit_param=limit_param or "limit",
     )
+
+
+def _cursor_paginator(strategy: CursorStrategy, requests: StreamRequests, stream: str) -> Any:
+    token, size = requests.page_token_option, requests.page_size_option
+    field = _response_field(strategy.cursor_value)
+    if token is not None and token.inject_into == "path":
+        if _LINK_NEXT.match(strategy.cursor_value.strip()):
+            return HeaderLinkPaginator(type="header_link")
+        if field:
+            return JSONLinkPaginator(type="json_link", next_url_path=field)
+    elif token is not None and field:
+        param, body_path = _where(token)
+        limit_param, _ = _where(size)
+        return CursorPaginator(
+            type="cursor",
+            cursor_param=param,
+            cursor_body_path=body_path,
+            cursor_path=field,
+            limit=strategy.page_size if size else None,
+            limit_param=limit_param or "limit",
+        )
+    raise SimulatorError(
+        f"stream '{stream}': the simulator serves cursors read from a response field, "
+        f"not '{strategy.cursor_value}'"
+    )
+
+
+def _where(option: RequestOption | None) -> tuple[str | None, str | None]:
+    """(query parameter, dotted JSON body path) of a request option; (None, None) elsewhere."""
+    if option is None:
+        return None, None
+    if option.inject_into == "request_parameter":
+        return option.field_name, None
+    if option.inject_into == "body_json":
+        return None, ".".join(option.field_path) or option.field_name
+    return None, None
 
 
 def _response_field(template: str) -> str | None:
@@ -207,3 +257,47 @@ def _time_param(option: Any) -> TimeParam | None:
     if option is None or option.inject_into not in ("request_parameter", "header", "body_json"):
         return None
     return TimeParam(option.field_name, option.inject_into)
+
+
+# ``record`` followed by steps: ['a'], ["a"], .get('a'...), .a (not a method call)
+_RECORD_READ = re.compile(
+    r"\brecord((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.\w+(?![\w(]))+)"
+)
+_RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)")
+
+
+def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
+    """The resource's column hints plus the record fields its filter and ``AddFields`` read but
+    its schema lacks. A schema describes the stream's output; a transformation often reads the
+    API's raw shape (opsgenie adds ``user_id`` from ``record['user']['id']`` and removes
+    ``user``), so the simulator serves those fields too (dotted: nested), as the API would."""
+    columns = resource.hints.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        return resource.hints
+    served = dict(columns)
+    for path in _record_reads(resource.select):
+        top = path.split(".")[0]
+        hint = columns.get(top)
+        generic = isinstance(hint, Mapping) and hint.get("data_type") == "json"
+        if hint is None or (path != top and generic):
+            served.pop(top, None)  # a generic json value would not have the field read
+            served.setdefault(path, {})
+        elif path == top and isinstance(hint, Mapping) and hint.get("nullable", True):
+            # a real API's filtered field has a value ('total_row_count > 0' fails on null)
+            served[top] = {**hint, "nullable": False}
+    return {**resource.hints, "columns": served}
+
+
+def _record_reads(pipeline: Any) -> list[str]:
+    if not isinstance(pipeline, RecordPipeline):
+        return []
+    templates = [pipeline.record_filter]
+    for step in pipeline.transformations:
+        if isinstance(step, AddField):
+            templates += [step.value, step.condition]
+    reads: list[str] = []
+    for template in templates:
+        for found in _RECORD_READ.finditer(template if isinstance(template, str) else ""):
+            steps = _RECORD_STEP.finditer(found.group(1))
+            reads.append(".".join(next(g for g in m.groups() if g) for m in steps))
+    return list(dict.fromkeys(reads))
