@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
+from dlt.sources.helpers.rest_client.auth import BearerTokenAuth, OAuthJWTAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 
 import restsync
@@ -304,6 +304,15 @@ CASES = [
         "synchronous client; give the auth as a dict instead, "
         "e.g. {'type': 'bearer', 'token': dlt.secrets['api_token']}",
         id="custom-auth-subclass",
+    ),
+    pytest.param(
+        endpoint(auth=OAuthJWTAuth(client_id="c", private_key="k", auth_endpoint="https://x/t")),
+        "resources[0].endpoint.auth",
+        "dlt's OAuthJWTAuth signs its token request with PyJWT and cryptography, which "
+        "restsync's engine does not use; obtain the access token yourself and give "
+        "{'type': 'bearer', 'token': token}, or use {'type': 'oauth2_client_credentials', "
+        "...} if the API offers that grant",
+        id="oauth-jwt-auth-object",
     ),
     pytest.param(
         endpoint(auth=requests.auth.HTTPBasicAuth("u", "p")),
@@ -678,16 +687,16 @@ CASES = [
         "the parent field as a query parameter with 'uid': '{resources.users.id}'",
         id="resolve-param-not-in-the-path",
     ),
-    # --- what only dlt's synchronous client can do ----------------------------------------------
+    # --- response actions: dlt's forms only ----------------------------------------------------
     pytest.param(
         {
             "client": BASE,
-            "resources": [{"name": "a", "endpoint": {"path": "/a", "response_actions": [print]}}],
+            "resources": [{"name": "a", "endpoint": {"path": "/a", "response_actions": [404]}}],
         },
         "resources[0].endpoint.response_actions[0]",
-        "callable response actions run only in dlt's synchronous client; "
-        "write {'status_code': 404, 'action': 'ignore'} instead",
-        id="callable-response-action",
+        "a response action is 404; give a dict such as "
+        "{'status_code': 404, 'action': 'ignore'} or a function of the response",
+        id="response-action-not-a-dict",
     ),
     pytest.param(
         {
@@ -703,8 +712,8 @@ CASES = [
             ],
         },
         "resources[0].endpoint.response_actions[0].action",
-        "action 'retry' is not supported; "
-        "use 'ignore' (skip the response and end that resource's paging)",
+        "action 'retry' is not supported; use 'ignore' (skip the response and end that "
+        "resource's paging), a function of the response or a list of functions",
         id="unknown-response-action",
     ),
     pytest.param(

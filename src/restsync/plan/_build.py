@@ -26,7 +26,7 @@ from restsync.config import (
     SinglePagePaginator,
     SourceConfig,
 )
-from restsync.config._messages import redact_userinfo
+from restsync.config._messages import redact_userinfo, short_repr
 from restsync.config._values import check_base_url
 from restsync.plan._incremental import resource_incremental
 from restsync.plan._model import (
@@ -469,22 +469,29 @@ def _form_body(endpoint: EndpointConfig, where: str) -> Any:
     return endpoint.data or None  # requests sends no body for an empty one
 
 
-def _check_actions(endpoint: EndpointConfig, where: str) -> tuple[Mapping[str, Any], ...]:
-    """Only the declarative form runs in the async client; say so rather than skip an action."""
+def _check_actions(endpoint: EndpointConfig, where: str) -> tuple[Any, ...]:
+    """dlt's forms: a function, or a dict whose ``action`` is 'ignore', a function or a list of
+    functions (engine/_actions.py runs them)."""
     actions = tuple(endpoint.response_actions or ())
     for i, action in enumerate(actions):
+        if callable(action):
+            continue
         if not isinstance(action, Mapping):
             raise ConfigError(
                 f"{where}.response_actions[{i}]",
-                "callable response actions run only in dlt's synchronous client; "
-                "write {'status_code': 404, 'action': 'ignore'} instead",
+                f"a response action is {short_repr(action)}; give a dict such as "
+                "{'status_code': 404, 'action': 'ignore'} or a function of the response",
             )
-        if action.get("action") != "ignore":
-            raise ConfigError(
-                f"{where}.response_actions[{i}].action",
-                f"action {action.get('action')!r} is not supported; use 'ignore' "
-                "(skip the response and end that resource's paging)",
-            )
+        todo = action.get("action")
+        if todo == "ignore" or callable(todo):
+            continue
+        if isinstance(todo, list) and todo and all(callable(fn) for fn in todo):
+            continue
+        raise ConfigError(
+            f"{where}.response_actions[{i}].action",
+            f"action {short_repr(todo)} is not supported; use 'ignore' (skip the response and end "
+            "that resource's paging), a function of the response or a list of functions",
+        )
     return actions
 
 
