@@ -101,10 +101,15 @@ def rest_api_source(
 
     sections = ("sources", section or DLT_DEFAULT_SECTION, source_name)
     config = inject_auth_secrets(config, sections)
+    from restsync.config._dlt_objects import split_dlt_resources
+
+    config, dlt_resources = split_dlt_resources(config)  # they join the source as they are
     plan = plan_config(config, name=source_name, page_format=page_format)
     from restsync.load import build_source  # the engine and pyarrow: not for plan_config
 
-    source = build_source(plan, partial_load=partial_load, schema=schema, section=section)
+    source = build_source(
+        plan, partial_load=partial_load, schema=schema, section=section, extra=dlt_resources
+    )
     if max_table_nesting is not None:
         source.max_table_nesting = max_table_nesting
     if root_key is not None:

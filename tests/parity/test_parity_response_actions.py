@@ -1,7 +1,9 @@
-"""Parity: HTTP errors, and response_actions that ignore some of them."""
+"""Parity: HTTP errors, response_actions that ignore some of them, and functions that change
+responses (dlt calls them with a ``requests.Response``)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -38,6 +40,54 @@ def _with_child(child_path: str, actions: Any = None) -> Any:
     return config
 
 
+def _tag_posts(response: Any) -> Any:
+    """dlt's documented way to change records: rewrite ``response._content``."""
+    payload = response.json()
+    for post in payload["data"]:
+        post["tag"] = f"{response.status_code} {response.headers['Content-Type']}"
+        post.pop("author", None)
+    response._content = json.dumps(payload).encode("utf-8")
+    return response
+
+
+def _substitute(response: Any) -> None:
+    response.status_code = 200
+    response._content = b'[{"id": 1, "note": "instead of a 404"}]'
+
+
+def _mark_for_skipping(response: Any) -> None:
+    if "Post 3" in response.text:
+        response._content = b'{"data": [], "note": "skip me"}'
+
+
+def _stop_after_page_2(response: Any) -> None:
+    if "page=2" in response.url:
+        del response.headers["Link"]
+
+
+def _fail(response: Any) -> None:
+    raise ValueError(f"refused a page of {response.url.rsplit('/', 1)[-1]}")
+
+
+def _count_first(response: Any) -> None:
+    payload = response.json()
+    payload["data"] = payload["data"][:2]
+    response._content = json.dumps(payload).encode()
+
+
+def _title_upper(response: Any) -> None:
+    payload = response.json()
+    for post in payload["data"]:
+        post["title"] = post["title"].upper()
+    response._content = json.dumps(payload).encode()
+
+
+def _substitute_missing_user(response: Any) -> None:
+    if response.status_code == 404:
+        response.status_code = 200
+        response._content = b'{"id": 0, "name": "nobody"}'
+
+
 IGNORE_404 = [{"status_code": 404, "action": "ignore"}]
 CASES = [
     Case("ignore_404", _one("status/404", IGNORE_404)),
@@ -59,6 +109,40 @@ CASES = [
         _with_child("plain/users/{resources.posts.id}", IGNORE_404),
         requests=True,
     ),
+    Case("function_changes_records", _one("wrapped/posts", [_tag_posts])),
+    Case(
+        "function_on_a_status",
+        _one("status/404", [{"status_code": 404, "action": _substitute}]),
+    ),
+    Case(
+        "functions_on_content",
+        _one("wrapped/posts", [{"content": "Post 2", "action": [_count_first, _title_upper]}]),
+    ),
+    Case(
+        "function_not_matching",
+        _one("wrapped/posts", [{"status_code": 500, "action": _count_first}]),
+    ),
+    Case(
+        "function_then_ignore",
+        # the second action sees the body the first one wrote
+        _one("wrapped/posts", [_mark_for_skipping, {"content": "skip me", "action": "ignore"}]),
+    ),
+    Case(
+        "function_without_condition_in_a_dict",
+        _one("wrapped/posts", [{"action": _title_upper}]),
+    ),
+    Case("ignore_without_condition", _one("wrapped/posts", [{"action": "ignore"}])),
+    Case(
+        "function_changes_headers",
+        _one("link/posts", [_stop_after_page_2], paginator="header_link"),
+        requests=True,
+    ),
+    Case(
+        "function_on_child",
+        _with_child("plain/users/{resources.posts.id}", [_substitute_missing_user]),
+        requests=True,
+    ),
+    Case("function_raises", _one("wrapped/posts", [_fail]), fails=True),
     Case("unhandled_404", _one("status/404"), fails=True),
     Case("unhandled_422", _one("status/422"), fails=True),
     Case("unhandled_401", _one("auth/bearer/posts"), fails=True),

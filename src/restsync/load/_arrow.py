@@ -116,14 +116,19 @@ class _Run:
         self._writers: Any = None
         self._resource = resource
         self._source_resource = source_resource = _resource_named(resource, step)
-        hints = source_resource.compute_table_schema()
-        self._hints = normalize_table_identifiers(hints, self.schema.naming)
         self.counts_items = any(isinstance(s, LimitItem) for s in source_resource._pipe.steps)
-        self.root = str(self._hints["name"])
         self._started = False
         reason = _resource_refusal(source_resource)
         if reason is not None:
+            # before the table schema: a table name that is a function of the record has no
+            # schema without a record
             self.refuse(reason)
+            self._hints: Any = {}
+            self.root = resource
+            return
+        hints = source_resource.compute_table_schema()
+        self._hints = normalize_table_identifiers(hints, self.schema.naming)
+        self.root = str(self._hints["name"])
 
     def refuse(self, reason: str) -> None:
         if self.refusal is None:

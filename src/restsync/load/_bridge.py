@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,12 +290,15 @@ def build_source(
     partial_load: bool = False,
     schema: Any = None,
     section: str | None = None,
+    extra: Sequence[Any] = (),
 ) -> DltSource:
     """The dlt source of ``plan``; ``schema`` (a dlt ``Schema`` named ``plan.name``) is its
-    schema, as in dlt's ``rest_api_source``."""
+    schema, as in dlt's ``rest_api_source``. ``extra`` are dlt resources that join it as they
+    are (dlt's resource objects in a config's ``resources``)."""
     runtime = SourceRuntime(plan, partial_load=partial_load)
     resources = [_resource(runtime, r) for r in plan.resources.values()]
     resources.append(_rejects_resource(runtime))
+    resources.extend(extra)
 
     def restsync_source() -> Any:
         return resources
