@@ -11,6 +11,7 @@ from typing import Any
 import dlt
 import pytest
 
+import restsync
 from tests.parity.harness import Case, check, dlt_loads_restsync_rejects
 
 POSTS = {"name": "posts", "endpoint": {"path": "plain/posts", "paginator": "single_page"}}
@@ -93,3 +94,41 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_dlt_resources(case: Case, parity) -> None:
     check(case, parity, dlt_loads_restsync_rejects if case.differs else None)
+
+
+def _clash(base_url: str) -> dict[str, Any]:
+    return {
+        "client": {"base_url": base_url},
+        "resources": [dlt.resource([{"id": 1}], name="posts"), POSTS],
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "path", "message"),
+    [
+        (
+            _dlt_parent,
+            "resources[2].endpoint",
+            "the parent 'post_ids' is a dlt resource, whose records restsync's engine cannot "
+            "read; give the parent as a config resource (a dict with its endpoint), or build "
+            "this source with dlt's own rest_api_source",
+        ),
+        (
+            _only_dlt,
+            "resources",
+            "resources holds only dlt resources; add a config resource, or pass them to "
+            "dlt.source or pipeline.run without rest_api_source",
+        ),
+        (
+            _clash,
+            "resources[0]",
+            "the dlt resource 'posts' has the name of resources[1]; rename one, "
+            "e.g. with resource.with_name('posts_2')",
+        ),
+    ],
+    ids=["dlt-parent", "only-dlt", "name-clash"],
+)
+def test_what_restsync_refuses_says_where(config: Any, path: str, message: str) -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.rest_api_source(config("https://api.example.com/"))
+    assert (caught.value.path, caught.value.message) == (path, message)

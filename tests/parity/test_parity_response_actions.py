@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
 
 from tests.parity.harness import Case, check
 
@@ -88,6 +89,22 @@ def _substitute_missing_user(response: Any) -> None:
         response._content = b'{"id": 0, "name": "nobody"}'
 
 
+def _ignore_by_raising(response: Any) -> None:
+    raise IgnoreResponseException
+
+
+def _windows_1252(response: Any) -> None:
+    response.encoding = "windows-1252"
+
+
+def _add_field(response: Any) -> None:
+    # dlt parses the body as text in the encoding an earlier function set
+    payload = response.json()
+    for post in payload["data"]:
+        post["custom_field"] = response.encoding
+    response._content = json.dumps(payload).encode("utf-8")
+
+
 IGNORE_404 = [{"status_code": 404, "action": "ignore"}]
 CASES = [
     Case("ignore_404", _one("status/404", IGNORE_404)),
@@ -143,6 +160,18 @@ CASES = [
         requests=True,
     ),
     Case("function_raises", _one("wrapped/posts", [_fail]), fails=True),
+    Case(
+        "function_raises_ignore",
+        _with_child(
+            "plain/users/{resources.posts.id}",
+            [{"status_code": 404, "action": _ignore_by_raising}],
+        ),
+        requests=True,
+    ),
+    Case(
+        "functions_in_order_with_encoding",
+        _one("wrapped/posts", [_windows_1252, {"status_code": 200, "action": _add_field}]),
+    ),
     Case("unhandled_404", _one("status/404"), fails=True),
     Case("unhandled_422", _one("status/422"), fails=True),
     Case("unhandled_401", _one("auth/bearer/posts"), fails=True),

@@ -89,7 +89,7 @@ def _check_dlt_names(resources: list[Any]) -> None:
                         f"resources[{index}].endpoint",
                         f"the parent '{dlt_name}' is a dlt resource, whose records restsync's "
                         "engine cannot read; give the parent as a config resource (a dict with "
-                        "its endpoint) instead",
+                        "its endpoint), or build this source with dlt's own rest_api_source",
                     )
         if isinstance(name, str) and name in named:
             raise ConfigError(

@@ -12,7 +12,8 @@ judged, in the order the config lists them, as dlt's ``requests`` hooks run:
 A function gets a ``requests.Response`` built from the answer (the object dlt's hooks get), and
 may change it: its ``status_code``, ``headers``, ``encoding`` and content (``response._content``,
 as dlt's documentation does it) are read back before the status is judged, the body parsed and
-the paginator consulted. What the function returns is ignored, as in dlt. ``url`` is the URL
+the paginator consulted. What the function returns is ignored, as in dlt; a function that raises
+dlt's ``IgnoreResponseException`` ignores the response, as ``'ignore'`` does. ``url`` is the URL
 requested (before any redirect, without the auth's query parameters), ``request`` a prepared
 request with its method and URL; ``history``, ``cookies``, ``elapsed`` and ``raw`` are empty.
 """
@@ -51,7 +52,8 @@ def apply_response_actions(
         if verdict == "ignore":
             return Answer(answer.status, answer.headers, b"", ignored=True)
         for fn in functions:
-            _call(fn, response, resource, index, url)
+            if not _call(fn, response, resource, index, url):
+                return Answer(answer.status, answer.headers, b"", ignored=True)
             called = True
     return _read_back(response, encoding) if called else answer
 
@@ -73,9 +75,15 @@ def _matching(action: Any, response: Any) -> tuple[str | None, list[Callable[...
     return (todo if isinstance(todo, str) else None), functions
 
 
-def _call(fn: Callable[..., Any], response: Any, resource: str, index: int, url: str) -> None:
+def _call(fn: Callable[..., Any], response: Any, resource: str, index: int, url: str) -> bool:
+    """Run one function on ``response``; False when it asks to ignore the response by raising
+    dlt's ``IgnoreResponseException``, as dlt's hooks may."""
+    from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
+
     try:
         fn(response)
+    except IgnoreResponseException:
+        return False
     except Exception as exc:
         name = getattr(fn, "__name__", type(fn).__name__)
         detail = str(exc)
@@ -85,6 +93,7 @@ def _call(fn: Callable[..., Any], response: Any, resource: str, index: int, url:
             f"response action {index} ({name}) raised {type(exc).__name__}: {detail}",
             url,
         ) from exc
+    return True
 
 
 def _as_requests_response(answer: Answer, method: str, url: str) -> Any:
