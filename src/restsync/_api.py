@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -103,8 +104,8 @@ def rest_api_source(
     config = inject_auth_secrets(config, sections)
     from restsync.config._dlt_objects import split_dlt_resources
 
-    config, dlt_resources = split_dlt_resources(config)  # they join the source as they are
-    plan = plan_config(config, name=source_name, page_format=page_format)
+    config, dlt_resources, parents = split_dlt_resources(config)  # they join the source as is
+    plan = _fed_from(plan_config(config, name=source_name, page_format=page_format), parents)
     from restsync.load import build_source  # the engine and pyarrow: not for plan_config
 
     source = build_source(
@@ -118,6 +119,22 @@ def rest_api_source(
         source.schema_contract = schema_contract
     note_built(source)
     return source
+
+
+def _fed_from(plan: SourcePlan, parents: Mapping[str, Any]) -> SourcePlan:
+    """``plan`` with the stand-ins of dlt resources that are parents reading their records from
+    those resources (iterated once per run, when a child needs them), instead of an endpoint."""
+    if not parents:
+        return plan
+    resources = dict(plan.resources)
+    for name, dlt_resource in parents.items():
+
+        def records(parent: Any, start_values: Any, dlt_resource: Any = dlt_resource) -> list[Any]:
+            return list(dlt_resource)
+
+        note = f"records from the dlt resource '{name}' (in the source as it is)"
+        resources[name] = replace(resources[name], compute=records, notes=(note,))
+    return replace(plan, resources=resources)
 
 
 def note_built(source: DltSource) -> None:

@@ -71,6 +71,32 @@ def _dlt_parent(base_url: str) -> dict[str, Any]:
     }
 
 
+def _seed_list_parent(base_url: str) -> dict[str, Any]:
+    """dlt's documented pattern: an unselected seed list of parent ids, read by a resolve param."""
+
+    @dlt.resource(name="seed_ids", selected=False)
+    def ids() -> Iterator[list[dict[str, Any]]]:
+        yield [{"post": 3}, {"post": 5}, {"post": 8}]
+
+    return {
+        "client": {"base_url": base_url},
+        "resource_defaults": {"primary_key": "id"},
+        "resources": [
+            {
+                "name": "comments",
+                "endpoint": {
+                    "path": "wrapped/posts/{post}/comments",
+                    "params": {
+                        "post": {"type": "resolve", "resource": "seed_ids", "field": "post"}
+                    },
+                },
+                "include_from_parent": ["post"],
+            },
+            ids(),
+        ],
+    }
+
+
 def _only_dlt(base_url: str) -> dict[str, Any]:
     return {"client": {"base_url": base_url}, "resources": [_labels()]}
 
@@ -82,11 +108,8 @@ CASES = [
     Case("defaults_skip_dlt_resources", _mixed(_labels, defaults={"primary_key": "id"})),
     Case("with_a_transformer", _with_transformer),
     Case("selected", _mixed(_numbers, _labels), select=("posts", "labels")),
-    Case(
-        "dlt_resource_as_parent",
-        _dlt_parent,
-        differs="a config resource whose parent is a dlt resource",
-    ),
+    Case("dlt_resource_as_parent", _dlt_parent, requests=True),
+    Case("seed_list_parent_unselected", _seed_list_parent, requests=True),
     Case("only_dlt_resources", _only_dlt, differs="only dlt resources"),
 ]
 
@@ -107,13 +130,6 @@ def _clash(base_url: str) -> dict[str, Any]:
     ("config", "path", "message"),
     [
         (
-            _dlt_parent,
-            "resources[2].endpoint",
-            "the parent 'post_ids' is a dlt resource, whose records restsync's engine cannot "
-            "read; give the parent as a config resource (a dict with its endpoint), or build "
-            "this source with dlt's own rest_api_source",
-        ),
-        (
             _only_dlt,
             "resources",
             "resources holds only dlt resources; add a config resource, or pass them to "
@@ -126,7 +142,7 @@ def _clash(base_url: str) -> dict[str, Any]:
             "e.g. with resource.with_name('posts_2')",
         ),
     ],
-    ids=["dlt-parent", "only-dlt", "name-clash"],
+    ids=["only-dlt", "name-clash"],
 )
 def test_what_restsync_refuses_says_where(config: Any, path: str, message: str) -> None:
     with pytest.raises(restsync.ConfigError) as caught:

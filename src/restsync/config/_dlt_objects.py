@@ -49,20 +49,24 @@ def translate_dlt_objects(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def split_dlt_resources(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[DltResource]]:
-    """``raw`` without the dlt resources in its ``resources``, and those resources.
+def split_dlt_resources(
+    raw: Mapping[str, Any],
+) -> tuple[Mapping[str, Any], list[DltResource], dict[str, DltResource]]:
+    """``raw`` without the dlt resources in its ``resources``; those resources; and, by name,
+    the ones a config resource names as its parent.
 
     As dlt's ``rest_api_resources`` does, a dlt resource joins the source as it is:
-    ``resource_defaults`` do not apply to it. Its records cannot feed a config resource (restsync's
-    engine fetches a child's parent records itself), so a config resource that names one as its
-    parent is a ``ConfigError``, as is one whose only resources are dlt resources.
+    ``resource_defaults`` do not apply to it. A dlt resource that is a config resource's parent
+    (``{resources.<name>.field}``, or a ``resolve`` param) also stands in ``raw`` as a config
+    resource of that name that is never loaded; the plan reads its records from the dlt resource
+    (``plan.feed_from_dlt_resources``).
     """
     resources = raw.get("resources") if isinstance(raw, Mapping) else None
     if not isinstance(resources, list):
-        return raw, []
+        return raw, [], {}
     found = [r for r in resources if isinstance(r, DltResource)]
     if not found:
-        return raw, []
+        return raw, [], {}
     kept = [r for r in resources if not isinstance(r, DltResource)]
     if not kept:
         raise ConfigError(
@@ -71,7 +75,40 @@ def split_dlt_resources(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], list
             "dlt.source or pipeline.run without rest_api_source",
         )
     _check_dlt_names(resources)
-    return {**raw, "resources": kept}, found
+    parents = {r.name: r for r in found if _is_parent(r.name, kept)}
+    stand_ins = [_stand_in(name) for name in parents]
+    return {**raw, "resources": stand_ins + kept}, found, parents
+
+
+def _is_parent(name: str, resources: list[Any]) -> bool:
+    for resource in resources:
+        if not isinstance(resource, Mapping):
+            continue
+        for text in _strings(resource.get("endpoint")):
+            if f"resources.{name}." in text:
+                return True
+        params = (
+            resource.get("endpoint", {}).get("params")
+            if isinstance(resource.get("endpoint"), Mapping)
+            else None
+        )
+        if isinstance(params, Mapping) and any(
+            isinstance(p, Mapping) and p.get("type") == "resolve" and p.get("resource") == name
+            for p in params.values()
+        ):
+            return True
+    return False
+
+
+def _stand_in(name: str) -> dict[str, Any]:
+    # never fetched (its records come from the dlt resource) and never loaded by restsync: the
+    # dlt resource itself is in the source, loaded by dlt if it is selected
+    return {
+        "name": name,
+        "endpoint": {"path": name, "paginator": "single_page"},
+        "selected": False,
+        "primary_key": [],
+    }
 
 
 def _check_dlt_names(resources: list[Any]) -> None:
@@ -82,15 +119,6 @@ def _check_dlt_names(resources: list[Any]) -> None:
         name = resource if isinstance(resource, str) else None
         if isinstance(resource, Mapping):
             name = resource.get("name")
-            texts = list(_strings(resource.get("endpoint")))
-            for dlt_name in named:
-                if any(f"resources.{dlt_name}." in text for text in texts):
-                    raise ConfigError(
-                        f"resources[{index}].endpoint",
-                        f"the parent '{dlt_name}' is a dlt resource, whose records restsync's "
-                        "engine cannot read; give the parent as a config resource (a dict with "
-                        "its endpoint), or build this source with dlt's own rest_api_source",
-                    )
         if isinstance(name, str) and name in named:
             raise ConfigError(
                 f"resources[{named[name]}]",

@@ -296,7 +296,10 @@ def build_source(
     schema, as in dlt's ``rest_api_source``. ``extra`` are dlt resources that join it as they
     are (dlt's resource objects in a config's ``resources``)."""
     runtime = SourceRuntime(plan, partial_load=partial_load)
-    resources = [_resource(runtime, r) for r in plan.resources.values()]
+    # a dlt resource that feeds a config resource is in the plan as that parent: it stays in the
+    # source itself, as it is
+    joining = {r.name for r in extra}
+    resources = [_resource(runtime, r) for r in plan.resources.values() if r.name not in joining]
     resources.append(_rejects_resource(runtime))
     resources.extend(extra)
 
