@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from restsync._errors import ConfigError
+from restsync.airbyte._auth import token_url_on
 from restsync.airbyte._manifest import is_manifest, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported
 from restsync.airbyte._translate import Translator, config_error
@@ -112,6 +113,8 @@ def plan_manifest(
     resources = translator.resources
     if page_format is not None:
         resources = {n: replace(r, page_format=page_format) for n, r in resources.items()}
+    if base_url is not None:
+        resources = token_url_on(resources, base_url)
     auth = next((r.auth for r in resources.values() if r.auth is not None), None)
     return SourcePlan(
         name=name,

@@ -61,6 +61,11 @@ class OAuth2ClientCredentials(_Model):
     access_token: SecretStr | None = None
     access_token_request_data: dict[str, Any] = Field(default_factory=dict)
     default_token_expiration: int = 3600
+    # where the token answer keeps the token and its expiry (found at any depth, as Airbyte does)
+    access_token_field: str = "access_token"
+    expires_field: str = "expires_in"
+    # the expiry is a point in time (Unix seconds or an ISO 8601 text), not seconds from now
+    expires_is_time: bool = False
 
 
 class _DltObject(_Model):

@@ -13,6 +13,7 @@ import base64
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -99,13 +100,14 @@ class Authenticator:
             if self._token and time.monotonic() < self._expires_at - 30:
                 return self._token
             payload = await _request_token(auth, session)
-            token = payload.get("access_token") if isinstance(payload, dict) else None
+            token = _field(payload, auth.access_token_field)
             if not token:
                 url = auth.access_token_url
-                raise AuthError("the token endpoint returned no access_token", url)
+                raise AuthError(f"the token endpoint returned no {auth.access_token_field}", url)
             self._token = str(token)
-            expires = _seconds(payload.get("expires_in"), auth.default_token_expiration)
-            self._expires_at = time.monotonic() + expires
+            self._expires_at = time.monotonic() + _lifetime(
+                _field(payload, auth.expires_field), auth
+            )
             return self._token
 
 
@@ -134,6 +136,63 @@ async def _request_token(auth: OAuth2ClientCredentials, session: aiohttp.ClientS
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise AuthError("the token endpoint's answer is not JSON", url) from exc
+
+
+def _field(payload: Any, name: str, depth: int = 0) -> Any:
+    """``name``'s value in the token answer: at the top, else in a nested object or list (some
+    providers wrap the token, e.g. ``{"data": {"access_token": ...}}``), as Airbyte looks it up."""
+    if depth > 5:
+        return None
+    if isinstance(payload, dict):
+        if name in payload:
+            return payload[name]
+        items: Any = payload.values()
+    elif isinstance(payload, list):
+        items = payload
+    else:
+        return None
+    for item in items:
+        found = _field(item, name, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+# A lifetime of more than ~31 years can only be a point in time: providers such as Strava
+# answer ``expires_at`` in Unix seconds, and reading it as a duration would never refresh.
+_UNIX_TIME_FLOOR = 1_000_000_000
+
+
+def _lifetime(value: Any, auth: OAuth2ClientCredentials) -> float:
+    """Seconds until the token expires, from the answer's expiry field."""
+    default = auth.default_token_expiration
+    if auth.expires_is_time and isinstance(value, str) and not _is_number(value):
+        moment = _iso_time(value)
+        return default if moment is None else max(0.0, moment - time.time())
+    seconds = _seconds(value, default)
+    if auth.expires_is_time or seconds >= _UNIX_TIME_FLOOR:
+        if seconds > 100 * _UNIX_TIME_FLOOR:  # milliseconds
+            seconds /= 1000
+        return max(0.0, seconds - time.time())
+    return seconds
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _iso_time(text: str) -> float | None:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def _seconds(value: Any, default: float) -> float:
