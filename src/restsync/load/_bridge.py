@@ -192,7 +192,14 @@ class _Run:
     async def _serve(self) -> None:
         deliver = {n for n in self.registered if n != REJECTS_TABLE}
         sink = _QueueSink(self)
-        engine = Engine(self.plan, sink, deliver=deliver, start_values=self.start_values)
+        try:
+            engine = Engine(self.plan, sink, deliver=deliver, start_values=self.start_values)
+        except Exception as exc:  # an engine that cannot start must end every stream too
+            log.exception("restsync engine could not start")
+            for name in self.registered:
+                cut_off = [n for n in self.plan.resources if n in deliver]
+                self.handoff.end(name, _End(_engine_crash(name, cut_off, exc)))
+            return
         self.runtime.last_report = engine.report
         with self._lock:
             if self._stopping:  # every reader left before the engine got going
