@@ -19,7 +19,14 @@ from typing import Any
 import aiohttp
 import orjson
 
-from restsync.config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
+from restsync.config import (
+    ApiKeyAuth,
+    BearerAuth,
+    DltAuthObject,
+    HttpBasicAuth,
+    OAuth2ClientCredentials,
+)
+from restsync.engine._dlt_objects import DltSigner
 from restsync.engine._request import redact
 
 __all__ = ["AuthError", "Authenticator", "Credentials"]
@@ -45,16 +52,19 @@ class AuthError(Exception):
 
 
 class Authenticator:
-    def __init__(self, auth: Any) -> None:
+    def __init__(self, auth: Any, base_url: str = "") -> None:
         self.auth = auth
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
+        dlt_object = isinstance(auth, DltAuthObject)
+        self._signer = DltSigner(auth.instance, base_url) if dlt_object else None
+        self._signed_params: set[str] = set()
 
     def secret_param_names(self) -> set[str]:
         if isinstance(self.auth, ApiKeyAuth) and self.auth.location in ("query", "param"):
             return {self.auth.name}
-        return set()
+        return self._signed_params
 
     async def apply(self, session: aiohttp.ClientSession) -> Credentials:
         """The credentials for a request to the API's origin (never call it for another)."""
@@ -74,6 +84,10 @@ class Authenticator:
         if isinstance(auth, OAuth2ClientCredentials):
             token = await self._oauth_token(auth, session)
             return Credentials(headers={"Authorization": f"Bearer {token}"})
+        if self._signer is not None:
+            headers, params = await self._signer.credentials()
+            self._signed_params = {name for name, _ in params}
+            return Credentials(headers=headers, params=params)
         return Credentials()
 
     async def _oauth_token(
