@@ -113,6 +113,14 @@ def _partition_option(
         if key == field and option.inject_into in ("request_parameter", "header", "body_json"):
             name = ".".join(option.field_path) or option.field_name
             return {option.inject_into: {name: "{" + field + "}"}}
+    # or a request parameter / header the manifest renders from the slice (appfollow's
+    # request_parameters: {apps_id: "{{ stream_slice.app_collection_id }}"})
+    marks = Slice({field: "{" + field + "}"})
+    for place, templates in (("request_parameter", requests.params), ("header", requests.headers)):
+        for name, template in (templates or {}).items() if isinstance(templates, Mapping) else ():
+            text = requests.interpolator.text(template, stream_slice=marks, next_page_token=None)
+            if "{" + field + "}" in text:
+                return {place: {str(name): text}}
     raise SimulatorError(
         f"stream '{stream}': the simulator serves partitions in the path or a request option, "
         f"and '{field}' is in neither"
