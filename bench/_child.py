@@ -16,6 +16,7 @@ import time
 
 _PROCESS_START = time.time()
 
+import contextlib  # noqa: E402
 import json  # noqa: E402 - the clock above must start before the heavy imports
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -79,18 +80,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         if tool.startswith("restsync") and file_format:
             # staged as `restsync run` stages: Parquet for Arrow pages (jsonl would undo them)
             file_format = load_file_format(pipeline, source) or file_format
-        mark = time.time()
-        if file_format:
-            pipeline.extract(source, loader_file_format=file_format)
-        else:
-            pipeline.extract(source)
-        phases["extract"], mark = time.time() - mark, time.time()
-        peaks["extract"] = proc_status_mb("VmHWM")
-        pipeline.normalize()
-        phases["normalize"], mark = time.time() - mark, time.time()
-        peaks["normalize"] = proc_status_mb("VmHWM")
-        pipeline.load()
-        phases["load"] = time.time() - mark
+        with _settings(tool, pipeline):  # restsync's DuckDB settings, as restsync.sync has them
+            _steps(pipeline, source, file_format, phases, peaks)
         if tool.startswith("restsync"):
             report = restsync.runtime_of(source).last_report
             if report is not None and report.failures():
@@ -126,6 +117,35 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_by_phase_mb": peaks,
         "error": error,
     }
+
+
+def _settings(tool: str, pipeline: Any) -> Any:
+    if not tool.startswith("restsync"):
+        return contextlib.nullcontext()
+    from restsync.load._duckdb import duckdb_settings
+
+    return duckdb_settings(pipeline)
+
+
+def _steps(
+    pipeline: Any,
+    source: Any,
+    file_format: str | None,
+    phases: dict[str, float],
+    peaks: dict[str, float],
+) -> None:
+    mark = time.time()
+    if file_format:
+        pipeline.extract(source, loader_file_format=file_format)
+    else:
+        pipeline.extract(source)
+    phases["extract"], mark = time.time() - mark, time.time()
+    peaks["extract"] = proc_status_mb("VmHWM")
+    pipeline.normalize()
+    phases["normalize"], mark = time.time() - mark, time.time()
+    peaks["normalize"] = proc_status_mb("VmHWM")
+    pipeline.load()
+    phases["load"] = time.time() - mark
 
 
 def _count_rows(db_path: Path, tables: list[str]) -> dict[str, int | None]:

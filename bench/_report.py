@@ -34,7 +34,7 @@ END = "<!-- bench:results:end -->"
 
 TOOL_LABELS = {
     "restsync": "restsync",
-    "restsync_arrow": "restsync, page_format arrow",
+    "restsync_dicts": "restsync, page_format dicts",
     "dlt": "dlt default",
     "dlt_parallel": "dlt parallelized",
     "dlt_parallel_all": "dlt parallelized + source flag",
@@ -171,7 +171,7 @@ def _workload1(cases: list[CaseResult]) -> str:
         rows,
     )
     bound_rows = []
-    for c, ours in [(c, t) for c in cases for t in ("restsync", "restsync_arrow")]:
+    for c, ours in [(c, t) for c in cases for t in ("restsync", "restsync_dicts")]:
         found, b = c.run(ours), c.bound
         if found is None or b is None:
             continue
@@ -185,7 +185,7 @@ def _workload1(cases: list[CaseResult]) -> str:
             )
         bound_rows.append(
             [
-                c.case if ours == "restsync" else f"{c.case} (arrow)",
+                c.case if ours == "restsync" else f"{c.case} (dicts)",
                 f"{r.requests} ({b.requests})",
                 str(b.critical_path),
                 _f(b.latency_term),
@@ -310,8 +310,8 @@ def _workload2(cases: list[CaseResult]) -> str:
 
 
 def _settings(c: CaseResult, r: ToolRun) -> str:
-    if r.tool == "restsync_arrow":
-        # the Arrow tool loads Parquet whatever the case's format; keep the case's other settings
+    if r.tool == "restsync" and c.pipeline_settings.startswith("jsonl"):
+        # Arrow pages (the default) load as Parquet: jsonl would turn them back into rows
         return ", ".join(["parquet from Arrow pages", *c.pipeline_settings.split(", ")[1:]])
     return c.pipeline_settings
 

@@ -69,8 +69,8 @@ def _big_table(cases: list[TargetCase]) -> list[str]:
 
 def _bound_table(cases: list[TargetCase]) -> list[str]:
     lines = [
-        "| seed | requests | requests span, s (fastest run) | request bound, s | span / bound "
-        "| critical path (requests) |",
+        "| seed | requests (model) | requests span, s (fastest run) | request bound, s "
+        "| span / bound | critical path (requests) |",
         "|---|---|---|---|---|---|",
     ]
     for case in cases:
@@ -80,7 +80,8 @@ def _bound_table(cases: list[TargetCase]) -> list[str]:
         best = min(runs, key=lambda t: (t.last_request or 0) - (t.first_request or 0))
         span = (best.last_request or 0) - (best.first_request or 0)
         lines.append(
-            f"| {case.name} | {best.requests} | {span:.2f} | {case.bound.seconds:.2f} "
+            f"| {case.name} | {best.requests} ({case.bound.requests}) | {span:.2f} "
+            f"| {case.bound.seconds:.2f} "
             f"| {span / case.bound.seconds:.2f}x | {case.bound.critical_path} |"
         )
     return lines

@@ -681,16 +681,16 @@ CASES = [
         "the parent field as a query parameter with 'uid': '{resources.users.id}'",
         id="resolve-param-not-in-the-path",
     ),
-    # --- what only dlt's synchronous client can do ----------------------------------------------
+    # --- response actions: dlt's forms only ----------------------------------------------------
     pytest.param(
         {
             "client": BASE,
-            "resources": [{"name": "a", "endpoint": {"path": "/a", "response_actions": [print]}}],
+            "resources": [{"name": "a", "endpoint": {"path": "/a", "response_actions": [404]}}],
         },
         "resources[0].endpoint.response_actions[0]",
-        "callable response actions run only in dlt's synchronous client; "
-        "write {'status_code': 404, 'action': 'ignore'} instead",
-        id="callable-response-action",
+        "a response action is 404; give a dict such as "
+        "{'status_code': 404, 'action': 'ignore'} or a function of the response",
+        id="response-action-not-a-dict",
     ),
     pytest.param(
         {
@@ -706,8 +706,8 @@ CASES = [
             ],
         },
         "resources[0].endpoint.response_actions[0].action",
-        "action 'retry' is not supported; "
-        "use 'ignore' (skip the response and end that resource's paging)",
+        "action 'retry' is not supported; use 'ignore' (skip the response and end that "
+        "resource's paging), a function of the response or a list of functions",
         id="unknown-response-action",
     ),
     pytest.param(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -101,10 +102,15 @@ def rest_api_source(
 
     sections = ("sources", section or DLT_DEFAULT_SECTION, source_name)
     config = inject_auth_secrets(config, sections)
-    plan = plan_config(config, name=source_name, page_format=page_format)
+    from restsync.config._dlt_objects import split_dlt_resources
+
+    config, dlt_resources, parents = split_dlt_resources(config)  # they join the source as is
+    plan = _fed_from(plan_config(config, name=source_name, page_format=page_format), parents)
     from restsync.load import build_source  # the engine and pyarrow: not for plan_config
 
-    source = build_source(plan, partial_load=partial_load, schema=schema, section=section)
+    source = build_source(
+        plan, partial_load=partial_load, schema=schema, section=section, extra=dlt_resources
+    )
     if max_table_nesting is not None:
         source.max_table_nesting = max_table_nesting
     if root_key is not None:
@@ -113,6 +119,22 @@ def rest_api_source(
         source.schema_contract = schema_contract
     note_built(source)
     return source
+
+
+def _fed_from(plan: SourcePlan, parents: Mapping[str, Any]) -> SourcePlan:
+    """``plan`` with the stand-ins of dlt resources that are parents reading their records from
+    those resources (iterated once per run, when a child needs them), instead of an endpoint."""
+    if not parents:
+        return plan
+    resources = dict(plan.resources)
+    for name, dlt_resource in parents.items():
+
+        def records(parent: Any, start_values: Any, dlt_resource: Any = dlt_resource) -> list[Any]:
+            return list(dlt_resource)
+
+        note = f"records from the dlt resource '{name}' (in the source as it is)"
+        resources[name] = replace(resources[name], compute=records, notes=(note,))
+    return replace(plan, resources=resources)
 
 
 def note_built(source: DltSource) -> None:
@@ -184,14 +206,18 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     Packages an interrupted run left pending are loaded first; then ``source`` is synced (plain
     ``pipeline.run`` would load them and return without extracting). The resources that succeeded
     are loaded before the exception is raised. Into DuckDB, unless ``loader_file_format`` is
-    given, files are staged the fast way (see ``load_file_format``).
+    given, files are staged the fast way (see ``load_file_format``), and DuckDB runs with
+    restsync's memory settings unless it is given its own (``load/_duckdb.py``).
     """
-    load_pending(pipeline, **run_kwargs)
-    if "loader_file_format" not in run_kwargs:
-        run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
+    from restsync.load._duckdb import duckdb_settings
+
     runtime = runtime_of(source)
-    with runtime.partial_loading():
-        info = pipeline.run(source, **run_kwargs)
+    with duckdb_settings(pipeline):
+        load_pending(pipeline, **run_kwargs)
+        if "loader_file_format" not in run_kwargs:
+            run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
+        with runtime.partial_loading():
+            info = pipeline.run(source, **run_kwargs)
     report = runtime.last_report
     if report is not None and report.failures():
         raise SyncFailed(report.failures())

@@ -121,6 +121,24 @@ def test_an_engine_crash_names_the_resources_it_cut_off(server, make_pipeline) -
     assert error.message.endswith("resources not finished: 'users', 'orders'")
 
 
+def test_an_engine_that_cannot_start_ends_every_stream(server, make_pipeline) -> None:
+    """The engine fails while it is being built (here: a data_selector no config check saw):
+    every resource's stream ends with the error, so dlt raises instead of waiting forever."""
+    server.start()
+    plan = restsync.plan_config(
+        {"client": {"base_url": server.base_url}, "resources": ["users", "orders"]}
+    )
+    users = replace(plan.resources["users"], data_selector="$[")
+    broken = replace(plan, resources={**plan.resources, "users": users})
+    with pytest.raises(PipelineStepFailed) as caught:
+        make_pipeline().run(build_source(broken))
+    error = _cause(caught.value, ExtractionError)
+    assert error.resource in ("users", "orders")
+    assert "the engine stopped unexpectedly" in error.message
+    assert error.message.endswith("resources not finished: 'users', 'orders'")
+    assert server.requests == []  # it never started
+
+
 def _cause(exc: BaseException | None, kind: type[ExtractionError]) -> ExtractionError:
     while exc is not None and not isinstance(exc, kind):
         exc = exc.__cause__ or exc.__context__

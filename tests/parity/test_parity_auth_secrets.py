@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth, BearerTokenAuth
 
+import restsync
 from tests.parity.fake_api import API_KEY, BASIC, TOKEN
 from tests.parity.harness import Case, check
 
@@ -73,3 +74,25 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_auth_secrets(case: Case, parity) -> None:
     check(case, parity)
+
+
+@pytest.mark.parametrize(
+    ("auth_on", "path"),
+    [("client", "client.auth.token"), ("endpoint", "resources[0].endpoint.auth.token")],
+)
+def test_a_missing_credential_names_the_key_dlt_looks_up(auth_on: str, path: str) -> None:
+    # as dlt's ConfigFieldMissingException does: the most specific key it tries comes first
+    client: dict[str, Any] = {"base_url": "https://api.example.com"}
+    resource: dict[str, Any] = {"name": "posts", "endpoint": {"path": "posts"}}
+    (client if auth_on == "client" else resource["endpoint"])["auth"] = {"type": "bearer"}
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.rest_api_source(
+            {"client": client, "resources": [resource]}, name="blog", section="nowhere"
+        )
+    assert caught.value.path == path
+    assert caught.value.message == (
+        "the bearer auth has no 'token', in the config or in dlt's config; set "
+        "sources.nowhere.blog.credentials.token in .dlt/secrets.toml (or the environment "
+        "variable SOURCES__NOWHERE__BLOG__CREDENTIALS__TOKEN), or write it into the auth, "
+        "e.g. 'token': dlt.secrets['token']"
+    )

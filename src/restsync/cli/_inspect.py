@@ -110,7 +110,8 @@ def plan(source: SourceArg, config: ManifestConfig = None) -> None:
         f"rate_limit={_rate(source_plan.rate_limit)}"
     )
     for resource in source_plan.resources.values():
-        console.print(f"\n[bold cyan]{resource.name}[/bold cyan] -> table {resource.table_name}")
+        table = resource.table_name if isinstance(resource.table_name, str) else "(per record)"
+        console.print(f"\n[bold cyan]{resource.name}[/bold cyan] -> table {table}")
         console.print(
             f"  {resource.method} {resource.path}  params={dict(resource.params) or '{}'}"
         )

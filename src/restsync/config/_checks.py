@@ -41,20 +41,27 @@ def _check_steps(steps: Sequence[Mapping[str, Any]], where: str) -> None:
 
 
 def _check_actions(endpoint: EndpointConfig, where: str) -> None:
-    """Only the declarative form runs in the async client; say so rather than skip an action."""
+    """dlt's forms: a function, or a dict whose ``action`` is 'ignore', a function or a list of
+    functions (engine/_actions.py runs them)."""
     for i, action in enumerate(endpoint.response_actions or ()):
+        if callable(action):
+            continue
         if not isinstance(action, Mapping):
             raise ConfigError(
                 f"{where}.response_actions[{i}]",
-                "callable response actions run only in dlt's synchronous client; "
-                "write {'status_code': 404, 'action': 'ignore'} instead",
+                f"a response action is {short_repr(action)}; give a dict such as "
+                "{'status_code': 404, 'action': 'ignore'} or a function of the response",
             )
-        if action.get("action") != "ignore":
-            raise ConfigError(
-                f"{where}.response_actions[{i}].action",
-                f"action {action.get('action')!r} is not supported; use 'ignore' "
-                "(skip the response and end that resource's paging)",
-            )
+        todo = action.get("action")
+        if todo == "ignore" or callable(todo):
+            continue
+        if isinstance(todo, list) and todo and all(callable(fn) for fn in todo):
+            continue
+        raise ConfigError(
+            f"{where}.response_actions[{i}].action",
+            f"action {short_repr(todo)} is not supported; use 'ignore' (skip the response and end "
+            "that resource's paging), a function of the response or a list of functions",
+        )
 
 
 def _check_bodies(endpoint: EndpointConfig, where: str) -> None:

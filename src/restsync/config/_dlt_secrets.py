@@ -6,6 +6,8 @@ dlt builds its auth class and lets its configuration resolver fill what is missi
 (``sources.<section>.<name>.credentials.token``, then shorter keys). restsync does the same, with
 dlt's own resolver and sections, before the config is validated: the auth becomes a complete dict.
 Values written in the config win over looked-up ones. An auth that lacks nothing is not looked up.
+A credential found nowhere is a ``ConfigError`` naming the key dlt looks up first, so the user
+knows where to put it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dlt.common.configuration.specs import ConfigSectionContext
 from dlt.sources.helpers.rest_client.auth import AuthConfigBase
 from dlt.sources.rest_api.config_setup import AUTH_MAP
 
+from restsync._errors import ConfigError
 from restsync.config._dlt_objects import AUTH_READERS
 
 __all__ = ["DLT_DEFAULT_SECTION", "inject_auth_secrets"]
@@ -41,22 +44,22 @@ def inject_auth_secrets(raw: Any, sections: tuple[str, ...]) -> Any:
         return raw
     out = dict(raw)
     if isinstance(raw.get("client"), Mapping):
-        out["client"] = _completed(raw["client"], sections)
+        out["client"] = _completed(raw["client"], sections, "client")
     defaults = raw.get("resource_defaults")
     if isinstance(defaults, Mapping) and isinstance(defaults.get("endpoint"), Mapping):
-        endpoint = _completed(defaults["endpoint"], sections)
+        endpoint = _completed(defaults["endpoint"], sections, "resource_defaults.endpoint")
         out["resource_defaults"] = {**defaults, "endpoint": endpoint}
     if isinstance(raw.get("resources"), list):
         out["resources"] = [
-            {**r, "endpoint": _completed(r["endpoint"], sections)}
+            {**r, "endpoint": _completed(r["endpoint"], sections, f"resources[{i}].endpoint")}
             if isinstance(r, Mapping) and isinstance(r.get("endpoint"), Mapping)
             else r
-            for r in raw["resources"]
+            for i, r in enumerate(raw["resources"])
         ]
     return out
 
 
-def _completed(block: Mapping[str, Any], sections: tuple[str, ...]) -> Any:
+def _completed(block: Mapping[str, Any], sections: tuple[str, ...], where: str) -> Any:
     auth = block.get("auth")
     given = _given(auth)
     if given is None:
@@ -66,7 +69,30 @@ def _completed(block: Mapping[str, Any], sections: tuple[str, ...]) -> Any:
     if not missing:
         return block
     found = _looked_up(AUTH_MAP[kind], sections, kind)
-    return {**block, "auth": {**found, **{k: v for k, v in given.items() if v is not None}}}
+    completed = {**found, **{k: v for k, v in given.items() if v is not None}}
+    _raise_if_missing(completed, kind, sections, f"{where}.auth")
+    return {**block, "auth": completed}
+
+
+def _raise_if_missing(
+    auth: Mapping[str, Any], kind: str, sections: tuple[str, ...], where: str
+) -> None:
+    """A credential neither written nor in dlt's config: say where dlt looks for it first."""
+    for field in _REQUIRED[kind]:
+        if auth.get(field) is not None or field in _OPTIONAL.get(kind, ()):
+            continue
+        key = ".".join((*sections, "credentials", field))
+        env = "__".join(key.upper().split("."))
+        raise ConfigError(
+            f"{where}.{field}",
+            f"the {kind} auth has no '{field}', in the config or in dlt's config; set {key} in "
+            f".dlt/secrets.toml (or the environment variable {env}), or write it into the auth, "
+            f"e.g. '{field}': dlt.secrets['{field}']",
+        )
+
+
+# restsync sends an empty password when there is none (docs/dlt-differences.md)
+_OPTIONAL = {"http_basic": ("password",)}
 
 
 def _given(auth: Any) -> dict[str, Any] | None:

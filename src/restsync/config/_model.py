@@ -7,6 +7,7 @@ that is a secret is a ``SecretStr``: it prints as ``**********`` in reprs, logs 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -182,7 +183,8 @@ class ResourceConfig(_Model):
 
     name: str | None = None
     endpoint: EndpointConfig | None = None
-    table_name: str | None = None
+    # a function of the record, as dlt takes it: each record goes to the table it names
+    table_name: str | Callable[[Any], str] | None = None
     write_disposition: TWriteDisposition | dict[str, Any] | None = None
     primary_key: str | tuple[str, ...] | None = None
     merge_key: str | tuple[str, ...] | None = None

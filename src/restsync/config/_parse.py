@@ -109,7 +109,7 @@ def _expand_resource(resource: Any, index: int) -> dict[str, Any]:
     raise ConfigError(
         f"resources[{index}]",
         f"resources[{index}] is {short_repr(resource)}; give a resource name or a dict "
-        "(dlt resource objects cannot be mixed in: load them with a separate dlt source)",
+        "(a dlt resource object is taken by rest_api_source, not by plan_config)",
     )
 
 

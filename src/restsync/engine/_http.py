@@ -19,6 +19,7 @@ import aiohttp
 import orjson
 
 from restsync._errors import ExtractionError, HTTPStatusError, ResponseFormatError
+from restsync.engine._actions import Answer, apply_response_actions
 from restsync.engine._auth import Authenticator, AuthError, Credentials
 from restsync.engine._origin import OriginGuard
 from restsync.engine._ratelimit import make_limiter
@@ -141,9 +142,17 @@ class HttpClient:
             finally:
                 if per_resource is not None:
                     per_resource.release()
-        action = _response_action(resource, status, raw)
-        if action == "ignore":
-            return Response(status, response_headers, None, ignored=True)
+        if resource.response_actions:
+            answer = apply_response_actions(
+                resource.response_actions,
+                Answer(status, response_headers, raw),
+                request.method,
+                request.full_url(),
+                resource.name,
+            )
+            status, response_headers, raw = answer.status, answer.headers, answer.raw
+            if answer.ignored:
+                return Response(status, response_headers, None, ignored=True)
         if not 200 <= status < 300:
             return Response(status, response_headers, None)
         body = _parse(raw, response_headers)
@@ -282,16 +291,3 @@ def _parse(raw: bytes, headers: dict[str, str]) -> Any:
         kind = headers.get("Content-Type", headers.get("content-type", "unknown type"))
         raise _BadBody(f"the response is not valid JSON ({kind}, {len(raw)} bytes)") from exc
 
-
-def _response_action(resource: ResourcePlan, status: int, raw: bytes) -> str | None:
-    for action in resource.response_actions:
-        if not isinstance(action, dict):
-            continue
-        code = action.get("status_code")
-        content = action.get("content")
-        if code is not None and str(code) != str(status):
-            continue
-        if content is not None and content.encode() not in raw:
-            continue
-        return action.get("action")
-    return None

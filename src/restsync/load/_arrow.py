@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import dlt
-from dlt.extract.items_transform import BaseItemTransform, ItemTransform
+from dlt.extract.items_transform import BaseItemTransform, ItemTransform, LimitItem
 
 if TYPE_CHECKING:
     from restsync.load._relational import LaidTable, Layout
@@ -71,6 +71,12 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
             run.close(flush=True)
         return root
 
+    def takes_batches(self) -> bool:
+        """Whether this run's pages may come joined (several pages as one list): they may unless
+        the resource's pipe counts items (``add_limit``). False before the run's first page."""
+        run = self._run
+        return run is not None and not run.finished and not run.counts_items
+
     def finish(self, flush: bool) -> None:
         """The resource's pages are all through (or the extraction failed): close the nested
         tables' files, so that they are in the load package before dlt commits it."""
@@ -110,13 +116,19 @@ class _Run:
         self._writers: Any = None
         self._resource = resource
         self._source_resource = source_resource = _resource_named(resource, step)
-        hints = source_resource.compute_table_schema()
-        self._hints = normalize_table_identifiers(hints, self.schema.naming)
-        self.root = str(self._hints["name"])
+        self.counts_items = any(isinstance(s, LimitItem) for s in source_resource._pipe.steps)
         self._started = False
         reason = _resource_refusal(source_resource)
         if reason is not None:
+            # before the table schema: a table name that is a function of the record has no
+            # schema without a record
             self.refuse(reason)
+            self._hints: Any = {}
+            self.root = resource
+            return
+        hints = source_resource.compute_table_schema()
+        self._hints = normalize_table_identifiers(hints, self.schema.naming)
+        self.root = str(self._hints["name"])
 
     def refuse(self, reason: str) -> None:
         if self.refusal is None:

@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +43,12 @@ __all__ = ["REJECTS_TABLE", "RestSyncSource", "SourceRuntime", "build_source"]
 log = logging.getLogger("restsync")
 
 REJECTS_TABLE = "_restsync_rejects"
-_PAGES_AHEAD = 8
-_RECORDS_AHEAD = 10_000  # 8 pages of 5,000 records held ~90 MB more than dlt (bench/)
+# the record bound is what bounds memory (10,000 records ahead peaked 16-24 MB higher than 5,000
+# on the 1M-record bench, which has 5,000-record pages); the page bound is loose so that small
+# pages (a child's, per parent) queue up and reach the Arrow step as a few large batches instead
+# of many small ones (docs/benchmarks.md#issue-11-targets)
+_PAGES_AHEAD = 64
+_RECORDS_AHEAD = 5_000
 # how long a read waits for a page when no resource has one ready (dlt itself then sleeps 10 ms)
 _WAIT_SECONDS = 0.05
 _JOIN_SECONDS = 30.0
@@ -75,6 +79,12 @@ class SourceRuntime:
         step = self.arrow_steps.get(name)
         if step is not None:
             step.finish(flush)
+
+    def joins_pages(self, name: str) -> bool:
+        """Whether the pages queued for ``name`` may reach dlt as one item: with Arrow pages,
+        unless the resource counts its items (``add_limit`` counts pages)."""
+        step = self.arrow_steps.get(name)
+        return step is not None and step.takes_batches()
 
     @contextlib.contextmanager
     def partial_loading(self) -> Iterator[None]:
@@ -126,7 +136,8 @@ class _Run:
             yield  # where ``register`` parks the generator until dlt first reads it
             self._ensure_started()
             while True:
-                item = self.handoff.take(name, _WAIT_SECONDS)
+                batch = self.runtime.joins_pages(name)
+                item = self.handoff.take(name, _WAIT_SECONDS, batch=batch)
                 if isinstance(item, _End):
                     if item.error is not None:
                         raise item.error
@@ -181,7 +192,14 @@ class _Run:
     async def _serve(self) -> None:
         deliver = {n for n in self.registered if n != REJECTS_TABLE}
         sink = _QueueSink(self)
-        engine = Engine(self.plan, sink, deliver=deliver, start_values=self.start_values)
+        try:
+            engine = Engine(self.plan, sink, deliver=deliver, start_values=self.start_values)
+        except Exception as exc:  # an engine that cannot start must end every stream too
+            log.exception("restsync engine could not start")
+            for name in self.registered:
+                cut_off = [n for n in self.plan.resources if n in deliver]
+                self.handoff.end(name, _End(_engine_crash(name, cut_off, exc)))
+            return
         self.runtime.last_report = engine.report
         with self._lock:
             if self._stopping:  # every reader left before the engine got going
@@ -279,12 +297,18 @@ def build_source(
     partial_load: bool = False,
     schema: Any = None,
     section: str | None = None,
+    extra: Sequence[Any] = (),
 ) -> DltSource:
     """The dlt source of ``plan``; ``schema`` (a dlt ``Schema`` named ``plan.name``) is its
-    schema, as in dlt's ``rest_api_source``."""
+    schema, as in dlt's ``rest_api_source``. ``extra`` are dlt resources that join it as they
+    are (dlt's resource objects in a config's ``resources``)."""
     runtime = SourceRuntime(plan, partial_load=partial_load)
-    resources = [_resource(runtime, r) for r in plan.resources.values()]
+    # a dlt resource that feeds a config resource is in the plan as that parent: it stays in the
+    # source itself, as it is
+    joining = {r.name for r in extra}
+    resources = [_resource(runtime, r) for r in plan.resources.values() if r.name not in joining]
     resources.append(_rejects_resource(runtime))
+    resources.extend(extra)
 
     def restsync_source() -> Any:
         return resources

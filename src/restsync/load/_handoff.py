@@ -50,9 +50,14 @@ class Handoff:
 
     # --- the reader's side (dlt's threads) -------------------------------------------------
 
-    def take(self, name: str, wait: float) -> Any:
+    def take(self, name: str, wait: float, *, batch: bool = False) -> Any:
         """The next item for ``name``, or ``None`` if none is ready (after waiting up to ``wait``
-        seconds, unless another resource already has one for dlt to read meanwhile)."""
+        seconds, unless another resource already has one for dlt to read meanwhile).
+
+        ``batch``: the pages queued behind the first come with it, as one list. A reader slower
+        than the engine then pays its fixed cost per item (dlt's extractor, the Arrow layout)
+        once per queue-full instead of once per page, so its queue stops holding the engine up;
+        a reader that keeps up still gets every page as soon as it is there."""
         with self._changed:
             lane = self._lanes[name]
             if not lane.items and not self._any_ready():
@@ -61,8 +66,21 @@ class Handoff:
                 return None
             item, size = lane.items.popleft()
             lane.records -= size
+            if batch and isinstance(item, list):
+                item = self._join_queued(lane, item)
             self._wake(lane)
             return item
+
+    @staticmethod
+    def _join_queued(lane: _Lane, first: list[Any]) -> list[Any]:
+        if not lane.items or not isinstance(lane.items[0][0], list):
+            return first
+        joined = list(first)  # a new list: the engine may still hold the pages it queued
+        while lane.items and isinstance(lane.items[0][0], list):
+            page, size = lane.items.popleft()
+            joined.extend(page)
+            lane.records -= size
+        return joined
 
     def leave(self, name: str, *, ignore: str = "") -> bool:
         """The reader of ``name`` is gone; True when this made the last reader leave (a reader

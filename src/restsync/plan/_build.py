@@ -38,7 +38,7 @@ from restsync.plan._paginators import (
     resolve_paginator,
     speculates,
 )
-from restsync.plan._parents import ParentResolver
+from restsync.plan._parents import ParentResolver, endpoint_of
 
 __all__ = ["build_plan"]
 
@@ -173,7 +173,7 @@ def _plan_resource(
 
 
 def _checked_endpoint(resource: ResourceConfig, where: str, notes: list[str]) -> EndpointConfig:
-    endpoint = _endpoint_of(resource)
+    endpoint = endpoint_of(resource)
     if not endpoint.path:
         raise ConfigError(
             f"{where}.endpoint.path",
@@ -219,15 +219,6 @@ def _check_data_selector(endpoint: EndpointConfig, where: str, notes: list[str])
             "no data_selector: detected from the first response as dlt does (the body's list, "
             "else the first list under data/items/results/..., else the first list, else the body)"
         )
-
-
-def _endpoint_of(resource: ResourceConfig) -> EndpointConfig:
-    """The resource's endpoint; as in dlt, its path defaults to the resource's name."""
-    assert resource.name is not None
-    endpoint = resource.endpoint or EndpointConfig(path=resource.name)
-    if endpoint.path is None:
-        endpoint = endpoint.model_copy(update={"path": resource.name})
-    return endpoint
 
 
 _LAST_SEGMENT_PLACEHOLDER = re.compile(r"\{[a-zA-Z0-9.\-_]+\}")

@@ -121,7 +121,7 @@ class ResourcePlan:
     retry: RetryPolicy
     primary_key: tuple[str, ...]
     write_disposition: Any
-    table_name: str
+    table_name: str | Callable[[Any], str]  # a function: the table of each record (dlt's)
     hints: Mapping[str, Any]  # further dlt table hints (columns, merge_key, ...)
     parent: ParentLink | None = None
     incremental: IncrementalPlan | None = None

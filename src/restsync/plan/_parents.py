@@ -24,11 +24,20 @@ from restsync.plan._templates import (
     resource_expressions,
 )
 
-__all__ = ["PLACEHOLDER", "ParentResolver", "placeholders"]
+__all__ = ["PLACEHOLDER", "ParentResolver", "endpoint_of", "placeholders"]
 
 # a placeholder as the simulator matches them in served paths
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\-]*)\}")
 _ID_SUFFIX = re.compile(r"(_id|_uuid|_uid|_key|_name|id|Id)$")
+
+
+def endpoint_of(resource: ResourceConfig) -> EndpointConfig:
+    """The resource's endpoint; as in dlt, its path defaults to the resource's name."""
+    assert resource.name is not None
+    endpoint = resource.endpoint or EndpointConfig(path=resource.name)
+    if endpoint.path is None:
+        endpoint = endpoint.model_copy(update={"path": resource.name})
+    return endpoint
 
 
 def _templated_parts(
@@ -54,11 +63,7 @@ def placeholders(text: str) -> list[str]:
 class ParentResolver:
     def __init__(self, resources: Sequence[ResourceConfig]) -> None:
         self._resources = {r.name: r for r in resources if r.name}
-        # an endpoint without a path fetches the resource's name, as in dlt
-        self._paths = {
-            name: _normal(r.endpoint.path if r.endpoint and r.endpoint.path else name)
-            for name, r in self._resources.items()
-        }
+        self._paths = {name: _normal(endpoint_of(r).path) for name, r in self._resources.items()}
 
     def resolve(
         self, index: int, resource: ResourceConfig, endpoint: EndpointConfig, notes: list[str]

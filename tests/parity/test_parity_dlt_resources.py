@@ -1,0 +1,150 @@
+"""Parity: dlt resource objects mixed into ``resources``; they join the source as they are.
+
+Each config builds fresh resources (a dlt resource is bound to one source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import dlt
+import pytest
+
+import restsync
+from tests.parity.harness import Case, check, dlt_loads_restsync_rejects
+
+POSTS = {"name": "posts", "endpoint": {"path": "plain/posts", "paginator": "single_page"}}
+
+
+def _labels() -> Any:
+    return dlt.resource([{"id": 1, "label": "red"}, {"id": 2, "label": "blue"}], name="labels")
+
+
+def _numbers() -> Any:
+    @dlt.resource(name="numbers", primary_key="id", write_disposition="merge")
+    def numbers() -> Iterator[dict[str, Any]]:
+        for i in range(1, 6):
+            yield {"id": i, "square": i * i, "tags": [f"t{i}", f"u{i}"]}
+
+    return numbers
+
+
+def _mixed(*make: Any, defaults: dict[str, Any] | None = None) -> Any:
+    def config(base_url: str) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "client": {"base_url": base_url},
+            "resources": [POSTS, *(m() for m in make)],
+        }
+        if defaults:
+            spec["resource_defaults"] = defaults
+        return spec
+
+    return config
+
+
+def _with_transformer(base_url: str) -> dict[str, Any]:
+    numbers = _numbers()
+
+    @dlt.transformer(data_from=numbers, name="halves")
+    def halves(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield {"id": item["id"], "half": item["square"] / 2}
+
+    return {
+        "client": {"base_url": base_url},
+        "resources": [numbers, POSTS, halves],
+    }
+
+
+def _dlt_parent(base_url: str) -> dict[str, Any]:
+    @dlt.resource(name="post_ids")
+    def ids() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": 1}, {"id": 2}]  # one page: dlt's child resources iterate pages
+
+    return {
+        "client": {"base_url": base_url},
+        "resources": [
+            POSTS,
+            ids(),
+            {"name": "picked", "endpoint": "plain/posts/{resources.post_ids.id}"},
+        ],
+    }
+
+
+def _seed_list_parent(base_url: str) -> dict[str, Any]:
+    """dlt's documented pattern: an unselected seed list of parent ids, read by a resolve param."""
+
+    @dlt.resource(name="seed_ids", selected=False)
+    def ids() -> Iterator[list[dict[str, Any]]]:
+        yield [{"post": 3}, {"post": 5}, {"post": 8}]
+
+    return {
+        "client": {"base_url": base_url},
+        "resource_defaults": {"primary_key": "id"},
+        "resources": [
+            {
+                "name": "comments",
+                "endpoint": {
+                    "path": "wrapped/posts/{post}/comments",
+                    "params": {
+                        "post": {"type": "resolve", "resource": "seed_ids", "field": "post"}
+                    },
+                },
+                "include_from_parent": ["post"],
+            },
+            ids(),
+        ],
+    }
+
+
+def _only_dlt(base_url: str) -> dict[str, Any]:
+    return {"client": {"base_url": base_url}, "resources": [_labels()]}
+
+
+CASES = [
+    Case("list_resource", _mixed(_labels)),
+    Case("generator_with_hints", _mixed(_numbers, _labels)),
+    # resource_defaults are not applied to a dlt resource, as in dlt
+    Case("defaults_skip_dlt_resources", _mixed(_labels, defaults={"primary_key": "id"})),
+    Case("with_a_transformer", _with_transformer),
+    Case("selected", _mixed(_numbers, _labels), select=("posts", "labels")),
+    Case("dlt_resource_as_parent", _dlt_parent, requests=True),
+    Case("seed_list_parent_unselected", _seed_list_parent, requests=True),
+    Case("only_dlt_resources", _only_dlt, differs="only dlt resources"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_dlt_resources(case: Case, parity) -> None:
+    check(case, parity, dlt_loads_restsync_rejects if case.differs else None)
+
+
+def _clash(base_url: str) -> dict[str, Any]:
+    return {
+        "client": {"base_url": base_url},
+        "resources": [dlt.resource([{"id": 1}], name="posts"), POSTS],
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "path", "message"),
+    [
+        (
+            _only_dlt,
+            "resources",
+            "resources holds only dlt resources; add a config resource, or pass them to "
+            "dlt.source or pipeline.run without rest_api_source",
+        ),
+        (
+            _clash,
+            "resources[0]",
+            "the dlt resource 'posts' has the name of resources[1]; rename one, "
+            "e.g. with resource.with_name('posts_2')",
+        ),
+    ],
+    ids=["only-dlt", "name-clash"],
+)
+def test_what_restsync_refuses_says_where(config: Any, path: str, message: str) -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.rest_api_source(config("https://api.example.com/"))
+    assert (caught.value.path, caught.value.message) == (path, message)
