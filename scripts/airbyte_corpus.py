@@ -74,7 +74,7 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
     if kind in ("integer", "number", "boolean"):
         return {"integer": 1, "number": 1, "boolean": True}[kind]
     candidates = [_PLACEHOLDERS.get(name, "2024-01-01T00:00:00Z")] if "date" in name else []
-    if any(word in name.lower() for word in ("url", "host", "domain")):
+    if any(word in name.lower() for word in ("url", "host")):
         candidates.append("https://example.com")  # a url_base is often built from it
     candidates += _TEXTS
     pattern = prop.get("pattern")

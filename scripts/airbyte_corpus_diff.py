@@ -44,8 +44,10 @@ from restsync import ConfigError  # noqa: E402
 from restsync.airbyte import airbyte_source, plan_manifest  # noqa: E402
 from restsync.airbyte._simulate import simulator_plan  # noqa: E402
 from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread  # noqa: E402
+from restsync.simulator._compile import compile_plan  # noqa: E402
 
 _URL_KEYS = ("url_base", "url")
+_OPTIONS = SimulatorOptions(seed=11)
 
 
 def pointed_at(node: Any, base_url: str) -> Any:
@@ -89,7 +91,8 @@ def servable(
     limited: dict[str, str] = {}
     for stream in streams:
         try:
-            simulator_plan(plan_manifest(path, config, streams=[stream]))
+            # compiled too: a contract the simulator cannot bind fails here, not at serve time
+            compile_plan(simulator_plan(plan_manifest(path, config, streams=[stream])), _OPTIONS)
         except (SimulatorError, ConfigError) as exc:
             limited[stream] = str(exc)
             continue
@@ -103,7 +106,7 @@ def compare(
     """Each stream's verdict after reading it through both sides from one simulator."""
     served = simulator_plan(plan_manifest(path, config, streams=streams))
     verdicts: dict[str, str] = {}
-    with serve_in_thread(served, SimulatorOptions(seed=11)) as sim:
+    with serve_in_thread(served, _OPTIONS) as sim:
         document = pointed_at(only_streams(path, config, streams), sim.base_url)
         # beside the original: a JsonFileSchemaLoader reads schemas/ from the manifest's folder
         copy = path.parent / f".simulated-{path.name}"

@@ -253,12 +253,21 @@ def _listing(name: str, path: str, **retriever: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("inject_into", ["request_parameter", "header"])
+@pytest.mark.parametrize(
+    "inject_into", ["request_parameter", "header", "path query", "request_parameters"]
+)
 def test_a_partition_sent_as_a_request_option_is_served(
     inject_into: str, make_pipeline: Any, duckdb_path: Path
 ) -> None:
-    """appfollow/auth0: the parent's id goes in a query parameter (or header), not the path."""
+    """appfollow/auth0: the parent's id goes in a query parameter (or header), not the path;
+    getlago writes it into the path's own query ('subscriptions?customer={{ ... }}')."""
     parent = _listing("projects", "projects")
+    path = "tasks"
+    if inject_into == "path query":
+        path, inject_into = "tasks?project_id={{ stream_partition.project }}&all=1", ""
+    parameters = {}
+    if inject_into == "request_parameters":  # appfollow renders it from the slice
+        parameters, inject_into = {"project_id": "p-{{ stream_slice.project }}"}, ""
     router = {
         "type": "SubstreamPartitionRouter",
         "parent_stream_configs": [
@@ -267,15 +276,14 @@ def test_a_partition_sent_as_a_request_option_is_served(
                 "stream": parent,
                 "parent_key": "id",
                 "partition_field": "project",
-                "request_option": {
-                    "type": "RequestOption",
-                    "inject_into": inject_into,
-                    "field_name": "project_id",
-                },
             }
         ],
     }
-    child = _listing("tasks", "tasks", partition_router=router)
+    if inject_into:
+        option = {"type": "RequestOption", "inject_into": inject_into, "field_name": "project_id"}
+        router["parent_stream_configs"][0]["request_option"] = option
+    child = _listing("tasks", path, partition_router=router)
+    child["retriever"]["requester"]["request_parameters"] = parameters
     manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [parent, child]}
     served = simulator_plan(plan_manifest(manifest, {}))
     with serve_in_thread(served, SimulatorOptions(seed=6)) as sim:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qsl
 
 from restsync.airbyte._jinja import Slice
 from restsync.airbyte._records import AddField, RecordPipeline
@@ -82,14 +83,18 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         if "{" + field + "}" not in path:
             carried = _partition_option(requests, field, resource.name)
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
+    # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
+    # simulator routes the path and reads the query as parameters (a partition there binds)
+    path, _, query = path.partition("?")
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    params.update(carried.get("request_parameter", {}))
     return replace(
         resource,
-        params=carried.get("request_parameter", {}),
+        params=params,
         headers=carried.get("header", {}),
         json_body=carried.get("body_json") or None,
         hints=_with_input_fields(resource),
-        # a path may carry its own query ('calls.json?'): the simulator routes the path only
-        path=path.partition("?")[0].lstrip("/"),
+        path=path.lstrip("/"),
         paginator=_paginator(requests, resource.name),
         data_selector=_selector(resource),
         parent=parent,
@@ -108,6 +113,14 @@ def _partition_option(
         if key == field and option.inject_into in ("request_parameter", "header", "body_json"):
             name = ".".join(option.field_path) or option.field_name
             return {option.inject_into: {name: "{" + field + "}"}}
+    # or a request parameter / header the manifest renders from the slice (appfollow's
+    # request_parameters: {apps_id: "{{ stream_slice.app_collection_id }}"})
+    marks = Slice({field: "{" + field + "}"})
+    for place, templates in (("request_parameter", requests.params), ("header", requests.headers)):
+        for name, template in (templates or {}).items() if isinstance(templates, Mapping) else ():
+            text = requests.interpolator.text(template, stream_slice=marks, next_page_token=None)
+            if "{" + field + "}" in text:
+                return {place: {str(name): text}}
     raise SimulatorError(
         f"stream '{stream}': the simulator serves partitions in the path or a request option, "
         f"and '{field}' is in neither"
