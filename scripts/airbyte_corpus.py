@@ -60,8 +60,10 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
             return prop[key]
     if prop.get("enum"):
         return prop["enum"][0]
-    if prop.get("examples") and not isinstance(prop["examples"][0], (dict, list)):
-        return prop["examples"][0]
+    example = (prop.get("examples") or [None])[0]
+    # an example like "YYYY-MM-DD" describes a format; it is no value
+    if example is not None and not isinstance(example, (dict, list)) and "YYYY" not in str(example):
+        return _typed(example, prop.get("type"))
     if prop.get("type") == "object" or prop.get("oneOf"):
         return _object_value(prop)
     kind = prop.get("type")
@@ -72,9 +74,23 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
     if kind in ("integer", "number", "boolean"):
         return {"integer": 1, "number": 1, "boolean": True}[kind]
     candidates = [_PLACEHOLDERS.get(name, "2024-01-01T00:00:00Z")] if "date" in name else []
+    if any(word in name.lower() for word in ("url", "host", "domain")):
+        candidates.append("https://example.com")  # a url_base is often built from it
     candidates += _TEXTS
     pattern = prop.get("pattern")
     return next((c for c in candidates if not pattern or re.search(pattern, c)), "x")
+
+
+def _typed(example: Any, kind: Any) -> Any:
+    """A spec's example as its declared type (examples of integers are often written as text)."""
+    try:
+        if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+            return int(example)
+        if kind == "number" or (isinstance(kind, list) and "number" in kind):
+            return float(example)
+    except (TypeError, ValueError):
+        pass
+    return example
 
 
 # texts a spec's pattern may accept, tried in order

@@ -60,8 +60,13 @@ def pointed_at(node: Any, base_url: str) -> Any:
     for key in _URL_KEYS:
         if isinstance(copy.get(key), str) and (key == "url_base" or requester):
             copy[key] = base_url
-    if "token_refresh_endpoint" in copy:
-        copy["token_refresh_endpoint"] = base_url.rstrip("/") + "/oauth/token"
+    if isinstance(copy.get("token_refresh_endpoint"), str):
+        # the same path on the simulator's origin, as restsync's base_url moves it
+        origin = re.match(r"https?://[^/]+", base_url)
+        endpoint = copy["token_refresh_endpoint"]
+        copy["token_refresh_endpoint"] = re.sub(
+            r"^https?://[^/]+", origin.group(0) if origin else base_url, endpoint
+        )
     return copy
 
 

@@ -11,22 +11,20 @@ import pytest
 import requests
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
+from dlt.sources.rest_api import config_setup
 
 import restsync
 
 
-class _OwnPaginator(JSONLinkPaginator):
-    """A user's paginator: its own paging code, which no dict form can carry."""
+class _NeedsArguments(JSONLinkPaginator):
+    """A user's paginator registered with dlt under a type name; its constructor needs a path."""
 
-    def update_state(self, response: Any, data: Any = None) -> None:
-        self._next_reference = None
+    def __init__(self, path: str) -> None:
+        super().__init__(next_url_path=path)
 
 
-class _OwnAuth(BearerTokenAuth):
-    """A user's auth: its own signing code."""
-
-    def __call__(self, request: Any) -> Any:
-        return request
+# dlt builds a registered type from the config's keys: without "path" its constructor fails
+config_setup.register_paginator("needs_arguments", _NeedsArguments)
 
 
 BASE = {"base_url": "https://api.example.com"}
@@ -290,20 +288,25 @@ CASES = [
         id="stop-condition-does-not-compile",
     ),
     pytest.param(
-        endpoint(paginator=_OwnPaginator()),
+        endpoint(paginator={"type": "needs_arguments"}),
         "resources[0].endpoint.paginator",
-        "_OwnPaginator is a custom BasePaginator subclass: its own code runs only in dlt's "
-        "synchronous client; give the paginator as a dict instead, "
-        "e.g. {'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}",
-        id="custom-paginator-subclass",
+        "the paginator type 'needs_arguments' registered with dlt could not be built "
+        "(_NeedsArguments.__init__() missing 1 required positional argument: 'path'); "
+        "give the arguments its class _NeedsArguments takes",
+        id="registered-paginator-without-its-arguments",
     ),
     pytest.param(
-        source("users", client={"base_url": "https://api.example.com", "auth": _OwnAuth()}),
-        "client.auth",
-        "_OwnAuth is a custom AuthConfigBase subclass: its own code runs only in dlt's "
-        "synchronous client; give the auth as a dict instead, "
-        "e.g. {'type': 'bearer', 'token': dlt.secrets['api_token']}",
-        id="custom-auth-subclass",
+        endpoint(paginator={"type": "dlt_object", "instance": "JSONLinkPaginator"}),
+        "resources[0].endpoint.paginator.instance",
+        "instance 'JSONLinkPaginator' must be a dlt BasePaginator object, given in Python code",
+        id="paginator-object-written-as-text",
+    ),
+    pytest.param(
+        source("users", client={"base_url": "https://api.example.com", "auth": {"type": "nope"}}),
+        "client.auth.type",
+        "unknown auth type 'nope'; use one of: bearer, api_key, http_basic, "
+        "oauth2_client_credentials",
+        id="unknown-auth-type-lists-only-writable-types",
     ),
     pytest.param(
         endpoint(auth=requests.auth.HTTPBasicAuth("u", "p")),
@@ -739,12 +742,16 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("config, path, message", CASES)
-def test_invalid_config(config: dict[str, Any], path: str, message: str) -> None:
+def expect_config_error(config: dict[str, Any], path: str, message: str) -> None:
+    """The check every table row of invalid configs makes (here and in test_invalid_hints)."""
     with pytest.raises(restsync.ConfigError) as caught:
         restsync.plan_config(config)
-    assert caught.value.path == path
-    assert caught.value.message == message
+    assert (caught.value.path, caught.value.message) == (path, message)
+
+
+@pytest.mark.parametrize("config, path, message", CASES)
+def test_invalid_config(config: dict[str, Any], path: str, message: str) -> None:
+    expect_config_error(config, path, message)
 
 
 def test_the_exception_text_is_path_then_message() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import restsync
-from tests.test_invalid_configs import source
+from tests.test_invalid_configs import expect_config_error, source
 
 CASES = [
     pytest.param(
@@ -110,9 +110,7 @@ CASES = [
 
 @pytest.mark.parametrize("config, path, message", CASES)
 def test_invalid_table_hint(config: dict[str, Any], path: str, message: str) -> None:
-    with pytest.raises(restsync.ConfigError) as caught:
-        restsync.plan_config(config)
-    assert (caught.value.path, caught.value.message) == (path, message)
+    expect_config_error(config, path, message)
 
 
 def test_valid_hints_in_dlt_forms_pass() -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "detect_records_path",
     "field_value",
     "find_records",
+    "set_field",
 ]
 
 Selector = Callable[[Any], list[Any]]
@@ -78,6 +79,17 @@ def compile_path(expression: str, missing: Any = None) -> Callable[[Any], Any]:
 def field_value(record: Any, path: str) -> Any:
     """The value at a dotted field path of a record (``None`` when any part is absent)."""
     return _dig(record, path.split("."))
+
+
+def set_field(target: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at a dotted field path (``a.b`` nests), making the dicts on the way."""
+    *parents, leaf = path.split(".")
+    for part in parents:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = target[part] = {}
+        target = child
+    target[leaf] = value
 
 
 def _dig(body: Any, keys: list[str], missing: Any = None) -> Any:

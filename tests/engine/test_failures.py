@@ -3,6 +3,7 @@ loading (``restsync.sync``, ``partial_load=True``) loads the healthy resources i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from aiohttp import web
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 import restsync
+from restsync import ExtractionError
+from restsync.load import build_source
 from tests.conftest import count_rows, table_names
 
 
@@ -100,3 +103,26 @@ def test_children_of_a_failed_parent_name_the_parent(server, make_pipeline) -> N
     message = str(raised.value)
     assert "resource 'posts'" in message and "HTTP 400" in message
     assert "resource 'comments'" in message and "parent 'posts' failed" in message
+
+
+def test_an_engine_crash_names_the_resources_it_cut_off(server, make_pipeline) -> None:
+    server.start()
+    plan = restsync.plan_config(
+        {"client": {"base_url": server.base_url}, "resources": ["users", "orders"]}
+    )
+    # aiohttp refuses this TLS setting when the engine opens its session: the engine itself
+    # fails, outside any one resource, as an engine bug would
+    broken = replace(plan, verify_tls="not a TLS setting")
+    with pytest.raises(PipelineStepFailed) as caught:
+        make_pipeline().run(build_source(broken))
+    error = _cause(caught.value, ExtractionError)
+    assert error.resource in ("users", "orders")
+    assert "the engine stopped unexpectedly (TypeError: ssl should be" in error.message
+    assert error.message.endswith("resources not finished: 'users', 'orders'")
+
+
+def _cause(exc: BaseException | None, kind: type[ExtractionError]) -> ExtractionError:
+    while exc is not None and not isinstance(exc, kind):
+        exc = exc.__cause__ or exc.__context__
+    assert exc is not None, f"no {kind.__name__} in the chain"
+    return exc

@@ -91,3 +91,24 @@ def test_the_start_value_is_sent_when_asked_and_advances(server, make_pipeline) 
     sent = [r.query.get("since") for r in server.requests]
     # first run: the configured start minus lookback; second run: the newest loaded value minus it
     assert sent == ["2023-12-31T23:00:00Z", "2024-01-01T01:00:00Z"]
+
+
+def test_lookback_moves_the_sent_start_and_the_placeholders_alike(server, make_pipeline) -> None:
+    # one start value per chain: the start param and {incremental.start_value} never disagree
+    @server.get("/v2/policies")
+    async def policies(request: web.Request) -> web.Response:
+        return web.json_response({"data": _policies(3, start_hour=2)})
+
+    server.start()
+    config = _config(
+        server.base_url, start_time_option={"field_name": "since"}, lookback_window="PT2H"
+    )
+    config["resources"][0]["endpoint"]["params"] = {
+        "from": "{incremental.start_value}",
+        "last": "{incremental.last_value}",
+    }
+    restsync.sync(make_pipeline(), restsync.rest_api_source(config))
+    [request] = server.requests
+    assert request.query.get("since") == "2023-12-31T22:00:00Z"
+    assert request.query.get("from") == "2023-12-31T22:00:00Z"
+    assert request.query.get("last") == "2023-12-31T22:00:00Z"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -100,3 +102,49 @@ def test_a_token_about_to_expire_is_fetched_again(server, make_pipeline, duckdb_
     assert count_rows(duckdb_path, "data", "items") == 15
     api_requests = [r for r in server.requests if r.method == "GET"]
     assert len(token_requests) == len(api_requests) == 6
+
+
+def _token_requests_for(
+    server: Any, make_pipeline: Any, answer: dict[str, Any], **auth: Any
+) -> int:
+    token_requests = _serve_api(server, answer)
+    restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url, **auth)))
+    return len(token_requests)
+
+
+@pytest.mark.parametrize(
+    ("seconds_left", "token_requests"),
+    [(3600, 1), (5, 6)],  # 5 s left is inside the 30 s margin: every request refreshes
+)
+def test_an_expiry_in_unix_seconds_is_a_point_in_time(
+    server, make_pipeline, seconds_left: int, token_requests: int
+) -> None:
+    # Strava answers expires_at in Unix seconds; read as a duration it would never expire
+    answer = {"access_token": "tok-1", "expires_at": int(time.time()) + seconds_left}
+    got = _token_requests_for(server, make_pipeline, answer, expires_field="expires_at")
+    assert got == token_requests
+
+
+@pytest.mark.parametrize(("seconds_left", "token_requests"), [(3600, 1), (-60, 6)])
+def test_an_iso_expiry_time_and_a_nested_token(
+    server, make_pipeline, seconds_left: int, token_requests: int
+) -> None:
+    expiry = datetime.now(UTC) + timedelta(seconds=seconds_left)
+    answer = {"data": {"token": "tok-1", "valid_until": expiry.isoformat()}}
+    got = _token_requests_for(
+        server,
+        make_pipeline,
+        answer,
+        access_token_field="token",
+        expires_field="valid_until",
+        expires_is_time=True,
+    )
+    assert got == token_requests
+
+
+def test_a_missing_custom_token_field_is_named(server, make_pipeline) -> None:
+    _serve_api(server, {"access_token": "tok-1"})
+    source = restsync.rest_api_source(_config(server.base_url, access_token_field="token"))
+    with pytest.raises(restsync.SyncFailed) as caught:
+        restsync.sync(make_pipeline(), source)
+    assert "the token endpoint returned no token" in str(caught.value)

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from dlt.common.configuration import configspec
+from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 
 import restsync
 from tests.conftest import RoutedServer, count_rows
@@ -45,6 +47,8 @@ AUTHS: dict[str, dict[str, Any]] = {
         "client_id": "client-id",
         "client_secret": CLIENT_SECRET,
     },
+    # a dlt auth subclass: its own __call__ signs (replaced by the object in _config)
+    "dlt_object": {"type": "dlt_object"},
 }
 BASIC = base64.b64encode(b"user:basic-password").decode()
 SECRETS = [
@@ -56,6 +60,7 @@ SECRETS = [
     BASIC,
     TOKEN,
     CLIENT_SECRET,
+    "dlt-object-secret",
     CLIENT_HEADER,
     ENDPOINT_HEADER,
     API_SET_COOKIE,
@@ -101,9 +106,21 @@ def _serve_elsewhere(elsewhere: RoutedServer) -> None:
     elsewhere.start()
 
 
+@configspec
+class _SigningAuth(APIKeyAuth):
+    """A user's auth class: signs with a header and a query parameter of its own choosing."""
+
+    def __call__(self, request: Any) -> Any:
+        request.headers["X-Signature"] = self.api_key
+        request.prepare_url(request.url, {"sig": self.api_key})
+        return request
+
+
 def _config(home_url: str, elsewhere_url: str, auth: dict[str, Any]) -> dict[str, Any]:
     if auth["type"] == "oauth2_client_credentials":
         auth = {**auth, "access_token_url": f"{home_url}/oauth/token"}
+    if auth["type"] == "dlt_object":
+        auth = _SigningAuth(api_key="dlt-object-secret")
     paginators = {
         "json_link": {"type": "json_link", "next_url_path": "next"},
         # a cursor that is a URL is followed in the seeds' dialect (``limit`` set); dlt's plain
@@ -147,6 +164,10 @@ def _credential_sent(kind: str, request: web.Request) -> bool:
         "bearer": lambda: request.headers.get("Authorization") == "Bearer bearer-token",
         "http_basic": lambda: request.headers.get("Authorization") == f"Basic {BASIC}",
         "oauth2": lambda: request.headers.get("Authorization") == f"Bearer {TOKEN}",
+        "dlt_object": lambda: (
+            request.headers.get("X-Signature") == "dlt-object-secret"
+            and request.query.get("sig") == "dlt-object-secret"
+        ),
     }
     return checks[kind]() and request.headers.get("X-Client-Secret") == CLIENT_HEADER
 

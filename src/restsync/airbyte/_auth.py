@@ -7,7 +7,9 @@ on: they never reach a plan printout, an error or a log.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
@@ -15,7 +17,7 @@ from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported, _expect
 from restsync.config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
 
-__all__ = ["build_auth"]
+__all__ = ["build_auth", "token_url_on"]
 
 
 def build_auth(spec: Any, ai: Interpolator, where: str) -> Any:
@@ -80,12 +82,8 @@ def _selective(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
 
 
 def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
-    for key in ("access_token_name", "expires_in_name"):
-        name = spec.get(key)
-        if name not in (None, "access_token", "expires_in"):
-            raise Unsupported(where, "OAuthAuthenticator", f"{key} '{name}'")
-    if spec.get("refresh_request_body") or spec.get("refresh_request_headers"):
-        raise Unsupported(where, "OAuthAuthenticator", "a custom refresh request body or headers")
+    if spec.get("refresh_request_headers"):
+        raise Unsupported(where, "OAuthAuthenticator", "custom refresh request headers")
     grant = str(ai.eval(spec.get("grant_type")) or "refresh_token")
     data: dict[str, Any] = {"grant_type": grant}
     if grant == "refresh_token":
@@ -93,15 +91,44 @@ def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
     scopes = spec.get("scopes")
     if scopes:
         data["scope"] = " ".join(str(s) for s in scopes)
+    # extra fields of the token request; the standard ones win, as in Airbyte
+    for key, value in (spec.get("refresh_request_body") or {}).items():
+        if key not in data and key not in ("client_id", "client_secret"):
+            data[str(key)] = _secret(ai, value)
     return OAuth2ClientCredentials(
         type="oauth2_client_credentials",
         access_token_url=str(ai.eval(spec.get("token_refresh_endpoint")) or ""),
         client_id=SecretStr(_secret(ai, spec.get("client_id"))),
         client_secret=SecretStr(_secret(ai, spec.get("client_secret"))),
         access_token_request_data=data,
+        access_token_field=str(ai.eval(spec.get("access_token_name")) or "access_token"),
+        expires_field=str(ai.eval(spec.get("expires_in_name")) or "expires_in"),
+        # Airbyte reads the expiry as a point in time exactly when a date format is given
+        expires_is_time=bool(spec.get("token_expiry_date_format")),
     )
 
 
 def _secret(ai: Interpolator, template: Any) -> str:
     value = ai.eval(template)
     return "" if value is None else str(value)
+
+
+def token_url_on(resources: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The resources with each absolute OAuth token endpoint moved to ``base_url``'s origin
+    (same path), so a run with ``--base-url`` (the simulator, a test server) never sends the
+    client secret to the manifest's real token endpoint. The simulator serves an absolute token
+    URL at its path. Resources that shared one auth still share one (and so one token)."""
+    moved: dict[int, Any] = {}
+    for auth in {id(r.auth): r.auth for r in resources.values()}.values():
+        moved[id(auth)] = _moved_token_url(auth, base_url)
+    return {n: replace(r, auth=moved[id(r.auth)]) for n, r in resources.items()}
+
+
+def _moved_token_url(auth: Any, base_url: str) -> Any:
+    if not isinstance(auth, OAuth2ClientCredentials):
+        return auth
+    token, base = urlsplit(auth.access_token_url), urlsplit(base_url)
+    if not token.scheme or (token.scheme, token.netloc) == (base.scheme, base.netloc):
+        return auth
+    url = urlunsplit((base.scheme, base.netloc, token.path, token.query, ""))
+    return auth.model_copy(update={"access_token_url": url})

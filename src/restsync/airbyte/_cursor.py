@@ -16,7 +16,7 @@ from restsync.airbyte._dates import (
     parse_duration,
     parse_step,
 )
-from restsync.airbyte._jinja import Interpolator
+from restsync.airbyte._jinja import Interpolator, TemplateError
 from restsync.airbyte._parts import Unsupported, _expect
 from restsync.airbyte._slices import DatetimeSlicer, Slicer
 from restsync.plan import IncrementalPlan
@@ -129,7 +129,10 @@ def _min_max(spec: Any, ai: Interpolator, fmt: str, where: str) -> datetime | No
 def _read_datetime(template: Any, ai: Interpolator, fmt: str, where: str) -> datetime | None:
     if template is None:
         return None
-    value = ai.eval(template)
+    try:
+        value = ai.eval(template)
+    except TemplateError as exc:
+        raise ConfigError(where, f"{exc}; give the config values it reads") from None
     if value is None or value == "":
         return None
     try:

@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from restsync._errors import ConfigError
+from restsync.airbyte._auth import token_url_on
 from restsync.airbyte._manifest import is_manifest, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported
 from restsync.airbyte._translate import Translator, config_error
@@ -112,6 +113,8 @@ def plan_manifest(
     resources = translator.resources
     if page_format is not None:
         resources = {n: replace(r, page_format=page_format) for n, r in resources.items()}
+    if base_url is not None:
+        resources = token_url_on(resources, base_url)
     auth = next((r.auth for r in resources.values() if r.auth is not None), None)
     return SourcePlan(
         name=name,
@@ -143,23 +146,27 @@ def _concurrency(resolved: Mapping[str, Any], values: Mapping[str, Any]) -> int:
         ) from None
 
 
+class ManifestOptions(TypedDict, total=False):
+    """``airbyte_source`` takes what ``plan_manifest`` takes, with the same defaults."""
+
+    name: str
+    streams: Sequence[str] | None
+    base_url: str | None
+    page_format: str | None
+
+
 def airbyte_source(
     manifest: Mapping[str, Any] | str | Path,
     config: Mapping[str, Any] | str | Path | None = None,
-    *,
-    name: str = "airbyte",
-    streams: Sequence[str] | None = None,
-    base_url: str | None = None,
-    page_format: str | None = None,
+    **options: Unpack[ManifestOptions],
 ) -> Any:
-    """A dlt source that runs an Airbyte manifest's streams with restsync's engine."""
+    """A dlt source that runs an Airbyte manifest's streams with restsync's engine; the
+    keyword options are ``plan_manifest``'s (name, streams, base_url, page_format)."""
     from restsync._api import _OVERRIDES, note_built
     from restsync.load import build_source
 
-    base_url = base_url or _OVERRIDES.get().get("base_url")
-    plan = plan_manifest(
-        manifest, config, name=name, streams=streams, base_url=base_url, page_format=page_format
-    )
+    options["base_url"] = options.get("base_url") or _OVERRIDES.get().get("base_url")
+    plan = plan_manifest(manifest, config, **options)
     source = build_source(plan)
     note_built(source)  # a Python config file may build it: the loader finds it
     return source

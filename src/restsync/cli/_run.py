@@ -282,12 +282,16 @@ def known_secrets(dlt_source: Any = None) -> tuple[str, ...]:
     from pydantic import SecretStr
 
     from restsync._api import runtime_of
+    from restsync.config import DltAuthObject
+    from restsync.engine._dlt_objects import dlt_auth_secrets
 
     values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k)]
     if dlt_source is not None:
         plan = runtime_of(dlt_source).plan
         for auth in (plan.auth, *(r.auth for r in plan.resources.values())):
-            if auth is not None:
+            if isinstance(auth, DltAuthObject):
+                values += dlt_auth_secrets(auth.instance)
+            elif auth is not None:
                 values += [v.get_secret_value() for v in vars(auth).values()
                            if isinstance(v, SecretStr)]  # fmt: skip
     return tuple(sorted({v for v in values if v}))

@@ -3,9 +3,12 @@
 dlt users write ``"paginator": JSONLinkPaginator(next_url_path="links.next")`` or
 ``"auth": BearerTokenAuth(token)``. Those objects drive ``requests``; restsync reads their settings
 (the attributes their constructors set) and hands on the dict that says the same, so everything
-downstream sees one shape. Only dlt's own classes are read, matched exactly: a subclass may
-override how it pages or signs a request, which no dict can express, so it is a ``ConfigError``
-naming the dict form to write instead.
+downstream sees one shape and the engine's own paginators and auth run them. Only dlt's own classes
+are read, matched exactly. A subclass may override how it pages or signs a request, which no dict
+can express: it is kept as the object itself (``{"type": "dlt_object", "instance": ...}``) and its
+own code runs on requests-shaped copies of each request and response (``engine/_dlt_objects.py``).
+A type name registered with dlt's ``register_paginator`` / ``register_auth`` is built into its
+object as dlt builds it, and then read or kept the same way.
 """
 
 from __future__ import annotations
@@ -55,7 +58,10 @@ def _translated(block: Mapping[str, Any], path: str) -> dict[str, Any]:
     out = dict(block)
     for key, readers in (("paginator", _PAGINATORS), ("auth", AUTH_READERS)):
         value = block.get(key)
-        if value is not None and not _is_dict_form(value):
+        if value is None:
+            continue
+        value = _registered(value, key, f"{path}.{key}", readers)
+        if not _is_dict_form(value):
             out[key] = _as_dict(value, readers, f"{path}.{key}", key)
     return out
 
@@ -67,23 +73,46 @@ def _is_dict_form(value: Any) -> bool:
     )
 
 
+def _registered(value: Any, what: str, path: str, readers: Mapping[type, Any]) -> Any:
+    """A type name the user registered with dlt (``register_paginator`` / ``register_auth``)
+    built into its object as dlt builds it; any other value unchanged."""
+    if not _is_dict_form(value):
+        return value
+    # imported here: dlt's rest_api package is only needed when a config names a dlt type
+    from dlt.sources.rest_api import config_setup as dlt_setup
+
+    name = value if isinstance(value, str) else value.get("type")
+    paginator = what == "paginator"
+    dlt_map: Mapping[str, Any] = dlt_setup.PAGINATOR_MAP if paginator else dlt_setup.AUTH_MAP
+    cls = dlt_map.get(name) if isinstance(name, str) else None
+    if cls is None or cls in readers:  # unknown to dlt too, or one of dlt's own classes
+        return value
+    build: Callable[[Any], Any] = dlt_setup.create_paginator if paginator else dlt_setup.create_auth
+    try:
+        return build(value if isinstance(value, str) else dict(value))
+    except Exception as exc:  # the registered class's own constructor: any error is the config's
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise ConfigError(
+            path,
+            f"the {what} type '{name}' registered with dlt could not be built ({first}); "
+            f"give the arguments its class {cls.__name__} takes",
+        ) from exc
+
+
 def _as_dict(
     value: Any, readers: Mapping[type, Callable[[Any], dict[str, Any]]], path: str, what: str
 ) -> dict[str, Any]:
     reader = readers.get(type(value))
     if reader is not None:
         return {k: v for k, v in reader(value).items() if v is not None or k == "total_path"}
-    cls = type(value).__name__
-    example = _EXAMPLES[what]
-    base = _DLT_BASES[what]
-    if isinstance(value, base):
-        reason = (
-            f"{cls} is a custom {base.__name__} subclass: its own code runs only in dlt's "
-            "synchronous client"
-        )
-    else:
-        reason = f"{_qualified(value)} is not a dlt {what} class restsync can read"
-    raise ConfigError(path, f"{reason}; give the {what} as a dict instead, e.g. {example}")
+    if isinstance(value, _DLT_BASES[what]):
+        # a subclass or a registered class: its own code pages or signs (engine/_dlt_objects.py)
+        return {"type": "dlt_object", "instance": value}
+    raise ConfigError(
+        path,
+        f"{_qualified(value)} is not a dlt {what} class restsync can read; give the {what} as "
+        f"a dict instead, e.g. {_EXAMPLES[what]}",
+    )
 
 
 def _qualified(value: Any) -> str:

@@ -115,19 +115,7 @@ def _translate_group(
             f"valid keys here are: {', '.join(valid)}",
         )
     if kind == "union_tag_invalid":
-        what = _what(loc)
-        expected = _quoted(str(ctx.get("expected_tags", "")))
-        tag = value.get("type") if isinstance(value, Mapping) else None
-        if not isinstance(tag, str):  # e.g. a whole auth block wrapped in "type": say only what
-            return ConfigError(
-                format_path(prefix + loc + ("type",)),
-                f"the {what} type is {_kind_of(tag)}; use one of: {', '.join(expected)}",
-            )
-        return ConfigError(
-            format_path(prefix + loc + ("type",)),
-            f"unknown {what} type {short_repr(tag)}{did_you_mean(tag, expected)}; "
-            f"use one of: {', '.join(expected)}",
-        )
+        return _unknown_type(prefix + loc, value, str(ctx.get("expected_tags", "")))
     if kind == "union_tag_not_found":
         what = _what(loc)
         return ConfigError(
@@ -154,6 +142,24 @@ def _translate_group(
         if phrase not in wanted:
             wanted.append(phrase)
     return ConfigError(path, f"{name} is {shown}; set it to {' or '.join(wanted)}")
+
+
+def _unknown_type(loc: tuple[Any, ...], value: Any, tags: str) -> ConfigError:
+    """A block whose ``type`` names no kind there is (``tags``: pydantic's list of them)."""
+    what = _what(loc)
+    # "dlt_object" wraps a Python object: never something to suggest writing
+    expected = [tag for tag in _quoted(tags) if tag != "dlt_object"]
+    tag = value.get("type") if isinstance(value, Mapping) else None
+    path = format_path(loc + ("type",))
+    if not isinstance(tag, str):  # e.g. a whole auth block wrapped in "type": say only what
+        return ConfigError(
+            path, f"the {what} type is {_kind_of(tag)}; use one of: {', '.join(expected)}"
+        )
+    return ConfigError(
+        path,
+        f"unknown {what} type {short_repr(tag)}{did_you_mean(tag, expected)}; "
+        f"use one of: {', '.join(expected)}",
+    )
 
 
 # what a value of each failed check should be, as the end of "set it to ..."
@@ -345,8 +351,9 @@ def _tag(model: Any) -> str | None:
 
 
 def _union_tags(union: Any) -> list[str]:
+    # "dlt_object" wraps a Python object: never something to suggest writing
     members = typing.get_args(_unwrap(union))
-    return [tag for tag in (_tag(m) for m in members) if tag]
+    return [tag for tag in (_tag(m) for m in members) if tag and tag != "dlt_object"]
 
 
 _TAGS = {"paginator": _union_tags(PaginatorConfig), "auth": _union_tags(AuthConfig)}

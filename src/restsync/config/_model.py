@@ -8,11 +8,34 @@ that is a secret is a ``SecretStr``: it prints as ``**********`` in reprs, logs 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from dlt.common.schema.typing import TWriteDisposition
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
+from restsync.config._base import ConfigModel as _Model
+from restsync.config._strategies import (
+    ApiKeyAuth,
+    AuthConfig,
+    AutoPaginator,
+    BearerAuth,
+    CursorPaginator,
+    DltAuthObject,
+    DltPaginatorObject,
+    HeaderCursorPaginator,
+    HeaderLinkPaginator,
+    HttpBasicAuth,
+    JSONLinkPaginator,
+    OAuth2ClientCredentials,
+    OffsetPaginator,
+    PageNumberPaginator,
+    PaginatorConfig,
+    SinglePagePaginator,
+)
 from restsync.config._values import BaseUrl, CursorPath, FormBody, Headers, JsonBody
 
 __all__ = [
@@ -21,7 +44,11 @@ __all__ = [
     "BearerAuth",
     "ClientConfig",
     "CursorPaginator",
+    "DltCursor",
+    "DltAuthObject",
+    "DltPaginatorObject",
     "EndpointConfig",
+    "EndpointIncremental",
     "ErrorHandler",
     "HeaderCursorPaginator",
     "HeaderLinkPaginator",
@@ -40,135 +67,6 @@ __all__ = [
     "AutoPaginator",
     "SourceConfig",
     "StartTimeOption",
-]
-
-
-class _Model(BaseModel):
-    # inf and nan are never a sensible timeout, rate or size, and overflow where they are used
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False
-    )
-
-
-# --- auth -------------------------------------------------------------------------------------
-
-
-class BearerAuth(_Model):
-    type: Literal["bearer"] = "bearer"
-    token: SecretStr
-
-
-class ApiKeyAuth(_Model):
-    type: Literal["api_key"]
-    name: str = "Authorization"
-    api_key: SecretStr
-    # dlt accepts "param" as a synonym of "query"
-    location: Literal["header", "query", "param", "cookie"] = "header"
-
-
-class HttpBasicAuth(_Model):
-    type: Literal["http_basic"]
-    username: str
-    password: SecretStr = SecretStr("")
-
-
-class OAuth2ClientCredentials(_Model):
-    type: Literal["oauth2_client_credentials"]
-    access_token_url: str
-    client_id: SecretStr
-    client_secret: SecretStr
-    access_token: SecretStr | None = None
-    access_token_request_data: dict[str, Any] = Field(default_factory=dict)
-    default_token_expiration: int = 3600
-
-
-AuthConfig = Annotated[
-    BearerAuth | ApiKeyAuth | HttpBasicAuth | OAuth2ClientCredentials, Discriminator("type")
-]
-
-
-# --- paginators -------------------------------------------------------------------------------
-
-
-class AutoPaginator(_Model):
-    """No paginator given: detected from the first response (Link header, next link, one page)."""
-
-    type: Literal["auto"]
-
-
-class SinglePagePaginator(_Model):
-    type: Literal["single_page"]
-
-
-class HeaderLinkPaginator(_Model):
-    type: Literal["header_link"]
-    links_next_key: str = "next"
-
-
-class JSONLinkPaginator(_Model):
-    type: Literal["json_link"]
-    next_url_path: str | None = None
-
-
-class HeaderCursorPaginator(_Model):
-    type: Literal["header_cursor"]
-    cursor_key: str = "next"
-    cursor_param: str = "cursor"
-
-
-class CursorPaginator(_Model):
-    type: Literal["cursor"]
-    cursor_param: str | None = None
-    cursor_path: str | None = None
-    cursor_body_path: str | None = None
-    stop_condition: str | None = None
-    limit: int | None = Field(default=None, gt=0)
-    limit_param: str = "limit"
-    stop_after_empty_page: bool = True
-    has_more_path: str | None = None
-
-
-class OffsetPaginator(_Model):
-    type: Literal["offset"]
-    limit: int = Field(gt=0)
-    offset: int = Field(default=0, ge=0)
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    offset_body_path: str | None = None
-    limit_body_path: str | None = None
-    total_path: str | None = None
-    maximum_offset: int | None = None
-    stop_after_empty_page: bool = True
-    has_more_path: str | None = None
-    stop_condition: str | None = None
-
-
-class PageNumberPaginator(_Model):
-    type: Literal["page_number"]
-    base_page: int = 0
-    page: int | None = None
-    page_param: str = "page"
-    page_body_path: str | None = None
-    total_path: str | None = None
-    maximum_page: int | None = None
-    stop_after_empty_page: bool = True
-    has_more_path: str | None = None
-    stop_condition: str | None = None
-    # not in dlt: a page size to send, for APIs that take one
-    limit: int | None = Field(default=None, gt=0)
-    limit_param: str = "limit"
-
-
-PaginatorConfig = Annotated[
-    AutoPaginator
-    | SinglePagePaginator
-    | HeaderLinkPaginator
-    | JSONLinkPaginator
-    | HeaderCursorPaginator
-    | CursorPaginator
-    | OffsetPaginator
-    | PageNumberPaginator,
-    Discriminator("type"),
 ]
 
 
@@ -220,37 +118,32 @@ class ResolveParam(_Model):
     field: str
 
 
-class IncrementalParam(_Model):
+class DltCursor(_Model):
+    """What dlt's incremental cursor takes, written as a dict (a param or the endpoint block)."""
+
+    cursor_path: CursorPath
+    initial_value: Any = None
+    end_value: Any = None
+    last_value_func: Literal["max", "min"] = "max"
+    row_order: Literal["asc", "desc"] | None = None
+    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
+    lag: int | float | None = None
+    convert: Any = None  # a function applied to every cursor value before it is sent
+    range_start: Literal["open", "closed"] | None = None
+    range_end: Literal["open", "closed"] | None = None
+
+
+class IncrementalParam(DltCursor):
     """dlt's ``{"type": "incremental", ...}`` request parameter."""
 
     type: Literal["incremental"]
-    cursor_path: CursorPath
-    initial_value: Any = None
-    end_value: Any = None
-    last_value_func: Literal["max", "min"] = "max"
-    row_order: Literal["asc", "desc"] | None = None
-    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
-    lag: int | float | None = None
-    convert: Any = None  # a function applied to the start value before it is sent
-    range_start: Literal["open", "closed"] | None = None
-    range_end: Literal["open", "closed"] | None = None
 
 
-class EndpointIncremental(_Model):
+class EndpointIncremental(DltCursor):
     """dlt's endpoint ``incremental`` block: a cursor plus the params that carry it."""
 
-    cursor_path: CursorPath
     start_param: str | None = None
     end_param: str | None = None
-    initial_value: Any = None
-    end_value: Any = None
-    last_value_func: Literal["max", "min"] = "max"
-    row_order: Literal["asc", "desc"] | None = None
-    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
-    lag: int | float | None = None
-    convert: Any = None
-    range_start: Literal["open", "closed"] | None = None
-    range_end: Literal["open", "closed"] | None = None
 
 
 # --- endpoint, resource, source ---------------------------------------------------------------

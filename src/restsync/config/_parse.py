@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from restsync._errors import ConfigError
+from restsync.config._checks import check_resource
 from restsync.config._dlt_objects import translate_dlt_objects
 from restsync.config._hints import check_table_hints
 from restsync.config._messages import (
@@ -34,6 +35,18 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
             "", f"the config is {short_repr(raw)}; give a dict with 'client' and 'resources'"
         )
     raw = translate_dlt_objects(raw)
+    resources = _top_level(raw)
+    defaults = _resource_defaults(raw)
+    merged = [_merge_defaults(defaults, _expand_resource(r, i)) for i, r in enumerate(resources)]
+    config: SourceConfig = _validate(SourceConfig, {**raw, "resources": merged}, ())
+    for index, resource in enumerate(config.resources):
+        check_table_hints(resource, f"resources[{index}]")
+        check_resource(resource, f"resources[{index}]")
+    return config
+
+
+def _top_level(raw: Mapping[str, Any]) -> list[Any]:
+    """Check the top-level keys; the resources list, which must not be empty."""
     unknown = sorted(set(raw) - set(SourceConfig.model_fields))
     if unknown:
         raise ConfigError(
@@ -65,7 +78,11 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
             "resources",
             "resources is empty; add at least one resource, e.g. 'resources': ['users']",
         )
+    return resources
 
+
+def _resource_defaults(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``resource_defaults`` as given, checked on its own so its errors name it."""
     defaults = raw.get("resource_defaults") or {}
     if not isinstance(defaults, Mapping):
         raise ConfigError(
@@ -75,12 +92,7 @@ def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
         )
     default_hints = _validate(ResourceConfig, defaults, ("resource_defaults",))
     check_table_hints(default_hints, "resource_defaults")
-
-    merged = [_merge_defaults(defaults, _expand_resource(r, i)) for i, r in enumerate(resources)]
-    config: SourceConfig = _validate(SourceConfig, {**raw, "resources": merged}, ())
-    for index, resource in enumerate(config.resources):
-        check_table_hints(resource, f"resources[{index}]")
-    return config
+    return defaults
 
 
 def _expand_resource(resource: Any, index: int) -> dict[str, Any]:

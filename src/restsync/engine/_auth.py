@@ -13,12 +13,20 @@ import base64
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import orjson
 
-from restsync.config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
+from restsync.config import (
+    ApiKeyAuth,
+    BearerAuth,
+    DltAuthObject,
+    HttpBasicAuth,
+    OAuth2ClientCredentials,
+)
+from restsync.engine._dlt_objects import DltSigner
 from restsync.engine._request import redact
 
 __all__ = ["AuthError", "Authenticator", "Credentials"]
@@ -44,16 +52,19 @@ class AuthError(Exception):
 
 
 class Authenticator:
-    def __init__(self, auth: Any) -> None:
+    def __init__(self, auth: Any, base_url: str = "") -> None:
         self.auth = auth
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
+        dlt_object = isinstance(auth, DltAuthObject)
+        self._signer = DltSigner(auth.instance, base_url) if dlt_object else None
+        self._signed_params: set[str] = set()
 
     def secret_param_names(self) -> set[str]:
         if isinstance(self.auth, ApiKeyAuth) and self.auth.location in ("query", "param"):
             return {self.auth.name}
-        return set()
+        return self._signed_params
 
     async def apply(self, session: aiohttp.ClientSession) -> Credentials:
         """The credentials for a request to the API's origin (never call it for another)."""
@@ -73,6 +84,10 @@ class Authenticator:
         if isinstance(auth, OAuth2ClientCredentials):
             token = await self._oauth_token(auth, session)
             return Credentials(headers={"Authorization": f"Bearer {token}"})
+        if self._signer is not None:
+            headers, params = await self._signer.credentials()
+            self._signed_params = {name for name, _ in params}
+            return Credentials(headers=headers, params=params)
         return Credentials()
 
     async def _oauth_token(
@@ -85,13 +100,14 @@ class Authenticator:
             if self._token and time.monotonic() < self._expires_at - 30:
                 return self._token
             payload = await _request_token(auth, session)
-            token = payload.get("access_token") if isinstance(payload, dict) else None
+            token = _field(payload, auth.access_token_field)
             if not token:
                 url = auth.access_token_url
-                raise AuthError("the token endpoint returned no access_token", url)
+                raise AuthError(f"the token endpoint returned no {auth.access_token_field}", url)
             self._token = str(token)
-            expires = _seconds(payload.get("expires_in"), auth.default_token_expiration)
-            self._expires_at = time.monotonic() + expires
+            self._expires_at = time.monotonic() + _lifetime(
+                _field(payload, auth.expires_field), auth
+            )
             return self._token
 
 
@@ -120,6 +136,63 @@ async def _request_token(auth: OAuth2ClientCredentials, session: aiohttp.ClientS
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise AuthError("the token endpoint's answer is not JSON", url) from exc
+
+
+def _field(payload: Any, name: str, depth: int = 0) -> Any:
+    """``name``'s value in the token answer: at the top, else in a nested object or list (some
+    providers wrap the token, e.g. ``{"data": {"access_token": ...}}``), as Airbyte looks it up."""
+    if depth > 5:
+        return None
+    if isinstance(payload, dict):
+        if name in payload:
+            return payload[name]
+        items: Any = payload.values()
+    elif isinstance(payload, list):
+        items = payload
+    else:
+        return None
+    for item in items:
+        found = _field(item, name, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+# A lifetime of more than ~31 years can only be a point in time: providers such as Strava
+# answer ``expires_at`` in Unix seconds, and reading it as a duration would never refresh.
+_UNIX_TIME_FLOOR = 1_000_000_000
+
+
+def _lifetime(value: Any, auth: OAuth2ClientCredentials) -> float:
+    """Seconds until the token expires, from the answer's expiry field."""
+    default = auth.default_token_expiration
+    if auth.expires_is_time and isinstance(value, str) and not _is_number(value):
+        moment = _iso_time(value)
+        return default if moment is None else max(0.0, moment - time.time())
+    seconds = _seconds(value, default)
+    if auth.expires_is_time or seconds >= _UNIX_TIME_FLOOR:
+        if seconds > 100 * _UNIX_TIME_FLOOR:  # milliseconds
+            seconds /= 1000
+        return max(0.0, seconds - time.time())
+    return seconds
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _iso_time(text: str) -> float | None:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def _seconds(value: Any, default: float) -> float:

@@ -27,7 +27,7 @@ from restsync.config import (
     SinglePagePaginator,
 )
 
-__all__ = ["detect_paginator", "header", "parse_link_header"]
+__all__ = ["detect_paginator", "parse_link_header"]
 
 _NEXT = re.compile("next")
 _NEXT_IN_OBJECT = re.compile("href|url")
@@ -110,14 +110,3 @@ def parse_link_header(value: str) -> dict[str, str]:
             for name in rel.group(1).split():
                 links[name] = url
     return links
-
-
-def header(headers: Any, name: str) -> str | None:
-    value: str | None = headers.get(name)
-    if value is None and hasattr(headers, "items"):
-        lowered = name.lower()
-        for key, item in headers.items():
-            if key.lower() == lowered:
-                found: str = item
-                return found
-    return value

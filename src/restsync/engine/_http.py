@@ -23,7 +23,7 @@ from restsync.engine._auth import Authenticator, AuthError, Credentials
 from restsync.engine._origin import OriginGuard
 from restsync.engine._ratelimit import make_limiter
 from restsync.engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
-from restsync.engine._request import Request, form_body, redact
+from restsync.engine._request import Request, form_body, header, redact
 from restsync.engine._retry import Decision, Tried, call_with_retries, describe_error
 from restsync.plan import ResourcePlan, SourcePlan
 
@@ -68,9 +68,9 @@ class HttpClient:
         }
         self._limiter = make_limiter(plan.rate_limit)
         self._guard = OriginGuard(plan.base_url)
-        self._auth = Authenticator(plan.auth)
+        self._auth = Authenticator(plan.auth, plan.base_url)
         self._endpoint_auth = {
-            r.name: Authenticator(r.auth) for r in plan.resources.values() if r.auth
+            r.name: Authenticator(r.auth, plan.base_url) for r in plan.resources.values() if r.auth
         }
         self._session: aiohttp.ClientSession | None = None
 
@@ -157,7 +157,7 @@ class HttpClient:
         for _ in range(MAX_REDIRECTS + 1):
             status, headers, raw = await self._send_hop(resource, hop, abandoned)
             try:
-                following = follow_redirect(hop, status, _header(headers, "Location"))
+                following = follow_redirect(hop, status, header(headers, "Location"))
             except RedirectRefused as exc:
                 raise ExtractionError(
                     resource.name, f"{exc}; check base_url", self._url(hop, resource)
@@ -271,11 +271,6 @@ def _status_message(status: int, tries: str) -> str:
         status, "the API reported an error" if status >= 500 else "the request was rejected"
     )
     return f"the API answered HTTP {status}{tries}; {hint}"
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    lowered = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
 def _parse(raw: bytes, headers: dict[str, str]) -> Any:

@@ -20,9 +20,9 @@ import copy
 from typing import Any, ClassVar
 
 from restsync._expressions import Condition
-from restsync._selectors import compile_path
-from restsync.engine._detect import detect_paginator, header, parse_link_header
-from restsync.engine._request import Page, Request
+from restsync._selectors import compile_path, set_field
+from restsync.engine._detect import detect_paginator, parse_link_header
+from restsync.engine._request import Page, Request, header
 
 __all__ = ["PaginationLoop", "PagingError", "Traversal", "make_traversal"]
 
@@ -155,9 +155,45 @@ class _Numbered(Traversal):
             following.append(request)
         return following
 
+    # what differs between the two: a chain's position (an offset, a page number), how far one
+    # page moves it, what of it counts against the total and the maximum, and where it is sent
+    _position = 0
+    _stride = 1
+
+    def _counted(self, position: int) -> int:
+        return position
+
+    def _past_maximum(self, position: int) -> bool:
+        raise NotImplementedError
+
+    def _is_full(self, page: Page) -> bool:
+        raise NotImplementedError
+
+    def _at(self, request: Request, position: int) -> Request:
+        raise NotImplementedError
+
+    def first(self, request: Request) -> Request:
+        return self._at(request, self._position)
+
+    def _advance(self, request: Request, page: Page) -> Request | None:
+        total = self._total(page)
+        self._position += self._stride
+        full = self._is_full(page)
+        self._full_pages = self._full_pages + 1 if full else 0
+        if self._ends(total, self._counted(self._position), full):
+            return None
+        if self._past_maximum(self._position):
+            return None
+        return self._at(request, self._position)
+
     def _after(self, current: Request, step: int) -> Request | None:
         """The request ``step`` pages after ``current``; ``None`` past the total or maximum."""
-        raise NotImplementedError
+        position = self._position + step * self._stride
+        if self._known_total is not None and self._counted(position) >= self._known_total:
+            return None
+        if self._past_maximum(position):
+            return None
+        return self._at(current, position)
 
     def _total(self, page: Page) -> int | None:
         if self._total_at is None:
@@ -190,12 +226,17 @@ class Offset(_Numbered):
 
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
-        self._offset = config.offset
+        self._position = config.offset
+        self._stride = config.limit
 
-    def first(self, request: Request) -> Request:
-        return self._with_offset(request, self._offset)
+    def _past_maximum(self, position: int) -> bool:
+        maximum: int | None = self.config.maximum_offset
+        return maximum is not None and position >= maximum
 
-    def _with_offset(self, request: Request, offset: int) -> Request:
+    def _is_full(self, page: Page) -> bool:
+        return len(page.records) >= self._stride
+
+    def _at(self, request: Request, offset: int) -> Request:
         c = self.config
         request = _with_body_values(
             request, {c.offset_body_path: offset, c.limit_body_path: c.limit}
@@ -207,39 +248,27 @@ class Offset(_Numbered):
             params[c.limit_param] = c.limit
         return request.with_params(**params)
 
-    def _advance(self, request: Request, page: Page) -> Request | None:
-        c = self.config
-        total = self._total(page)
-        self._offset += c.limit
-        full = len(page.records) >= c.limit
-        self._full_pages = self._full_pages + 1 if full else 0
-        if self._ends(total, self._offset, full):
-            return None
-        if c.maximum_offset is not None and self._offset >= c.maximum_offset:
-            return None
-        return self._with_offset(request, self._offset)
-
-    def _after(self, current: Request, step: int) -> Request | None:
-        c = self.config
-        offset = self._offset + step * c.limit
-        if self._known_total is not None and offset >= self._known_total:
-            return None
-        if c.maximum_offset is not None and offset >= c.maximum_offset:
-            return None
-        return self._with_offset(current, offset)
-
 
 class PageNumber(_Numbered):
     kind = "page_number"
 
     def __init__(self, config: Any, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
-        self._page = config.page if config.page is not None else config.base_page
+        self._position = config.page if config.page is not None else config.base_page
 
-    def first(self, request: Request) -> Request:
-        return self._with_page(request, self._page)
+    def _counted(self, position: int) -> int:
+        base: int = self.config.base_page  # total_path counts pages from base_page
+        return position - base
 
-    def _with_page(self, request: Request, number: int) -> Request:
+    def _past_maximum(self, position: int) -> bool:
+        # as in dlt, maximum_page itself is not fetched
+        maximum: int | None = self.config.maximum_page
+        return maximum is not None and position >= maximum
+
+    def _is_full(self, page: Page) -> bool:
+        return self.config.limit is None or len(page.records) >= self.config.limit
+
+    def _at(self, request: Request, number: int) -> Request:
         c = self.config
         params: dict[str, Any] = {}
         if c.page_body_path:
@@ -249,28 +278,6 @@ class PageNumber(_Numbered):
         if c.limit is not None:
             params[c.limit_param] = c.limit
         return request.with_params(**params)
-
-    def _advance(self, request: Request, page: Page) -> Request | None:
-        c = self.config
-        total = self._total(page)
-        self._page += 1
-        full = c.limit is None or len(page.records) >= c.limit
-        self._full_pages = self._full_pages + 1 if full else 0
-        # total_path counts pages; base_page 0 means pages 0..total-1
-        if self._ends(total, self._page - c.base_page, full):
-            return None
-        if c.maximum_page is not None and self._page >= c.maximum_page:
-            return None  # as in dlt, maximum_page itself is not fetched
-        return self._with_page(request, self._page)
-
-    def _after(self, current: Request, step: int) -> Request | None:
-        c = self.config
-        number = self._page + step
-        if self._known_total is not None and number - c.base_page >= self._known_total:
-            return None
-        if c.maximum_page is not None and number >= c.maximum_page:
-            return None
-        return self._with_page(current, number)
 
 
 class JSONLink(Traversal):
@@ -318,9 +325,7 @@ class Auto(Traversal):
         return self._chosen.ahead(current, limit, guess=guess) if self._chosen else []
 
 
-def make_traversal(
-    config: Any, stop_condition: Condition | None, parent: Any = None
-) -> Traversal:
+def make_traversal(config: Any, stop_condition: Condition | None, parent: Any = None) -> Traversal:
     try:
         cls = Traversal.registry[config.type]
     except KeyError:
@@ -357,11 +362,7 @@ def _with_body_values(request: Request, values: dict[str | None, Any]) -> Reques
         return request
     body = copy.deepcopy(request.json) if isinstance(request.json, dict) else {}
     for path, value in paths.items():
-        *parents, last = path.split(".")
-        node = body
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
+        set_field(body, path, value)
     return Request(request.method, request.url, request.params, request.headers, body)
 
 

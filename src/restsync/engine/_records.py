@@ -52,7 +52,7 @@ class RecordProcessor:
         # carry only the key they bind, which the scheduler already checked
         self._strict_parent = resource.parent is not None and not resource.parent.implied
         self._key = resource.primary_key
-        self._required = _required_columns(resource.hints.get("columns"), self._key)
+        self._required = resource.required_columns()
         inc = resource.incremental
         self._cursor = inc.cursor_path if inc is not None and inc.parse_datetimes else None
         self._cursor_format = inc.datetime_format if inc is not None else None
@@ -140,16 +140,6 @@ def _absent(record: Mapping[str, Any], path: str) -> bool:
     return not isinstance(node, Mapping) or last not in node
 
 
-def _required_columns(columns: Any, key: tuple[str, ...]) -> tuple[str, ...]:
-    if not isinstance(columns, Mapping):
-        return ()
-    return tuple(
-        name
-        for name, hint in columns.items()
-        if isinstance(hint, Mapping) and hint.get("nullable") is False and name not in key
-    )
-
-
 def _apply_step(step: Mapping[str, Any], records: list[Any]) -> list[Any]:
     ((kind, fn),) = step.items()
     if kind == "filter":
@@ -160,5 +150,3 @@ def _apply_step(step: Mapping[str, Any], records: list[Any]) -> list[Any]:
     for record in records:
         out.extend(fn(record))
     return out
-
-

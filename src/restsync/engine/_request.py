@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["Page", "Request", "form_body", "origin", "redact", "split_url"]
+__all__ = ["Page", "Request", "form_body", "header", "origin", "redact", "split_url"]
 
 _SECRET_NAME = re.compile(r"(key|token|secret|password|passwd|auth|signature|sig|credential)", re.I)
 
@@ -69,6 +69,16 @@ class Page:
     body: Any
     records: list[Any]
     number: int  # 1 = first page of this traversal
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header's value, its name in any case: aiohttp's headers are case-insensitive, the plain
+    dict copies the engine keeps of them are not."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
 def split_url(url: str) -> tuple[str, list[tuple[str, str]]]:

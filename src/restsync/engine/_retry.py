@@ -37,6 +37,7 @@ from typing import Generic, Protocol, TypeVar
 
 import aiohttp
 
+from restsync.engine._request import header
 from restsync.plan import RetryPolicy
 
 __all__ = [
@@ -207,7 +208,7 @@ def _backoff(policy: RetryPolicy, number: int, rng: random.Random) -> float:
 
 def _retry_after(headers: Mapping[str, str], now: datetime | None) -> float | None:
     """Seconds the server asked us to wait, or None when absent or unreadable."""
-    value = _header(headers, "Retry-After")
+    value = header(headers, "Retry-After")
     if value is None:
         return None
     value = value.strip()
@@ -217,7 +218,7 @@ def _retry_after(headers: Mapping[str, str], now: datetime | None) -> float | No
         when = _http_date(value)
         if when is None:
             return None
-        reference = _http_date(_header(headers, "Date") or "") or now or datetime.now(UTC)
+        reference = _http_date(header(headers, "Date") or "") or now or datetime.now(UTC)
         return max(0.0, (when - reference).total_seconds())
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
@@ -229,15 +230,6 @@ def _http_date(value: str) -> datetime | None:
         return None
     # "-0000" parses as a naive datetime; HTTP dates are always GMT
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    # aiohttp's headers are case-insensitive, a plain dict copy of them is not
-    value = headers.get(name)
-    if value is not None:
-        return value
-    lowered = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
 def describe_error(exc: BaseException) -> str:

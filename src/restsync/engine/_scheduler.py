@@ -15,7 +15,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
@@ -23,16 +22,17 @@ from restsync._expressions import ConditionError
 from restsync._selectors import compile_selector, detect_records_path, field_value
 from restsync.engine._http import Abandoned, HttpClient, Response
 from restsync.engine._paginate import PaginationLoop, PagingError, make_traversal
+from restsync.engine._prefetch import FetchAhead, ahead_limit
 from restsync.engine._records import RecordProcessor, Reject
 from restsync.engine._request import Page, Request, redact
 from restsync.engine._shape import ShapeCheck
+from restsync.engine._stats import ResourceStats, RunReport
 from restsync.engine._templates import first_request
 from restsync.plan import ResourcePlan, SourcePlan
 
-__all__ = ["Engine", "ResourceStats", "RunReport", "Sink"]
+__all__ = ["Engine", "Sink"]
 
 _DONE = object()
-_PREFETCH_RECORDS = 10_000  # records a chain may hold in pages fetched ahead (about 2 big pages)
 log = logging.getLogger("restsync")
 
 
@@ -43,53 +43,6 @@ class Sink(Protocol):
 
     async def rejects(self, rejects: list[Reject]) -> None: ...
     async def finished(self, resource: str, error: ExtractionError | None) -> None: ...
-
-
-@dataclass
-class ResourceStats:
-    name: str
-    pages: int = 0
-    records: int = 0
-    rejects: int = 0
-    retries: int = 0
-    requests: int = 0  # sent, retries included; predictions dropped unsent are not counted
-    started: float | None = None
-    finished: float | None = None
-    error: ExtractionError | None = None
-    delivered: bool = True
-    first_request_at: float | None = None  # wall-clock (epoch seconds), for the run report
-    last_request_at: float | None = None  # when the last answer arrived
-
-    def note_request(self, sent_at: float, answered_at: float) -> None:
-        self.requests += 1
-        if self.first_request_at is None or sent_at < self.first_request_at:
-            self.first_request_at = sent_at
-        if self.last_request_at is None or answered_at > self.last_request_at:
-            self.last_request_at = answered_at
-
-    @property
-    def status(self) -> str:
-        if self.error is not None:
-            return "failed"
-        return "ok" if self.finished is not None else "running"
-
-    @property
-    def seconds(self) -> float:
-        if self.started is None:
-            return 0.0
-        return (self.finished or time.monotonic()) - self.started
-
-
-@dataclass
-class RunReport:
-    resources: dict[str, ResourceStats] = field(default_factory=dict)
-
-    def failures(self) -> list[ExtractionError]:
-        return [s.error for s in self.resources.values() if s.error is not None and s.delivered]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures()
 
 
 class Engine:
@@ -212,15 +165,13 @@ class Engine:
         depth = resource.prefetch_pages
         if depth is None:
             depth = self.plan.prefetch_pages
-        ahead = _FetchAhead(self._counted_fetch(resource), self._abandoned)
+        ahead = FetchAhead(self._counted_fetch(resource), self._abandoned)
         number = 0
         page_size = 0
         select = self._chain_selector(resource)
         try:
             while request is not None and stats.error is None:
-                # pages fetched ahead wait parsed in memory: large pages get fewer of them
-                budget = _PREFETCH_RECORDS // page_size if page_size else depth
-                limit = min(depth, max(1, budget)) if depth else 0
+                limit = ahead_limit(depth, page_size)
                 following = traversal.ahead(request, limit, guess=resource.speculate)
                 response = await ahead.get(request, following)
                 number += 1
@@ -368,7 +319,7 @@ class Engine:
 
     def _first_request(self, resource: ResourcePlan, parent_record: Any) -> Request:
         inc = resource.incremental
-        start = self.start_values.get(resource.name, inc.initial_value) if inc else None
+        start = inc.start_from(self.start_values.get(resource.name)) if inc else None
         return first_request(self.plan.base_url, resource, parent_record, start)
 
 
@@ -382,57 +333,6 @@ def _page_cap_error(resource: ResourcePlan, last: Request) -> ExtractionError:
     )
 
 
-class _FetchAhead:
-    """Requests a chain will probably need next, already on the wire while a page is processed.
-
-    ``get`` returns the response to ``request`` (started earlier if it was predicted) and makes
-    sure the predicted ``following`` requests are under way. A prediction the chain no longer
-    makes is abandoned: dropped if it has not been sent yet, otherwise left to finish with its
-    answer ignored (cutting it off would free its concurrency slot while the API still works
-    on it). Its errors surface only if the chain actually reaches it.
-    """
-
-    def __init__(
-        self,
-        fetch: Callable[[Request, Callable[[], bool] | None], Awaitable[Response]],
-        abandoned: set[asyncio.Future[Any]],
-    ) -> None:
-        self._fetch = fetch
-        self._abandoned = abandoned  # the engine's: it waits for them before closing the session
-        self._pending: dict[str, tuple[asyncio.Future[Response], asyncio.Event]] = {}
-
-    async def get(self, request: Request, following: list[Request]) -> Response:
-        entry = self._pending.pop(request.identity(), None)
-        if entry is None and not following and not self._pending:
-            return await self._fetch(request, None)  # nothing to overlap: no task needed
-        task = entry[0] if entry else asyncio.ensure_future(self._fetch(request, None))
-        wanted = {r.identity(): r for r in following}
-        for key in [k for k in self._pending if k not in wanted]:
-            self._abandon(*self._pending.pop(key))
-        for key, predicted in wanted.items():
-            if key not in self._pending:
-                gone = asyncio.Event()
-                fetch = asyncio.ensure_future(self._fetch(predicted, gone.is_set))
-                self._pending[key] = (fetch, gone)
-        return await task
-
-    def close(self) -> None:
-        for task, gone in self._pending.values():
-            self._abandon(task, gone)
-        self._pending.clear()
-
-    def _abandon(self, task: asyncio.Future[Response], gone: asyncio.Event) -> None:
-        gone.set()
-        self._abandoned.add(task)
-        task.add_done_callback(self._collect)
-
-    def _collect(self, task: asyncio.Future[Any]) -> None:
-        self._abandoned.discard(task)
-        # the outcome is not wanted, but must be retrieved: asyncio reports unretrieved errors
-        if not task.cancelled():
-            task.exception()
-
-
 def _parents_for(child: ResourcePlan, records: list[Any], rejects: list[Reject]) -> list[Any]:
     """The parent records a child is fetched for: every loaded one, and rejected ones that still
     carry the fields the child's requests need (a parent missing an optional field must not
@@ -443,8 +343,7 @@ def _parents_for(child: ResourcePlan, records: list[Any], rejects: list[Reject])
     usable = [
         r.record
         for r in rejects
-        if isinstance(r.record, dict)
-        and all(field_value(r.record, f) is not None for f in fields)
+        if isinstance(r.record, dict) and all(field_value(r.record, f) is not None for f in fields)
     ]
     return records + usable
 

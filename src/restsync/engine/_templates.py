@@ -37,7 +37,8 @@ _INCREMENTAL_ATTRIBUTES = (
 def first_request(
     base_url: str, resource: ResourcePlan, parent_record: Any, start: Any
 ) -> Request:
-    """The request that starts a chain; ``start`` is the cursor value this run starts from."""
+    """The request that starts a chain; ``start`` is the cursor value it starts from
+    (``IncrementalPlan.start_from``)."""
     values = _values(resource, parent_record, start)
     path = render(resource.path, values, quote_values=True)
     url = (
@@ -50,8 +51,6 @@ def first_request(
     body = _render_value(resource.json_body, values, True)
     inc = resource.incremental
     if inc is not None:
-        if start is not None and inc.lookback is not None:
-            start = start - inc.lookback
         for param, value in ((inc.start_param, start), (inc.end_param, inc.end_value)):
             if param is None or value is None:
                 continue

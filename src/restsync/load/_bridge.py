@@ -209,9 +209,9 @@ class _Run:
             return
         except Exception as exc:  # an engine bug must end every stream, not hang dlt
             log.exception("restsync engine stopped unexpectedly")
-            error = ExtractionError("*", f"the engine stopped unexpectedly: {exc}")
+            unfinished = _unfinished(engine.report)
             for name in self.registered:
-                self.handoff.end(name, _End(error))
+                self.handoff.end(name, _End(_engine_crash(name, unfinished, exc)))
             return
         failures = report.failures()
         for failure in failures:
@@ -244,6 +244,23 @@ class _QueueSink:
         else:
             # raised only once the engine is done, so the error can name every failure
             self.failed.append(resource)
+
+
+def _unfinished(report: RunReport) -> list[str]:
+    return [s.name for s in report.resources.values() if s.delivered and s.finished is None]
+
+
+def _engine_crash(resource: str, unfinished: list[str], exc: Exception) -> ExtractionError:
+    """What ends a resource's stream when the engine itself failed (a bug, not the API): the
+    resource, and every resource the crash cut off."""
+    cut_off = ", ".join(f"'{name}'" for name in unfinished) or "none"
+    error = ExtractionError(
+        resource,
+        f"the engine stopped unexpectedly ({type(exc).__name__}: {exc}); "
+        f"resources not finished: {cut_off}",
+    )
+    error.__cause__ = exc
+    return error
 
 
 def _start_value(incremental: Any, plan: IncrementalPlan | None) -> Any:

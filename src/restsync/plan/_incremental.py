@@ -19,7 +19,14 @@ import pendulum
 from dlt.extract.incremental import Incremental
 
 from restsync._errors import ConfigError
-from restsync.config import EndpointConfig, IncrementalParam, IncrementalSync, ResourceConfig
+from restsync.config import (
+    DltCursor,
+    EndpointConfig,
+    IncrementalParam,
+    IncrementalSync,
+    ResourceConfig,
+)
+from restsync.config._messages import short_repr
 from restsync.plan._model import IncrementalPlan, TimeParam
 
 __all__ = ["from_param", "is_incremental_param", "parse_datetime_value", "resource_incremental"]
@@ -59,19 +66,10 @@ def resource_incremental(
         return plan
     if endpoint.incremental is not None:
         inc = endpoint.incremental
-        return IncrementalPlan(
-            cursor_path=inc.cursor_path,
-            initial_value=inc.initial_value,
-            end_value=inc.end_value,
-            last_value_func=inc.last_value_func,
-            row_order=inc.row_order,
-            on_cursor_value_missing=inc.on_cursor_value_missing,
-            lag=inc.lag,
-            start_param=TimeParam(inc.start_param) if inc.start_param else None,
-            end_param=TimeParam(inc.end_param) if inc.end_param else None,
-            convert=inc.convert,
-            range_start=inc.range_start,
-            range_end=inc.range_end,
+        return _dlt_cursor(
+            inc,
+            TimeParam(inc.start_param) if inc.start_param else None,
+            TimeParam(inc.end_param) if inc.end_param else None,
         )
     return from_params
 
@@ -93,14 +91,25 @@ def from_param(key: str, value: Any, where: str, loc: tuple[Any, ...]) -> Increm
     from restsync.config._parse import _validate
 
     spec: IncrementalParam = _validate(IncrementalParam, value, loc)
+    return _dlt_cursor(spec, TimeParam(key), None)
+
+
+def _dlt_cursor(
+    spec: DltCursor,
+    start_param: TimeParam | None,
+    end_param: TimeParam | None,
+) -> IncrementalPlan:
+    """dlt's cursor written as a dict, either as a param or as the endpoint block."""
     return IncrementalPlan(
         cursor_path=spec.cursor_path,
         initial_value=spec.initial_value,
+        end_value=spec.end_value,
         last_value_func=spec.last_value_func,
         row_order=spec.row_order,
         on_cursor_value_missing=spec.on_cursor_value_missing,
         lag=spec.lag,
-        start_param=TimeParam(key),
+        start_param=start_param,
+        end_param=end_param,
         convert=spec.convert,
         range_start=spec.range_start,
         range_end=spec.range_end,
@@ -229,13 +238,13 @@ def _parse_duration(value: Any, where: str) -> timedelta | None:
     if seconds is None:
         raise ConfigError(
             where,
-            f"lookback_window {_short(value)} is not a duration; "
+            f"lookback_window {short_repr(value)} is not a duration; "
             "write it in ISO 8601 such as 'P1D' or 'PT6H', or as a number of seconds",
         )
     if not 0 <= seconds <= _MAX_LOOKBACK.total_seconds():
         raise ConfigError(
             where,
-            f"lookback_window {_short(value)} is out of range; "
+            f"lookback_window {short_repr(value)} is out of range; "
             "give a duration from 0 to 100 years, such as 'P1D' or 3600",
         )
     return timedelta(seconds=seconds)
@@ -261,8 +270,3 @@ def _duration_seconds(value: Any) -> float | None:
             except Exception:  # pendulum raises several kinds for text that is no duration
                 return None
     return None if math.isnan(seconds) else seconds
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

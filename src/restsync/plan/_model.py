@@ -78,6 +78,15 @@ class IncrementalPlan:
     range_start: Literal["open", "closed"] | None = None
     range_end: Literal["open", "closed"] | None = None
 
+    def start_from(self, saved: Any) -> Any:
+        """The cursor value a chain starts from: the saved value (``initial_value`` on a first
+        run) moved back by ``lookback``. The start param and every ``{incremental.*}``
+        placeholder see this one value, as dlt's ``start_value`` carries its ``lag``."""
+        start = self.initial_value if saved is None else saved
+        if start is not None and self.lookback is not None:
+            return start - self.lookback
+        return start
+
     def format_value(self, value: Any) -> Any:
         """The form in which a cursor value is sent to the server: through ``convert`` if given
         (as dlt does); the seeds' datetime cursors in their ``datetime_format`` (ISO 8601 if none);
@@ -133,6 +142,25 @@ class ResourcePlan:
     select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
     # dlt's endpoint ``data``: form fields (a dict or pairs) or a raw body (str/bytes)
     form_body: Any = None
+
+    def column_hints(self) -> dict[str, Mapping[str, Any]]:
+        """The ``columns`` hints by column name, from either of dlt's forms: a dict by name, or
+        a list of dicts that carry a ``name``."""
+        columns = self.hints.get("columns")
+        if isinstance(columns, Mapping):
+            return {str(k): v if isinstance(v, Mapping) else {} for k, v in columns.items()}
+        if isinstance(columns, list):
+            return {c["name"]: c for c in columns if isinstance(c, Mapping) and "name" in c}
+        return {}
+
+    def required_columns(self) -> tuple[str, ...]:
+        """Columns hinted ``nullable: False`` outside the primary key: a record without one is
+        rejected (the key is checked on its own)."""
+        return tuple(
+            name
+            for name, hint in self.column_hints().items()
+            if hint.get("nullable") is False and name not in self.primary_key
+        )
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,18 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\-]*)\}")
 _ID_SUFFIX = re.compile(r"(_id|_uuid|_uid|_key|_name|id|Id)$")
 
 
+def _templated_parts(
+    endpoint: EndpointConfig, params: Mapping[str, Any]
+) -> tuple[tuple[str, Any], ...]:
+    """The parts of a request besides its path that may hold placeholders, by config key."""
+    return (
+        ("params", params),
+        ("json", endpoint.json_body),
+        ("data", endpoint.data),
+        ("headers", endpoint.headers),
+    )
+
+
 def placeholders(text: str) -> list[str]:
     """The placeholders in a template (``{{`` and ``}}`` are literal braces)."""
     try:
@@ -58,12 +70,8 @@ class ParentResolver:
         contexts: tuple[str, ...] = ("resources.",)
         if _has_cursor_block(resource, endpoint):
             contexts += ("incremental.",)
-        for part, template in (
-            ("params", params),
-            ("json", endpoint.json_body),
-            ("data", endpoint.data),
-            ("headers", endpoint.headers),
-        ):
+        parts = _templated_parts(endpoint, params)
+        for part, template in parts:
             check_expressions(template, contexts, f"{where}.{part}")
         path, bare = bind_path(
             endpoint.path or resource.name or "", params, resolved, contexts, where
@@ -72,14 +80,7 @@ class ParentResolver:
         parents = {
             spec.resource: f"{where}.params.{key}.resource" for key, spec in resolved.items()
         }
-        templates: tuple[tuple[str, Any], ...] = (
-            ("path", path),
-            ("params", params),
-            ("json", endpoint.json_body),
-            ("data", endpoint.data),
-            ("headers", endpoint.headers),
-        )
-        for part, template in templates:
+        for part, template in (("path", path), *parts):
             for name in resource_expressions(template, f"{where}.{part}"):
                 bindings[name] = name.split(".", 2)[2]
                 parents.setdefault(name.split(".", 2)[1], f"{where}.{part}")

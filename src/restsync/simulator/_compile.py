@@ -33,9 +33,9 @@ from restsync.simulator._data import (
 )
 from restsync.simulator._endpoints import BindingSource, Endpoint, Template, TimeFilter
 from restsync.simulator._options import SimulatorError, SimulatorOptions
-from restsync.simulator._paging import PageRequest, default_page_size, dotted, make_pager
+from restsync.simulator._paging import Pager, PageRequest, default_page_size, dotted, make_pager
 from restsync.simulator._placement import Placement, with_fields
-from restsync.simulator._stop_rule import derive_stop_rule
+from restsync.simulator._stop_rule import StopRule, derive_stop_rule
 from restsync.simulator._store import ParentSpec, TableSpec
 
 __all__ = ["Compiled", "compile_plan"]
@@ -62,13 +62,7 @@ def compile_plan(
 ) -> Compiled:
     fields = fields or {}
     break_records = break_records or {}
-    for what, names in (("fields", fields), ("break_records", break_records)):
-        unknown = sorted(set(names) - set(plan.resources))
-        if unknown:
-            raise SimulatorError(
-                f"{what} names unknown resource '{unknown[0]}'; resources are: "
-                + ", ".join(sorted(plan.resources))
-            )
+    _check_names(plan, fields, break_records)
     prefix = urlsplit(plan.base_url).path.rstrip("/")
     bound = _bound_fields(plan)
     tables: dict[str, TableSpec] = {}
@@ -76,67 +70,107 @@ def compile_plan(
     tokens: dict[str, TokenEndpoint] = {}
     credentials: dict[str, Credential | None] = {}
     for resource in plan.resources.values():
-        pager = make_pager(resource.paginator, resource.name)
-        more = pager.page(_SAMPLE, 10**6)
-        needs_fields = bool(more.fields) or (resource.stop_condition is not None and not more.last)
-        placement = Placement(resource.data_selector, needs_fields=needs_fields)
-        stop_rule = derive_stop_rule(resource.stop_condition, pager, placement, resource.name)
-
+        served = _Served.of(resource)
         auth = resource.auth if resource.auth is not None else plan.auth
         credential = expected_credential(auth, options.token, options.seed)
         credentials[resource.name] = credential
         token = token_endpoint(auth, options.token, options.seed, prefix)
         if token is not None:
             tokens.setdefault(token.path, token)
-
         shape = _shape(resource, fields.get(resource.name), bound.get(resource.name, ()))
         broken = int(break_records.get(resource.name, 0))
-        broken_field = _break_field(resource, shape)
-        if broken > 0 and broken_field is None:
-            raise SimulatorError(
-                f"break_records names resource '{resource.name}', whose records carry neither a "
-                "primary key nor a required column (a column hint with nullable: False) that "
-                "they could miss"
-            )
-        finish = None
-        if placement.one_object:
-            last = pager.page(_SAMPLE, 1)
-            terminal = {**last.fields, **stop_rule.fields(last)}
-            finish = lambda record, terminal=terminal: with_fields(record, terminal)  # noqa: E731
-        tables[resource.name] = TableSpec(
-            shape=shape,
-            count=_count(resource, options, one_object=placement.one_object),
-            parent=ParentSpec(resource.parent.resource, dict(resource.parent.bindings))
-            if resource.parent
-            else None,
-            finish=finish,
-            every_parent=placement.one_object,
-            broken=broken,
-            broken_field=broken_field,
-        )
-
-        relative = urlsplit(resource.path).path if "://" in resource.path else resource.path
-        full = relative if "://" in resource.path else f"{prefix}/{relative.lstrip('/')}"
-        path = Template(full, segment=True)
-        bindings = list(resource.parent.bindings) if resource.parent else []
-        endpoints.append(
-            Endpoint(
-                resource=resource,
-                template=full,
-                relative=relative,
-                path=path,
-                pager=pager,
-                placement=placement,
-                stop_rule=stop_rule,
-                credential=credential,
-                bindings=bindings,
-                sources=_binding_sources(resource, [b for b in bindings if b not in path.names]),
-                time_filter=_time_filter(resource.incremental, shape),
-            )
-        )
+        tables[resource.name] = _table(resource, shape, served, options, broken)
+        endpoints.append(_endpoint(resource, prefix, served, credential, shape))
     source_credential = expected_credential(plan.auth, options.token, options.seed)
     return Compiled(
         prefix, tables, endpoints, list(tokens.values()), credentials, source_credential
+    )
+
+
+def _check_names(plan: SourcePlan, fields: FieldHints, break_records: Mapping[str, int]) -> None:
+    for what, names in (("fields", fields), ("break_records", break_records)):
+        unknown = sorted(set(names) - set(plan.resources))
+        if unknown:
+            raise SimulatorError(
+                f"{what} names unknown resource '{unknown[0]}'; resources are: "
+                + ", ".join(sorted(plan.resources))
+            )
+
+
+@dataclass(frozen=True)
+class _Served:
+    """How a resource's pages are served: the pager, where records sit, what ends the paging."""
+
+    pager: Pager
+    placement: Placement
+    stop_rule: StopRule
+
+    @classmethod
+    def of(cls, resource: ResourcePlan) -> _Served:
+        pager = make_pager(resource.paginator, resource.name)
+        more = pager.page(_SAMPLE, 10**6)
+        needs_fields = bool(more.fields) or (resource.stop_condition is not None and not more.last)
+        placement = Placement(resource.data_selector, needs_fields=needs_fields)
+        stop_rule = derive_stop_rule(resource.stop_condition, pager, placement, resource.name)
+        return cls(pager, placement, stop_rule)
+
+
+def _table(
+    resource: ResourcePlan,
+    shape: Shape,
+    served: _Served,
+    options: SimulatorOptions,
+    broken: int,
+) -> TableSpec:
+    broken_field = _break_field(resource, shape)
+    if broken > 0 and broken_field is None:
+        raise SimulatorError(
+            f"break_records names resource '{resource.name}', whose records carry neither a "
+            "primary key nor a required column (a column hint with nullable: False) that "
+            "they could miss"
+        )
+    one_object = served.placement.one_object
+    finish = None
+    if one_object:
+        last = served.pager.page(_SAMPLE, 1)
+        terminal = {**last.fields, **served.stop_rule.fields(last)}
+        finish = lambda record, terminal=terminal: with_fields(record, terminal)  # noqa: E731
+    return TableSpec(
+        shape=shape,
+        count=_count(resource, options, one_object=one_object),
+        parent=ParentSpec(resource.parent.resource, dict(resource.parent.bindings))
+        if resource.parent
+        else None,
+        finish=finish,
+        every_parent=one_object,
+        broken=broken,
+        broken_field=broken_field,
+    )
+
+
+def _endpoint(
+    resource: ResourcePlan,
+    prefix: str,
+    served: _Served,
+    credential: Credential | None,
+    shape: Shape,
+) -> Endpoint:
+    relative = urlsplit(resource.path).path if "://" in resource.path else resource.path
+    full = relative if "://" in resource.path else f"{prefix}/{relative.lstrip('/')}"
+    path = Template(full, segment=True)
+    bindings = list(resource.parent.bindings) if resource.parent else []
+    return Endpoint(
+        resource=resource,
+        template=full,
+        relative=relative,
+        path=path,
+        pager=served.pager,
+        placement=served.placement,
+        stop_rule=served.stop_rule,
+        credential=credential,
+        bindings=bindings,
+        sources=_binding_sources(resource, [b for b in bindings if b not in path.names]),
+        time_filter=_time_filter(resource.incremental, shape),
     )
 
 
@@ -152,7 +186,7 @@ def _bound_fields(plan: SourcePlan) -> dict[str, tuple[str, ...]]:
 def _shape(
     resource: ResourcePlan, given: Mapping[str, Mapping[str, Any]] | None, bound: tuple[str, ...]
 ) -> Shape:
-    hints = given if given is not None else _column_hints(resource.hints.get("columns"))
+    hints = given if given is not None else resource.column_hints()
     if hints:
         specs = [
             FieldSpec(name, hint.get("data_type"), bool(hint.get("nullable", False)))
@@ -182,28 +216,12 @@ def _break_field(resource: ResourcePlan, shape: Shape) -> str | None:
     """The field a broken record misses: the first required column the records carry (a column
     hint with ``nullable: False``, outside the primary key: what the engine checks), else the
     first primary key column."""
-    columns = resource.hints.get("columns")
     served = {spec.name for spec in shape.fields}
-    if isinstance(columns, Mapping):  # the engine reads required columns from a mapping only
-        for name, hint in columns.items():
-            if (
-                isinstance(hint, Mapping)
-                and hint.get("nullable") is False
-                and name not in resource.primary_key
-                and name in served
-                and "." not in name
-            ):
-                return str(name)
+    for name in resource.required_columns():
+        if name in served and "." not in name:
+            return name
     key = resource.primary_key[0] if resource.primary_key else None
     return key if key in served else None  # ``fields`` may leave a configured key out
-
-
-def _column_hints(columns: Any) -> dict[str, Mapping[str, Any]]:
-    if isinstance(columns, Mapping):
-        return {str(k): v if isinstance(v, Mapping) else {} for k, v in columns.items()}
-    if isinstance(columns, list):
-        return {c["name"]: c for c in columns if isinstance(c, Mapping) and "name" in c}
-    return {}
 
 
 def _cursor(incremental: IncrementalPlan | None, resource: str) -> CursorSpec | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from restsync._selectors import set_field
 from restsync.simulator._values import Value, key_maker, value_maker
 
 __all__ = [
@@ -25,7 +26,6 @@ __all__ = [
     "RecordMaker",
     "Shape",
     "break_record",
-    "set_path",
 ]
 
 DEFAULT_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -127,7 +127,7 @@ class RecordMaker:
             else:
                 value = make(index)
             if nested:
-                set_path(record, name, value)
+                set_field(record, name, value)
             else:
                 record[name] = value
         return record
@@ -142,16 +142,6 @@ def break_record(record: Mapping[str, Any], field: str) -> dict[str, Any]:
     broken: dict[str, Any] = _deep_copy(record)
     broken.pop(field, None)
     return broken
-
-
-def set_path(target: dict[str, Any], path: str, value: Any) -> None:
-    *parents, leaf = path.split(".")
-    for part in parents:
-        child = target.get(part)
-        if not isinstance(child, dict):
-            child = target[part] = {}
-        target = child
-    target[leaf] = value
 
 
 def _deep_copy(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from restsync.simulator._data import set_path
+from restsync._selectors import set_field
 from restsync.simulator._paging import dotted
 
 __all__ = ["Placement", "with_fields"]
@@ -28,9 +28,9 @@ class Placement:
         if self.one_object:
             return with_fields(records[0] if records else {}, fields)
         body: dict[str, Any] = {}
-        set_path(body, self.path, list(records))  # type: ignore[arg-type]
+        set_field(body, self.path, list(records))  # type: ignore[arg-type]
         for path, value in fields.items():
-            set_path(body, path, value)
+            set_field(body, path, value)
         return body
 
 
@@ -42,5 +42,5 @@ def with_fields(record: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[st
             if "." not in path:
                 out.pop(path, None)
         else:
-            set_path(out, path, value)
+            set_field(out, path, value)
     return out
