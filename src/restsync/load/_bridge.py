@@ -43,12 +43,12 @@ __all__ = ["REJECTS_TABLE", "RestSyncSource", "SourceRuntime", "build_source"]
 log = logging.getLogger("restsync")
 
 REJECTS_TABLE = "_restsync_rejects"
-# the record bound is what bounds memory (10,000 records ahead peaked 16-24 MB higher than 5,000
-# on the 1M-record bench, which has 5,000-record pages); the page bound is loose so that small
-# pages (a child's, per parent) queue up and reach the Arrow step as a few large batches instead
-# of many small ones (docs/benchmarks.md#issue-11-targets)
+# the record bound is what bounds memory (5,000 records ahead peaked 16-24 MB lower on the
+# 1M-record bench; tests/engine/test_prefetch.py pins 10,000); the page bound is loose so that
+# small pages (a child's, per parent) queue up and reach the Arrow step as a few large batches
+# instead of many small ones (docs/benchmarks.md#issue-11-targets)
 _PAGES_AHEAD = 64
-_RECORDS_AHEAD = 5_000
+_RECORDS_AHEAD = 10_000
 # how long a read waits for a page when no resource has one ready (dlt itself then sleeps 10 ms)
 _WAIT_SECONDS = 0.05
 _JOIN_SECONDS = 30.0
