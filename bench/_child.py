@@ -16,7 +16,6 @@ import time
 
 _PROCESS_START = time.time()
 
-import contextlib  # noqa: E402
 import json  # noqa: E402 - the clock above must start before the heavy imports
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -80,8 +79,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         if tool.startswith("restsync") and file_format:
             # staged as `restsync run` stages: Parquet for Arrow pages (jsonl would undo them)
             file_format = load_file_format(pipeline, source) or file_format
-        with _settings(tool, pipeline):  # restsync's DuckDB settings, as restsync.sync has them
-            _steps(pipeline, source, file_format, phases, peaks)
+        _steps(pipeline, source, file_format, phases, peaks)
         if tool.startswith("restsync"):
             report = restsync.runtime_of(source).last_report
             if report is not None and report.failures():
@@ -117,14 +115,6 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_by_phase_mb": peaks,
         "error": error,
     }
-
-
-def _settings(tool: str, pipeline: Any) -> Any:
-    if not tool.startswith("restsync"):
-        return contextlib.nullcontext()
-    from restsync.load._duckdb import duckdb_settings
-
-    return duckdb_settings(pipeline)
 
 
 def _steps(
