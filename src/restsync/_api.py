@@ -97,15 +97,7 @@ def rest_api_source(
             "name", "give the source a name or a schema (it is named after the schema), not both"
         )
     source_name = schema.name if schema is not None else name or "rest_api"
-    # as dlt does: credentials the auth leaves out come from dlt's config for this source
-    from restsync.config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
-
-    sections = ("sources", section or DLT_DEFAULT_SECTION, source_name)
-    config = inject_auth_secrets(config, sections)
-    from restsync.config._dlt_objects import split_dlt_resources
-
-    config, dlt_resources, parents = split_dlt_resources(config)  # they join the source as is
-    plan = _fed_from(plan_config(config, name=source_name, page_format=page_format), parents)
+    plan, dlt_resources = _planned(config, source_name, section, page_format)
     from restsync.load import build_source  # the engine and pyarrow: not for plan_config
 
     source = build_source(
@@ -119,6 +111,20 @@ def rest_api_source(
         source.schema_contract = schema_contract
     note_built(source)
     return source
+
+
+def _planned(
+    config: Mapping[str, Any], name: str, section: str | None, page_format: str | None
+) -> tuple[SourcePlan, list[Any]]:
+    """The plan of ``config`` as dlt would see it, and the dlt resources that join the source."""
+    # as dlt does: credentials the auth leaves out come from dlt's config for this source
+    from restsync.config._dlt_objects import split_dlt_resources
+    from restsync.config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
+
+    config = inject_auth_secrets(config, ("sources", section or DLT_DEFAULT_SECTION, name))
+    config, dlt_resources, parents = split_dlt_resources(config)  # they join the source as is
+    plan = _fed_from(plan_config(config, name=name, page_format=page_format), parents)
+    return plan, dlt_resources
 
 
 def _fed_from(plan: SourcePlan, parents: Mapping[str, Any]) -> SourcePlan:

@@ -59,14 +59,7 @@ class Translator:
         requests, auth, retry, actions = self._requests(retriever, ai, f"{where}.retriever", name)
         slicer, options, parent_stream = self._slicer(spec, retriever, ai, where, name)
         requests = _with(requests, slice_options=options, feed_stop=feed_stop(spec, slicer))
-        schema = load_schema(spec.get("schema_loader"), self.folder, ai, f"{where}.schema_loader")
-        records = build_records(
-            retriever.get("record_selector") or {},
-            spec.get("transformations"),
-            ai,
-            f"{where}.retriever.record_selector",
-            schema,
-        )
+        schema, records = self._records(spec, retriever, ai, where)
         incremental = incremental_plan(
             spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
         )
@@ -99,6 +92,20 @@ class Translator:
             selected=selected,
             notes=_notes(requests, slicer, incremental),
         )
+
+    def _records(
+        self, spec: Mapping[str, Any], retriever: Mapping[str, Any], ai: Any, where: str
+    ) -> tuple[Any, Any]:
+        """The stream's declared schema, and how its records are selected and transformed."""
+        schema = load_schema(spec.get("schema_loader"), self.folder, ai, f"{where}.schema_loader")
+        records = build_records(
+            retriever.get("record_selector") or {},
+            spec.get("transformations"),
+            ai,
+            f"{where}.retriever.record_selector",
+            schema,
+        )
+        return schema, records
 
     # --- requests -------------------------------------------------------------------------
 
