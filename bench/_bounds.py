@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restsync.plan import ResourcePlan, SourcePlan
+from restsync._plan import ResourcePlan, SourcePlan
 from restsync.simulator import SimulatorOptions
 
 __all__ = ["Bound", "chain_pages", "lower_bound"]

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 from restsync import plan_config
-from restsync.plan import PLACEHOLDER, IncrementalPlan, ResourcePlan, SourcePlan
+from restsync._plan import PLACEHOLDER, IncrementalPlan, ResourcePlan, SourcePlan
 
 __all__ = ["dlt_config", "to_dlt_config"]
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from restsync.config import (
+from restsync._config import (
     ApiKeyAuth,
     AutoPaginator,
     BearerAuth,
@@ -27,9 +27,9 @@ from restsync.config import (
     OffsetPaginator,
     parse_config,
 )
+from restsync._plan import ResourcePlan, SourcePlan, build_plan
 from restsync.connectors import ConnectorSpec, load_spec, names
 from restsync.connectors._yaml import ConfigRef, env_var, find_refs, placeholder_refs
-from restsync.plan import ResourcePlan, SourcePlan, build_plan
 
 _SCRIPT = "scripts/gen_connector_docs.py"
 _REJECTS = "_restsync_rejects"

@@ -11,7 +11,7 @@ import pytest
 import restsync
 from restsync._config_files import read_python_config
 from restsync._expressions import ConditionError, compile_condition
-from restsync.plan import DEFAULT_RETRY, ResourcePlan, SourcePlan, TimeParam
+from restsync._plan import DEFAULT_RETRY, ResourcePlan, SourcePlan, TimeParam
 
 SEEDS = Path(__file__).parent / "seeds"
 BASE = {"base_url": "https://api.example.com"}

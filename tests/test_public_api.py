@@ -55,10 +55,11 @@ PUBLIC = {
         "serve_in_thread",
     },
 }
-# the packages below ``restsync`` without a leading underscore; config, plan, engine and load are
-# still public by name only (docs/python.md calls them internals) until they are made private
+# the packages below ``restsync`` without a leading underscore (the layers are _config, _plan,
+# _engine and _load; cli and airbyte are internals by docs/python.md, named for the command line
+# and the Airbyte docs)
 PUBLIC_PACKAGES = {
-    restsync: {"airbyte", "cli", "config", "connectors", "engine", "load", "plan", "simulator"},
+    restsync: {"airbyte", "cli", "connectors", "simulator"},
     connectors: set(),
     simulator: set(),
 }

@@ -9,14 +9,14 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from restsync._config import parse_config
 from restsync._errors import ConfigError, SyncFailed
-from restsync.config import parse_config
-from restsync.plan import SourcePlan, build_plan
+from restsync._plan import SourcePlan, build_plan
 
 if TYPE_CHECKING:
     from dlt.extract.source import DltSource
 
-    from restsync.load import SourceRuntime
+    from restsync._load import SourceRuntime
 
 __all__ = [
     "load_file_format",
@@ -98,7 +98,7 @@ def rest_api_source(
         )
     source_name = schema.name if schema is not None else name or "rest_api"
     plan, dlt_resources = _planned(config, source_name, section, page_format)
-    from restsync.load import build_source  # the engine and pyarrow: not for plan_config
+    from restsync._load import build_source  # the engine and pyarrow: not for plan_config
 
     source = build_source(
         plan, partial_load=partial_load, schema=schema, section=section, extra=dlt_resources
@@ -118,8 +118,8 @@ def _planned(
 ) -> tuple[SourcePlan, list[Any]]:
     """The plan of ``config`` as dlt would see it, and the dlt resources that join the source."""
     # as dlt does: credentials the auth leaves out come from dlt's config for this source
-    from restsync.config._dlt_objects import split_dlt_resources
-    from restsync.config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
+    from restsync._config._dlt_objects import split_dlt_resources
+    from restsync._config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
 
     config = inject_auth_secrets(config, ("sources", section or DLT_DEFAULT_SECTION, name))
     config, dlt_resources, parents = split_dlt_resources(config)  # they join the source as is
@@ -182,7 +182,7 @@ def load_file_format(pipeline: Any, source: DltSource) -> str | None:
 
 
 def runtime_of(source: DltSource) -> SourceRuntime:
-    from restsync.load import SourceRuntime
+    from restsync._load import SourceRuntime
 
     runtime = getattr(source, "restsync", None)
     if not isinstance(runtime, SourceRuntime):

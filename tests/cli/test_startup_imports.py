@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 SEEDS = Path(__file__).parents[1] / "seeds"
-HEAVY = ("dlt", "pyarrow", "duckdb", "restsync.load")
+HEAVY = ("dlt", "pyarrow", "duckdb", "restsync._load")
 
 _PROBE = f"""
 import json, sys

@@ -6,9 +6,9 @@ import pytest
 
 import restsync
 from restsync import connectors
-from restsync.config import parse_config
+from restsync._config import parse_config
+from restsync._plan import SourcePlan, build_plan
 from restsync.connectors._yaml import ConfigRef, SecretRef, find_refs
-from restsync.plan import SourcePlan, build_plan
 
 # Every resource of every document, in the document's order: (table, endpoint path, primary key).
 RESOURCES = {

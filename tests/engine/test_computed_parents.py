@@ -12,8 +12,8 @@ from typing import Any
 from aiohttp import web
 
 import restsync
-from restsync.load import build_source
-from restsync.plan import ParentLink
+from restsync._load import build_source
+from restsync._plan import ParentLink
 from tests.conftest import count_rows, table_names
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from restsync._engine._detect import detect_paginator
 from restsync._selectors import detect_records_path
-from restsync.engine._detect import detect_paginator
 
 URL = "https://api.example.com/items?page=2"
 

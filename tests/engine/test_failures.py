@@ -12,7 +12,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 import restsync
 from restsync import ExtractionError
-from restsync.load import build_source
+from restsync._load import build_source
 from tests.conftest import count_rows, table_names
 
 

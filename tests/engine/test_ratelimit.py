@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from restsync.config import RateLimit
-from restsync.engine._ratelimit import NoLimit, RateLimiter, make_limiter
+from restsync._config import RateLimit
+from restsync._engine._ratelimit import NoLimit, RateLimiter, make_limiter
 
 
 class FakeClock:

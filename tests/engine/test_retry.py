@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from restsync.engine._retry import (
+from restsync._engine._retry import (
     Attempt,
     Decision,
     Tried,
@@ -19,7 +19,7 @@ from restsync.engine._retry import (
     decide,
     is_retriable_error,
 )
-from restsync.plan import DEFAULT_RETRY, RetryPolicy
+from restsync._plan import DEFAULT_RETRY, RetryPolicy
 
 POLICY = RetryPolicy(frozenset({429, 503}), max_retries=3, backoff_factor=2.0)
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from restsync.load._handoff import Handoff
+from restsync._load._handoff import Handoff
 
 END = object()
 

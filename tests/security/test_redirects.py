@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 
 import restsync
-from restsync.engine._redirect import RedirectRefused, follow_redirect
-from restsync.engine._request import Request
+from restsync._engine._redirect import RedirectRefused, follow_redirect
+from restsync._engine._request import Request
 from tests.conftest import RoutedServer, count_rows
 
 POST = Request("POST", "https://api.example.com/v1/search", (("q", "x"),), {}, {"page": 1})

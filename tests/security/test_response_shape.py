@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 import restsync
-from restsync.engine._shape import describe_shape
+from restsync._engine._shape import describe_shape
 from tests.conftest import RoutedServer, count_rows
 
 SECRET = "value-that-must-not-be-shown"

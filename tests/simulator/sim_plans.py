@@ -6,8 +6,8 @@ from typing import Any
 
 from seed_configs import seed_config
 
-from restsync.config import parse_config
-from restsync.plan import SourcePlan, build_plan
+from restsync._config import parse_config
+from restsync._plan import SourcePlan, build_plan
 
 
 def plan_of(config: dict[str, Any]) -> SourcePlan:

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from restsync._plan import PLACEHOLDER, ResourcePlan, SourcePlan
 from restsync._selectors import compile_selector
-from restsync.plan import PLACEHOLDER, ResourcePlan, SourcePlan
 
 MAX_PAGES = 2_000
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 import restsync
-from restsync.engine._paginate import PaginationLoop, Traversal, make_traversal
-from restsync.engine._request import Page, Request
-from restsync.engine._templates import first_request
-from restsync.plan import ResourcePlan
+from restsync._engine._paginate import PaginationLoop, Traversal, make_traversal
+from restsync._engine._request import Page, Request
+from restsync._engine._templates import first_request
+from restsync._plan import ResourcePlan
 
 BASE = "https://api.test"
 

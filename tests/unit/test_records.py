@@ -10,7 +10,7 @@ import pytest
 
 import restsync
 from restsync import PrimaryKeyError
-from restsync.engine._records import RecordProcessor
+from restsync._engine._records import RecordProcessor
 
 
 def _processor(**resource: Any) -> RecordProcessor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from restsync.engine._request import Request, redact
+from restsync._engine._request import Request, redact
 
 URLS = [
     pytest.param("https://api.test/items?page=2", "https://api.test/items?page=2", id="plain"),

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
+from restsync._config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported, _expect
-from restsync.config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
 
 __all__ = ["build_auth", "token_url_on"]
 

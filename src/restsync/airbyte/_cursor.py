@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from restsync._errors import ConfigError
+from restsync._plan import IncrementalPlan
 from restsync.airbyte._dates import (
     CalendarStep,
     format_datetime,
@@ -19,7 +20,6 @@ from restsync.airbyte._dates import (
 from restsync.airbyte._jinja import Interpolator, TemplateError
 from restsync.airbyte._parts import Unsupported, _expect
 from restsync.airbyte._slices import DatetimeSlicer, Slicer
-from restsync.plan import IncrementalPlan
 
 __all__ = ["LatestDatetime", "datetime_cursor", "feed_stop", "incremental_plan"]
 

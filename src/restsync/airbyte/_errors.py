@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from restsync._plan import RetryPolicy
 from restsync.airbyte._parts import Unsupported, _expect
-from restsync.plan import RetryPolicy
 
 __all__ = ["build_retry"]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+from restsync._engine._detect import parse_link_header
+from restsync._engine._paginate import Traversal
+from restsync._engine._request import Page, Request, split_url
 from restsync.airbyte._jinja import Interpolator, Slice
-from restsync.engine._detect import parse_link_header
-from restsync.engine._paginate import Traversal
-from restsync.engine._request import Page, Request, split_url
 
 __all__ = [
     "CursorStrategy",

@@ -22,6 +22,15 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
+from restsync._config import (
+    CursorPaginator,
+    HeaderLinkPaginator,
+    JSONLinkPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    SinglePagePaginator,
+)
+from restsync._plan import IncrementalPlan, ParentLink, ResourcePlan, SourcePlan, TimeParam
 from restsync.airbyte._jinja import Slice
 from restsync.airbyte._records import AddField, RecordPipeline
 from restsync.airbyte._requests import (
@@ -32,15 +41,6 @@ from restsync.airbyte._requests import (
     StreamRequests,
 )
 from restsync.airbyte._slices import Slicer
-from restsync.config import (
-    CursorPaginator,
-    HeaderLinkPaginator,
-    JSONLinkPaginator,
-    OffsetPaginator,
-    PageNumberPaginator,
-    SinglePagePaginator,
-)
-from restsync.plan import IncrementalPlan, ParentLink, ResourcePlan, SourcePlan, TimeParam
 from restsync.simulator import SimulatorError
 
 __all__ = ["simulator_plan"]

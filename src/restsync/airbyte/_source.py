@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from restsync._errors import ConfigError
+from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
 from restsync.airbyte._manifest import is_manifest, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported
 from restsync.airbyte._translate import Translator, config_error
-from restsync.plan import SourcePlan
 
 __all__ = [
     "airbyte_source",
@@ -163,7 +163,7 @@ def airbyte_source(
     """A dlt source that runs an Airbyte manifest's streams with restsync's engine; the
     keyword options are ``plan_manifest``'s (name, streams, base_url, page_format)."""
     from restsync._api import _OVERRIDES, note_built
-    from restsync.load import build_source
+    from restsync._load import build_source
 
     options["base_url"] = options.get("base_url") or _OVERRIDES.get().get("base_url")
     plan = plan_manifest(manifest, config, **options)

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from restsync._config import SinglePagePaginator
 from restsync._errors import ConfigError
+from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan
 from restsync.airbyte._auth import build_auth
 from restsync.airbyte._cursor import datetime_cursor, feed_stop, incremental_plan
 from restsync.airbyte._errors import build_retry
@@ -31,8 +33,6 @@ from restsync.airbyte._parts import (
 )
 from restsync.airbyte._requests import RequestOption, StreamRequests
 from restsync.airbyte._slices import ListPartitions, ParentPartitions, Slicer
-from restsync.config import SinglePagePaginator
-from restsync.plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan
 
 __all__ = ["Translator"]
 

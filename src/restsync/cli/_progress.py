@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.table import Table
 
 if TYPE_CHECKING:  # the engine (aiohttp, dlt through plan/config) loads with `run`, not `--help`
-    from restsync.engine import RunReport
+    from restsync._engine import RunReport
 
 __all__ = ["print_summary", "wait_with_progress"]
 

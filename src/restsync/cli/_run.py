@@ -282,8 +282,8 @@ def known_secrets(dlt_source: Any = None) -> tuple[str, ...]:
     from pydantic import SecretStr
 
     from restsync._api import runtime_of
-    from restsync.config import DltAuthObject
-    from restsync.engine._dlt_objects import dlt_auth_secrets
+    from restsync._config import DltAuthObject
+    from restsync._engine._dlt_objects import dlt_auth_secrets
 
     values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k)]
     if dlt_source is not None:

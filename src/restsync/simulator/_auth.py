@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from restsync.config import (
+from restsync._config import (
     ApiKeyAuth,
     BearerAuth,
     DltAuthObject,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from yarl import URL
 
-from restsync.plan import IncrementalPlan, ResourcePlan, SourcePlan, parse_datetime_value
+from restsync._plan import IncrementalPlan, ResourcePlan, SourcePlan, parse_datetime_value
 from restsync.simulator._auth import (
     Credential,
     TokenEndpoint,

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from yarl import URL
 
+from restsync._plan import PLACEHOLDER, IncrementalPlan, ResourcePlan, parse_datetime_value
 from restsync._selectors import field_value
-from restsync.plan import PLACEHOLDER, IncrementalPlan, ResourcePlan, parse_datetime_value
 from restsync.simulator._auth import Credential, TokenEndpoint
 from restsync.simulator._paging import Pager, PageRequest, PagingError
 from restsync.simulator._placement import Placement

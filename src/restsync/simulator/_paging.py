@@ -22,8 +22,7 @@ from typing import Any, Protocol
 
 from yarl import URL
 
-from restsync._selectors import field_value
-from restsync.config import (
+from restsync._config import (
     CursorPaginator,
     HeaderCursorPaginator,
     HeaderLinkPaginator,
@@ -31,6 +30,7 @@ from restsync.config import (
     OffsetPaginator,
     PageNumberPaginator,
 )
+from restsync._selectors import field_value
 from restsync.simulator._options import SimulatorError
 
 __all__ = [

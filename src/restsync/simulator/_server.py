@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import orjson
 from aiohttp import web
 
-from restsync.plan import SourcePlan
+from restsync._plan import SourcePlan
 from restsync.simulator._auth import TokenEndpoint
 from restsync.simulator._compile import FieldHints, compile_plan
 from restsync.simulator._counters import Counters

@@ -1,0 +1,339 @@
+"""dlt's objects in a config: paginator and auth class instances, read into the dict form the
+config model takes, and dlt resources in ``resources``, set apart to join the source as they are.
+
+dlt users write ``"paginator": JSONLinkPaginator(next_url_path="links.next")`` or
+``"auth": BearerTokenAuth(token)``. Those objects drive ``requests``; restsync reads their settings
+(the attributes their constructors set) and hands on the dict that says the same, so everything
+downstream sees one shape and the engine's own paginators and auth run them. Only dlt's own classes
+are read, matched exactly. A subclass may override how it pages or signs a request, which no dict
+can express: it is kept as the object itself (``{"type": "dlt_object", "instance": ...}``) and its
+own code runs on requests-shaped copies of each request and response (``_engine/_dlt_objects.py``).
+A type name registered with dlt's ``register_paginator`` / ``register_auth`` is built into its
+object as dlt builds it, and then read or kept the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from dlt.extract import DltResource
+from dlt.sources.helpers.rest_client import auth as dlt_auth
+from dlt.sources.helpers.rest_client import paginators as dlt_paginators
+
+from restsync._errors import ConfigError
+
+__all__ = ["AUTH_READERS", "split_dlt_resources", "translate_dlt_objects"]
+
+
+def translate_dlt_objects(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A shallow copy of ``raw`` with dlt's paginator and auth objects (on the client, in
+    ``resource_defaults.endpoint`` and in each resource's endpoint) replaced by dicts."""
+    out = dict(raw)
+    client = raw.get("client")
+    if isinstance(client, Mapping):
+        if client.get("session") is not None:
+            raise ConfigError(
+                "client.session",
+                f"a {_qualified(client['session'])} cannot drive restsync's async client; remove "
+                "client.session and set client.headers, client.auth or client.verify_tls instead",
+            )
+        out["client"] = _translated(client, "client")
+    defaults = raw.get("resource_defaults")
+    if isinstance(defaults, Mapping) and isinstance(defaults.get("endpoint"), Mapping):
+        endpoint = _translated(defaults["endpoint"], "resource_defaults.endpoint")
+        out["resource_defaults"] = {**defaults, "endpoint": endpoint}
+    resources = raw.get("resources")
+    if isinstance(resources, list):
+        out["resources"] = [_in_resource(r, i) for i, r in enumerate(resources)]
+    return out
+
+
+def split_dlt_resources(
+    raw: Mapping[str, Any],
+) -> tuple[Mapping[str, Any], list[DltResource], dict[str, DltResource]]:
+    """``raw`` without the dlt resources in its ``resources``; those resources; and, by name,
+    the ones a config resource names as its parent.
+
+    As dlt's ``rest_api_resources`` does, a dlt resource joins the source as it is:
+    ``resource_defaults`` do not apply to it. A dlt resource that is a config resource's parent
+    (``{resources.<name>.field}``, or a ``resolve`` param) also stands in ``raw`` as a config
+    resource of that name that is never loaded; the plan reads its records from the dlt resource
+    (``plan.feed_from_dlt_resources``).
+    """
+    resources = raw.get("resources") if isinstance(raw, Mapping) else None
+    if not isinstance(resources, list):
+        return raw, [], {}
+    found = [r for r in resources if isinstance(r, DltResource)]
+    if not found:
+        return raw, [], {}
+    kept = [r for r in resources if not isinstance(r, DltResource)]
+    if not kept:
+        raise ConfigError(
+            "resources",
+            "resources holds only dlt resources; add a config resource, or pass them to "
+            "dlt.source or pipeline.run without rest_api_source",
+        )
+    _check_dlt_names(resources)
+    parents = {r.name: r for r in found if _is_parent(r.name, kept)}
+    stand_ins = [_stand_in(name) for name in parents]
+    return {**raw, "resources": stand_ins + kept}, found, parents
+
+
+def _is_parent(name: str, resources: list[Any]) -> bool:
+    for resource in resources:
+        if not isinstance(resource, Mapping):
+            continue
+        for text in _strings(resource.get("endpoint")):
+            if f"resources.{name}." in text:
+                return True
+        params = (
+            resource.get("endpoint", {}).get("params")
+            if isinstance(resource.get("endpoint"), Mapping)
+            else None
+        )
+        if isinstance(params, Mapping) and any(
+            isinstance(p, Mapping) and p.get("type") == "resolve" and p.get("resource") == name
+            for p in params.values()
+        ):
+            return True
+    return False
+
+
+def _stand_in(name: str) -> dict[str, Any]:
+    # never fetched (its records come from the dlt resource) and never loaded by restsync: the
+    # dlt resource itself is in the source, loaded by dlt if it is selected
+    return {
+        "name": name,
+        "endpoint": {"path": name, "paginator": "single_page"},
+        "selected": False,
+        "primary_key": [],
+    }
+
+
+def _check_dlt_names(resources: list[Any]) -> None:
+    named = {r.name: i for i, r in enumerate(resources) if isinstance(r, DltResource)}
+    for index, resource in enumerate(resources):
+        if isinstance(resource, DltResource):
+            continue
+        name = resource if isinstance(resource, str) else None
+        if isinstance(resource, Mapping):
+            name = resource.get("name")
+        if isinstance(name, str) and name in named:
+            raise ConfigError(
+                f"resources[{named[name]}]",
+                f"the dlt resource '{name}' has the name of resources[{index}]; rename one, "
+                f"e.g. with resource.with_name('{name}_2')",
+            )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a nested config value (iteratively: a config may nest deep)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
+def _in_resource(resource: Any, index: int) -> Any:
+    if not isinstance(resource, Mapping) or not isinstance(resource.get("endpoint"), Mapping):
+        return resource
+    endpoint = _translated(resource["endpoint"], f"resources[{index}].endpoint")
+    return {**resource, "endpoint": endpoint}
+
+
+def _translated(block: Mapping[str, Any], path: str) -> dict[str, Any]:
+    out = dict(block)
+    for key, readers in (("paginator", _PAGINATORS), ("auth", AUTH_READERS)):
+        value = block.get(key)
+        if value is None:
+            continue
+        value = _registered(value, key, f"{path}.{key}", readers)
+        if not _is_dict_form(value):
+            out[key] = _as_dict(value, readers, f"{path}.{key}", key)
+    return out
+
+
+def _is_dict_form(value: Any) -> bool:
+    # dlt's auth classes are configurations, and those are mappings too
+    return isinstance(value, str) or (
+        isinstance(value, Mapping) and not isinstance(value, dlt_auth.AuthConfigBase)
+    )
+
+
+def _registered(value: Any, what: str, path: str, readers: Mapping[type, Any]) -> Any:
+    """A type name the user registered with dlt (``register_paginator`` / ``register_auth``)
+    built into its object as dlt builds it; any other value unchanged."""
+    if not _is_dict_form(value):
+        return value
+    # imported here: dlt's rest_api package is only needed when a config names a dlt type
+    from dlt.sources.rest_api import config_setup as dlt_setup
+
+    name = value if isinstance(value, str) else value.get("type")
+    paginator = what == "paginator"
+    dlt_map: Mapping[str, Any] = dlt_setup.PAGINATOR_MAP if paginator else dlt_setup.AUTH_MAP
+    cls = dlt_map.get(name) if isinstance(name, str) else None
+    if cls is None or cls in readers:  # unknown to dlt too, or one of dlt's own classes
+        return value
+    build: Callable[[Any], Any] = dlt_setup.create_paginator if paginator else dlt_setup.create_auth
+    try:
+        return build(value if isinstance(value, str) else dict(value))
+    except Exception as exc:  # the registered class's own constructor: any error is the config's
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise ConfigError(
+            path,
+            f"the {what} type '{name}' registered with dlt could not be built ({first}); "
+            f"give the arguments its class {cls.__name__} takes",
+        ) from exc
+
+
+def _as_dict(
+    value: Any, readers: Mapping[type, Callable[[Any], dict[str, Any]]], path: str, what: str
+) -> dict[str, Any]:
+    reader = readers.get(type(value))
+    if reader is not None:
+        return {k: v for k, v in reader(value).items() if v is not None or k == "total_path"}
+    if isinstance(value, _DLT_BASES[what]):
+        # a subclass or a registered class: its own code pages or signs (_engine/_dlt_objects.py)
+        return {"type": "dlt_object", "instance": value}
+    raise ConfigError(
+        path,
+        f"{_qualified(value)} is not a dlt {what} class restsync can read; give the {what} as "
+        f"a dict instead, e.g. {_EXAMPLES[what]}",
+    )
+
+
+def _qualified(value: Any) -> str:
+    cls = type(value)
+    return f"{cls.__module__.split('.')[0]}.{cls.__name__}"
+
+
+_EXAMPLES = {
+    "paginator": "{'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}",
+    "auth": "{'type': 'bearer', 'token': dlt.secrets['api_token']}",
+}
+_DLT_BASES: dict[str, type] = {
+    "paginator": dlt_paginators.BasePaginator,
+    "auth": dlt_auth.AuthConfigBase,
+}
+
+
+# --- paginators: the settings each constructor stores, under the dict form's keys ------------
+
+
+def _path(compiled: Any) -> str | None:
+    """dlt compiles JSONPaths in its constructors; their text is the path again."""
+    return None if compiled is None else str(compiled)
+
+
+def _total(compiled: Any) -> dict[str, Any]:
+    # dlt's default "total" is left out: the dict form without total_path means the same,
+    # and a null total_path (page until an empty page) is kept as null
+    text = _path(compiled)
+    return {} if text == "total" else {"total_path": text}
+
+
+def _range_common(p: Any) -> dict[str, Any]:
+    return {
+        **_total(p.total_path),
+        "stop_after_empty_page": bool(p.stop_after_empty_page),
+        "has_more_path": _path(p.has_more_path),
+    }
+
+
+def _offset(p: Any) -> dict[str, Any]:
+    return {
+        "type": "offset",
+        "limit": p.limit,
+        "offset": p.initial_value,
+        "offset_param": p.param_name,
+        "offset_body_path": p.param_body_path,
+        "limit_param": p.limit_param,
+        "limit_body_path": p.limit_body_path,
+        "maximum_offset": p.maximum_value,
+        **_range_common(p),
+    }
+
+
+def _page_number(p: Any) -> dict[str, Any]:
+    return {
+        "type": "page_number",
+        "base_page": p.base_index,
+        "page": p.initial_value,
+        "page_param": p.param_name,
+        "page_body_path": p.param_body_path,
+        "maximum_page": p.maximum_value,
+        **_range_common(p),
+    }
+
+
+def _cursor(p: Any) -> dict[str, Any]:
+    return {
+        "type": "cursor",
+        "cursor_path": _path(p.cursor_path),
+        "cursor_param": p.cursor_param,
+        "cursor_body_path": p.cursor_body_path,
+        "stop_after_empty_page": bool(p.stop_after_empty_page),
+        "has_more_path": _path(p.has_more_path),
+    }
+
+
+_PAGINATORS: dict[type, Callable[[Any], dict[str, Any]]] = {
+    dlt_paginators.SinglePagePaginator: lambda p: {"type": "single_page"},
+    dlt_paginators.HeaderLinkPaginator: lambda p: {
+        "type": "header_link",
+        "links_next_key": p.links_next_key,
+    },
+    dlt_paginators.JSONLinkPaginator: lambda p: {
+        "type": "json_link",
+        "next_url_path": _path(p.next_url_path),
+    },
+    dlt_paginators.JSONResponsePaginator: lambda p: {
+        "type": "json_link",
+        "next_url_path": _path(p.next_url_path),
+    },
+    dlt_paginators.JSONResponseCursorPaginator: _cursor,
+    dlt_paginators.HeaderCursorPaginator: lambda p: {
+        "type": "header_cursor",
+        "cursor_key": p.cursor_key,
+        "cursor_param": p.cursor_param,
+    },
+    dlt_paginators.OffsetPaginator: _offset,
+    dlt_paginators.PageNumberPaginator: _page_number,
+}
+
+
+# --- auth: the credentials are read, never shown (the model keeps them as SecretStr) ----------
+
+
+def _oauth(a: Any) -> dict[str, Any]:
+    return {
+        "type": "oauth2_client_credentials",
+        "access_token_url": a.access_token_url,
+        "client_id": a.client_id,
+        "client_secret": a.client_secret,
+        "access_token_request_data": a.access_token_request_data or None,
+        "default_token_expiration": a.default_token_expiration,
+    }
+
+
+AUTH_READERS: dict[type, Callable[[Any], dict[str, Any]]] = {
+    dlt_auth.BearerTokenAuth: lambda a: {"type": "bearer", "token": a.token},
+    dlt_auth.APIKeyAuth: lambda a: {
+        "type": "api_key",
+        "name": a.name,
+        "api_key": a.api_key,
+        "location": a.location,
+    },
+    dlt_auth.HttpBasicAuth: lambda a: {
+        "type": "http_basic",
+        "username": a.username,
+        "password": a.password,
+    },
+    dlt_auth.OAuth2ClientCredentials: _oauth,
+}

@@ -1,0 +1,170 @@
+"""Turn a raw config dict into a validated ``SourceConfig``, or one clear ``ConfigError``.
+
+Pydantic does the checking (``_model``, ``_values``), dlt's own types the table hints (``_hints``);
+``_messages`` words the errors: each names its config path and says what to do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from restsync._config._checks import check_resource
+from restsync._config._dlt_objects import translate_dlt_objects
+from restsync._config._hints import check_table_hints
+from restsync._config._messages import (
+    did_you_mean,
+    format_path,
+    from_validation_error,
+    redact_userinfo,
+    short_repr,
+)
+from restsync._config._model import ResourceConfig, SourceConfig
+from restsync._errors import ConfigError
+
+__all__ = ["format_path", "parse_config", "redact_userinfo"]
+
+
+def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
+    """Validate ``raw`` (dlt's RESTAPIConfig dialect plus the seed extensions)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            "", f"the config is {short_repr(raw)}; give a dict with 'client' and 'resources'"
+        )
+    raw = translate_dlt_objects(raw)
+    resources = _top_level(raw)
+    defaults = _resource_defaults(raw)
+    merged = [_merge_defaults(defaults, _expand_resource(r, i)) for i, r in enumerate(resources)]
+    config: SourceConfig = _validate(SourceConfig, {**raw, "resources": merged}, ())
+    for index, resource in enumerate(config.resources):
+        check_table_hints(resource, f"resources[{index}]")
+        check_resource(resource, f"resources[{index}]")
+    return config
+
+
+def _top_level(raw: Mapping[str, Any]) -> list[Any]:
+    """Check the top-level keys; the resources list, which must not be empty."""
+    unknown = sorted(set(raw) - set(SourceConfig.model_fields))
+    if unknown:
+        raise ConfigError(
+            format_path((unknown[0],)),
+            f"unknown key '{unknown[0]}'{did_you_mean(unknown[0], SourceConfig.model_fields)}; "
+            "valid top-level keys are: " + ", ".join(sorted(SourceConfig.model_fields)),
+        )
+    if "client" not in raw:
+        raise ConfigError(
+            "client",
+            "the config is missing 'client'; add it with the API's root URL, "
+            "e.g. 'client': {'base_url': 'https://api.example.com'}",
+        )
+    resources = raw.get("resources")
+    if resources is None:
+        raise ConfigError(
+            "resources",
+            "the config is missing 'resources'; add the list of resources to load, "
+            "e.g. 'resources': ['users']",
+        )
+    if not isinstance(resources, list):
+        raise ConfigError(
+            "resources",
+            f"resources is {short_repr(resources)}; give it as a list of resources, "
+            "e.g. [{'name': 'users', 'endpoint': '/users'}]",
+        )
+    if not resources:
+        raise ConfigError(
+            "resources",
+            "resources is empty; add at least one resource, e.g. 'resources': ['users']",
+        )
+    return resources
+
+
+def _resource_defaults(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``resource_defaults`` as given, checked on its own so its errors name it."""
+    defaults = raw.get("resource_defaults") or {}
+    if not isinstance(defaults, Mapping):
+        raise ConfigError(
+            "resource_defaults",
+            f"resource_defaults is {short_repr(defaults)}; give it as a dict of resource keys, "
+            "e.g. {'primary_key': 'id'}",
+        )
+    default_hints = _validate(ResourceConfig, defaults, ("resource_defaults",))
+    check_table_hints(default_hints, "resource_defaults")
+    return defaults
+
+
+def _expand_resource(resource: Any, index: int) -> dict[str, Any]:
+    if isinstance(resource, str):
+        return {"name": resource, "endpoint": {"path": resource}}
+    if isinstance(resource, Mapping):
+        resource = dict(resource)
+        endpoint = resource.get("endpoint")
+        if endpoint is None and isinstance(resource.get("name"), str):
+            # dlt: a resource without endpoint fetches the path named like the resource
+            resource["endpoint"] = {"path": resource["name"]}
+        expanded: dict[str, Any] = resource
+        return expanded
+    raise ConfigError(
+        f"resources[{index}]",
+        f"resources[{index}] is {short_repr(resource)}; give a resource name or a dict "
+        "(a dlt resource object is taken by rest_api_source, not by plan_config)",
+    )
+
+
+# Dicts whose keys are merged with the defaults'; column hints merge per column (as in dlt); any
+# other value (a paginator, an auth block) replaces the default whole, as dlt does: mixing two
+# paginators' keys makes no sense.
+_MERGED_KEYS = frozenset({"endpoint", "params", "json", "headers"})
+
+
+def _merge_defaults(defaults: Mapping[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``resource_defaults`` under a resource: the resource wins; endpoint, params, json and
+    headers merge key by key."""
+    merged: dict[str, Any] = copy.copy(dict(defaults))
+    for key, value in resource.items():
+        base = merged.get(key)
+        if key == "endpoint" and isinstance(value, str):
+            value = {"path": value}
+        if key in _MERGED_KEYS and isinstance(base, Mapping) and isinstance(value, Mapping):
+            merged[key] = _merge_defaults(base, dict(value))
+        elif key == "columns" and _by_name(base) is not None and _by_name(value) is not None:
+            merged[key] = _merge_columns(_by_name(base) or {}, _by_name(value) or {})
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_columns(
+    defaults: dict[str, dict[str, Any]], columns: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Column hints merge per column, as dlt merges them: the defaults' columns first, a column
+    in both takes the resource's hints over the defaults'. dlt's order too: a column the
+    resource completes (gives the data_type the default lacked) moves to the end."""
+    merged = {name: dict(hints) for name, hints in defaults.items()}
+    for name, hints in columns.items():
+        base = merged.get(name, {})
+        if hints.get("data_type") and not base.get("data_type"):
+            merged.pop(name, None)
+        merged[name] = {**base, **hints}
+    return merged
+
+
+def _by_name(columns: Any) -> dict[str, dict[str, Any]] | None:
+    """Column hints as ``{name: hints}`` (the dict form, or dlt's list of dicts with a
+    ``name``); ``None`` for anything else, which is replaced whole and then validated."""
+    if isinstance(columns, Mapping) and all(isinstance(h, Mapping) for h in columns.values()):
+        return {str(name): dict(hints) for name, hints in columns.items()}
+    if isinstance(columns, list) and all(
+        isinstance(c, Mapping) and isinstance(c.get("name"), str) for c in columns
+    ):
+        return {c["name"]: dict(c) for c in columns}
+    return None
+
+
+def _validate(model: type[BaseModel], data: Any, prefix: tuple[Any, ...]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, model, prefix) from None

@@ -1,0 +1,144 @@
+"""dlt paginator and auth objects whose own code restsync runs: subclasses of dlt's classes and
+classes registered with dlt's ``register_paginator`` / ``register_auth``.
+
+Those objects work on ``requests`` values. For each page, the request and the response are copied
+into ``requests`` objects, the paginator's ``init_request`` / ``update_state`` /
+``update_request`` run on the copies as in dlt's ``RESTClient.paginate``, and the request they
+leave is read back, as ``requests`` would send it (``prepare``), into a restsync ``Request``.
+
+An auth object signs a throwaway request to the API's base URL; only what it added (headers,
+query parameters) becomes the ``Credentials``, which the origin guard sends to that origin alone,
+as for every other auth. Auth objects may block (an OAuth2 subclass fetches its token with
+``requests``), so they run in a worker thread, one call at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from typing import Any
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from restsync._engine._paginate import PagingError, Traversal
+from restsync._engine._request import Page, Request, split_url
+from restsync._expressions import Condition
+
+__all__ = ["DltPaginated", "DltSigner", "dlt_auth_secrets"]
+
+
+class DltPaginated(Traversal):
+    kind = "dlt_object"
+
+    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+        super().__init__(config, stop_condition)
+        # dlt's paginators keep their position: every chain of pages gets its own copy
+        self._paginator = copy.deepcopy(config.instance)
+        self._name = type(config.instance).__name__
+
+    def first(self, request: Request) -> Request:
+        shaped = _as_requests(request)
+        self._run("init_request", shaped)
+        return _from_requests(shaped, request)
+
+    def _advance(self, request: Request, page: Page) -> Request | None:
+        shaped = _as_requests(request)
+        self._run("update_state", _as_response(page), page.records)
+        if not self._paginator.has_next_page:
+            return None
+        self._run("update_request", shaped)
+        return _from_requests(shaped, request)
+
+    def _run(self, method: str, *args: Any) -> None:
+        try:
+            getattr(self._paginator, method)(*args)
+        except Exception as exc:  # the user's paginator code: its failure is the resource's
+            raise PagingError(f"{self._name}.{method} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _as_requests(request: Request) -> requests.Request:
+    return requests.Request(
+        method=request.method,
+        url=request.url,
+        params=_as_dict(request.params),
+        headers=dict(request.headers),
+        # a paginator may change the body in place: never the plan's own object
+        json=copy.deepcopy(request.json),
+        data=copy.deepcopy(request.data),
+    )
+
+
+def _as_dict(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """Params as dlt hands them to a paginator: a dict (a repeated name as a list)."""
+    params: dict[str, Any] = {}
+    for name, value in pairs:
+        if name not in params:
+            params[name] = value
+        elif isinstance(params[name], list):
+            params[name].append(value)
+        else:
+            params[name] = [params[name], value]
+    return params
+
+
+def _from_requests(shaped: requests.Request, before: Request) -> Request:
+    """The request ``shaped`` describes, with its URL and params merged as ``requests`` sends
+    them; the body is kept as a value (restsync encodes it when sending)."""
+    merged = requests.Request(method=shaped.method, url=shaped.url, params=shaped.params)
+    prepared = merged.prepare()
+    url, query = split_url(prepared.url or before.url)
+    return Request(
+        method=(shaped.method or before.method).upper(),
+        url=url,
+        params=tuple(query),
+        headers={str(k): str(v) for k, v in (shaped.headers or {}).items()},
+        json=shaped.json,
+        data=shaped.data or None,
+    )
+
+
+def _as_response(page: Page) -> requests.Response:
+    response = requests.Response()
+    response.status_code = page.status
+    response.headers = CaseInsensitiveDict(page.headers)
+    body = page.body
+    raw = body if isinstance(body, bytes) else body.encode() if isinstance(body, str) else None
+    response._content = raw if raw is not None else json.dumps(body).encode()
+    response.encoding = "utf-8"
+    response.url = page.request.full_url()
+    response.request = requests.Request(page.request.method, response.url).prepare()
+    return response
+
+
+class DltSigner:
+    """The credentials a dlt auth object adds to a request to ``base_url``."""
+
+    def __init__(self, instance: Any, base_url: str) -> None:
+        self._auth = instance
+        self._base_url = base_url
+        self._lock = asyncio.Lock()
+
+    async def credentials(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        async with self._lock:
+            return await asyncio.to_thread(self._sign)
+
+    def _sign(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        blank = requests.Request("GET", self._base_url).prepare()
+        before_headers = dict(blank.headers)
+        _, before_query = split_url(blank.url or self._base_url)
+        signed = self._auth(blank)
+        _, query = split_url(signed.url or self._base_url)
+        headers = {str(k): str(v) for k, v in signed.headers.items() if before_headers.get(k) != v}
+        params = [pair for pair in query if pair not in before_query]
+        return headers, params
+
+
+def dlt_auth_secrets(instance: Any) -> list[str]:
+    """The values of the fields a dlt auth object declares secret, to keep out of output."""
+    from dlt.common.configuration.specs.base_configuration import is_secret_hint
+
+    fields = type(instance).get_resolvable_fields()
+    secret = [name for name, hint in fields.items() if is_secret_hint(hint)]
+    return [str(value) for value in (getattr(instance, name, None) for name in secret) if value]

@@ -1,0 +1,28 @@
+"""Resolve a validated config into the ``SourcePlan`` that every later stage shares."""
+
+from restsync._plan._build import build_plan
+from restsync._plan._incremental import parse_datetime_value
+from restsync._plan._model import (
+    DEFAULT_RETRY,
+    IncrementalPlan,
+    ParentLink,
+    ResourcePlan,
+    RetryPolicy,
+    SourcePlan,
+    TimeParam,
+)
+from restsync._plan._parents import PLACEHOLDER, placeholders
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "PLACEHOLDER",
+    "IncrementalPlan",
+    "ParentLink",
+    "ResourcePlan",
+    "RetryPolicy",
+    "SourcePlan",
+    "TimeParam",
+    "build_plan",
+    "parse_datetime_value",
+    "placeholders",
+]

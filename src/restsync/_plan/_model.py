@@ -1,0 +1,191 @@
+"""The resolved plan: one immutable object that the engine, the load bridge and the simulator share.
+
+Everything ambiguous in a config is decided here, once, and recorded with the reason
+(``ResourcePlan.notes``) so ``restsync plan`` can show users what restsync will do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from restsync._config import AuthConfig, PaginatorConfig, RateLimit
+from restsync._expressions import Condition
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "IncrementalPlan",
+    "ParentLink",
+    "ResourcePlan",
+    "RetryPolicy",
+    "SourcePlan",
+    "TimeParam",
+]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    status_codes: frozenset[int]
+    max_retries: int
+    backoff_factor: float
+    max_backoff_seconds: float = 60.0
+    # a server's Retry-After is honoured up to this many seconds: one bad header cannot stall a run
+    retry_after_cap_seconds: float = 120.0
+
+
+# The seeds' stated policy: 429 and 5xx gateway errors, three retries, factor 2.
+DEFAULT_RETRY = RetryPolicy(frozenset({429, 500, 502, 503, 504}), max_retries=3, backoff_factor=2.0)
+
+
+@dataclass(frozen=True)
+class ParentLink:
+    """How a child's requests are built from each record of its parent."""
+
+    resource: str
+    # placeholder name in the child's templates -> field path in the parent record
+    bindings: Mapping[str, str]
+    # parent fields copied into each child row, as ``_<parent>_<field>``
+    include: tuple[str, ...]
+    implied: bool = False
+
+
+@dataclass(frozen=True)
+class TimeParam:
+    name: str
+    inject_into: Literal["request_parameter", "header", "body_json"] = "request_parameter"
+
+
+@dataclass(frozen=True)
+class IncrementalPlan:
+    cursor_path: str
+    initial_value: Any
+    end_value: Any = None
+    # "max", "min", or a function that picks the latest of a sequence of cursor values (for
+    # values whose text order is not their time order, e.g. "%d-%m-%Y" dates)
+    last_value_func: Literal["max", "min"] | Callable[[Any], Any] = "max"
+    row_order: Literal["asc", "desc"] | None = None
+    on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
+    # datetime cursors (incremental_sync): values are parsed, compared and stored as datetimes
+    datetime_format: str | None = None
+    parse_datetimes: bool = False
+    lookback: timedelta | None = None
+    lag: int | float | None = None
+    start_param: TimeParam | None = None
+    end_param: TimeParam | None = None
+    convert: Callable[[Any], Any] | None = None
+    range_start: Literal["open", "closed"] | None = None
+    range_end: Literal["open", "closed"] | None = None
+
+    def start_from(self, saved: Any) -> Any:
+        """The cursor value a chain starts from: the saved value (``initial_value`` on a first
+        run) moved back by ``lookback``. The start param and every ``{incremental.*}``
+        placeholder see this one value, as dlt's ``start_value`` carries its ``lag``."""
+        start = self.initial_value if saved is None else saved
+        if start is not None and self.lookback is not None:
+            return start - self.lookback
+        return start
+
+    def format_value(self, value: Any) -> Any:
+        """The form in which a cursor value is sent to the server: through ``convert`` if given
+        (as dlt does); the seeds' datetime cursors in their ``datetime_format`` (ISO 8601 if none);
+        otherwise as it is."""
+        if value is None:
+            return None
+        if self.convert is not None:
+            return self.convert(value)
+        if self.parse_datetimes and isinstance(value, datetime):
+            if value.tzinfo is not None:
+                # formats such as "%Y-%m-%dT%H:%M:%SZ" spell UTC: convert before formatting
+                value = value.astimezone(UTC)
+            if self.datetime_format:
+                return value.strftime(self.datetime_format)
+            return value.isoformat()
+        return value
+
+
+@dataclass(frozen=True)
+class ResourcePlan:
+    name: str
+    config_path: str  # e.g. "resources[3]": where errors point
+    method: str
+    path: str  # may hold {placeholders} bound by ``parent``
+    params: Mapping[str, Any]
+    headers: Mapping[str, Any]
+    json_body: Any
+    paginator: PaginatorConfig
+    data_selector: str | None
+    stop_condition: Condition | None
+    auth: AuthConfig | None
+    retry: RetryPolicy
+    primary_key: tuple[str, ...]
+    write_disposition: Any
+    table_name: str | Callable[[Any], str]  # a function: the table of each record (dlt's)
+    hints: Mapping[str, Any]  # further dlt table hints (columns, merge_key, ...)
+    parent: ParentLink | None = None
+    incremental: IncrementalPlan | None = None
+    processing_steps: tuple[Mapping[str, Any], ...] = ()
+    response_actions: tuple[Any, ...] = ()
+    max_concurrency: int | None = None
+    prefetch_pages: int | None = None  # None: the source's
+    # fetch ahead without a known total (a guess that can cost requests past the end)
+    speculate: bool = True
+    page_format: str = "arrow"  # "dicts": pages reach dlt as lists of dicts
+    max_pages: int = 100_000  # per chain of pages: a runaway paginator fails the resource
+    selected: bool = True
+    notes: tuple[str, ...] = ()
+    # Records computed rather than fetched (partitions, time slices): called once per parent
+    # record (None for a root) with the run's start values by resource; no request is sent.
+    compute: Callable[[Any, Mapping[str, Any]], list[Any]] | None = None
+    # Record selection beyond a data_selector: (body, headers, parent record) -> records.
+    select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
+    # dlt's endpoint ``data``: form fields (a dict or pairs) or a raw body (str/bytes)
+    form_body: Any = None
+
+    def column_hints(self) -> dict[str, Mapping[str, Any]]:
+        """The ``columns`` hints by column name, from either of dlt's forms: a dict by name, or
+        a list of dicts that carry a ``name``."""
+        columns = self.hints.get("columns")
+        if isinstance(columns, Mapping):
+            return {str(k): v if isinstance(v, Mapping) else {} for k, v in columns.items()}
+        if isinstance(columns, list):
+            return {c["name"]: c for c in columns if isinstance(c, Mapping) and "name" in c}
+        return {}
+
+    def required_columns(self) -> tuple[str, ...]:
+        """Columns hinted ``nullable: False`` outside the primary key: a record without one is
+        rejected (the key is checked on its own)."""
+        return tuple(
+            name
+            for name, hint in self.column_hints().items()
+            if hint.get("nullable") is False and name not in self.primary_key
+        )
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    name: str
+    base_url: str
+    headers: Mapping[str, Any]
+    auth: AuthConfig | None
+    resources: Mapping[str, ResourcePlan]
+    max_concurrency: int = 16
+    prefetch_pages: int = 4
+    rate_limit: RateLimit | None = None
+    timeout_seconds: float = 60.0
+    verify_tls: bool = True
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def children(self, name: str) -> list[ResourcePlan]:
+        return [r for r in self.resources.values() if r.parent and r.parent.resource == name]
+
+    def roots(self) -> list[ResourcePlan]:
+        return [r for r in self.resources.values() if r.parent is None]
+
+    def lineage(self, name: str) -> Iterator[ResourcePlan]:
+        """The resource and its ancestors, nearest first."""
+        current: ResourcePlan | None = self.resources[name]
+        while current is not None:
+            yield current
+            current = self.resources[current.parent.resource] if current.parent else None

@@ -1,7 +1,0 @@
-"""Parse and validate configs: raw dict -> ``SourceConfig``."""
-
-from restsync.config._model import *  # noqa: F403
-from restsync.config._model import __all__ as _model_all
-from restsync.config._parse import format_path, parse_config
-
-__all__ = [*_model_all, "format_path", "parse_config"]
