@@ -27,7 +27,7 @@ from typing import Any
 
 from restsync._errors import ExtractionError
 
-__all__ = ["Answer", "apply_response_actions"]
+__all__ = ["Answer", "apply_response_actions", "as_requests_response"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def apply_response_actions(
     actions: tuple[Any, ...], answer: Answer, method: str, url: str, resource: str
 ) -> Answer:
     """``answer`` after ``actions``: ignored, changed by a function, or as it was."""
-    response = _as_requests_response(answer, method, url)
+    response = as_requests_response(answer, method, url)
     encoding = response.encoding
     called = False
     for index, action in enumerate(actions):
@@ -96,7 +96,8 @@ def _call(fn: Callable[..., Any], response: Any, resource: str, index: int, url:
     return True
 
 
-def _as_requests_response(answer: Answer, method: str, url: str) -> Any:
+def as_requests_response(answer: Answer, method: str, url: str) -> Any:
+    """``answer`` as the ``requests.Response`` dlt's own code (actions, paginators) reads."""
     # imported here: requests (a dlt dependency) is needed only by resources with actions
     import requests
     from requests.structures import CaseInsensitiveDict

@@ -20,8 +20,8 @@ import json
 from typing import Any
 
 import requests
-from requests.structures import CaseInsensitiveDict
 
+from restsync._engine._actions import Answer, as_requests_response
 from restsync._engine._paginate import PagingError, Traversal
 from restsync._engine._request import Page, Request, split_url
 from restsync._expressions import Condition
@@ -100,15 +100,15 @@ def _from_requests(shaped: requests.Request, before: Request) -> Request:
 
 
 def _as_response(page: Page) -> requests.Response:
-    response = requests.Response()
-    response.status_code = page.status
-    response.headers = CaseInsensitiveDict(page.headers)
     body = page.body
-    raw = body if isinstance(body, bytes) else body.encode() if isinstance(body, str) else None
-    response._content = raw if raw is not None else json.dumps(body).encode()
-    response.encoding = "utf-8"
-    response.url = page.request.full_url()
-    response.request = requests.Request(page.request.method, response.url).prepare()
+    if isinstance(body, bytes | str):
+        raw = body if isinstance(body, bytes) else body.encode()
+    else:  # parsed JSON: back to the bytes the paginator's response.json() reads
+        raw = json.dumps(body).encode()
+    answer = Answer(page.status, dict(page.headers), raw)
+    response: requests.Response = as_requests_response(
+        answer, page.request.method, page.request.full_url()
+    )
     return response
 
 
