@@ -81,23 +81,20 @@ def split_dlt_resources(
 
 
 def _is_parent(name: str, resources: list[Any]) -> bool:
-    for resource in resources:
-        if not isinstance(resource, Mapping):
-            continue
-        for text in _strings(resource.get("endpoint")):
-            if f"resources.{name}." in text:
-                return True
-        params = (
-            resource.get("endpoint", {}).get("params")
-            if isinstance(resource.get("endpoint"), Mapping)
-            else None
-        )
-        if isinstance(params, Mapping) and any(
-            isinstance(p, Mapping) and p.get("type") == "resolve" and p.get("resource") == name
-            for p in params.values()
-        ):
-            return True
-    return False
+    """Whether a config resource names ``name`` as its parent: a ``{resources.<name>.x}``
+    placeholder or a ``resolve`` param, anywhere in its endpoint."""
+    endpoints = [r.get("endpoint") for r in resources if isinstance(r, Mapping)]
+    placeholder = f"resources.{name}."
+    return any(placeholder in text for e in endpoints for text in _strings(e)) or any(
+        _resolves_from(e.get("params"), name) for e in endpoints if isinstance(e, Mapping)
+    )
+
+
+def _resolves_from(params: Any, name: str) -> bool:
+    return isinstance(params, Mapping) and any(
+        isinstance(p, Mapping) and p.get("type") == "resolve" and p.get("resource") == name
+        for p in params.values()
+    )
 
 
 def _stand_in(name: str) -> dict[str, Any]:
