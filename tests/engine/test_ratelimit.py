@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from restsync._config import RateLimit
 from restsync._engine._ratelimit import NoLimit, RateLimiter, make_limiter
+from restsync._plan import RateBudget
 
 
 class FakeClock:
@@ -212,7 +212,7 @@ def test_real_clock_keeps_the_cap() -> None:
 
 def test_make_limiter() -> None:
     assert isinstance(make_limiter(None), NoLimit)
-    lim = make_limiter(RateLimit(requests_per_second=5, burst=2))
+    lim = make_limiter(RateBudget(requests_per_second=5, burst=2))
     assert isinstance(lim, RateLimiter)
     assert lim.current_rate == 5
     clock = FakeClock()

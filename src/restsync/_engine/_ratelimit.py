@@ -37,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from restsync._config import RateLimit
+from restsync._plan import RateBudget
 
 __all__ = ["NoLimit", "RateLimiter", "make_limiter"]
 
@@ -119,7 +119,7 @@ class NoLimit:
         return None
 
 
-def make_limiter(rate_limit: RateLimit | None) -> RateLimiter | NoLimit:
+def make_limiter(rate_limit: RateBudget | None) -> RateLimiter | NoLimit:
     if rate_limit is None:
         return NoLimit()
     # The API counts requests when they arrive, not when we send them: a little network or

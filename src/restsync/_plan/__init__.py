@@ -12,12 +12,14 @@ from restsync._plan._model import (
     TimeParam,
 )
 from restsync._plan._parents import PLACEHOLDER, placeholders
+from restsync._plan._strategies import RateBudget
 
 __all__ = [
     "DEFAULT_RETRY",
     "PLACEHOLDER",
     "IncrementalPlan",
     "ParentLink",
+    "RateBudget",
     "ResourcePlan",
     "RetryPolicy",
     "SourcePlan",

@@ -38,6 +38,7 @@ from restsync._plan._paginators import (
     speculates,
 )
 from restsync._plan._parents import ParentResolver, endpoint_of
+from restsync._plan._resolve import rate_budget
 from restsync._selectors import SelectorError, compile_selector
 
 __all__ = ["build_plan"]
@@ -90,7 +91,7 @@ def build_plan(
         resources=plans,
         max_concurrency=client.max_concurrency,
         prefetch_pages=DEFAULT_PREFETCH if client.prefetch_pages is None else client.prefetch_pages,
-        rate_limit=client.rate_limit,
+        rate_limit=rate_budget(client.rate_limit),
         timeout_seconds=client.timeout_seconds,
         verify_tls=client.verify_tls,
     )

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from restsync._config import AuthConfig, PaginatorConfig, RateLimit
+from restsync._config import AuthConfig, PaginatorConfig
 from restsync._expressions import Condition
+from restsync._plan._strategies import RateBudget
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -172,7 +173,7 @@ class SourcePlan:
     resources: Mapping[str, ResourcePlan]
     max_concurrency: int = 16
     prefetch_pages: int = 4
-    rate_limit: RateLimit | None = None
+    rate_limit: RateBudget | None = None
     timeout_seconds: float = 60.0
     verify_tls: bool = True
     extras: Mapping[str, Any] = field(default_factory=dict)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,9 @@ from restsync.cli._preflight import (
     destination_findings,
     reference_findings,
 )
+
+if TYPE_CHECKING:
+    from restsync._plan import RateBudget
 
 __all__ = ["check", "connectors", "plan"]
 
@@ -136,7 +139,7 @@ def plan(source: SourceArg, config: ManifestConfig = None) -> None:
             console.print(f"  [dim]- {note}[/dim]")
 
 
-def _rate(rate: Any) -> str:
+def _rate(rate: RateBudget | None) -> str:
     if rate is None:
         return "none"
     return f"{rate.requests_per_second}/s burst {rate.burst or 1}"
