@@ -12,24 +12,29 @@ import asyncio
 import base64
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiohttp
 import orjson
 
-from restsync._config import (
-    ApiKeyAuth,
-    BearerAuth,
-    DltAuthObject,
-    HttpBasicAuth,
-    OAuth2ClientCredentials,
-)
 from restsync._engine._dlt_objects import DltSigner
 from restsync._engine._request import redact
+from restsync._plan import (
+    ApiKey,
+    AuthPlan,
+    BasicLogin,
+    BearerToken,
+    DltAuth,
+    OAuth2ClientGrant,
+)
 
-__all__ = ["AuthError", "Authenticator", "Credentials"]
+__all__ = ["AuthError", "Authenticator", "Credentials", "make_authenticator"]
+
+Clock = Callable[[], float]
+A = TypeVar("A")  # the plan auth value an Authenticator is made from
 
 
 @dataclass(frozen=True)
@@ -51,67 +56,150 @@ class AuthError(Exception):
         super().__init__(f"{message} ({self.url})")
 
 
-class Authenticator:
-    def __init__(self, auth: Any, base_url: str = "") -> None:
+class Authenticator(Generic[A]):
+    """Makes the credentials of one plan auth value (``A``); one per auth, shared by the
+    requests that use it. The base sends nothing (no auth)."""
+
+    def __init__(self, auth: A) -> None:
         self.auth = auth
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._lock = asyncio.Lock()
-        dlt_object = isinstance(auth, DltAuthObject)
-        self._signer = DltSigner(auth.instance, base_url) if dlt_object else None
-        self._signed_params: set[str] = set()
 
     def secret_param_names(self) -> set[str]:
-        if isinstance(self.auth, ApiKeyAuth) and self.auth.location in ("query", "param"):
-            return {self.auth.name}
-        return self._signed_params
+        """Query parameters that carry a secret (redacted wherever a URL is shown)."""
+        return set()
 
     async def apply(self, session: aiohttp.ClientSession) -> Credentials:
         """The credentials for a request to the API's origin (never call it for another)."""
-        auth = self.auth
-        if isinstance(auth, BearerAuth):
-            return Credentials(headers={"Authorization": f"Bearer {auth.token.get_secret_value()}"})
-        if isinstance(auth, ApiKeyAuth):
-            name, value = auth.name, auth.api_key.get_secret_value()
-            if auth.location == "header":
-                return Credentials(headers={name: value})
-            if auth.location == "cookie":
-                return Credentials(cookies={name: value})
-            return Credentials(params=[(name, value)])
-        if isinstance(auth, HttpBasicAuth):
-            raw = f"{auth.username}:{auth.password.get_secret_value()}".encode()
-            return Credentials(headers={"Authorization": "Basic " + base64.b64encode(raw).decode()})
-        if isinstance(auth, OAuth2ClientCredentials):
-            token = await self._oauth_token(auth, session)
-            return Credentials(headers={"Authorization": f"Bearer {token}"})
-        if self._signer is not None:
-            headers, params = await self._signer.credentials()
-            self._signed_params = {name for name, _ in params}
-            return Credentials(headers=headers, params=params)
         return Credentials()
 
-    async def _oauth_token(
-        self, auth: OAuth2ClientCredentials, session: aiohttp.ClientSession
-    ) -> str:
-        if auth.access_token is not None and self._token is None:
-            self._token = auth.access_token.get_secret_value()
-            self._expires_at = time.monotonic() + auth.default_token_expiration
+
+class _Static(Authenticator[A]):
+    """Credentials that never change (bearer, API key, basic): made once."""
+
+    def __init__(self, auth: A, credentials: Credentials) -> None:
+        super().__init__(auth)
+        self._credentials = credentials
+
+    async def apply(self, session: aiohttp.ClientSession) -> Credentials:
+        return self._credentials
+
+
+def _bearer(auth: BearerToken) -> Authenticator[BearerToken]:
+    headers = {"Authorization": f"Bearer {auth.token.get_secret_value()}"}
+    return _Static(auth, Credentials(headers=headers))
+
+
+class _ApiKey(_Static[ApiKey]):
+    def __init__(self, auth: ApiKey) -> None:
+        name, value = auth.name, auth.api_key.get_secret_value()
+        if auth.location == "header":
+            credentials = Credentials(headers={name: value})
+        elif auth.location == "cookie":
+            credentials = Credentials(cookies={name: value})
+        else:
+            credentials = Credentials(params=[(name, value)])
+        super().__init__(auth, credentials)
+
+    def secret_param_names(self) -> set[str]:
+        return {self.auth.name} if self.auth.location == "query" else set()
+
+
+def _basic(auth: BasicLogin) -> Authenticator[BasicLogin]:
+    raw = f"{auth.username}:{auth.password.get_secret_value()}".encode()
+    headers = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    return _Static(auth, Credentials(headers=headers))
+
+
+class _DltSigned(Authenticator[DltAuth]):
+    """A dlt auth object signs each request with its own code."""
+
+    def __init__(self, auth: DltAuth, base_url: str) -> None:
+        super().__init__(auth)
+        self._signer = DltSigner(auth.instance, base_url)
+        self._signed_params: set[str] = set()
+
+    def secret_param_names(self) -> set[str]:
+        return self._signed_params
+
+    async def apply(self, session: aiohttp.ClientSession) -> Credentials:
+        headers, params = await self._signer.credentials()
+        self._signed_params = {name for name, _ in params}
+        return Credentials(headers=headers, params=params)
+
+
+class OAuth2(Authenticator[OAuth2ClientGrant]):
+    """A token from the token endpoint, fetched once and again ``_REFRESH_MARGIN`` seconds
+    before it expires. ``clock`` (monotonic) and ``wall_clock`` (Unix time, to read an expiry
+    given as a point in time) are injected so tests can move time."""
+
+    def __init__(
+        self,
+        auth: OAuth2ClientGrant,
+        *,
+        clock: Clock = time.monotonic,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        super().__init__(auth)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+        if auth.access_token is not None:
+            self.keep(auth.access_token.get_secret_value(), auth.default_token_expiration)
+
+    def keep(self, token: str, lifetime: float) -> None:
+        self._token = token
+        self._expires_at = self._clock() + lifetime
+
+    def fresh_token(self) -> str | None:
+        """The token held, unless it expires within the refresh margin."""
+        if self._token and self._clock() < self._expires_at - _REFRESH_MARGIN:
+            return self._token
+        return None
+
+    def lifetime(self, payload: Any) -> float:
+        """Seconds the token in a token answer lives, from the answer's expiry field."""
+        return _lifetime(_field(payload, self.auth.expires_field), self.auth, self._wall_clock())
+
+    async def apply(self, session: aiohttp.ClientSession) -> Credentials:
+        return Credentials(headers={"Authorization": f"Bearer {await self._current(session)}"})
+
+    async def _current(self, session: aiohttp.ClientSession) -> str:
         async with self._lock:
-            if self._token and time.monotonic() < self._expires_at - 30:
-                return self._token
+            token = self.fresh_token()
+            if token is not None:
+                return token
+            auth = self.auth
             payload = await _request_token(auth, session)
-            token = _field(payload, auth.access_token_field)
-            if not token:
+            found = _field(payload, auth.access_token_field)
+            if not found:
                 url = auth.access_token_url
                 raise AuthError(f"the token endpoint returned no {auth.access_token_field}", url)
-            self._token = str(token)
-            self._expires_at = time.monotonic() + _lifetime(
-                _field(payload, auth.expires_field), auth
-            )
-            return self._token
+            self.keep(str(found), self.lifetime(payload))
+            return str(found)
 
 
-async def _request_token(auth: OAuth2ClientCredentials, session: aiohttp.ClientSession) -> Any:
+# a token this close to its expiry is fetched again: it could expire on the way
+_REFRESH_MARGIN = 30.0
+
+# plan auth type -> how its Authenticator is made (with the API's base URL)
+_FACTORIES: dict[type[AuthPlan], Callable[[Any, str], Authenticator[Any]]] = {
+    BearerToken: lambda auth, _: _bearer(auth),
+    ApiKey: lambda auth, _: _ApiKey(auth),
+    BasicLogin: lambda auth, _: _basic(auth),
+    OAuth2ClientGrant: lambda auth, _: OAuth2(auth),
+    DltAuth: _DltSigned,
+}
+
+
+def make_authenticator(auth: AuthPlan | None, base_url: str = "") -> Authenticator[Any]:
+    """The Authenticator for a plan's auth value (``None``: one that sends nothing)."""
+    if auth is None:
+        return Authenticator(None)
+    return _FACTORIES[type(auth)](auth, base_url)
+
+
+async def _request_token(auth: OAuth2ClientGrant, session: aiohttp.ClientSession) -> Any:
     data = {
         "grant_type": "client_credentials",
         "client_id": auth.client_id.get_secret_value(),
@@ -163,17 +251,17 @@ def _field(payload: Any, name: str, depth: int = 0) -> Any:
 _UNIX_TIME_FLOOR = 1_000_000_000
 
 
-def _lifetime(value: Any, auth: OAuth2ClientCredentials) -> float:
-    """Seconds until the token expires, from the answer's expiry field."""
+def _lifetime(value: Any, auth: OAuth2ClientGrant, now: float) -> float:
+    """Seconds until the token expires, from the answer's expiry field (``now``: Unix time)."""
     default = auth.default_token_expiration
     if auth.expires_is_time and isinstance(value, str) and not _is_number(value):
         moment = _iso_time(value)
-        return default if moment is None else max(0.0, moment - time.time())
+        return default if moment is None else max(0.0, moment - now)
     seconds = _seconds(value, default)
     if auth.expires_is_time or seconds >= _UNIX_TIME_FLOOR:
         if seconds > 100 * _UNIX_TIME_FLOOR:  # milliseconds
             seconds /= 1000
-        return max(0.0, seconds - time.time())
+        return max(0.0, seconds - now)
     return seconds
 
 

@@ -19,7 +19,7 @@ import aiohttp
 import orjson
 
 from restsync._engine._actions import Answer, apply_response_actions
-from restsync._engine._auth import Authenticator, AuthError, Credentials
+from restsync._engine._auth import Authenticator, AuthError, Credentials, make_authenticator
 from restsync._engine._origin import OriginGuard
 from restsync._engine._ratelimit import make_limiter
 from restsync._engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
@@ -69,16 +69,16 @@ class HttpClient:
         }
         self._limiter = make_limiter(plan.rate_limit)
         self._guard = OriginGuard(plan.base_url)
-        self._auth = Authenticator(plan.auth, plan.base_url)
+        self._auth = make_authenticator(plan.auth, plan.base_url)
         self._endpoint_auth = {
-            r.name: Authenticator(r.auth, plan.base_url) for r in plan.resources.values() if r.auth
+            r.name: make_authenticator(r.auth, plan.base_url)
+            for r in plan.resources.values()
+            if r.auth
         }
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> HttpClient:
-        connector = aiohttp.TCPConnector(
-            limit=self.plan.max_concurrency, ssl=self.plan.verify_tls
-        )
+        connector = aiohttp.TCPConnector(limit=self.plan.max_concurrency, ssl=self.plan.verify_tls)
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self.plan.timeout_seconds),
@@ -229,7 +229,7 @@ class HttpClient:
             # reported against the resource that needed the token, not a pseudo-resource
             raise ExtractionError(resource.name, exc.message, exc.url) from exc
 
-    def _auth_for(self, resource: ResourcePlan) -> Authenticator:
+    def _auth_for(self, resource: ResourcePlan) -> Authenticator[Any]:
         return self._endpoint_auth.get(resource.name, self._auth)
 
     def _url(self, request: Request, resource: ResourcePlan | None = None) -> str:
@@ -290,4 +290,3 @@ def _parse(raw: bytes, headers: dict[str, str]) -> Any:
     except orjson.JSONDecodeError as exc:
         kind = headers.get("Content-Type", headers.get("content-type", "unknown type"))
         raise _BadBody(f"the response is not valid JSON ({kind}, {len(raw)} bytes)") from exc
-

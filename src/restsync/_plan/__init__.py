@@ -12,10 +12,24 @@ from restsync._plan._model import (
     TimeParam,
 )
 from restsync._plan._parents import PLACEHOLDER, placeholders
-from restsync._plan._strategies import RateBudget
+from restsync._plan._strategies import (
+    ApiKey,
+    AuthPlan,
+    BasicLogin,
+    BearerToken,
+    DltAuth,
+    OAuth2ClientGrant,
+    RateBudget,
+)
 
 __all__ = [
     "DEFAULT_RETRY",
+    "ApiKey",
+    "AuthPlan",
+    "BasicLogin",
+    "BearerToken",
+    "DltAuth",
+    "OAuth2ClientGrant",
     "PLACEHOLDER",
     "IncrementalPlan",
     "ParentLink",

@@ -38,7 +38,7 @@ from restsync._plan._paginators import (
     speculates,
 )
 from restsync._plan._parents import ParentResolver, endpoint_of
-from restsync._plan._resolve import rate_budget
+from restsync._plan._resolve import auth_plan, rate_budget
 from restsync._selectors import SelectorError, compile_selector
 
 __all__ = ["build_plan"]
@@ -87,7 +87,7 @@ def build_plan(
         name=name,
         base_url=(base_url or client.base_url),
         headers=dict(client.headers),
-        auth=client.auth,
+        auth=auth_plan(client.auth),
         resources=plans,
         max_concurrency=client.max_concurrency,
         prefetch_pages=DEFAULT_PREFETCH if client.prefetch_pages is None else client.prefetch_pages,
@@ -151,7 +151,7 @@ def _plan_resource(
         paginator=paginator,
         data_selector=endpoint.data_selector,
         stop_condition=stop_condition,
-        auth=endpoint.auth,
+        auth=auth_plan(endpoint.auth),
         retry=_merge_retry(source_retry, endpoint.error_handler),
         primary_key=_as_tuple(resource.primary_key),
         write_disposition=resource.write_disposition or "append",

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from restsync._config import AuthConfig, PaginatorConfig
+from restsync._config import PaginatorConfig
 from restsync._expressions import Condition
-from restsync._plan._strategies import RateBudget
+from restsync._plan._strategies import AuthPlan, RateBudget
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -118,7 +118,7 @@ class ResourcePlan:
     paginator: PaginatorConfig
     data_selector: str | None
     stop_condition: Condition | None
-    auth: AuthConfig | None
+    auth: AuthPlan | None
     retry: RetryPolicy
     primary_key: tuple[str, ...]
     write_disposition: Any
@@ -169,7 +169,7 @@ class SourcePlan:
     name: str
     base_url: str
     headers: Mapping[str, Any]
-    auth: AuthConfig | None
+    auth: AuthPlan | None
     resources: Mapping[str, ResourcePlan]
     max_concurrency: int = 16
     prefetch_pages: int = 4

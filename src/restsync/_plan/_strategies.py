@@ -9,9 +9,21 @@ config models in one place (``_plan/_resolve.py``), so ``_engine`` and ``simulat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-__all__ = ["RateBudget"]
+from pydantic import SecretStr
+
+__all__ = [
+    "ApiKey",
+    "AuthPlan",
+    "BasicLogin",
+    "BearerToken",
+    "DltAuth",
+    "OAuth2ClientGrant",
+    "RateBudget",
+]
 
 
 @dataclass(frozen=True)
@@ -20,3 +32,52 @@ class RateBudget:
 
     requests_per_second: float
     burst: int | None = None
+
+
+# --- auth: what each request to the API's origin carries -------------------------------------
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    token: SecretStr
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    api_key: SecretStr
+    location: Literal["header", "query", "cookie"] = "header"
+
+
+@dataclass(frozen=True)
+class BasicLogin:
+    username: str
+    password: SecretStr = SecretStr("")
+
+
+@dataclass(frozen=True)
+class OAuth2ClientGrant:
+    """OAuth2 client credentials: a token fetched from ``access_token_url`` and kept until it
+    expires."""
+
+    access_token_url: str
+    client_id: SecretStr
+    client_secret: SecretStr
+    access_token: SecretStr | None = None
+    # further form fields of the token request (a refresh_token grant's values are secrets)
+    access_token_request_data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    default_token_expiration: int = 3600
+    access_token_field: str = "access_token"
+    expires_field: str = "expires_in"
+    # the answer's expiry is a point in time (Unix seconds or ISO 8601), not seconds from now
+    expires_is_time: bool = False
+
+
+@dataclass(frozen=True)
+class DltAuth:
+    """A dlt auth object given in Python code: its own ``__call__`` signs each request."""
+
+    instance: Any = field(repr=False)
+
+
+AuthPlan = BearerToken | ApiKey | BasicLogin | OAuth2ClientGrant | DltAuth

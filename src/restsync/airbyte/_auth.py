@@ -13,14 +13,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from restsync._config import ApiKeyAuth, BearerAuth, HttpBasicAuth, OAuth2ClientCredentials
+from restsync._plan import ApiKey, AuthPlan, BasicLogin, BearerToken, OAuth2ClientGrant
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported, _expect
 
 __all__ = ["build_auth", "token_url_on"]
 
 
-def build_auth(spec: Any, ai: Interpolator, where: str) -> Any:
+def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
     kind = _expect(
         spec,
         where,
@@ -40,10 +40,9 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> Any:
     if kind == "SelectiveAuthenticator":
         return _selective(spec, ai, where)
     if kind == "BearerAuthenticator":
-        return BearerAuth(token=SecretStr(_secret(ai, spec.get("api_token"))))
+        return BearerToken(token=SecretStr(_secret(ai, spec.get("api_token"))))
     if kind == "BasicHttpAuthenticator":
-        return HttpBasicAuth(
-            type="http_basic",
+        return BasicLogin(
             username=str(ai.eval(spec.get("username")) or ""),
             password=SecretStr(_secret(ai, spec.get("password"))),
         )
@@ -58,8 +57,7 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> Any:
                 "RequestOption",
                 f"an API key sent as {option.get('inject_into')}",
             )
-        return ApiKeyAuth(
-            type="api_key",
+        return ApiKey(
             name=str(ai.eval(option.get("field_name")) or "Authorization"),
             api_key=SecretStr(_secret(ai, spec.get("api_token"))),
             location="header" if option.get("inject_into") == "header" else "query",
@@ -67,7 +65,7 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> Any:
     return _oauth(spec, ai, where)
 
 
-def _selective(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
+def _selective(spec: Mapping[str, Any], ai: Interpolator, where: str) -> AuthPlan | None:
     node: Any = ai.config
     for key in spec.get("authenticator_selection_path") or []:
         node = node.get(key) if isinstance(node, Mapping) else None
@@ -81,7 +79,7 @@ def _selective(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
     return build_auth(options[node], ai, f"{where}.authenticators.{node}")
 
 
-def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
+def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> OAuth2ClientGrant:
     if spec.get("refresh_request_headers"):
         raise Unsupported(where, "OAuthAuthenticator", "custom refresh request headers")
     grant = str(ai.eval(spec.get("grant_type")) or "refresh_token")
@@ -95,8 +93,7 @@ def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Any:
     for key, value in (spec.get("refresh_request_body") or {}).items():
         if key not in data and key not in ("client_id", "client_secret"):
             data[str(key)] = _secret(ai, value)
-    return OAuth2ClientCredentials(
-        type="oauth2_client_credentials",
+    return OAuth2ClientGrant(
         access_token_url=str(ai.eval(spec.get("token_refresh_endpoint")) or ""),
         client_id=SecretStr(_secret(ai, spec.get("client_id"))),
         client_secret=SecretStr(_secret(ai, spec.get("client_secret"))),
@@ -124,11 +121,11 @@ def token_url_on(resources: dict[str, Any], base_url: str) -> dict[str, Any]:
     return {n: replace(r, auth=moved[id(r.auth)]) for n, r in resources.items()}
 
 
-def _moved_token_url(auth: Any, base_url: str) -> Any:
-    if not isinstance(auth, OAuth2ClientCredentials):
+def _moved_token_url(auth: AuthPlan | None, base_url: str) -> AuthPlan | None:
+    if not isinstance(auth, OAuth2ClientGrant):
         return auth
     token, base = urlsplit(auth.access_token_url), urlsplit(base_url)
     if not token.scheme or (token.scheme, token.netloc) == (base.scheme, base.netloc):
         return auth
     url = urlunsplit((base.scheme, base.netloc, token.path, token.query, ""))
-    return auth.model_copy(update={"access_token_url": url})
+    return replace(auth, access_token_url=url)

@@ -282,14 +282,14 @@ def known_secrets(dlt_source: Any = None) -> tuple[str, ...]:
     from pydantic import SecretStr
 
     from restsync._api import runtime_of
-    from restsync._config import DltAuthObject
     from restsync._engine._dlt_objects import dlt_auth_secrets
+    from restsync._plan import DltAuth
 
     values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k)]
     if dlt_source is not None:
         plan = runtime_of(dlt_source).plan
         for auth in (plan.auth, *(r.auth for r in plan.resources.values())):
-            if isinstance(auth, DltAuthObject):
+            if isinstance(auth, DltAuth):
                 values += dlt_auth_secrets(auth.instance)
             elif auth is not None:
                 values += [v.get_secret_value() for v in vars(auth).values()

@@ -10,18 +10,12 @@ import base64
 import binascii
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from restsync._config import (
-    ApiKeyAuth,
-    BearerAuth,
-    DltAuthObject,
-    HttpBasicAuth,
-    OAuth2ClientCredentials,
-)
+from restsync._plan import ApiKey, AuthPlan, BasicLogin, BearerToken, DltAuth, OAuth2ClientGrant
 
 __all__ = ["Credential", "TokenEndpoint", "expected_credential", "token_endpoint"]
 
@@ -87,31 +81,53 @@ class TokenEndpoint:
         return {self.token_field: self.token, "token_type": "Bearer", self.expires_field: expiry}
 
 
-def expected_credential(auth: Any, override: str | None, seed: int) -> Credential | None:
+def expected_credential(
+    auth: AuthPlan | None, override: str | None, seed: int
+) -> Credential | None:
     """What a client must send for ``auth``; ``None`` when the endpoint is open."""
     if auth is None:
         return None
-    if isinstance(auth, BearerAuth):
-        return _bearer(override or auth.token.get_secret_value())
-    if isinstance(auth, ApiKeyAuth):
-        value = override or auth.api_key.get_secret_value()
-        location = {"param": "query"}.get(auth.location, auth.location)
-        return Credential(location, auth.name, value)  # type: ignore[arg-type]
-    if isinstance(auth, HttpBasicAuth):
-        password = override or auth.password.get_secret_value()
-        pair = base64.b64encode(f"{auth.username}:{password}".encode()).decode()
-        return Credential("header", "Authorization", f"Basic {pair}", scheme="basic")
-    if isinstance(auth, OAuth2ClientCredentials):
-        return _bearer(_issued_token(auth, override, seed))
-    if isinstance(auth, DltAuthObject):  # its own code decides what it sends: nothing to check
-        return None
-    raise TypeError(f"unknown auth model {type(auth).__name__}")
+    expect: Callable[[Any, str | None, int], Credential | None] = _EXPECTED[type(auth)]
+    return expect(auth, override, seed)
+
+
+def _bearer_of(auth: BearerToken, override: str | None, seed: int) -> Credential:
+    return _bearer(override or auth.token.get_secret_value())
+
+
+def _api_key_of(auth: ApiKey, override: str | None, seed: int) -> Credential:
+    return Credential(auth.location, auth.name, override or auth.api_key.get_secret_value())
+
+
+def _basic_of(auth: BasicLogin, override: str | None, seed: int) -> Credential:
+    password = override or auth.password.get_secret_value()
+    pair = base64.b64encode(f"{auth.username}:{password}".encode()).decode()
+    return Credential("header", "Authorization", f"Basic {pair}", scheme="basic")
+
+
+def _oauth2_of(auth: OAuth2ClientGrant, override: str | None, seed: int) -> Credential:
+    return _bearer(_issued_token(auth, override, seed))
+
+
+def _unchecked(auth: DltAuth, override: str | None, seed: int) -> None:
+    """A dlt auth object's own code decides what it sends: nothing to check."""
+    return None
+
+
+# plan auth type -> the credential a client must send for it
+_EXPECTED: dict[type[AuthPlan], Callable[[Any, str | None, int], Credential | None]] = {
+    BearerToken: _bearer_of,
+    ApiKey: _api_key_of,
+    BasicLogin: _basic_of,
+    OAuth2ClientGrant: _oauth2_of,
+    DltAuth: _unchecked,
+}
 
 
 def token_endpoint(
-    auth: Any, override: str | None, seed: int, prefix: str
+    auth: AuthPlan | None, override: str | None, seed: int, prefix: str
 ) -> TokenEndpoint | None:
-    if not isinstance(auth, OAuth2ClientCredentials):
+    if not isinstance(auth, OAuth2ClientGrant):  # only OAuth2 has a token endpoint
         return None
     parts = urlsplit(auth.access_token_url)
     # an absolute token URL is served at its path; a relative one under the base URL's path
@@ -128,7 +144,7 @@ def token_endpoint(
     )
 
 
-def _issued_token(auth: OAuth2ClientCredentials, override: str | None, seed: int) -> str:
+def _issued_token(auth: OAuth2ClientGrant, override: str | None, seed: int) -> str:
     if override:
         return override
     if auth.access_token is not None:
