@@ -22,6 +22,7 @@ dlt's dialect:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -201,9 +202,10 @@ def _plain(value: Any) -> Any:
 
 
 def _auth(auth: Any) -> dict[str, Any]:
-    """A restsync auth model as dlt's auth dict, with the secrets revealed."""
+    """A restsync plan auth value as dlt's auth dict, with the secrets revealed."""
     out: dict[str, Any] = {}
-    for key, value in auth.model_dump().items():
+    values = {"type": auth.type, **{f.name: getattr(auth, f.name) for f in fields(auth)}}
+    for key, value in values.items():
         if value is None:
             continue
         out[key] = value.get_secret_value() if hasattr(value, "get_secret_value") else value

@@ -19,15 +19,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from restsync._config import (
-    ApiKeyAuth,
-    AutoPaginator,
-    BearerAuth,
-    CursorPaginator,
-    OffsetPaginator,
-    parse_config,
+from restsync._config import parse_config
+from restsync._plan import (
+    ApiKey,
+    AutoPaging,
+    BearerToken,
+    CursorPaging,
+    OffsetPaging,
+    ResourcePlan,
+    SourcePlan,
+    build_plan,
+    describe_paging,
 )
-from restsync._plan import ResourcePlan, SourcePlan, build_plan
 from restsync.connectors import ConnectorSpec, load_spec, names
 from restsync.connectors._yaml import ConfigRef, env_var, find_refs, placeholder_refs
 
@@ -158,10 +161,10 @@ def _auth_section(spec: ConnectorSpec, plan: SourcePlan) -> list[str]:
     auth = plan.auth
     refs = find_refs(spec.config["client"].get("auth"))
     secret = refs[0].name if refs else ""
-    if isinstance(auth, ApiKeyAuth):
+    if isinstance(auth, ApiKey):
         where = {"header": "header", "cookie": "cookie"}.get(auth.location, "query parameter")
         how = f"An API key, sent in the `{auth.name}` {where}."
-    elif isinstance(auth, BearerAuth):
+    elif isinstance(auth, BearerToken):
         how = "A bearer token, sent as `Authorization: Bearer <token>`."
     elif auth is None:
         how = "None: the API is open."
@@ -280,7 +283,7 @@ def _selector(selector: str | None) -> str:
 
 def _pagination(r: ResourcePlan) -> str:
     p = r.paginator
-    if isinstance(p, CursorPaginator):
+    if isinstance(p, CursorPaging):
         sent = (
             f"in the body at `{p.cursor_body_path}`"
             if p.cursor_body_path
@@ -295,7 +298,7 @@ def _pagination(r: ResourcePlan) -> str:
             ends.append("a page is empty")
         text += f"; stops when {', '.join(ends[:-1])} or {ends[-1]}"
         return text + ". A cursor that is a full next-page URL is followed as a URL."
-    if isinstance(p, OffsetPaginator):
+    if isinstance(p, OffsetPaging):
         text = (
             f"offset: `{p.offset_param}` starts at {p.offset} and advances by {p.limit}, "
             f"with `{p.limit_param}={p.limit}`; "
@@ -305,12 +308,12 @@ def _pagination(r: ResourcePlan) -> str:
         if r.stop_condition:
             return text + f"stops when `{r.stop_condition.source}` holds, or at a short page."
         return text + f"stops at the first page with fewer than {p.limit} records (or none)."
-    if isinstance(p, AutoPaginator):
+    if isinstance(p, AutoPaging):
         return (
             "none given in the document: detected from the first response "
             "(a Link header, a next-page URL in the body, else a single page)."
         )
-    fields = p.model_dump(exclude_defaults=True, exclude={"type"})
+    fields = {k: v for k, v in describe_paging(p).items() if k != "type"}
     settings = ", ".join(f"`{k}={v}`" for k, v in fields.items())
     return f"`{p.type}`" + (f" ({settings})" if settings else "") + "."
 

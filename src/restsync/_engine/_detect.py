@@ -19,12 +19,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from restsync._config import (
-    CursorPaginator,
-    HeaderLinkPaginator,
-    JSONLinkPaginator,
-    PageNumberPaginator,
-    SinglePagePaginator,
+from restsync._plan import (
+    CursorPaging,
+    HeaderLinkPaging,
+    JSONLinkPaging,
+    PageNumberPaging,
+    PagingPlan,
+    SinglePaging,
 )
 
 __all__ = ["detect_paginator", "parse_link_header"]
@@ -35,24 +36,23 @@ _TOTAL_PAGES = re.compile("^(total_pages|pages|totalpages)$")
 _SCALAR = (str, int, float)  # bool is an int too, as in dlt
 
 
-def detect_paginator(links: Mapping[str, str], body: Any) -> Any:
-    """The paginator config dlt would pick for this first response."""
+def detect_paginator(links: Mapping[str, str], body: Any) -> PagingPlan:
+    """The paginator dlt would pick for this first response."""
     if links.get("next"):
-        return HeaderLinkPaginator(type="header_link")
+        return HeaderLinkPaging()
     next_path, next_value = _find(body, _next_value)
     if next_path and isinstance(next_value, str) and next_value.startswith(("http", "/")):
-        return JSONLinkPaginator(type="json_link", next_url_path=".".join(next_path))
+        return JSONLinkPaging(next_url_path=".".join(next_path))
     total_path, total = _find(body, _total_pages)
     if total_path and _is_int(total):
-        return PageNumberPaginator(type="page_number", total_path=".".join(total_path))
+        return PageNumberPaging(total_path=".".join(total_path), total_from_default=False)
     if next_path:
-        return CursorPaginator(
-            type="cursor",
+        return CursorPaging(
             cursor_path=".".join(next_path),
             cursor_param="cursor",
             stop_after_empty_page=False,
         )
-    return SinglePagePaginator(type="single_page")
+    return SinglePaging()
 
 
 def _next_value(key: str, value: Any) -> tuple[tuple[str, ...], Any] | None:

@@ -22,17 +22,16 @@ from typing import Any
 import requests
 
 from restsync._engine._actions import Answer, as_requests_response
-from restsync._engine._paginate import PagingError, Traversal
+from restsync._engine._paginate import PagingError, Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
 from restsync._expressions import Condition
+from restsync._plan import DltPaging
 
 __all__ = ["DltPaginated", "DltSigner", "dlt_auth_secrets"]
 
 
-class DltPaginated(Traversal):
-    kind = "dlt_object"
-
-    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+class DltPaginated(Traversal[DltPaging]):
+    def __init__(self, config: DltPaging, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
         # dlt's paginators keep their position: every chain of pages gets its own copy
         self._paginator = copy.deepcopy(config.instance)
@@ -56,6 +55,9 @@ class DltPaginated(Traversal):
             getattr(self._paginator, method)(*args)
         except Exception as exc:  # the user's paginator code: its failure is the resource's
             raise PagingError(f"{self._name}.{method} failed: {type(exc).__name__}: {exc}") from exc
+
+
+register_traversal(DltPaging, DltPaginated)
 
 
 def _as_requests(request: Request) -> requests.Request:

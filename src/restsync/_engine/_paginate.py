@@ -17,14 +17,36 @@ last page makes moot.
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+from urllib.parse import urljoin
 
 from restsync._engine._detect import detect_paginator, parse_link_header
 from restsync._engine._request import Page, Request, header
 from restsync._expressions import Condition
+from restsync._plan import (
+    AutoPaging,
+    CursorPaging,
+    HeaderCursorPaging,
+    HeaderLinkPaging,
+    JSONLinkPaging,
+    OffsetPaging,
+    PageNumberPaging,
+    PagingPlan,
+    SinglePaging,
+)
 from restsync._selectors import compile_path, set_field
 
-__all__ = ["PaginationLoop", "PagingError", "Traversal", "make_traversal"]
+__all__ = [
+    "PaginationLoop",
+    "PagingError",
+    "Traversal",
+    "TraversalFactory",
+    "make_traversal",
+    "register_traversal",
+]
+
+P = TypeVar("P")  # the plan's paging value a Traversal reads
 
 
 class PaginationLoop(Exception):
@@ -35,22 +57,15 @@ class PagingError(ValueError):
     """The response lacks what the paginator needs to go on (a total, a has-more flag)."""
 
 
-class Traversal:
-    registry: ClassVar[dict[str, type[Traversal]]] = {}
-    kind: ClassVar[str] = ""
+class Traversal(Generic[P]):
     # the parent record this chain is fetched for (None for a root): strategies that build
     # their requests from it read it here
     parent: Any = None
 
-    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+    def __init__(self, config: P, stop_condition: Condition | None) -> None:
         self.config = config
         self.stop_condition = stop_condition
         self._seen: set[str] = set()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.kind:
-            Traversal.registry[cls.kind] = cls
 
     def first(self, request: Request) -> Request:
         return request
@@ -89,16 +104,10 @@ class Traversal:
         return has_more_path is not None and not _has_more(page.body, has_more_path)
 
 
-class SinglePage(Traversal):
-    kind = "single_page"
-
-
-class Cursor(Traversal):
-    kind = "cursor"
-
-    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+class Cursor(Traversal[CursorPaging]):
+    def __init__(self, config: CursorPaging, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
-        self._cursor = compile_path(config.cursor_path)
+        self._cursor = compile_path(config.cursor_path or "cursors.next")
 
     def first(self, request: Request) -> Request:
         if self.config.limit is not None:
@@ -113,15 +122,16 @@ class Cursor(Traversal):
         return _follow_cursor(request, cursor, c.cursor_param, c.cursor_body_path, follow_urls)
 
 
-class HeaderCursor(Traversal):
-    kind = "header_cursor"
-
+class HeaderCursor(Traversal[HeaderCursorPaging]):
     def _advance(self, request: Request, page: Page) -> Request | None:
         cursor = header(page.headers, self.config.cursor_key)
         return _follow_cursor(request, cursor, self.config.cursor_param, None, False)
 
 
-class _Numbered(Traversal):
+N = TypeVar("N", bound=OffsetPaging | PageNumberPaging)
+
+
+class _Numbered(Traversal[N]):
     """Offset and page-number paging: request n after the current one is known in advance.
 
     The total: ``total_path`` if given (a response without it is an error, as in dlt);
@@ -133,10 +143,10 @@ class _Numbered(Traversal):
     _known_total: int | None = None
     _full_pages = 0  # consecutive full pages so far: the evidence for guessing ahead
 
-    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+    def __init__(self, config: N, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
         self._total_required = config.total_path is not None
-        self._short_page_stops = "total_path" not in config.model_fields_set
+        self._short_page_stops = config.total_from_default
         path = config.total_path or ("total" if self._short_page_stops else None)
         self._total_path = path
         self._total_at = compile_path(path) if path else None
@@ -221,16 +231,14 @@ class _Numbered(Traversal):
         return self._short_page_stops and not full
 
 
-class Offset(_Numbered):
-    kind = "offset"
-
-    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+class Offset(_Numbered[OffsetPaging]):
+    def __init__(self, config: OffsetPaging, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
         self._position = config.offset
         self._stride = config.limit
 
     def _past_maximum(self, position: int) -> bool:
-        maximum: int | None = self.config.maximum_offset
+        maximum = self.config.maximum_offset
         return maximum is not None and position >= maximum
 
     def _is_full(self, page: Page) -> bool:
@@ -249,20 +257,17 @@ class Offset(_Numbered):
         return request.with_params(**params)
 
 
-class PageNumber(_Numbered):
-    kind = "page_number"
-
-    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+class PageNumber(_Numbered[PageNumberPaging]):
+    def __init__(self, config: PageNumberPaging, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
         self._position = config.page if config.page is not None else config.base_page
 
     def _counted(self, position: int) -> int:
-        base: int = self.config.base_page  # total_path counts pages from base_page
-        return position - base
+        return position - self.config.base_page  # total_path counts pages from base_page
 
     def _past_maximum(self, position: int) -> bool:
         # as in dlt, maximum_page itself is not fetched
-        maximum: int | None = self.config.maximum_page
+        maximum = self.config.maximum_page
         return maximum is not None and position >= maximum
 
     def _is_full(self, page: Page) -> bool:
@@ -280,15 +285,13 @@ class PageNumber(_Numbered):
         return request.with_params(**params)
 
 
-class JSONLink(Traversal):
+class JSONLink(Traversal[JSONLinkPaging]):
     """The next page's URL is in the body; it is followed as given (its query replaces the
     request's params, as in dlt)."""
 
-    kind = "json_link"
-
-    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+    def __init__(self, config: JSONLinkPaging, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
-        self._next_url = compile_path(getattr(config, "next_url_path", None) or "next")
+        self._next_url = compile_path(config.next_url_path or "next")
 
     def _advance(self, request: Request, page: Page) -> Request | None:
         url = self._next_url(page.body)
@@ -297,23 +300,19 @@ class JSONLink(Traversal):
         return None
 
 
-class HeaderLink(Traversal):
-    kind = "header_link"
-
+class HeaderLink(Traversal[HeaderLinkPaging]):
     def _advance(self, request: Request, page: Page) -> Request | None:
-        rel = getattr(self.config, "links_next_key", "next")
+        rel = self.config.links_next_key
         url = parse_link_header(header(page.headers, "link") or "").get(rel)
         return request.at(_absolute(request.url, url)) if url else None
 
 
-class Auto(Traversal):
+class Auto(Traversal[AutoPaging]):
     """No paginator given: the first page decides, by dlt's rules (``_detect``)."""
 
-    kind = "auto"
-
-    def __init__(self, config: Any, stop_condition: Condition | None) -> None:
+    def __init__(self, config: AutoPaging, stop_condition: Condition | None) -> None:
         super().__init__(config, stop_condition)
-        self._chosen: Traversal | None = None
+        self._chosen: Traversal[Any] | None = None
 
     def next(self, request: Request, page: Page) -> Request | None:
         if self._chosen is None:
@@ -325,15 +324,36 @@ class Auto(Traversal):
         return self._chosen.ahead(current, limit, guess=guess) if self._chosen else []
 
 
-def make_traversal(config: Any, stop_condition: Condition | None, parent: Any = None) -> Traversal:
-    try:
-        cls = Traversal.registry[config.type]
-    except KeyError:
-        raise ValueError(
-            f"unknown paginator type '{config.type}'; "
-            f"use one of: {', '.join(sorted(Traversal.registry))}"
-        ) from None
-    traversal = cls(config, stop_condition)
+TraversalFactory = Callable[[P, Condition | None], Traversal[P]]
+
+# plan paging class -> how a chain of pages is walked for it
+_TRAVERSALS: dict[type[Any], TraversalFactory[Any]] = {}
+
+
+def register_traversal(paging_class: type[P], factory: TraversalFactory[P]) -> None:
+    """Walk chains of ``paging_class`` with ``factory``: the engine's own kinds below, and
+    kinds other packages bring (a ``CustomPaging``, dlt's objects)."""
+    _TRAVERSALS[paging_class] = factory
+
+
+register_traversal(SinglePaging, Traversal[SinglePaging])
+register_traversal(AutoPaging, Auto)
+register_traversal(CursorPaging, Cursor)
+register_traversal(HeaderCursorPaging, HeaderCursor)
+register_traversal(OffsetPaging, Offset)
+register_traversal(PageNumberPaging, PageNumber)
+register_traversal(JSONLinkPaging, JSONLink)
+register_traversal(HeaderLinkPaging, HeaderLink)
+
+
+def make_traversal(
+    paging: PagingPlan, stop_condition: Condition | None, parent: Any = None
+) -> Traversal[Any]:
+    """A fresh Traversal for one chain of pages."""
+    factory = _TRAVERSALS.get(type(paging))
+    if factory is None:
+        raise ValueError(f"no traversal is registered for paginator type '{paging.type}'")
+    traversal = factory(paging, stop_condition)
     traversal.parent = parent
     return traversal
 
@@ -367,8 +387,6 @@ def _with_body_values(request: Request, values: dict[str | None, Any]) -> Reques
 
 
 def _absolute(base: str, url: str) -> str:
-    from urllib.parse import urljoin
-
     return urljoin(base, url)
 
 

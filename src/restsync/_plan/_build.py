@@ -37,8 +37,9 @@ from restsync._plan._paginators import (
     resolve_paginator,
     speculates,
 )
+from restsync._plan._paging import PagingPlan
 from restsync._plan._parents import ParentResolver, endpoint_of
-from restsync._plan._resolve import auth_plan, rate_budget
+from restsync._plan._resolve import auth_plan, paging_plan, rate_budget
 from restsync._selectors import SelectorError, compile_selector
 
 __all__ = ["build_plan"]
@@ -191,7 +192,7 @@ def _paging(
     config: SourceConfig,
     where: str,
     notes: list[str],
-) -> tuple[Any, Condition | None, int]:
+) -> tuple[PagingPlan, Condition | None, int]:
     """The resolved paginator, its stop_condition and the chain's page cap."""
     paginator = endpoint.paginator or config.client.paginator or AutoPaginator(type="auto")
     if isinstance(paginator, AutoPaginator):
@@ -204,7 +205,7 @@ def _paging(
     max_pages = resource.max_pages or config.client.max_pages or DEFAULT_MAX_PAGES
     if paginator.type != "single_page":
         notes.append(f"fails after {max_pages:,} pages in one chain (max_pages)")
-    return paginator, stop_condition, max_pages
+    return paging_plan(paginator), stop_condition, max_pages
 
 
 def _check_data_selector(endpoint: EndpointConfig, where: str, notes: list[str]) -> None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from restsync._config import PaginatorConfig
 from restsync._expressions import Condition
+from restsync._plan._paging import PagingPlan
 from restsync._plan._strategies import AuthPlan, RateBudget
 
 __all__ = [
@@ -115,7 +115,7 @@ class ResourcePlan:
     params: Mapping[str, Any]
     headers: Mapping[str, Any]
     json_body: Any
-    paginator: PaginatorConfig
+    paginator: PagingPlan
     data_selector: str | None
     stop_condition: Condition | None
     auth: AuthPlan | None

@@ -3,14 +3,41 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any
+
+from pydantic import BaseModel
+
 from restsync._config import (
     ApiKeyAuth,
     AuthConfig,
+    AutoPaginator,
     BearerAuth,
+    CursorPaginator,
     DltAuthObject,
+    DltPaginatorObject,
+    HeaderCursorPaginator,
+    HeaderLinkPaginator,
     HttpBasicAuth,
+    JSONLinkPaginator,
     OAuth2ClientCredentials,
+    OffsetPaginator,
+    PageNumberPaginator,
+    PaginatorConfig,
     RateLimit,
+    SinglePagePaginator,
+)
+from restsync._plan._paging import (
+    AutoPaging,
+    CursorPaging,
+    DltPaging,
+    HeaderCursorPaging,
+    HeaderLinkPaging,
+    JSONLinkPaging,
+    OffsetPaging,
+    PageNumberPaging,
+    PagingPlan,
+    SinglePaging,
 )
 from restsync._plan._strategies import (
     ApiKey,
@@ -22,7 +49,7 @@ from restsync._plan._strategies import (
     RateBudget,
 )
 
-__all__ = ["auth_plan", "rate_budget"]
+__all__ = ["auth_plan", "paging_plan", "rate_budget"]
 
 
 def rate_budget(rate_limit: RateLimit | None) -> RateBudget | None:
@@ -61,3 +88,31 @@ def _oauth2(auth: OAuth2ClientCredentials) -> OAuth2ClientGrant:
         expires_field=auth.expires_field,
         expires_is_time=auth.expires_is_time,
     )
+
+
+# config paginator class -> the plan's paging class: they share their field names
+_PAGING: dict[type[BaseModel], type[Any]] = {
+    AutoPaginator: AutoPaging,
+    SinglePagePaginator: SinglePaging,
+    HeaderLinkPaginator: HeaderLinkPaging,
+    JSONLinkPaginator: JSONLinkPaging,
+    HeaderCursorPaginator: HeaderCursorPaging,
+    CursorPaginator: CursorPaging,
+    OffsetPaginator: OffsetPaging,
+    PageNumberPaginator: PageNumberPaging,
+    DltPaginatorObject: DltPaging,
+}
+
+
+def paging_plan(paginator: PaginatorConfig) -> PagingPlan:
+    """A resolved paginator config as the plan's paging value."""
+    plan_class = _PAGING[type(paginator)]
+    values = {
+        spec.name: getattr(paginator, spec.name)
+        for spec in fields(plan_class)
+        if spec.name in type(paginator).model_fields
+    }
+    if "total_from_default" in {spec.name for spec in fields(plan_class)}:
+        values["total_from_default"] = "total_path" not in paginator.model_fields_set
+    paging: PagingPlan = plan_class(**values)
+    return paging

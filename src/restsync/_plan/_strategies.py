@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import SecretStr
 
@@ -39,11 +39,13 @@ class RateBudget:
 
 @dataclass(frozen=True)
 class BearerToken:
+    type: ClassVar[str] = "bearer"
     token: SecretStr
 
 
 @dataclass(frozen=True)
 class ApiKey:
+    type: ClassVar[str] = "api_key"
     name: str
     api_key: SecretStr
     location: Literal["header", "query", "cookie"] = "header"
@@ -51,6 +53,7 @@ class ApiKey:
 
 @dataclass(frozen=True)
 class BasicLogin:
+    type: ClassVar[str] = "http_basic"
     username: str
     password: SecretStr = SecretStr("")
 
@@ -60,6 +63,7 @@ class OAuth2ClientGrant:
     """OAuth2 client credentials: a token fetched from ``access_token_url`` and kept until it
     expires."""
 
+    type: ClassVar[str] = "oauth2_client_credentials"
     access_token_url: str
     client_id: SecretStr
     client_secret: SecretStr
@@ -77,6 +81,7 @@ class OAuth2ClientGrant:
 class DltAuth:
     """A dlt auth object given in Python code: its own ``__call__`` signs each request."""
 
+    type: ClassVar[str] = "dlt_object"
     instance: Any = field(repr=False)
 
 

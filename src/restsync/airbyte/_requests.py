@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from restsync._engine._detect import parse_link_header
-from restsync._engine._paginate import Traversal
+from restsync._engine._paginate import Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
 from restsync.airbyte._jinja import Interpolator, Slice
 
@@ -159,7 +159,7 @@ class StreamRequests:
     type: str = "airbyte"
     notes: tuple[str, ...] = field(default=(), compare=False)
 
-    def model_dump(self, **_: Any) -> dict[str, Any]:
+    def describe(self) -> dict[str, Any]:
         """What ``restsync plan`` shows for this paginator."""
         shown: dict[str, Any] = {"type": "airbyte", "method": self.method}
         for key in ("url", "path", "params", "headers", "body_json"):
@@ -170,10 +170,8 @@ class StreamRequests:
         return shown
 
 
-class ManifestTraversal(Traversal):
-    kind = "airbyte"
-
-    def __init__(self, config: Any, stop_condition: Any) -> None:
+class ManifestTraversal(Traversal[StreamRequests]):
+    def __init__(self, config: StreamRequests, stop_condition: Any) -> None:
         super().__init__(config, stop_condition)
         self.spec: StreamRequests = config
         self._base = ""
@@ -262,6 +260,9 @@ class ManifestTraversal(Traversal):
         if path:
             full = urljoin(full if full.endswith("/") else full + "/", path)
         return full
+
+
+register_traversal(StreamRequests, ManifestTraversal)
 
 
 def link_headers(headers: Mapping[str, str]) -> dict[str, Any]:

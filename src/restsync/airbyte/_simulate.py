@@ -22,15 +22,20 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
-from restsync._config import (
-    CursorPaginator,
-    HeaderLinkPaginator,
-    JSONLinkPaginator,
-    OffsetPaginator,
-    PageNumberPaginator,
-    SinglePagePaginator,
+from restsync._plan import (
+    CursorPaging,
+    HeaderLinkPaging,
+    IncrementalPlan,
+    JSONLinkPaging,
+    OffsetPaging,
+    PageNumberPaging,
+    PagingPlan,
+    ParentLink,
+    ResourcePlan,
+    SinglePaging,
+    SourcePlan,
+    TimeParam,
 )
-from restsync._plan import IncrementalPlan, ParentLink, ResourcePlan, SourcePlan, TimeParam
 from restsync.airbyte._jinja import Slice
 from restsync.airbyte._records import AddField, RecordPipeline
 from restsync.airbyte._requests import (
@@ -144,11 +149,11 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
     return Slice({name: "{" + name + "}" for name in names})
 
 
-def _paginator(requests: StreamRequests, stream: str) -> Any:
+def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
     if strategy is None:
-        return SinglePagePaginator(type="single_page")
+        return SinglePaging()
     if token is not None and token.inject_into not in ("request_parameter", "path", "body_json"):
         raise SimulatorError(
             f"stream '{stream}': the simulator reads page tokens from the query or the JSON body"
@@ -160,8 +165,7 @@ def _paginator(requests: StreamRequests, stream: str) -> Any:
     param, body_path = _where(token)
     limit_param, limit_body = _where(requests.page_size_option)
     if isinstance(strategy, OffsetStrategy):
-        return OffsetPaginator(
-            type="offset",
+        return OffsetPaging(
             limit=strategy.page_size,
             offset_param=param or "offset",
             offset_body_path=body_path,
@@ -169,8 +173,7 @@ def _paginator(requests: StreamRequests, stream: str) -> Any:
             limit_body_path=limit_body,
         )
     assert isinstance(strategy, PageStrategy)
-    return PageNumberPaginator(
-        type="page_number",
+    return PageNumberPaging(
         base_page=strategy.start_from_page,
         page_param=param or "page",
         page_body_path=body_path,
@@ -180,19 +183,20 @@ def _paginator(requests: StreamRequests, stream: str) -> Any:
     )
 
 
-def _cursor_paginator(strategy: CursorStrategy, requests: StreamRequests, stream: str) -> Any:
+def _cursor_paginator(
+    strategy: CursorStrategy, requests: StreamRequests, stream: str
+) -> PagingPlan:
     token, size = requests.page_token_option, requests.page_size_option
     field = _response_field(strategy.cursor_value)
     if token is not None and token.inject_into == "path":
         if _LINK_NEXT.match(strategy.cursor_value.strip()):
-            return HeaderLinkPaginator(type="header_link")
+            return HeaderLinkPaging()
         if field:
-            return JSONLinkPaginator(type="json_link", next_url_path=field)
+            return JSONLinkPaging(next_url_path=field)
     elif token is not None and field:
         param, body_path = _where(token)
         limit_param, _ = _where(size)
-        return CursorPaginator(
-            type="cursor",
+        return CursorPaging(
             cursor_param=param,
             cursor_body_path=body_path,
             cursor_path=field,

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from restsync._config import SinglePagePaginator
 from restsync._errors import ConfigError
-from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan
+from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan, SinglePaging
 from restsync.airbyte._auth import build_auth
 from restsync.airbyte._cursor import datetime_cursor, feed_stop, incremental_plan
 from restsync.airbyte._errors import build_retry
@@ -76,7 +75,7 @@ class Translator:
             params={},
             headers={},
             json_body=None,
-            paginator=requests,  # type: ignore[arg-type]
+            paginator=requests,
             data_selector=None,
             stop_condition=None,
             auth=auth,
@@ -234,7 +233,7 @@ class Translator:
             params={},
             headers={},
             json_body=None,
-            paginator=SinglePagePaginator(type="single_page"),
+            paginator=SinglePaging(),
             data_selector=None,
             stop_condition=None,
             auth=None,

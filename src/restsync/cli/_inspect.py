@@ -100,6 +100,7 @@ def plan(source: SourceArg, config: ManifestConfig = None) -> None:
     """Show what restsync will do for SOURCE: requests, paging, parents, and every inference."""
     from restsync._api import plan_config
     from restsync._config_files import load_config, manifest_plan
+    from restsync._plan import describe_paging
 
     translated = manifest_plan(source, config)
     if translated is not None:
@@ -118,7 +119,7 @@ def plan(source: SourceArg, config: ManifestConfig = None) -> None:
         console.print(
             f"  {resource.method} {resource.path}  params={dict(resource.params) or '{}'}"
         )
-        paginator = resource.paginator.model_dump(exclude_defaults=True)
+        paginator = describe_paging(resource.paginator)
         console.print(f"  paginator: {paginator}  data_selector: {resource.data_selector!r}")
         console.print(
             f"  primary_key: {list(resource.primary_key) or 'none'}  "

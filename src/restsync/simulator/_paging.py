@@ -1,10 +1,10 @@
 """Serve pages the way a plan's paginator reads them.
 
-Each paginator type has a small pager, registered under its type name in ``PAGERS``. A pager is a
-pure function of the request (query, JSON body, URL) and the number of records: all paging state
-travels in the request, so concurrent clients and retried requests always get the same page. What
-it decides for one request is a ``ServedPage``: which records, and the paging signals (next cursor
-or link, body fields, headers) that lead a client to the next one.
+Each paginator type has a small pager, registered for its plan paging class in ``PAGERS``. A pager
+is a pure function of the request (query, JSON body, URL) and the number of records: all paging
+state travels in the request, so concurrent clients and retried requests always get the same page.
+What it decides for one request is a ``ServedPage``: which records, and the paging signals (next
+cursor or link, body fields, headers) that lead a client to the next one.
 
 Where the records and fields sit in the body is ``_placement``'s business; the fields a
 ``stop_condition`` tests are ``_stop_rule``'s.
@@ -22,13 +22,16 @@ from typing import Any, Protocol
 
 from yarl import URL
 
-from restsync._config import (
-    CursorPaginator,
-    HeaderCursorPaginator,
-    HeaderLinkPaginator,
-    JSONLinkPaginator,
-    OffsetPaginator,
-    PageNumberPaginator,
+from restsync._plan import (
+    AutoPaging,
+    CursorPaging,
+    HeaderCursorPaging,
+    HeaderLinkPaging,
+    JSONLinkPaging,
+    OffsetPaging,
+    PageNumberPaging,
+    PagingPlan,
+    SinglePaging,
 )
 from restsync._selectors import field_value
 from restsync.simulator._options import SimulatorError
@@ -139,7 +142,7 @@ def _slice(start: int, size: int, total: int) -> tuple[int, int, bool]:
 
 
 class CursorPager:
-    def __init__(self, paginator: CursorPaginator) -> None:
+    def __init__(self, paginator: CursorPaging) -> None:
         self.p = paginator
         self.cursor_path = dotted(paginator.cursor_path or paginator.cursor_param or "cursor")
 
@@ -164,7 +167,7 @@ class CursorPager:
 
 
 class OffsetPager:
-    def __init__(self, paginator: OffsetPaginator) -> None:
+    def __init__(self, paginator: OffsetPaging) -> None:
         self.p = paginator
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
@@ -181,7 +184,7 @@ class OffsetPager:
 
 
 class PageNumberPager:
-    def __init__(self, paginator: PageNumberPaginator) -> None:
+    def __init__(self, paginator: PageNumberPaging) -> None:
         self.p = paginator
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
@@ -211,7 +214,7 @@ class _LinkPager:
 
 
 class JSONLinkPager(_LinkPager):
-    def __init__(self, paginator: JSONLinkPaginator) -> None:
+    def __init__(self, paginator: JSONLinkPaging) -> None:
         self.next_path = dotted(paginator.next_url_path or "next")
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
@@ -220,7 +223,7 @@ class JSONLinkPager(_LinkPager):
 
 
 class HeaderLinkPager(_LinkPager):
-    def __init__(self, paginator: HeaderLinkPaginator) -> None:
+    def __init__(self, paginator: HeaderLinkPaging) -> None:
         self.rel = paginator.links_next_key
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
@@ -230,7 +233,7 @@ class HeaderLinkPager(_LinkPager):
 
 
 class HeaderCursorPager:
-    def __init__(self, paginator: HeaderCursorPaginator) -> None:
+    def __init__(self, paginator: HeaderCursorPaging) -> None:
         self.p = paginator
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
@@ -250,36 +253,37 @@ class HeaderCursorPager:
 class OnePagePager:
     """single_page and auto: every record in one response, no paging fields."""
 
-    def __init__(self, paginator: Any) -> None:
+    def __init__(self, paginator: SinglePaging | AutoPaging) -> None:
         pass
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
         return ServedPage(0, total, True)
 
 
-PAGERS: dict[str, Callable[[Any], Pager]] = {
-    "cursor": CursorPager,
-    "offset": OffsetPager,
-    "page_number": PageNumberPager,
-    "json_link": JSONLinkPager,
-    "header_link": HeaderLinkPager,
-    "header_cursor": HeaderCursorPager,
-    "single_page": OnePagePager,
-    "auto": OnePagePager,
+# plan paging class -> the pager that serves it
+PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
+    CursorPaging: CursorPager,
+    OffsetPaging: OffsetPager,
+    PageNumberPaging: PageNumberPager,
+    JSONLinkPaging: JSONLinkPager,
+    HeaderLinkPaging: HeaderLinkPager,
+    HeaderCursorPaging: HeaderCursorPager,
+    SinglePaging: OnePagePager,
+    AutoPaging: OnePagePager,
 }
 
 
-def make_pager(paginator: Any, resource: str) -> Pager:
-    kind = getattr(paginator, "type", None)
-    if kind not in PAGERS:
+def make_pager(paginator: PagingPlan, resource: str) -> Pager:
+    pager = PAGERS.get(type(paginator))
+    if pager is None:
         raise SimulatorError(
-            f"resource '{resource}': the simulator cannot serve paginator type '{kind}'; "
-            f"it serves {', '.join(PAGERS)}"
+            f"resource '{resource}': the simulator cannot serve paginator type "
+            f"'{paginator.type}'; it serves {', '.join(kind.type for kind in PAGERS)}"
         )
-    return PAGERS[kind](paginator)
+    return pager(paginator)
 
 
-def default_page_size(paginator: Any) -> int:
+def default_page_size(paginator: PagingPlan) -> int:
     return getattr(paginator, "limit", None) or DEFAULT_PAGE_SIZE
 
 
