@@ -16,7 +16,6 @@ last page makes moot.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 from urllib.parse import urljoin
@@ -35,7 +34,7 @@ from restsync._plan import (
     PagingPlan,
     SinglePaging,
 )
-from restsync._selectors import compile_path, set_field
+from restsync._selectors import compile_path
 
 __all__ = [
     "PaginationLoop",
@@ -246,9 +245,7 @@ class Offset(_Numbered[OffsetPaging]):
 
     def _at(self, request: Request, offset: int) -> Request:
         c = self.config
-        request = _with_body_values(
-            request, {c.offset_body_path: offset, c.limit_body_path: c.limit}
-        )
+        request = request.with_json_values({c.offset_body_path: offset, c.limit_body_path: c.limit})
         params = {}
         if not c.offset_body_path:
             params[c.offset_param] = offset
@@ -277,7 +274,7 @@ class PageNumber(_Numbered[PageNumberPaging]):
         c = self.config
         params: dict[str, Any] = {}
         if c.page_body_path:
-            request = _with_body_values(request, {c.page_body_path: number})
+            request = request.with_json_values({c.page_body_path: number})
         else:
             params[c.page_param] = number
         if c.limit is not None:
@@ -296,7 +293,7 @@ class JSONLink(Traversal[JSONLinkPaging]):
     def _advance(self, request: Request, page: Page) -> Request | None:
         url = self._next_url(page.body)
         if isinstance(url, str) and url:
-            return request.at(_absolute(request.url, url))
+            return request.at(urljoin(request.url, url))
         return None
 
 
@@ -304,7 +301,7 @@ class HeaderLink(Traversal[HeaderLinkPaging]):
     def _advance(self, request: Request, page: Page) -> Request | None:
         rel = self.config.links_next_key
         url = parse_link_header(header(page.headers, "link") or "").get(rel)
-        return request.at(_absolute(request.url, url)) if url else None
+        return request.at(urljoin(request.url, url)) if url else None
 
 
 class Auto(Traversal[AutoPaging]):
@@ -368,26 +365,10 @@ def _follow_cursor(
         return None
     if follow_urls and isinstance(cursor, str) and cursor.startswith(("http://", "https://", "/")):
         # some APIs hand back the whole next-page URL as the cursor
-        return request.with_url(_absolute(request.url, cursor))
+        return request.with_url(urljoin(request.url, cursor))
     if body_path:
-        return _with_body_values(request, {body_path: cursor})
+        return request.with_json_values({body_path: cursor})
     return request.with_params(**{param or "cursor": cursor})
-
-
-def _with_body_values(request: Request, values: dict[str | None, Any]) -> Request:
-    """The request with ``values`` set in its JSON body at dotted paths (``a.b`` nests, as in
-    dlt); a ``None`` path is skipped."""
-    paths = {path: value for path, value in values.items() if path}
-    if not paths:
-        return request
-    body = copy.deepcopy(request.json) if isinstance(request.json, dict) else {}
-    for path, value in paths.items():
-        set_field(body, path, value)
-    return Request(request.method, request.url, request.params, request.headers, body)
-
-
-def _absolute(base: str, url: str) -> str:
-    return urljoin(base, url)
 
 
 def _has_more(body: Any, path: str) -> bool:

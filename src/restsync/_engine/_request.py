@@ -7,11 +7,14 @@ URLs that servers sign with tokens.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from restsync._selectors import set_field
 
 __all__ = ["Page", "Request", "form_body", "header", "origin", "redact", "split_url"]
 
@@ -49,6 +52,17 @@ class Request:
         """Go to a next-page URL as given: its query replaces the params (dlt's next links)."""
         base, query = split_url(url)
         return replace(self, url=base, params=tuple(query))
+
+    def with_json_values(self, values: Mapping[str | None, Any]) -> Request:
+        """The request with ``values`` set in its JSON body at dotted paths (``a.b`` nests, as in
+        dlt); a ``None`` path is skipped. The body is copied: a plan's body is never changed."""
+        paths = {path: value for path, value in values.items() if path}
+        if not paths:
+            return self
+        body = copy.deepcopy(self.json) if isinstance(self.json, dict) else {}
+        for path, value in paths.items():
+            set_field(body, path, value)
+        return Request(self.method, self.url, self.params, self.headers, body)
 
     def full_url(self) -> str:
         return self.url + ("?" + urlencode(self.params) if self.params else "")
