@@ -56,9 +56,21 @@ def plan_config(
     page_format: str | None = None,
 ) -> SourcePlan:
     """Validate and resolve a config without building a dlt source (``restsync check``)."""
+    return _plan(config, name, base_url, page_format, joined_by_dlt_resources=False)
+
+
+def _plan(
+    config: Mapping[str, Any],
+    name: str,
+    base_url: str | None,
+    page_format: str | None,
+    *,
+    joined_by_dlt_resources: bool,
+) -> SourcePlan:
     base_url = base_url or _OVERRIDES.get().get("base_url")
     page_format = page_format or _OVERRIDES.get().get("page_format")
-    return build_plan(parse_config(config), name=name, base_url=base_url, page_format=page_format)
+    parsed = parse_config(config, joined_by_dlt_resources=joined_by_dlt_resources)
+    return build_plan(parsed, name=name, base_url=base_url, page_format=page_format)
 
 
 def rest_api_source(
@@ -123,8 +135,9 @@ def _planned(
 
     config = inject_auth_secrets(config, ("sources", section or DLT_DEFAULT_SECTION, name))
     config, dlt_resources, parents = split_dlt_resources(config)  # they join the source as is
-    plan = _fed_from(plan_config(config, name=name, page_format=page_format), parents)
-    return plan, dlt_resources
+    joined = bool(dlt_resources)  # then the config's own resources may be none, as in dlt
+    plan = _plan(config, name, None, page_format, joined_by_dlt_resources=joined)
+    return _fed_from(plan, parents), dlt_resources
 
 
 def _fed_from(plan: SourcePlan, parents: Mapping[str, Any]) -> SourcePlan:

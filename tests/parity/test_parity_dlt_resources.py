@@ -101,6 +101,20 @@ def _only_dlt(base_url: str) -> dict[str, Any]:
     return {"client": {"base_url": base_url}, "resources": [_labels()]}
 
 
+def _only_dlt_without_base_url(base_url: str) -> dict[str, Any]:
+    return {"client": {"headers": {"X-Api": "1"}}, "resources": [_labels()]}
+
+
+def _only_dlt_with_transformer(base_url: str) -> dict[str, Any]:
+    numbers = _numbers()
+
+    @dlt.transformer(data_from=numbers, name="doubles")
+    def doubles(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield {"id": item["id"], "double": item["square"] * 2}
+
+    return {"client": {"base_url": base_url}, "resources": [numbers, doubles]}
+
+
 CASES = [
     Case("list_resource", _mixed(_labels)),
     Case("generator_with_hints", _mixed(_numbers, _labels)),
@@ -110,7 +124,10 @@ CASES = [
     Case("selected", _mixed(_numbers, _labels), select=("posts", "labels")),
     Case("dlt_resource_as_parent", _dlt_parent, requests=True),
     Case("seed_list_parent_unselected", _seed_list_parent, requests=True),
-    Case("only_dlt_resources", _only_dlt, differs="only dlt resources"),
+    # dlt builds a source of just those resources (the client is still checked)
+    Case("only_dlt_resources", _only_dlt),
+    Case("only_dlt_resources_with_a_transformer", _only_dlt_with_transformer),
+    Case("only_dlt_resources_without_base_url", _only_dlt_without_base_url),
 ]
 
 
@@ -130,19 +147,13 @@ def _clash(base_url: str) -> dict[str, Any]:
     ("config", "path", "message"),
     [
         (
-            _only_dlt,
-            "resources",
-            "resources holds only dlt resources; add a config resource, or pass them to "
-            "dlt.source or pipeline.run without rest_api_source",
-        ),
-        (
             _clash,
             "resources[0]",
             "the dlt resource 'posts' has the name of resources[1]; rename one, "
             "e.g. with resource.with_name('posts_2')",
         ),
     ],
-    ids=["only-dlt", "name-clash"],
+    ids=["name-clash"],
 )
 def test_what_restsync_refuses_says_where(config: Any, path: str, message: str) -> None:
     with pytest.raises(restsync.ConfigError) as caught:

@@ -68,12 +68,6 @@ def split_dlt_resources(
     if not found:
         return raw, [], {}
     kept = [r for r in resources if not isinstance(r, DltResource)]
-    if not kept:
-        raise ConfigError(
-            "resources",
-            "resources holds only dlt resources; add a config resource, or pass them to "
-            "dlt.source or pipeline.run without rest_api_source",
-        )
     _check_dlt_names(resources)
     parents = {r.name: r for r in found if _is_parent(r.name, kept)}
     stand_ins = [_stand_in(name) for name in parents]
