@@ -56,7 +56,7 @@ def plan_config(
     page_format: str | None = None,
 ) -> SourcePlan:
     """Validate and resolve a config without building a dlt source (``restsync check``)."""
-    return _plan(config, name, base_url, page_format, joined_by_dlt_resources=False)
+    return _plan(config, name, base_url, page_format)
 
 
 def _plan(
@@ -64,12 +64,11 @@ def _plan(
     name: str,
     base_url: str | None,
     page_format: str | None,
-    *,
-    joined_by_dlt_resources: bool,
+    dlt_resources: frozenset[str] = frozenset(),
 ) -> SourcePlan:
     base_url = base_url or _OVERRIDES.get().get("base_url")
     page_format = page_format or _OVERRIDES.get().get("page_format")
-    parsed = parse_config(config, joined_by_dlt_resources=joined_by_dlt_resources)
+    parsed = parse_config(config, dlt_resources=dlt_resources)
     return build_plan(parsed, name=name, base_url=base_url, page_format=page_format)
 
 
@@ -130,19 +129,19 @@ def _planned(
 ) -> tuple[SourcePlan, list[Any]]:
     """The plan of ``config`` as dlt would see it, and the dlt resources that join the source."""
     # as dlt does: credentials the auth leaves out come from dlt's config for this source
-    from restsync._config._dlt_objects import split_dlt_resources
+    from restsync._config._dlt_resources import split_dlt_resources
     from restsync._config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
 
     config = inject_auth_secrets(config, ("sources", section or DLT_DEFAULT_SECTION, name))
-    config, dlt_resources, parents = split_dlt_resources(config)  # they join the source as is
-    joined = bool(dlt_resources)  # then the config's own resources may be none, as in dlt
-    plan = _plan(config, name, None, page_format, joined_by_dlt_resources=joined)
-    return _fed_from(plan, parents), dlt_resources
+    config, taken = split_dlt_resources(config)
+    plan = _plan(config, name, None, page_format, taken.names)
+    return _fed_from(plan, taken.parents), taken.joining
 
 
 def _fed_from(plan: SourcePlan, parents: Mapping[str, Any]) -> SourcePlan:
     """``plan`` with the stand-ins of dlt resources that are parents reading their records from
-    those resources (iterated once per run, when a child needs them), instead of an endpoint."""
+    those resources (iterated once per run), instead of an endpoint. A selected stand-in loads
+    them too: the dlt resource is then not in the source a second time."""
     if not parents:
         return plan
     resources = dict(plan.resources)
@@ -151,7 +150,8 @@ def _fed_from(plan: SourcePlan, parents: Mapping[str, Any]) -> SourcePlan:
         def records(parent: Any, start_values: Any, dlt_resource: Any = dlt_resource) -> list[Any]:
             return list(dlt_resource)
 
-        note = f"records from the dlt resource '{name}' (in the source as it is)"
+        where = "loaded from here" if resources[name].selected else "in the source as it is"
+        note = f"records from the dlt resource '{name}' ({where})"
         resources[name] = replace(resources[name], compute=records, notes=(note,))
     return replace(plan, resources=resources)
 

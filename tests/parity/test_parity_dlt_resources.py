@@ -10,6 +10,7 @@ from typing import Any
 
 import dlt
 import pytest
+import requests
 
 import restsync
 from tests.parity.harness import Case, check, dlt_loads_restsync_rejects
@@ -97,6 +98,55 @@ def _seed_list_parent(base_url: str) -> dict[str, Any]:
     }
 
 
+def _counted_parent(base_url: str) -> dict[str, Any]:
+    """A selected dlt resource that is a parent, with a side effect (a request to the API) and
+    a run counter in its records: dlt iterates it once and forks its items to its table and to
+    the child, so every row says run 1 and the API sees the side effect once."""
+    runs: list[int] = []
+
+    @dlt.resource(name="counted_ids", primary_key="id", write_disposition="merge")
+    def ids() -> Iterator[list[dict[str, Any]]]:
+        runs.append(1)
+        requests.get(f"{base_url}plain/posts/3", timeout=10).raise_for_status()
+        yield [{"id": 1, "run": len(runs)}, {"id": 2, "run": len(runs)}]
+
+    return {
+        "client": {"base_url": base_url},
+        # defaults apply to the config resources only, not to the dlt resource (as in dlt)
+        "resource_defaults": {
+            "write_disposition": "append",
+            "columns": {"x": {"data_type": "text"}},
+        },
+        "resources": [
+            ids(),
+            {
+                "name": "counted_posts",
+                "endpoint": "plain/posts/{resources.counted_ids.id}",
+                "include_from_parent": ["run"],
+            },
+        ],
+    }
+
+
+def _incremental_parent(base_url: str) -> dict[str, Any]:
+    """A parent dlt resource with an incremental: restsync cannot load it in dlt's place, so it
+    joins the source as it is (and is read a second time for the child)."""
+
+    @dlt.resource(name="cursor_ids")
+    def ids(
+        updated: Any = dlt.sources.incremental("id", initial_value=2),  # noqa: B008 (dlt's way)
+    ) -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": 1}, {"id": 2}, {"id": 3}]
+
+    return {
+        "client": {"base_url": base_url},
+        "resources": [
+            ids(),
+            {"name": "cursor_posts", "endpoint": "plain/posts/{resources.cursor_ids.id}"},
+        ],
+    }
+
+
 def _only_dlt(base_url: str) -> dict[str, Any]:
     return {"client": {"base_url": base_url}, "resources": [_labels()]}
 
@@ -124,6 +174,9 @@ CASES = [
     Case("selected", _mixed(_numbers, _labels), select=("posts", "labels")),
     Case("dlt_resource_as_parent", _dlt_parent, requests=True),
     Case("seed_list_parent_unselected", _seed_list_parent, requests=True),
+    Case("selected_parent_iterated_once", _counted_parent, requests=True),
+    Case("parent_not_selected_later", _counted_parent, requests=True, select=("counted_posts",)),
+    Case("incremental_parent", _incremental_parent, requests=True),
     # dlt builds a source of just those resources (the client is still checked)
     Case("only_dlt_resources", _only_dlt),
     Case("only_dlt_resources_with_a_transformer", _only_dlt_with_transformer),

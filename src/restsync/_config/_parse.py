@@ -28,28 +28,39 @@ from restsync._errors import ConfigError
 __all__ = ["format_path", "parse_config", "redact_userinfo"]
 
 
-def parse_config(raw: Mapping[str, Any], *, joined_by_dlt_resources: bool = False) -> SourceConfig:
+def parse_config(
+    raw: Mapping[str, Any], *, dlt_resources: frozenset[str] = frozenset()
+) -> SourceConfig:
     """Validate ``raw`` (dlt's RESTAPIConfig dialect plus the seed extensions).
 
-    ``joined_by_dlt_resources``: the caller took dlt resource objects out of ``resources`` (they
-    join the source as they are), so the config's own resources may be none, as in dlt.
+    ``dlt_resources``: the names of the dlt resource objects the caller took out of ``resources``
+    (``_dlt_resources.py``). As in dlt, the config's own resources may then be none, and the
+    stand-ins named so take no ``resource_defaults``.
     """
     if not isinstance(raw, Mapping):
         raise ConfigError(
             "", f"the config is {short_repr(raw)}; give a dict with 'client' and 'resources'"
         )
     raw = translate_dlt_objects(raw)
-    resources = _top_level(raw, may_be_empty=joined_by_dlt_resources)
+    resources = _top_level(raw, may_be_empty=bool(dlt_resources))
     defaults = _resource_defaults(raw)
-    merged = [_merge_defaults(defaults, _expand_resource(r, i)) for i, r in enumerate(resources)]
+    merged = [
+        _merge_defaults({} if _named_in(r, dlt_resources) else defaults, r)
+        for r in (_expand_resource(r, i) for i, r in enumerate(resources))
+    ]
     model = SourceConfig
-    if joined_by_dlt_resources and not merged:
+    if dlt_resources and not merged:
         model, raw = _DltResourcesOnly, _without_requests(raw)
     config: SourceConfig = _validate(model, {**raw, "resources": merged}, ())
     for index, resource in enumerate(config.resources):
         check_table_hints(resource, f"resources[{index}]")
         check_resource(resource, f"resources[{index}]")
     return config
+
+
+def _named_in(resource: Mapping[str, Any], names: frozenset[str]) -> bool:
+    name = resource.get("name")  # not yet validated: may be of any type
+    return isinstance(name, str) and name in names
 
 
 class _DltResourcesOnly(SourceConfig):
