@@ -55,7 +55,10 @@ def plan_config(
     base_url: str | None = None,
     page_format: str | None = None,
 ) -> SourcePlan:
-    """Validate and resolve a config without building a dlt source (``restsync check``)."""
+    """Validate and resolve a config without building a dlt source (``restsync check``).
+
+    As ``rest_api_source``: credentials the auth leaves out come from dlt's config for a source
+    of this name, and one found nowhere is an error naming the key dlt looks up."""
     return _plan(config, name, base_url, page_format)
 
 
@@ -65,7 +68,12 @@ def _plan(
     base_url: str | None,
     page_format: str | None,
     dlt_resources: frozenset[str] = frozenset(),
+    section: str | None = None,
 ) -> SourcePlan:
+    # as dlt does: credentials the auth leaves out come from dlt's config for this source
+    from restsync._config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
+
+    config = inject_auth_secrets(config, ("sources", section or DLT_DEFAULT_SECTION, name))
     base_url = base_url or _OVERRIDES.get().get("base_url")
     page_format = page_format or _OVERRIDES.get().get("page_format")
     parsed = parse_config(config, dlt_resources=dlt_resources)
@@ -128,13 +136,10 @@ def _planned(
     config: Mapping[str, Any], name: str, section: str | None, page_format: str | None
 ) -> tuple[SourcePlan, list[Any]]:
     """The plan of ``config`` as dlt would see it, and the dlt resources that join the source."""
-    # as dlt does: credentials the auth leaves out come from dlt's config for this source
     from restsync._config._dlt_resources import split_dlt_resources
-    from restsync._config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
 
-    config = inject_auth_secrets(config, ("sources", section or DLT_DEFAULT_SECTION, name))
     config, taken = split_dlt_resources(config)
-    plan = _plan(config, name, None, page_format, taken.names)
+    plan = _plan(config, name, None, page_format, taken.names, section)
     return _fed_from(plan, taken.parents), taken.joining
 
 
