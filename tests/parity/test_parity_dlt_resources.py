@@ -147,6 +147,21 @@ def _incremental_parent(base_url: str) -> dict[str, Any]:
     }
 
 
+def _parent_with_a_transformer(base_url: str) -> dict[str, Any]:
+    """A selected parent dlt resource that also feeds a dlt transformer."""
+
+    @dlt.resource(name="numbers", primary_key="id")
+    def numbers() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": i, "square": i * i} for i in range(1, 4)]  # one page, as a parent yields
+
+    @dlt.transformer(data_from=numbers, name="halves")
+    def halves(page: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": item["id"], "half": item["square"] / 2} for item in page]
+
+    child = {"name": "numbered_posts", "endpoint": "plain/posts/{resources.numbers.id}"}
+    return {"client": {"base_url": base_url}, "resources": [numbers, halves, child]}
+
+
 def _only_dlt(base_url: str) -> dict[str, Any]:
     return {"client": {"base_url": base_url}, "resources": [_labels()]}
 
@@ -177,6 +192,7 @@ CASES = [
     Case("selected_parent_iterated_once", _counted_parent, requests=True),
     Case("parent_not_selected_later", _counted_parent, requests=True, select=("counted_posts",)),
     Case("incremental_parent", _incremental_parent, requests=True),
+    Case("parent_with_a_transformer", _parent_with_a_transformer, requests=True),
     # dlt builds a source of just those resources (the client is still checked)
     Case("only_dlt_resources", _only_dlt),
     Case("only_dlt_resources_with_a_transformer", _only_dlt_with_transformer),
