@@ -45,6 +45,7 @@ CASES = [
         lambda url: {"base_url": url, "api_key": "k-123", "status": "open"},
     ),
     Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
+    Case("filters.yaml", apis.serve_filters, lambda url: {"base_url": url}),
     Case(
         "transforms.yaml", apis.serve_transforms, lambda url: {"base_url": url, "query": "active"}
     ),

@@ -147,3 +147,44 @@ def serve_transforms(server: RoutedServer) -> None:
         return web.json_response({"result": {"items": rows, "next_page": following}})
 
     server.route("POST", "/accounts", listing)
+
+
+def serve_filters(server: RoutedServer) -> None:
+    """The filters manifest's API: /busy is busy once (a 200 saying so); /reports, /quotes and
+    /projects answer key b (and /projects key a) with an error; /legacy warns in a header."""
+    busy = iter([True])
+
+    def items(key: str) -> web.Response:
+        return web.json_response({"items": [{"id": f"{key}1"}, {"id": f"{key}2"}]})
+
+    @server.get("/busy")
+    async def busy_once(request: web.Request) -> web.Response:
+        if next(busy, False):
+            return web.json_response("Too much requests")
+        return items("x")
+
+    @server.get("/reports")
+    async def reports(request: web.Request) -> web.Response:
+        key = request.query["key"]
+        if key == "b":
+            message = {"message": "Data for the given start date is not available"}
+            return web.json_response(message, status=400)
+        return items(key)
+
+    @server.get("/quotes")
+    async def quotes(request: web.Request) -> web.Response:
+        key = request.query["key"]
+        return web.json_response({"error": "no"}, status=403) if key == "b" else items(key)
+
+    @server.get("/projects")
+    async def projects(request: web.Request) -> web.Response:
+        key = request.query["key"]
+        if key == "a":
+            return web.json_response({"error": "nope"}, status=404)
+        if key == "b":
+            return web.json_response({"message": "project archived"}, status=410)
+        return items(key)
+
+    @server.get("/legacy")
+    async def legacy(request: web.Request) -> web.Response:
+        return web.json_response({"items": [{"id": 1}]}, headers={"X-Notice": "deprecated"})
