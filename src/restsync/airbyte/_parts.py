@@ -33,6 +33,7 @@ from restsync.airbyte._requests import (
 )
 
 __all__ = [
+    "refuse_stream_state",
     "Unsupported",
     "build_columns",
     "load_schema",
@@ -100,6 +101,24 @@ def _checked(value: Any, where: str) -> Any:
     except TemplateError as exc:
         raise Unsupported(where, "template", str(exc)) from None
     return value
+
+
+def refuse_stream_state(value: Any, where: str) -> None:
+    """airbyte-cdk refuses any template that names ``stream_state`` (the stream fails when it is
+    rendered); ``check`` refuses it up front, so such a stream is never silently different."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            refuse_stream_state(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            refuse_stream_state(item, f"{where}[{i}]")
+    elif isinstance(value, str) and "stream_state" in value and ("{{" in value or "{%" in value):
+        raise Unsupported(
+            where,
+            "template",
+            "stream_state in a template, which airbyte-cdk no longer supports "
+            "(the manifest needs stream_interval instead)",
+        )
 
 
 # --- paginator --------------------------------------------------------------------------------
