@@ -47,6 +47,16 @@ CASES = [
     Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
     Case("filters.yaml", apis.serve_filters, lambda url: {"base_url": url}),
     Case(
+        "forms.yaml",
+        apis.serve_forms,
+        lambda url: {
+            "base_url": url,
+            "query": "a b&c",
+            "start_date": "2024-01-01",
+            "end_date": "2024-01-03",
+        },
+    ),
+    Case(
         "transforms.yaml", apis.serve_transforms, lambda url: {"base_url": url, "query": "active"}
     ),
     Case(

@@ -188,3 +188,42 @@ def serve_filters(server: RoutedServer) -> None:
     @server.get("/legacy")
     async def legacy(request: web.Request) -> web.Response:
         return web.json_response({"items": [{"id": 1}]}, headers={"X-Notice": "deprecated"})
+
+
+def serve_forms(server: RoutedServer) -> None:
+    """The forms manifest's API: each record echoes what the request sent (query, form fields
+    or the text body, and its Content-Type), so a difference in encoding shows in the records."""
+
+    async def sent(request: web.Request) -> dict[str, Any]:
+        text = (await request.read()).decode()
+        form = dict(await request.post()) if request.content_type.endswith("urlencoded") else {}
+        return {"form": {k: str(v) for k, v in form.items()}, "text": text if not form else ""}
+
+    @server.get("/books")
+    async def books(request: web.Request) -> web.Response:
+        echoed = await sent(request)
+        size = int(echoed["form"].get("page_size", "10"))
+        page = int(request.query.get("page", "1"))
+        ids = [i for i in range((page - 1) * size + 1, page * size + 1) if i <= 5]
+        return web.json_response({"results": [{"id": i, **echoed} for i in ids]})
+
+    async def search(request: web.Request) -> web.Response:
+        echoed = await sent(request)
+        start = int(echoed["form"].get("offset", "0"))
+        ids = [i for i in range(start, start + 3) if i < 7]
+        shelf = echoed["form"]["shelf"]
+        return web.json_response({"results": [{"id": f"{shelf}-{i}", **echoed} for i in ids]})
+
+    async def daily(request: web.Request) -> web.Response:
+        echoed = await sent(request)
+        day = echoed["form"]["from"]
+        return web.json_response({"results": [{"id": day, "day": day, **echoed}]})
+
+    async def note(request: web.Request) -> web.Response:
+        echoed = await sent(request)
+        kind = request.headers.get("Content-Type", "none")
+        return web.json_response({"results": [{"id": 1, "type": kind, **echoed}]})
+
+    server.route("POST", "/search", search)
+    server.route("POST", "/daily", daily)
+    server.route("POST", "/note", note)

@@ -131,7 +131,7 @@ def request_option(spec: Any, ai: Interpolator, where: str) -> RequestOption | N
     if kind == "RequestPath":
         return RequestOption("path")
     inject = spec.get("inject_into")
-    if inject not in ("request_parameter", "header", "body_json"):
+    if inject not in ("request_parameter", "header", "body_json", "body_data"):
         raise Unsupported(where, "RequestOption", f"inject_into {inject!r}")
     field_path = tuple(str(ai.eval(p)) for p in spec.get("field_path") or ())
     return RequestOption(inject, str(ai.eval(spec.get("field_name")) or ""), field_path)

@@ -144,14 +144,17 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
     return Slice({name: "{" + name + "}" for name in names})
 
 
+_TOKEN_PLACES = ("request_parameter", "path", "body_json", "body_data")
+
+
 def _paginator(requests: StreamRequests, stream: str) -> Any:
     strategy = requests.strategy
     token = requests.page_token_option
     if strategy is None:
         return SinglePagePaginator(type="single_page")
-    if token is not None and token.inject_into not in ("request_parameter", "path", "body_json"):
+    if token is not None and token.inject_into not in _TOKEN_PLACES:
         raise SimulatorError(
-            f"stream '{stream}': the simulator reads page tokens from the query or the JSON body"
+            f"stream '{stream}': the simulator reads page tokens from the query or the body"
         )
     if isinstance(strategy, CursorStrategy):
         return _cursor_paginator(strategy, requests, stream)
@@ -211,7 +214,7 @@ def _where(option: RequestOption | None) -> tuple[str | None, str | None]:
         return None, None
     if option.inject_into == "request_parameter":
         return option.field_name, None
-    if option.inject_into == "body_json":
+    if option.inject_into in ("body_json", "body_data"):  # form fields are read as JSON
         return None, ".".join(option.field_path) or option.field_name
     return None, None
 
