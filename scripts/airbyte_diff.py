@@ -47,6 +47,11 @@ CASES = [
     Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
     Case("filters.yaml", apis.serve_filters, lambda url: {"base_url": url}),
     Case(
+        "client_side.yaml",
+        apis.serve_client_side,
+        lambda url: {"base_url": url, "start_date": "2024-01-02", "end_date": "2024-01-05"},
+    ),
+    Case(
         "forms.yaml",
         apis.serve_forms,
         lambda url: {

@@ -227,3 +227,14 @@ def serve_forms(server: RoutedServer) -> None:
     server.route("POST", "/search", search)
     server.route("POST", "/daily", daily)
     server.route("POST", "/note", note)
+
+
+def serve_client_side(server: RoutedServer) -> None:
+    """/tickets: every ticket whatever the window, its time under meta.updated (one has none)."""
+    days = ["2023-12-30", "2024-01-02", "2024-01-03T10:00:00", "2024-01-05", "2024-01-07"]
+    tickets: list[dict[str, Any]] = [{"id": i, "meta": {"updated": d}} for i, d in enumerate(days)]
+    tickets.append({"id": 99})
+
+    @server.get("/tickets")
+    async def all_tickets(request: web.Request) -> web.Response:
+        return web.json_response({"tickets": tickets})

@@ -17,6 +17,7 @@ import orjson
 from restsync.airbyte._jinja import Interpolator, TemplateError, compile_check
 from restsync.airbyte._records import (
     AddField,
+    ClientSideCursor,
     FlattenPath,
     KeysReplace,
     KeysToLower,
@@ -187,7 +188,12 @@ _VALUE_TYPES: dict[str, type] = {"string": str, "number": float, "integer": int,
 
 
 def build_records(
-    selector: Any, transformations: Any, ai: Interpolator, where: str, schema: Any = None
+    selector: Any,
+    transformations: Any,
+    ai: Interpolator,
+    where: str,
+    schema: Any = None,
+    client_side: ClientSideCursor | None = None,
 ) -> RecordPipeline:
     _expect(selector, where, ("RecordSelector",), "RecordSelector")
     extractor = selector.get("extractor") or {}
@@ -217,8 +223,12 @@ def build_records(
         field_path=tuple(field_path),
         record_filter=condition or None,
         transformations=steps,
-        transform_before_filtering=bool(selector.get("transform_before_filtering")),
+        # a client-side incremental stream transforms first unless the selector says otherwise
+        transform_before_filtering=bool(
+            selector.get("transform_before_filtering", client_side is not None)
+        ),
         schema=schema if normalization == "Default" else None,
+        client_side=client_side,
     )
 
 

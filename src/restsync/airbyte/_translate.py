@@ -17,7 +17,12 @@ from restsync._config import SinglePagePaginator
 from restsync._errors import ConfigError
 from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan
 from restsync.airbyte._auth import build_auth
-from restsync.airbyte._cursor import datetime_cursor, feed_stop, incremental_plan
+from restsync.airbyte._cursor import (
+    client_side_cursor,
+    datetime_cursor,
+    feed_stop,
+    incremental_plan,
+)
 from restsync.airbyte._errors import build_retry
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import (
@@ -104,6 +109,7 @@ class Translator:
             ai,
             f"{where}.retriever.record_selector",
             schema,
+            client_side_cursor(spec.get("incremental_sync"), ai, f"{where}.incremental_sync"),
         )
         return schema, records
 
