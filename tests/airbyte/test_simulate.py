@@ -114,6 +114,42 @@ def test_a_next_page_url_read_through_nested_gets_is_served(
     assert pages > 1
 
 
+def test_a_next_page_url_behind_a_guard_is_served(make_pipeline: Any, duckdb_path: Path) -> None:
+    """mailgun's contract: '{{ response['paging']['next'] if response['items'] }}'; the guard
+    is the clients' to evaluate, the simulator serves the link at paging.next."""
+    cursor = "{{ response['paging']['next'] if response['items'] }}"
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "events",
+                "primary_key": "id",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {"url_base": "http://api.invalid", "path": "events"},
+                    "record_selector": {"extractor": {"field_path": ["items"]}},
+                    "paginator": {
+                        "type": "DefaultPaginator",
+                        "page_token_option": {"type": "RequestPath"},
+                        "pagination_strategy": {"type": "CursorPagination", "cursor_value": cursor},
+                    },
+                },
+            }
+        ],
+    }
+    served = simulator_plan(plan_manifest(manifest, {}))
+    assert served.resources["events"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
+    with serve_in_thread(served, SimulatorOptions(seed=5)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+        pages = sim.counters()["requests"]["/events"]
+    assert count_rows(duckdb_path, "data", "events") == len(dataset["events"])
+    assert pages > 1
+
+
 def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
     make_pipeline: Any, duckdb_path: Path
 ) -> None:

@@ -52,6 +52,9 @@ _RESPONSE_STEP = re.compile(
     r"\.get\(['\"](\w+)['\"](?:\s*,\s*(?:\{\}|None|''|\"\"))?\)|\.(\w+)|\[['\"](\w+)['\"]\]"
 )
 _TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
+# a guard after the field ('... if response['items']', '... if last_record else None'): the
+# clients evaluate it; the simulator only needs to know where the cursor goes
+_GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
 )
@@ -225,7 +228,7 @@ def _response_field(template: str) -> str | None:
     found = _TEMPLATE.match(template.strip())
     if not found or not found.group(1):
         return None
-    rest, path = found.group(1), []
+    rest, path = _GUARD.sub("", found.group(1)), []
     while rest:
         step = _RESPONSE_STEP.match(rest)
         if step is None:
