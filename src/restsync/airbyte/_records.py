@@ -122,11 +122,10 @@ class RecordPipeline:
         return records
 
     def extract(self, body: Any) -> list[Any]:
-        ai = self.interpolator
         bodies = body if isinstance(body, list) else [body if body is not None else {}]
         if isinstance(body, list) and not body:
             bodies = [{}]
-        path = [str(ai.eval(p)) for p in self.field_path]
+        path = self.path()
         records: list[Any] = []
         for item in bodies:
             if not path:
@@ -140,6 +139,12 @@ class RecordPipeline:
             elif extracted:
                 records.append(extracted)
         return records
+
+    def path(self) -> list[str]:
+        """The extractor's field path rendered; a part that renders nothing (an undefined
+        ``parameters['name']``) is the empty key, as airbyte-cdk renders it, not 'None'."""
+        rendered = (self.interpolator.eval(p) for p in self.field_path)
+        return ["" if part is None else str(part) for part in rendered]
 
     def _keep(self, record: Any, stream_slice: Slice) -> bool:
         if self.client_side is not None and not self.client_side.keeps(record):

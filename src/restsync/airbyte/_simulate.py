@@ -240,8 +240,7 @@ def _response_field(template: str) -> str | None:
 
 def _selector(resource: ResourcePlan) -> str:
     pipeline = resource.select
-    ai = getattr(pipeline, "interpolator", None)
-    path = [str(ai.eval(p) if ai else p) for p in getattr(pipeline, "field_path", ())]
+    path = pipeline.path() if isinstance(pipeline, RecordPipeline) else []
     if "*" in path:
         raise SimulatorError(
             f"stream '{resource.name}': the simulator serves dotted selectors only"
