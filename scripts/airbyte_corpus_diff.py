@@ -97,7 +97,23 @@ def servable(
             limited[stream] = str(exc)
             continue
         ok.append(stream)
-    return ok, limited
+    return _apart(path, config, ok, limited), limited
+
+
+def _apart(
+    path: Path, config: dict[str, Any], ok: list[str], limited: dict[str, str]
+) -> list[str]:
+    """The servable streams that can share one simulator: a stream at the route of an earlier
+    one, asking for something else (serpstat: every stream POSTs to '/'), is left out."""
+    together: list[str] = []
+    for stream in ok:
+        try:
+            simulator_plan(plan_manifest(path, config, streams=[*together, stream]))
+        except SimulatorError as exc:
+            limited[stream] = str(exc)
+            continue
+        together.append(stream)
+    return together
 
 
 def compare(

@@ -329,3 +329,20 @@ def test_a_partition_sent_as_a_request_option_is_served(
         requests = sim.counters()["requests"]["/tasks"]
     assert count_rows(duckdb_path, "data", "tasks") == len(dataset["tasks"]) > 0
     assert requests == len(dataset["projects"])  # one partition per parent, one page each
+
+
+def test_two_streams_at_one_route_asking_for_different_things_are_named() -> None:
+    """serpstat's streams all POST to '/' and differ only by their JSON body: the simulator,
+    which routes by method and path, would serve one stream's records for both."""
+
+    def stream(name: str) -> dict[str, Any]:
+        requester = {"url_base": "http://api.invalid", "path": "/", "http_method": "POST"}
+        requester["request_body_json"] = {"method": f"Serpstat.{name}"}
+        retriever = {"requester": requester, "record_selector": {"extractor": {}}}
+        return {"type": "DeclarativeStream", "name": name, "retriever": retriever}
+
+    manifest = {"version": "6.0.0", "streams": [stream("history"), stream("keywords")]}
+    with pytest.raises(SimulatorError, match="streams 'history' and 'keywords' are both at POST"):
+        simulator_plan(plan_manifest(manifest, {}))
+    alone = simulator_plan(plan_manifest(manifest, {}, streams=["keywords"]))
+    assert list(alone.resources) == ["keywords"]

@@ -67,7 +67,30 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
         if resource.compute is not None:
             continue
         served[resource.name] = _served(resource, plan)
+    _one_stream_a_route(served, plan)
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
+
+
+def _one_stream_a_route(served: Mapping[str, ResourcePlan], plan: SourcePlan) -> None:
+    """The simulator routes by method and path: two streams there that ask for different
+    things (serpstat's streams all POST to '/' with another body) cannot both be served. A
+    hidden copy of a parent stream asks for the same thing, and shares the route."""
+    seen: dict[tuple[str, str], str] = {}
+    for name, resource in served.items():
+        first = seen.setdefault((resource.method, resource.path), name)
+        if first != name and _asks(plan, first) != _asks(plan, name):
+            raise SimulatorError(
+                f"streams '{first}' and '{name}' are both at {resource.method} "
+                f"/{resource.path}, with other parameters or body; the simulator routes by "
+                "method and path, so serve one of them at a time"
+            )
+
+
+def _asks(plan: SourcePlan, name: str) -> tuple[Any, ...]:
+    requests = plan.resources[name].paginator
+    if not isinstance(requests, StreamRequests):
+        return ()
+    return (requests.params, requests.headers, requests.body_json, requests.body_data)
 
 
 def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
