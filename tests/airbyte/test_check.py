@@ -200,3 +200,20 @@ def test_a_template_reading_stream_state_is_refused_as_airbyte_cdk_refuses_it() 
         "(stream_state in a template, which airbyte-cdk no longer supports"
     )
     assert plan_manifest(manifest, {}, streams=["new"]).resources["new"].name == "new"
+
+
+def test_a_request_option_without_a_field_name_is_refused_as_airbyte_cdk_refuses_it() -> None:
+    """n8n's page_size_option has field_name "": airbyte-cdk 7 will not build that stream."""
+    paginator = {
+        "type": "DefaultPaginator",
+        "page_size_option": {"inject_into": "request_parameter", "field_name": ""},
+        "pagination_strategy": {"type": "CursorPagination", "cursor_value": "{{ response.n }}"},
+    }
+    retriever = {"requester": {"url_base": "http://127.0.0.1:9", "path": "/e"}}
+    retriever |= {"paginator": paginator, "record_selector": {"extractor": {}}}
+    manifest = {"version": "0.29.0", "streams": [{"name": "executions", "retriever": retriever}]}
+    problem = str(stream_problems(manifest, {})["executions"])
+    assert problem.startswith(
+        "streams[0].retriever.paginator.page_size_option: stream 'executions' uses "
+        "RequestOption (neither a field_name nor a field_path)"
+    )

@@ -346,3 +346,24 @@ def test_two_streams_at_one_route_asking_for_different_things_are_named() -> Non
         simulator_plan(plan_manifest(manifest, {}))
     alone = simulator_plan(plan_manifest(manifest, {}, streams=["keywords"]))
     assert list(alone.resources) == ["keywords"]
+
+
+def test_a_path_computed_from_the_time_window_is_named() -> None:
+    """nytimes' archive path splits the window's start into year and month: the simulator
+    cannot place those, and says so rather than serving the stream at an empty path."""
+    path = "/archive/{{ stream_slice['start_time'].split('-')[0] | int }}.json"
+    retriever = {"requester": {"url_base": "http://api.invalid", "path": path}}
+    retriever["record_selector"] = {"extractor": {"field_path": ["docs"]}}
+    cursor = {
+        "type": "DatetimeBasedCursor",
+        "cursor_field": "pub_date",
+        "datetime_format": "%Y-%m",
+        "start_datetime": "2024-01",
+        "end_datetime": "2024-03",
+        "step": "P1M",
+        "cursor_granularity": "PT1S",
+    }
+    stream = {"name": "archive", "retriever": retriever, "incremental_sync": cursor}
+    manifest = {"version": "6.0.0", "streams": [stream]}
+    with pytest.raises(SimulatorError, match="stream 'archive': its path is computed"):
+        simulator_plan(plan_manifest(manifest, {}))

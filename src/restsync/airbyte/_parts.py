@@ -135,7 +135,10 @@ def request_option(spec: Any, ai: Interpolator, where: str) -> RequestOption | N
     if inject not in ("request_parameter", "header", "body_json", "body_data"):
         raise Unsupported(where, "RequestOption", f"inject_into {inject!r}")
     field_path = tuple(str(ai.eval(p)) for p in spec.get("field_path") or ())
-    return RequestOption(inject, str(ai.eval(spec.get("field_name")) or ""), field_path)
+    name = str(ai.eval(spec.get("field_name")) or "")
+    if not name and not field_path:  # airbyte-cdk refuses it when it builds the stream (n8n)
+        raise Unsupported(where, "RequestOption", "neither a field_name nor a field_path")
+    return RequestOption(inject, name, field_path)
 
 
 def build_paginator(

@@ -100,6 +100,12 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
     path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    if "{{" in str(requests.path or "") and not path.strip("/"):
+        # nytimes: '/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/...'
+        raise SimulatorError(
+            f"stream '{resource.name}': its path is computed from values the simulator cannot "
+            f"place (a time window's parts): {requests.path!r}"
+        )
     parent, carried = None, {}
     if slicer is not None and slicer.parent is not None:
         helper = plan.resources[resource.parent.resource] if resource.parent else None
