@@ -367,3 +367,42 @@ def test_a_path_computed_from_the_time_window_is_named() -> None:
     manifest = {"version": "6.0.0", "streams": [stream]}
     with pytest.raises(SimulatorError, match="stream 'archive': its path is computed"):
         simulator_plan(plan_manifest(manifest, {}))
+
+
+def test_two_streams_of_one_route_are_served_the_fields_both_read(
+    make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """captain-data's jobs and successful_jobs read the same endpoint, the second keeping
+    records with 'total_row_count > 0': the records served carry that count (never null) for
+    both, where the first stream's own dataset would have had nulls that fail the filter."""
+
+    def stream(name: str, condition: str | None) -> dict[str, Any]:
+        selector: dict[str, Any] = {"extractor": {"field_path": []}}
+        if condition:
+            selector["record_filter"] = {"condition": condition}
+        schema = {"type": "object", "properties": {"uid": {"type": "string"}}}
+        schema["properties"]["total_row_count"] = {"type": ["null", "integer"]}
+        return {
+            "name": name,
+            "primary_key": "uid",
+            "retriever": {
+                "requester": {"url_base": "http://api.invalid", "path": "/jobs"},
+                "record_selector": selector,
+            },
+            "schema_loader": {"type": "InlineSchemaLoader", "schema": schema},
+        }
+
+    condition = "{{ record['total_row_count'] > 0 }}"
+    manifest = {"version": "6.0.0", "streams": [stream("jobs", None), stream("done", condition)]}
+    served = simulator_plan(plan_manifest(manifest, {}))
+    for name in ("jobs", "done"):
+        hint = served.resources[name].hints["columns"]["total_row_count"]
+        assert hint["nullable"] is False, name
+    with serve_in_thread(served, SimulatorOptions(seed=2)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+    served_jobs = next(rows for rows in dataset.values())
+    assert count_rows(duckdb_path, "data", "jobs") == len(served_jobs)
+    positive = [r for r in served_jobs if r["total_row_count"] > 0]
+    assert count_rows(duckdb_path, "data", "done") == len(positive)

@@ -71,19 +71,36 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
 
 
-def _one_stream_a_route(served: Mapping[str, ResourcePlan], plan: SourcePlan) -> None:
+def _one_stream_a_route(served: dict[str, ResourcePlan], plan: SourcePlan) -> None:
     """The simulator routes by method and path: two streams there that ask for different
-    things (serpstat's streams all POST to '/' with another body) cannot both be served. A
-    hidden copy of a parent stream asks for the same thing, and shares the route."""
-    seen: dict[tuple[str, str], str] = {}
+    things (serpstat's streams all POST to '/' with another body) cannot both be served. Two
+    that ask for the same thing (captain-data's jobs and successful_jobs, which filters them;
+    a hidden copy of a parent) are one dataset: each gets the columns both need, so the records
+    served carry the fields either one's filter reads."""
+    seen: dict[tuple[str, str], list[str]] = {}
     for name, resource in served.items():
-        first = seen.setdefault((resource.method, resource.path), name)
-        if first != name and _asks(plan, first) != _asks(plan, name):
+        sharing = seen.setdefault((resource.method, resource.path), [])
+        if sharing and _asks(plan, sharing[0]) != _asks(plan, name):
             raise SimulatorError(
-                f"streams '{first}' and '{name}' are both at {resource.method} "
+                f"streams '{sharing[0]}' and '{name}' are both at {resource.method} "
                 f"/{resource.path}, with other parameters or body; the simulator routes by "
                 "method and path, so serve one of them at a time"
             )
+        sharing.append(name)
+    for names in seen.values():
+        if len(names) > 1:
+            columns = _joint_columns([served[n] for n in names])
+            for n in names:
+                served[n] = replace(served[n], hints={**served[n].hints, "columns": columns})
+
+
+def _joint_columns(resources: list[ResourcePlan]) -> dict[str, Any]:
+    joint: dict[str, Any] = {}
+    for resource in resources:
+        for column, hint in (resource.hints.get("columns") or {}).items():
+            if column not in joint or not (hint or {}).get("nullable", True):
+                joint[column] = hint
+    return joint
 
 
 def _asks(plan: SourcePlan, name: str) -> tuple[Any, ...]:
