@@ -97,23 +97,25 @@ def servable(
             limited[stream] = str(exc)
             continue
         ok.append(stream)
-    return _apart(path, config, ok, limited), limited
+    return ok, limited
 
 
-def _apart(
-    path: Path, config: dict[str, Any], ok: list[str], limited: dict[str, str]
-) -> list[str]:
-    """The servable streams that can share one simulator: a stream at the route of an earlier
-    one, asking for something else (serpstat: every stream POSTs to '/'), is left out."""
-    together: list[str] = []
+def rounds(path: Path, config: dict[str, Any], ok: list[str]) -> list[list[str]]:
+    """The servable streams in groups that can share one simulator: a stream at the route of
+    another that asks for something else (serpstat: every stream POSTs to '/'; freshsales:
+    open and won deals differ by a parameter) goes to a later round, served on its own."""
+    groups: list[list[str]] = []
     for stream in ok:
-        try:
-            simulator_plan(plan_manifest(path, config, streams=[*together, stream]))
-        except SimulatorError as exc:
-            limited[stream] = str(exc)
-            continue
-        together.append(stream)
-    return together
+        for group in groups:
+            try:
+                simulator_plan(plan_manifest(path, config, streams=[*group, stream]))
+            except SimulatorError:
+                continue
+            group.append(stream)
+            break
+        else:
+            groups.append([stream])
+    return groups
 
 
 def compare(
@@ -183,9 +185,9 @@ def run_manifest(path: Path, timeout: float) -> dict[str, str]:
     verdicts = {s: f"rejected: {problems[s]}" for s in names if s in problems}
     ok, limited = servable(path, config, [s for s in names if s not in problems])
     verdicts.update({s: f"simulator-limited: {why}" for s, why in limited.items()})
-    if ok:
-        verdicts.update(compare(path, config, ok, timeout))
-    return verdicts
+    for group in rounds(path, config, ok):
+        verdicts.update(compare(path, config, group, timeout))
+    return {s: verdicts[s] for s in names if s in verdicts} | verdicts
 
 
 def connector_verdict(verdicts: dict[str, str]) -> str:
