@@ -217,3 +217,19 @@ def test_a_request_option_without_a_field_name_is_refused_as_airbyte_cdk_refuses
         "streams[0].retriever.paginator.page_size_option: stream 'executions' uses "
         "RequestOption (neither a field_name nor a field_path)"
     )
+
+
+def test_a_request_option_with_both_field_name_and_field_path_is_refused() -> None:
+    """workable's page token option names both: airbyte-cdk 7 will not build that stream."""
+    option = {"inject_into": "body_json", "field_name": "since", "field_path": ["since"]}
+    paginator = {
+        "type": "DefaultPaginator",
+        "page_token_option": option,
+        "pagination_strategy": {"type": "CursorPagination", "cursor_value": "{{ response.n }}"},
+    }
+    retriever = {"requester": {"url_base": "http://127.0.0.1:9", "path": "/jobs"}}
+    retriever |= {"paginator": paginator, "record_selector": {"extractor": {}}}
+    manifest = {"version": "0.29.0", "streams": [{"name": "jobs", "retriever": retriever}]}
+    assert "RequestOption (both a field_name and a field_path)" in str(
+        stream_problems(manifest, {})["jobs"]
+    )

@@ -136,8 +136,11 @@ def request_option(spec: Any, ai: Interpolator, where: str) -> RequestOption | N
         raise Unsupported(where, "RequestOption", f"inject_into {inject!r}")
     field_path = tuple(str(ai.eval(p)) for p in spec.get("field_path") or ())
     name = str(ai.eval(spec.get("field_name")) or "")
-    if not name and not field_path:  # airbyte-cdk refuses it when it builds the stream (n8n)
+    # airbyte-cdk refuses both when it builds the stream (n8n has neither, workable both)
+    if not name and not field_path:
         raise Unsupported(where, "RequestOption", "neither a field_name nor a field_path")
+    if spec.get("field_name") and spec.get("field_path"):
+        raise Unsupported(where, "RequestOption", "both a field_name and a field_path")
     return RequestOption(inject, name, field_path)
 
 
