@@ -14,6 +14,7 @@ import os
 import shlex
 import sys
 
+from bench._bounds import Bound
 from bench._targets import TargetCase, run_targets
 
 TARGETS = {"webhook_service": 3.0, "video_rooms": 2.2}
@@ -80,11 +81,18 @@ def _bound_table(cases: list[TargetCase]) -> list[str]:
         best = min(runs, key=lambda t: (t.last_request or 0) - (t.first_request or 0))
         span = (best.last_request or 0) - (best.first_request or 0)
         lines.append(
-            f"| {case.name} | {best.requests} ({case.bound.requests}) | {span:.2f} "
+            f"| {case.name} | {best.requests} ({_model(case.bound)}) | {span:.2f} "
             f"| {case.bound.seconds:.2f} "
             f"| {span / case.bound.seconds:.2f}x | {case.bound.critical_path} |"
         )
     return lines
+
+
+def _model(bound: Bound) -> str:
+    """The model's request count: without guesses past a chain's end, and with all of them."""
+    if bound.requests_upper == bound.requests:
+        return str(bound.requests)
+    return f"{bound.requests}-{bound.requests_upper}"
 
 
 def _load(case: TargetCase) -> str:
