@@ -20,7 +20,7 @@ import typer
 
 from restsync._errors import ConfigError, SyncFailed
 from restsync.cli import _options as opts
-from restsync.cli._app import app, console, err, settings
+from restsync.cli._app import app, console, err, exit_now, settings
 from restsync.cli._duckdb_file import held_connection
 from restsync.cli._failures import ExitCode, Terminated, explain, print_failure
 from restsync.cli._options import SourceArg
@@ -79,6 +79,8 @@ def run(
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(int(code))
+    if settings.own_process:  # the report is written, the DuckDB file closed: nothing is left
+        exit_now(int(code))
     if code != ExitCode.OK:
         raise typer.Exit(int(code))
 
