@@ -30,13 +30,14 @@ def held_connection(path: Path | None) -> Iterator[dict[str, Any]]:
     import dlt
     import duckdb
 
-    # dlt empties the staging tables before the last close, so the checkpoint skips them
-    os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
     try:
         connection = duckdb.connect(str(path))
     except duckdb.Error:  # dlt opens it then, and reports the failure as its sync step's
         yield {}
         return
+    # dlt empties the staging tables before the one close, so the checkpoint skips them
+    # (without the held connection it would only add work: they were checkpointed already)
+    os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
     try:
         yield {"destination": dlt.destinations.duckdb(connection)}
     finally:
