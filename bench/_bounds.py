@@ -9,6 +9,13 @@ page chain's length, restsync's paging rules decide how many requests each chain
 
 where the critical path is the longest chain of requests that must run one after another: the pages
 of a root plus the pages of the longest child chain under it (recursively).
+
+Offset and page-number chains without a total are guessed ahead (``prefetch_pages``): on the
+request for page i of a run of full pages the engine also sends up to min(depth, i // 2) of the
+pages after it (restsync/_engine/_paginate.py), so a chain that ends on its short page n can have
+sent up to min(depth, (n - 1) // 2) guesses past it. Whether they go out depends on timing (a
+guess still waiting for a concurrency slot when the chain ends is dropped), so the model gives
+the count without guesses and the count with all of them (``requests_upper``).
 """
 
 from __future__ import annotations
@@ -18,10 +25,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from restsync._engine._prefetch import ahead_limit
 from restsync._plan import ResourcePlan, SourcePlan
 from restsync.simulator import SimulatorOptions
 
-__all__ = ["Bound", "chain_pages", "lower_bound"]
+__all__ = ["Bound", "chain_guesses", "chain_pages", "lower_bound"]
 
 _DEFAULT_PAGE_SIZE = 25  # the simulator's page size when the paginator names none
 
@@ -30,6 +38,7 @@ _DEFAULT_PAGE_SIZE = 25  # the simulator's page size when the paginator names no
 class Bound:
     critical_path: int  # requests that must run one after another
     requests: int  # the requests restsync's paging rules need (the model's count)
+    requests_upper: int  # ... plus every guess past a chain's end that fetch-ahead may send
     seconds: float  # the lower bound for the measured request count
     latency_term: float
     concurrency_term: float
@@ -46,6 +55,16 @@ def chain_pages(paginator: Any, records: int) -> int:
         # no total: the first short (or empty) page ends the chain
         return records // size + 1
     return max(1, math.ceil(records / size))
+
+
+def chain_guesses(paginator: Any, pages: int, depth: int, speculate: bool) -> int:
+    """The most requests fetch-ahead can send past the end of a chain of ``pages`` pages."""
+    if not speculate or paginator.type not in ("offset", "page_number"):
+        return 0
+    if getattr(paginator, "total_path", None) is not None:
+        return 0  # the total is known after the first page: nothing is guessed past it
+    size = getattr(paginator, "limit", None) or _DEFAULT_PAGE_SIZE
+    return min(ahead_limit(depth, size), (pages - 1) // 2)
 
 
 def _per_parent(resource: ResourcePlan, options: SimulatorOptions, one_object: bool) -> int:
@@ -73,19 +92,28 @@ def lower_bound(
     """``served`` is the number of records the simulator serves per resource."""
     chain: dict[str, int] = {}  # resource -> pages of its longest single chain
     total: dict[str, int] = {}  # resource -> requests over all its chains
+    guessed: dict[str, int] = {}  # resource -> guesses past the ends of its chains, at most
 
     def visit(resource: ResourcePlan, parents: int | None) -> None:
+        depth = plan.prefetch_pages if resource.prefetch_pages is None else resource.prefetch_pages
+
+        def guesses(pages: int) -> int:
+            return chain_guesses(resource.paginator, pages, depth, resource.speculate)
+
         if parents is None:
             chain[resource.name] = chain_pages(resource.paginator, served[resource.name])
             total[resource.name] = chain[resource.name]
+            guessed[resource.name] = guesses(chain[resource.name])
         else:
             k = _per_parent(resource, options, _one_object(resource))
             with_children = min(parents, served[resource.name] // k) if k else 0
             longest = chain_pages(resource.paginator, k if with_children else 0)
+            empty = chain_pages(resource.paginator, 0)
             chain[resource.name] = longest
-            total[resource.name] = with_children * longest + (parents - with_children) * (
-                chain_pages(resource.paginator, 0)
-            )
+            total[resource.name] = with_children * longest + (parents - with_children) * empty
+            guessed[resource.name] = with_children * guesses(longest) + (
+                parents - with_children
+            ) * guesses(empty)
         for child in plan.children(resource.name):
             visit(child, served[resource.name])
 
@@ -102,4 +130,4 @@ def lower_bound(
     latency = options.latency_ms / 1000
     rate = plan.rate_limit.requests_per_second if plan.rate_limit else math.inf
     terms = (critical * latency, counted * latency / plan.max_concurrency, counted / rate)
-    return Bound(critical, requests, max(terms), *terms)
+    return Bound(critical, requests, requests + sum(guessed.values()), max(terms), *terms)

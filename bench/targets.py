@@ -14,6 +14,7 @@ import os
 import shlex
 import sys
 
+from bench._bounds import Bound
 from bench._targets import TargetCase, run_targets
 
 TARGETS = {"webhook_service": 3.0, "video_rooms": 2.2}
@@ -70,8 +71,8 @@ def _big_table(cases: list[TargetCase]) -> list[str]:
 def _bound_table(cases: list[TargetCase]) -> list[str]:
     lines = [
         "| seed | requests (model) | requests span, s (fastest run) | request bound, s "
-        "| span / bound | critical path (requests) |",
-        "|---|---|---|---|---|---|",
+        "| span / bound | critical path: requests, s | span / critical path |",
+        "|---|---|---|---|---|---|---|",
     ]
     for case in cases:
         runs = [t for t in case.of("restsync") if t.first_request is not None]
@@ -80,11 +81,20 @@ def _bound_table(cases: list[TargetCase]) -> list[str]:
         best = min(runs, key=lambda t: (t.last_request or 0) - (t.first_request or 0))
         span = (best.last_request or 0) - (best.first_request or 0)
         lines.append(
-            f"| {case.name} | {best.requests} ({case.bound.requests}) | {span:.2f} "
+            f"| {case.name} | {best.requests} ({_model(case.bound)}) | {span:.2f} "
             f"| {case.bound.seconds:.2f} "
-            f"| {span / case.bound.seconds:.2f}x | {case.bound.critical_path} |"
+            f"| {span / case.bound.seconds:.2f}x "
+            f"| {case.bound.critical_path}, {case.bound.latency_term:.2f} "
+            f"| {span / case.bound.latency_term:.2f}x |"
         )
     return lines
+
+
+def _model(bound: Bound) -> str:
+    """The model's request count: without guesses past a chain's end, and with all of them."""
+    if bound.requests_upper == bound.requests:
+        return str(bound.requests)
+    return f"{bound.requests}-{bound.requests_upper}"
 
 
 def _load(case: TargetCase) -> str:

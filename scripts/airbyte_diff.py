@@ -45,6 +45,22 @@ CASES = [
         lambda url: {"base_url": url, "api_key": "k-123", "status": "open"},
     ),
     Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
+    Case("filters.yaml", apis.serve_filters, lambda url: {"base_url": url}),
+    Case(
+        "client_side.yaml",
+        apis.serve_client_side,
+        lambda url: {"base_url": url, "start_date": "2024-01-02", "end_date": "2024-01-05"},
+    ),
+    Case(
+        "forms.yaml",
+        apis.serve_forms,
+        lambda url: {
+            "base_url": url,
+            "query": "a b&c",
+            "start_date": "2024-01-01",
+            "end_date": "2024-01-03",
+        },
+    ),
     Case(
         "transforms.yaml", apis.serve_transforms, lambda url: {"base_url": url, "query": "active"}
     ),

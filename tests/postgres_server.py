@@ -3,7 +3,8 @@
 ``.ci/postgres-bin`` finds initdb and pg_ctl (installing Debian's ``postgresql`` package if they are
 missing). The server runs as the ``postgres`` user when the tests run as root (PostgreSQL refuses
 root), listens on 127.0.0.1 at a free port with password auth, keeps its data in a temp dir, and is
-stopped and deleted whatever happens. There is no skip: a destination that cannot start fails.
+stopped and deleted whatever happens, a SIGKILL of the test run included (a watchdog process). There
+is no skip: a destination that cannot start fails.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,6 +136,7 @@ def running_postgres() -> Iterator[PostgresServer]:
     # not under pytest's tmp dirs: those are private to root, and the server runs as postgres
     workdir = Path(tempfile.mkdtemp(prefix="restsync-pg-"))
     server = PostgresServer(bin_dir, workdir, _free_port())
+    watchdog = _watchdog(server)
     try:
         server._own(workdir)
         server.init()
@@ -148,7 +151,41 @@ def running_postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+        _release(watchdog)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# The server outlives a killed test run unless something stops it: pg_ctl detaches it, and a
+# SIGKILL runs no ``finally``. The watchdog is a process of its own session (a kill of the test
+# run's process group spares it) that reads a pipe only this test process holds open: at EOF
+# (a normal exit, or the test process died) it stops the server as ``pg_ctl -m immediate`` does
+# (SIGQUIT to the postmaster) if it still runs, and deletes the work dir.
+_WATCHDOG = """
+import os, shutil, signal, sys
+sys.stdin.buffer.read()
+data_dir, workdir = sys.argv[1], sys.argv[2]
+try:
+    with open(os.path.join(data_dir, "postmaster.pid")) as pid_file:
+        os.kill(int(pid_file.readline()), signal.SIGQUIT)
+except (OSError, ValueError):
+    pass  # stopped already, or never started
+shutil.rmtree(workdir, ignore_errors=True)
+"""
+
+
+def _watchdog(server: PostgresServer) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(server.data_dir), str(server.workdir)],
+        stdin=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def _release(watchdog: subprocess.Popen[bytes]) -> None:
+    """End the watchdog after a normal stop (it then finds no server to stop)."""
+    assert watchdog.stdin is not None
+    watchdog.stdin.close()
+    watchdog.wait(timeout=60)
 
 
 def _has_user(name: str) -> bool:

@@ -318,14 +318,19 @@ CASES = [
     pytest.param(
         source("users", client={"base_url": "https://api.example.com", "auth": "api_key"}),
         "client.auth.api_key",
-        "the api_key auth is missing 'api_key'; "
-        "add the key, e.g. 'api_key': dlt.secrets['api_key']",
+        "the api_key auth has no 'api_key', in the config or in dlt's config; set "
+        "sources.rest_api.rest_api.credentials.api_key in .dlt/secrets.toml (or the environment "
+        "variable SOURCES__REST_API__REST_API__CREDENTIALS__API_KEY), or write it into the auth, "
+        "e.g. 'api_key': dlt.secrets['api_key']",
         id="auth-shorthand-without-secrets",
     ),
     pytest.param(
         endpoint(auth=BearerTokenAuth()),
         "resources[0].endpoint.auth.token",
-        "the bearer auth is missing 'token'; add the token, e.g. 'token': dlt.secrets['api_token']",
+        "the bearer auth has no 'token', in the config or in dlt's config; set "
+        "sources.rest_api.rest_api.credentials.token in .dlt/secrets.toml (or the environment "
+        "variable SOURCES__REST_API__REST_API__CREDENTIALS__TOKEN), or write it into the auth, "
+        "e.g. 'token': dlt.secrets['token']",
         id="dlt-auth-object-without-token",
     ),
     pytest.param(
@@ -362,8 +367,10 @@ CASES = [
     pytest.param(
         source("users", client={"auth": {"type": "api_key", "name": "X-API-Key"}}),
         "client.auth.api_key",
-        "the api_key auth is missing 'api_key'; "
-        "add the key, e.g. 'api_key': dlt.secrets['api_key']",
+        "the api_key auth has no 'api_key', in the config or in dlt's config; set "
+        "sources.rest_api.rest_api.credentials.api_key in .dlt/secrets.toml (or the environment "
+        "variable SOURCES__REST_API__REST_API__CREDENTIALS__API_KEY), or write it into the auth, "
+        "e.g. 'api_key': dlt.secrets['api_key']",
         id="api-key-without-key",
     ),
     pytest.param(

@@ -55,10 +55,29 @@ def plan_config(
     base_url: str | None = None,
     page_format: str | None = None,
 ) -> SourcePlan:
-    """Validate and resolve a config without building a dlt source (``restsync check``)."""
+    """Validate and resolve a config without building a dlt source (``restsync check``).
+
+    As ``rest_api_source``: credentials the auth leaves out come from dlt's config for a source
+    of this name, and one found nowhere is an error naming the key dlt looks up."""
+    return _plan(config, name, base_url, page_format)
+
+
+def _plan(
+    config: Mapping[str, Any],
+    name: str,
+    base_url: str | None,
+    page_format: str | None,
+    dlt_resources: frozenset[str] = frozenset(),
+    section: str | None = None,
+) -> SourcePlan:
+    # as dlt does: credentials the auth leaves out come from dlt's config for this source
+    from restsync._config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
+
+    config = inject_auth_secrets(config, ("sources", section or DLT_DEFAULT_SECTION, name))
     base_url = base_url or _OVERRIDES.get().get("base_url")
     page_format = page_format or _OVERRIDES.get().get("page_format")
-    return build_plan(parse_config(config), name=name, base_url=base_url, page_format=page_format)
+    parsed = parse_config(config, dlt_resources=dlt_resources)
+    return build_plan(parsed, name=name, base_url=base_url, page_format=page_format)
 
 
 def rest_api_source(
@@ -117,19 +136,17 @@ def _planned(
     config: Mapping[str, Any], name: str, section: str | None, page_format: str | None
 ) -> tuple[SourcePlan, list[Any]]:
     """The plan of ``config`` as dlt would see it, and the dlt resources that join the source."""
-    # as dlt does: credentials the auth leaves out come from dlt's config for this source
-    from restsync._config._dlt_objects import split_dlt_resources
-    from restsync._config._dlt_secrets import DLT_DEFAULT_SECTION, inject_auth_secrets
+    from restsync._config._dlt_resources import split_dlt_resources
 
-    config = inject_auth_secrets(config, ("sources", section or DLT_DEFAULT_SECTION, name))
-    config, dlt_resources, parents = split_dlt_resources(config)  # they join the source as is
-    plan = _fed_from(plan_config(config, name=name, page_format=page_format), parents)
-    return plan, dlt_resources
+    config, taken = split_dlt_resources(config)
+    plan = _plan(config, name, None, page_format, taken.names, section)
+    return _fed_from(plan, taken.parents), taken.joining
 
 
 def _fed_from(plan: SourcePlan, parents: Mapping[str, Any]) -> SourcePlan:
     """``plan`` with the stand-ins of dlt resources that are parents reading their records from
-    those resources (iterated once per run, when a child needs them), instead of an endpoint."""
+    those resources (iterated once per run), instead of an endpoint. A selected stand-in loads
+    them too: the dlt resource is then not in the source a second time."""
     if not parents:
         return plan
     resources = dict(plan.resources)
@@ -138,7 +155,8 @@ def _fed_from(plan: SourcePlan, parents: Mapping[str, Any]) -> SourcePlan:
         def records(parent: Any, start_values: Any, dlt_resource: Any = dlt_resource) -> list[Any]:
             return list(dlt_resource)
 
-        note = f"records from the dlt resource '{name}' (in the source as it is)"
+        where = "loaded from here" if resources[name].selected else "in the source as it is"
+        note = f"records from the dlt resource '{name}' ({where})"
         resources[name] = replace(resources[name], compute=records, notes=(note,))
     return replace(plan, resources=resources)
 

@@ -141,8 +141,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         _tick()
         if not __self.may_call(__obj):
             raise SandboxError(f"calling {getattr(__obj, '__name__', 'this')} is not allowed")
-        if getattr(__obj, "__name__", None) == "join" and args:
+        name = getattr(__obj, "__name__", None)
+        if name == "join" and args:
             check_join(getattr(__obj, "__self__", ""), args[0])
+        elif name == "replace" and len(args) >= 2:
+            check_replace(getattr(__obj, "__self__", None), args[0], args[1])
         return super().call(__context, __obj, *args, **kwargs)
 
     def may_call(self, obj: Any) -> bool:
@@ -172,6 +175,17 @@ def check_join(separator: Any, items: Any) -> None:
     size += sum(len(item) for item in items if isinstance(item, str))
     if size > MAX_SEQUENCE:
         raise SandboxError(f"joining {len(items):,} items gives {size:,} characters: too large")
+
+
+def check_replace(text: Any, old: Any, new: Any) -> None:
+    """Refuse a ``text.replace(old, new)`` whose result would be too large (an empty ``old``
+    inserts ``new`` between every character)."""
+    if not (isinstance(text, str) and isinstance(old, str) and isinstance(new, str)):
+        return
+    hits = text.count(old) if old else len(text) + 1
+    size = len(text) + hits * max(len(new) - len(old), 0)
+    if size > MAX_SEQUENCE:
+        raise SandboxError(f"replacing {hits:,} times gives {size:,} characters: too large")
 
 
 def check_operands(operator: str, left: Any, right: Any) -> None:

@@ -147,3 +147,94 @@ def serve_transforms(server: RoutedServer) -> None:
         return web.json_response({"result": {"items": rows, "next_page": following}})
 
     server.route("POST", "/accounts", listing)
+
+
+def serve_filters(server: RoutedServer) -> None:
+    """The filters manifest's API: /busy is busy once (a 200 saying so); /reports, /quotes and
+    /projects answer key b (and /projects key a) with an error; /legacy warns in a header."""
+    busy = iter([True])
+
+    def items(key: str) -> web.Response:
+        return web.json_response({"items": [{"id": f"{key}1"}, {"id": f"{key}2"}]})
+
+    @server.get("/busy")
+    async def busy_once(request: web.Request) -> web.Response:
+        if next(busy, False):
+            return web.json_response("Too much requests")
+        return items("x")
+
+    @server.get("/reports")
+    async def reports(request: web.Request) -> web.Response:
+        key = request.query["key"]
+        if key == "b":
+            message = {"message": "Data for the given start date is not available"}
+            return web.json_response(message, status=400)
+        return items(key)
+
+    @server.get("/quotes")
+    async def quotes(request: web.Request) -> web.Response:
+        key = request.query["key"]
+        return web.json_response({"error": "no"}, status=403) if key == "b" else items(key)
+
+    @server.get("/projects")
+    async def projects(request: web.Request) -> web.Response:
+        key = request.query["key"]
+        if key == "a":
+            return web.json_response({"error": "nope"}, status=404)
+        if key == "b":
+            return web.json_response({"message": "project archived"}, status=410)
+        return items(key)
+
+    @server.get("/legacy")
+    async def legacy(request: web.Request) -> web.Response:
+        return web.json_response({"items": [{"id": 1}]}, headers={"X-Notice": "deprecated"})
+
+
+def serve_forms(server: RoutedServer) -> None:
+    """The forms manifest's API: each record echoes what the request sent (query, form fields
+    or the text body, and its Content-Type), so a difference in encoding shows in the records."""
+
+    async def sent(request: web.Request) -> dict[str, Any]:
+        text = (await request.read()).decode()
+        form = dict(await request.post()) if request.content_type.endswith("urlencoded") else {}
+        return {"form": {k: str(v) for k, v in form.items()}, "text": text if not form else ""}
+
+    @server.get("/books")
+    async def books(request: web.Request) -> web.Response:
+        echoed = await sent(request)
+        size = int(echoed["form"].get("page_size", "10"))
+        page = int(request.query.get("page", "1"))
+        ids = [i for i in range((page - 1) * size + 1, page * size + 1) if i <= 5]
+        return web.json_response({"results": [{"id": i, **echoed} for i in ids]})
+
+    async def search(request: web.Request) -> web.Response:
+        echoed = await sent(request)
+        start = int(echoed["form"].get("offset", "0"))
+        ids = [i for i in range(start, start + 3) if i < 7]
+        shelf = echoed["form"]["shelf"]
+        return web.json_response({"results": [{"id": f"{shelf}-{i}", **echoed} for i in ids]})
+
+    async def daily(request: web.Request) -> web.Response:
+        echoed = await sent(request)
+        day = echoed["form"]["from"]
+        return web.json_response({"results": [{"id": day, "day": day, **echoed}]})
+
+    async def note(request: web.Request) -> web.Response:
+        echoed = await sent(request)
+        kind = request.headers.get("Content-Type", "none")
+        return web.json_response({"results": [{"id": 1, "type": kind, **echoed}]})
+
+    server.route("POST", "/search", search)
+    server.route("POST", "/daily", daily)
+    server.route("POST", "/note", note)
+
+
+def serve_client_side(server: RoutedServer) -> None:
+    """/tickets: every ticket whatever the window, its time under meta.updated (one has none)."""
+    days = ["2023-12-30", "2024-01-02", "2024-01-03T10:00:00", "2024-01-05", "2024-01-07"]
+    tickets: list[dict[str, Any]] = [{"id": i, "meta": {"updated": d}} for i, d in enumerate(days)]
+    tickets.append({"id": 99})
+
+    @server.get("/tickets")
+    async def all_tickets(request: web.Request) -> web.Response:
+        return web.json_response({"tickets": tickets})

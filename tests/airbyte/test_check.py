@@ -170,3 +170,66 @@ def test_a_class_name_of_an_unsupported_cdk_component_is_still_rejected() -> Non
     problems = stream_problems(_stream_with_extractor(extractor, "https://x.invalid"), {})
     message = str(problems["users"])
     assert "stream 'users' uses ResponseToFileExtractor (not supported)" in message
+
+
+def test_a_template_reading_stream_state_is_refused_as_airbyte_cdk_refuses_it() -> None:
+    """airbyte-cdk 7 fails any template naming stream_state (insightly, sentry, ... of June
+    2024); check refuses that stream, naming where, and the others still run."""
+
+    def stream(name: str, param: str) -> dict[str, Any]:
+        requester = {"url_base": "http://127.0.0.1:9", "path": f"/{name}"}
+        requester["request_parameters"] = {"since": param}
+        return {
+            "type": "DeclarativeStream",
+            "name": name,
+            "retriever": {"requester": requester, "record_selector": {"extractor": {}}},
+        }
+
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            stream("old", "{{ stream_state.get('updated', '2020') }}"),
+            stream("new", "{{ stream_interval.start_time }}"),
+        ],
+    }
+    problems = stream_problems(manifest, {})
+    assert list(problems) == ["old"]
+    assert str(problems["old"]).startswith(
+        "streams[0].retriever.requester.request_parameters.since: stream 'old' uses template "
+        "(stream_state in a template, which airbyte-cdk no longer supports"
+    )
+    assert plan_manifest(manifest, {}, streams=["new"]).resources["new"].name == "new"
+
+
+def test_a_request_option_without_a_field_name_is_refused_as_airbyte_cdk_refuses_it() -> None:
+    """n8n's page_size_option has field_name "": airbyte-cdk 7 will not build that stream."""
+    paginator = {
+        "type": "DefaultPaginator",
+        "page_size_option": {"inject_into": "request_parameter", "field_name": ""},
+        "pagination_strategy": {"type": "CursorPagination", "cursor_value": "{{ response.n }}"},
+    }
+    retriever = {"requester": {"url_base": "http://127.0.0.1:9", "path": "/e"}}
+    retriever |= {"paginator": paginator, "record_selector": {"extractor": {}}}
+    manifest = {"version": "0.29.0", "streams": [{"name": "executions", "retriever": retriever}]}
+    problem = str(stream_problems(manifest, {})["executions"])
+    assert problem.startswith(
+        "streams[0].retriever.paginator.page_size_option: stream 'executions' uses "
+        "RequestOption (neither a field_name nor a field_path)"
+    )
+
+
+def test_a_request_option_with_both_field_name_and_field_path_is_refused() -> None:
+    """workable's page token option names both: airbyte-cdk 7 will not build that stream."""
+    option = {"inject_into": "body_json", "field_name": "since", "field_path": ["since"]}
+    paginator = {
+        "type": "DefaultPaginator",
+        "page_token_option": option,
+        "pagination_strategy": {"type": "CursorPagination", "cursor_value": "{{ response.n }}"},
+    }
+    retriever = {"requester": {"url_base": "http://127.0.0.1:9", "path": "/jobs"}}
+    retriever |= {"paginator": paginator, "record_selector": {"extractor": {}}}
+    manifest = {"version": "0.29.0", "streams": [{"name": "jobs", "retriever": retriever}]}
+    assert "RequestOption (both a field_name and a field_path)" in str(
+        stream_problems(manifest, {})["jobs"]
+    )

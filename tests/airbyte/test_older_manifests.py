@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from aiohttp import web
 
 import restsync
@@ -56,3 +57,24 @@ def test_a_retriever_given_as_a_parameter_runs(
     source = restsync.airbyte_source(_manifest(), {"api_url": server.base_url.rstrip("/")})
     restsync.sync(make_pipeline(), source)
     assert count_rows(duckdb_path, "data", "answers") == 3
+
+
+def test_an_undefined_parameter_in_the_record_path_is_the_empty_key(
+    server: Any, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """getlago's customer_usage reads field_path ["{{ parameters['name'] }}"] with no name in
+    its parameters: airbyte-cdk 7.39.1 renders that as the empty key (checked with its
+    DpathExtractor), not as the text 'None'."""
+
+    @server.get("/usage")
+    async def usage(request: web.Request) -> web.Response:
+        return web.json_response({"": [{"id": 1}], "None": [{"id": 2}]})
+
+    server.start()
+    selector = {"extractor": {"field_path": ["{{ parameters['name'] }}"]}}
+    retriever = {"requester": {"url_base": server.base_url, "path": "/usage"}}
+    retriever["record_selector"] = selector
+    manifest = {"version": "0.29.0", "streams": [{"name": "usage", "retriever": retriever}]}
+    restsync.sync(make_pipeline(), restsync.airbyte_source(manifest, {}))
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        assert connection.sql("select id from data.usage").fetchall() == [(1,)]

@@ -114,6 +114,42 @@ def test_a_next_page_url_read_through_nested_gets_is_served(
     assert pages > 1
 
 
+def test_a_next_page_url_behind_a_guard_is_served(make_pipeline: Any, duckdb_path: Path) -> None:
+    """mailgun's contract: '{{ response['paging']['next'] if response['items'] }}'; the guard
+    is the clients' to evaluate, the simulator serves the link at paging.next."""
+    cursor = "{{ response['paging']['next'] if response['items'] }}"
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "events",
+                "primary_key": "id",
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {"url_base": "http://api.invalid", "path": "events"},
+                    "record_selector": {"extractor": {"field_path": ["items"]}},
+                    "paginator": {
+                        "type": "DefaultPaginator",
+                        "page_token_option": {"type": "RequestPath"},
+                        "pagination_strategy": {"type": "CursorPagination", "cursor_value": cursor},
+                    },
+                },
+            }
+        ],
+    }
+    served = simulator_plan(plan_manifest(manifest, {}))
+    assert served.resources["events"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
+    with serve_in_thread(served, SimulatorOptions(seed=5)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+        pages = sim.counters()["requests"]["/events"]
+    assert count_rows(duckdb_path, "data", "events") == len(dataset["events"])
+    assert pages > 1
+
+
 def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
     make_pipeline: Any, duckdb_path: Path
 ) -> None:
@@ -293,3 +329,80 @@ def test_a_partition_sent_as_a_request_option_is_served(
         requests = sim.counters()["requests"]["/tasks"]
     assert count_rows(duckdb_path, "data", "tasks") == len(dataset["tasks"]) > 0
     assert requests == len(dataset["projects"])  # one partition per parent, one page each
+
+
+def test_two_streams_at_one_route_asking_for_different_things_are_named() -> None:
+    """serpstat's streams all POST to '/' and differ only by their JSON body: the simulator,
+    which routes by method and path, would serve one stream's records for both."""
+
+    def stream(name: str) -> dict[str, Any]:
+        requester = {"url_base": "http://api.invalid", "path": "/", "http_method": "POST"}
+        requester["request_body_json"] = {"method": f"Serpstat.{name}"}
+        retriever = {"requester": requester, "record_selector": {"extractor": {}}}
+        return {"type": "DeclarativeStream", "name": name, "retriever": retriever}
+
+    manifest = {"version": "6.0.0", "streams": [stream("history"), stream("keywords")]}
+    with pytest.raises(SimulatorError, match="streams 'history' and 'keywords' are both at POST"):
+        simulator_plan(plan_manifest(manifest, {}))
+    alone = simulator_plan(plan_manifest(manifest, {}, streams=["keywords"]))
+    assert list(alone.resources) == ["keywords"]
+
+
+def test_a_path_computed_from_the_time_window_is_named() -> None:
+    """nytimes' archive path splits the window's start into year and month: the simulator
+    cannot place those, and says so rather than serving the stream at an empty path."""
+    path = "/archive/{{ stream_slice['start_time'].split('-')[0] | int }}.json"
+    retriever = {"requester": {"url_base": "http://api.invalid", "path": path}}
+    retriever["record_selector"] = {"extractor": {"field_path": ["docs"]}}
+    cursor = {
+        "type": "DatetimeBasedCursor",
+        "cursor_field": "pub_date",
+        "datetime_format": "%Y-%m",
+        "start_datetime": "2024-01",
+        "end_datetime": "2024-03",
+        "step": "P1M",
+        "cursor_granularity": "PT1S",
+    }
+    stream = {"name": "archive", "retriever": retriever, "incremental_sync": cursor}
+    manifest = {"version": "6.0.0", "streams": [stream]}
+    with pytest.raises(SimulatorError, match="stream 'archive': its path is computed"):
+        simulator_plan(plan_manifest(manifest, {}))
+
+
+def test_two_streams_of_one_route_are_served_the_fields_both_read(
+    make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """captain-data's jobs and successful_jobs read the same endpoint, the second keeping
+    records with 'total_row_count > 0': the records served carry that count (never null) for
+    both, where the first stream's own dataset would have had nulls that fail the filter."""
+
+    def stream(name: str, condition: str | None) -> dict[str, Any]:
+        selector: dict[str, Any] = {"extractor": {"field_path": []}}
+        if condition:
+            selector["record_filter"] = {"condition": condition}
+        schema = {"type": "object", "properties": {"uid": {"type": "string"}}}
+        schema["properties"]["total_row_count"] = {"type": ["null", "integer"]}
+        return {
+            "name": name,
+            "primary_key": "uid",
+            "retriever": {
+                "requester": {"url_base": "http://api.invalid", "path": "/jobs"},
+                "record_selector": selector,
+            },
+            "schema_loader": {"type": "InlineSchemaLoader", "schema": schema},
+        }
+
+    condition = "{{ record['total_row_count'] > 0 }}"
+    manifest = {"version": "6.0.0", "streams": [stream("jobs", None), stream("done", condition)]}
+    served = simulator_plan(plan_manifest(manifest, {}))
+    for name in ("jobs", "done"):
+        hint = served.resources[name].hints["columns"]["total_row_count"]
+        assert hint["nullable"] is False, name
+    with serve_in_thread(served, SimulatorOptions(seed=2)) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        restsync.sync(make_pipeline(), source)
+    served_jobs = next(rows for rows in dataset.values())
+    assert count_rows(duckdb_path, "data", "jobs") == len(served_jobs)
+    positive = [r for r in served_jobs if r["total_row_count"] > 0]
+    assert count_rows(duckdb_path, "data", "done") == len(positive)

@@ -17,6 +17,8 @@ CONFIG = {"start": "2024-01-01", "key": "k", "ids": ["a", "b"]}
         ("{{ max(1, 5) }}", 5),
         ("{{ config['key'] | base64encode }}", "aw=="),
         ("{{ ','.join(config['ids']) }}", "a,b"),
+        # marketo: "{{ format_datetime(record['createdAt'].replace('Z', ''), ...) }}"
+        ("{{ '2024-01-01T00:00:00Z'.replace('Z', '') }}", "2024-01-01T00:00:00"),
         # as Jinja's own urlencode quotes a text (what Airbyte renders with)
         ("{{ 'a b&c/d=\u00e9' | urlencode }}", "a%20b%26c/d%3D%C3%A9"),
     ],
@@ -33,6 +35,8 @@ def test_macros_and_filters_are_callable(template: str, expected: object) -> Non
         ("{{ config['start'].format(1) }}", "calling format is not allowed"),
         # chained joins would double the text each time: refused before it is built
         ("{% set s = 'x' * 900000 %}{{ 'ab'.join(s) }}", "too large"),
+        # so would replacing the empty text (between every character) in a large one
+        ("{% set s = 'x' * 900000 %}{{ s.replace('', 'ab') }}", "too large"),
         ("{{ ''.__class__.__mro__ }}", "unsafe"),
     ],
 )

@@ -162,3 +162,31 @@ def test_check_refuses_a_base_url_that_is_no_http_url(tmp_path: Path, base_url: 
     assert "client.base_url" in result.stderr + result.stdout
     assert "is not an http(s) URL with a host" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+# --- the missing credential: named by the key dlt looks up, as rest_api_source names it ---------
+
+
+def test_check_and_plan_name_the_dlt_key_of_a_missing_credential(tmp_path: Path) -> None:
+    config = tmp_path / "blog.yaml"
+    config.write_text(
+        "client: {base_url: 'https://api.example.com', auth: {type: bearer}}\nresources: [posts]\n"
+    )
+    for command in ("check", "plan"):
+        result = restsync(command, str(config), cwd=tmp_path)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        text = " ".join(result.stderr.split())
+        assert "client.auth.token: the bearer auth has no 'token'" in text
+        assert "set sources.rest_api.blog.credentials.token in .dlt/secrets.toml" in text
+        assert "SOURCES__REST_API__BLOG__CREDENTIALS__TOKEN" in text
+
+
+def test_check_finds_the_credential_where_the_message_says(tmp_path: Path) -> None:
+    config = tmp_path / "blog.yaml"
+    config.write_text(
+        "client: {base_url: 'https://api.example.com', auth: {type: bearer}}\nresources: [posts]\n"
+    )
+    env = {"SOURCES__REST_API__BLOG__CREDENTIALS__TOKEN": "found-token-value"}
+    result = restsync("check", str(config), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "found-token-value" not in result.stdout + result.stderr

@@ -10,6 +10,7 @@ from typing import Any
 
 import dlt
 import pytest
+import requests
 
 import restsync
 from tests.parity.harness import Case, check, dlt_loads_restsync_rejects
@@ -97,8 +98,86 @@ def _seed_list_parent(base_url: str) -> dict[str, Any]:
     }
 
 
+def _counted_parent(base_url: str) -> dict[str, Any]:
+    """A selected dlt resource that is a parent, with a side effect (a request to the API) and
+    a run counter in its records: dlt iterates it once and forks its items to its table and to
+    the child, so every row says run 1 and the API sees the side effect once."""
+    runs: list[int] = []
+
+    @dlt.resource(name="counted_ids", primary_key="id", write_disposition="merge")
+    def ids() -> Iterator[list[dict[str, Any]]]:
+        runs.append(1)
+        requests.get(f"{base_url}plain/posts/3", timeout=10).raise_for_status()
+        yield [{"id": 1, "run": len(runs)}, {"id": 2, "run": len(runs)}]
+
+    return {
+        "client": {"base_url": base_url},
+        # defaults apply to the config resources only, not to the dlt resource (as in dlt)
+        "resource_defaults": {
+            "write_disposition": "append",
+            "columns": {"x": {"data_type": "text"}},
+        },
+        "resources": [
+            ids(),
+            {
+                "name": "counted_posts",
+                "endpoint": "plain/posts/{resources.counted_ids.id}",
+                "include_from_parent": ["run"],
+            },
+        ],
+    }
+
+
+def _incremental_parent(base_url: str) -> dict[str, Any]:
+    """A parent dlt resource with an incremental: restsync cannot load it in dlt's place, so it
+    joins the source as it is (and is read a second time for the child)."""
+
+    @dlt.resource(name="cursor_ids")
+    def ids(
+        updated: Any = dlt.sources.incremental("id", initial_value=2),  # noqa: B008 (dlt's way)
+    ) -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": 1}, {"id": 2}, {"id": 3}]
+
+    return {
+        "client": {"base_url": base_url},
+        "resources": [
+            ids(),
+            {"name": "cursor_posts", "endpoint": "plain/posts/{resources.cursor_ids.id}"},
+        ],
+    }
+
+
+def _parent_with_a_transformer(base_url: str) -> dict[str, Any]:
+    """A selected parent dlt resource that also feeds a dlt transformer."""
+
+    @dlt.resource(name="numbers", primary_key="id")
+    def numbers() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": i, "square": i * i} for i in range(1, 4)]  # one page, as a parent yields
+
+    @dlt.transformer(data_from=numbers, name="halves")
+    def halves(page: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": item["id"], "half": item["square"] / 2} for item in page]
+
+    child = {"name": "numbered_posts", "endpoint": "plain/posts/{resources.numbers.id}"}
+    return {"client": {"base_url": base_url}, "resources": [numbers, halves, child]}
+
+
 def _only_dlt(base_url: str) -> dict[str, Any]:
     return {"client": {"base_url": base_url}, "resources": [_labels()]}
+
+
+def _only_dlt_without_base_url(base_url: str) -> dict[str, Any]:
+    return {"client": {"headers": {"X-Api": "1"}}, "resources": [_labels()]}
+
+
+def _only_dlt_with_transformer(base_url: str) -> dict[str, Any]:
+    numbers = _numbers()
+
+    @dlt.transformer(data_from=numbers, name="doubles")
+    def doubles(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield {"id": item["id"], "double": item["square"] * 2}
+
+    return {"client": {"base_url": base_url}, "resources": [numbers, doubles]}
 
 
 CASES = [
@@ -110,7 +189,14 @@ CASES = [
     Case("selected", _mixed(_numbers, _labels), select=("posts", "labels")),
     Case("dlt_resource_as_parent", _dlt_parent, requests=True),
     Case("seed_list_parent_unselected", _seed_list_parent, requests=True),
-    Case("only_dlt_resources", _only_dlt, differs="only dlt resources"),
+    Case("selected_parent_iterated_once", _counted_parent, requests=True),
+    Case("parent_not_selected_later", _counted_parent, requests=True, select=("counted_posts",)),
+    Case("incremental_parent", _incremental_parent, requests=True),
+    Case("parent_with_a_transformer", _parent_with_a_transformer, requests=True),
+    # dlt builds a source of just those resources (the client is still checked)
+    Case("only_dlt_resources", _only_dlt),
+    Case("only_dlt_resources_with_a_transformer", _only_dlt_with_transformer),
+    Case("only_dlt_resources_without_base_url", _only_dlt_without_base_url),
 ]
 
 
@@ -130,19 +216,13 @@ def _clash(base_url: str) -> dict[str, Any]:
     ("config", "path", "message"),
     [
         (
-            _only_dlt,
-            "resources",
-            "resources holds only dlt resources; add a config resource, or pass them to "
-            "dlt.source or pipeline.run without rest_api_source",
-        ),
-        (
             _clash,
             "resources[0]",
             "the dlt resource 'posts' has the name of resources[1]; rename one, "
             "e.g. with resource.with_name('posts_2')",
         ),
     ],
-    ids=["only-dlt", "name-clash"],
+    ids=["name-clash"],
 )
 def test_what_restsync_refuses_says_where(config: Any, path: str, message: str) -> None:
     with pytest.raises(restsync.ConfigError) as caught:

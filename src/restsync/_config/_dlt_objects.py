@@ -1,5 +1,5 @@
 """dlt's objects in a config: paginator and auth class instances, read into the dict form the
-config model takes, and dlt resources in ``resources``, set apart to join the source as they are.
+config model takes (dlt resources in ``resources``: ``_dlt_resources.py``).
 
 dlt users write ``"paginator": JSONLinkPaginator(next_url_path="links.next")`` or
 ``"auth": BearerTokenAuth(token)``. Those objects drive ``requests``; restsync reads their settings
@@ -14,16 +14,15 @@ object as dlt builds it, and then read or kept the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from dlt.extract import DltResource
 from dlt.sources.helpers.rest_client import auth as dlt_auth
 from dlt.sources.helpers.rest_client import paginators as dlt_paginators
 
 from restsync._errors import ConfigError
 
-__all__ = ["AUTH_READERS", "split_dlt_resources", "translate_dlt_objects"]
+__all__ = ["AUTH_READERS", "translate_dlt_objects"]
 
 
 def translate_dlt_objects(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,94 +46,6 @@ def translate_dlt_objects(raw: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(resources, list):
         out["resources"] = [_in_resource(r, i) for i, r in enumerate(resources)]
     return out
-
-
-def split_dlt_resources(
-    raw: Mapping[str, Any],
-) -> tuple[Mapping[str, Any], list[DltResource], dict[str, DltResource]]:
-    """``raw`` without the dlt resources in its ``resources``; those resources; and, by name,
-    the ones a config resource names as its parent.
-
-    As dlt's ``rest_api_resources`` does, a dlt resource joins the source as it is:
-    ``resource_defaults`` do not apply to it. A dlt resource that is a config resource's parent
-    (``{resources.<name>.field}``, or a ``resolve`` param) also stands in ``raw`` as a config
-    resource of that name that is never loaded; the plan reads its records from the dlt resource
-    (``plan.feed_from_dlt_resources``).
-    """
-    resources = raw.get("resources") if isinstance(raw, Mapping) else None
-    if not isinstance(resources, list):
-        return raw, [], {}
-    found = [r for r in resources if isinstance(r, DltResource)]
-    if not found:
-        return raw, [], {}
-    kept = [r for r in resources if not isinstance(r, DltResource)]
-    if not kept:
-        raise ConfigError(
-            "resources",
-            "resources holds only dlt resources; add a config resource, or pass them to "
-            "dlt.source or pipeline.run without rest_api_source",
-        )
-    _check_dlt_names(resources)
-    parents = {r.name: r for r in found if _is_parent(r.name, kept)}
-    stand_ins = [_stand_in(name) for name in parents]
-    return {**raw, "resources": stand_ins + kept}, found, parents
-
-
-def _is_parent(name: str, resources: list[Any]) -> bool:
-    """Whether a config resource names ``name`` as its parent: a ``{resources.<name>.x}``
-    placeholder or a ``resolve`` param, anywhere in its endpoint."""
-    endpoints = [r.get("endpoint") for r in resources if isinstance(r, Mapping)]
-    placeholder = f"resources.{name}."
-    return any(placeholder in text for e in endpoints for text in _strings(e)) or any(
-        _resolves_from(e.get("params"), name) for e in endpoints if isinstance(e, Mapping)
-    )
-
-
-def _resolves_from(params: Any, name: str) -> bool:
-    return isinstance(params, Mapping) and any(
-        isinstance(p, Mapping) and p.get("type") == "resolve" and p.get("resource") == name
-        for p in params.values()
-    )
-
-
-def _stand_in(name: str) -> dict[str, Any]:
-    # never fetched (its records come from the dlt resource) and never loaded by restsync: the
-    # dlt resource itself is in the source, loaded by dlt if it is selected
-    return {
-        "name": name,
-        "endpoint": {"path": name, "paginator": "single_page"},
-        "selected": False,
-        "primary_key": [],
-    }
-
-
-def _check_dlt_names(resources: list[Any]) -> None:
-    named = {r.name: i for i, r in enumerate(resources) if isinstance(r, DltResource)}
-    for index, resource in enumerate(resources):
-        if isinstance(resource, DltResource):
-            continue
-        name = resource if isinstance(resource, str) else None
-        if isinstance(resource, Mapping):
-            name = resource.get("name")
-        if isinstance(name, str) and name in named:
-            raise ConfigError(
-                f"resources[{named[name]}]",
-                f"the dlt resource '{name}' has the name of resources[{index}]; rename one, "
-                f"e.g. with resource.with_name('{name}_2')",
-            )
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in a nested config value (iteratively: a config may nest deep)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
 
 
 def _in_resource(resource: Any, index: int) -> Any:

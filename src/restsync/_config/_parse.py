@@ -10,7 +10,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from restsync._config._checks import check_resource
 from restsync._config._dlt_objects import translate_dlt_objects
@@ -28,25 +28,59 @@ from restsync._errors import ConfigError
 __all__ = ["format_path", "parse_config", "redact_userinfo"]
 
 
-def parse_config(raw: Mapping[str, Any]) -> SourceConfig:
-    """Validate ``raw`` (dlt's RESTAPIConfig dialect plus the seed extensions)."""
+def parse_config(
+    raw: Mapping[str, Any], *, dlt_resources: frozenset[str] = frozenset()
+) -> SourceConfig:
+    """Validate ``raw`` (dlt's RESTAPIConfig dialect plus the seed extensions).
+
+    ``dlt_resources``: the names of the dlt resource objects the caller took out of ``resources``
+    (``_dlt_resources.py``). As in dlt, the config's own resources may then be none, and the
+    stand-ins named so take no ``resource_defaults``.
+    """
     if not isinstance(raw, Mapping):
         raise ConfigError(
             "", f"the config is {short_repr(raw)}; give a dict with 'client' and 'resources'"
         )
     raw = translate_dlt_objects(raw)
-    resources = _top_level(raw)
+    resources = _top_level(raw, may_be_empty=bool(dlt_resources))
     defaults = _resource_defaults(raw)
-    merged = [_merge_defaults(defaults, _expand_resource(r, i)) for i, r in enumerate(resources)]
-    config: SourceConfig = _validate(SourceConfig, {**raw, "resources": merged}, ())
+    merged = [
+        _merge_defaults({} if _named_in(r, dlt_resources) else defaults, r)
+        for r in (_expand_resource(r, i) for i, r in enumerate(resources))
+    ]
+    model = SourceConfig
+    if dlt_resources and not merged:
+        model, raw = _DltResourcesOnly, _without_requests(raw)
+    config: SourceConfig = _validate(model, {**raw, "resources": merged}, ())
     for index, resource in enumerate(config.resources):
         check_table_hints(resource, f"resources[{index}]")
         check_resource(resource, f"resources[{index}]")
     return config
 
 
-def _top_level(raw: Mapping[str, Any]) -> list[Any]:
-    """Check the top-level keys; the resources list, which must not be empty."""
+def _named_in(resource: Mapping[str, Any], names: frozenset[str]) -> bool:
+    name = resource.get("name")  # not yet validated: may be of any type
+    return isinstance(name, str) and name in names
+
+
+class _DltResourcesOnly(SourceConfig):
+    """A config whose ``resources`` held only dlt resources: none of its own, as dlt allows."""
+
+    resources: list[ResourceConfig] = Field(default_factory=list)
+
+
+def _without_requests(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A config of only dlt resources sends no request: as dlt, it needs no ``base_url``."""
+    client = raw.get("client")
+    if isinstance(client, Mapping) and "base_url" not in client:
+        # a reserved name (RFC 2606) that never resolves, should anything ever try it
+        return {**raw, "client": {**client, "base_url": "https://unused.invalid/"}}
+    return raw
+
+
+def _top_level(raw: Mapping[str, Any], *, may_be_empty: bool) -> list[Any]:
+    """Check the top-level keys; the resources list, which must not be empty (unless dlt
+    resources were taken out of it)."""
     unknown = sorted(set(raw) - set(SourceConfig.model_fields))
     if unknown:
         raise ConfigError(
@@ -73,7 +107,7 @@ def _top_level(raw: Mapping[str, Any]) -> list[Any]:
             f"resources is {short_repr(resources)}; give it as a list of resources, "
             "e.g. [{'name': 'users', 'endpoint': '/users'}]",
         )
-    if not resources:
+    if not resources and not may_be_empty:
         raise ConfigError(
             "resources",
             "resources is empty; add at least one resource, e.g. 'resources': ['users']",

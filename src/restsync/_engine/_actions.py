@@ -13,7 +13,9 @@ A function gets a ``requests.Response`` built from the answer (the object dlt's 
 may change it: its ``status_code``, ``headers``, ``encoding`` and content (``response._content``,
 as dlt's documentation does it) are read back before the status is judged, the body parsed and
 the paginator consulted. What the function returns is ignored, as in dlt; a function that raises
-dlt's ``IgnoreResponseException`` ignores the response, as ``'ignore'`` does. ``url`` is the URL
+dlt's ``IgnoreResponseException`` ignores the response, as ``'ignore'`` does; one that raises
+restsync's ``RetryRequested`` has the request tried again under the resource's retry policy
+(restsync's own extension, used by Airbyte response filters). ``url`` is the URL
 requested (before any redirect, without the auth's query parameters), ``request`` a prepared
 request with its method and URL; ``history``, ``cookies``, ``elapsed`` and ``raw`` are empty.
 """
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from restsync._engine._retry import RetryRequested
 from restsync._errors import ExtractionError
 
 __all__ = ["Answer", "apply_response_actions", "as_requests_response"]
@@ -84,6 +87,8 @@ def _call(fn: Callable[..., Any], response: Any, resource: str, index: int, url:
         fn(response)
     except IgnoreResponseException:
         return False
+    except RetryRequested:
+        raise  # an attempt for the retry loop, not a failure of the function
     except Exception as exc:
         name = getattr(fn, "__name__", type(fn).__name__)
         detail = str(exc)

@@ -9,7 +9,8 @@ leave is read back, as ``requests`` would send it (``prepare``), into a restsync
 An auth object signs a throwaway request to the API's base URL; only what it added (headers,
 query parameters) becomes the ``Credentials``, which the origin guard sends to that origin alone,
 as for every other auth. Auth objects may block (an OAuth2 subclass fetches its token with
-``requests``), so they run in a worker thread, one call at a time.
+``requests``), so they run in a worker thread, one call at a time; what one of dlt's own
+``__call__`` signs is reused while the object says it is valid (``DltSigner``).
 """
 
 from __future__ import annotations
@@ -115,16 +116,37 @@ def _as_response(page: Page) -> requests.Response:
 
 
 class DltSigner:
-    """The credentials a dlt auth object adds to a request to ``base_url``."""
+    """The credentials a dlt auth object adds to a request to ``base_url``.
+
+    dlt (``requests``) calls the object on every request. An object whose ``__call__`` is one of
+    dlt's own writes a header or param from its fields alone, so restsync signs once and reuses
+    that while the object's own ``is_token_expired()`` (dlt's OAuth2 and JWT classes) says the
+    token holds, or for the signer's life (one run) if it has no expiry: the same as dlt sends,
+    without a worker thread per request. An object with its own ``__call__`` may sign each
+    request differently (a timestamp, a nonce): it is called for every request, as in dlt.
+    """
 
     def __init__(self, instance: Any, base_url: str) -> None:
         self._auth = instance
         self._base_url = base_url
         self._lock = asyncio.Lock()
+        self._reusable = type(instance).__call__ in _dlt_own_calls()
+        self._signed: tuple[dict[str, str], list[tuple[str, str]]] | None = None
+        self.signings = 0  # calls of the object (each one a worker-thread hop)
 
     async def credentials(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
         async with self._lock:
-            return await asyncio.to_thread(self._sign)
+            if self._signed is None or not self._still_valid():
+                self._signed = await asyncio.to_thread(self._sign)
+                self.signings += 1
+            headers, params = self._signed
+            return dict(headers), list(params)
+
+    def _still_valid(self) -> bool:
+        if not self._reusable:
+            return False
+        expired = getattr(self._auth, "is_token_expired", None)
+        return not (callable(expired) and expired())
 
     def _sign(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
         blank = requests.Request("GET", self._base_url).prepare()
@@ -135,6 +157,22 @@ class DltSigner:
         headers = {str(k): str(v) for k, v in signed.headers.items() if before_headers.get(k) != v}
         params = [pair for pair in query if pair not in before_query]
         return headers, params
+
+
+def _dlt_own_calls() -> set[Any]:
+    """The ``__call__`` of dlt's auth classes: each writes the request from the object's fields
+    (and, for OAuth2 and JWT, fetches a token when ``is_token_expired()``)."""
+    from dlt.sources.helpers.rest_client import auth as dlt_auth
+
+    classes = (
+        dlt_auth.BearerTokenAuth,
+        dlt_auth.APIKeyAuth,
+        dlt_auth.HttpBasicAuth,
+        dlt_auth.OAuth2AuthBase,
+        dlt_auth.OAuth2ClientCredentials,
+        dlt_auth.OAuthJWTAuth,
+    )
+    return {cls.__call__ for cls in classes}
 
 
 def dlt_auth_secrets(instance: Any) -> list[str]:

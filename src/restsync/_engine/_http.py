@@ -24,7 +24,13 @@ from restsync._engine._origin import OriginGuard
 from restsync._engine._ratelimit import make_limiter
 from restsync._engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
 from restsync._engine._request import Request, form_body, header, redact
-from restsync._engine._retry import Decision, Tried, call_with_retries, describe_error
+from restsync._engine._retry import (
+    Decision,
+    RetryRequested,
+    Tried,
+    call_with_retries,
+    describe_error,
+)
 from restsync._errors import ExtractionError, HTTPStatusError, ResponseFormatError
 from restsync._plan import ResourcePlan, SourcePlan
 
@@ -244,6 +250,8 @@ class HttpClient:
         error = tried.error
         if isinstance(error, _BadBody):
             return ResponseFormatError(resource.name, f"{error.args[0]}{tries}", url)
+        if isinstance(error, RetryRequested):
+            return ExtractionError(resource.name, f"{error}{tries}", url)
         if error is not None:
             return ExtractionError(resource.name, _transport_message(error, tries), url)
         assert tried.response is not None

@@ -43,6 +43,7 @@ from restsync._plan import RetryPolicy
 __all__ = [
     "Attempt",
     "Decision",
+    "RetryRequested",
     "TRANSPORT_ERRORS",
     "ResponseLike",
     "Tried",
@@ -52,9 +53,18 @@ __all__ = [
     "is_retriable_error",
 ]
 
+
+class RetryRequested(Exception):
+    """An answer arrived, but a response action asks for another try (an Airbyte response
+    filter with action RETRY on a status the policy does not retry, or on a matching body).
+    It is an attempt like a transport error: counted, backed off and given up under the same
+    policy. Its message says why, in a few words."""
+
+
 # ServerDisconnectedError, ServerTimeoutError and ClientOSError are ClientConnectionErrors; the
 # builtins cover errors that reach us unwrapped (asyncio.TimeoutError is TimeoutError since 3.11).
 _RETRIABLE_ERRORS: tuple[type[BaseException], ...] = (
+    RetryRequested,
     aiohttp.ClientConnectionError,
     aiohttp.ClientPayloadError,
     TimeoutError,
@@ -134,6 +144,7 @@ R = TypeVar("R", bound=ResponseLike)
 
 # What ``send`` may raise that is about the network, not about our code: given to ``decide``.
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    RetryRequested,
     aiohttp.ClientError,
     TimeoutError,
     ConnectionError,
@@ -234,6 +245,8 @@ def _http_date(value: str) -> datetime | None:
 
 def describe_error(exc: BaseException) -> str:
     """What a transport error means, in a few words ("connection refused"), for logs and errors."""
+    if isinstance(exc, RetryRequested):
+        return str(exc)
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, aiohttp.ServerDisconnectedError):

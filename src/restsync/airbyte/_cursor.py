@@ -19,6 +19,7 @@ from restsync.airbyte._dates import (
 )
 from restsync.airbyte._jinja import Interpolator, TemplateError
 from restsync.airbyte._parts import Unsupported, _expect
+from restsync.airbyte._records import ClientSideCursor
 from restsync.airbyte._slices import DatetimeSlicer, Slicer
 
 __all__ = ["LatestDatetime", "datetime_cursor", "feed_stop", "incremental_plan"]
@@ -30,9 +31,8 @@ def datetime_cursor(spec: Any, ai: Interpolator, where: str, name: str) -> Datet
     if not spec:
         return None
     _expect(spec, where, ("DatetimeBasedCursor",))
-    for flag in ("is_client_side_incremental", "global_substream_cursor"):
-        if spec.get(flag):
-            raise Unsupported(where, "DatetimeBasedCursor", flag)
+    if spec.get("global_substream_cursor"):
+        raise Unsupported(where, "DatetimeBasedCursor", "global_substream_cursor")
     if spec.get("clamping"):
         raise Unsupported(where, "DatetimeBasedCursor", "clamping")
     cai = ai.with_parameters(spec.get("$parameters"))
@@ -59,6 +59,24 @@ def datetime_cursor(spec: Any, ai: Interpolator, where: str, name: str) -> Datet
         end_key=str(cai.eval(spec.get("partition_field_end")) or "end_time"),
         lookback=_duration(cai.eval(spec.get("lookback_window")), where),
         cursor_formats=tuple(spec.get("cursor_datetime_formats") or ()),
+    )
+
+
+def client_side_cursor(spec: Any, ai: Interpolator, where: str) -> ClientSideCursor | None:
+    """The record filter of an ``is_client_side_incremental`` cursor: from the start (a saved
+    cursor is dlt's to apply) to the end; a data feed filters by its own stop instead."""
+    if not spec or not spec.get("is_client_side_incremental") or spec.get("is_data_feed"):
+        return None
+    cai = ai.with_parameters(spec.get("$parameters"))
+    fmt = str(spec.get("datetime_format"))
+    start = _min_max(spec.get("start_datetime"), cai, fmt, f"{where}.start_datetime")
+    if start is None:
+        return None  # datetime_cursor names the missing start
+    return ClientSideCursor(
+        cursor_field=str(cai.eval(spec.get("cursor_field"))),
+        formats=(*(str(f) for f in spec.get("cursor_datetime_formats") or ()), fmt),
+        lowest=start,
+        highest=_min_max(spec.get("end_datetime"), cai, fmt, f"{where}.end_datetime"),
     )
 
 

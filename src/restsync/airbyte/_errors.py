@@ -1,9 +1,10 @@
-"""Airbyte error handlers as restsync's retry policy and ignore actions.
+"""Airbyte error handlers as restsync's retry policy and one response action.
 
-A DefaultErrorHandler retries 429 and 5xx (5 retries by default); its HttpResponseFilters add
-statuses to retry (RETRY, RATE_LIMITED), to skip (IGNORE: the response yields no records and ends
-its chain) or to fail at once (FAIL). A CompositeErrorHandler's handlers are merged: a status any
-of them retries is retried, an ignored status is never retried.
+Without response filters, a DefaultErrorHandler is a retry policy: 429 and 5xx retried (5 retries
+by default), every other status below 400 a success and above it a failure. With filters, the
+handler (or a CompositeErrorHandler's handlers, in order) also becomes one response action,
+``ErrorHandlerAction``, that resolves each response as airbyte-cdk does (``_responses.py``) and
+tells the engine what to do: nothing, ignore the response, try again, or fail.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from restsync._plan import RetryPolicy
-from restsync.airbyte._parts import Unsupported, _expect
+from restsync.airbyte._jinja import Interpolator
+from restsync.airbyte._parts import Unsupported, _checked, _expect
+from restsync.airbyte._responses import ACTIONS, ErrorHandlerAction, ResponseFilter
 
 __all__ = ["build_retry"]
 
@@ -20,66 +23,61 @@ _AIRBYTE_RETRY = frozenset({429, *range(500, 600)})
 _WAIT_CAP_SECONDS = 600.0  # Airbyte waits long for a Retry-After; restsync caps it here
 
 
-def build_retry(spec: Any, where: str) -> tuple[RetryPolicy, tuple[dict[str, Any], ...]]:
+def build_retry(spec: Any, where: str) -> tuple[RetryPolicy, tuple[Any, ...]]:
+    """The retry policy of ``spec`` (an error handler, or None), and its response actions."""
+    handlers = _handlers(spec, where)
+    first = handlers[0][0]
+    factor = next(
+        (_backoff_factor(h, at) for h, at in handlers if h.get("backoff_strategies")), 5.0
+    )
+    # a CompositeErrorHandler retries as often as its first handler says (airbyte-cdk's rule)
+    retries = int(first.get("max_retries", 5))
+    policy = RetryPolicy(_AIRBYTE_RETRY, retries, factor, _WAIT_CAP_SECONDS, _WAIT_CAP_SECONDS)
+    rules = tuple(_filters(h, at) for h, at in handlers)
+    if not any(rules):
+        return policy, ()
+    return policy, (ErrorHandlerAction(rules, _AIRBYTE_RETRY),)
+
+
+def _handlers(spec: Any, where: str) -> list[tuple[Mapping[str, Any], str]]:
+    """The DefaultErrorHandlers of ``spec`` in the order airbyte-cdk asks them."""
     kind = _expect(
         spec, where, ("DefaultErrorHandler", "CompositeErrorHandler", ""), "DefaultErrorHandler"
     )
-    if kind == "CompositeErrorHandler":
-        return _composite(spec, where)
     spec = spec if isinstance(spec, Mapping) else {}
-    codes, actions = _filters(spec, where)
-    factor = _backoff_factor(spec, where)
-    retries = int(spec.get("max_retries", 5))
-    policy = RetryPolicy(frozenset(codes), retries, factor, _WAIT_CAP_SECONDS, _WAIT_CAP_SECONDS)
-    return policy, tuple(actions)
-
-
-def _composite(
-    spec: Mapping[str, Any], where: str
-) -> tuple[RetryPolicy, tuple[dict[str, Any], ...]]:
-    parts = [
-        build_retry(h, f"{where}.error_handlers[{i}]")
-        for i, h in enumerate(spec.get("error_handlers") or [])
+    if kind != "CompositeErrorHandler":
+        return [(spec, where)]
+    found = [
+        handler
+        for i, inner in enumerate(spec.get("error_handlers") or [])
+        for handler in _handlers(inner, f"{where}.error_handlers[{i}]")
     ]
-    if not parts:
-        return build_retry(None, where)
-    retried = frozenset[int]().union(*(p.status_codes for p, _ in parts))
-    ignored = {int(a["status_code"]) for _, acts in parts for a in acts if "status_code" in a}
-    first = parts[0][0]
-    policy = RetryPolicy(
-        retried - ignored,
-        max(p.max_retries for p, _ in parts),
-        first.backoff_factor,
-        first.max_backoff_seconds,
-        first.retry_after_cap_seconds,
-    )
-    return policy, tuple(a for _, acts in parts for a in acts)
+    return found or [({}, where)]
 
 
-def _filters(spec: Mapping[str, Any], where: str) -> tuple[set[int], list[dict[str, Any]]]:
-    codes = set(_AIRBYTE_RETRY)
-    actions: list[dict[str, Any]] = []
+def _filters(spec: Mapping[str, Any], where: str) -> tuple[ResponseFilter, ...]:
+    filters = []
     for i, rule in enumerate(spec.get("response_filters") or []):
         at = f"{where}.response_filters[{i}]"
         _expect(rule, at, ("HttpResponseFilter",), "HttpResponseFilter")
-        if rule.get("predicate"):
-            raise Unsupported(at, "HttpResponseFilter", "a predicate on the response")
         action = str(rule.get("action") or "").upper()
-        statuses = [int(c) for c in rule.get("http_codes") or []]
-        contains = rule.get("error_message_contains")
-        if action in ("RETRY", "RATE_LIMITED"):
-            codes.update(statuses)
-        elif action == "IGNORE":
-            extra = {"content": contains} if contains else {}
-            actions += [{"status_code": c, "action": "ignore", **extra} for c in statuses]
-            if contains and not statuses:
-                actions.append({"content": contains, "action": "ignore"})
-            codes.difference_update(statuses)
-        elif action in ("FAIL", "REFRESH_TOKEN_THEN_RETRY"):
-            codes.difference_update(statuses)
-        else:
+        if action not in ACTIONS:
             raise Unsupported(at, "HttpResponseFilter", f"action {action or 'none'}")
-    return codes, actions
+        predicate = _checked(rule.get("predicate") or None, at)
+        message = _checked(rule.get("error_message") or None, at)
+        filters.append(
+            ResponseFilter(
+                action=action,
+                http_codes=frozenset(int(c) for c in rule.get("http_codes") or []),
+                error_message_contains=rule.get("error_message_contains") or None,
+                predicate=predicate,
+                error_message=message,
+                # airbyte-cdk renders a predicate without the config, with the filter's
+                # parameters
+                interpolator=Interpolator({}, rule.get("$parameters")),
+            )
+        )
+    return tuple(filters)
 
 
 def _backoff_factor(spec: Mapping[str, Any], where: str) -> float:

@@ -168,7 +168,7 @@ _FILTERS: dict[str, Any] = {
 _LIMITS = Limits()
 # manifests join config lists into one parameter ("{{ ','.join(config['ids']) }}")
 _ENV = template_environment(
-    filters=_FILTERS, globals=_MACROS, undefined=Undefined, methods=frozenset({"join"})
+    filters=_FILTERS, globals=_MACROS, undefined=Undefined, methods=frozenset({"join", "replace"})
 )
 
 

@@ -17,6 +17,7 @@ import orjson
 from restsync.airbyte._jinja import Interpolator, TemplateError, compile_check
 from restsync.airbyte._records import (
     AddField,
+    ClientSideCursor,
     FlattenPath,
     KeysReplace,
     KeysToLower,
@@ -33,6 +34,7 @@ from restsync.airbyte._requests import (
 )
 
 __all__ = [
+    "refuse_stream_state",
     "Unsupported",
     "build_columns",
     "load_schema",
@@ -102,6 +104,24 @@ def _checked(value: Any, where: str) -> Any:
     return value
 
 
+def refuse_stream_state(value: Any, where: str) -> None:
+    """airbyte-cdk refuses any template that names ``stream_state`` (the stream fails when it is
+    rendered); ``check`` refuses it up front, so such a stream is never silently different."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            refuse_stream_state(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            refuse_stream_state(item, f"{where}[{i}]")
+    elif isinstance(value, str) and "stream_state" in value and ("{{" in value or "{%" in value):
+        raise Unsupported(
+            where,
+            "template",
+            "stream_state in a template, which airbyte-cdk no longer supports "
+            "(the manifest needs stream_interval instead)",
+        )
+
+
 # --- paginator --------------------------------------------------------------------------------
 
 
@@ -112,10 +132,16 @@ def request_option(spec: Any, ai: Interpolator, where: str) -> RequestOption | N
     if kind == "RequestPath":
         return RequestOption("path")
     inject = spec.get("inject_into")
-    if inject not in ("request_parameter", "header", "body_json"):
+    if inject not in ("request_parameter", "header", "body_json", "body_data"):
         raise Unsupported(where, "RequestOption", f"inject_into {inject!r}")
     field_path = tuple(str(ai.eval(p)) for p in spec.get("field_path") or ())
-    return RequestOption(inject, str(ai.eval(spec.get("field_name")) or ""), field_path)
+    name = str(ai.eval(spec.get("field_name")) or "")
+    # airbyte-cdk refuses both when it builds the stream (n8n has neither, workable both)
+    if not name and not field_path:
+        raise Unsupported(where, "RequestOption", "neither a field_name nor a field_path")
+    if spec.get("field_name") and spec.get("field_path"):
+        raise Unsupported(where, "RequestOption", "both a field_name and a field_path")
+    return RequestOption(inject, name, field_path)
 
 
 def build_paginator(
@@ -168,7 +194,12 @@ _VALUE_TYPES: dict[str, type] = {"string": str, "number": float, "integer": int,
 
 
 def build_records(
-    selector: Any, transformations: Any, ai: Interpolator, where: str, schema: Any = None
+    selector: Any,
+    transformations: Any,
+    ai: Interpolator,
+    where: str,
+    schema: Any = None,
+    client_side: ClientSideCursor | None = None,
 ) -> RecordPipeline:
     _expect(selector, where, ("RecordSelector",), "RecordSelector")
     extractor = selector.get("extractor") or {}
@@ -198,8 +229,12 @@ def build_records(
         field_path=tuple(field_path),
         record_filter=condition or None,
         transformations=steps,
-        transform_before_filtering=bool(selector.get("transform_before_filtering")),
+        # a client-side incremental stream transforms first unless the selector says otherwise
+        transform_before_filtering=bool(
+            selector.get("transform_before_filtering", client_side is not None)
+        ),
         schema=schema if normalization == "Default" else None,
+        client_side=client_side,
     )
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from restsync.airbyte._dates import parse_datetime
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._normalize import normalize
 from restsync.airbyte._requests import _truthy
 
 __all__ = [
+    "ClientSideCursor",
     "AddField",
     "FlattenPath",
     "KeysReplace",
@@ -68,6 +71,34 @@ Step = AddField | RemoveFields | KeysToLower | KeysReplace | FlattenPath
 
 
 @dataclass(frozen=True)
+class ClientSideCursor:
+    """``is_client_side_incremental``: the API ignores the window, so records are kept only when
+    their cursor lies in ``[lowest, highest]`` (``highest`` None: now), as airbyte-cdk's cursor
+    filter keeps them. A record without a readable cursor value is kept, as there."""
+
+    cursor_field: str
+    formats: tuple[str, ...]
+    lowest: datetime
+    highest: datetime | None
+
+    def keeps(self, record: Any) -> bool:
+        if not isinstance(record, Mapping) or record.get(self.cursor_field) is None:
+            return True
+        value = self._parse(record[self.cursor_field])
+        if value is None:
+            return True
+        return self.lowest <= value <= (self.highest or datetime.now(UTC))
+
+    def _parse(self, value: Any) -> datetime | None:
+        for fmt in self.formats:
+            try:
+                return parse_datetime(value, fmt)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        return None
+
+
+@dataclass(frozen=True)
 class RecordPipeline:
     interpolator: Interpolator
     field_path: tuple[Any, ...] = ()
@@ -75,6 +106,7 @@ class RecordPipeline:
     transformations: tuple[Step, ...] = ()
     transform_before_filtering: bool = False
     schema: Any = None  # set when schema_normalization is "Default": values take its types
+    client_side: ClientSideCursor | None = None
 
     def __call__(self, body: Any, headers: Mapping[str, str], parent: Any) -> list[Any]:
         stream_slice = parent if isinstance(parent, Slice) else Slice()
@@ -90,11 +122,10 @@ class RecordPipeline:
         return records
 
     def extract(self, body: Any) -> list[Any]:
-        ai = self.interpolator
         bodies = body if isinstance(body, list) else [body if body is not None else {}]
         if isinstance(body, list) and not body:
             bodies = [{}]
-        path = [str(ai.eval(p)) for p in self.field_path]
+        path = self.path()
         records: list[Any] = []
         for item in bodies:
             if not path:
@@ -109,7 +140,15 @@ class RecordPipeline:
                 records.append(extracted)
         return records
 
+    def path(self) -> list[str]:
+        """The extractor's field path rendered; a part that renders nothing (an undefined
+        ``parameters['name']``) is the empty key, as airbyte-cdk renders it, not 'None'."""
+        rendered = (self.interpolator.eval(p) for p in self.field_path)
+        return ["" if part is None else str(part) for part in rendered]
+
     def _keep(self, record: Any, stream_slice: Slice) -> bool:
+        if self.client_side is not None and not self.client_side.keeps(record):
+            return False
         if self.record_filter is None:
             return True
         return _truthy(

@@ -30,7 +30,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RequestOption:
-    """Where a value goes: ``request_parameter``, ``header``, ``body_json`` or ``path``."""
+    """Where a value goes: ``request_parameter``, ``header``, ``body_json``, ``body_data`` (a
+    form field) or ``path``."""
 
     inject_into: str
     field_name: str = ""
@@ -43,9 +44,13 @@ class RequestOption:
                 node = node.setdefault(key, {})
             node[self.field_path[-1]] = value
             return
-        target = {"request_parameter": "params", "header": "headers"}.get(
-            self.inject_into, "body_json"
-        )
+        target = {
+            "request_parameter": "params",
+            "header": "headers",
+            "body_data": "body_data",
+        }.get(self.inject_into, "body_json")
+        if not isinstance(parts[target], dict):  # a raw-text body: airbyte-cdk cannot add to it
+            raise ValueError(f"cannot add the form field {self.field_name!r} to a text body")
         parts[target][self.field_name] = value
 
 
@@ -148,6 +153,7 @@ class StreamRequests:
     params: Any = None
     headers: Any = None
     body_json: Any = None
+    body_data: Any = None  # request_body_data: form fields (a mapping) or a text body
     strategy: Strategy | None = None
     page_token_option: RequestOption | None = None  # inject_into "path": RequestPath
     page_size_option: RequestOption | None = None
@@ -162,7 +168,7 @@ class StreamRequests:
     def describe(self) -> dict[str, Any]:
         """What ``restsync plan`` shows for this paginator."""
         shown: dict[str, Any] = {"type": "airbyte", "method": self.method}
-        for key in ("url", "path", "params", "headers", "body_json"):
+        for key in ("url", "path", "params", "headers", "body_json", "body_data"):
             if getattr(self, key):
                 shown[key] = getattr(self, key)
         if self.strategy is not None:
@@ -215,6 +221,7 @@ class ManifestTraversal(Traversal[StreamRequests]):
             "params": _as_dict(ai.mapping(spec.params or {}, (str, list), **scope)),
             "headers": _as_dict(ai.mapping(spec.headers or {}, **scope)),
             "body_json": ai.mapping(spec.body_json, **scope) if spec.body_json else None,
+            "body_data": _form(ai, spec.body_data, scope),
         }
         if parts["body_json"] is None:
             parts["body_json"] = {}
@@ -242,7 +249,7 @@ class ManifestTraversal(Traversal[StreamRequests]):
         ]
         headers = {k: _text(v) for k, v in parts["headers"].items()}
         body = parts["body_json"] or None
-        return Request(spec.method, base, tuple(params), headers, body)
+        return Request(spec.method, base, tuple(params), headers, body, parts["body_data"] or None)
 
     def _url(self, ai: Interpolator, scope: dict[str, Any], path: str | None = None) -> str:
         spec = self.spec
@@ -260,6 +267,20 @@ class ManifestTraversal(Traversal[StreamRequests]):
         if path:
             full = urljoin(full if full.endswith("/") else full + "/", path)
         return full
+
+
+def _form(ai: Interpolator, template: Any, scope: dict[str, Any]) -> Any:
+    """``request_body_data`` rendered: form fields (``None`` dropped), or a text body sent as
+    it is. As in airbyte-cdk, a text is read back as a literal first: one that reads as a
+    mapping is form fields, one that reads as a list or a number is no body at all."""
+    if isinstance(template, Mapping):  # values read back as request parameters are
+        return _as_dict(ai.mapping(template, (str, list), **scope))
+    if not template:
+        return {}
+    rendered = ai.eval(template, "", **scope)
+    if isinstance(rendered, Mapping):
+        return {k: v for k, v in rendered.items() if v is not None}
+    return rendered if isinstance(rendered, str) else {}
 
 
 register_traversal(StreamRequests, ManifestTraversal)

@@ -57,6 +57,9 @@ _RESPONSE_STEP = re.compile(
     r"\.get\(['\"](\w+)['\"](?:\s*,\s*(?:\{\}|None|''|\"\"))?\)|\.(\w+)|\[['\"](\w+)['\"]\]"
 )
 _TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
+# a guard after the field ('... if response['items']', '... if last_record else None'): the
+# clients evaluate it; the simulator only needs to know where the cursor goes
+_GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
 )
@@ -69,7 +72,47 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
         if resource.compute is not None:
             continue
         served[resource.name] = _served(resource, plan)
+    _one_stream_a_route(served, plan)
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
+
+
+def _one_stream_a_route(served: dict[str, ResourcePlan], plan: SourcePlan) -> None:
+    """The simulator routes by method and path: two streams there that ask for different
+    things (serpstat's streams all POST to '/' with another body) cannot both be served. Two
+    that ask for the same thing (captain-data's jobs and successful_jobs, which filters them;
+    a hidden copy of a parent) are one dataset: each gets the columns both need, so the records
+    served carry the fields either one's filter reads."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for name, resource in served.items():
+        sharing = seen.setdefault((resource.method, resource.path), [])
+        if sharing and _asks(plan, sharing[0]) != _asks(plan, name):
+            raise SimulatorError(
+                f"streams '{sharing[0]}' and '{name}' are both at {resource.method} "
+                f"/{resource.path}, with other parameters or body; the simulator routes by "
+                "method and path, so serve one of them at a time"
+            )
+        sharing.append(name)
+    for names in seen.values():
+        if len(names) > 1:
+            columns = _joint_columns([served[n] for n in names])
+            for n in names:
+                served[n] = replace(served[n], hints={**served[n].hints, "columns": columns})
+
+
+def _joint_columns(resources: list[ResourcePlan]) -> dict[str, Any]:
+    joint: dict[str, Any] = {}
+    for resource in resources:
+        for column, hint in (resource.hints.get("columns") or {}).items():
+            if column not in joint or not (hint or {}).get("nullable", True):
+                joint[column] = hint
+    return joint
+
+
+def _asks(plan: SourcePlan, name: str) -> tuple[Any, ...]:
+    requests = plan.resources[name].paginator
+    if not isinstance(requests, StreamRequests):
+        return ()
+    return (requests.params, requests.headers, requests.body_json, requests.body_data)
 
 
 def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
@@ -79,6 +122,12 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
     path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    if "{{" in str(requests.path or "") and not path.strip("/"):
+        # nytimes: '/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/...'
+        raise SimulatorError(
+            f"stream '{resource.name}': its path is computed from values the simulator cannot "
+            f"place (a time window's parts): {requests.path!r}"
+        )
     parent, carried = None, {}
     if slicer is not None and slicer.parent is not None:
         helper = plan.resources[resource.parent.resource] if resource.parent else None
@@ -149,14 +198,17 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
     return Slice({name: "{" + name + "}" for name in names})
 
 
+_TOKEN_PLACES = ("request_parameter", "path", "body_json", "body_data")
+
+
 def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
     if strategy is None:
         return SinglePaging()
-    if token is not None and token.inject_into not in ("request_parameter", "path", "body_json"):
+    if token is not None and token.inject_into not in _TOKEN_PLACES:
         raise SimulatorError(
-            f"stream '{stream}': the simulator reads page tokens from the query or the JSON body"
+            f"stream '{stream}': the simulator reads page tokens from the query or the body"
         )
     if isinstance(strategy, CursorStrategy):
         return _cursor_paginator(strategy, requests, stream)
@@ -215,7 +267,7 @@ def _where(option: RequestOption | None) -> tuple[str | None, str | None]:
         return None, None
     if option.inject_into == "request_parameter":
         return option.field_name, None
-    if option.inject_into == "body_json":
+    if option.inject_into in ("body_json", "body_data"):  # form fields are read as JSON
         return None, ".".join(option.field_path) or option.field_name
     return None, None
 
@@ -226,7 +278,7 @@ def _response_field(template: str) -> str | None:
     found = _TEMPLATE.match(template.strip())
     if not found or not found.group(1):
         return None
-    rest, path = found.group(1), []
+    rest, path = _GUARD.sub("", found.group(1)), []
     while rest:
         step = _RESPONSE_STEP.match(rest)
         if step is None:
@@ -238,8 +290,7 @@ def _response_field(template: str) -> str | None:
 
 def _selector(resource: ResourcePlan) -> str:
     pipeline = resource.select
-    ai = getattr(pipeline, "interpolator", None)
-    path = [str(ai.eval(p) if ai else p) for p in getattr(pipeline, "field_path", ())]
+    path = pipeline.path() if isinstance(pipeline, RecordPipeline) else []
     if "*" in path:
         raise SimulatorError(
             f"stream '{resource.name}': the simulator serves dotted selectors only"

@@ -12,7 +12,7 @@ from restsync._errors import ConfigError
 from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
 from restsync.airbyte._manifest import is_manifest, read_manifest, resolve_manifest
-from restsync.airbyte._parts import Unsupported
+from restsync.airbyte._parts import Unsupported, refuse_stream_state
 from restsync.airbyte._translate import Translator, config_error
 
 __all__ = [
@@ -72,6 +72,7 @@ def _problems(
     for index, (name, spec) in enumerate(streams.items()):
         translator = Translator(values, folder, streams, wanted=frozenset(streams))
         try:
+            refuse_stream_state(spec, f"streams[{index}]")
             translator.stream(spec, f"streams[{index}]", name, selected=True)
         except Unsupported as problem:
             problems[name] = problem

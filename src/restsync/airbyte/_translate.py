@@ -16,7 +16,12 @@ from typing import Any
 from restsync._errors import ConfigError
 from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan, SinglePaging
 from restsync.airbyte._auth import build_auth
-from restsync.airbyte._cursor import datetime_cursor, feed_stop, incremental_plan
+from restsync.airbyte._cursor import (
+    client_side_cursor,
+    datetime_cursor,
+    feed_stop,
+    incremental_plan,
+)
 from restsync.airbyte._errors import build_retry
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import (
@@ -103,6 +108,7 @@ class Translator:
             ai,
             f"{where}.retriever.record_selector",
             schema,
+            client_side_cursor(spec.get("incremental_sync"), ai, f"{where}.incremental_sync"),
         )
         return schema, records
 
@@ -132,6 +138,7 @@ class Translator:
             params=_checked(requester.get("request_parameters"), at),
             headers=_checked(requester.get("request_headers"), at),
             body_json=_checked(body, at),
+            body_data=_checked(_body_data(requester), at),
             strategy=strategy,
             page_token_option=token_option,
             page_size_option=size_option,
@@ -252,8 +259,6 @@ class Translator:
 
 def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: str) -> Any:
     """The request's JSON body template; other body kinds and decoders are rejected."""
-    if requester.get("request_body_data"):
-        raise Unsupported(at, "HttpRequester", "a form-encoded request_body_data")
     if requester.get("query_properties") or requester.get("fetch_properties_from_endpoint"):
         raise Unsupported(at, "QueryProperties", "not supported")
     decoder = retriever.get("decoder") or requester.get("decoder")
@@ -261,9 +266,21 @@ def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: s
         _expect(decoder, f"{at}.decoder", ("JsonDecoder",))
     request_body = requester.get("request_body")
     if request_body:
-        _expect(request_body, f"{at}.request_body", ("RequestBodyJsonObject",))
-        return request_body.get("value")
+        kind = _expect(request_body, f"{at}.request_body", _BODY_KINDS)
+        return request_body.get("value") if kind == "RequestBodyJsonObject" else None
     return requester.get("request_body_json")
+
+
+_BODY_KINDS = ("RequestBodyJsonObject", "RequestBodyUrlEncodedForm", "RequestBodyPlainText")
+
+
+def _body_data(requester: Mapping[str, Any]) -> Any:
+    """The request's form fields or text body (``request_body_data``, or a ``request_body`` of
+    type RequestBodyUrlEncodedForm / RequestBodyPlainText)."""
+    request_body = requester.get("request_body")
+    if isinstance(request_body, Mapping) and request_body.get("type") != "RequestBodyJsonObject":
+        return request_body.get("value")
+    return requester.get("request_body_data")
 
 
 def _base_url(requester: Mapping[str, Any], ai: Interpolator, at: str, name: str) -> str:

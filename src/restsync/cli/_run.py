@@ -20,7 +20,8 @@ import typer
 
 from restsync._errors import ConfigError, SyncFailed
 from restsync.cli import _options as opts
-from restsync.cli._app import app, console, err, settings
+from restsync.cli._app import app, console, err, exit_now, settings
+from restsync.cli._duckdb_file import held_connection
 from restsync.cli._failures import ExitCode, Terminated, explain, print_failure
 from restsync.cli._options import SourceArg
 from restsync.cli._preflight import dataset_findings, destination_findings, duckdb_findings
@@ -78,6 +79,8 @@ def run(
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(int(code))
+    if settings.own_process:  # the report is written, the DuckDB file closed: nothing is left
+        exit_now(int(code))
     if code != ExitCode.OK:
         raise typer.Exit(int(code))
 
@@ -131,6 +134,7 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
         full_refresh=options.full_refresh,
         progress_every=options.progress_every,
         loader_file_format=options.loader_file_format,
+        duckdb_file=_duckdb_file(options, pipeline),
     )
     print_summary(console, record.engine_report, pending_loads=pending)
     for failure in failures:
@@ -155,6 +159,12 @@ def _refuse_what_cannot_load(options: RunOptions, pipeline: Any, dlt_source: Any
         err.print(f"[yellow]warning:[/yellow] {finding.message}", highlight=False)
 
 
+def _duckdb_file(options: RunOptions, pipeline: Any) -> Path | None:
+    if options.destination != "duckdb":
+        return None
+    return options.duckdb_path or default_duckdb_path(pipeline.pipeline_name)
+
+
 def _load_pending(pipeline: Any, record: RunRecord) -> int:
     """Load what an interrupted run left (``restsync.sync`` would too; here it is reported)."""
     from restsync._api import load_pending
@@ -172,8 +182,10 @@ def sync_with_progress(
     full_refresh: bool,
     progress_every: float = 10.0,
     loader_file_format: str | None = None,
+    duckdb_file: Path | None = None,
 ) -> list[Any]:
-    """``restsync.sync`` in a worker thread; the failed resources, or raises what sync raised."""
+    """``restsync.sync`` in a worker thread; the failed resources, or raises what sync raised.
+    Into ``duckdb_file`` (the pipeline's DuckDB file) through one held connection."""
     from restsync._api import runtime_of, sync
 
     runtime = runtime_of(source)
@@ -184,7 +196,9 @@ def sync_with_progress(
 
     def work() -> None:
         try:
-            outcome["info"] = sync(pipeline, source, **run_kwargs)
+            # closed in this thread, before it ends: the file is whole once the run returns
+            with held_connection(duckdb_file) as destination:
+                outcome["info"] = sync(pipeline, source, **run_kwargs, **destination)
         except BaseException as exc:
             outcome["error"] = exc
 

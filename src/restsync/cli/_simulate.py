@@ -94,7 +94,9 @@ def demo(
         with tempfile.TemporaryDirectory() as state_dir:
             pipeline = make_pipeline(connector, "duckdb", duckdb_path, connector, Path(state_dir))
             record = RunRecord(source=connector)
-            failures = sync_with_progress(pipeline, dlt_source, record, full_refresh=True)
+            failures = sync_with_progress(
+                pipeline, dlt_source, record, full_refresh=True, duckdb_file=duckdb_path
+            )
     print_summary(console, record.engine_report)
     preview(console, duckdb_path, connector, record.engine_report)
     console.print(

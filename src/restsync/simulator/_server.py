@@ -214,8 +214,11 @@ class Simulator:
     async def _resource(
         self, request: web.Request, endpoint: Endpoint, path_values: dict[str, str]
     ) -> Outgoing:
-        body = None
-        if request.body_exists:
+        body: Any = None
+        if request.body_exists and request.content_type == "application/x-www-form-urlencoded":
+            # form fields (an Airbyte manifest's body_data) are read as a flat JSON object
+            body = dict(parse_qsl((await request.read()).decode(errors="replace")))
+        elif request.body_exists:
             try:
                 body = orjson.loads(await request.read())
             except orjson.JSONDecodeError:

@@ -1,0 +1,44 @@
+"""``restsync run`` into a DuckDB file: one connection held for the whole run.
+
+dlt opens the file per stage of a run (state, schema update, load jobs, completion) and closes it
+after each; a close of the last connection makes DuckDB checkpoint (write what its log holds into
+the file), compressing every column it writes. On webhook_service that took ~1.1 s after the load
+jobs, half of it for dlt's staging copies of the merged tables (docs/benchmarks.md, "The tail
+after the last request"). Held open, the file is checkpointed once, at the end, after dlt has
+emptied its staging tables (``load.truncate_staging_dataset``; a user's own setting wins), so
+only the data tables are written. The tables are the same: tests/cli/test_cli_duckdb_file.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["held_connection"]
+
+
+@contextlib.contextmanager
+def held_connection(path: Path | None) -> Iterator[dict[str, Any]]:
+    """``pipeline.run`` arguments that load into ``path`` through one connection, closed (and
+    so checkpointed) when the block ends; no arguments for ``None`` (not a DuckDB load)."""
+    if path is None:
+        yield {}
+        return
+    import dlt
+    import duckdb
+
+    try:
+        connection = duckdb.connect(str(path))
+    except duckdb.Error:  # dlt opens it then, and reports the failure as its sync step's
+        yield {}
+        return
+    # dlt empties the staging tables before the one close, so the checkpoint skips them
+    # (without the held connection it would only add work: they were checkpointed already)
+    os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
+    try:
+        yield {"destination": dlt.destinations.duckdb(connection)}
+    finally:
+        connection.close()

@@ -1,0 +1,68 @@
+"""`restsync run` into a DuckDB file loads through one held connection (cli/_duckdb_file.py): the
+tables come out as ``restsync.sync`` makes them through dlt's own connections, over two runs (the
+second merges, nested tables included); dlt's staging tables are left empty, so the one checkpoint
+at the end writes only the data; and the file is whole when the process exits (no log left)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dlt
+import duckdb
+
+import restsync
+from restsync import connectors
+from restsync.simulator import SimulatorOptions, serve_in_thread
+from tests.load.layout import assert_identical, describe
+
+CONNECTOR = "video_rooms"
+
+
+def _cli_run(base_url: str, database: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "restsync", "run", CONNECTOR, "--base-url", base_url,
+         "--duckdb-path", str(database), "--pipelines-dir", str(tmp_path / "cli-pipelines"),
+         "--progress-every", "0"],
+        capture_output=True, text=True, timeout=180, cwd=tmp_path,
+        env={**os.environ, "API_TOKEN": "d-secret"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def _sync(base_url: str, database: Path, tmp_path: Path) -> object:
+    pipeline = dlt.pipeline(
+        pipeline_name="reference",
+        destination=dlt.destinations.duckdb(str(database)),
+        dataset_name=CONNECTOR,
+        pipelines_dir=str(tmp_path / "sync-pipelines"),
+    )
+    with restsync.overrides(base_url=base_url):
+        source = restsync.rest_api_source(connectors.connector_config(CONNECTOR), name=CONNECTOR)
+    restsync.sync(pipeline, source)
+    return pipeline.default_schema
+
+
+def test_run_into_a_duckdb_file_loads_the_same_tables_and_leaves_staging_empty(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("API_TOKEN", "d-secret")
+    plan = restsync.plan_config(connectors.connector_config(CONNECTOR), name=CONNECTOR)
+    options = SimulatorOptions(seed=5, token="d-secret")
+    cli_db, sync_db = tmp_path / "cli.duckdb", tmp_path / "sync.duckdb"
+    with serve_in_thread(plan, options, fields=connectors.connector_fields(CONNECTOR)) as sim:
+        for _ in range(2):
+            _cli_run(sim.base_url, cli_db, tmp_path)
+            schema = _sync(sim.base_url, sync_db, tmp_path)
+    assert not cli_db.with_name(cli_db.name + ".wal").exists()
+    cli = dlt.attach(pipeline_name=CONNECTOR, pipelines_dir=str(tmp_path / "cli-pipelines"))
+    ours = describe(cli_db, CONNECTOR, cli.default_schema)
+    assert_identical(ours, describe(sync_db, CONNECTOR, schema))
+    with duckdb.connect(str(cli_db), read_only=True) as db:
+        staged = db.sql(
+            "select table_name, estimated_size from duckdb_tables() "
+            f"where schema_name = '{CONNECTOR}_staging' and not starts_with(table_name, '_dlt')"
+        ).fetchall()
+    assert staged and all(rows == 0 for _, rows in staged), staged
