@@ -14,6 +14,7 @@ __all__ = [
     "CalendarStep",
     "format_datetime",
     "parse_datetime",
+    "parse_first_format",
     "parse_duration",
     "parse_iso",
     "parse_step",
@@ -36,6 +37,19 @@ def parse_datetime(value: Any, fmt: str) -> datetime:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
+
+
+def parse_first_format(value: Any, formats: tuple[str, ...]) -> datetime | None:
+    """``value`` read with the first of ``formats`` that reads it, as airbyte-cdk tries a
+    cursor's ``cursor_datetime_formats`` in order; None for no value or none that reads it."""
+    if value is None:
+        return None
+    for fmt in formats:
+        try:
+            return parse_datetime(value, fmt)
+        except (ValueError, TypeError, OverflowError):
+            continue
+    return None
 
 
 def format_datetime(value: datetime, fmt: str) -> str:

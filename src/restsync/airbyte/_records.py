@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from restsync.airbyte._dates import parse_datetime
+from restsync.airbyte._dates import parse_first_format
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._normalize import normalize
 from restsync.airbyte._requests import _truthy
@@ -84,18 +84,10 @@ class ClientSideCursor:
     def keeps(self, record: Any) -> bool:
         if not isinstance(record, Mapping) or record.get(self.cursor_field) is None:
             return True
-        value = self._parse(record[self.cursor_field])
+        value = parse_first_format(record[self.cursor_field], self.formats)
         if value is None:
             return True
         return self.lowest <= value <= (self.highest or datetime.now(UTC))
-
-    def _parse(self, value: Any) -> datetime | None:
-        for fmt in self.formats:
-            try:
-                return parse_datetime(value, fmt)
-            except (ValueError, TypeError, OverflowError):
-                continue
-        return None
 
 
 @dataclass(frozen=True)

@@ -128,16 +128,9 @@ class FeedStop:
         return (low is not None and value < low) or (high is not None and value > high)
 
     def _parse(self, value: Any) -> Any:
-        from restsync.airbyte._dates import parse_datetime
+        from restsync.airbyte._dates import parse_first_format
 
-        if value is None:
-            return None
-        for fmt in self.formats:
-            try:
-                return parse_datetime(value, fmt)
-            except (ValueError, TypeError, OverflowError):
-                continue
-        return None
+        return parse_first_format(value, self.formats)
 
 
 @dataclass(frozen=True)
