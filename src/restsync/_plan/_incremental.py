@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,10 +25,11 @@ from restsync._config import (
     ResourceConfig,
 )
 from restsync._config._messages import short_repr
+from restsync._config._params import last_value_func_name
 from restsync._errors import ConfigError
 from restsync._plan._model import IncrementalPlan, TimeParam
 
-__all__ = ["from_param", "is_incremental_param", "parse_datetime_value", "resource_incremental"]
+__all__ = ["from_param", "parse_datetime_value", "resource_incremental"]
 
 
 def resource_incremental(
@@ -74,23 +74,12 @@ def resource_incremental(
     return from_params
 
 
-def is_incremental_param(value: Any) -> bool:
-    return isinstance(value, Incremental) or (
-        isinstance(value, Mapping) and value.get("type") == "incremental"
-    )
-
-
-def from_param(key: str, value: Any, where: str, loc: tuple[Any, ...]) -> IncrementalPlan:
-    """A cursor given as the param ``key``: a ``{"type": "incremental"}`` dict or a
-    ``dlt.sources.incremental`` object. Its start value is sent as ``key``."""
-    if isinstance(value, Incremental):
-        return _from_dlt_object(key, value, where)
-    for bounded in ("end_value", "end_param"):
-        if value.get(bounded) is not None:  # dlt refuses only a truthy one: any is a mistake
-            raise _only_the_start(f"{where}.{bounded}", bounded)
-    from restsync._config._parse import _validate
-
-    spec: IncrementalParam = _validate(IncrementalParam, value, loc)
+def from_param(key: str, spec: IncrementalParam | Incremental[Any]) -> IncrementalPlan:
+    """A cursor given as the param ``key`` (checked by the config layer's ``read_params``): a
+    ``{"type": "incremental"}`` dict or a ``dlt.sources.incremental`` object. Its start value
+    is sent as ``key``."""
+    if isinstance(spec, Incremental):
+        return _from_dlt_object(key, spec)
     return _dlt_cursor(spec, TimeParam(key), None)
 
 
@@ -116,33 +105,17 @@ def _dlt_cursor(
     )
 
 
-def _from_dlt_object(key: str, cursor: Incremental[Any], where: str) -> IncrementalPlan:
-    if cursor.end_value is not None:
-        raise _only_the_start(f"{where}.end_value", "end_value")
-    functions = {max: "max", min: "min"}
-    if cursor.last_value_func not in functions:
-        raise ConfigError(
-            where,
-            "restsync keeps cursors with max or min only; give last_value_func=max or min",
-        )
+def _from_dlt_object(key: str, cursor: Incremental[Any]) -> IncrementalPlan:
     return IncrementalPlan(
         cursor_path=str(cursor.cursor_path),
         initial_value=cursor.initial_value,
-        last_value_func=functions[cursor.last_value_func],  # type: ignore[arg-type]
+        last_value_func=last_value_func_name(cursor),
         row_order=cursor.row_order,
         on_cursor_value_missing=cursor.on_cursor_value_missing,
         lag=cursor.lag,
         start_param=TimeParam(key),
         range_start=cursor.range_start,
         range_end=cursor.range_end,
-    )
-
-
-def _only_the_start(where: str, key: str) -> ConfigError:
-    return ConfigError(
-        where,
-        f"an incremental param carries only the start ({key} is not allowed here); "
-        "to set an end, use endpoint.incremental with end_value and end_param",
     )
 
 

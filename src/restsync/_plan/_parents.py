@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from restsync._config import EndpointConfig, ResolveParam, ResourceConfig
+from restsync._config._params import read_params
 from restsync._errors import ConfigError
-from restsync._plan._incremental import from_param, is_incremental_param
+from restsync._plan._incremental import from_param
 from restsync._plan._model import IncrementalPlan, ParentLink
 from restsync._plan._templates import (
     bind_path,
@@ -198,44 +199,9 @@ def _split_params(
     endpoint: EndpointConfig, where: str, loc: tuple[Any, ...]
 ) -> tuple[dict[str, Any], dict[str, ResolveParam], IncrementalPlan | None]:
     """Plain query params; ``resolve`` params; the one incremental cursor given as a param."""
-    from restsync._config._parse import _validate
-
-    params: dict[str, Any] = {}
-    resolved: dict[str, ResolveParam] = {}
-    cursors: dict[str, IncrementalPlan] = {}
-    for key, value in endpoint.params.items():
-        if is_incremental_param(value):
-            cursors[key] = from_param(
-                key, value, f"{where}.params.{key}", (*loc, "endpoint", "params", key)
-            )
-        elif isinstance(value, Mapping) and "type" in value:
-            if value["type"] != "resolve":
-                raise ConfigError(
-                    f"{where}.params.{key}.type",
-                    f"unknown param type '{value['type']}'; use 'resolve' or 'incremental'",
-                )
-            resolved[key] = _validate(ResolveParam, value, (*loc, "endpoint", "params", key))
-        else:
-            _check_param_value(value, f"{where}.params.{key}")
-            params[key] = value
-    if len(cursors) > 1:
-        names = list(cursors)
-        raise ConfigError(
-            f"{where}.params.{names[1]}",
-            f"an endpoint takes one incremental param, but {', '.join(names)} are; keep one",
-        )
-    return params, resolved, next(iter(cursors.values()), None)
-
-
-def _check_param_value(value: Any, where: str) -> None:
-    """A query parameter is a value or a list of values; anything nested has no query form."""
-    items = value if isinstance(value, list | tuple) else [value]
-    if any(isinstance(item, Mapping | list | tuple) for item in items):
-        raise ConfigError(
-            where,
-            "a query parameter takes a string, a number or a list of them; for a parent field "
-            "or a cursor write {'type': 'resolve', ...} or {'type': 'incremental', ...}",
-        )
+    params = read_params(endpoint, where, (*loc, "endpoint"))
+    cursor = from_param(*params.cursor) if params.cursor is not None else None
+    return params.plain, params.resolve, cursor
 
 
 def _has_cursor_block(resource: ResourceConfig, endpoint: EndpointConfig) -> bool:
