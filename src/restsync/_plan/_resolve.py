@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -60,34 +61,36 @@ def rate_budget(rate_limit: RateLimit | None) -> RateBudget | None:
 
 def auth_plan(auth: AuthConfig | None) -> AuthPlan | None:
     """The auth a config names, as the plan's value (dlt's ``param`` location is ``query``)."""
-    if auth is None:
-        return None
-    if isinstance(auth, BearerAuth):
-        return BearerToken(auth.token)
-    if isinstance(auth, ApiKeyAuth):
-        location = "query" if auth.location == "param" else auth.location
-        return ApiKey(auth.name, auth.api_key, location)
-    if isinstance(auth, HttpBasicAuth):
-        return BasicLogin(auth.username, auth.password)
-    if isinstance(auth, OAuth2ClientCredentials):
-        return _oauth2(auth)
-    if isinstance(auth, DltAuthObject):
-        return DltAuth(auth.instance)
-    raise TypeError(f"unknown auth model {type(auth).__name__}")
+    return None if auth is None else _AUTH[type(auth)](auth)
+
+
+def _api_key(auth: ApiKeyAuth) -> ApiKey:
+    return ApiKey(auth.name, auth.api_key, "query" if auth.location == "param" else auth.location)
 
 
 def _oauth2(auth: OAuth2ClientCredentials) -> OAuth2ClientGrant:
-    return OAuth2ClientGrant(
-        access_token_url=auth.access_token_url,
-        client_id=auth.client_id,
-        client_secret=auth.client_secret,
-        access_token=auth.access_token,
-        access_token_request_data=dict(auth.access_token_request_data),
-        default_token_expiration=auth.default_token_expiration,
-        access_token_field=auth.access_token_field,
-        expires_field=auth.expires_field,
-        expires_is_time=auth.expires_is_time,
-    )
+    values = _same_named(auth, OAuth2ClientGrant)
+    # a copy: the plan's value must not share a mutable dict with the config it came from
+    values["access_token_request_data"] = dict(auth.access_token_request_data)
+    return OAuth2ClientGrant(**values)
+
+
+_AUTH: dict[type[BaseModel], Callable[[Any], AuthPlan]] = {
+    BearerAuth: lambda auth: BearerToken(auth.token),
+    ApiKeyAuth: _api_key,
+    HttpBasicAuth: lambda auth: BasicLogin(auth.username, auth.password),
+    OAuth2ClientCredentials: _oauth2,
+    DltAuthObject: lambda auth: DltAuth(auth.instance),
+}
+
+
+def _same_named(model: BaseModel, plan_class: type[Any]) -> dict[str, Any]:
+    """The values of ``model``'s fields that ``plan_class`` has under the same name."""
+    return {
+        spec.name: getattr(model, spec.name)
+        for spec in fields(plan_class)
+        if spec.name in type(model).model_fields
+    }
 
 
 # config paginator class -> the plan's paging class: they share their field names
@@ -107,11 +110,7 @@ _PAGING: dict[type[BaseModel], type[Any]] = {
 def paging_plan(paginator: PaginatorConfig) -> PagingPlan:
     """A resolved paginator config as the plan's paging value."""
     plan_class = _PAGING[type(paginator)]
-    values = {
-        spec.name: getattr(paginator, spec.name)
-        for spec in fields(plan_class)
-        if spec.name in type(paginator).model_fields
-    }
+    values = _same_named(paginator, plan_class)
     if "total_from_default" in {spec.name for spec in fields(plan_class)}:
         values["total_from_default"] = "total_path" not in paginator.model_fields_set
     paging: PagingPlan = plan_class(**values)
