@@ -313,12 +313,31 @@ def _incremental(
     fmt = window.datetime_format.replace("%_ms", "%f") if window is not None else None
     return replace(
         inc,
+        cursor_path=_cursor_source(resource.select, inc.cursor_path),
         datetime_format=fmt,
         start_param=start,
         end_param=end,
         range_end="closed",
         last_value_func="max",
     )
+
+
+def _cursor_source(pipeline: Any, cursor_field: str) -> str:
+    """Where the API carries the cursor: the record path an ``AddFields`` copies into the
+    cursor field (linkedin-pages adds ``timeRangeEnd`` from ``record['timeRange']['end']``),
+    else the cursor field itself. The simulator serves the window's times there."""
+    if not isinstance(pipeline, RecordPipeline):
+        return cursor_field
+    source = cursor_field
+    for step in pipeline.transformations:
+        if isinstance(step, AddField) and step.path == (cursor_field,):
+            found = _RECORD_READ.fullmatch(
+                str(step.value).strip().removeprefix("{{").removesuffix("}}").strip()
+            )
+            if found is not None:
+                steps = _RECORD_STEP.finditer(found.group(1))
+                source = ".".join(next(g for g in m.groups() if g) for m in steps)
+    return source
 
 
 def _time_param(option: Any) -> TimeParam | None:
