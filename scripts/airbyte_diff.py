@@ -34,7 +34,7 @@ _MARK = "@@reference@@ "
 @dataclass(frozen=True)
 class Case:
     manifest: str
-    serve: Callable[[RoutedServer], None]
+    serve: Callable[[RoutedServer], object]
     config: Callable[[str], dict[str, Any]]
 
 
@@ -45,6 +45,11 @@ CASES = [
         lambda url: {"base_url": url, "api_key": "k-123", "status": "open"},
     ),
     Case("errors.yaml", apis.serve_errors, lambda url: {"base_url": url}),
+    Case(
+        "session.yaml",
+        apis.serve_session,
+        lambda url: {"base_url": url, "username": "u", "password": "p"},
+    ),
     Case("filters.yaml", apis.serve_filters, lambda url: {"base_url": url}),
     Case(
         "client_side.yaml",

@@ -238,3 +238,44 @@ def serve_client_side(server: RoutedServer) -> None:
     @server.get("/tickets")
     async def all_tickets(request: web.Request) -> web.Response:
         return web.json_response({"tickets": tickets})
+
+
+SESSION_PROJECTS = [{"id": i, "title": f"project{i}"} for i in range(1, 6)]
+MEMBERS = [{"id": i, "role": "admin" if i == 1 else "member"} for i in range(1, 4)]
+
+
+def serve_session(server: RoutedServer) -> list[str]:
+    """Two logins (a JSON POST, a GET with a key) and the streams behind their tokens; returns
+    the list of logins made, in order."""
+    logins: list[str] = []
+
+    async def session(request: web.Request) -> web.Response:
+        body = await request.json()
+        if body != {"username": "u", "password": "p"}:
+            return web.json_response({"error": "bad login"}, status=401)
+        logins.append("session")
+        return web.json_response({"data": {"session": {"id": "sess-1"}}})
+
+    server.route("POST", "/api/session", session)
+
+    @server.get("/api/login")
+    async def login(request: web.Request) -> web.Response:
+        if request.query.get("key") != "p":
+            return web.json_response({"error": "bad key"}, status=401)
+        logins.append("login")
+        return web.json_response({"token": "bear-2"})
+
+    @server.get("/api/projects")
+    async def projects(request: web.Request) -> web.Response:
+        if request.headers.get("X-Session") != "sess-1":
+            return web.json_response({"error": "no session"}, status=401)
+        page = int(request.query.get("page", "1"))
+        return web.json_response({"items": _page(SESSION_PROJECTS, (page - 1) * 2, 2)})
+
+    @server.get("/api/members")
+    async def members(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer bear-2":
+            return web.json_response({"error": "no token"}, status=401)
+        return web.json_response({"items": MEMBERS})
+
+    return logins

@@ -29,6 +29,7 @@ from restsync._plan import (
     BearerToken,
     DltAuth,
     OAuth2ClientGrant,
+    SessionLogin,
 )
 
 __all__ = ["AuthError", "Authenticator", "Credentials", "make_authenticator"]
@@ -189,7 +190,14 @@ _FACTORIES: dict[type[AuthPlan], Callable[[Any, str], Authenticator[Any]]] = {
     BasicLogin: lambda auth, _: _basic(auth),
     OAuth2ClientGrant: lambda auth, _: OAuth2(auth),
     DltAuth: _DltSigned,
+    SessionLogin: lambda auth, _: _session_token(auth),
 }
+
+
+def _session_token(auth: SessionLogin) -> Authenticator[SessionLogin]:
+    from restsync._engine._session import SessionToken  # it builds on this module's classes
+
+    return SessionToken(auth)
 
 
 def make_authenticator(auth: AuthPlan | None, base_url: str = "") -> Authenticator[Any]:

@@ -34,6 +34,7 @@ from restsync._plan._strategies import (
     DltAuth,
     OAuth2ClientGrant,
     RateBudget,
+    SessionLogin,
 )
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "PagingPlan",
     "ParentLink",
     "RateBudget",
+    "SessionLogin",
     "ResourcePlan",
     "RetryPolicy",
     "SinglePaging",

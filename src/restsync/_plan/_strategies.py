@@ -23,6 +23,7 @@ __all__ = [
     "DltAuth",
     "OAuth2ClientGrant",
     "RateBudget",
+    "SessionLogin",
 ]
 
 
@@ -85,4 +86,25 @@ class DltAuth:
     instance: Any = field(repr=False)
 
 
-AuthPlan = BearerToken | ApiKey | BasicLogin | OAuth2ClientGrant | DltAuth
+@dataclass(frozen=True)
+class SessionLogin:
+    """A session token from a login request, sent with each request to the API (Airbyte's
+    SessionTokenAuthenticator). The login's parameters, headers and body carry the user's
+    secrets: kept out of any repr."""
+
+    type: ClassVar[str] = "session_token"
+    login_url: str
+    login_path: str = ""  # the path under the login's url_base (kept to move it to a base URL)
+    method: str = "POST"
+    login_params: Mapping[str, str] = field(default_factory=dict, repr=False)
+    login_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    login_json: Any = field(default=None, repr=False)
+    login_form: Mapping[str, str] | None = field(default=None, repr=False)
+    token_path: tuple[str, ...] = ("token",)
+    location: Literal["header", "query"] = "header"
+    name: str = "Authorization"
+    prefix: str = ""  # "Bearer " when the token is sent as a bearer token
+    expires_after: float | None = None  # seconds; None: the token is kept for the whole run
+
+
+AuthPlan = BearerToken | ApiKey | BasicLogin | OAuth2ClientGrant | DltAuth | SessionLogin

@@ -13,9 +13,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from restsync._plan import ApiKey, AuthPlan, BasicLogin, BearerToken, OAuth2ClientGrant
+from restsync._plan import (
+    ApiKey,
+    AuthPlan,
+    BasicLogin,
+    BearerToken,
+    OAuth2ClientGrant,
+    SessionLogin,
+)
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported, _expect
+from restsync.airbyte._session import join_url, session_login
 
 __all__ = ["build_auth", "token_url_on"]
 
@@ -31,6 +39,7 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
             "OAuthAuthenticator",
             "NoAuth",
             "SelectiveAuthenticator",
+            "SessionTokenAuthenticator",
             "",
         ),
     )
@@ -39,6 +48,8 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
     ai = ai.with_parameters(spec.get("$parameters"))
     if kind == "SelectiveAuthenticator":
         return _selective(spec, ai, where)
+    if kind == "SessionTokenAuthenticator":
+        return session_login(spec, ai, where)
     if kind == "BearerAuthenticator":
         return BearerToken(token=SecretStr(_secret(ai, spec.get("api_token"))))
     if kind == "BasicHttpAuthenticator":
@@ -112,9 +123,11 @@ def _secret(ai: Interpolator, template: Any) -> str:
 
 def token_url_on(resources: dict[str, Any], base_url: str) -> dict[str, Any]:
     """The resources with each absolute OAuth token endpoint moved to ``base_url``'s origin
-    (same path), so a run with ``--base-url`` (the simulator, a test server) never sends the
-    client secret to the manifest's real token endpoint. The simulator serves an absolute token
-    URL at its path. Resources that shared one auth still share one (and so one token)."""
+    (same path), and each session login to ``base_url`` (its own path kept), so a run with
+    ``--base-url`` (the simulator, a test server) never sends the client secret or the login's
+    password to the manifest's real endpoints. The simulator serves an absolute token URL at its
+    path, a login at its path under the API's base. Resources that shared one auth still share
+    one (and so one token)."""
     moved: dict[int, Any] = {}
     for auth in {id(r.auth): r.auth for r in resources.values()}.values():
         moved[id(auth)] = _moved_token_url(auth, base_url)
@@ -122,6 +135,9 @@ def token_url_on(resources: dict[str, Any], base_url: str) -> dict[str, Any]:
 
 
 def _moved_token_url(auth: AuthPlan | None, base_url: str) -> AuthPlan | None:
+    if isinstance(auth, SessionLogin):
+        # the login's url_base is replaced like every requester's (its path kept)
+        return replace(auth, login_url=join_url(base_url, auth.login_path))
     if not isinstance(auth, OAuth2ClientGrant):
         return auth
     token, base = urlsplit(auth.access_token_url), urlsplit(base_url)

@@ -15,9 +15,24 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from restsync._plan import ApiKey, AuthPlan, BasicLogin, BearerToken, DltAuth, OAuth2ClientGrant
+from restsync._plan import (
+    ApiKey,
+    AuthPlan,
+    BasicLogin,
+    BearerToken,
+    DltAuth,
+    OAuth2ClientGrant,
+    SessionLogin,
+)
 
-__all__ = ["Credential", "TokenEndpoint", "expected_credential", "token_endpoint"]
+__all__ = [
+    "Credential",
+    "Issuer",
+    "LoginEndpoint",
+    "TokenEndpoint",
+    "expected_credential",
+    "token_endpoint",
+]
 
 
 def _same(given: str | None, expected: str) -> bool:
@@ -65,6 +80,7 @@ class TokenEndpoint:
     token_field: str = "access_token"
     expires_field: str = "expires_in"
     expires_is_time: bool = False  # answer the expiry as a Unix time, not a duration
+    method: str = "POST"
 
     def accepts_client(self, headers: Mapping[str, str], form: Mapping[str, Any]) -> bool:
         client_id, client_secret = form.get("client_id"), form.get("client_secret")
@@ -79,6 +95,31 @@ class TokenEndpoint:
     def response(self) -> dict[str, Any]:
         expiry = int(time.time()) + self.expires_in if self.expires_is_time else self.expires_in
         return {self.token_field: self.token, "token_type": "Bearer", self.expires_field: expiry}
+
+
+@dataclass(frozen=True)
+class LoginEndpoint:
+    """``<method> <path>`` answers with a session token at ``token_path``. The login's own
+    credentials are not checked: what the simulator checks is that the data requests carry the
+    token it issued."""
+
+    path: str
+    method: str
+    token_path: tuple[str, ...]
+    token: str = field(repr=False)
+
+    def accepts_client(self, headers: Mapping[str, str], form: Mapping[str, Any]) -> bool:
+        return True
+
+    def response(self) -> dict[str, Any]:
+        answer: Any = self.token
+        for key in reversed(self.token_path or ("token",)):
+            answer = {key: answer}
+        return answer if isinstance(answer, dict) else {"token": answer}
+
+
+# what answers a client's request for credentials: an OAuth2 token endpoint or a session login
+Issuer = TokenEndpoint | LoginEndpoint
 
 
 def expected_credential(
@@ -109,6 +150,13 @@ def _oauth2_of(auth: OAuth2ClientGrant, override: str | None, seed: int) -> Cred
     return _bearer(_issued_token(auth, override, seed))
 
 
+def _session_of(auth: SessionLogin, override: str | None, seed: int) -> Credential:
+    token = override or f"sim-session-{seed}"
+    if auth.prefix.strip().lower() == "bearer":
+        return _bearer(token)
+    return Credential(auth.location, auth.name, auth.prefix + token)
+
+
 def _unchecked(auth: DltAuth, override: str | None, seed: int) -> None:
     """A dlt auth object's own code decides what it sends: nothing to check."""
     return None
@@ -121,13 +169,19 @@ _EXPECTED: dict[type[AuthPlan], Callable[[Any, str | None, int], Credential | No
     BasicLogin: _basic_of,
     OAuth2ClientGrant: _oauth2_of,
     DltAuth: _unchecked,
+    SessionLogin: _session_of,
 }
 
 
 def token_endpoint(
     auth: AuthPlan | None, override: str | None, seed: int, prefix: str
-) -> TokenEndpoint | None:
-    if not isinstance(auth, OAuth2ClientGrant):  # only OAuth2 has a token endpoint
+) -> Issuer | None:
+    if isinstance(auth, SessionLogin):
+        # served where --base-url puts it: its path under the API's base
+        path = f"{prefix}/{auth.login_path.strip().lstrip('/')}"
+        token = override or f"sim-session-{seed}"
+        return LoginEndpoint(path, auth.method, auth.token_path, token)
+    if not isinstance(auth, OAuth2ClientGrant):  # only OAuth2 and session logins have one
         return None
     parts = urlsplit(auth.access_token_url)
     # an absolute token URL is served at its path; a relative one under the base URL's path

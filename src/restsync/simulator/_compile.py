@@ -19,7 +19,7 @@ from yarl import URL
 from restsync._plan import IncrementalPlan, ResourcePlan, SourcePlan, parse_datetime_value
 from restsync.simulator._auth import (
     Credential,
-    TokenEndpoint,
+    Issuer,
     expected_credential,
     token_endpoint,
 )
@@ -49,7 +49,7 @@ class Compiled:
     prefix: str  # the path part of plan.base_url, without a trailing slash
     tables: dict[str, TableSpec]
     endpoints: list[Endpoint]
-    tokens: list[TokenEndpoint]
+    tokens: list[Issuer]
     credentials: dict[str, Credential | None]  # per resource
     source_credential: Credential | None
 
@@ -67,7 +67,7 @@ def compile_plan(
     bound = _bound_fields(plan)
     tables: dict[str, TableSpec] = {}
     endpoints: list[Endpoint] = []
-    tokens: dict[str, TokenEndpoint] = {}
+    tokens: dict[str, Issuer] = {}
     credentials: dict[str, Credential | None] = {}
     for resource in plan.resources.values():
         served = _Served.of(resource)

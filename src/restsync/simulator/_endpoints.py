@@ -16,7 +16,7 @@ from yarl import URL
 
 from restsync._plan import PLACEHOLDER, IncrementalPlan, ResourcePlan, parse_datetime_value
 from restsync._selectors import field_value
-from restsync.simulator._auth import Credential, TokenEndpoint
+from restsync.simulator._auth import Credential, Issuer
 from restsync.simulator._paging import Pager, PageRequest, PagingError
 from restsync.simulator._placement import Placement
 from restsync.simulator._stop_rule import StopRule
@@ -200,13 +200,13 @@ class Endpoint:
 class Router:
     """Finds the endpoint for a request: literal paths win over templated ones."""
 
-    def __init__(self, endpoints: Sequence[Endpoint], tokens: Sequence[TokenEndpoint]) -> None:
+    def __init__(self, endpoints: Sequence[Endpoint], tokens: Sequence[Issuer]) -> None:
         self._endpoints = sorted(
             endpoints, key=lambda e: (len(e.path.names), -len(e.template), e.template)
         )
         self._tokens = {t.path.rstrip("/") or "/": t for t in tokens}
 
-    def token_endpoint(self, path: str) -> TokenEndpoint | None:
+    def token_endpoint(self, path: str) -> Issuer | None:
         return self._tokens.get(path.rstrip("/") or "/")
 
     def match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | str | None:

@@ -25,7 +25,7 @@ import orjson
 from aiohttp import web
 
 from restsync._plan import SourcePlan
-from restsync.simulator._auth import TokenEndpoint
+from restsync.simulator._auth import Issuer
 from restsync.simulator._compile import FieldHints, compile_plan
 from restsync.simulator._counters import Counters
 from restsync.simulator._endpoints import Endpoint, Incoming, Outgoing, Router, error
@@ -175,8 +175,9 @@ class Simulator:
         match = self._router.match(request.method, request.path)
         endpoint, path_values = match if isinstance(match, tuple) else (None, {})
         token = None
-        if endpoint is None and request.method == "POST":
+        if endpoint is None:
             token = self._router.token_endpoint(request.path)
+            token = token if token is not None and token.method == request.method else None
         names = {request.path, self._relative(request.path)}
         if endpoint is not None:
             request[_TEMPLATE] = endpoint.template
@@ -238,7 +239,7 @@ class Simulator:
             log.exception("simulator failed serving resource '%s'", endpoint.resource.name)
             return error(500, f"simulator failed: {type(exc).__name__}")
 
-    async def _token(self, request: web.Request, token: TokenEndpoint) -> Outgoing:
+    async def _token(self, request: web.Request, token: Issuer) -> Outgoing:
         raw = await request.read()
         form: dict[str, Any]
         try:

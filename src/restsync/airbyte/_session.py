@@ -1,0 +1,93 @@
+"""A manifest's ``SessionTokenAuthenticator``: a login request whose answer holds the token
+that each request then carries (``request_authentication``: an API key header or query
+parameter, or a bearer token), as airbyte-cdk's session token provider does."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from restsync._plan import SessionLogin
+from restsync.airbyte._dates import parse_duration
+from restsync.airbyte._jinja import Interpolator
+from restsync.airbyte._parts import Unsupported
+
+__all__ = ["session_login"]
+
+
+def session_login(spec: Mapping[str, Any], ai: Interpolator, where: str) -> SessionLogin:
+    login = spec.get("login_requester") or {}
+    at = f"{where}.login_requester"
+    lai = ai.with_parameters({**ai.parameters, **(login.get("$parameters") or {})})
+    if login.get("request_body") is not None:
+        raise Unsupported(at, "HttpRequester", "a login request_body")
+    base = lai.text(login.get("url_base") or login.get("url")).strip()
+    path = lai.text(login.get("path")).strip()
+    params = _texts(lai.mapping(login.get("request_parameters") or {}, (str,)))
+    headers = _texts(lai.mapping(login.get("request_headers") or {}, (str,)))
+    headers.update(_login_auth(login.get("authenticator"), lai, f"{at}.authenticator"))
+    form = login.get("request_body_data")
+    location, name, prefix = _injection(spec.get("request_authentication") or {}, ai, where)
+    return SessionLogin(
+        login_url=join_url(base, path),
+        login_path=path,
+        method=str(login.get("http_method") or "GET").upper(),
+        login_params=params,
+        login_headers=headers,
+        login_json=lai.mapping(login.get("request_body_json")) or None,
+        login_form=_texts(lai.mapping(form, (str,))) if isinstance(form, Mapping) else None,
+        token_path=tuple(str(lai.eval(k)) for k in spec.get("session_token_path") or ()),
+        location=location,
+        name=name,
+        prefix=prefix,
+        expires_after=_seconds(spec.get("expiration_duration"), where),
+    )
+
+
+def join_url(base: str, path: str) -> str:
+    """``url_base`` and ``path`` joined as airbyte-cdk joins them (an empty path: the base)."""
+    if not path:
+        return base
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _texts(rendered: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (rendered or {}).items()}
+
+
+def _injection(option: Mapping[str, Any], ai: Interpolator, where: str) -> tuple[Any, str, str]:
+    kind = option.get("type")
+    if kind in ("Bearer", "BearerAuthenticator"):
+        return "header", "Authorization", "Bearer "
+    inject = option.get("inject_into") or {}
+    place = inject.get("inject_into")
+    api_key = kind in ("ApiKey", "ApiKeyAuthenticator")
+    if not api_key or place not in ("header", "request_parameter"):
+        raise Unsupported(
+            f"{where}.request_authentication",
+            "SessionTokenAuthenticator",
+            f"a session token sent as {kind} into {place}",
+        )
+    name = str(ai.eval(inject.get("field_name")) or "")
+    return ("header" if place == "header" else "query"), name, ""
+
+
+def _login_auth(spec: Any, ai: Interpolator, where: str) -> dict[str, str]:
+    """The login request's own auth as headers: none, or basic (a user and a password)."""
+    kind = spec.get("type") if isinstance(spec, Mapping) else None
+    if kind in (None, "NoAuth"):
+        return {}
+    if kind == "BasicHttpAuthenticator":
+        pair = f"{ai.eval(spec.get('username')) or ''}:{ai.eval(spec.get('password')) or ''}"
+        return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+    raise Unsupported(where, str(kind), "an authenticator on the login request")
+
+
+def _seconds(value: Any, where: str) -> float | None:
+    if not value:
+        return None
+    try:
+        return parse_duration(str(value)).total_seconds()
+    except ValueError as exc:
+        raise Unsupported(where, "SessionTokenAuthenticator", str(exc)) from None
