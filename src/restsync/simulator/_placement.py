@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from restsync._selectors import set_field
+from restsync.simulator._options import SimulatorError
 from restsync.simulator._paging import dotted
 
 __all__ = ["Placement", "with_fields"]
@@ -13,16 +14,35 @@ __all__ = ["Placement", "with_fields"]
 
 class Placement:
     """The body shape ``data_selector`` implies: records at a dotted path, a bare list, or (``$``
-    with paging fields to carry) one record object per response."""
+    with paging fields to carry) one record object per response. A ``*`` step (an Airbyte
+    ``DpathExtractor``'s ``["*", "customer"]``) serves wrappers, each holding one record under
+    the steps after it: a list under a path, an object keyed "0", "1", ... at the top."""
 
     def __init__(self, selector: str | None, *, needs_fields: bool) -> None:
-        text = (selector or "data").strip()
+        text = (selector or "data").strip().removeprefix("$.")
+        steps = text.split(".")
+        self.wrap: list[str] = []
+        if "*" in steps:
+            at = steps.index("*")
+            self.wrap = steps[at + 1 :]
+            if "*" in self.wrap or (at == 0 and needs_fields):
+                raise SimulatorError(
+                    f"the simulator serves one '*' step, under a path when the page carries "
+                    f"paging fields; cannot serve '{selector}'"
+                )
+            text = ".".join(steps[:at])
         self.path: str | None = None if text in ("", "$", "[]") else dotted(text)
         self.one_object = self.path is None and needs_fields
 
     def body(self, records: Sequence[Any], fields: Mapping[str, Any]) -> Any:
         """``records`` are JSON values (dicts, or their JSON as orjson fragments); a one-object
         body merges ``fields`` into the first, which must then be a dict."""
+        if self.wrap:
+            records = [_wrapped(self.wrap, record) for record in records]
+            if self.path is None:
+                # an object of wrappers, not a list: airbyte-cdk reads a list body item by item
+                # and a '*' step would then look inside each wrapper, finding nothing
+                return {str(i): record for i, record in enumerate(records)}
         if self.path is None and not self.one_object:
             return list(records)
         if self.one_object:
@@ -32,6 +52,12 @@ class Placement:
         for path, value in fields.items():
             set_field(body, path, value)
         return body
+
+
+def _wrapped(steps: list[str], record: Any) -> Any:
+    for step in reversed(steps):
+        record = {step: record}
+    return record
 
 
 def with_fields(record: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,13 +1,16 @@
-"""The simulator serves an incremental stream's cursor where the API carries it."""
+"""The simulator serves a manifest's contract where the API carries it: an incremental cursor
+copied by AddFields, records behind a '*' step of the record path."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import restsync
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
-from restsync.simulator import SimulatorOptions, serve_in_thread
+from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread
 
 # linkedin-pages' time-bound statistics: the cursor timeRangeEnd (epoch milliseconds) is added
 # from the API's record['timeRange']['end'], which is then removed
@@ -83,3 +86,65 @@ def test_a_cursor_added_from_a_record_path_is_served_at_that_path() -> None:
     # every record passes dlt's incremental: its added cursor is the served epoch milliseconds
     assert sorted(r["timeRangeEnd"] for r in records) == sorted(r["timeRange"]["end"] for r in raw)
     assert all("end" not in r.get("timeRange", {}) for r in records)
+
+
+def _wrapped_stream(name: str, field_path: list[str]) -> dict[str, Any]:
+    return {
+        "type": "DeclarativeStream",
+        "name": name,
+        "primary_key": "id",
+        "retriever": {
+            "type": "SimpleRetriever",
+            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": name},
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": field_path},
+            },
+            "paginator": {
+                "type": "DefaultPaginator",
+                "page_token_option": {
+                    "type": "RequestOption",
+                    "inject_into": "request_parameter",
+                    "field_name": "page",
+                },
+                "pagination_strategy": {"type": "PageIncrement", "page_size": 7},
+            },
+        },
+        "schema_loader": {
+            "type": "InlineSchemaLoader",
+            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        },
+    }
+
+
+def test_records_behind_a_star_step_are_served_in_wrappers() -> None:
+    """chargify's ['*', 'customer'] (an object of wrappers at the top: airbyte-cdk reads a list
+    body item by item) and ['data', '*', 'attributes'] (a list of wrappers under a path)."""
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            _wrapped_stream("customers", ["*", "customer"]),
+            _wrapped_stream("items", ["data", "*", "attributes"]),
+        ],
+    }
+    with serve_in_thread(
+        simulator_plan(plan_manifest(manifest, {})), SimulatorOptions(seed=6)
+    ) as sim:
+        dataset = sim.dataset()
+        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
+        got = {name: list(source.resources[name]) for name in ("customers", "items")}
+    for name in ("customers", "items"):
+        assert len(dataset[name]) > 7  # more than one page
+        assert sorted(r["id"] for r in got[name]) == sorted(r["id"] for r in dataset[name])
+
+
+def test_a_record_path_key_with_a_dot_is_named() -> None:
+    """chargify's ['invoices.json'] is one key: served as a nested path it would give nothing."""
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [_wrapped_stream("invoices", ["invoices.json"])],
+    }
+    with pytest.raises(SimulatorError, match="record path step with a '.'"):
+        simulator_plan(plan_manifest(manifest, {}))
