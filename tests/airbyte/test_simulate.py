@@ -66,11 +66,17 @@ def test_core_manifest_runs_offline_and_sends_the_configs_key(
         assert count_rows(duckdb_path, "data", stream) == len(dataset[stream]), stream
 
 
-def test_a_contract_the_simulator_cannot_serve_is_named() -> None:
+def test_a_selector_ending_in_a_star_is_served() -> None:
+    """core.yaml's tags: ``["tags", "*"]`` (each item of the list under ``tags``)."""
     config = {"base_url": "http://api.invalid", "api_key": "k", "status": "open"}
     plan = plan_manifest(MANIFESTS / "core.yaml", config, streams=["tags"])
-    with pytest.raises(SimulatorError, match="stream 'tags'.*dotted selectors"):
-        simulator_plan(plan)
+    with serve_in_thread(simulator_plan(plan), SimulatorOptions(seed=1)) as sim:
+        dataset = sim.dataset()["tags"]
+        source = restsync.airbyte_source(
+            MANIFESTS / "core.yaml", config, streams=["tags"], base_url=sim.base_url
+        )
+        got = list(source.resources["tags"])
+    assert dataset and len(got) == len(dataset)
 
 
 def test_a_next_page_url_read_through_nested_gets_is_served(
