@@ -132,7 +132,9 @@ def compare(
         copy = path.parent / f".simulated-{path.name}"
         copy.write_text(yaml.safe_dump(document, sort_keys=False))
         try:
-            expected, errors = reference_records(copy, config, streams, timeout=timeout)
+            with tempfile.TemporaryDirectory() as folder:
+                cwd = _package_folder(path, Path(folder))
+                expected, errors = reference_records(copy, config, streams, timeout, cwd)
         finally:
             copy.unlink()
         ours = restsync_records(path, config, streams, sim.base_url, timeout)
@@ -152,6 +154,20 @@ def compare(
             else:
                 verdicts[stream] = _difference(want, got)
     return verdicts
+
+
+def _package_folder(path: Path, folder: Path) -> Path:
+    """A working folder for the CDK where a JsonFileSchemaLoader's package-relative
+    ``./source_x/schemas/...`` finds the connector's ``schemas/`` (the corpus copy keeps them
+    beside the manifest, where restsync reads them; the CDK reads them as package data of
+    ``source_x``, so the folder holds that package and goes on the CDK's PYTHONPATH)."""
+    found = re.search(r"\./(\w+)/schemas/", path.read_text())
+    if found and (path.parent / "schemas").is_dir():
+        package = folder / found.group(1)
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        (package / "schemas").symlink_to(path.parent / "schemas")
+    return folder
 
 
 def restsync_records(

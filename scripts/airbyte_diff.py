@@ -12,6 +12,7 @@ see the same server. Prints one line per stream and a closing "N passed, N faile
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -99,12 +100,13 @@ def reference_records(
     config: dict[str, Any],
     streams: list[str] | None = None,
     timeout: float = 600,
+    cwd: Path | None = None,
 ) -> tuple[dict[str, list[Any]], list[str]]:
     """The CDK's records per stream, and the errors it reported (a timeout is one)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(config, handle)
     try:
-        done = _reference_run(manifest, Path(handle.name), streams, timeout)
+        done = _reference_run(manifest, Path(handle.name), streams, timeout, cwd)
     except subprocess.TimeoutExpired:  # run() has killed the CDK's process
         return {}, [f"airbyte-cdk did not finish within {timeout:.0f} s"]
     finally:
@@ -128,7 +130,7 @@ def reference_records(
 
 
 def _reference_run(
-    manifest: Path, config: Path, streams: list[str] | None, timeout: float
+    manifest: Path, config: Path, streams: list[str] | None, timeout: float, cwd: Path | None
 ) -> subprocess.CompletedProcess[str]:
     script = ROOT / "scripts" / "airbyte_reference.py"
     return subprocess.run(
@@ -136,6 +138,9 @@ def _reference_run(
         capture_output=True,
         text=True,
         timeout=timeout,
+        cwd=cwd,
+        # a JsonFileSchemaLoader reads ./<package>/schemas/ as that package's data
+        env={**os.environ, "PYTHONPATH": str(cwd)} if cwd else None,
     )
 
 
