@@ -7,7 +7,7 @@
 start-up): the names, keys and literal values of dlt's hint types are read from dlt here, once,
 and written into a module restsync imports. Anything the module cannot decide on its own (a value
 that is not a plain string, bool or int, a dict write disposition) still goes to dlt's own
-validator. tests/config/test_dlt_hint_types.py fails while the checked-in module differs from
+validator. tests/unit/test_dlt_hint_types.py fails while the checked-in module differs from
 what this writes, so a dlt upgrade that changes the types cannot go unnoticed.
 """
 

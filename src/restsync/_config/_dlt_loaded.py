@@ -13,7 +13,7 @@ from typing import Any
 
 __all__ = ["is_dlt_instance", "loaded_dlt_class"]
 
-# where dlt defines the classes a config may hold (tests/config/test_dlt_loaded.py pins them)
+# where dlt defines the classes a config may hold (tests/unit/test_dlt_hint_types.py pins them)
 INCREMENTAL = ("dlt.extract.incremental", "Incremental")
 AUTH_BASE = ("dlt.sources.helpers.rest_client.auth", "AuthConfigBase")
 PAGINATOR_BASE = ("dlt.sources.helpers.rest_client.paginators", "BasePaginator")

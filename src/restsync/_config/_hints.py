@@ -65,7 +65,7 @@ def _check_table_name(name: str, where: str) -> None:
     if name.strip()[:1].isascii() and name.strip()[:1].isalpha():
         # dlt's snake_case keeps a leading ASCII letter first (lower-cased): the table name is
         # neither blank nor one of the reserved names, which start with "_" (pinned by
-        # tests/config/test_dlt_hint_types.py); no need to import dlt for it
+        # tests/unit/test_dlt_hint_types.py); no need to import dlt for it
         return
     from dlt.common.normalizers.naming.snake_case import NamingConvention
 
