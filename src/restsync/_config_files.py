@@ -33,14 +33,16 @@ class LoadedConfig:
     refs: tuple[SecretRef | ConfigRef, ...] = ()
 
 
-def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
+def load_config(source: str, *, lenient: bool = False, secrets: bool = True) -> LoadedConfig:
+    """The config behind ``source``; ``lenient`` and ``secrets`` as for ``resolve_refs`` (a
+    Python file's secrets are placeholders whatever they say)."""
     import restsync.connectors as connectors
 
     path = Path(source)
     if source in connectors.names():
         return LoadedConfig(
             name=source,
-            config=connectors.connector_config(source, lenient=lenient),
+            config=connectors.connector_config(source, lenient=lenient, secrets=secrets),
             fields=connectors.connector_fields(source),
             kind="connector",
             refs=tuple(find_refs(connectors.load_spec(source).config)),
@@ -54,7 +56,7 @@ def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
     suffix = path.suffix.lower()
     name = _source_name(path.stem)
     if suffix in (".yaml", ".yml"):
-        config = connectors.load_yaml_config(path, lenient=lenient)
+        config = connectors.load_yaml_config(path, lenient=lenient, secrets=secrets)
         return LoadedConfig(name, config, path=path, refs=tuple(find_refs(read_yaml(path))))
     if suffix == ".json":
         try:
@@ -63,10 +65,10 @@ def load_config(source: str, *, lenient: bool = False) -> LoadedConfig:
             raise ConfigError(
                 "", f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}"
             ) from None
-        config = connectors.resolve_refs(raw, lenient=lenient)
+        config = connectors.resolve_refs(raw, lenient=lenient, secrets=secrets)
         return LoadedConfig(name, config, path=path, refs=tuple(find_refs(raw)))
     if suffix == ".py":
-        config, refs = read_python_config_and_refs(path)
+        config, refs = read_python_config_and_refs(path, secrets=secrets)
         return LoadedConfig(name, config, kind="python", path=path, refs=refs)
     raise ConfigError("", f"cannot read '{path.name}'; give a .yaml, .yml, .json or .py file")
 
@@ -78,11 +80,13 @@ def manifest_name(path: Path) -> str:
 
 def manifest_plan(source: str, config: Path | None) -> tuple[Any, str] | None:
     """The plan of an Airbyte manifest and its name, or ``None`` when ``source`` is not one."""
-    from restsync.airbyte import manifest_file, plan_manifest
+    from restsync.airbyte import manifest_file
 
     manifest = manifest_file(source)
     if manifest is None:
         return None
+    from restsync.airbyte import plan_manifest
+
     name = manifest_name(manifest)
     return plan_manifest(manifest, config, name=name), name
 
@@ -123,13 +127,14 @@ def read_python_config(path: Path) -> dict[str, Any]:
 
 
 def read_python_config_and_refs(
-    path: Path,
+    path: Path, *, secrets: bool = True
 ) -> tuple[dict[str, Any], tuple[SecretRef | ConfigRef, ...]]:
-    """The ``rest_api_source({...})`` literal of a Python file, and the dlt values it reads."""
+    """The ``rest_api_source({...})`` literal of a Python file, and the dlt values it reads
+    (without ``secrets``, each ``dlt.secrets[...]`` is its placeholder, not looked up)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _call_name(node.func) == "rest_api_source" and node.args:
-            refs = _StaticRefs()
+            refs = _StaticRefs(secrets)
             try:
                 return ast.literal_eval(refs.visit(node.args[0])), tuple(refs.found)
             except ValueError:
@@ -152,8 +157,9 @@ def _call_name(func: ast.expr) -> str:
 class _StaticRefs(ast.NodeTransformer):
     """``dlt.secrets["x"]`` -> ``"<secret:x>"``, ``dlt.config["x"]`` -> a placeholder value."""
 
-    def __init__(self) -> None:
+    def __init__(self, secrets: bool = True) -> None:
         self.found: list[SecretRef | ConfigRef] = []
+        self.secrets = secrets  # look secrets up (or leave each its placeholder)
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         target = node.value
@@ -166,7 +172,8 @@ class _StaticRefs(ast.NodeTransformer):
         ):
             key = str(node.slice.value)
             self.found.append(SecretRef(key) if target.attr == "secrets" else ConfigRef(key))
-            found = _lookup(target.attr, key)
+            looked_up = self.secrets or target.attr == "config"
+            found = _lookup(target.attr, key) if looked_up else None
             if found is not None:
                 return ast.Constant(found)
             if target.attr == "secrets":

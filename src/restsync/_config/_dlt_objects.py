@@ -14,15 +14,23 @@ object as dlt builds it, and then read or kept the same way.
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dlt.sources.helpers.rest_client import auth as dlt_auth
-from dlt.sources.helpers.rest_client import paginators as dlt_paginators
-
+from restsync._config._dlt_loaded import (
+    AUTH_BASE,
+    PAGINATOR_BASE,
+    REST_API_SETUP,
+    is_dlt_instance,
+    loaded_dlt_class,
+)
 from restsync._errors import ConfigError
 
-__all__ = ["AUTH_READERS", "translate_dlt_objects"]
+__all__ = ["auth_readers", "translate_dlt_objects"]
+
+Reader = Callable[[Any], dict[str, Any]]
 
 
 def translate_dlt_objects(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,36 +65,35 @@ def _in_resource(resource: Any, index: int) -> Any:
 
 def _translated(block: Mapping[str, Any], path: str) -> dict[str, Any]:
     out = dict(block)
-    for key, readers in (("paginator", _PAGINATORS), ("auth", AUTH_READERS)):
+    for key in ("paginator", "auth"):
         value = block.get(key)
         if value is None:
             continue
-        value = _registered(value, key, f"{path}.{key}", readers)
+        value = _registered(value, key, f"{path}.{key}")
         if not _is_dict_form(value):
-            out[key] = _as_dict(value, readers, f"{path}.{key}", key)
+            out[key] = _as_dict(value, f"{path}.{key}", key)
     return out
 
 
 def _is_dict_form(value: Any) -> bool:
     # dlt's auth classes are configurations, and those are mappings too
     return isinstance(value, str) or (
-        isinstance(value, Mapping) and not isinstance(value, dlt_auth.AuthConfigBase)
+        isinstance(value, Mapping) and not is_dlt_instance(value, AUTH_BASE)
     )
 
 
-def _registered(value: Any, what: str, path: str, readers: Mapping[type, Any]) -> Any:
+def _registered(value: Any, what: str, path: str) -> Any:
     """A type name the user registered with dlt (``register_paginator`` / ``register_auth``)
     built into its object as dlt builds it; any other value unchanged."""
-    if not _is_dict_form(value):
+    # registering imports dlt's rest_api setup: if it is not imported, nothing was registered
+    dlt_setup = sys.modules.get(REST_API_SETUP)
+    if not _is_dict_form(value) or dlt_setup is None:
         return value
-    # imported here: dlt's rest_api package is only needed when a config names a dlt type
-    from dlt.sources.rest_api import config_setup as dlt_setup
-
     name = value if isinstance(value, str) else value.get("type")
     paginator = what == "paginator"
     dlt_map: Mapping[str, Any] = dlt_setup.PAGINATOR_MAP if paginator else dlt_setup.AUTH_MAP
     cls = dlt_map.get(name) if isinstance(name, str) else None
-    if cls is None or cls in readers:  # unknown to dlt too, or one of dlt's own classes
+    if cls is None or cls in _readers()[what]:  # unknown to dlt too, or one of dlt's classes
         return value
     build: Callable[[Any], Any] = dlt_setup.create_paginator if paginator else dlt_setup.create_auth
     try:
@@ -100,13 +107,13 @@ def _registered(value: Any, what: str, path: str, readers: Mapping[type, Any]) -
         ) from exc
 
 
-def _as_dict(
-    value: Any, readers: Mapping[type, Callable[[Any], dict[str, Any]]], path: str, what: str
-) -> dict[str, Any]:
-    reader = readers.get(type(value))
+def _as_dict(value: Any, path: str, what: str) -> dict[str, Any]:
+    # without dlt's module imported the value cannot be one of its objects: no need to import it
+    dlt_base = loaded_dlt_class(_DLT_BASES[what])
+    reader = _readers()[what].get(type(value)) if dlt_base is not None else None
     if reader is not None:
         return {k: v for k, v in reader(value).items() if v is not None or k == "total_path"}
-    if isinstance(value, _DLT_BASES[what]):
+    if dlt_base is not None and isinstance(value, dlt_base):
         # a subclass or a registered class: its own code pages or signs (_engine/_dlt_objects.py)
         return {"type": "dlt_object", "instance": value}
     raise ConfigError(
@@ -125,10 +132,7 @@ _EXAMPLES = {
     "paginator": "{'type': 'cursor', 'cursor_path': 'next', 'cursor_param': 'cursor'}",
     "auth": "{'type': 'bearer', 'token': dlt.secrets['api_token']}",
 }
-_DLT_BASES: dict[str, type] = {
-    "paginator": dlt_paginators.BasePaginator,
-    "auth": dlt_auth.AuthConfigBase,
-}
+_DLT_BASES = {"paginator": PAGINATOR_BASE, "auth": AUTH_BASE}
 
 
 # --- paginators: the settings each constructor stores, under the dict form's keys ------------
@@ -191,29 +195,45 @@ def _cursor(p: Any) -> dict[str, Any]:
     }
 
 
-_PAGINATORS: dict[type, Callable[[Any], dict[str, Any]]] = {
-    dlt_paginators.SinglePagePaginator: lambda p: {"type": "single_page"},
-    dlt_paginators.HeaderLinkPaginator: lambda p: {
-        "type": "header_link",
-        "links_next_key": p.links_next_key,
-    },
-    dlt_paginators.JSONLinkPaginator: lambda p: {
-        "type": "json_link",
-        "next_url_path": _path(p.next_url_path),
-    },
-    dlt_paginators.JSONResponsePaginator: lambda p: {
-        "type": "json_link",
-        "next_url_path": _path(p.next_url_path),
-    },
-    dlt_paginators.JSONResponseCursorPaginator: _cursor,
-    dlt_paginators.HeaderCursorPaginator: lambda p: {
-        "type": "header_cursor",
-        "cursor_key": p.cursor_key,
-        "cursor_param": p.cursor_param,
-    },
-    dlt_paginators.OffsetPaginator: _offset,
-    dlt_paginators.PageNumberPaginator: _page_number,
-}
+@functools.cache
+def _readers() -> dict[str, dict[type, Reader]]:
+    """By kind, dlt's own classes and how to read each: imported only once a config holds an
+    object (or names a type the user registered with dlt)."""
+    from dlt.sources.helpers.rest_client import auth as dlt_auth
+    from dlt.sources.helpers.rest_client import paginators as dlt_paginators
+
+    return {"paginator": _paginator_readers(dlt_paginators), "auth": _auth_readers(dlt_auth)}
+
+
+def auth_readers() -> dict[type, Reader]:
+    """dlt's auth classes and, for each, how to read its settings into the dict form."""
+    return _readers()["auth"]
+
+
+def _paginator_readers(dlt_paginators: Any) -> dict[type, Reader]:
+    return {
+        dlt_paginators.SinglePagePaginator: lambda p: {"type": "single_page"},
+        dlt_paginators.HeaderLinkPaginator: lambda p: {
+            "type": "header_link",
+            "links_next_key": p.links_next_key,
+        },
+        dlt_paginators.JSONLinkPaginator: lambda p: {
+            "type": "json_link",
+            "next_url_path": _path(p.next_url_path),
+        },
+        dlt_paginators.JSONResponsePaginator: lambda p: {
+            "type": "json_link",
+            "next_url_path": _path(p.next_url_path),
+        },
+        dlt_paginators.JSONResponseCursorPaginator: _cursor,
+        dlt_paginators.HeaderCursorPaginator: lambda p: {
+            "type": "header_cursor",
+            "cursor_key": p.cursor_key,
+            "cursor_param": p.cursor_param,
+        },
+        dlt_paginators.OffsetPaginator: _offset,
+        dlt_paginators.PageNumberPaginator: _page_number,
+    }
 
 
 # --- auth: the credentials are read, never shown (the model keeps them as SecretStr) ----------
@@ -230,18 +250,19 @@ def _oauth(a: Any) -> dict[str, Any]:
     }
 
 
-AUTH_READERS: dict[type, Callable[[Any], dict[str, Any]]] = {
-    dlt_auth.BearerTokenAuth: lambda a: {"type": "bearer", "token": a.token},
-    dlt_auth.APIKeyAuth: lambda a: {
-        "type": "api_key",
-        "name": a.name,
-        "api_key": a.api_key,
-        "location": a.location,
-    },
-    dlt_auth.HttpBasicAuth: lambda a: {
-        "type": "http_basic",
-        "username": a.username,
-        "password": a.password,
-    },
-    dlt_auth.OAuth2ClientCredentials: _oauth,
-}
+def _auth_readers(dlt_auth: Any) -> dict[type, Reader]:
+    return {
+        dlt_auth.BearerTokenAuth: lambda a: {"type": "bearer", "token": a.token},
+        dlt_auth.APIKeyAuth: lambda a: {
+            "type": "api_key",
+            "name": a.name,
+            "api_key": a.api_key,
+            "location": a.location,
+        },
+        dlt_auth.HttpBasicAuth: lambda a: {
+            "type": "http_basic",
+            "username": a.username,
+            "password": a.password,
+        },
+        dlt_auth.OAuth2ClientCredentials: _oauth,
+    }

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dlt.extract import DltResource
-
+from restsync._config._dlt_loaded import RESOURCE, is_dlt_instance
 from restsync._errors import ConfigError
+
+if TYPE_CHECKING:
+    from dlt.extract import DltResource
 
 __all__ = ["DltResources", "split_dlt_resources"]
 
@@ -58,10 +60,10 @@ def split_dlt_resources(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], DltR
     resources = raw.get("resources") if isinstance(raw, Mapping) else None
     if not isinstance(resources, list):
         return raw, DltResources()
-    found = [r for r in resources if isinstance(r, DltResource)]
+    found = [r for r in resources if is_dlt_instance(r, RESOURCE)]
     if not found:
         return raw, DltResources()
-    kept = [r for r in resources if not isinstance(r, DltResource)]
+    kept = [r for r in resources if not is_dlt_instance(r, RESOURCE)]
     _check_dlt_names(resources)
     parents = {r.name: r for r in found if _is_parent(r.name, kept)}
     stand_ins = {name: _stand_in(name, _loaded_hints(r)) for name, r in parents.items()}
@@ -119,9 +121,9 @@ def _resolves_from(params: Any, name: str) -> bool:
 
 
 def _check_dlt_names(resources: list[Any]) -> None:
-    named = {r.name: i for i, r in enumerate(resources) if isinstance(r, DltResource)}
+    named = {r.name: i for i, r in enumerate(resources) if is_dlt_instance(r, RESOURCE)}
     for index, resource in enumerate(resources):
-        if isinstance(resource, DltResource):
+        if is_dlt_instance(resource, RESOURCE):
             continue
         name = resource if isinstance(resource, str) else None
         if isinstance(resource, Mapping):

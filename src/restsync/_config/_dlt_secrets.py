@@ -15,12 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dlt.common.configuration import inject_section, resolve_configuration
-from dlt.common.configuration.specs import ConfigSectionContext
-from dlt.sources.helpers.rest_client.auth import AuthConfigBase
-from dlt.sources.rest_api.config_setup import AUTH_MAP
-
-from restsync._config._dlt_objects import AUTH_READERS
+from restsync._config._dlt_loaded import AUTH_BASE, is_dlt_instance
+from restsync._config._dlt_objects import auth_readers
 from restsync._errors import ConfigError
 
 __all__ = ["DLT_DEFAULT_SECTION", "inject_auth_secrets"]
@@ -68,7 +64,7 @@ def _completed(block: Mapping[str, Any], sections: tuple[str, ...], where: str) 
     missing = [k for k in _REQUIRED.get(kind, ()) if given.get(k) is None]
     if not missing:
         return block
-    found = _looked_up(AUTH_MAP[kind], sections, kind)
+    found = _looked_up(sections, kind)
     completed = {**found, **{k: v for k, v in given.items() if v is not None}}
     _raise_if_missing(completed, kind, sections, f"{where}.auth")
     return {**block, "auth": completed}
@@ -100,8 +96,8 @@ def _given(auth: Any) -> dict[str, Any] | None:
     a type dlt does not know, an object that is not one of dlt's auth classes)."""
     if isinstance(auth, str):
         return {"type": auth} if auth in _REQUIRED else None
-    if isinstance(auth, AuthConfigBase):
-        reader = AUTH_READERS.get(type(auth))
+    if is_dlt_instance(auth, AUTH_BASE):
+        reader = auth_readers().get(type(auth))
         return reader(auth) if reader is not None else None
     if isinstance(auth, Mapping):
         given = dict(auth)
@@ -110,10 +106,16 @@ def _given(auth: Any) -> dict[str, Any] | None:
     return None
 
 
-def _looked_up(cls: type, sections: tuple[str, ...], kind: str) -> dict[str, Any]:
-    """What dlt's resolver finds for an auth of class ``cls``; a value it does not find stays
-    missing, and the config check then names it."""
+def _looked_up(sections: tuple[str, ...], kind: str) -> dict[str, Any]:
+    """What dlt's resolver finds for an auth of type ``kind``; a value it does not find stays
+    missing, and the config check then names it. Only here, with a credential to look up, is
+    dlt imported."""
+    from dlt.common.configuration import inject_section, resolve_configuration
+    from dlt.common.configuration.specs import ConfigSectionContext
+    from dlt.sources.rest_api.config_setup import AUTH_MAP
+
+    cls = AUTH_MAP[kind]
     with inject_section(ConfigSectionContext(sections=sections)):
         resolved = resolve_configuration(cls(), accept_partial=True)
-    found = {k: v for k, v in AUTH_READERS[cls](resolved).items() if v is not None}
+    found = {k: v for k, v in auth_readers()[cls](resolved).items() if v is not None}
     return {**found, "type": kind}

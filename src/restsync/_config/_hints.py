@@ -5,6 +5,11 @@ dlt takes ``columns``, a ``write_disposition`` dict, ``schema_contract``, ``refe
 ``rest_api_source``, or only when the extract computes the table schema. Here each hint is held
 against dlt's own types (``TColumnSchema``, the write disposition dicts, ...) with dlt's own
 validator, so the facts stay dlt's; this module owns the messages and the config paths.
+
+dlt is not imported for the common case (importing it costs about a second of ``restsync check``):
+the keys and literal values of dlt's types come from ``_dlt_hint_types`` (generated from dlt, and
+a test fails when the installed dlt says otherwise), a hint made only of plain strings, bools and
+ints of the right kinds is decided from that, and anything else goes to dlt's validator.
 """
 
 from __future__ import annotations
@@ -13,27 +18,15 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dlt.common.exceptions import DictValidationException
-from dlt.common.normalizers.naming.snake_case import NamingConvention
-from dlt.common.schema.typing import (
+from restsync._config._dlt_hint_types import (
+    FILE_FORMATS,
     MERGE_STRATEGIES,
-    TCdcStrategyDict,
-    TColumnSchema,
-    TDeleteInsertStrategyDict,
-    TFileFormat,
-    TMergeDispositionDict,
-    TScd2StrategyDict,
-    TSchemaContractDict,
-    TSchemaEvolutionMode,
-    TTableFormat,
-    TTableReference,
-    TUpsertStrategyDict,
-    TWriteDisposition,
-    TWriteDispositionDict,
+    NESTED_HINT_KEYS,
+    SCHEMA_EVOLUTION_MODES,
+    TABLE_FORMATS,
+    TYPED_DICTS,
+    WRITE_DISPOSITIONS,
 )
-from dlt.common.validation import validate_dict_ignoring_xkeys
-from dlt.extract.hints import DltResourceHints, TResourceNestedHints
-
 from restsync._config._messages import short_repr as _shape
 from restsync._errors import ConfigError
 
@@ -42,15 +35,15 @@ __all__ = ["RESERVED_TABLES", "check_table_hints"]
 # dlt's own bookkeeping tables, and restsync's table of rejected records
 RESERVED_TABLES = ("_dlt_loads", "_dlt_version", "_dlt_pipeline_state", "_restsync_rejects")
 
-_MERGE_SPECS: dict[Any, Any] = {
-    None: TMergeDispositionDict,
-    "delete-insert": TDeleteInsertStrategyDict,
-    "scd2": TScd2StrategyDict,
-    "upsert": TUpsertStrategyDict,
-    "cdc": TCdcStrategyDict,
-    "insert-only": TMergeDispositionDict,
+# the TypedDict (in dlt.common.schema.typing) a merge write disposition's dict is checked against
+_MERGE_SPECS: dict[Any, str] = {
+    None: "TMergeDispositionDict",
+    "delete-insert": "TDeleteInsertStrategyDict",
+    "scd2": "TScd2StrategyDict",
+    "upsert": "TUpsertStrategyDict",
+    "cdc": "TCdcStrategyDict",
+    "insert-only": "TMergeDispositionDict",
 }
-_NAMING = NamingConvention()
 
 
 def check_table_hints(resource: Any, where: str) -> None:
@@ -69,8 +62,15 @@ def check_table_hints(resource: Any, where: str) -> None:
 
 
 def _check_table_name(name: str, where: str) -> None:
+    if name.strip()[:1].isascii() and name.strip()[:1].isalpha():
+        # dlt's snake_case keeps a leading ASCII letter first (lower-cased): the table name is
+        # neither blank nor one of the reserved names, which start with "_" (pinned by
+        # tests/unit/test_dlt_hint_types.py); no need to import dlt for it
+        return
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
     try:
-        table = _NAMING.normalize_table_identifier(name)
+        table = NamingConvention().normalize_table_identifier(name)
     except ValueError:  # nothing left of the name once normalized (blank)
         table = ""
     if not table.strip("_"):
@@ -106,7 +106,7 @@ def _check_columns(columns: Any, where: str) -> None:
                     f"column '{name}' is {_shape(column)}; give its hints as a dict, "
                     "e.g. {'data_type': 'text', 'nullable': false}",
                 )
-            _check_typed(TColumnSchema, column, path, "column hints")
+            _check_typed("TColumnSchema", column, path, "column hints")
     elif isinstance(columns, Sequence) and not isinstance(columns, str):
         for index, column in enumerate(columns):
             path = f"{where}[{index}]"
@@ -116,7 +116,7 @@ def _check_columns(columns: Any, where: str) -> None:
                     "a column in the list form needs a dict with a 'name', "
                     "e.g. {'name': 'id', 'data_type': 'bigint'}",
                 )
-            _check_typed(TColumnSchema, column, path, "column hints")
+            _check_typed("TColumnSchema", column, path, "column hints")
     else:
         raise ConfigError(
             where,
@@ -127,7 +127,7 @@ def _check_columns(columns: Any, where: str) -> None:
 
 # --- write disposition ------------------------------------------------------------------------
 
-_DISPOSITIONS = typing.get_args(TWriteDisposition)
+_DISPOSITIONS = WRITE_DISPOSITIONS
 
 
 def _check_write_disposition(value: Any, where: str) -> None:
@@ -154,7 +154,7 @@ def _check_write_disposition(value: Any, where: str) -> None:
         raise ConfigError(
             f"{where}.disposition", _not_supported("disposition", disposition, _DISPOSITIONS)
         )
-    spec: Any = TWriteDispositionDict
+    spec = "TWriteDispositionDict"
     if disposition == "merge":
         strategy = value.get("strategy")
         if not isinstance(strategy, str | None) or strategy not in _MERGE_SPECS:
@@ -163,6 +163,8 @@ def _check_write_disposition(value: Any, where: str) -> None:
             )
         spec = _MERGE_SPECS[strategy]
     _check_typed(spec, value, where, f"{disposition} write_disposition")
+    from dlt.extract.hints import DltResourceHints  # a dict disposition: dlt's own rules decide
+
     try:
         DltResourceHints.validate_write_disposition_hint({"write_disposition": value})  # type: ignore[typeddict-item]
     except Exception as exc:  # dlt's own cross-field rules, e.g. an option the strategy lacks
@@ -171,7 +173,7 @@ def _check_write_disposition(value: Any, where: str) -> None:
 
 # --- schema contract, formats, references -----------------------------------------------------
 
-_MODES = typing.get_args(TSchemaEvolutionMode)
+_MODES = SCHEMA_EVOLUTION_MODES
 
 
 def _check_schema_contract(value: Any, where: str) -> None:
@@ -185,12 +187,10 @@ def _check_schema_contract(value: Any, where: str) -> None:
             f"schema_contract is {_shape(value)}; set it to one of: {', '.join(_MODES)}, "
             "or a dict such as {'columns': 'freeze'}",
         )
-    _check_typed(TSchemaContractDict, value, where, "schema_contract")
+    _check_typed("TSchemaContractDict", value, where, "schema_contract")
 
 
-def _check_literal(allowed: Any) -> Any:
-    choices = typing.get_args(allowed)
-
+def _check_literal(choices: tuple[str, ...]) -> Any:
     def check(value: Any, where: str) -> None:
         if value not in choices:
             key = where.rsplit(".", 1)[-1]
@@ -210,7 +210,7 @@ def _check_references(value: Any, where: str) -> None:
         path = f"{where}[{index}]"
         if not isinstance(reference, Mapping):
             raise ConfigError(path, f"the reference is {_shape(reference)}; give it as a dict")
-        _check_typed(TTableReference, reference, path, "reference")
+        _check_typed("TTableReference", reference, path, "reference")
         for key in ("referenced_table", "columns", "referenced_columns"):
             if not reference.get(key):
                 raise ConfigError(path, f"the reference is missing '{key}'; add it")
@@ -238,7 +238,7 @@ def _check_nested_hints(value: Any, where: str) -> None:
             f"nested_hints is {_shape(value)}; give a dict of nested table path to hints, "
             "e.g. {'items': {'primary_key': 'id'}}",
         )
-    allowed = set(typing.get_type_hints(TResourceNestedHints))
+    allowed = set(NESTED_HINT_KEYS)
     for path, hints in value.items():
         here = _key_path(where, path)
         if not isinstance(hints, Mapping):
@@ -261,8 +261,8 @@ _HINT_CHECKS: dict[str, Any] = {
     "primary_key": _check_column_names,
     "merge_key": _check_column_names,
     "schema_contract": _check_schema_contract,
-    "table_format": _check_literal(TTableFormat),
-    "file_format": _check_literal(TFileFormat),
+    "table_format": _check_literal(TABLE_FORMATS),
+    "file_format": _check_literal(FILE_FORMATS),
     "references": _check_references,
 }
 
@@ -270,9 +270,10 @@ _HINT_CHECKS: dict[str, Any] = {
 # --- dlt's validator, our messages ------------------------------------------------------------
 
 
-def _check_typed(spec: Any, doc: Mapping[str, Any], where: str, what: str) -> None:
-    """Unknown keys, missing keys and wrong types of ``doc`` against dlt's TypedDict ``spec``."""
-    fields = typing.get_type_hints(spec)
+def _check_typed(spec: str, doc: Mapping[str, Any], where: str, what: str) -> None:
+    """Unknown keys, missing keys and wrong types of ``doc`` against dlt's TypedDict ``spec``
+    (its name in ``dlt.common.schema.typing``)."""
+    required, fields = TYPED_DICTS[spec]
     odd_keys = [k for k in doc if not isinstance(k, str)]
     if odd_keys:
         raise ConfigError(where, f"the {what} have a key {_shape(odd_keys[0])}; keys are strings")
@@ -283,9 +284,33 @@ def _check_typed(spec: Any, doc: Mapping[str, Any], where: str, what: str) -> No
             f"unknown key '{unknown[0]}' in the {what}; valid keys here are: "
             + ", ".join(sorted(k for k in fields if not k.startswith("x-"))),
         )
-    for key in sorted(getattr(spec, "__required_keys__", ())):
+    for key in required:
         if key not in doc:
             raise ConfigError(where, f"the {what} are missing '{key}'; add it")
+    if not all(_plainly_valid(fields[k], v) for k, v in doc.items() if not k.startswith("x-")):
+        _check_with_dlt(spec, doc, where)
+
+
+def _plainly_valid(field: tuple[object, bool], value: Any) -> bool:
+    """True when ``value`` surely passes dlt's validator for ``field``; False when only dlt can
+    say (then it is asked). Types match exactly: dlt takes ``True`` for an int, but let it say."""
+    kind, optional = field
+    if value is None:
+        return optional
+    if isinstance(kind, tuple):
+        return type(value) is str and value in kind
+    return kind in _PLAIN_TYPES and type(value) is _PLAIN_TYPES[kind]
+
+
+_PLAIN_TYPES: dict[object, type] = {"str": str, "bool": bool, "int": int}
+
+
+def _check_with_dlt(spec_name: str, doc: Mapping[str, Any], where: str) -> None:
+    from dlt.common.exceptions import DictValidationException
+    from dlt.common.schema import typing as dlt_schema_typing
+    from dlt.common.validation import validate_dict_ignoring_xkeys
+
+    spec = getattr(dlt_schema_typing, spec_name)
     key = _frozen(spec, doc)
     if key is not None and key in _VALID:
         return
@@ -311,7 +336,8 @@ def _frozen(spec: Any, doc: Mapping[str, Any]) -> tuple[Any, ...] | None:
     return (spec, *sorted(items, key=repr))
 
 
-def _explain(exc: DictValidationException, where: str) -> ConfigError:
+def _explain(exc: Any, where: str) -> ConfigError:
+    """dlt's ``DictValidationException`` as our message."""
     field = str(exc.field) if exc.field is not None else ""
     path = f"{where}.{field}" if field else where
     key = field or where.rsplit(".", 1)[-1]

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from dlt.common.schema.typing import TWriteDisposition
 from pydantic import (
     ConfigDict,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
 )
 
 from restsync._config._base import ConfigModel as _Model
+from restsync._config._dlt_hint_types import TWriteDisposition
 from restsync._config._strategies import (
     ApiKeyAuth,
     AuthConfig,

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from dlt.extract.incremental import Incremental
-
+from restsync._config._dlt_loaded import INCREMENTAL, is_dlt_instance
 from restsync._config._model import EndpointConfig, IncrementalParam, ResolveParam
 from restsync._config._parse import _validate
 from restsync._errors import ConfigError
+
+if TYPE_CHECKING:
+    from dlt.extract.incremental import Incremental
 
 __all__ = ["EndpointParams", "is_incremental_param", "last_value_func_name", "read_params"]
 
@@ -33,7 +35,7 @@ class EndpointParams:
 
 
 def is_incremental_param(value: Any) -> bool:
-    return isinstance(value, Incremental) or (
+    return is_dlt_instance(value, INCREMENTAL) or (
         isinstance(value, Mapping) and value.get("type") == "incremental"
     )
 
@@ -67,7 +69,7 @@ def read_params(endpoint: EndpointConfig, where: str, loc: tuple[Any, ...]) -> E
 
 
 def _cursor(value: Any, where: str, loc: tuple[Any, ...]) -> IncrementalParam | Incremental[Any]:
-    if isinstance(value, Incremental):
+    if is_dlt_instance(value, INCREMENTAL):
         if value.end_value is not None:
             raise _only_the_start(f"{where}.end_value", "end_value")
         if value.last_value_func not in _LAST_VALUE_FUNCS:
@@ -75,7 +77,8 @@ def _cursor(value: Any, where: str, loc: tuple[Any, ...]) -> IncrementalParam | 
                 where,
                 "restsync keeps cursors with max or min only; give last_value_func=max or min",
             )
-        return value
+        cursor: Incremental[Any] = value
+        return cursor
     for bounded in ("end_value", "end_param"):
         if value.get(bounded) is not None:  # dlt refuses only a truthy one: any is a mistake
             raise _only_the_start(f"{where}.{bounded}", bounded)

@@ -12,14 +12,19 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import orjson
-from dlt.common.jsonpath import compile_path
 from pydantic import AfterValidator, BeforeValidator
 
 __all__ = ["BaseUrl", "CursorPath", "FormBody", "Headers", "JsonBody", "check_base_url"]
 
 
 def _cursor_path(value: str) -> str:
-    """dlt's incremental finds the cursor with a JSONPath: refuse what dlt cannot compile."""
+    """dlt's incremental finds the cursor with a JSONPath: refuse what dlt cannot compile.
+
+    dlt compiles a path string with jsonpath-ng's ``ext`` parser (``dlt.common.jsonpath``); it
+    is called here directly, so that checking a config does not import dlt (a test pins that dlt
+    still compiles that way)."""
+    from jsonpath_ng.ext.parser import parse as compile_path
+
     try:
         compile_path(value)
     except Exception as exc:  # jsonpath-ng raises lexer, parser and plain exceptions

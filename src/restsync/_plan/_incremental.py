@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
-from dlt.extract.incremental import Incremental
 
 from restsync._config import (
     DltCursor,
@@ -28,6 +27,9 @@ from restsync._config._messages import short_repr
 from restsync._config._params import last_value_func_name
 from restsync._errors import ConfigError
 from restsync._plan._model import IncrementalPlan, TimeParam
+
+if TYPE_CHECKING:
+    from dlt.extract.incremental import Incremental
 
 __all__ = ["from_param", "parse_datetime_value", "resource_incremental"]
 
@@ -78,7 +80,7 @@ def from_param(key: str, spec: IncrementalParam | Incremental[Any]) -> Increment
     """A cursor given as the param ``key`` (checked by the config layer's ``read_params``): a
     ``{"type": "incremental"}`` dict or a ``dlt.sources.incremental`` object. Its start value
     is sent as ``key``."""
-    if isinstance(spec, Incremental):
+    if not isinstance(spec, IncrementalParam):  # read_params let only dlt's object through
         return _from_dlt_object(key, spec)
     return _dlt_cursor(spec, TimeParam(key), None)
 

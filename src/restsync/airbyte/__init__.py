@@ -6,16 +6,23 @@
 
 A manifest is translated into restsync's ``SourcePlan`` (``plan_manifest``); docs/airbyte.md lists
 every component and whether it is supported.
+
+The names are imported on first use (PEP 562): the CLI asks ``manifest_file`` of every source, and
+recognising a manifest must not import the translator, the engine and aiohttp (``restsync check``
+and ``plan`` of a plain config stay without them).
 """
 
-from restsync.airbyte._source import (
-    airbyte_source,
-    is_manifest,
-    load_manifest,
-    manifest_file,
-    plan_manifest,
-    stream_problems,
-)
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from restsync.airbyte._manifest import is_manifest, manifest_file
+    from restsync.airbyte._source import (
+        airbyte_source,
+        load_manifest,
+        plan_manifest,
+        stream_problems,
+    )
 
 __all__ = [
     "airbyte_source",
@@ -25,3 +32,26 @@ __all__ = [
     "plan_manifest",
     "stream_problems",
 ]
+
+# public name -> the module that defines it
+_LAZY = {
+    "airbyte_source": "restsync.airbyte._source",
+    "is_manifest": "restsync.airbyte._manifest",
+    "load_manifest": "restsync.airbyte._source",
+    "manifest_file": "restsync.airbyte._manifest",
+    "plan_manifest": "restsync.airbyte._source",
+    "stream_problems": "restsync.airbyte._source",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'restsync.airbyte' has no attribute '{name}'")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

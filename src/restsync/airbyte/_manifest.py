@@ -20,7 +20,7 @@ import yaml
 
 from restsync._errors import ConfigError
 
-__all__ = ["is_manifest", "read_manifest", "resolve_manifest"]
+__all__ = ["is_manifest", "manifest_file", "read_manifest", "resolve_manifest"]
 
 _LEGACY_REF = re.compile(r"^\*ref\(([\w.\-/]+)\)$")
 _MAX_DEPTH = 64  # a reference chain deeper than this is a cycle
@@ -37,6 +37,18 @@ def is_manifest(document: Any) -> bool:
         and ("streams" in document or "definitions" in document)
         and ("resources" not in document and "client" not in document)
     )
+
+
+def manifest_file(source: str) -> Path | None:
+    """``source`` as a manifest path, if it is a YAML/JSON file holding an Airbyte manifest."""
+    path = Path(source)
+    if path.suffix.lower() not in (".yaml", ".yml", ".json") or not path.is_file():
+        return None
+    try:
+        document = yaml.safe_load(path.read_text())
+    except Exception:  # not ours to report: the ordinary config loader says what is wrong
+        return None
+    return path if is_manifest(document) else None
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

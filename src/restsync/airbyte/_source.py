@@ -11,7 +11,7 @@ from typing import Any, TypedDict, Unpack
 from restsync._errors import ConfigError
 from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
-from restsync.airbyte._manifest import is_manifest, read_manifest, resolve_manifest
+from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
 from restsync.airbyte._translate import Translator, config_error
 
@@ -194,15 +194,3 @@ def _streams(resolved: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return streams
 
 
-def manifest_file(source: str) -> Path | None:
-    """``source`` as a manifest path, if it is a YAML/JSON file holding an Airbyte manifest."""
-    path = Path(source)
-    if path.suffix.lower() not in (".yaml", ".yml", ".json") or not path.is_file():
-        return None
-    try:
-        import yaml
-
-        document = yaml.safe_load(path.read_text())
-    except Exception:  # not ours to report: the ordinary config loader says what is wrong
-        return None
-    return path if is_manifest(document) else None

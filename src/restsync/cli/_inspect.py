@@ -78,10 +78,12 @@ def _check_source(source: str, config: Path | None, no_secrets: bool) -> _Checke
     secrets that dlt cannot find (a bad config raises ``ConfigError``)."""
     from restsync._api import plan_config
     from restsync._config_files import load_config, manifest_plan
-    from restsync.airbyte import manifest_file, stream_problems
+    from restsync.airbyte import manifest_file
 
     manifest = manifest_file(source)
     if manifest is not None:
+        from restsync.airbyte import stream_problems
+
         problems = [Finding("error", str(p)) for p in stream_problems(manifest, config).values()]
         translated = None if problems else manifest_plan(source, config)
         if translated is None:
@@ -89,7 +91,7 @@ def _check_source(source: str, config: Path | None, no_secrets: bool) -> _Checke
         plan, name = translated
         streams = sum(1 for r in plan.resources.values() if r.selected)
         return _Checked(name, plan, f"is a valid Airbyte manifest ({streams} streams)", [])
-    loaded = load_config(source, lenient=True)
+    loaded = load_config(source, lenient=True, secrets=not no_secrets)
     plan = plan_config(loaded.config, name=loaded.name)
     findings = [] if no_secrets else reference_findings(loaded.refs)
     return _Checked(loaded.name, plan, f"is valid ({len(plan.resources)} resources)", findings)
@@ -106,7 +108,8 @@ def plan(source: SourceArg, config: ManifestConfig = None) -> None:
     if translated is not None:
         source_plan, name = translated
     else:
-        loaded = load_config(source, lenient=True)
+        # a plan never shows a secret's value: not looked up, so dlt is not imported for it
+        loaded = load_config(source, lenient=True, secrets=False)
         source_plan, name = plan_config(loaded.config, name=loaded.name), loaded.name
     console.print(
         f"[bold]{name}[/bold]  base_url={source_plan.base_url}  "

@@ -231,10 +231,12 @@ def build_source(
 ) -> tuple[Any, str]:
     from restsync._api import overrides, rest_api_source
     from restsync._config_files import load_config, manifest_name, run_python_source
-    from restsync.airbyte import airbyte_source, manifest_file
+    from restsync.airbyte import manifest_file
 
     manifest = manifest_file(source)
     if manifest is not None:
+        from restsync.airbyte import airbyte_source
+
         name = manifest_name(manifest)
         built = airbyte_source(
             manifest, manifest_config, name=name, streams=streams or None, base_url=base_url,

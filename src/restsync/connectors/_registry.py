@@ -57,13 +57,16 @@ def load_spec(name: str) -> ConnectorSpec:
     )
 
 
-def connector_config(name: str, *, lenient: bool = False) -> dict[str, Any]:
+def connector_config(
+    name: str, *, lenient: bool = False, secrets: bool = True
+) -> dict[str, Any]:
     """The connector's config with secrets and config values resolved, ready for ``parse_config``.
 
     Values come from dlt's providers (env vars such as ``API_KEY``, ``.dlt/secrets.toml``). With
-    ``lenient`` a missing secret becomes a placeholder, for checking and planning without one.
+    ``lenient`` a missing secret becomes a placeholder, for checking and planning without one;
+    without ``secrets`` every secret does, unlooked-up (``resolve_refs``).
     """
-    resolved: dict[str, Any] = resolve_refs(_read(name)[1], lenient=lenient)
+    resolved: dict[str, Any] = resolve_refs(_read(name)[1], lenient=lenient, secrets=secrets)
     return resolved
 
 

@@ -110,7 +110,9 @@ def parse_yaml(text: str, origin: str) -> Any:
         raise ConfigError("", f"{origin} is not valid YAML{where}: {problem}") from None
 
 
-def load_yaml_config(path: Path | str, *, lenient: bool = False) -> dict[str, Any]:
+def load_yaml_config(
+    path: Path | str, *, lenient: bool = False, secrets: bool = True
+) -> dict[str, Any]:
     """Read a YAML config and resolve its references: a dict ready for ``parse_config``.
 
     A top-level ``connector:`` block (a bundled connector's metadata) is dropped.
@@ -121,18 +123,27 @@ def load_yaml_config(path: Path | str, *, lenient: bool = False) -> dict[str, An
             "", f"{path} must hold a mapping with 'client' and 'resources', not {_kind(data)}"
         )
     data.pop("connector", None)
-    resolved: dict[str, Any] = resolve_refs(data, lenient=lenient)
+    resolved: dict[str, Any] = resolve_refs(data, lenient=lenient, secrets=secrets)
     return resolved
 
 
-def resolve_refs(value: Any, *, lenient: bool = False) -> Any:
+def resolve_refs(value: Any, *, lenient: bool = False, secrets: bool = True) -> Any:
     """A copy of ``value`` with every secret and config reference replaced by its value.
 
     With ``lenient`` a missing value becomes a placeholder instead of an error, so a config can be
     checked and planned without its secrets: ``"<secret:api_key>"``, a config value's default, or
     ``"<config:name>"`` (``2024-01-01T00:00:00Z`` for a date such as ``start_date``).
+    Without ``secrets`` no secret is looked up, each becomes its placeholder: to plan a config,
+    whose secrets' values are never shown, without asking dlt's providers (importing dlt costs
+    about a second).
     """
-    return _substitute(value, lambda ref, path: _lookup(ref, lenient, path), "")
+
+    def replace(ref: SecretRef | ConfigRef, path: str) -> Any:
+        if not secrets and isinstance(ref, SecretRef):
+            return _placeholder(ref)
+        return _lookup(ref, lenient, path)
+
+    return _substitute(value, replace, "")
 
 
 def placeholder_refs(value: Any) -> Any:
