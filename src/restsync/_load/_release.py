@@ -11,7 +11,6 @@ lowered the peak by about as much (docs/benchmarks.md, phase 5).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 from collections.abc import Callable
 
@@ -34,7 +33,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)  # the process's own symbols: the C library it runs on
         trim: Callable[[int], int] = libc.malloc_trim
         return trim
     except (OSError, AttributeError):  # musl and other C libraries have no malloc_trim
