@@ -5,7 +5,7 @@ With DuckDB's defaults, one insert of a 1M-row Parquet file (dlt loads a file wi
 own storage before writing them to the file: each of DuckDB's threads keeps its own row groups,
 several of them (``write_buffer_row_group_count``) before it writes. One thread that writes each
 row group as soon as it is full held 37 MB, and the insert took no longer on 2 cores
-(docs/benchmarks.md#peak-rss-on-1m-records-issue-113-phase-5). Neither setting caps memory, so no
+(docs/benchmarks.md, "Peak RSS on 1M records", phase 5). Neither setting caps memory, so no
 load can fail for it: a query that needs more memory still gets it (a ``memory_limit`` made a
 1M-record merge load fail, which is why restsync sets none; tests/load/test_duckdb_settings.py).
 
