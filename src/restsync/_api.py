@@ -230,15 +230,18 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     Packages an interrupted run left pending are loaded first; then ``source`` is synced (plain
     ``pipeline.run`` would load them and return without extracting). The resources that succeeded
     are loaded before the exception is raised. Into DuckDB, unless ``loader_file_format`` is
-    given, files are staged the fast way (see ``load_file_format``). DuckDB keeps its own memory
-    settings (docs/config.md#duckdbs-memory).
+    given, files are staged the fast way (see ``load_file_format``), and DuckDB inserts with one
+    thread unless given its own settings (docs/config.md#duckdbs-memory).
     """
+    from restsync._load._duckdb import duckdb_settings
+
     runtime = runtime_of(source)
-    load_pending(pipeline, **run_kwargs)
-    if "loader_file_format" not in run_kwargs:
-        run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
-    with runtime.partial_loading():
-        info = pipeline.run(source, **run_kwargs)
+    with duckdb_settings(pipeline, run_kwargs.get("destination")):
+        load_pending(pipeline, **run_kwargs)
+        if "loader_file_format" not in run_kwargs:
+            run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
+        with runtime.partial_loading():
+            info = pipeline.run(source, **run_kwargs)
     report = runtime.last_report
     if report is not None and report.failures():
         raise SyncFailed(report.failures())

@@ -172,17 +172,20 @@ def test_prefetch_off_fetches_one_page_at_a_time(server, make_pipeline, duckdb_p
 
 
 def test_a_slow_loader_holds_back_the_engine_by_records(server) -> None:
+    from restsync._load._bridge import _RECORDS_AHEAD
+
     page = 3000
+    queued = _RECORDS_AHEAD // page  # whole pages the handoff holds for a stalled loader
     records = [{"id": i} for i in range(20 * page)]
     consumed = [0]  # rows the "loader" (this test) has taken so far
     seen: list[tuple[int, int]] = []  # (page number, rows consumed) as each request arrives
-    fifth_request, sixth_request = threading.Event(), threading.Event()
+    filled, past_bound = threading.Event(), threading.Event()
 
     @server.get("/items")
     async def items(request: web.Request) -> web.Response:
         offset, limit = int(request.query["offset"]), int(request.query["limit"])
         seen.append((offset // page, consumed[0]))
-        arrived = {5: fifth_request, 6: sixth_request}.get(len(seen))
+        arrived = {queued + 2: filled, queued + 3: past_bound}.get(len(seen))
         if arrived is not None:
             arrived.set()
         return web.json_response(records[offset : offset + limit])
@@ -197,18 +200,19 @@ def test_a_slow_loader_holds_back_the_engine_by_records(server) -> None:
     rows = iter(source.resources["items"])
     first = next(rows)  # the engine starts; now the "loader" stalls
     consumed[0] = 1
-    # the page being read, 3 pages (9,000 records) queued, one more page waiting to get in
-    assert fifth_request.wait(60), "the engine did not fill the handoff"
-    # A sixth request now would break the bound. This wait is for something that must not
+    # the page being read, ``queued`` pages queued, one more page waiting to get in
+    assert filled.wait(60), "the engine did not fill the handoff"
+    # One more request now would break the bound. This wait is for something that must not
     # happen: it cannot fail a correct engine however slow the machine, and it gives a wrong
     # one, already at the bound, time to show itself.
-    assert not sixth_request.wait(0.5), "the engine ran past the bound while the loader stalled"
+    assert not past_bound.wait(0.5), "the engine ran past the bound while the loader stalled"
     for _ in rows:
         consumed[0] += 1
-    # Page k is requested only once page k-1 got into the queue, which holds 3 pages of 3,000:
-    # the loader must have taken page k-4 by then, i.e. consumed all of page k-5. The bound
-    # holds at every request, the five sent while the loader stalled included.
-    assert all(rows_taken >= page * (k - 4) for k, rows_taken in seen), seen
+    # Page k is requested only once page k-1 got into the queue, which holds ``queued`` pages:
+    # the loader must have taken page k-1-queued by then, i.e. consumed all of page k-2-queued.
+    # The bound holds at every request, those sent while the loader stalled included.
+    assert queued >= 1
+    assert all(rows_taken >= page * (k - 1 - queued) for k, rows_taken in seen), seen
     assert len(seen) == 21  # 20 full pages and the empty one that ends the chain
     assert consumed[0] == 20 * page and first == {"id": 0}
 

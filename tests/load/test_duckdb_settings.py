@@ -1,7 +1,8 @@
-"""restsync leaves DuckDB's memory settings alone (a fixed small memory_limit made a 1M-record
-merge load fail with "Out of Memory Error", docs/config.md#duckdbs-memory), and a user's
-``global_config`` reaches DuckDB: the settings are read back through the pipeline's own DuckDB
-connection while ``restsync.sync`` runs."""
+"""restsync sets no DuckDB memory_limit (a fixed small one made a 1M-record merge load fail with
+"Out of Memory Error", docs/config.md#duckdbs-memory); it inserts with one thread that writes each
+row group as soon as it is full (restsync._load._duckdb), and a user's ``global_config`` wins:
+the settings are read back through the pipeline's own DuckDB connection while ``restsync.sync``
+runs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from aiohttp import web
 
 import restsync
 
-SETTINGS_QUERY = "select current_setting('memory_limit'), current_setting('threads')"
+SETTINGS_QUERY = (
+    "select current_setting('memory_limit'), current_setting('threads'), "
+    "current_setting('write_buffer_row_group_count')"
+)
 
 
 def _as_duckdb_shows(settings: dict[str, Any]) -> tuple[Any, ...]:
@@ -50,8 +54,13 @@ def _settings_during_sync(server: Any, make_pipeline: Any) -> tuple[Any, ...]:
     return seen[0]
 
 
-def test_restsync_keeps_duckdbs_own_memory_settings(server, make_pipeline) -> None:
-    assert _settings_during_sync(server, make_pipeline) == _as_duckdb_shows({})
+def test_restsync_sets_its_insert_settings_and_no_memory_limit(server, make_pipeline) -> None:
+    from restsync._load._duckdb import DUCKDB_SETTINGS
+
+    assert "memory_limit" not in DUCKDB_SETTINGS
+    seen = _settings_during_sync(server, make_pipeline)
+    assert seen == _as_duckdb_shows(dict(DUCKDB_SETTINGS))
+    assert seen[0] == _as_duckdb_shows({})[0]  # DuckDB's own memory limit
 
 
 def test_a_users_global_config_wins(server, make_pipeline, monkeypatch) -> None:

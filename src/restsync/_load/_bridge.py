@@ -33,6 +33,7 @@ from restsync._engine._records import Reject
 from restsync._errors import ExtractionError, ResourcesFailed
 from restsync._load._arrow import ArrowPages
 from restsync._load._handoff import Handoff
+from restsync._load._release import release_free_memory
 from restsync._plan import IncrementalPlan, SourcePlan
 
 __all__ = ["REJECTS_TABLE", "SourceRuntime"]
@@ -40,12 +41,12 @@ __all__ = ["REJECTS_TABLE", "SourceRuntime"]
 log = logging.getLogger("restsync")
 
 REJECTS_TABLE = "_restsync_rejects"
-# the record bound is what bounds memory (5,000 records ahead peaked 16-24 MB lower on the
-# 1M-record bench; tests/engine/test_prefetch.py pins 10,000); the page bound is loose so that
-# small pages (a child's, per parent) queue up and reach the Arrow step as a few large batches
-# instead of many small ones (docs/benchmarks.md#issue-11-targets)
+# the record bound is what bounds memory (5,000 records ahead instead of 10,000: the 1M-record
+# bench's extraction plateau 30-40 MB lower, docs/benchmarks.md phase 5); the page bound is
+# loose so that small pages (a child's, per parent) queue up and reach the Arrow step as a few
+# large batches instead of many small ones (docs/benchmarks.md#issue-11-targets)
 _PAGES_AHEAD = 64
-_RECORDS_AHEAD = 10_000
+_RECORDS_AHEAD = 5_000
 # how long a read waits for a page when no resource has one ready (dlt itself then sleeps 10 ms)
 _WAIT_SECONDS = 0.05
 _JOIN_SECONDS = 30.0
@@ -185,6 +186,8 @@ class _Run:
             thread.join(_JOIN_SECONDS)
             if thread.is_alive():
                 log.warning("restsync engine thread did not stop within %ss", _JOIN_SECONDS)
+        # the pages are gone: what they took goes back before dlt's load step needs memory
+        release_free_memory()
 
     async def _serve(self) -> None:
         deliver = {n for n in self.registered if n != REJECTS_TABLE}
