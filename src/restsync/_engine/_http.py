@@ -31,7 +31,6 @@ from restsync._engine._retry import (
     call_with_retries,
     describe_error,
 )
-from restsync._engine._slots import PrioritySlots, unlock_heights
 from restsync._errors import ExtractionError, HTTPStatusError, ResponseFormatError
 from restsync._plan import ResourcePlan, SourcePlan
 
@@ -68,8 +67,7 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
-        self._slots = PrioritySlots(plan.max_concurrency)
-        self._priority = unlock_heights(plan)
+        self._slots = asyncio.Semaphore(plan.max_concurrency)
         self._resource_slots = {
             r.name: asyncio.Semaphore(r.max_concurrency)
             for r in plan.resources.values()
@@ -139,18 +137,17 @@ class HttpClient:
     async def _send_once(
         self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
     ) -> Response:
-        # the resource's own slot first: a request waiting for it must not hold a shared one
         per_resource = self._resource_slots.get(resource.name)
-        if per_resource is not None:
-            await per_resource.acquire()
-        try:
-            async with self._slots.slot(self._priority[resource.name]):
+        async with self._slots:
+            if per_resource is not None:
+                await per_resource.acquire()
+            try:
                 if abandoned():
                     raise Abandoned(str(request))
                 status, response_headers, raw = await self._follow(resource, request, abandoned)
-        finally:
-            if per_resource is not None:
-                per_resource.release()
+            finally:
+                if per_resource is not None:
+                    per_resource.release()
         if resource.response_actions:
             answer = apply_response_actions(
                 resource.response_actions,
