@@ -28,7 +28,7 @@ from restsync._engine._request import Page, Request, split_url
 from restsync._expressions import Condition
 from restsync._plan import DltPaging
 
-__all__ = ["DltPaginated", "DltSigner", "dlt_auth_secrets"]
+__all__ = ["DltPaginated", "DltSigner"]
 
 
 class DltPaginated(Traversal[DltPaging]):
@@ -173,12 +173,3 @@ def _dlt_own_calls() -> set[Any]:
         dlt_auth.OAuthJWTAuth,
     )
     return {cls.__call__ for cls in classes}
-
-
-def dlt_auth_secrets(instance: Any) -> list[str]:
-    """The values of the fields a dlt auth object declares secret, to keep out of output."""
-    from dlt.common.configuration.specs.base_configuration import is_secret_hint
-
-    fields = type(instance).get_resolvable_fields()
-    secret = [name for name, hint in fields.items() if is_secret_hint(hint)]
-    return [str(value) for value in (getattr(instance, name, None) for name in secret) if value]

@@ -4,12 +4,16 @@ The config layer's pydantic models say what a user *wrote*; these small frozen d
 what restsync *does*, with every default and inference already applied. They are built from the
 config models in one place (``_plan/_resolve.py``), so ``_engine`` and ``simulator`` never import
 ``_config`` (``tests/unit/test_layering.py`` pins that). Secrets stay ``SecretStr``: they show as
-``**********`` in any repr.
+``**********`` in any repr. Each auth value answers ``secret_values()``: the scrubber of the CLI's
+output and report masks exactly those, so an auth kind that holds a secret must say so there
+(``tests/unit/test_auth_secrets.py`` walks every kind).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -37,11 +41,36 @@ class RateBudget:
 
 # --- auth: what each request to the API's origin carries -------------------------------------
 
+# a key naming a credential (``password``, ``api_key``, ``Authorization``, ``refresh_token``):
+# its value is a secret even when it was written as plain text
+_SECRET_KEY = re.compile(r"pass|secret|token|key|auth|credential|signature", re.I)
+
+
+def _revealed(*values: SecretStr | str | None) -> tuple[str, ...]:
+    """The non-empty plain values among ``values``."""
+    plain = (v.get_secret_value() if isinstance(v, SecretStr) else v for v in values)
+    return tuple(v for v in plain if v)
+
+
+def _secret_named(value: Any, key: str = "") -> Iterator[str]:
+    """The leaves of ``value`` (a mapping, a list or a scalar) under a key naming a secret."""
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            yield from _secret_named(item, key if _SECRET_KEY.search(key) else str(name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _secret_named(item, key)
+    elif value is not None and _SECRET_KEY.search(key):
+        yield str(value)
+
 
 @dataclass(frozen=True)
 class BearerToken:
     type: ClassVar[str] = "bearer"
     token: SecretStr
+
+    def secret_values(self) -> tuple[str, ...]:
+        return _revealed(self.token)
 
 
 @dataclass(frozen=True)
@@ -51,12 +80,23 @@ class ApiKey:
     api_key: SecretStr
     location: Literal["header", "query", "cookie"] = "header"
 
+    def secret_values(self) -> tuple[str, ...]:
+        return _revealed(self.api_key)
+
 
 @dataclass(frozen=True)
 class BasicLogin:
     type: ClassVar[str] = "http_basic"
     username: str
     password: SecretStr = SecretStr("")
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The password, and the header that carries it (a server may echo that back)."""
+        password = self.password.get_secret_value()
+        if not password:
+            return ()
+        pair = base64.b64encode(f"{self.username}:{password}".encode()).decode()
+        return password, pair
 
 
 @dataclass(frozen=True)
@@ -77,6 +117,17 @@ class OAuth2ClientGrant:
     # the answer's expiry is a point in time (Unix seconds or ISO 8601), not seconds from now
     expires_is_time: bool = False
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The client's id and secret, a given token, and the token request's further fields
+        but its grant type and scope (a refresh token, a code, an extra key)."""
+        data = self.access_token_request_data
+        extra = (str(v) for k, v in data.items() if k not in _PLAIN_TOKEN_FIELDS and v is not None)
+        return _revealed(self.client_id, self.client_secret, self.access_token, *extra)
+
+
+# fields of an OAuth2 token request that only name the protocol's words
+_PLAIN_TOKEN_FIELDS = frozenset({"grant_type", "scope"})
+
 
 @dataclass(frozen=True)
 class DltAuth:
@@ -85,12 +136,24 @@ class DltAuth:
     type: ClassVar[str] = "dlt_object"
     instance: Any = field(repr=False)
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The values of the fields the dlt auth object declares secret (``TSecretStrValue``)."""
+        # imported here: dlt is heavy, and only a source given as Python code has such an object
+        from dlt.common.configuration.specs.base_configuration import is_secret_hint
+
+        fields = type(self.instance).get_resolvable_fields()
+        values = (getattr(self.instance, n, None) for n, h in fields.items() if is_secret_hint(h))
+        return _revealed(*(str(v) for v in values if v))
+
 
 @dataclass(frozen=True)
 class SessionLogin:
     """A session token from a login request, sent with each request to the API (Airbyte's
     SessionTokenAuthenticator). The login's parameters, headers and body carry the user's
-    secrets: kept out of any repr."""
+    secrets: kept out of any repr. Which of their values are secret: those under a key naming a
+    credential, and ``secret_inputs``, the values the plan's maker knows came from the user's
+    secrets (an Airbyte manifest's ``config[...]``); a literal such as ``application/json`` is
+    not one, so masking does not mangle harmless text."""
 
     type: ClassVar[str] = "session_token"
     login_url: str
@@ -105,6 +168,11 @@ class SessionLogin:
     name: str = "Authorization"
     prefix: str = ""  # "Bearer " when the token is sent as a bearer token
     expires_after: float | None = None  # seconds; None: the token is kept for the whole run
+    secret_inputs: tuple[SecretStr, ...] = field(default=(), repr=False)
+
+    def secret_values(self) -> tuple[str, ...]:
+        sent = (self.login_params, self.login_headers, self.login_json, self.login_form)
+        return _revealed(*self.secret_inputs, *(v for part in sent for v in _secret_named(part)))
 
 
 AuthPlan = BearerToken | ApiKey | BasicLogin | OAuth2ClientGrant | DltAuth | SessionLogin

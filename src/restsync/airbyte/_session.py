@@ -5,8 +5,11 @@ parameter, or a bearer token), as airbyte-cdk's session token provider does."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from pydantic import SecretStr
 
 from restsync._plan import SessionLogin
 from restsync.airbyte._dates import parse_duration
@@ -26,7 +29,8 @@ def session_login(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Sess
     path = lai.text(login.get("path")).strip()
     params = _texts(lai.mapping(login.get("request_parameters") or {}, (str,)))
     headers = _texts(lai.mapping(login.get("request_headers") or {}, (str,)))
-    headers.update(_login_auth(login.get("authenticator"), lai, f"{at}.authenticator"))
+    login_auth, password = _login_auth(login.get("authenticator"), lai, f"{at}.authenticator")
+    headers.update(login_auth)
     form = login.get("request_body_data")
     location, name, prefix = _injection(spec.get("request_authentication") or {}, ai, where)
     return SessionLogin(
@@ -42,7 +46,31 @@ def session_login(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Sess
         name=name,
         prefix=prefix,
         expires_after=_seconds(spec.get("expiration_duration"), where),
+        secret_inputs=tuple(SecretStr(v) for v in (*_from_config(login, lai), password) if v),
     )
+
+
+# a template that reads the connector config: where a user's credentials come from
+_READS_CONFIG = re.compile(r"\{\{[^}]*\bconfig\b")
+
+
+def _from_config(login: Mapping[str, Any], ai: Interpolator) -> Iterator[str]:
+    """The login's values rendered from the connector config: secrets, whatever their key."""
+    parts = ("request_parameters", "request_headers", "request_body_json", "request_body_data")
+    for template in _leaves([login.get(part) for part in parts]):
+        if _READS_CONFIG.search(template):
+            yield ai.text(template)
+
+
+def _leaves(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
 
 
 def join_url(base: str, path: str) -> str:
@@ -73,14 +101,16 @@ def _injection(option: Mapping[str, Any], ai: Interpolator, where: str) -> tuple
     return ("header" if place == "header" else "query"), name, ""
 
 
-def _login_auth(spec: Any, ai: Interpolator, where: str) -> dict[str, str]:
-    """The login request's own auth as headers: none, or basic (a user and a password)."""
+def _login_auth(spec: Any, ai: Interpolator, where: str) -> tuple[dict[str, str], str]:
+    """The login request's own auth as headers, and its password: none, or basic (a user and
+    a password)."""
     kind = spec.get("type") if isinstance(spec, Mapping) else None
     if kind in (None, "NoAuth"):
-        return {}
+        return {}, ""
     if kind == "BasicHttpAuthenticator":
-        pair = f"{ai.eval(spec.get('username')) or ''}:{ai.eval(spec.get('password')) or ''}"
-        return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+        password = str(ai.eval(spec.get("password")) or "")
+        pair = f"{ai.eval(spec.get('username')) or ''}:{password}"
+        return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}, password
     raise Unsupported(where, str(kind), "an authenticator on the login request")
 
 

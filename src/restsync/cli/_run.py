@@ -17,16 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from restsync._errors import ConfigError, SyncFailed
 from restsync.cli import _options as opts
 from restsync.cli._app import app, console, err, exit_now, settings
 from restsync.cli._duckdb_file import held_connection
-from restsync.cli._failures import ExitCode, Terminated, explain, print_failure
+from restsync.cli._failures import ExitCode, Terminated, explain, print_failure, redact_text
 from restsync.cli._options import SourceArg
 from restsync.cli._preflight import dataset_findings, destination_findings, duckdb_findings
 from restsync.cli._progress import print_summary, wait_with_progress
 from restsync.cli._report import RunRecord
+from restsync.cli._scrub import scrubbed_logs
 
 __all__ = ["build_source", "make_pipeline", "run", "sync_with_progress"]
 
@@ -91,7 +93,8 @@ def _run_and_report(options: RunOptions, report: Path | None, verbose: bool) -> 
     record = RunRecord(options.source, destination=options.destination, secrets=known_secrets())
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        record.exit_code = _execute(options, record)
+        with scrubbed_logs(lambda: record.secrets):
+            record.exit_code = _execute(options, record)
     except BaseException as exc:
         if isinstance(exc, typer.Exit | SystemExit):
             raise
@@ -138,7 +141,8 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
     )
     print_summary(console, record.engine_report, pending_loads=pending)
     for failure in failures:
-        err.print(f"[red]failed:[/red] {failure}", highlight=False)
+        shown = escape(redact_text(str(failure), record.secrets))
+        err.print(f"[red]failed:[/red] {shown}", highlight=False)
     return ExitCode.RESOURCE_FAILED if failures else ExitCode.OK
 
 
@@ -206,9 +210,7 @@ def sync_with_progress(
     thread = threading.Thread(target=work, name="restsync-pipeline", daemon=True)
     thread.start()
     try:
-        wait_with_progress(
-            thread, lambda: runtime.last_report, console, err, progress_every
-        )
+        wait_with_progress(thread, lambda: runtime.last_report, console, err, progress_every)
     finally:
         record.engine_report = runtime.last_report
     record.add_load(outcome.get("info"))
@@ -294,20 +296,13 @@ _SECRET_ENV = re.compile(r"PASSWORD|SECRET|TOKEN|CREDENTIALS|API_KEY|APIKEY", re
 
 def known_secrets(dlt_source: Any = None) -> tuple[str, ...]:
     """Values that must never be printed: secret-named environment variables, and the source's
-    auth secrets once it is built."""
-    from pydantic import SecretStr
-
+    auth secrets once it is built (each plan auth kind answers its own)."""
     from restsync._api import runtime_of
-    from restsync._engine._dlt_objects import dlt_auth_secrets
-    from restsync._plan import DltAuth
 
     values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k)]
     if dlt_source is not None:
         plan = runtime_of(dlt_source).plan
         for auth in (plan.auth, *(r.auth for r in plan.resources.values())):
-            if isinstance(auth, DltAuth):
-                values += dlt_auth_secrets(auth.instance)
-            elif auth is not None:
-                values += [v.get_secret_value() for v in vars(auth).values()
-                           if isinstance(v, SecretStr)]  # fmt: skip
+            if auth is not None:
+                values += auth.secret_values()
     return tuple(sorted({v for v in values if v}))
