@@ -198,3 +198,36 @@ def test_the_token_request_never_follows_a_redirect(server: RoutedServer, make_p
         assert "client-secret-value" not in str(caught.value)
     finally:
         elsewhere.stop()
+
+
+def test_the_session_login_never_follows_a_redirect(server: RoutedServer, make_pipeline) -> None:
+    """A login answered with 302 to another origin: the login's password and key go nowhere
+    else, and the failure names the redirect rather than blaming the credentials."""
+    from tests.airbyte.test_session import MANIFEST
+
+    elsewhere = RoutedServer()
+    try:
+
+        async def anything(request: web.Request) -> web.Response:
+            return web.json_response({"token": "t", "data": {"session": {"id": "s"}}})
+
+        elsewhere.route("POST", "/api/session", anything)
+        elsewhere.route("GET", "/api/login", anything)
+        elsewhere.start()
+
+        async def moved(request: web.Request) -> web.Response:
+            target = f"{elsewhere.base_url}{request.path}"
+            return web.Response(status=302, headers={"Location": target})
+
+        server.route("POST", "/api/session", moved)
+        server.route("GET", "/api/login", moved)
+        server.start()
+        config = {"base_url": server.base_url, "username": "u", "password": "login-password"}
+        with pytest.raises(restsync.SyncFailed) as caught:
+            restsync.sync(make_pipeline(), restsync.airbyte_source(MANIFEST, config))
+        assert elsewhere.requests == []
+        assert sorted(f.resource for f in caught.value.failures) == ["members", "projects"]
+        assert all("login request redirected (HTTP 302)" in str(f) for f in caught.value.failures)
+        assert "login-password" not in str(caught.value)
+    finally:
+        elsewhere.stop()

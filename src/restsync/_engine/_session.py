@@ -68,6 +68,12 @@ async def _log_in(auth: SessionLogin, session: aiohttp.ClientSession) -> Any:
     elif auth.login_json:
         options["json"] = auth.login_json
     async with session.request(auth.method, url, allow_redirects=False, **options) as response:
+        if 300 <= response.status < 400:
+            raise AuthError(
+                f"the login request redirected (HTTP {response.status}) and the login credentials "
+                "are never sent after a redirect; set the login's URL to the final one",
+                url,
+            )
         if response.status >= 300:
             raise AuthError(
                 f"the login request answered {response.status}; check the login credentials "
