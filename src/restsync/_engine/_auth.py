@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import aiohttp
-import orjson
 
 from restsync._engine._dlt_objects import DltSigner
-from restsync._engine._request import redact
+from restsync._engine._exchange import AuthError, Exchange, exchange_json
 from restsync._plan import (
     ApiKey,
     AuthPlan,
@@ -45,16 +44,6 @@ class Credentials:
     headers: dict[str, str] = field(default_factory=dict)
     params: list[tuple[str, str]] = field(default_factory=list)
     cookies: dict[str, str] = field(default_factory=dict)
-
-
-class AuthError(Exception):
-    """The credentials could not be obtained (a token endpoint refused); the caller names the
-    resource that needed them."""
-
-    def __init__(self, message: str, url: str) -> None:
-        self.message = message
-        self.url = redact(url)
-        super().__init__(f"{message} ({self.url})")
 
 
 class Authenticator(Generic[A]):
@@ -214,24 +203,15 @@ async def _request_token(auth: OAuth2ClientGrant, session: aiohttp.ClientSession
         "client_secret": auth.client_secret.get_secret_value(),
         **auth.access_token_request_data,
     }
-    url = auth.access_token_url
-    async with session.post(url, data=data, allow_redirects=False) as response:
-        if 300 <= response.status < 400:
-            raise AuthError(
-                f"the token endpoint redirected (HTTP {response.status}) and the client secret "
-                "is never sent after a redirect; set access_token_url to the final URL",
-                url,
-            )
-        if response.status != 200:
-            raise AuthError(
-                f"the token endpoint answered {response.status}; check client_id and client_secret",
-                url,
-            )
-        raw = await response.read()
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise AuthError("the token endpoint's answer is not JSON", url) from exc
+    return await exchange_json(session, "POST", auth.access_token_url, _TOKEN_REQUEST, data=data)
+
+
+_TOKEN_REQUEST = Exchange(
+    refused="the token endpoint answered {status}; check client_id and client_secret",
+    redirected="the token endpoint redirected (HTTP {status}) and the client secret is never "
+    "sent after a redirect; set access_token_url to the final URL",
+    not_json="the token endpoint's answer is not JSON",
+)
 
 
 def _field(payload: Any, name: str, depth: int = 0) -> Any:

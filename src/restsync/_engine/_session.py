@@ -1,7 +1,8 @@
 """A session token from a login request (plan: ``SessionLogin``), sent with each request.
 
 The login request carries the user's secrets (a password in its body, a key in its headers):
-it goes to the login URL only and never follows a redirect, as the OAuth2 token request.
+it is a credential exchange (``_exchange``), as the OAuth2 token request: to the login URL only,
+never following a redirect.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import time
 from typing import Any
 
 import aiohttp
-import orjson
 
 from restsync._engine._auth import Authenticator, AuthError, Clock, Credentials
+from restsync._engine._exchange import Exchange, exchange_json
 from restsync._plan import SessionLogin
 
 __all__ = ["SessionToken"]
@@ -58,7 +59,6 @@ class SessionToken(Authenticator[SessionLogin]):
 
 
 async def _log_in(auth: SessionLogin, session: aiohttp.ClientSession) -> Any:
-    url = auth.login_url
     options: dict[str, Any] = {
         "params": dict(auth.login_params),
         "headers": dict(auth.login_headers),
@@ -67,24 +67,15 @@ async def _log_in(auth: SessionLogin, session: aiohttp.ClientSession) -> Any:
         options["data"] = dict(auth.login_form)
     elif auth.login_json:
         options["json"] = auth.login_json
-    async with session.request(auth.method, url, allow_redirects=False, **options) as response:
-        if 300 <= response.status < 400:
-            raise AuthError(
-                f"the login request redirected (HTTP {response.status}) and the login credentials "
-                "are never sent after a redirect; set the login's URL to the final one",
-                url,
-            )
-        if response.status >= 300:
-            raise AuthError(
-                f"the login request answered {response.status}; check the login credentials "
-                "in the config",
-                url,
-            )
-        raw = await response.read()
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise AuthError("the login answer is not JSON", url) from exc
+    return await exchange_json(session, auth.method, auth.login_url, _LOGIN, **options)
+
+
+_LOGIN = Exchange(
+    refused="the login request answered {status}; check the login credentials in the config",
+    redirected="the login request redirected (HTTP {status}) and the login credentials are "
+    "never sent after a redirect; set the login's URL to the final one",
+    not_json="the login answer is not JSON",
+)
 
 
 def _at(payload: Any, path: tuple[str, ...]) -> Any:
