@@ -6,7 +6,6 @@ The entry points that need dlt (and with it pyarrow) are imported on first use (
 that ``restsync --help``, ``check``, ``plan`` and ``connectors`` start without paying for them.
 """
 
-import importlib as _importlib
 import typing as _typing
 
 from restsync import _public
@@ -21,6 +20,7 @@ from restsync._errors import (
     RestSyncError,
     SyncFailed,
 )
+from restsync._lazy import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
     from restsync._api import overrides, plan_config, rest_api_source, runtime_of, sync
@@ -48,29 +48,18 @@ __all__ = [
 ]
 
 # public name -> the module that defines it
-_LAZY = {
-    "overrides": "restsync._api",
-    "plan_config": "restsync._api",
-    "rest_api_source": "restsync._api",
-    "runtime_of": "restsync._api",
-    "sync": "restsync._api",
-    "airbyte_source": "restsync.airbyte",
-}
-
-
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'restsync' has no attribute '{name}'")
-    value = getattr(_importlib.import_module(module), name)
-    _public.present_as_public({"__name__": __name__, "__all__": [name], name: value})
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
+__getattr__, __dir__ = _lazy_names(
+    globals(),
+    {
+        "overrides": "restsync._api",
+        "plan_config": "restsync._api",
+        "rest_api_source": "restsync._api",
+        "runtime_of": "restsync._api",
+        "sync": "restsync._api",
+        "airbyte_source": "restsync.airbyte",
+    },
+    present=True,
+)
 
 # the names imported eagerly above; the lazy ones are presented when __getattr__ loads them
 _public.present_as_public({**globals(), "__all__": [n for n in __all__ if n in globals()]})

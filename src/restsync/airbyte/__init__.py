@@ -12,8 +12,9 @@ recognising a manifest must not import the translator, the engine and aiohttp (`
 and ``plan`` of a plain config stay without them).
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from restsync._lazy import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
     from restsync.airbyte._manifest import is_manifest, manifest_file
@@ -34,24 +35,14 @@ __all__ = [
 ]
 
 # public name -> the module that defines it
-_LAZY = {
-    "airbyte_source": "restsync.airbyte._source",
-    "is_manifest": "restsync.airbyte._manifest",
-    "load_manifest": "restsync.airbyte._source",
-    "manifest_file": "restsync.airbyte._manifest",
-    "plan_manifest": "restsync.airbyte._source",
-    "stream_problems": "restsync.airbyte._source",
-}
-
-
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'restsync.airbyte' has no attribute '{name}'")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_names(
+    globals(),
+    {
+        "airbyte_source": "restsync.airbyte._source",
+        "is_manifest": "restsync.airbyte._manifest",
+        "load_manifest": "restsync.airbyte._source",
+        "manifest_file": "restsync.airbyte._manifest",
+        "plan_manifest": "restsync.airbyte._source",
+        "stream_problems": "restsync.airbyte._source",
+    },
+)
