@@ -13,9 +13,8 @@ import pytest
 from aiohttp import web
 
 import restsync
-from restsync.airbyte import plan_manifest, stream_problems
-from restsync.airbyte._simulate import simulator_plan
-from restsync.simulator import SimulatorOptions, serve_in_thread
+from restsync.airbyte import stream_problems
+from tests.airbyte.conftest import Simulate
 from tests.conftest import count_rows
 
 CONFIG = {"client_id": "app-1", "client_secret": "s3cret", "refresh_token": "r-1"}
@@ -147,7 +146,7 @@ def test_refresh_request_headers_are_rejected_naming_stream_and_component() -> N
 
 
 def test_the_simulator_answers_with_the_manifests_token_fields(
-    make_pipeline: Any, duckdb_path: Path
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     manifest = _manifest(
         "https://api.invalid",
@@ -155,11 +154,9 @@ def test_the_simulator_answers_with_the_manifests_token_fields(
         expires_in_name="expires_at",
         token_expiry_date_format="%s",
     )
-    served = simulator_plan(plan_manifest(manifest, CONFIG))
-    with serve_in_thread(served, SimulatorOptions(seed=5)) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(manifest, CONFIG, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
-        tokens = sim.counters()["requests"].get("/oauth/token")
+    run = simulate(manifest, CONFIG, seed=5)
+    restsync.sync(make_pipeline(), run.source)
+    dataset = run.sim.dataset()
+    tokens = run.sim.counters()["requests"].get("/oauth/token")
     assert count_rows(duckdb_path, "data", "activities") == len(dataset["activities"]) > 0
     assert tokens == 1

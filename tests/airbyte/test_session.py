@@ -13,9 +13,8 @@ import yaml
 import restsync
 from restsync._engine._session import SessionToken
 from restsync.airbyte import plan_manifest, stream_problems
-from restsync.airbyte._simulate import simulator_plan
-from restsync.simulator import SimulatorOptions, serve_in_thread
 from tests.airbyte import apis
+from tests.airbyte.conftest import Simulate
 from tests.conftest import count_rows
 
 MANIFEST = Path(__file__).parent / "manifests" / "session.yaml"
@@ -78,16 +77,12 @@ def test_a_token_sent_elsewhere_than_a_header_or_parameter_is_rejected() -> None
 
 
 def test_the_simulator_serves_the_login_and_checks_the_token(
-    make_pipeline: Any, duckdb_path: Path
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
-    config = _config("https://api.invalid")
-    with serve_in_thread(
-        simulator_plan(plan_manifest(MANIFEST, config)), SimulatorOptions(seed=5)
-    ) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(MANIFEST, config, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
-        requests = sim.counters()["requests"]
+    run = simulate(MANIFEST, _config("https://api.invalid"), seed=5)
+    dataset = run.sim.dataset()
+    restsync.sync(make_pipeline(), run.source)
+    requests = run.sim.counters()["requests"]
     assert count_rows(duckdb_path, "data", "projects") == len(dataset["projects"]) > 0
     assert count_rows(duckdb_path, "data", "members") == len(dataset["members"]) > 0
     assert requests["/session"] == 1 and requests["/login"] == 1  # one login per auth

@@ -12,7 +12,8 @@ import pytest
 import restsync
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
-from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread
+from restsync.simulator import SimulatorError
+from tests.airbyte.conftest import Simulate
 from tests.conftest import count_rows
 
 MANIFESTS = Path(__file__).parent / "manifests"
@@ -26,15 +27,13 @@ FANOUT = {
 
 
 def test_fanout_manifest_runs_offline_against_the_simulator(
-    make_pipeline: Any, duckdb_path: Path
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
-    served = simulator_plan(plan_manifest(MANIFESTS / "fanout.yaml", FANOUT))
-    assert served.resources["tasks"].path == "projects/{project_id}/tasks"
-    with serve_in_thread(served, SimulatorOptions(seed=3)) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(MANIFESTS / "fanout.yaml", FANOUT, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
-        requests = sim.counters()["requests"]
+    run = simulate(MANIFESTS / "fanout.yaml", FANOUT, seed=3)
+    assert run.served.resources["tasks"].path == "projects/{project_id}/tasks"
+    dataset = run.sim.dataset()
+    restsync.sync(make_pipeline(), run.source)
+    requests = run.sim.counters()["requests"]
     active = {p["id"] for p in dataset["projects"] if p.get("active")}
     assert 0 < len(active) < len(dataset["projects"])  # the RecordFilter has work to do
     assert count_rows(duckdb_path, "data", "projects") == len(active)
@@ -49,38 +48,28 @@ def test_fanout_manifest_runs_offline_against_the_simulator(
 
 
 def test_core_manifest_runs_offline_and_sends_the_configs_key(
-    make_pipeline: Any, duckdb_path: Path
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     config = {"base_url": "http://api.invalid", "api_key": "k-9", "status": "open"}
-    plan = plan_manifest(MANIFESTS / "core.yaml", config, streams=["users", "orders", "pages"])
-    with serve_in_thread(simulator_plan(plan), SimulatorOptions(seed=1)) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(
-            MANIFESTS / "core.yaml",
-            config,
-            base_url=sim.base_url,
-            streams=["users", "orders", "pages"],
-        )
-        restsync.sync(make_pipeline(), source)
+    streams = ["users", "orders", "pages"]
+    run = simulate(MANIFESTS / "core.yaml", config, seed=1, streams=streams)
+    dataset = run.sim.dataset()
+    restsync.sync(make_pipeline(), run.source)
     for stream in ("users", "orders", "pages"):
         assert count_rows(duckdb_path, "data", stream) == len(dataset[stream]), stream
 
 
-def test_a_selector_ending_in_a_star_is_served() -> None:
+def test_a_selector_ending_in_a_star_is_served(simulate: Simulate) -> None:
     """core.yaml's tags: ``["tags", "*"]`` (each item of the list under ``tags``)."""
     config = {"base_url": "http://api.invalid", "api_key": "k", "status": "open"}
-    plan = plan_manifest(MANIFESTS / "core.yaml", config, streams=["tags"])
-    with serve_in_thread(simulator_plan(plan), SimulatorOptions(seed=1)) as sim:
-        dataset = sim.dataset()["tags"]
-        source = restsync.airbyte_source(
-            MANIFESTS / "core.yaml", config, streams=["tags"], base_url=sim.base_url
-        )
-        got = list(source.resources["tags"])
+    run = simulate(MANIFESTS / "core.yaml", config, seed=1, streams=["tags"])
+    dataset = run.sim.dataset()["tags"]
+    got = list(run.source.resources["tags"])
     assert dataset and len(got) == len(dataset)
 
 
 def test_a_next_page_url_read_through_nested_gets_is_served(
-    make_pipeline: Any, duckdb_path: Path
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     """opsgenie's contract: the next page's URL at response.paging.next, read with .get()
     and empty defaults; the simulator serves it as a next-page link and every record arrives."""
@@ -109,18 +98,18 @@ def test_a_next_page_url_read_through_nested_gets_is_served(
             }
         ],
     }
-    served = simulator_plan(plan_manifest(manifest, {}))
-    assert served.resources["alerts"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
-    with serve_in_thread(served, SimulatorOptions(seed=5)) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
-        pages = sim.counters()["requests"]["/alerts"]
+    run = simulate(manifest, seed=5)
+    assert run.served.resources["alerts"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
+    dataset = run.sim.dataset()
+    restsync.sync(make_pipeline(), run.source)
+    pages = run.sim.counters()["requests"]["/alerts"]
     assert count_rows(duckdb_path, "data", "alerts") == len(dataset["alerts"])
     assert pages > 1
 
 
-def test_a_next_page_url_behind_a_guard_is_served(make_pipeline: Any, duckdb_path: Path) -> None:
+def test_a_next_page_url_behind_a_guard_is_served(
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
+) -> None:
     """mailgun's contract: '{{ response['paging']['next'] if response['items'] }}'; the guard
     is the clients' to evaluate, the simulator serves the link at paging.next."""
     cursor = "{{ response['paging']['next'] if response['items'] }}"
@@ -145,19 +134,17 @@ def test_a_next_page_url_behind_a_guard_is_served(make_pipeline: Any, duckdb_pat
             }
         ],
     }
-    served = simulator_plan(plan_manifest(manifest, {}))
-    assert served.resources["events"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
-    with serve_in_thread(served, SimulatorOptions(seed=5)) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
-        pages = sim.counters()["requests"]["/events"]
+    run = simulate(manifest, seed=5)
+    assert run.served.resources["events"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
+    dataset = run.sim.dataset()
+    restsync.sync(make_pipeline(), run.source)
+    pages = run.sim.counters()["requests"]["/events"]
     assert count_rows(duckdb_path, "data", "events") == len(dataset["events"])
     assert pages > 1
 
 
 def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
-    make_pipeline: Any, duckdb_path: Path
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     """opsgenie's alert_recipients: AddFields reads the API's raw ``record['user']['id']`` and
     RemoveFields drops ``user``; the schema describes the output only. The simulator serves
@@ -210,15 +197,13 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
             }
         ],
     }
-    served = simulator_plan(plan_manifest(manifest, {}))
-    columns = served.resources["recipients"].hints["columns"]
+    run = simulate(manifest, seed=2)
+    columns = run.served.resources["recipients"].hints["columns"]
     assert set(columns) == {"user_id", "login", "state", "score", "user.id", "user.username"}
     assert columns["score"]["nullable"] is False and columns["state"]["nullable"] is True
-    assert served.resources["recipients"].path == "recipients.json"
-    with serve_in_thread(served, SimulatorOptions(seed=2)) as sim:
-        raw = sim.dataset()["recipients"]
-        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
+    assert run.served.resources["recipients"].path == "recipients.json"
+    raw = run.sim.dataset()["recipients"]
+    restsync.sync(make_pipeline(), run.source)
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         loaded = connection.sql("select user_id, login from data.recipients").fetchall()
     assert sorted(loaded) == sorted((r["user"]["id"], r["user"]["username"]) for r in raw)
@@ -234,7 +219,7 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
     ],
 )
 def test_a_page_token_in_the_json_body_is_served(
-    strategy: dict[str, Any], make_pipeline: Any, duckdb_path: Path
+    strategy: dict[str, Any], simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     """ashby's contract: POST with the page token and size in the JSON body."""
     body_option = {"type": "RequestOption", "inject_into": "body_json"}
@@ -268,12 +253,10 @@ def test_a_page_token_in_the_json_body_is_served(
             }
         ],
     }
-    served = simulator_plan(plan_manifest(manifest, {}))
-    with serve_in_thread(served, SimulatorOptions(seed=4)) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
-        requests = sim.counters()["requests"]["/candidate.list"]
+    run = simulate(manifest, seed=4)
+    dataset = run.sim.dataset()
+    restsync.sync(make_pipeline(), run.source)
+    requests = run.sim.counters()["requests"]["/candidate.list"]
     assert count_rows(duckdb_path, "data", "candidates") == len(dataset["candidates"]) > 3
     assert requests >= len(dataset["candidates"]) // 3
 
@@ -299,7 +282,7 @@ def _listing(name: str, path: str, **retriever: Any) -> dict[str, Any]:
     "inject_into", ["request_parameter", "header", "path query", "request_parameters"]
 )
 def test_a_partition_sent_as_a_request_option_is_served(
-    inject_into: str, make_pipeline: Any, duckdb_path: Path
+    inject_into: str, simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     """appfollow/auth0: the parent's id goes in a query parameter (or header), not the path;
     getlago writes it into the path's own query ('subscriptions?customer={{ ... }}')."""
@@ -327,12 +310,10 @@ def test_a_partition_sent_as_a_request_option_is_served(
     child = _listing("tasks", path, partition_router=router)
     child["retriever"]["requester"]["request_parameters"] = parameters
     manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [parent, child]}
-    served = simulator_plan(plan_manifest(manifest, {}))
-    with serve_in_thread(served, SimulatorOptions(seed=6)) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
-        requests = sim.counters()["requests"]["/tasks"]
+    run = simulate(manifest, seed=6)
+    dataset = run.sim.dataset()
+    restsync.sync(make_pipeline(), run.source)
+    requests = run.sim.counters()["requests"]["/tasks"]
     assert count_rows(duckdb_path, "data", "tasks") == len(dataset["tasks"]) > 0
     assert requests == len(dataset["projects"])  # one partition per parent, one page each
 
@@ -376,7 +357,7 @@ def test_a_path_computed_from_the_time_window_is_named() -> None:
 
 
 def test_two_streams_of_one_route_are_served_the_fields_both_read(
-    make_pipeline: Any, duckdb_path: Path
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     """captain-data's jobs and successful_jobs read the same endpoint, the second keeping
     records with 'total_row_count > 0': the records served carry that count (never null) for
@@ -400,14 +381,12 @@ def test_two_streams_of_one_route_are_served_the_fields_both_read(
 
     condition = "{{ record['total_row_count'] > 0 }}"
     manifest = {"version": "6.0.0", "streams": [stream("jobs", None), stream("done", condition)]}
-    served = simulator_plan(plan_manifest(manifest, {}))
+    run = simulate(manifest, seed=2)
     for name in ("jobs", "done"):
-        hint = served.resources[name].hints["columns"]["total_row_count"]
+        hint = run.served.resources[name].hints["columns"]["total_row_count"]
         assert hint["nullable"] is False, name
-    with serve_in_thread(served, SimulatorOptions(seed=2)) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
-        restsync.sync(make_pipeline(), source)
+    dataset = run.sim.dataset()
+    restsync.sync(make_pipeline(), run.source)
     served_jobs = next(rows for rows in dataset.values())
     assert count_rows(duckdb_path, "data", "jobs") == len(served_jobs)
     positive = [r for r in served_jobs if r["total_row_count"] > 0]

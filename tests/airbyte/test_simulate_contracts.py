@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-import restsync
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
-from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread
+from restsync.simulator import SimulatorError
+from tests.airbyte.conftest import Simulate
 
 # linkedin-pages' time-bound statistics: the cursor timeRangeEnd (epoch milliseconds) is added
 # from the API's record['timeRange']['end'], which is then removed
@@ -72,15 +72,12 @@ STATISTICS: dict[str, Any] = {
 }
 
 
-def test_a_cursor_added_from_a_record_path_is_served_at_that_path() -> None:
-    config = {"start_date": "2024-01-01T00:00:00Z"}
-    served = simulator_plan(plan_manifest(STATISTICS, config))
-    incremental = served.resources["statistics"].incremental
+def test_a_cursor_added_from_a_record_path_is_served_at_that_path(simulate: Simulate) -> None:
+    run = simulate(STATISTICS, {"start_date": "2024-01-01T00:00:00Z"}, seed=4)
+    incremental = run.served.resources["statistics"].incremental
     assert incremental is not None and incremental.cursor_path == "timeRange.end"
-    with serve_in_thread(served, SimulatorOptions(seed=4)) as sim:
-        raw = sim.dataset()["statistics"]
-        source = restsync.airbyte_source(STATISTICS, config, base_url=sim.base_url)
-        records = list(source.resources["statistics"])
+    raw = run.sim.dataset()["statistics"]
+    records = list(run.source.resources["statistics"])
     start_ms = 1704067200000
     assert raw and all(r["timeRange"]["end"] >= start_ms for r in raw)
     # every record passes dlt's incremental: its added cursor is the served epoch milliseconds
@@ -117,7 +114,7 @@ def _wrapped_stream(name: str, field_path: list[str]) -> dict[str, Any]:
     }
 
 
-def test_records_behind_a_star_step_are_served_in_wrappers() -> None:
+def test_records_behind_a_star_step_are_served_in_wrappers(simulate: Simulate) -> None:
     """chargify's ['*', 'customer'] (an object of wrappers at the top: airbyte-cdk reads a list
     body item by item) and ['data', '*', 'attributes'] (a list of wrappers under a path)."""
     manifest = {
@@ -128,12 +125,9 @@ def test_records_behind_a_star_step_are_served_in_wrappers() -> None:
             _wrapped_stream("items", ["data", "*", "attributes"]),
         ],
     }
-    with serve_in_thread(
-        simulator_plan(plan_manifest(manifest, {})), SimulatorOptions(seed=6)
-    ) as sim:
-        dataset = sim.dataset()
-        source = restsync.airbyte_source(manifest, {}, base_url=sim.base_url)
-        got = {name: list(source.resources[name]) for name in ("customers", "items")}
+    run = simulate(manifest, seed=6)
+    dataset = run.sim.dataset()
+    got = {name: list(run.source.resources[name]) for name in ("customers", "items")}
     for name in ("customers", "items"):
         assert len(dataset[name]) > 7  # more than one page
         assert sorted(r["id"] for r in got[name]) == sorted(r["id"] for r in dataset[name])
