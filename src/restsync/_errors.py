@@ -21,7 +21,7 @@ URL), what to do. They never carry a secret or a whole response body.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 __all__ = [
     "ConfigError",
@@ -66,6 +66,14 @@ class ExtractionError(RestSyncError):
         self.message = message
         where = f" ({url})" if url else ""
         super().__init__(f"resource '{resource}'{where}: {message}")
+
+    def mask(self, secrets: Collection[str]) -> None:
+        """Show each of ``secrets`` (of 4 characters or more) as ``***`` in this error."""
+        for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+            self.message = self.message.replace(secret, "***")
+            self.args = tuple(
+                a.replace(secret, "***") if isinstance(a, str) else a for a in self.args
+            )
 
 
 class HTTPStatusError(ExtractionError):

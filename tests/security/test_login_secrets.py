@@ -1,6 +1,7 @@
 """A session login's secrets (an Airbyte SessionTokenAuthenticator's password, sent in the
-login's body or query) are masked in everything `restsync run` prints and in its --report, even
-when the server echoes them back in an error the manifest shows."""
+login's body or query) and the session token the server hands out are masked in everything
+`restsync run` prints and in its --report, even when the server echoes them back in an error the
+manifest shows."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.conftest import RoutedServer
 
 SESSION = Path(__file__).parents[1] / "airbyte" / "manifests" / "session.yaml"
 PASSWORD = "hunter2-login-pass"
+SESSION_TOKEN = "session-token-from-the-server"  # handed out at run time
 
 
 def _manifest(path: Path) -> Path:
@@ -45,14 +47,15 @@ def _manifest(path: Path) -> Path:
 
 def _serve_echoing_api(server: RoutedServer) -> None:
     """The JSON login works, but listing projects is refused (a 200 with an error message, as
-    some APIs answer) with the password echoed back;
+    some APIs answer) with the password and the session token echoed back;
     the query-string login of ``members`` is refused outright, echoing it too."""
 
     async def session(request: web.Request) -> web.Response:
-        return web.json_response({"data": {"session": {"id": "sess-1"}}})
+        return web.json_response({"data": {"session": {"id": SESSION_TOKEN}}})
 
     async def projects(request: web.Request) -> web.Response:
-        message = f"user u (password {PASSWORD}) may not list projects"
+        token = request.headers.get("X-Session")
+        message = f"user u (password {PASSWORD}, session {token}) may not list projects"
         return web.json_response({"message": message, "items": []})
 
     async def login(request: web.Request) -> web.Response:
@@ -64,7 +67,9 @@ def _serve_echoing_api(server: RoutedServer) -> None:
     server.route("GET", "/api/login", login)
 
 
-def test_a_run_never_shows_the_login_password(server: RoutedServer, tmp_path: Path) -> None:
+def test_a_run_never_shows_the_login_password_or_the_session_token(
+    server: RoutedServer, tmp_path: Path
+) -> None:
     _serve_echoing_api(server)
     server.start()
     config = tmp_path / "config.json"
@@ -77,10 +82,10 @@ def test_a_run_never_shows_the_login_password(server: RoutedServer, tmp_path: Pa
     assert done.returncode == 1, done.stderr  # resources failed
     output = done.stdout + done.stderr
     assert "may not list projects" in output and "projects" in output and "members" in output
-    assert PASSWORD not in output
+    assert PASSWORD not in output and SESSION_TOKEN not in output
     written = report.read_text()
     assert "may not list projects" in written
-    assert PASSWORD not in written
+    assert PASSWORD not in written and SESSION_TOKEN not in written
 
 
 def _run(manifest: Path, config: Path, report: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

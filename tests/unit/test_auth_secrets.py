@@ -16,6 +16,8 @@ import pytest
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from pydantic import SecretStr
 
+from restsync._engine._auth import OAuth2, make_authenticator
+from restsync._errors import HTTPStatusError
 from restsync._plan import AuthPlan, DltAuth, SessionLogin, _strategies
 
 KINDS = typing.get_args(AuthPlan)
@@ -113,3 +115,22 @@ def test_a_token_request_masks_its_fields_but_the_protocol_words() -> None:
 def test_a_dlt_object_answers_only_its_declared_secrets() -> None:
     auth = DltAuth(APIKeyAuth(name="X-Key", api_key="k-secret"))
     assert auth.secret_values() == ("k-secret",)
+
+
+def test_tokens_a_server_hands_out_are_answered_for_masking() -> None:
+    """OAuth2's token (and a session login's, tests/security/test_login_secrets.py) is known to
+    the engine only at run time; the HTTP client masks it in every error it raises."""
+    grant = _strategies.OAuth2ClientGrant("https://auth.test/token", SecretStr("c"), SecretStr("s"))
+    oauth = make_authenticator(grant)
+    assert oauth.obtained_tokens() == ()
+    assert isinstance(oauth, OAuth2)
+    oauth.keep("first-token", 60)
+    oauth.keep("second-token", 60)
+    assert sorted(oauth.obtained_tokens()) == ["first-token", "second-token"]
+
+
+def test_an_extraction_error_masks_what_it_is_told() -> None:
+    error = HTTPStatusError("items", "https://api.test/items", 400, "bad token tok-12345 (tok)")
+    error.mask(["tok-12345", "tok"])
+    assert error.message == "bad token *** (tok)"  # 3 characters: too short to mask
+    assert str(error) == "resource 'items' (https://api.test/items): bad token *** (tok)"

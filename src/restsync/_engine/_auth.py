@@ -61,6 +61,11 @@ class Authenticator(Generic[A]):
         """The credentials for a request to the API's origin (never call it for another)."""
         return Credentials()
 
+    def obtained_tokens(self) -> tuple[str, ...]:
+        """Tokens a server handed out during the run: masked in every error, as the config's
+        secrets are (a server may echo one back in an error message)."""
+        return ()
+
 
 class _Static(Authenticator[A]):
     """Credentials that never change (bearer, API key, basic): made once."""
@@ -134,10 +139,12 @@ class OAuth2(Authenticator[OAuth2ClientGrant]):
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
+        self._obtained: set[str] = set()
         if auth.access_token is not None:
             self.keep(auth.access_token.get_secret_value(), auth.default_token_expiration)
 
     def keep(self, token: str, lifetime: float) -> None:
+        self._obtained.add(token)
         self._token = token
         self._expires_at = self._clock() + lifetime
 
@@ -153,6 +160,9 @@ class OAuth2(Authenticator[OAuth2ClientGrant]):
 
     async def apply(self, session: aiohttp.ClientSession) -> Credentials:
         return Credentials(headers={"Authorization": f"Bearer {await self._current(session)}"})
+
+    def obtained_tokens(self) -> tuple[str, ...]:
+        return tuple(self._obtained)
 
     async def _current(self, session: aiohttp.ClientSession) -> str:
         async with self._lock:

@@ -120,19 +120,32 @@ class HttpClient:
                 raise Abandoned(str(request))  # not worth a retry any more
             count_retry()
 
-        tried = await call_with_retries(
-            lambda: self._send_once(resource, request, abandoned),
-            resource.retry,
-            sleep=self._sleep,
-            clock=self._clock,
-            rng=self._rng,
-            accept=lambda response: response.ignored,
-            before_retry=before_retry,
-        )
+        try:
+            tried = await call_with_retries(
+                lambda: self._send_once(resource, request, abandoned),
+                resource.retry,
+                sleep=self._sleep,
+                clock=self._clock,
+                rng=self._rng,
+                accept=lambda response: response.ignored,
+                before_retry=before_retry,
+            )
+        except ExtractionError as exc:
+            # a failure can quote the server (a response action, a manifest's error message),
+            # and a server can echo the token it handed out: never shown
+            exc.mask(self._obtained_tokens())
+            raise
         response = tried.response
         if response is not None and (response.ignored or 200 <= response.status < 300):
             return response
         raise self._final_error(resource, request, tried) from tried.error
+
+    def _obtained_tokens(self) -> set[str]:
+        """The tokens this run's authenticators got from a server (OAuth2, session logins)."""
+        tokens = set(self._auth.obtained_tokens())
+        for auth in self._endpoint_auth.values():
+            tokens.update(auth.obtained_tokens())
+        return tokens
 
     async def _send_once(
         self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]

@@ -30,6 +30,10 @@ class SessionToken(Authenticator[SessionLogin]):
         self._token: str | None = None
         self._expires_at: float | None = None
         self._lock = asyncio.Lock()
+        self._obtained: list[str] = []
+
+    def obtained_tokens(self) -> tuple[str, ...]:
+        return tuple(self._obtained)
 
     def secret_param_names(self) -> set[str]:
         return {self.auth.name} if self.auth.location == "query" else set()
@@ -53,6 +57,7 @@ class SessionToken(Authenticator[SessionLogin]):
                     f"the login answer has no session token at '{where}'", self.auth.login_url
                 )
             self._token = str(token)
+            self._obtained.append(self._token)
             if self.auth.expires_after is not None:
                 self._expires_at = self._clock() + self.auth.expires_after
             return self._token
