@@ -66,3 +66,30 @@ def test_run_into_a_duckdb_file_loads_the_same_tables_and_leaves_staging_empty(
             f"where schema_name = '{CONNECTOR}_staging' and not starts_with(table_name, '_dlt')"
         ).fetchall()
     assert staged and all(rows == 0 for _, rows in staged), staged
+
+
+def test_an_in_process_run_leaves_the_environment_as_it_found_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The held connection's dlt setting lasts for the run only: a program embedding the CLI
+    (here typer's runner, in this process) keeps dlt's default for its own syncs afterwards,
+    and a value the user set stays."""
+    from typer.testing import CliRunner
+
+    from restsync.cli import app
+
+    monkeypatch.setenv("API_TOKEN", "d-secret")
+    monkeypatch.delenv("LOAD__TRUNCATE_STAGING_DATASET", raising=False)
+    monkeypatch.chdir(tmp_path)
+    plan = restsync.plan_config(connectors.connector_config(CONNECTOR), name=CONNECTOR)
+    options = SimulatorOptions(seed=5, token="d-secret")
+    with serve_in_thread(plan, options, fields=connectors.connector_fields(CONNECTOR)) as sim:
+        for user_value in (None, "false"):
+            if user_value is not None:
+                monkeypatch.setenv("LOAD__TRUNCATE_STAGING_DATASET", user_value)
+            arguments = ["run", CONNECTOR, "--base-url", sim.base_url, "--progress-every", "0"]
+            arguments += ["--duckdb-path", str(tmp_path / "in-process.duckdb")]
+            arguments += ["--pipelines-dir", str(tmp_path / "pipelines")]
+            result = CliRunner().invoke(app, arguments)
+            assert result.exit_code == 0, result.output
+            assert os.environ.get("LOAD__TRUNCATE_STAGING_DATASET") == user_value

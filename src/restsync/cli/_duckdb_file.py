@@ -37,8 +37,22 @@ def held_connection(path: Path | None) -> Iterator[dict[str, Any]]:
         return
     # dlt empties the staging tables before the one close, so the checkpoint skips them
     # (without the held connection it would only add work: they were checkpointed already)
-    os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
     try:
-        yield {"destination": dlt.destinations.duckdb(connection)}
+        with _environment_default("LOAD__TRUNCATE_STAGING_DATASET", "true"):
+            yield {"destination": dlt.destinations.duckdb(connection)}
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def _environment_default(name: str, value: str) -> Iterator[None]:
+    """``name`` set to ``value`` for the block unless the user set it; unset again after, so a
+    program that runs the CLI in-process and then syncs on its own keeps dlt's default."""
+    if name in os.environ:
+        yield
+        return
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)
