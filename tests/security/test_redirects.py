@@ -162,72 +162,83 @@ def test_cookies_the_api_sets_stay_with_its_origin(
         elsewhere.stop()
 
 
-def test_the_token_request_never_follows_a_redirect(server: RoutedServer, make_pipeline) -> None:
-    elsewhere = RoutedServer()
-    try:
-
-        async def token(request: web.Request) -> web.Response:
-            return web.json_response({"access_token": "t"})
-
-        elsewhere.route("POST", "/oauth/token", token)
-        elsewhere.start()
-
-        async def moved(request: web.Request) -> web.Response:
-            return web.Response(
-                status=307, headers={"Location": f"{elsewhere.base_url}/oauth/token"}
-            )
-
-        server.route("POST", "/oauth/token", moved)
-        server.start()
-        auth = {
-            "type": "oauth2_client_credentials",
-            "access_token_url": f"{server.base_url}/oauth/token",
-            "client_id": "app",
-            "client_secret": "client-secret-value",
-        }
-        config = {
-            "client": {"base_url": server.base_url, "auth": auth},
-            "resources": [_single("items", "/items"), _single("users", "/users")],
-        }
-        with pytest.raises(restsync.SyncFailed) as caught:
-            restsync.sync(make_pipeline(), restsync.rest_api_source(config))
-        assert elsewhere.requests == []
-        # reported against the resources that needed the token, not a pseudo-resource
-        assert sorted(f.resource for f in caught.value.failures) == ["items", "users"]
-        assert all("token endpoint redirected (HTTP 307)" in str(f) for f in caught.value.failures)
-        assert "client-secret-value" not in str(caught.value)
-    finally:
-        elsewhere.stop()
+def _token_request_source(base_url: str) -> Any:
+    auth = {
+        "type": "oauth2_client_credentials",
+        "access_token_url": f"{base_url}/oauth/token",
+        "client_id": "app",
+        "client_secret": "client-secret-value",
+    }
+    config = {
+        "client": {"base_url": base_url, "auth": auth},
+        "resources": [_single("items", "/items"), _single("users", "/users")],
+    }
+    return restsync.rest_api_source(config)
 
 
-def test_the_session_login_never_follows_a_redirect(server: RoutedServer, make_pipeline) -> None:
-    """A login answered with 302 to another origin: the login's password and key go nowhere
-    else, and the failure names the redirect rather than blaming the credentials."""
+def _session_login_source(base_url: str) -> Any:
     from tests.airbyte.test_session import MANIFEST
 
+    config = {"base_url": base_url, "username": "u", "password": "login-password"}
+    return restsync.airbyte_source(MANIFEST, config)
+
+
+@pytest.mark.parametrize(
+    ("source", "routes", "status", "failed", "message", "secret"),
+    [
+        (
+            _token_request_source,
+            [("POST", "/oauth/token")],
+            307,
+            ["items", "users"],
+            "token endpoint redirected (HTTP 307)",
+            "client-secret-value",
+        ),
+        (
+            _session_login_source,
+            [("POST", "/api/session"), ("GET", "/api/login")],
+            302,
+            ["members", "projects"],
+            "login request redirected (HTTP 302)",
+            "login-password",
+        ),
+    ],
+    ids=["oauth2-token-request", "session-login"],
+)
+def test_a_credential_exchange_never_follows_a_redirect(
+    server: RoutedServer,
+    make_pipeline: Any,
+    source: Any,
+    routes: list[tuple[str, str]],
+    status: int,
+    failed: list[str],
+    message: str,
+    secret: str,
+) -> None:
+    """The token request (client secret) and a session login (password, key) answered with a
+    redirect to another origin: that origin receives nothing, each resource that needed the
+    credentials fails naming the redirect rather than blaming the credentials, no secret shown."""
     elsewhere = RoutedServer()
+
+    async def anything(request: web.Request) -> web.Response:
+        return web.json_response({"access_token": "t", "token": "t", "data": {"session": {}}})
+
+    async def moved(request: web.Request) -> web.Response:
+        target = f"{elsewhere.base_url}{request.path}"
+        return web.Response(status=status, headers={"Location": target})
+
     try:
-
-        async def anything(request: web.Request) -> web.Response:
-            return web.json_response({"token": "t", "data": {"session": {"id": "s"}}})
-
-        elsewhere.route("POST", "/api/session", anything)
-        elsewhere.route("GET", "/api/login", anything)
+        for method, path in routes:
+            elsewhere.route(method, path, anything)
+            server.route(method, path, moved)
         elsewhere.start()
-
-        async def moved(request: web.Request) -> web.Response:
-            target = f"{elsewhere.base_url}{request.path}"
-            return web.Response(status=302, headers={"Location": target})
-
-        server.route("POST", "/api/session", moved)
-        server.route("GET", "/api/login", moved)
         server.start()
-        config = {"base_url": server.base_url, "username": "u", "password": "login-password"}
         with pytest.raises(restsync.SyncFailed) as caught:
-            restsync.sync(make_pipeline(), restsync.airbyte_source(MANIFEST, config))
+            restsync.sync(make_pipeline(), source(server.base_url))
         assert elsewhere.requests == []
-        assert sorted(f.resource for f in caught.value.failures) == ["members", "projects"]
-        assert all("login request redirected (HTTP 302)" in str(f) for f in caught.value.failures)
-        assert "login-password" not in str(caught.value)
     finally:
         elsewhere.stop()
+    # reported against the resources that needed the credentials, not a pseudo-resource
+    assert sorted(f.resource for f in caught.value.failures) == failed
+    assert all(message in str(f) for f in caught.value.failures)
+    assert secret not in str(caught.value)
