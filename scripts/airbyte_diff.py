@@ -92,6 +92,7 @@ CASES = [
             "end_date": "2024-01-05",
         },
     ),
+    Case("product.yaml", apis.serve_product, lambda url: {"base_url": url}),
 ]
 
 

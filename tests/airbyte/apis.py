@@ -279,3 +279,24 @@ def serve_session(server: RoutedServer) -> list[str]:
         return web.json_response({"items": MEMBERS})
 
     return logins
+
+
+def serve_product(server: RoutedServer, docs: int = 3, tables_status: int = 200) -> None:
+    """docs 1..N; two tables per doc (id doc*10+t); rows for any doc and table, per region."""
+
+    @server.get("/docs")
+    async def all_docs(request: web.Request) -> web.Response:
+        return web.json_response({"items": [{"id": d} for d in range(1, docs + 1)]})
+
+    @server.get("/docs/{doc}/tables")
+    async def tables(request: web.Request) -> web.Response:
+        doc = int(request.match_info["doc"])
+        items = [{"id": doc * 10 + t, "doc": doc} for t in range(2)]
+        return web.json_response({"items": items}, status=tables_status)
+
+    @server.get("/docs/{doc}/tables/{table}/rows")
+    async def rows(request: web.Request) -> web.Response:
+        doc, table = int(request.match_info["doc"]), int(request.match_info["table"])
+        region = request.query["region"]
+        items = [{"doc": doc, "table": table, "n": n, "at": region} for n in range(2)]
+        return web.json_response({"items": items})
