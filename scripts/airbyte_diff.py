@@ -93,6 +93,11 @@ CASES = [
         },
     ),
     Case("product.yaml", apis.serve_product, lambda url: {"base_url": url}),
+    Case(
+        "cursors.yaml",
+        apis.serve_cursors,
+        lambda url: {"base_url": url, "start_date": "2024-01-01", "end_date": "2024-01-05"},
+    ),
 ]
 
 

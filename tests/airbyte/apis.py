@@ -300,3 +300,21 @@ def serve_product(server: RoutedServer, docs: int = 3, tables_status: int = 200)
         region = request.query["region"]
         items = [{"doc": doc, "table": table, "n": n, "at": region} for n in range(2)]
         return web.json_response({"items": items})
+
+
+CURSOR_ROWS = [
+    {"id": 1, "updated": "2024-01-03"},
+    {"id": 2, "updated": "2020-01-01"},  # older than the start
+    {"id": 3, "updated": "garbage"},  # text no format reads (and sorts after the dates)
+    {"id": 4, "updated": None},
+    {"id": 5},
+    {"id": 6, "updated": 17},  # a number where the others are text
+]
+
+
+def serve_cursors(server: RoutedServer) -> None:
+    """/items: the same six records whatever the window asked for."""
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        return web.json_response(CURSOR_ROWS)

@@ -21,6 +21,7 @@ from restsync.airbyte._cursor import (
     datetime_cursor,
     feed_stop,
     incremental_plan,
+    text_cursor,
 )
 from restsync.airbyte._errors import build_retry
 from restsync.airbyte._jinja import Interpolator
@@ -88,7 +89,7 @@ class Translator:
             primary_key=key,
             write_disposition=_disposition(incremental, key),
             table_name=name,
-            hints=_hints(schema, incremental),
+            hints=_hints(schema, incremental, text_cursor(spec.get("incremental_sync") or {})),
             parent=parent,
             incremental=incremental,
             response_actions=actions,
@@ -318,9 +319,9 @@ def _disposition(incremental: IncrementalPlan | None, key: tuple[str, ...]) -> s
     return "merge" if key else "append"
 
 
-def _hints(schema: Any, incremental: IncrementalPlan | None) -> dict[str, Any]:
+def _hints(schema: Any, incremental: IncrementalPlan | None, text: bool) -> dict[str, Any]:
     columns = build_columns(schema)
-    if incremental is not None and isinstance(incremental.initial_value, str):
+    if incremental is not None and text:
         # the cursor is compared as the text the API sends: keep its column text, or a
         # schema's date-time type would turn it into timestamps dlt cannot compare
         columns[incremental.cursor_path] = {"data_type": "text", "nullable": True}
