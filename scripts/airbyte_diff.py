@@ -92,6 +92,12 @@ CASES = [
             "end_date": "2024-01-05",
         },
     ),
+    Case("product.yaml", apis.serve_product, lambda url: {"base_url": url}),
+    Case(
+        "cursors.yaml",
+        apis.serve_cursors,
+        lambda url: {"base_url": url, "start_date": "2024-01-01", "end_date": "2024-01-05"},
+    ),
 ]
 
 

@@ -279,3 +279,42 @@ def serve_session(server: RoutedServer) -> list[str]:
         return web.json_response({"items": MEMBERS})
 
     return logins
+
+
+def serve_product(server: RoutedServer, docs: int = 3, tables_status: int = 200) -> None:
+    """docs 1..N; two tables per doc (id doc*10+t); rows for any doc and table, per region."""
+
+    @server.get("/docs")
+    async def all_docs(request: web.Request) -> web.Response:
+        return web.json_response({"items": [{"id": d} for d in range(1, docs + 1)]})
+
+    @server.get("/docs/{doc}/tables")
+    async def tables(request: web.Request) -> web.Response:
+        doc = int(request.match_info["doc"])
+        items = [{"id": doc * 10 + t, "doc": doc} for t in range(2)]
+        return web.json_response({"items": items}, status=tables_status)
+
+    @server.get("/docs/{doc}/tables/{table}/rows")
+    async def rows(request: web.Request) -> web.Response:
+        doc, table = int(request.match_info["doc"]), int(request.match_info["table"])
+        region = request.query["region"]
+        items = [{"doc": doc, "table": table, "n": n, "at": region} for n in range(2)]
+        return web.json_response({"items": items})
+
+
+CURSOR_ROWS = [
+    {"id": 1, "updated": "2024-01-03"},
+    {"id": 2, "updated": "2020-01-01"},  # older than the start
+    {"id": 3, "updated": "garbage"},  # text no format reads (and sorts after the dates)
+    {"id": 4, "updated": None},
+    {"id": 5},
+    {"id": 6, "updated": 17},  # a number where the others are text
+]
+
+
+def serve_cursors(server: RoutedServer) -> None:
+    """/items: the same six records whatever the window asked for."""
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        return web.json_response(CURSOR_ROWS)

@@ -215,7 +215,7 @@ def test_a_request_option_without_a_field_name_is_refused_as_airbyte_cdk_refuses
     problem = str(stream_problems(manifest, {})["executions"])
     assert problem.startswith(
         "streams[0].retriever.paginator.page_size_option: stream 'executions' uses "
-        "RequestOption (neither a field_name nor a field_path)"
+        "RequestOption (neither a field_name nor a field_path; airbyte-cdk refuses it too)"
     )
 
 
@@ -230,6 +230,6 @@ def test_a_request_option_with_both_field_name_and_field_path_is_refused() -> No
     retriever = {"requester": {"url_base": "http://127.0.0.1:9", "path": "/jobs"}}
     retriever |= {"paginator": paginator, "record_selector": {"extractor": {}}}
     manifest = {"version": "0.29.0", "streams": [{"name": "jobs", "retriever": retriever}]}
-    assert "RequestOption (both a field_name and a field_path)" in str(
+    assert "RequestOption (both a field_name and a field_path; airbyte-cdk refuses it too)" in str(
         stream_problems(manifest, {})["jobs"]
     )

@@ -37,6 +37,7 @@ def test_body_paging_and_transformations(server: Any) -> None:
 def test_an_added_value_that_renders_empty_is_an_empty_text(server: Any) -> None:
     """As airbyte-cdk: AddFields whose template renders nothing adds "" (found on opsgenie,
     whose manifest reads a partition key that is not there); "None" still adds None."""
+
     @server.get("/items")
     async def items(request: web.Request) -> web.Response:
         return web.json_response([{"id": 1}])

@@ -12,6 +12,7 @@ stops alone; its children are reported as not fetched; everything else goes on.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -78,6 +79,14 @@ class Engine:
         self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
         self._shapes = {n: ShapeCheck(n, plan.resources[n].data_selector) for n in self.needed}
         self._abandoned: set[asyncio.Future[Any]] = set()  # fetched-ahead pages nobody needs
+        # the records of every resource some child is fetched over a product of, kept in full
+        self._gathered: dict[str, list[Any]] = {
+            other: []
+            for n in self.needed
+            if (link := plan.resources[n].parent) is not None
+            for other in link.product
+        }
+        self._gathered_done = {name: asyncio.Event() for name in self._gathered}
 
     async def run(self) -> RunReport:
         async with HttpClient(self.plan, sleep=self._sleep) as http:
@@ -89,7 +98,10 @@ class Engine:
                     tasks.append(asyncio.create_task(self._run_root(resource)))
                 else:
                     size = resource.max_concurrency or self.plan.max_concurrency
-                    self._queues[name] = asyncio.Queue(maxsize=max(64, 4 * size))
+                    # a product child waits for its other parents: its queue must not stall
+                    # the parent that may feed them
+                    bound = 0 if resource.parent.product else max(64, 4 * size)
+                    self._queues[name] = asyncio.Queue(maxsize=bound)
                     tasks.append(asyncio.create_task(self._run_child(resource, size)))
             await asyncio.gather(*tasks)
             # requests already on the wire finish before the session closes under them
@@ -118,12 +130,30 @@ class Engine:
                 if stats.error is not None:
                     continue  # drain, so the parent never blocks on a failed child
                 try:
-                    await self._walk(resource, parent_record)
+                    for combination in await self._combinations(resource, parent_record):
+                        await self._walk(resource, combination)
                 except Exception as exc:
                     stats.error = _as_extraction_error(resource.name, exc)
 
         await asyncio.gather(*(worker() for _ in range(workers)))
         await self._finish(resource)
+
+    async def _combinations(self, resource: ResourcePlan, parent_record: Any) -> list[Any]:
+        """The parent records one record of the parent stands for: itself, or for a product
+        child every ``(record, *others)`` once the other parents have finished."""
+        link = resource.parent
+        if link is None or not link.product:
+            return [parent_record]
+        for other in link.product:
+            await self._gathered_done[other].wait()
+            error = self.report.resources[other].error
+            if error is not None:
+                raise ExtractionError(
+                    resource.name,
+                    f"not fetched because its parent '{other}' failed ({error.message})",
+                )
+        others = [self._gathered[other] for other in link.product]
+        return [(parent_record, *rest) for rest in itertools.product(*others)]
 
     def _start(self, name: str) -> ResourceStats:
         stats = self.report.resources[name]
@@ -133,6 +163,8 @@ class Engine:
     async def _finish(self, resource: ResourcePlan) -> None:
         stats = self.report.resources[resource.name]
         stats.finished = time.monotonic()
+        if resource.name in self._gathered_done:
+            self._gathered_done[resource.name].set()
         for child in self.plan.children(resource.name):
             if child.name not in self.needed:
                 continue
@@ -308,6 +340,8 @@ class Engine:
             rejects = rejects + refused
         else:
             stats.records += len(records)
+        if resource.name in self._gathered:
+            self._gathered[resource.name].extend(records)
         if rejects:
             stats.rejects += len(rejects)
             await self.sink.rejects(rejects)
@@ -361,5 +395,5 @@ def _as_extraction_error(resource: str, exc: Exception) -> ExtractionError:
 def _with_ancestors(plan: SourcePlan, names: set[str]) -> set[str]:
     needed: set[str] = set()
     for name in names:
-        needed.update(r.name for r in plan.lineage(name))
+        needed.update(plan.needs(name))
     return needed

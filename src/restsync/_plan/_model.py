@@ -50,6 +50,11 @@ class ParentLink:
     # parent fields copied into each child row, as ``_<parent>_<field>``
     include: tuple[str, ...]
     implied: bool = False
+    # other resources whose records, gathered in full, the child is fetched for in every
+    # combination with each record of ``resource`` (a cartesian product, e.g. an Airbyte stream
+    # with two SubstreamPartitionRouters); the child then gets ``(record, *others)`` as its
+    # parent record
+    product: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,3 +195,15 @@ class SourcePlan:
         while current is not None:
             yield current
             current = self.resources[current.parent.resource] if current.parent else None
+
+    def needs(self, name: str) -> set[str]:
+        """The resources a run of ``name`` needs: its lineage, and for a child fetched over a
+        product of parents, every one of those parents' lineages too."""
+        needed: set[str] = set()
+        pending = [name]
+        while pending:
+            for resource in self.lineage(pending.pop()):
+                if resource.name not in needed:
+                    needed.add(resource.name)
+                    pending.extend(resource.parent.product if resource.parent else ())
+        return needed

@@ -15,6 +15,7 @@ from restsync.airbyte._dates import (
     format_datetime,
     parse_datetime,
     parse_duration,
+    parse_first_format,
     parse_step,
 )
 from restsync.airbyte._jinja import Interpolator, TemplateError
@@ -22,7 +23,14 @@ from restsync.airbyte._parts import Unsupported, _expect
 from restsync.airbyte._records import ClientSideCursor
 from restsync.airbyte._slices import DatetimeSlicer, Slicer
 
-__all__ = ["LatestDatetime", "datetime_cursor", "feed_stop", "incremental_plan"]
+__all__ = [
+    "LatestCursor",
+    "cursor_value",
+    "datetime_cursor",
+    "feed_stop",
+    "incremental_plan",
+    "text_cursor",
+]
 
 _EPOCH_FORMATS = ("%s", "%ms", "%s_as_float", "%epoch_microseconds")
 
@@ -81,48 +89,62 @@ def client_side_cursor(spec: Any, ai: Interpolator, where: str) -> ClientSideCur
 
 
 def incremental_plan(spec: Any, ai: Interpolator, where: str) -> IncrementalPlan | None:
+    """dlt's incremental for the stream's cursor, which keeps the latest value for the state.
+    It has no initial value, so dlt drops no record older than the start: airbyte-cdk emits
+    whatever the API returns (the windows start at ``start_datetime``, ``DatetimeSlicer``). A
+    data feed is the exception: airbyte-cdk drops the records before the start after paging,
+    as dlt does from an initial value."""
     if not spec:
         return None
     cai = ai.with_parameters(spec.get("$parameters"))
     fmt = str(spec.get("datetime_format"))
     start = _min_max(spec.get("start_datetime"), cai, fmt, where)
     assert start is not None
-    text = format_datetime(start, fmt)
-    latest: Any = "max"
-    if fmt in _EPOCH_FORMATS:
-        initial: Any = float(text) if "." in text else int(text)
-    else:
-        initial = text
-        if not fmt.startswith("%Y"):  # text order is not time order: compare as datetimes
-            formats = (*(spec.get("cursor_datetime_formats") or ()), fmt)
-            latest = LatestDatetime(tuple(str(f) for f in formats))
+    initial = cursor_value(start, fmt) if spec.get("is_data_feed") else None
+    formats = (*(str(f) for f in spec.get("cursor_datetime_formats") or ()), fmt)
     return IncrementalPlan(
         cursor_path=str(cai.eval(spec.get("cursor_field"))),
         initial_value=initial,
-        last_value_func=latest,
+        last_value_func=LatestCursor(formats),
         on_cursor_value_missing="include",
     )
 
 
+def cursor_value(instant: datetime, fmt: str) -> Any:
+    """``instant`` as the API sends the cursor: text in ``fmt``, a number for epoch formats."""
+    text = format_datetime(instant, fmt)
+    if fmt not in _EPOCH_FORMATS:
+        return text
+    return float(text) if "." in text else int(text)
+
+
+def text_cursor(spec: Any) -> bool:
+    """Whether the cursor's values are text (any format but the epoch ones)."""
+    return str(spec.get("datetime_format")) not in _EPOCH_FORMATS
+
+
 @dataclass(frozen=True)
-class LatestDatetime:
-    """dlt's last_value_func for cursor values kept as text in a format that does not sort."""
+class LatestCursor:
+    """dlt's last_value_func for an Airbyte cursor: the latest value by the instant it reads as
+    in the cursor's formats. A value no format reads never wins and never fails the stream:
+    airbyte-cdk leaves such a record out of its state and still emits it."""
 
     formats: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "__name__", "latest_datetime")  # dlt names the function
+        object.__setattr__(self, "__name__", "latest_cursor")  # dlt names the function
 
     def __call__(self, values: Any) -> Any:
-        return max(values, key=self._instant)
+        values = list(values)
+        readable = [(instant, v) for v in values if (instant := self._instant(v)) is not None]
+        if not readable:
+            return values[0]
+        return max(readable, key=lambda pair: pair[0])[1]
 
-    def _instant(self, value: Any) -> datetime:
-        for fmt in self.formats:
-            try:
-                return parse_datetime(value, fmt)
-            except (ValueError, TypeError, OverflowError):
-                continue
-        return datetime.min.replace(tzinfo=UTC)  # unreadable values never win
+    def _instant(self, value: Any) -> datetime | None:
+        if isinstance(value, bool):
+            return None
+        return parse_first_format(value, self.formats)
 
 
 def _min_max(spec: Any, ai: Interpolator, fmt: str, where: str) -> datetime | None:

@@ -230,6 +230,19 @@ class Interpolator:
             return self.eval(default, None, valid_types, **context)
         return default
 
+    def string(self, template: Any, **context: Any) -> Any:
+        """A template airbyte-cdk reads as an ``InterpolatedString`` (an added field's value, a
+        page cursor): its default is the template itself, rendered again outside the guard, so
+        an attribute of an undefined value (``record.app.id`` without ``app``) fails the stream
+        there, and an empty rendering stays the empty text."""
+        if not isinstance(template, str):
+            return template
+        try:
+            rendered = self._render(template, self._scope(context))
+        except UndefinedError as exc:
+            raise TemplateError(f"template '{template}' failed: {exc}") from None
+        return _literal(rendered) if rendered else rendered
+
     def text(self, value: Any, **context: Any) -> str:
         """A template rendered as text (a path, a URL): never read back as a literal."""
         if value is None:

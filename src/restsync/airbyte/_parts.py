@@ -138,9 +138,15 @@ def request_option(spec: Any, ai: Interpolator, where: str) -> RequestOption | N
     name = str(ai.eval(spec.get("field_name")) or "")
     # airbyte-cdk refuses both when it builds the stream (n8n has neither, workable both)
     if not name and not field_path:
-        raise Unsupported(where, "RequestOption", "neither a field_name nor a field_path")
+        raise Unsupported(
+            where,
+            "RequestOption",
+            "neither a field_name nor a field_path; airbyte-cdk refuses it too",
+        )
     if spec.get("field_name") and spec.get("field_path"):
-        raise Unsupported(where, "RequestOption", "both a field_name and a field_path")
+        raise Unsupported(
+            where, "RequestOption", "both a field_name and a field_path; airbyte-cdk refuses it too"
+        )
     return RequestOption(inject, name, field_path)
 
 

@@ -191,12 +191,8 @@ class RecordPipeline:
 
     def _add(self, record: dict[str, Any], step: AddField, stream_slice: Slice) -> None:
         ai = self.interpolator
-        value = ai.eval(step.value, record=record, stream_slice=stream_slice, stream_state={})
-        if value is None and isinstance(step.value, str):
-            # Airbyte's default for an added value is its own template, so a template that
-            # renders empty adds "" (not nothing): opsgenie's stream_partition['id'] does
-            if ai.text(step.value, record=record, stream_slice=stream_slice) == "":
-                value = ""
+        # a template that renders empty adds "" (opsgenie's stream_partition['id'])
+        value = ai.string(step.value, record=record, stream_slice=stream_slice, stream_state={})
         if step.value_type is not None and not isinstance(value, step.value_type):
             value = _coerce(value, step.value_type)
         if step.condition and not _truthy(

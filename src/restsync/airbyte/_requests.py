@@ -65,7 +65,7 @@ class CursorStrategy:
         scope = _page_scope(page)
         if self.stop_condition is not None and _truthy(ai.eval(self.stop_condition, **scope)):
             return None
-        token = ai.eval(self.cursor_value, **scope)
+        token = ai.string(self.cursor_value, **scope)
         return token if token else None
 
 

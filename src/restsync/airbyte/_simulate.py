@@ -36,6 +36,7 @@ from restsync._plan import (
     SourcePlan,
     TimeParam,
 )
+from restsync.airbyte._cursor import cursor_value
 from restsync.airbyte._jinja import Slice
 from restsync.airbyte._records import AddField, RecordPipeline
 from restsync.airbyte._requests import (
@@ -193,8 +194,9 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
     if slicer is None:
         return Slice()
     names = [p.field for p in slicer.lists]
-    if slicer.parent is not None:
-        names.append(slicer.parent.partition_field)
+    # the first parent's field is bound to its records; a further parent's (a product of
+    # parents) stays a free placeholder, so every combination is served the first's records
+    names += [p.partition_field for p in (slicer.parent, *slicer.others) if p is not None]
     return Slice({name: "{" + name + "}" for name in names})
 
 
@@ -319,6 +321,8 @@ def _incremental(
     fmt = window.datetime_format.replace("%_ms", "%f") if window is not None else None
     return replace(
         inc,
+        # the value type the simulator serves the cursor as (restsync's own plan has none)
+        initial_value=cursor_value(window.start, window.datetime_format) if window else None,
         cursor_path=_cursor_source(resource.select, inc.cursor_path),
         datetime_format=fmt,
         start_param=start,

@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from restsync.airbyte._dates import CalendarStep, format_datetime, parse_datetime
-from restsync.airbyte._jinja import Slice
+from restsync.airbyte._jinja import Interpolator, Slice
+from restsync.airbyte._parts import request_option
 from restsync.airbyte._records import _dpath_get
+from restsync.airbyte._requests import RequestOption
 
-__all__ = ["DatetimeSlicer", "ListPartitions", "ParentPartitions", "Slicer"]
+__all__ = [
+    "DatetimeSlicer",
+    "ListPartitions",
+    "ParentPartitions",
+    "SliceParts",
+    "Slicer",
+    "list_router",
+]
 
 
 @dataclass(frozen=True)
@@ -97,17 +106,24 @@ class Slicer:
     lists: tuple[ListPartitions, ...] = ()
     parent: ParentPartitions | None = None
     cursor: DatetimeSlicer | None = None
+    # further SubstreamPartitionRouters: the engine then hands in ``(record, *others)``, one
+    # record of each parent stream, in the routers' order
+    others: tuple[ParentPartitions, ...] = ()
 
     def __call__(self, parent_record: Any, start_values: Mapping[str, Any]) -> list[Slice]:
         partitions: list[dict[str, Any]] = [{}]
         extra: dict[str, Any] = {}
         if self.parent is not None:
-            value = _dpath_get(parent_record, list(self.parent.parent_key))
-            if value == [] or value is None:
-                return []  # a parent record without the key addresses no partition
-            partitions = [{self.parent.partition_field: value, "parent_slice": {}}]
-            for path in self.parent.extra_fields:
-                extra[".".join(path)] = _dpath_get(parent_record, list(path))
+            routers = (self.parent, *self.others)
+            records = parent_record if self.others else (parent_record,)
+            # Airbyte merges the routers' partitions with the first router winning a clash
+            for router, record in reversed(list(zip(routers, records, strict=True))):
+                value = _dpath_get(record, list(router.parent_key))
+                if value == [] or value is None:
+                    return []  # a parent record without the key addresses no partition
+                partitions[0].update({router.partition_field: value, "parent_slice": {}})
+                for path in router.extra_fields:
+                    extra[".".join(path)] = _dpath_get(record, list(path))
         for listed in self.lists:
             partitions = [
                 {**p, listed.field: v} for p, v in itertools.product(partitions, listed.values)
@@ -116,3 +132,26 @@ class Slicer:
         if self.cursor is not None:
             windows = self.cursor.windows(start_values.get(self.stream))
         return [Slice(p, w, extra) for p in partitions for w in windows]
+
+
+@dataclass
+class SliceParts:
+    """What a stream's partition routers add up to, collected router by router."""
+
+    lists: list[ListPartitions] = field(default_factory=list)
+    parent: ParentPartitions | None = None
+    options: list[tuple[RequestOption, str]] = field(default_factory=list)
+    parent_stream: str | None = None
+    others: list[ParentPartitions] = field(default_factory=list)
+    other_streams: list[str] = field(default_factory=list)
+
+
+def list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: SliceParts) -> None:
+    values = ai.eval(router.get("values"))
+    if isinstance(values, str):
+        values = [values]
+    cursor = str(ai.eval(router.get("cursor_field")))
+    parts.lists.append(ListPartitions(cursor, tuple(values or ())))
+    option = request_option(router.get("request_option"), ai, f"{at}.request_option")
+    if option is not None:
+        parts.options.append((option, cursor))

@@ -192,5 +192,3 @@ def _streams(resolved: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     if not streams:
         raise ConfigError("streams", "the manifest declares no streams")
     return streams
-
-

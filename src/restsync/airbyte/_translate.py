@@ -21,6 +21,7 @@ from restsync.airbyte._cursor import (
     datetime_cursor,
     feed_stop,
     incremental_plan,
+    text_cursor,
 )
 from restsync.airbyte._errors import build_retry
 from restsync.airbyte._jinja import Interpolator
@@ -36,7 +37,7 @@ from restsync.airbyte._parts import (
     request_option,
 )
 from restsync.airbyte._requests import RequestOption, StreamRequests
-from restsync.airbyte._slices import ListPartitions, ParentPartitions, Slicer
+from restsync.airbyte._slices import ParentPartitions, SliceParts, Slicer, list_router
 
 __all__ = ["Translator"]
 
@@ -61,7 +62,7 @@ class Translator:
         retriever = spec.get("retriever") or {}
         _expect(retriever, f"{where}.retriever", ("SimpleRetriever",), "SimpleRetriever")
         requests, auth, retry, actions = self._requests(retriever, ai, f"{where}.retriever", name)
-        slicer, options, parent_stream = self._slicer(spec, retriever, ai, where, name)
+        slicer, options, parts = self._slicer(spec, retriever, ai, where, name)
         requests = _with(requests, slice_options=options, feed_stop=feed_stop(spec, slicer))
         schema, records = self._records(spec, retriever, ai, where)
         incremental = incremental_plan(
@@ -69,7 +70,7 @@ class Translator:
         )
         parent = None
         if slicer is not None:
-            helper = self._slices_resource(slicer, parent_stream, where, name)
+            helper = self._slices_resource(slicer, parts, where, name)
             parent = ParentLink(resource=helper, bindings={}, include=())
         key = _primary_key(spec.get("primary_key"))
         self.resources[name] = ResourcePlan(
@@ -88,7 +89,7 @@ class Translator:
             primary_key=key,
             write_disposition=_disposition(incremental, key),
             table_name=name,
-            hints=_hints(schema, incremental),
+            hints=_hints(schema, incremental, text_cursor(spec.get("incremental_sync") or {})),
             parent=parent,
             incremental=incremental,
             response_actions=actions,
@@ -159,16 +160,16 @@ class Translator:
         ai: Interpolator,
         where: str,
         name: str,
-    ) -> tuple[Slicer | None, tuple[tuple[RequestOption, str], ...], str | None]:
+    ) -> tuple[Slicer | None, tuple[tuple[RequestOption, str], ...], SliceParts]:
         routers = retriever.get("partition_router") or retriever.get("stream_slicer")
         routers = routers if isinstance(routers, list) else [routers] if routers else []
-        parts = _SliceParts()
+        parts = SliceParts()
         for i, router in enumerate(routers):
             at = f"{where}.retriever.partition_router" + (f"[{i}]" if len(routers) > 1 else "")
             kind = _expect(router, at, ("ListPartitionRouter", "SubstreamPartitionRouter"))
             rai = ai.with_parameters(router.get("$parameters"))
             if kind == "ListPartitionRouter":
-                _list_router(router, rai, at, parts)
+                list_router(router, rai, at, parts)
             else:
                 self._substream_router(router, rai, at, name, parts)
         window = datetime_cursor(
@@ -184,21 +185,27 @@ class Translator:
                 if option is not None:
                     parts.options.append((option, end))
         if not parts.lists and parts.parent is None and window is None:
-            return None, (), None
-        slicer = Slicer(stream=name, lists=tuple(parts.lists), parent=parts.parent, cursor=window)
-        return slicer, tuple(parts.options), parts.parent_stream
+            return None, (), parts
+        slicer = Slicer(
+            stream=name,
+            lists=tuple(parts.lists),
+            parent=parts.parent,
+            cursor=window,
+            others=tuple(parts.others),
+        )
+        return slicer, tuple(parts.options), parts
 
     def _substream_router(
-        self, router: Mapping[str, Any], ai: Interpolator, at: str, name: str, parts: _SliceParts
+        self, router: Mapping[str, Any], ai: Interpolator, at: str, name: str, parts: SliceParts
     ) -> None:
         configs = router.get("parent_stream_configs") or []
-        if len(configs) != 1 or parts.parent is not None:
+        if len(configs) != 1:
             raise Unsupported(at, "SubstreamPartitionRouter", "more than one parent stream")
         config = configs[0]
         if config.get("lazy_read_pointer"):
             raise Unsupported(at, "ParentStreamConfig", "lazy_read_pointer")
         partition_field = str(ai.eval(config.get("partition_field")))
-        parts.parent = ParentPartitions(
+        partitions = ParentPartitions(
             parent_key=tuple(str(ai.eval(config.get("parent_key"))).split("/")),
             partition_field=partition_field,
             extra_fields=tuple(tuple(str(k) for k in p) for p in config.get("extra_fields") or []),
@@ -207,10 +214,13 @@ class Translator:
         if option is not None:
             parts.options.append((option, partition_field))
         parent_spec = config.get("stream") or {}
-        parts.parent_stream = self._parent(
-            parent_spec, f"{at}.parent_stream_configs[0].stream", name
-        )
-        if config.get("incremental_dependency") and parts.parent_stream != parent_spec.get("name"):
+        parent_stream = self._parent(parent_spec, f"{at}.parent_stream_configs[0].stream", name)
+        if parts.parent is None:
+            parts.parent, parts.parent_stream = partitions, parent_stream
+        else:  # a second router: every partition of the first times every one of this
+            parts.others.append(partitions)
+            parts.other_streams.append(parent_stream)
+        if config.get("incremental_dependency") and parent_stream != parent_spec.get("name"):
             # a shared parent resumes from its own saved cursor, as Airbyte's dependency does;
             # a hidden copy of the parent has no state of its own
             raise Unsupported(
@@ -225,12 +235,13 @@ class Translator:
             self.stream(spec, where, name, selected=name in self.wanted)
             return name
         hidden = f"_{child}_parent"
+        if hidden in self.resources:  # the parent of a second SubstreamPartitionRouter
+            hidden += str(sum(n.startswith(hidden) for n in self.resources) + 1)
         self.stream(spec, where, hidden, selected=False)
         return hidden
 
-    def _slices_resource(
-        self, slicer: Slicer, parent_stream: str | None, where: str, name: str
-    ) -> str:
+    def _slices_resource(self, slicer: Slicer, parts: SliceParts, where: str, name: str) -> str:
+        parent_stream = parts.parent_stream
         helper = f"_{name}_slices"
         self.resources[helper] = ResourcePlan(
             name=helper,
@@ -249,7 +260,11 @@ class Translator:
             write_disposition="append",
             table_name=helper,
             hints={},
-            parent=ParentLink(parent_stream, {}, ()) if parent_stream else None,
+            parent=(
+                ParentLink(parent_stream, {}, (), product=tuple(parts.other_streams))
+                if parent_stream
+                else None
+            ),
             selected=False,
             compute=slicer,
             notes=(f"the slices of stream '{name}', computed: no request is sent",),
@@ -298,36 +313,15 @@ def _base_url(requester: Mapping[str, Any], ai: Interpolator, at: str, name: str
     return rendered
 
 
-@dataclass
-class _SliceParts:
-    """What a stream's partition routers add up to, collected router by router."""
-
-    lists: list[ListPartitions] = field(default_factory=list)
-    parent: ParentPartitions | None = None
-    options: list[tuple[RequestOption, str]] = field(default_factory=list)
-    parent_stream: str | None = None
-
-
-def _list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: _SliceParts) -> None:
-    values = ai.eval(router.get("values"))
-    if isinstance(values, str):
-        values = [values]
-    cursor = str(ai.eval(router.get("cursor_field")))
-    parts.lists.append(ListPartitions(cursor, tuple(values or ())))
-    option = request_option(router.get("request_option"), ai, f"{at}.request_option")
-    if option is not None:
-        parts.options.append((option, cursor))
-
-
 def _disposition(incremental: IncrementalPlan | None, key: tuple[str, ...]) -> str:
     if incremental is None:
         return "replace"  # a full-refresh stream: each run is the whole table
     return "merge" if key else "append"
 
 
-def _hints(schema: Any, incremental: IncrementalPlan | None) -> dict[str, Any]:
+def _hints(schema: Any, incremental: IncrementalPlan | None, text: bool) -> dict[str, Any]:
     columns = build_columns(schema)
-    if incremental is not None and isinstance(incremental.initial_value, str):
+    if incremental is not None and text:
         # the cursor is compared as the text the API sends: keep its column text, or a
         # schema's date-time type would turn it into timestamps dlt cannot compare
         columns[incremental.cursor_path] = {"data_type": "text", "nullable": True}
@@ -365,11 +359,10 @@ def _notes(requests: StreamRequests, slicer: Slicer | None, incremental: Any) ->
         notes.append(f"pagination: {requests.strategy}")
     if slicer is not None:
         parts = []
-        if slicer.parent is not None:
-            parts.append(
-                f"one partition per parent record ('{'/'.join(slicer.parent.parent_key)}' "
-                f"as '{slicer.parent.partition_field}')"
-            )
+        parts += [
+            f"one partition per parent record ('{'/'.join(p.parent_key)}' as '{p.partition_field}')"
+            for p in ((slicer.parent, *slicer.others) if slicer.parent else ())
+        ]
         parts += [f"one partition per '{p.field}' in {list(p.values)}" for p in slicer.lists]
         if slicer.cursor is not None:
             parts.append(f"time windows of {slicer.cursor.step or 'the whole range'}")
