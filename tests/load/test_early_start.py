@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import dlt
 import duckdb
 from aiohttp import web
 
@@ -91,3 +92,22 @@ def test_a_resource_with_a_cursor_waits_for_dlts_state(server: RoutedServer) -> 
     runtime = runtime_of(_source(server.base_url, incremental=True))
     assert not runtime.start_early(["items", "endless"])
     assert _engine_threads() == [] and server.requests == []
+
+
+def test_a_dlt_resource_in_the_config_is_left_to_dlt(
+    server: RoutedServer, make_pipeline: Callable[..., Any], duckdb_path: Any
+) -> None:
+    _serve(server)
+
+    @dlt.resource(name="colours")
+    def colours() -> Any:
+        yield [{"name": "red"}, {"name": "blue"}]
+
+    config = {"client": {"base_url": server.base_url}, "resources": ["items", colours()]}
+    source = restsync.rest_api_source(config)
+    assert runtime_of(source).start_early(list(source.selected_resources))
+    make_pipeline().run(source)
+    assert _engine_threads() == []
+    with duckdb.connect(str(duckdb_path), read_only=True) as db:
+        assert db.sql("select count(*) from data.items").fetchone() == (2,)
+        assert db.sql("select count(*) from data.colours").fetchone() == (2,)

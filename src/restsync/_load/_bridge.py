@@ -111,6 +111,8 @@ class SourceRuntime:
         ends the run if dlt never reads (the pipeline could not be made). False when nothing
         was started."""
         plans = self.plan.resources
+        # a dlt resource given in the config is dlt's to run, not the engine's
+        names = [n for n in names if n in plans or n == REJECTS_TABLE]
         if not names or any(plans[n].incremental is not None for n in names if n in plans):
             return False
         with self._lock:
