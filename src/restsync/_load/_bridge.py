@@ -12,6 +12,10 @@ other resources meanwhile. When dlt closes a generator early (``add_limit``, a f
 interrupt) its reader leaves the handoff; when the last one has left, the engine is cancelled and
 its thread joined, so no run outlives the extraction.
 
+``restsync run`` may start the run before dlt exists (``start_early``): the engine runs for the
+resources dlt will ask for, their pages wait in the same handoff, and dlt's calls take them up
+(``claim``); any it does not call leave at its first read, or at ``stop_early``.
+
 Failures: by default a failed resource raises ``ResourcesFailed`` from its generator once the
 engine has finished (so the error names every failure), and dlt fails the extract step as it does
 for its own rest_api. With ``partial_load`` the failed resources end quietly, dlt loads the healthy
