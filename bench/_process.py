@@ -34,6 +34,7 @@ class ProcessRun:
     returncode: int
     output_tail: str  # the last lines of stdout and stderr, for failures
     capped: bool = False
+    cpu_seconds: float = 0.0  # user + system time of the child (its threads included)
 
 
 def run_process(
@@ -45,8 +46,8 @@ def run_process(
         waited: dict[str, object] = {}
 
         def wait() -> None:
-            _, status, _usage = os.wait4(proc.pid, 0)
-            waited.update(end=time.time(), status=status)
+            _, status, usage = os.wait4(proc.pid, 0)
+            waited.update(end=time.time(), status=status, cpu=usage.ru_utime + usage.ru_stime)
 
         waiter = threading.Thread(target=wait, daemon=True)
         waiter.start()
@@ -66,6 +67,7 @@ def run_process(
         returncode=os.waitstatus_to_exitcode(status) if "status" in waited else -9,
         output_tail=tail,
         capped=capped,
+        cpu_seconds=float(waited.get("cpu", 0.0)),  # type: ignore[arg-type]
     )
 
 

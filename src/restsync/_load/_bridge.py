@@ -12,6 +12,10 @@ other resources meanwhile. When dlt closes a generator early (``add_limit``, a f
 interrupt) its reader leaves the handoff; when the last one has left, the engine is cancelled and
 its thread joined, so no run outlives the extraction.
 
+``restsync run`` may start the run before dlt exists (``start_early``): the engine runs for the
+resources dlt will ask for, their pages wait in the same handoff, and dlt's calls take them up
+(``claim``); any it does not call leave at its first read, or at ``stop_early``.
+
 Failures: by default a failed resource raises ``ResourcesFailed`` from its generator once the
 engine has finished (so the error names every failure), and dlt fails the extract step as it does
 for its own rest_api. With ``partial_load`` the failed resources end quietly, dlt loads the healthy
@@ -24,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,9 +100,37 @@ class SourceRuntime:
 
     def stream(self, name: str, incremental: Any) -> Iterator[Any]:
         with self._lock:
+            if self._run is not None and name in self._run.unclaimed:
+                return self._run.claim(name)
             if self._run is None or self._run.started:
                 self._run = _Run(self)
             return self._run.register(name, incremental)
+
+    def start_early(self, names: Collection[str]) -> bool:
+        """Start the engine for the resources ``names`` now, before dlt asks for them, so that
+        the requests run while dlt makes its pipeline and prepares the extract (``restsync
+        run``). Their pages wait in the bounded handoff. The run loads partially. Not when one of
+        them has an incremental cursor: its start is dlt's state, known when dlt calls the
+        resource. A name dlt does not ask for is dropped at dlt's first read; ``stop_early``
+        ends the run if dlt never reads (the pipeline could not be made). False when nothing
+        was started."""
+        plans = self.plan.resources
+        # a dlt resource given in the config is dlt's to run, not the engine's
+        names = [n for n in names if n in plans or n == REJECTS_TABLE]
+        if not names or any(plans[n].incremental is not None for n in names if n in plans):
+            return False
+        with self._lock:
+            self._run = _Run(self)
+            self._run.start_early(names)
+        return True
+
+    def stop_early(self) -> None:
+        """End what ``start_early`` started and dlt has not taken up: the resources leave the
+        handoff, and when none is left the engine is cancelled and its thread joined."""
+        with self._lock:
+            run = self._run
+        if run is not None:
+            run.drop_unclaimed()
 
 
 class _Run:
@@ -117,14 +149,40 @@ class _Run:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
         self._stopping = False
+        self.unclaimed: set[str] = set()  # started early, not (yet) asked for by dlt
 
     def register(self, name: str, incremental: Any) -> Iterator[Any]:
         self.registered[name] = incremental
         self.handoff.open(name)
+        return self._primed(name)
+
+    def _primed(self, name: str) -> Iterator[Any]:
         pages = self._pages(name)
         # primed: a generator closed before its first read would otherwise skip its ``finally``
         next(pages)
         return pages
+
+    def start_early(self, names: Collection[str]) -> None:
+        with self._lock:
+            self.unclaimed = set(names)
+        for name in names:
+            self.registered[name] = None
+            self.handoff.open(name)
+        self._ensure_started(partial=True)
+
+    def claim(self, name: str) -> Iterator[Any]:
+        """The pages of ``name``, started early, now that dlt asks for them."""
+        with self._lock:
+            self.unclaimed.discard(name)
+        return self._primed(name)
+
+    def drop_unclaimed(self) -> None:
+        """The resources started early that dlt has not asked for leave: dlt calls every
+        resource it extracts before it reads any, so they will not be read in this run."""
+        with self._lock:
+            dropped, self.unclaimed = self.unclaimed, set()
+        for name in dropped:
+            self._leave(name)
 
     def _pages(self, name: str) -> Iterator[Any]:
         """What dlt reads: pages, ``None`` while none is ready (dlt then serves other resources),
@@ -132,6 +190,7 @@ class _Run:
         flush = False  # whether what the resource's pages made so far is to be loaded
         try:
             yield  # where ``register`` parks the generator until dlt first reads it
+            self.drop_unclaimed()
             self._ensure_started()
             while True:
                 batch = self.runtime.joins_pages(name)
@@ -154,12 +213,12 @@ class _Run:
         if self.handoff.leave(name, ignore=REJECTS_TABLE):
             self._stop()
 
-    def _ensure_started(self) -> None:
+    def _ensure_started(self, partial: bool | None = None) -> None:
         with self._lock:
             if self.started:
                 return
             self.started = True
-            self._partial = self.runtime.partial_load
+            self._partial = self.runtime.partial_load if partial is None else partial
             # dlt binds incrementals to the pipeline state after calling the resource
             # functions and reads them in its own threads: read the saved cursors here
             self.start_values = {

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["held_connection"]
+__all__ = ["HeldDestination", "held_connection"]
 
 
 @contextlib.contextmanager
@@ -56,3 +56,21 @@ def _environment_default(name: str, value: str) -> Iterator[None]:
         yield
     finally:
         os.environ.pop(name, None)
+
+
+class HeldDestination:
+    """``held_connection`` opened now and closed later, maybe in another thread: ``restsync run``
+    opens the DuckDB file before any request (a file that cannot be opened fails the run before
+    the API is asked anything), and the pipeline's thread closes it when the run is done."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._stack = contextlib.ExitStack()
+        self.run_kwargs: dict[str, Any] = self._stack.enter_context(held_connection(path))
+
+    @property
+    def opened(self) -> bool:
+        """Whether the file is open (False: not a DuckDB load, or dlt will report the failure)."""
+        return bool(self.run_kwargs)
+
+    def close(self) -> None:
+        self._stack.close()

@@ -22,7 +22,7 @@ from rich.markup import escape
 from restsync._errors import ConfigError, SyncFailed
 from restsync.cli import _options as opts
 from restsync.cli._app import app, console, err, exit_now, settings
-from restsync.cli._duckdb_file import held_connection
+from restsync.cli._duckdb_file import HeldDestination
 from restsync.cli._failures import ExitCode, Terminated, explain, print_failure, redact_text
 from restsync.cli._options import SourceArg
 from restsync.cli._preflight import dataset_findings, destination_findings, duckdb_findings
@@ -120,25 +120,22 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
     record.secrets = known_secrets(dlt_source)
     dlt_source = _select(dlt_source, wanted)
     record.selected = [r for r in dlt_source.selected_resources if not r.startswith("_restsync")]
-    pipeline = make_pipeline(
-        options.pipeline_name or name,
-        options.destination,
-        options.duckdb_path,
-        options.dataset or name,
-        options.pipelines_dir,
-    )
-    record.pipeline, record.dataset = pipeline.pipeline_name, pipeline.dataset_name
-    _refuse_what_cannot_load(options, pipeline, dlt_source)
-    pending = _load_pending(pipeline, record)
-    failures = sync_with_progress(
-        pipeline,
-        dlt_source,
-        record,
-        full_refresh=options.full_refresh,
-        progress_every=options.progress_every,
-        loader_file_format=options.loader_file_format,
-        duckdb_file=_duckdb_file(options, pipeline),
-    )
+    pipeline_name, dataset = options.pipeline_name or name, options.dataset or name
+    _refuse_what_cannot_load(options, pipeline_name, dataset, dlt_source)
+    held = HeldDestination(_duckdb_file(options, pipeline_name))
+    pipeline, pending = _prepare(options, record, dlt_source, held, (pipeline_name, dataset))
+    try:
+        failures = sync_with_progress(
+            pipeline,
+            dlt_source,
+            record,
+            full_refresh=options.full_refresh,
+            progress_every=options.progress_every,
+            loader_file_format=options.loader_file_format,
+            held=held,
+        )
+    finally:
+        _end_early_start(dlt_source, record)
     print_summary(console, record.engine_report, pending_loads=pending)
     for failure in failures:
         shown = escape(redact_text(str(failure), record.secrets))
@@ -146,16 +143,54 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
     return ExitCode.RESOURCE_FAILED if failures else ExitCode.OK
 
 
-def _refuse_what_cannot_load(options: RunOptions, pipeline: Any, dlt_source: Any) -> None:
+def _prepare(
+    options: RunOptions,
+    record: RunRecord,
+    dlt_source: Any,
+    held: HeldDestination,
+    names: tuple[str, str],
+) -> tuple[Any, int]:
+    """The pipeline, with what an interrupted run left loaded. The DuckDB file is open by now, so
+    the requests start first: they run while dlt makes the pipeline and prepares its extract
+    (docs/benchmarks.md, "Start-up"). Into another destination they start when dlt reads."""
+    from restsync._api import runtime_of
+
+    if held.opened:
+        runtime_of(dlt_source).start_early(list(dlt_source.selected_resources))
+    try:
+        pipeline = make_pipeline(
+            names[0], options.destination, options.duckdb_path, names[1], options.pipelines_dir
+        )
+        record.pipeline, record.dataset = pipeline.pipeline_name, pipeline.dataset_name
+        return pipeline, _load_pending(pipeline, record, held.run_kwargs)
+    except BaseException:
+        _end_early_start(dlt_source, record)
+        held.close()
+        raise
+
+
+def _end_early_start(dlt_source: Any, record: RunRecord) -> None:
+    """Whatever ended the run: the early-started resources dlt did not take up stop, and the
+    report knows every resource that started (an interrupt may come before dlt reads)."""
+    from restsync._api import runtime_of
+
+    runtime = runtime_of(dlt_source)
+    runtime.stop_early()
+    record.engine_report = runtime.last_report
+
+
+def _refuse_what_cannot_load(
+    options: RunOptions, pipeline_name: str, dataset: str, dlt_source: Any
+) -> None:
     """Fail before any request on what the destination will refuse; warn on what it will not do
     as asked. The same checks as ``restsync check --destination``."""
     from restsync._api import runtime_of
 
-    destination, dataset = options.destination, pipeline.dataset_name
+    destination = options.destination
     findings = dataset_findings(destination, dataset)
     findings += destination_findings(destination, runtime_of(dlt_source).plan)
     if destination == "duckdb":
-        path = options.duckdb_path or default_duckdb_path(pipeline.pipeline_name)
+        path = options.duckdb_path or default_duckdb_path(pipeline_name)
         findings += duckdb_findings(path, dataset)
     for finding in findings:
         if finding.severity == "error":
@@ -163,17 +198,17 @@ def _refuse_what_cannot_load(options: RunOptions, pipeline: Any, dlt_source: Any
         err.print(f"[yellow]warning:[/yellow] {finding.message}", highlight=False)
 
 
-def _duckdb_file(options: RunOptions, pipeline: Any) -> Path | None:
+def _duckdb_file(options: RunOptions, pipeline_name: str) -> Path | None:
     if options.destination != "duckdb":
         return None
-    return options.duckdb_path or default_duckdb_path(pipeline.pipeline_name)
+    return options.duckdb_path or default_duckdb_path(pipeline_name)
 
 
-def _load_pending(pipeline: Any, record: RunRecord) -> int:
+def _load_pending(pipeline: Any, record: RunRecord, destination: dict[str, Any]) -> int:
     """Load what an interrupted run left (``restsync.sync`` would too; here it is reported)."""
     from restsync._api import load_pending
 
-    info = load_pending(pipeline)
+    info = load_pending(pipeline, **destination)
     record.add_load(info, pending=True)
     return len(getattr(info, "loads_ids", None) or [])
 
@@ -187,9 +222,11 @@ def sync_with_progress(
     progress_every: float = 10.0,
     loader_file_format: str | None = None,
     duckdb_file: Path | None = None,
+    held: HeldDestination | None = None,
 ) -> list[Any]:
     """``restsync.sync`` in a worker thread; the failed resources, or raises what sync raised.
-    Into ``duckdb_file`` (the pipeline's DuckDB file) through one held connection."""
+    Into ``duckdb_file`` (the pipeline's DuckDB file) through one held connection, or through
+    ``held``, opened already (the worker closes it)."""
     from restsync._api import runtime_of, sync
 
     runtime = runtime_of(source)
@@ -201,8 +238,11 @@ def sync_with_progress(
     def work() -> None:
         try:
             # closed in this thread, before it ends: the file is whole once the run returns
-            with held_connection(duckdb_file) as destination:
-                outcome["info"] = sync(pipeline, source, **run_kwargs, **destination)
+            destination = held or HeldDestination(duckdb_file)
+            try:
+                outcome["info"] = sync(pipeline, source, **run_kwargs, **destination.run_kwargs)
+            finally:
+                destination.close()
         except BaseException as exc:
             outcome["error"] = exc
 

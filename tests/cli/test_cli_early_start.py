@@ -1,0 +1,83 @@
+"""``restsync run`` starts the requests before dlt's extract step begins (while dlt makes its
+pipeline and syncs its destination), once the DuckDB file is open.
+
+The mechanism, without timings: the config file plugs a tracking module into dlt (dlt's own hook
+for step starts), which at the start of dlt's extract step asks the test server whether it has
+seen a request, and the server waits (bounded) for one before answering. Started early, the
+request comes while the hook waits; started at dlt's first read (after the hook), it would not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+from aiohttp import web
+
+from tests.conftest import RoutedServer
+
+SCRIPT = """
+import types, urllib.request
+from dlt.pipeline import trace
+import restsync
+
+def extract_begins(trace_, step, pipeline):
+    if step == "extract":
+        with urllib.request.urlopen("{base}/seen", timeout=60) as answer:
+            open({mark!r}, "w").write(answer.read().decode())
+
+trace.TRACKING_MODULES.append(types.SimpleNamespace(
+    on_start_trace=lambda *a: None, on_start_trace_step=extract_begins,
+    on_end_trace_step=lambda *a: None, on_end_trace=lambda *a: None,
+))
+source = restsync.rest_api_source(
+    {{"client": {{"base_url": "{base}"}}, "resources": [{{"name": "items", "endpoint": "items"}}]}},
+    name="early",
+)
+"""
+
+
+def _serve(server: RoutedServer) -> None:
+    requested = asyncio.Event()
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        requested.set()
+        return web.json_response([{"id": 1}, {"id": 2}])
+
+    @server.get("/seen")
+    async def seen(request: web.Request) -> web.Response:
+        try:  # bounded: a run that starts the requests late answers "no" here, and goes on
+            await asyncio.wait_for(requested.wait(), 20)
+        except TimeoutError:
+            return web.Response(text="no")
+        return web.Response(text="yes")
+
+    server.start()
+
+
+def _run(tmp_path: Path, script: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "restsync", "run", str(script),
+         "--pipelines-dir", str(tmp_path / "pipelines"), *extra],
+        capture_output=True, text=True, cwd=tmp_path, timeout=180,
+        env={**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"},
+    )  # fmt: skip
+
+
+def test_requests_go_out_before_dlts_extract_step_begins(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    _serve(server)
+    mark = tmp_path / "seen_at_extract"
+    script = tmp_path / "early.py"
+    script.write_text(SCRIPT.format(base=server.base_url, mark=str(mark)))
+    done = _run(tmp_path, script, "--duckdb-path", str(tmp_path / "out.duckdb"))
+    assert done.returncode == 0, done.stderr
+    assert mark.read_text() == "yes"
+    with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as db:
+        assert db.sql("select id from early.items order by id").fetchall() == [(1,), (2,)]
