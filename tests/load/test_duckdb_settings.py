@@ -1,6 +1,7 @@
 """restsync sets no DuckDB memory_limit (a fixed small one made a 1M-record merge load fail with
 "Out of Memory Error", docs/config.md#duckdbs-memory); it inserts with one thread that writes each
-row group as soon as it is full (restsync._load._duckdb), and a user's ``global_config`` wins:
+row group as soon as it is full, without caching the Parquet files it reads
+(restsync._load._duckdb), and a user's ``global_config`` wins:
 the settings are read back through the pipeline's own DuckDB connection while ``restsync.sync``
 runs."""
 
@@ -16,7 +17,7 @@ import restsync
 
 SETTINGS_QUERY = (
     "select current_setting('memory_limit'), current_setting('threads'), "
-    "current_setting('write_buffer_row_group_count')"
+    "current_setting('write_buffer_row_group_count'), current_setting('enable_external_file_cache')"
 )
 
 

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import dlt
 from dlt.extract.items_transform import BaseItemTransform, ItemTransform, LimitItem
 
+from restsync._load._release import SystemArrowPool
+
 if TYPE_CHECKING:
     from restsync._load._relational import LaidTable, Layout
 
@@ -82,7 +84,7 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
         tables' files, so that they are in the load package before dlt commits it."""
         if self._run is not None:
             self._run.close(flush)
-            self._run.finished = True
+            self._run.end()
 
     def _current(self) -> _Run | None:
         """This extraction's state; None when the resource is iterated outside a pipeline (the
@@ -96,6 +98,7 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
         if self._run is None or self._run.load_id != load_id:
             if self._run is not None and not self._run.finished:
                 self._run.close(False)
+                self._run.end()
             self._run = _Run(self.resource, load_id, self)
             self.fallback = self._run.refusal
         return self._run
@@ -113,6 +116,7 @@ class _Run:
         self.caps = _capabilities()
         self.refusal: str | None = None
         self.finished = False  # the resource's generator has ended
+        self._holds_pool = False
         self._writers: Any = None
         self._resource = resource
         self._source_resource = source_resource = _resource_named(resource, step)
@@ -129,6 +133,15 @@ class _Run:
         hints = source_resource.compute_table_schema()
         self._hints = normalize_table_identifiers(hints, self.schema.naming)
         self.root = str(self._hints["name"])
+        SystemArrowPool.hold()  # until end(): _load/_release.py says why
+        self._holds_pool = True
+
+    def end(self) -> None:
+        """The resource's pages are through: no more Arrow layout in this run."""
+        self.finished = True
+        if self._holds_pool:
+            self._holds_pool = False
+            SystemArrowPool.let_go()
 
     def refuse(self, reason: str) -> None:
         if self.refusal is None:
@@ -182,9 +195,9 @@ class _Run:
         from restsync._load._column_types import NotExact
 
         naming = self.schema.naming
-        standard = {naming.normalize_identifier("_dlt_id"): naming.normalize_identifier(
-            "_dlt_root_id"
-        )}
+        standard = {
+            naming.normalize_identifier("_dlt_id"): naming.normalize_identifier("_dlt_root_id")
+        }
         propagation = config.get("propagation") or {}
         mapping = (propagation.get("tables") or {}).get(self.root)
         if propagation.get("root") or mapping not in (None, standard):

@@ -51,6 +51,11 @@ REJECTS_TABLE = "_restsync_rejects"
 # large batches instead of many small ones (docs/benchmarks.md#issue-11-targets)
 _PAGES_AHEAD = 64
 _RECORDS_AHEAD = 5_000
+# a batching reader's lane gathers up to this many records, for at most this long, before dlt
+# takes it: each item costs dlt's extractor and the Arrow layout a few ms of the GIL; joined,
+# webhook_service's dlt thread used ~half the CPU (docs/benchmarks.md, phase 6)
+_GATHER_RECORDS = 2_000
+_GATHER_SECONDS = 0.03
 # how long a read waits for a page when no resource has one ready (dlt itself then sleeps 10 ms)
 _WAIT_SECONDS = 0.05
 _JOIN_SECONDS = 30.0
@@ -141,7 +146,12 @@ class _Run:
         self.plan = runtime.plan
         self.started = False
         self.registered: dict[str, Any] = {}
-        self.handoff = Handoff(_PAGES_AHEAD, _RECORDS_AHEAD)
+        self.handoff = Handoff(
+            _PAGES_AHEAD,
+            _RECORDS_AHEAD,
+            gather_records=_GATHER_RECORDS,
+            gather_seconds=_GATHER_SECONDS,
+        )
         self.start_values: dict[str, Any] = {}
         self._partial = runtime.partial_load
         self._lock = threading.Lock()

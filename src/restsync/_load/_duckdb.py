@@ -8,6 +8,7 @@ row group as soon as it is full held 37 MB, and the insert took no longer on 2 c
 (docs/benchmarks.md, "Peak RSS on 1M records", phase 5). Neither setting caps memory, so no
 load can fail for it: a query that needs more memory still gets it (a ``memory_limit`` made a
 1M-record merge load fail, which is why restsync sets none; tests/load/test_duckdb_settings.py).
+Nor does turning off DuckDB's cache of the Parquet files it reads: dlt reads each file once.
 
 While ``restsync.sync`` runs, a config provider asked after every other one answers dlt's lookup
 of the DuckDB credentials' ``global_config``: a value from the environment, a TOML file or the
@@ -22,7 +23,14 @@ from typing import Any
 
 __all__ = ["DUCKDB_SETTINGS", "duckdb_settings"]
 
-DUCKDB_SETTINGS: Mapping[str, Any] = {"threads": 1, "write_buffer_row_group_count": 1}
+DUCKDB_SETTINGS: Mapping[str, Any] = {
+    "threads": 1,
+    "write_buffer_row_group_count": 1,
+    # DuckDB keeps the Parquet files a query reads in its buffer pool for the next query; dlt
+    # reads each staged file once, so the cache only held a file's pages through its insert
+    # (~20 MB of the 1M-record peak, docs/benchmarks.md, phase 6)
+    "enable_external_file_cache": False,
+}
 
 _DUCKDB = "dlt.destinations.duckdb"
 

@@ -6,15 +6,55 @@ the process stood at ~300 MB when the extraction ended, of which ~50 MB was free
 pyarrow's pool (mimalloc) and glibc's arenas had not returned. The load step's memory (DuckDB's
 insert) comes from another allocator, so it could not reuse it and came on top: returning it
 lowered the peak by about as much (docs/benchmarks.md, phase 5).
+
+While an extraction lays out Arrow pages, pyarrow allocates from the system's allocator instead
+of its default pool (mimalloc), which kept ~20 MB more of what the pages had freed through the
+extraction and after its release (docs/benchmarks.md, phase 6). The default pool is pyarrow's
+process-wide setting: restsync changes it only while one of its extractions runs and puts back
+what it found when the last one ends. A buffer is freed by the pool it came from, so switching
+pools between allocations is safe.
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
+import threading
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["release_free_memory"]
+__all__ = ["SystemArrowPool", "release_free_memory"]
+
+
+class SystemArrowPool:
+    """pyarrow's default memory pool is the system allocator while at least one extraction holds
+    this; the pool it replaced comes back when the last holder lets go."""
+
+    _lock = threading.Lock()
+    _holders = 0
+    _replaced: Any = None
+
+    @classmethod
+    def hold(cls) -> None:
+        import pyarrow
+
+        with cls._lock:
+            if cls._holders == 0:
+                cls._replaced = pyarrow.default_memory_pool()
+                pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+            cls._holders += 1
+
+    @classmethod
+    def let_go(cls) -> None:
+        import pyarrow
+
+        with cls._lock:
+            if cls._holders == 0:
+                return
+            cls._holders -= 1
+            if cls._holders == 0:
+                pyarrow.set_memory_pool(cls._replaced)
+                cls._replaced = None
 
 
 def release_free_memory() -> None:
