@@ -174,8 +174,10 @@ def test_exit_4_for_an_unexpected_exception_with_the_traceback_under_verbose(
 def test_a_stopped_run_exits_128_plus_the_signal_and_reports_it(
     signum: int, code: int, tmp_path: Path
 ) -> None:
-    # 200 ms per response: the run is far from done when the signal comes
-    with _simulator("video_rooms", latency_ms=200) as sim:
+    # 200 ms per response and five times the data: video_rooms' cursor chain alone takes over
+    # 15 s, so the run is far from done when the signal comes, even on a starved machine (at
+    # scale 1 a run that finished in the moment between the check and the signal exited 0)
+    with _simulator("video_rooms", latency_ms=200, scale=5) as sim:
         process = cli("run", "video_rooms", *_run_args(tmp_path, sim.base_url),
                       cwd=tmp_path, env={"API_TOKEN": SECRET})  # fmt: skip
         started = threading.Event()
