@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from restsync._config import parse_config
 from restsync._errors import ConfigError, SyncFailed
 from restsync._plan import SourcePlan, build_plan
+from restsync._secrets import known_secrets, scrubbed_logs
 
 if TYPE_CHECKING:
     from dlt.extract.source import DltSource
@@ -231,12 +232,16 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     ``pipeline.run`` would load them and return without extracting). The resources that succeeded
     are loaded before the exception is raised. Into DuckDB, unless ``loader_file_format`` is
     given, files are staged the fast way (see ``load_file_format``), and DuckDB inserts with one
-    thread unless given its own settings (docs/config.md#duckdbs-memory).
+    thread unless given its own settings (docs/config.md#duckdbs-memory). No credential shows
+    in what it raises, its report or the lines logged while it runs (docs/security.md).
     """
     from restsync._load._duckdb import duckdb_settings
 
     runtime = runtime_of(source)
-    with duckdb_settings(pipeline, run_kwargs.get("destination")):
+    # the same values the command line masks, in every line logged while the run is on (the
+    # engine masks them in its errors and its report itself)
+    secrets = known_secrets(runtime.plan)
+    with duckdb_settings(pipeline, run_kwargs.get("destination")), scrubbed_logs(lambda: secrets):
         load_pending(pipeline, **run_kwargs)
         if "loader_file_format" not in run_kwargs:
             run_kwargs["loader_file_format"] = load_file_format(pipeline, source)

@@ -99,9 +99,7 @@ def _source_name(stem: str) -> str:
 # --- Python files -----------------------------------------------------------------------------
 
 
-def run_python_source(
-    path: Path, *, base_url: str | None, page_format: str | None = None
-) -> Any:
+def run_python_source(path: Path, *, base_url: str | None, page_format: str | None = None) -> Any:
     """Execute a Python config file; return its ``source`` (or the last source it built)."""
     from restsync import _api
 
@@ -186,12 +184,18 @@ def _lookup(kind: str, key: str) -> Any:
     """The value dlt's providers (env vars, .dlt/*.toml) hold for ``key``, if any, as text."""
     import dlt
 
+    from restsync._secrets import note_secret
+
     accessor = dlt.secrets if kind == "secrets" else dlt.config
     try:
         value: Any = accessor.get(key)
     except Exception:
         return None
-    return None if value is None else str(value)
+    if value is None:
+        return None
+    if kind == "secrets":  # masked wherever it ends up: a header, a query parameter, a body
+        note_secret(value)
+    return str(value)
 
 
 def _config_placeholder(key: str) -> str:

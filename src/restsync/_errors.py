@@ -71,6 +71,7 @@ class ExtractionError(RestSyncError):
         """Show each of ``secrets`` (of 4 characters or more) as ``***`` in this error."""
         for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
             self.message = self.message.replace(secret, "***")
+            self.url = self.url.replace(secret, "***") if self.url else self.url
             self.args = tuple(
                 a.replace(secret, "***") if isinstance(a, str) else a for a in self.args
             )

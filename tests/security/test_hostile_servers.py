@@ -4,12 +4,17 @@ up anywhere: stdout, stderr, logs, the exception text, the DuckDB file or the pi
 
 The bound is enforced by running the sync in a thread joined with a timeout; retries never
 really wait (backoff 0, Retry-After capped at 0.01 s), so the bound is generous on purpose.
+A server that never finishes (a body that stalls or drips, an answer that never comes) meets
+``timeout_seconds``: the total time of one request, not the time between two reads. A body past
+``max_response_bytes`` (counted decompressed) fails at once, unread beyond the cap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
+import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -74,6 +79,14 @@ async def unauthorized_mid_run(request: web.Request) -> web.Response:
     return web.json_response({"error": _echoing_secrets(request)}, status=401)
 
 
+class Holds:
+    """A handler that holds its connection until the test releases it (so the server can stop
+    at the end of the test without waiting for it)."""
+
+    def __init__(self, make: Callable[[asyncio.Event], Handler]) -> None:
+        self.make = make
+
+
 def stalled(release: asyncio.Event) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
@@ -85,13 +98,134 @@ def stalled(release: asyncio.Event) -> Handler:
     return handler
 
 
+def silent(release: asyncio.Event) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await release.wait()  # accepts the connection, reads the request, never answers
+        return web.Response(status=204)
+
+    return handler
+
+
+def dripping(release: asyncio.Event) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        while not release.is_set():  # one byte a second, forever: each read is quick
+            await response.write(b" ")
+            try:
+                await asyncio.wait_for(release.wait(), 1)
+            except TimeoutError:
+                pass
+        return response
+
+    return handler
+
+
+_ROW = b'{"id": 1, "pad": "' + b"x" * 1000 + b'"},'
+
+
+async def endless_body(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    await response.write(b'{"data": [')
+    for _ in range(2**31 // (64 * len(_ROW))):  # 2 GB, unless the client hangs up first
+        await response.write(_ROW * 64)
+    return response
+
+
+async def declared_huge(request: web.Request) -> web.StreamResponse:
+    headers = {"Content-Type": "application/json", "Content-Length": str(2**31)}
+    response = web.StreamResponse(headers=headers)
+    await response.prepare(request)
+    for _ in range(2**31 // (64 * len(_ROW))):
+        await response.write(_ROW * 64)
+    return response
+
+
+@functools.cache
+def _bomb(wbits: int) -> bytes:
+    """64 MiB of JSON whitespace compressed to about 64 KiB (gzip: wbits 31; deflate: 15)."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    parts = [squeeze.compress(b'{"data": [')]
+    parts += [squeeze.compress(b" " * 2**20) for _ in range(64)]
+    return b"".join([*parts, squeeze.flush()])
+
+
+def compression_bomb(encoding: str, wbits: int) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        headers = {"Content-Encoding": encoding, "Content-Type": "application/json"}
+        return web.Response(body=_bomb(wbits), headers=headers)
+
+    return handler
+
+
+def raw_json(body: bytes) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+
+    return handler
+
+
+async def same_cursor(request: web.Request) -> web.Response:
+    return web.json_response({"data": [{"id": 1}], "next": 1})
+
+
+_CAP = {"max_response_bytes": 1_000_000}
+_TOO_LARGE = "the response is larger than client.max_response_bytes (1,000,000 bytes)"
+
 # case -> (handler, client settings, what the error says, requests the hostile path gets, rows)
 CASES: dict[str, tuple[Any, dict[str, Any], str, int, int]] = {
     "non_json_200": (non_json, {}, "the response is not valid JSON (text/html", 3, 0),
     "truncated_json": (truncated_json, {}, "the response is not valid JSON", 3, 0),
     "truncated_transfer": (truncated_transfer, {}, "incomplete response body", 3, 0),
     "redirect_loop": (redirect_loop, {}, "redirected more than 10 times", 11, 0),
-    "stalled_body": (None, {"timeout_seconds": 1}, "the request timed out after 3 attempts", 3, 0),
+    "stalled_body": (
+        Holds(stalled),
+        {"timeout_seconds": 1},
+        "the request timed out after 3 attempts",
+        3,
+        0,
+    ),
+    "never_answers": (
+        Holds(silent),
+        {"timeout_seconds": 1},
+        "the request timed out after 3 attempts",
+        3,
+        0,
+    ),
+    "slow_drip_body": (
+        Holds(dripping),
+        {"timeout_seconds": 1},
+        "the request timed out after 3 attempts",
+        3,
+        0,
+    ),
+    "endless_body": (endless_body, _CAP, _TOO_LARGE, 1, 0),
+    "declared_2gb_body": (declared_huge, _CAP, _TOO_LARGE, 1, 0),
+    "gzip_bomb": (compression_bomb("gzip", 31), _CAP, _TOO_LARGE, 1, 0),
+    "deflate_bomb": (compression_bomb("deflate", 15), _CAP, _TOO_LARGE, 1, 0),
+    "nested_100k_deep": (
+        raw_json(b"[" * 100_000 + b"]" * 100_000),
+        {},
+        "the response is not valid JSON (application/json",
+        3,
+        0,
+    ),
+    "nan_and_infinity": (
+        raw_json(b'{"data": [{"id": NaN, "v": Infinity}]}'),
+        {},
+        "the response is not valid JSON (application/json",
+        3,
+        0,
+    ),
+    "not_utf8": (
+        raw_json(b'{"data": [{"id": "\xff\xfe\xfa"}]}'),
+        {},
+        "the response is not valid JSON (application/json",
+        3,
+        0,
+    ),
+    "same_cursor_forever": (same_cursor, {}, "the API returned the same cursor twice", 2, 0),
     "500_forever": (server_error, {}, "the API answered HTTP 500 after 3 attempts", 3, 0),
     "429_absurd_retry_after": (
         too_many_requests("1000000000"),
@@ -108,6 +242,13 @@ CASES: dict[str, tuple[Any, dict[str, Any], str, int, int]] = {
         0,
     ),
     "429_negative_retry_after": (too_many_requests("-5"), {}, "HTTP 429 after 3 attempts", 3, 0),
+    "429_retry_after_date_in_9999": (
+        too_many_requests("Fri, 31 Dec 9999 23:59:59 GMT"),
+        {},
+        "HTTP 429 after 3 attempts",
+        3,
+        0,
+    ),
     "401_mid_run": (
         unauthorized_mid_run,
         {},
@@ -192,7 +333,9 @@ def test_a_hostile_server_fails_one_resource_within_a_bound(
 ) -> None:
     handler, client, message, requests, rows = CASES[case]
     release = asyncio.Event()
-    server.route("GET", "/hostile", handler or stalled(release))
+    server.route(
+        "GET", "/hostile", handler.make(release) if isinstance(handler, Holds) else handler
+    )
     _serve_healthy(server)
     server.start()
     try:

@@ -44,6 +44,13 @@ POST = Request("POST", "https://api.example.com/v1/search", (("q", "x"),), {}, {
             ("POST", "https://other.example.com/s", (("q", "y"),), {"page": 1}),
         ),
         (POST, 308, "search2", ("POST", "https://api.example.com/v1/search2", (), {"page": 1})),
+        # credentials in the Location are dropped: a request carries only the config's
+        (
+            Request("GET", "https://api.example.com/a"),
+            302,
+            "https://intruder:pw@other.example.com/b?x=1",
+            ("GET", "https://other.example.com/b", (("x", "1"),), None),
+        ),
         # not a redirect to follow: no Location, or a status that is not a redirect
         (POST, 302, None, None),
         (POST, 304, "/x", None),

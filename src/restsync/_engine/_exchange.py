@@ -14,9 +14,13 @@ from typing import Any
 import aiohttp
 import orjson
 
+from restsync._engine._body import read_capped
 from restsync._engine._request import redact
 
 __all__ = ["AuthError", "Exchange", "exchange_json"]
+
+# a token or a session is a few hundred bytes; a megabyte is no credential's answer
+_ANSWER_LIMIT = 2**20
 
 
 class AuthError(Exception):
@@ -48,7 +52,9 @@ async def exchange_json(
             raise AuthError(words.redirected.format(status=status), url)
         if not 200 <= status < 300:
             raise AuthError(words.refused.format(status=status), url)
-        raw = await response.read()
+        raw = await read_capped(response, _ANSWER_LIMIT)
+    if raw is None:
+        raise AuthError(f"{words.not_json} (it is larger than {_ANSWER_LIMIT:,} bytes)", url)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

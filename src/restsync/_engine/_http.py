@@ -20,6 +20,7 @@ import orjson
 
 from restsync._engine._actions import Answer, apply_response_actions
 from restsync._engine._auth import Authenticator, AuthError, Credentials, make_authenticator
+from restsync._engine._body import read_capped
 from restsync._engine._origin import OriginGuard
 from restsync._engine._ratelimit import make_limiter
 from restsync._engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
@@ -33,6 +34,7 @@ from restsync._engine._retry import (
 )
 from restsync._errors import ExtractionError, HTTPStatusError, ResponseFormatError
 from restsync._plan import ResourcePlan, SourcePlan
+from restsync._secrets import known_secrets
 
 __all__ = ["Abandoned", "HttpClient", "Response"]
 
@@ -82,6 +84,7 @@ class HttpClient:
             if r.auth
         }
         self._session: aiohttp.ClientSession | None = None
+        self._secrets = known_secrets(plan)
 
     async def __aenter__(self) -> HttpClient:
         connector = aiohttp.TCPConnector(limit=self.plan.max_concurrency, ssl=self.plan.verify_tls)
@@ -132,20 +135,21 @@ class HttpClient:
             )
         except ExtractionError as exc:
             # a failure can quote the server (a response action, a manifest's error message),
-            # and a server can echo the token it handed out: never shown
-            exc.mask(self._obtained_tokens())
+            # and a server can echo a credential or the token it handed out: never shown
+            exc.mask(self.secrets())
             raise
         response = tried.response
         if response is not None and (response.ignored or 200 <= response.status < 300):
             return response
         raise self._final_error(resource, request, tried) from tried.error
 
-    def _obtained_tokens(self) -> set[str]:
-        """The tokens this run's authenticators got from a server (OAuth2, session logins)."""
-        tokens = set(self._auth.obtained_tokens())
+    def secrets(self) -> set[str]:
+        """What no error may show: the values ``known_secrets`` names, and the tokens this run's
+        authenticators got from a server (OAuth2, session logins)."""
+        values = set(self._secrets) | set(self._auth.obtained_tokens())
         for auth in self._endpoint_auth.values():
-            tokens.update(auth.obtained_tokens())
-        return tokens
+            values.update(auth.obtained_tokens())
+        return values
 
     async def _send_once(
         self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]
@@ -236,9 +240,20 @@ class HttpClient:
             allow_redirects=False,
         ) as response:
             self._limiter.on_status(response.status)
-            raw = await response.read()
+            raw = await read_capped(response, self.plan.max_response_bytes)
+            if raw is None:  # another try would get the same body: the resource fails now
+                raise self._too_large(resource, request)
             guard.remember(request.url, response.cookies)
             return response.status, dict(response.headers), raw
+
+    def _too_large(self, resource: ResourcePlan, request: Request) -> ExtractionError:
+        return ExtractionError(
+            resource.name,
+            f"the response is larger than client.max_response_bytes "
+            f"({self.plan.max_response_bytes:,} bytes); ask for smaller pages, or raise "
+            "client.max_response_bytes if the API does send pages this large",
+            self._url(request, resource),
+        )
 
     async def _credentials(self, resource: ResourcePlan) -> Credentials:
         assert self._session is not None

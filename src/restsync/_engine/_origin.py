@@ -27,13 +27,13 @@ import aiohttp
 from yarl import URL
 
 from restsync._engine._request import origin
+from restsync._plan import PLAIN_HEADERS
 
 __all__ = ["SAFE_HEADERS", "OriginGuard"]
 
-# Headers that say what the request is, never who sends it (lower case).
-SAFE_HEADERS = frozenset(
-    {"accept", "accept-encoding", "accept-language", "content-type", "user-agent"}
-)
+# Headers that say what the request is, never who sends it: the one list the masking of
+# secrets uses too (``_plan/_credentials.py``)
+SAFE_HEADERS = PLAIN_HEADERS
 
 
 class OriginGuard:

@@ -4,13 +4,16 @@ same origin rule as any other request (``_origin.OriginGuard``).
 Method and body follow RFC 9110 and what browsers do: 303 turns every method but HEAD into a GET
 without a body; 301 and 302 turn a POST into a GET without a body and keep other methods; 307
 and 308 keep the method and the body. The ``Location`` is resolved against the URL that answered;
-its query replaces the old one, and a fragment is dropped.
+its query replaces the old one, and a fragment is dropped. Credentials in the ``Location``
+(``https://user:password@host/``) are dropped too: a request carries the credentials of the
+config, never ones a server hands out (aiohttp would send them as basic auth, and refuse the
+hop outright when the config's own ``Authorization`` goes along).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from restsync._engine._request import Request, split_url
 
@@ -34,6 +37,9 @@ def follow_redirect(request: Request, status: int, location: str | None) -> Requ
         raise RedirectRefused(
             f"the API redirected to a URL that is not http(s) ({parts.scheme or 'no'} scheme)"
         )
+    if "@" in parts.netloc:
+        host = parts.netloc.rsplit("@", 1)[1]
+        target = urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
     url, query = split_url(target)
     method, body, data = request.method, request.json, request.data
     if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":

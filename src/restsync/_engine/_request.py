@@ -8,17 +8,15 @@ URLs that servers sign with tokens.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from restsync._plan import SECRET_PARAM_NAME
 from restsync._selectors import set_field
 
 __all__ = ["Page", "Request", "form_body", "header", "origin", "redact", "split_url"]
-
-_SECRET_NAME = re.compile(r"(key|token|secret|password|passwd|auth|signature|sig|credential)", re.I)
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,7 @@ def redact(url: str, secrets: Collection[str] = ()) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]
     query = [
-        (k, "***" if _SECRET_NAME.search(k) or k in secrets else v)
+        (k, "***" if SECRET_PARAM_NAME.search(k) or k in secrets else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), ""))

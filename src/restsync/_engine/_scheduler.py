@@ -115,7 +115,7 @@ class Engine:
         try:
             await self._walk(resource, None)
         except Exception as exc:
-            stats.error = _as_extraction_error(resource.name, exc)
+            stats.error = self._failure(resource.name, exc)
         await self._finish(resource)
 
     async def _run_child(self, resource: ResourcePlan, workers: int) -> None:
@@ -133,7 +133,7 @@ class Engine:
                     for combination in await self._combinations(resource, parent_record):
                         await self._walk(resource, combination)
                 except Exception as exc:
-                    stats.error = _as_extraction_error(resource.name, exc)
+                    stats.error = self._failure(resource.name, exc)
 
         await asyncio.gather(*(worker() for _ in range(workers)))
         await self._finish(resource)
@@ -154,6 +154,13 @@ class Engine:
                 )
         others = [self._gathered[other] for other in link.product]
         return [(parent_record, *rest) for rest in itertools.product(*others)]
+
+    def _failure(self, resource: str, exc: Exception) -> ExtractionError:
+        """What the report says of ``exc``, without a secret: a step's or a selector's error can
+        quote a record, and a record can echo a credential."""
+        error = _as_extraction_error(resource, exc)
+        error.mask(self._http.secrets())
+        return error
 
     def _start(self, name: str) -> ResourceStats:
         stats = self.report.resources[name]

@@ -1,8 +1,10 @@
 """Resolve a validated config into the ``SourcePlan`` that every later stage shares."""
 
 from restsync._plan._build import build_plan
+from restsync._plan._credentials import PLAIN_HEADERS, SECRET_PARAM_NAME
 from restsync._plan._incremental import parse_datetime_value
 from restsync._plan._model import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RETRY,
     IncrementalPlan,
     ParentLink,
@@ -38,8 +40,11 @@ from restsync._plan._strategies import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_RETRY",
     "PLACEHOLDER",
+    "PLAIN_HEADERS",
+    "SECRET_PARAM_NAME",
     "ApiKey",
     "AuthPlan",
     "AutoPaging",

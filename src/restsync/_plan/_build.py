@@ -26,6 +26,7 @@ from restsync._errors import ConfigError
 from restsync._expressions import Condition
 from restsync._plan._incremental import resource_incremental
 from restsync._plan._model import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RETRY,
     ResourcePlan,
     RetryPolicy,
@@ -95,6 +96,7 @@ def build_plan(
         rate_limit=rate_budget(client.rate_limit),
         timeout_seconds=client.timeout_seconds,
         verify_tls=client.verify_tls,
+        max_response_bytes=client.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES,
     )
 
 

@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from restsync._expressions import Condition
+from restsync._plan._credentials import header_secrets, param_secrets
 from restsync._plan._paging import PagingPlan
 from restsync._plan._strategies import AuthPlan, RateBudget
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_RETRY",
     "IncrementalPlan",
     "ParentLink",
@@ -24,6 +26,10 @@ __all__ = [
     "SourcePlan",
     "TimeParam",
 ]
+
+# 256 MiB: far above any page an API means to send, low enough that a few concurrent ones fit in
+# memory; a server streaming gigabytes fails its resource instead of exhausting the machine
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,22 @@ class SourcePlan:
     rate_limit: RateBudget | None = None
     timeout_seconds: float = 60.0
     verify_tls: bool = True
+    # most bytes one response body may have (decompressed): a bigger one fails its resource
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The plan's credentials, never to be shown: what each auth answers, the configured
+        headers that are credentials and the values of secret-named query parameters
+        (``_credentials``), of the source and of every resource."""
+        values = list(header_secrets(self.headers))
+        for auth in (self.auth, *(r.auth for r in self.resources.values())):
+            if auth is not None:
+                values += auth.secret_values()
+        for resource in self.resources.values():
+            values += header_secrets(resource.headers)
+            values += param_secrets(resource.params)
+        return tuple(dict.fromkeys(v for v in values if v))
 
     def children(self, name: str) -> list[ResourcePlan]:
         return [r for r in self.resources.values() if r.parent and r.parent.resource == name]

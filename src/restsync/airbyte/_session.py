@@ -52,14 +52,32 @@ def session_login(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Sess
 
 # a template that reads the connector config: where a user's credentials come from
 _READS_CONFIG = re.compile(r"\{\{[^}]*\bconfig\b")
+# the parameters a template reads: ``parameters.name``, ``parameters['name']``
+_READS_PARAMETER = re.compile(r"\bparameters\s*(?:\.\s*(\w+)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+# a parameter named for a credential (``password``, ``api_key``, ``client_secret``, ``token``)
+_SECRET_PARAMETER = re.compile(r"pass|secret|token|key|auth|credential|signature", re.I)
 
 
 def _from_config(login: Mapping[str, Any], ai: Interpolator) -> Iterator[str]:
-    """The login's values rendered from the connector config: secrets, whatever their key."""
+    """The login's values rendered from the connector config, directly or through one of the
+    manifest's ``$parameters`` (a parameter that holds a config template or a credential's
+    name): secrets, whatever their key."""
     parts = ("request_parameters", "request_headers", "request_body_json", "request_body_data")
     for template in _leaves([login.get(part) for part in parts]):
-        if _READS_CONFIG.search(template):
+        if _READS_CONFIG.search(template) or _reads_secret_parameter(template, ai.parameters):
             yield ai.text(template)
+
+
+def _reads_secret_parameter(template: str, parameters: Mapping[str, Any]) -> bool:
+    for match in _READS_PARAMETER.finditer(template):
+        name = match.group(1) or match.group(2)
+        if name not in parameters:
+            continue
+        if _SECRET_PARAMETER.search(name):
+            return True
+        if any(_READS_CONFIG.search(leaf) for leaf in _leaves(parameters[name])):
+            return True
+    return False
 
 
 def _leaves(value: Any) -> Iterator[str]:

@@ -25,6 +25,7 @@ from restsync._errors import (
     RestSyncError,
     SyncFailed,
 )
+from restsync._secrets import redact_text
 from restsync.cli._lookup import describe_missing
 
 __all__ = ["ExitCode", "Failure", "Terminated", "explain", "print_failure", "redact_text"]
@@ -183,8 +184,7 @@ _ADVICE: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(r"password authentication failed", re.I),
-        "check the user and password in DESTINATION__POSTGRES__CREDENTIALS or "
-        ".dlt/secrets.toml",
+        "check the user and password in DESTINATION__POSTGRES__CREDENTIALS or .dlt/secrets.toml",
     ),
     (
         re.compile(r"connection refused|could not connect|could not translate host", re.I),
@@ -238,16 +238,3 @@ def _one_line(exc: BaseException) -> str:
     if isinstance(exc, ConfigError):
         return text
     return text[:600] + " …" if len(text) > 600 else (text or type(exc).__name__)
-
-
-# --- secrets ----------------------------------------------------------------------------------
-
-_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]+@", re.I)
-
-
-def redact_text(text: str, secrets: Collection[str] = ()) -> str:
-    """``text`` with passwords in URLs and every known secret value masked."""
-    masked = _USERINFO.sub(r"\g<scheme>\g<user>:***@", text)
-    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
-        masked = masked.replace(secret, "***")
-    return masked

@@ -103,6 +103,7 @@ def plan(source: SourceArg, config: ManifestConfig = None) -> None:
     from restsync._api import plan_config
     from restsync._config_files import load_config, manifest_plan
     from restsync._plan import describe_paging
+    from restsync._secrets import known_secrets, redact_text
 
     translated = manifest_plan(source, config)
     if translated is not None:
@@ -111,36 +112,41 @@ def plan(source: SourceArg, config: ManifestConfig = None) -> None:
         # a plan never shows a secret's value: not looked up, so dlt is not imported for it
         loaded = load_config(source, lenient=True, secrets=False)
         source_plan, name = plan_config(loaded.config, name=loaded.name), loaded.name
-    console.print(
+    # a manifest's plan holds the connector config's real values, and a config may write a
+    # credential inline (a query parameter, a password in base_url): none is shown
+    secrets = known_secrets(source_plan)
+
+    def show(text: str) -> None:
+        console.print(redact_text(text, secrets))
+
+    show(
         f"[bold]{name}[/bold]  base_url={source_plan.base_url}  "
         f"max_concurrency={source_plan.max_concurrency}  "
         f"rate_limit={_rate(source_plan.rate_limit)}"
     )
     for resource in source_plan.resources.values():
         table = resource.table_name if isinstance(resource.table_name, str) else "(per record)"
-        console.print(f"\n[bold cyan]{resource.name}[/bold cyan] -> table {table}")
-        console.print(
-            f"  {resource.method} {resource.path}  params={dict(resource.params) or '{}'}"
-        )
+        show(f"\n[bold cyan]{resource.name}[/bold cyan] -> table {table}")
+        show(f"  {resource.method} {resource.path}  params={dict(resource.params) or '{}'}")
         paginator = describe_paging(resource.paginator)
-        console.print(f"  paginator: {paginator}  data_selector: {resource.data_selector!r}")
-        console.print(
+        show(f"  paginator: {paginator}  data_selector: {resource.data_selector!r}")
+        show(
             f"  primary_key: {list(resource.primary_key) or 'none'}  "
             f"write_disposition: {resource.write_disposition}  "
             f"page_format: {resource.page_format}"
         )
         retry = resource.retry
-        console.print(
+        show(
             f"  retry: {sorted(retry.status_codes)} x{retry.max_retries} "
             f"backoff {retry.backoff_factor}"
         )
         if resource.parent:
-            console.print(
+            show(
                 f"  parent: {resource.parent.resource} {dict(resource.parent.bindings)} "
                 f"include={list(resource.parent.include)}"
             )
         for note in resource.notes:
-            console.print(f"  [dim]- {note}[/dim]")
+            show(f"  [dim]- {note}[/dim]")
 
 
 def _rate(rate: RateBudget | None) -> str:

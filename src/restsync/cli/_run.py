@@ -8,7 +8,6 @@ file written whatever happened.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 import threading
@@ -331,18 +330,10 @@ def default_duckdb_path(pipeline_name: str) -> Path:
     return Path(f"{pipeline_name}_data.duckdb")
 
 
-_SECRET_ENV = re.compile(r"PASSWORD|SECRET|TOKEN|CREDENTIALS|API_KEY|APIKEY", re.I)
-
-
 def known_secrets(dlt_source: Any = None) -> tuple[str, ...]:
-    """Values that must never be printed: secret-named environment variables, and the source's
-    auth secrets once it is built (each plan auth kind answers its own)."""
+    """Values that must never be printed: the library's own set (``restsync._secrets``), with
+    the source's credentials once it is built."""
     from restsync._api import runtime_of
+    from restsync._secrets import known_secrets as library_secrets
 
-    values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k)]
-    if dlt_source is not None:
-        plan = runtime_of(dlt_source).plan
-        for auth in (plan.auth, *(r.auth for r in plan.resources.values())):
-            if auth is not None:
-                values += auth.secret_values()
-    return tuple(sorted({v for v in values if v}))
+    return library_secrets(runtime_of(dlt_source).plan if dlt_source is not None else None)

@@ -198,11 +198,15 @@ def _as_ref(value: Any) -> SecretRef | ConfigRef | None:
 def _lookup(ref: SecretRef | ConfigRef, lenient: bool, path: str) -> Any:
     import dlt
 
+    from restsync._secrets import note_secret
+
     secret = isinstance(ref, SecretRef)
     found: Any = (dlt.secrets if secret else dlt.config).get(ref.name)
     if found is None and isinstance(ref, ConfigRef):
         found = ref.default
     if found is not None:
+        if secret:  # masked wherever it ends up: a header, a query parameter, a body
+            note_secret(found)
         return found
     if lenient:
         return _placeholder(ref)

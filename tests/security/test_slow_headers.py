@@ -1,0 +1,118 @@
+"""A server that sends its status line and then its headers a byte at a time, forever: every read
+succeeds quickly, so only a deadline on the whole request ends it. ``timeout_seconds`` is that
+deadline; the resource fails by name, the run ends, and another resource loads."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+from aiohttp import web
+
+import restsync
+from tests.conftest import RoutedServer, count_rows
+
+BOUND_SECONDS = 60  # far above the 2 s the two timed-out attempts take
+
+
+class DrippingHeaders:
+    """A raw TCP server (aiohttp would not send half a header) that answers every request with
+    ``HTTP/1.1 200 OK`` and then one header byte every 0.2 s until the client hangs up."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self._loop = asyncio.new_event_loop()
+        self._stop = asyncio.Event()
+        self.port = 0
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        try:
+            while not self._stop.is_set():
+                writer.write(b"a")
+                await writer.drain()
+                try:
+                    await asyncio.wait_for(self._stop.wait(), 0.2)
+                except TimeoutError:
+                    pass
+        except ConnectionError:
+            pass  # the client gave up, as it should
+        finally:
+            writer.close()
+
+    def start(self) -> None:
+        ready = threading.Event()
+
+        async def serve() -> None:
+            server = await asyncio.start_server(self._answer, "127.0.0.1", 0)
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+            async with server:
+                await self._stop.wait()
+
+        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(serve(),))
+        self._thread.start()
+        assert ready.wait(10)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+
+@pytest.fixture
+def dripping() -> Iterator[DrippingHeaders]:
+    server = DrippingHeaders()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_headers_sent_a_byte_at_a_time_meet_the_request_deadline(
+    dripping: DrippingHeaders, server: RoutedServer, make_pipeline, duckdb_path
+) -> None:
+    async def users(request: web.Request) -> web.Response:
+        return web.json_response({"data": [{"id": 1}, {"id": 2}]})
+
+    server.route("GET", "/users", users)
+    server.start()
+
+    def resource(name: str, url: str) -> dict[str, object]:
+        endpoint = {"path": url, "paginator": "single_page", "data_selector": "data"}
+        return {"name": name, "primary_key": "id", "endpoint": endpoint}
+
+    config = {
+        "client": {
+            "base_url": server.base_url,
+            "timeout_seconds": 1,
+            "error_handler": {"max_retries": 1, "backoff_factor": 0},
+        },
+        "resources": [
+            resource("slow", f"http://127.0.0.1:{dripping.port}/slow"),
+            resource("users", "/users"),
+        ],
+    }
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            restsync.sync(make_pipeline(), restsync.rest_api_source(config))
+            outcome.append(None)
+        except BaseException as exc:  # handed to the test thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(BOUND_SECONDS)
+    assert not thread.is_alive(), f"the run did not end within {BOUND_SECONDS} s"
+
+    (error,) = outcome
+    assert isinstance(error, restsync.SyncFailed), error
+    (failure,) = error.failures
+    assert failure.resource == "slow"
+    assert failure.message.startswith("the request timed out after 2 attempts")
+    assert dripping.connections == 2
+    assert count_rows(duckdb_path, "data", "users") == 2
