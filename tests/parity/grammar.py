@@ -16,6 +16,7 @@ Some shapes are left out on purpose, each because of a row of docs/dlt-differenc
 * offset or page-number paging is given a total or ``has_more_path`` whenever the response has
   no ``total`` ("offset or page-number paging without ``total_path``");
 * an incremental cursor is never put on a child ("incremental cursor on a **child** resource");
+* ``row_order: desc`` does not compare requests ("``row_order: desc``, second run");
 * merge keys are unique within a run ("rows with the same primary key twice in one run");
 * a failing resource answers 4xx, never 5xx ("retries": the policies differ, and dlt's waits are
   long).
@@ -90,11 +91,18 @@ PAGINATORS: dict[str, Callable[[int], tuple[Any, ...]]] = {
         None,
         {"type": "page_number", "base_page": 1, "total_path": "total_pages"},
     ),
-    "page_total": lambda n: ({"type": "page_number", "base_page": 1, "total_path": "total"},),
+    "page_total": lambda n: (
+        {"type": "page_number", "base_page": 1, "total_path": "total"},
+        {"type": "page_number", "base_page": 1, "total_path": "total", "maximum_page": 3},
+    ),
     "page_more": lambda n: (
         {"type": "page_number", "base_page": 1, "total_path": None, "has_more_path": "has_more"},
     ),
-    "offset": lambda n: (_offset(n), _offset(n, total_path="total")),
+    "offset": lambda n: (
+        _offset(n),
+        _offset(n, total_path="total"),
+        _offset(n, total_path="total", maximum_offset=3 * n),
+    ),
     "offset_nototal": lambda n: (_offset(n, total_path=None),),
     "offset_more": lambda n: (_offset(n, total_path=None, has_more_path="has_more"),),
     "cursor": lambda n: (
@@ -243,13 +251,23 @@ def cursor_resource(draw: st.DrawFn, name: str) -> Drawn:
         if form == "block":
             cursor["start_param"] = "since"
         elif form == "placeholder":
-            params["since"] = "{incremental.start_value}"
+            params["since"] = draw(
+                st.sampled_from(
+                    (
+                        "{incremental.start_value}",
+                        "{incremental.last_value}",
+                        "{incremental.initial_value}",
+                    )
+                )
+            )
         if draw(st.booleans()):
             cursor["end_value"] = END
             if draw(st.booleans()):
                 cursor["end_param"] = "until"
         if row_order := draw(st.sampled_from((None, "asc", "desc"))):
             cursor["row_order"] = row_order
+        # "``row_order: desc``, second run": dlt may stop a page sooner
+        deterministic = deterministic and row_order != "desc"
         endpoint["incremental"] = cursor
     resource: dict[str, Any] = {"name": name, "endpoint": endpoint}
     draw(disposition(resource))
@@ -273,8 +291,19 @@ def failing(draw: st.DrawFn, name: str) -> Drawn:
     return Drawn({"name": name, "endpoint": endpoint}, may_fail=action in (None, "other"))
 
 
+@st.composite
+def grandchild(draw: st.DrawFn, name: str, parent: str) -> Drawn:
+    """The post a child record names (a single entity), for a chain of three resources."""
+    endpoint: dict[str, Any] = {"path": f"plain/posts/{{resources.{parent}.post_id}}"}
+    resource: dict[str, Any] = {"name": name, "endpoint": endpoint}
+    if draw(st.booleans()):
+        resource["include_from_parent"] = ["id"]
+    # a parent that is an author has no post_id: the grandchild fails as it does in dlt
+    return Drawn(resource, may_fail=True)
+
+
 # names that are no substring of each other, of a path or of an error message
-PARENT, CHILD, CURSOR, BROKEN = "articles", "notes", "changes", "broken"
+PARENT, CHILD, GRANDCHILD, CURSOR, BROKEN = "articles", "notes", "threads", "changes", "broken"
 
 
 @st.composite
@@ -284,6 +313,8 @@ def generated_cases(draw: st.DrawFn) -> Case:
         drawn.append(draw(listing(PARENT)))
         if draw(st.booleans()):
             drawn.append(draw(child(CHILD, PARENT)))
+            if draw(st.integers(0, 3)) == 0:
+                drawn.append(draw(grandchild(GRANDCHILD, CHILD)))
     if draw(st.integers(0, 2)) == 0 or not drawn:
         drawn.append(draw(cursor_resource(CURSOR)))
     if draw(st.integers(0, 4)) == 0:
@@ -294,7 +325,10 @@ def generated_cases(draw: st.DrawFn) -> Case:
         select = tuple(draw(st.lists(st.sampled_from(names), min_size=1, unique=True)))
     defaults: dict[str, Any] = {}
     if draw(st.integers(0, 3)) == 0:
-        defaults = {"endpoint": {"params": {"lang": "en"}}}
+        defaults["endpoint"] = {"params": {"lang": "en"}}
+    if draw(st.integers(0, 4)) == 0:
+        # a resource's own disposition wins over the default
+        defaults["write_disposition"] = draw(st.sampled_from(("append", "replace")))
     may_fail = any(d.may_fail for d in drawn)
     return Case(
         name="generated",

@@ -5,7 +5,8 @@ where dlt's are deterministic, and the same failures: both raise or neither does
 resource dlt names as failed is one restsync names.
 
 ``make test`` runs a fixed slice (25 examples, derandomized); ``make fuzz-parity`` runs
-``PARITY_EXAMPLES`` new ones (``--hypothesis-seed`` repeats a run). Each difference it found is
+``PARITY_EXAMPLES`` new ones, shrinking a failure to a small config (``PARITY_SEED`` repeats a
+run). ``PARITY_VERBOSE=1`` prints every config and both outcomes. Each difference it found is
 a fixed case in test_parity_generated_found.py.
 """
 
@@ -15,11 +16,12 @@ import itertools
 import os
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.parity.grammar import ConfigOf, generated_cases
 from tests.parity.harness import SIDES, Case, Outcome, ParityRun, explain
 
+FUZZING = "PARITY_EXAMPLES" in os.environ
 EXAMPLES = int(os.environ.get("PARITY_EXAMPLES", "25"))
 _runs = itertools.count()
 
@@ -56,8 +58,10 @@ def run_both(parity: ParityRun, case: Case, workdir: Any) -> tuple[Outcome, Outc
 
 @settings(
     max_examples=EXAMPLES,
-    # make test: the same examples every run; make fuzz-parity: new ones
-    derandomize="PARITY_EXAMPLES" not in os.environ,
+    # make test: the same examples every run, a failure reported as drawn (shrinking runs up to
+    # five minutes of pipelines); make fuzz-parity: new ones, shrunk
+    derandomize=not FUZZING,
+    phases=list(Phase) if FUZZING else [Phase.explicit, Phase.generate],
     database=None,
     deadline=None,  # two dlt pipelines per example: seconds, more on a busy machine
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
