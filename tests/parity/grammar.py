@@ -84,7 +84,12 @@ PAGINATORS: dict[str, Callable[[int], tuple[Any, ...]]] = {
     "plain": lambda n: (None, "single_page", {"type": "single_page"}),
     "wrapped": lambda n: (None, "single_page"),
     "link": lambda n: (None, "header_link", {"type": "header_link"}),
-    "next_url": lambda n: (None, "json_link", {"type": "json_link", "next_url_path": "next"}),
+    "next_url": lambda n: (
+        None,
+        "json_link",
+        {"type": "json_link", "next_url_path": "next"},
+        {"type": "json_link", "next_url_path": "$.next"},
+    ),
     "next_page": lambda n: (None, {"type": "json_link", "next_url_path": "next_page"}),
     "links_next": lambda n: (None, {"type": "json_link", "next_url_path": "links.next"}),
     "page": lambda n: (
@@ -227,13 +232,19 @@ def child(draw: st.DrawFn, name: str, parent: str) -> Drawn:
             # a placeholder in a param as well
             endpoint["params"] = {**endpoint.get("params", {}), "of": f"{{resources.{parent}.id}}"}
     drawn.resource["endpoint"] = endpoint
-    fields = draw(st.lists(st.sampled_from(("title", "updated_at", "user_id")), unique=True))
+    # "author" is an object (flattened into columns), "tags" a list (a child table) when the
+    # parent serves them
+    fields = draw(
+        st.lists(st.sampled_from(("title", "updated_at", "user_id", "author")), unique=True)
+    )
     if fields:
         drawn.resource["include_from_parent"] = fields
     if found := draw(steps()):
         drawn.resource["processing_steps"] = found
     if draw(st.booleans()):
         drawn.resource["parallelized"] = True
+    if kind != "author":  # authors repeat across posts: "the same primary key twice in one run"
+        draw(disposition(drawn.resource))
     return drawn
 
 
