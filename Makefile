@@ -43,7 +43,7 @@ fuzz: $(STAMP)
 PARITY_EXAMPLES ?= 200
 fuzz-parity: $(STAMP)
 	PARITY_EXAMPLES=$(PARITY_EXAMPLES) $(BIN)/python -m pytest -n 0 -p no:cacheprovider \
-		tests/parity/test_parity_generated.py $${PARITY_SEED:+--hypothesis-seed=$$PARITY_SEED} \
+		tests/parity/test_parity_generated.py $(if $(PARITY_SEED),--hypothesis-seed=$(PARITY_SEED)) \
 		--hypothesis-show-statistics
 
 lint: $(STAMP)
