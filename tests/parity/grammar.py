@@ -17,6 +17,8 @@ Some shapes are left out on purpose, each because of a row of docs/dlt-differenc
   no ``total`` ("offset or page-number paging without ``total_path``");
 * an incremental cursor is never put on a child ("incremental cursor on a **child** resource");
 * ``row_order: desc`` does not compare requests ("``row_order: desc``, second run");
+* a data selector always names a key the body has, and bodies are records ("a ``data_selector``
+  path absent from a non-empty body", "a response body that is a bare JSON string");
 * merge keys are unique within a run ("rows with the same primary key twice in one run");
 * a failing resource answers 4xx, never 5xx ("retries": the policies differ, and dlt's waits are
   long).
@@ -33,7 +35,7 @@ from hypothesis import strategies as st
 
 from tests.parity.harness import Case
 
-# --- builtin callables for processing steps and dlt's ``convert`` -----------------------------
+# --- builtin callables for processing steps -----------------------------------------------------
 
 
 def keep_even_ids(record: dict[str, Any]) -> bool:
