@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test crash fuzz lint bench bench-targets docs install clean airbyte-reference airbyte-diff
+.PHONY: demo test crash fuzz fuzz-parity lint bench bench-targets docs install clean airbyte-reference airbyte-diff
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ crash: $(STAMP)
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider \
 		--hypothesis-seed=$${FUZZ_SEED:-0} --hypothesis-show-statistics
+
+# Differential fuzzing against dlt: PARITY_EXAMPLES generated rest_api configs (200 by default)
+# run through both (tests/parity/grammar.py); new examples each run, PARITY_SEED repeats one.
+PARITY_EXAMPLES ?= 200
+fuzz-parity: $(STAMP)
+	PARITY_EXAMPLES=$(PARITY_EXAMPLES) $(BIN)/python -m pytest -n 0 -p no:cacheprovider \
+		tests/parity/test_parity_generated.py $(if $(PARITY_SEED),--hypothesis-seed=$(PARITY_SEED)) \
+		--hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts bench examples

@@ -28,9 +28,11 @@ def parity(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Pa
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # the parity run loads every case at once, per process: under pytest-xdist (make test) the
-    # parity tests share one worker (--dist loadgroup) so that the run happens once
+    # parity tests share one worker (--dist loadgroup) so that the run happens once; the
+    # generated cases (no CASES: each example runs on its own) may go to another worker
     for item in items:
-        if item.path.parent.name == "parity":
+        module = getattr(item, "module", None)
+        if item.path.parent.name == "parity" and hasattr(module, "CASES"):
             item.add_marker(pytest.mark.xdist_group("parity"))
 
 

@@ -5,6 +5,7 @@ the case tell whose request it was, the round (``r1``, ``r2``) which state of th
 (incremental cases change the data between runs). The rest of the path says what to serve:
 
     /<style>/posts, /<style>       all posts, paged in <style> (see STYLES)
+    /<style>/tagged                all posts with a list of tags each, paged in <style>
     /<style>/posts/<id>            one post          /<style>/users/<id>      one user
     /<style>/posts/<id>/comments   a post's comments, paged in <style> (``?since=`` filters)
     /<style>/events                events (``?since=``/``?until=`` filter on updated_at)
@@ -62,6 +63,10 @@ COMMENTS = {
     ]
     for post in POSTS
 }
+TAGGED = [
+    {**post, "tags": [f"t{post['id'] % 3}", f"t{post['id'] % 5}"][: post["id"] % 3]}
+    for post in POSTS
+]
 USERS = {i: {"id": i, "name": f"User {i}", "email": f"u{i}@example.com"} for i in range(1, 5)}
 
 
@@ -201,9 +206,7 @@ SHAPES: dict[str, Callable[[list[Any]], Any]] = {
     "empty_list": lambda rows: [],
     "bare_string": lambda rows: "maintenance",
     "scalars": lambda rows: {"data": [r["id"] for r in rows]},
-    "tagged": lambda rows: {
-        "data": [{**r, "tags": [f"t{r['id'] % 3}", f"t{r['id'] % 5}"][: r["id"] % 3]} for r in rows]
-    },
+    "tagged": lambda rows: {"data": [t for t in TAGGED if any(t["id"] == r["id"] for r in rows)]},
 }
 ISSUED = "issued-by-oauth"
 
@@ -256,6 +259,8 @@ async def dispatch(request: web.Request, call: Call) -> web.StreamResponse:
     style, what, rest = parts[0], parts[1] if len(parts) > 1 else "posts", parts[2:]
     if what == "posts" and not rest:
         return page_in_style(request, style, POSTS)
+    if what == "tagged" and not rest:
+        return page_in_style(request, style, TAGGED)
     if what == "posts" and len(rest) == 1:
         return _one(POSTS, rest[0])
     if what == "posts" and rest[1:] == ["comments"]:

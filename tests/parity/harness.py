@@ -101,11 +101,13 @@ def _short(table: Any) -> str:
 
 class ParityRun:
     """The outcomes of the session's cases on both sides, computed on first use. Each case is
-    known by a short key (``c17``): its tables' prefix and its requests' path segment."""
+    known by a short key (``c17``): its tables' prefix and its requests' path segment. A run of
+    its own on the same fake API (the generated cases, test_parity_generated.py) takes another
+    ``label`` so that its keys and requests stay apart."""
 
-    def __init__(self, api: FakeApi, cases: list[Case], workdir: Path) -> None:
+    def __init__(self, api: FakeApi, cases: list[Case], workdir: Path, label: str = "c") -> None:
         self.api = api
-        self.cases = {f"c{i}": case for i, case in enumerate(cases)}
+        self.cases = {f"{label}{i}": case for i, case in enumerate(cases)}
         self._keys = {id(case): key for key, case in self.cases.items()}
         self.workdir = workdir
         self._outcomes: dict[tuple[str, str], Outcome] = {}

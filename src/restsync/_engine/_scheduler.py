@@ -204,6 +204,8 @@ class Engine:
         depth = resource.prefetch_pages
         if depth is None:
             depth = self.plan.prefetch_pages
+        if resource.incremental is not None and resource.incremental.row_order:
+            depth = 0  # any page may end the chain (_ends_range): fetch nothing ahead of it
         ahead = FetchAhead(self._counted_fetch(resource), self._abandoned)
         number = 0
         page_size = 0
@@ -223,8 +225,22 @@ class Engine:
                     request, response.status, response.headers, response.body, selected, number
                 )
                 request = self._next_request(resource, traversal, page)
+                if request is not None and self._ends_range(resource, selected):
+                    request = None
         finally:
             ahead.close()
+
+    def _ends_range(self, resource: ResourcePlan, records: list[Any]) -> bool:
+        """A page with a record past the cursor range, on data in ``row_order``, is the last."""
+        inc = resource.incremental
+        if inc is None or not inc.row_order:
+            return False
+        start = inc.start_from(self.start_values.get(resource.name))
+        return any(
+            inc.ends_chain(field_value(r, inc.cursor_path), start)
+            for r in records
+            if isinstance(r, dict)
+        )
 
     def _chain_selector(self, resource: ResourcePlan) -> Callable[[Response, Any], list[Any]]:
         """How one chain of pages picks its records: the resource's select hook, else its

@@ -116,6 +116,26 @@ class IncrementalPlan:
             return value.isoformat()
         return value
 
+    def ends_chain(self, value: Any, start: Any) -> bool:
+        """Whether a record's cursor ``value`` lies past the far end of the range on data sorted
+        by the cursor (dlt's ``row_order``): beyond ``end_value`` ascending, before the start
+        value descending. dlt closes the resource at such a page and asks for no more; so does
+        the engine. Compared as dlt compares them, through ``last_value_func``."""
+        if value is None or self.parse_datetimes:
+            return False
+        func = self.last_value_func
+        pick = func if callable(func) else (max if func == "max" else min)
+        try:
+            if self.row_order == "asc" and self.end_value is not None:
+                end = self.end_value
+                return pick((value, end)) != end or (self.range_end != "closed" and value == end)
+            if self.row_order == "desc" and start is not None:
+                before = pick((value, start)) == start and value != start
+                return before or (self.range_start == "open" and value == start)
+        except TypeError:  # values that do not compare: dlt's own step reports them
+            return False
+        return False
+
 
 @dataclass(frozen=True)
 class ResourcePlan:
