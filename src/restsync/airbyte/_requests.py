@@ -7,8 +7,9 @@ chain's slice (the parent record the engine hands it) rather than patching the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -25,6 +26,7 @@ __all__ = [
     "RequestOption",
     "StreamRequests",
     "link_headers",
+    "url_on",
 ]
 
 
@@ -142,6 +144,9 @@ class StreamRequests:
     url_base: str  # as rendered with the config: replaced by the plan's base_url when overridden
     path: Any = None
     url: Any = None
+    # with --base-url: the origin a ``url`` (a whole address, no url_base) moves to, its path
+    # kept, as an OAuth token endpoint moves
+    url_origin: str = ""
     method: str = "GET"
     params: Any = None
     headers: Any = None
@@ -257,9 +262,29 @@ class ManifestTraversal(Traversal[StreamRequests]):
         if base:
             return urljoin(base if base.endswith("/") or not path else base + "/", path)
         full = ai.text(spec.url, **scope)
+        if spec.url_origin:
+            full = _ORIGIN.sub(spec.url_origin, full, count=1)
         if path:
             full = urljoin(full if full.endswith("/") else full + "/", path)
         return full
+
+
+_ORIGIN = re.compile(r"^https?://[^/?#]+")
+
+
+def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
+    """The resources with each stream's ``url`` (a requester without ``url_base``) moved to
+    ``base_url``'s origin, its path kept: a ``url_base`` is replaced by the base URL, and a whole
+    address must not escape it (outlook's Graph URLs would reach the real API)."""
+    found = _ORIGIN.match(base_url)
+    origin = found.group(0) if found else base_url.rstrip("/")
+    moved: dict[str, Any] = {}
+    for name, resource in resources.items():
+        requests = resource.paginator
+        if isinstance(requests, StreamRequests) and requests.url and not requests.url_base:
+            resource = replace(resource, paginator=replace(requests, url_origin=origin))
+        moved[name] = resource
+    return moved
 
 
 def _form(ai: Interpolator, template: Any, scope: dict[str, Any]) -> Any:

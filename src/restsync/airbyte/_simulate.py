@@ -61,6 +61,7 @@ _TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
 # a guard after the field ('... if response['items']', '... if last_record else None'): the
 # clients evaluate it; the simulator only needs to know where the cursor goes
 _GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
+_ADDRESS = re.compile(r"^https?://[^/?#]+")
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
 )
@@ -123,6 +124,10 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
     path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    if requests.url and not requests.url_base:
+        # a whole address (``url``): served at its path, on the simulator's origin
+        address = requests.interpolator.text(requests.url, stream_slice=marks, next_page_token=None)
+        path = _ADDRESS.sub("", address).rstrip("/") + ("/" + path.lstrip("/") if path else "")
     if "{{" in str(requests.path or "") and not path.strip("/"):
         # nytimes: '/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/...'
         raise SimulatorError(

@@ -11,8 +11,10 @@ from typing import Any, TypedDict, Unpack
 from restsync._errors import ConfigError
 from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
+from restsync.airbyte._jinja import TemplateError
 from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
+from restsync.airbyte._requests import url_on
 from restsync.airbyte._translate import Translator, config_error
 
 __all__ = [
@@ -76,6 +78,8 @@ def _problems(
             translator.stream(spec, f"streams[{index}]", name, selected=True)
         except Unsupported as problem:
             problems[name] = problem
+        except TemplateError as exc:  # a template the sandbox refuses, met while translating
+            problems[name] = Unsupported(f"streams[{index}]", "template", str(exc))
     runnable = [n for n in streams if n not in problems]
     return {n: config_error(p, n, runnable) for n, p in problems.items()}
 
@@ -115,7 +119,7 @@ def plan_manifest(
     if page_format is not None:
         resources = {n: replace(r, page_format=page_format) for n, r in resources.items()}
     if base_url is not None:
-        resources = token_url_on(resources, base_url)
+        resources = url_on(token_url_on(resources, base_url), base_url)
     auth = next((r.auth for r in resources.values() if r.auth is not None), None)
     return SourcePlan(
         name=name,

@@ -24,7 +24,7 @@ from restsync.airbyte._cursor import (
     text_cursor,
 )
 from restsync.airbyte._errors import build_retry
-from restsync.airbyte._jinja import Interpolator
+from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 from restsync.airbyte._parts import (
     Unsupported,
     _checked,
@@ -299,11 +299,17 @@ def _body_data(requester: Mapping[str, Any]) -> Any:
 
 
 def _base_url(requester: Mapping[str, Any], ai: Interpolator, at: str, name: str) -> str:
-    """``url_base`` (or ``url``) rendered with the config; it must be an http(s) URL."""
+    """``url_base`` (or ``url``) rendered with the config; it must be an http(s) URL. A ``url``
+    holds the whole address, often with a partition in it (outlook's
+    ``.../messages/{{ stream_partition['message_id'] }}``): an empty slice stands in for it."""
     template = requester.get("url_base") or requester.get("url")
-    rendered = ai.text(template).strip()  # a `{% set %}` line leaves a blank (requests strips it)
+    key = "url_base" if requester.get("url_base") else "url"
+    empty = {"stream_slice": Slice(), "next_page_token": None}
+    try:
+        rendered = ai.text(template, **empty).strip()  # a `{% set %}` line leaves a blank
+    except TemplateError as exc:
+        raise Unsupported(f"{at}.{key}", "template", str(exc)) from None
     if not rendered.startswith(("http://", "https://")) and "{{" not in rendered:
-        key = "url_base" if requester.get("url_base") else "url"
         raise ConfigError(
             f"{at}.{key}",
             f"stream '{name}': {key} {template!r} gives {rendered!r} with this config, not an "
