@@ -1,12 +1,15 @@
 """What today's manifest-only connectors write that older manifests did not: references read as
-written (akeneo's schema key ends in a blank)."""
+written (akeneo's schema key ends in a blank); the config migrated and transformed by
+``spec.config_normalization_rules`` before any stream reads it (gong, airtable, stripe)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from aiohttp import web
 
+import restsync
 from restsync import ConfigError
 from restsync.airbyte import plan_manifest
 
@@ -52,3 +55,91 @@ def test_a_reference_is_read_as_written_blank_included() -> None:
 def test_a_reference_to_no_key_is_still_a_config_error() -> None:
     with pytest.raises(ConfigError, match="reference '#/schemas/categories ' points at nothing"):
         plan_manifest(_manifest("categories", "#/schemas/categories "), {})
+
+
+# --- spec.config_normalization_rules ---------------------------------------------------------
+
+RULES: dict[str, Any] = {
+    "type": "ConfigNormalizationRules",
+    "config_migrations": [
+        {
+            "type": "ConfigMigration",
+            "description": "the old top-level key moves under credentials",
+            "transformations": [
+                {
+                    "type": "ConfigAddFields",
+                    "fields": [
+                        {"path": ["credentials", "api_key"], "value": "{{ config['key'] }}"}
+                    ],
+                    "condition": "{{ config.get('key', False) }}",
+                },
+                {
+                    "type": "ConfigAddFields",
+                    "fields": [{"path": ["workers"], "value": "2", "value_type": "integer"}],
+                    "condition": "{{ config.get('workers', 25) == 1 }}",
+                },
+            ],
+        }
+    ],
+    "transformations": [
+        {"type": "ConfigRemapField", "field_path": ["region"], "map": {"europe": "eu"}},
+        {"type": "ConfigRemoveFields", "field_pointers": [["legacy"]]},
+    ],
+}
+
+
+def _ruled_manifest(rules: Any) -> dict[str, Any]:
+    manifest = _manifest("categories", "#/schemas/categories")
+    requester = manifest["streams"][0]["retriever"]["requester"]
+    requester["authenticator"] = {
+        "type": "ApiKeyAuthenticator",
+        "api_token": "{{ config['credentials']['api_key'] }}",
+        "inject_into": {"type": "RequestOption", "inject_into": "header", "field_name": "X-Key"},
+    }
+    requester["request_parameters"] = {
+        "region": "{{ config['region'] }}",
+        "legacy": "{{ config.get('legacy', 'gone') }}",
+        "workers": "{{ config['workers'] }}",
+    }
+    manifest["spec"] = {"type": "Spec", "config_normalization_rules": rules}
+    return manifest
+
+
+def test_config_rules_migrate_then_transform_the_config(server: Any) -> None:
+    @server.get("/categories")
+    async def categories(request: web.Request) -> web.Response:
+        if request.headers.get("X-Key") != "old-style-key":
+            raise web.HTTPUnauthorized()
+        return web.json_response([{"code": "a", "level": 1, **request.query}])
+
+    server.start()
+    config = {"key": "old-style-key", "region": "europe", "legacy": "x", "workers": 1}
+    source = restsync.airbyte_source(_ruled_manifest(RULES), config, base_url=server.base_url)
+    records = list(source.resources["categories"])
+    assert records == [{"code": "a", "level": 1, "region": "eu", "legacy": "gone", "workers": "2"}]
+    assert config["region"] == "europe"  # the user's own config is left alone
+
+
+def test_a_config_already_in_the_new_shape_is_kept(server: Any) -> None:
+    @server.get("/categories")
+    async def categories(request: web.Request) -> web.Response:
+        if request.headers.get("X-Key") != "new-key":
+            raise web.HTTPUnauthorized()
+        return web.json_response([{"code": "a", "level": 1, **request.query}])
+
+    server.start()
+    config = {"credentials": {"api_key": "new-key"}, "region": "us", "workers": 4}
+    source = restsync.airbyte_source(_ruled_manifest(RULES), config, base_url=server.base_url)
+    assert list(source.resources["categories"]) == [
+        {"code": "a", "level": 1, "region": "us", "legacy": "gone", "workers": "4"}
+    ]
+
+
+def test_a_custom_config_transformation_is_a_config_error_naming_it() -> None:
+    rules = {
+        "type": "ConfigNormalizationRules",
+        "transformations": [{"type": "CustomConfigTransformation", "class_name": "x.Y"}],
+    }
+    with pytest.raises(ConfigError, match="CustomConfigTransformation") as raised:
+        plan_manifest(_ruled_manifest(rules), {"credentials": {"api_key": "k"}})
+    assert raised.value.path == "spec.config_normalization_rules.transformations[0].type"

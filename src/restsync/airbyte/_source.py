@@ -11,6 +11,7 @@ from typing import Any, TypedDict, Unpack
 from restsync._errors import ConfigError
 from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
+from restsync.airbyte._config_rules import normalized_config
 from restsync.airbyte._jinja import TemplateError
 from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
@@ -63,8 +64,9 @@ def stream_problems(
 ) -> dict[str, ConfigError]:
     """Every stream restsync cannot run, with the reason (``restsync check`` lists them all)."""
     document, folder = load_manifest(manifest)
-    values = load_user_config(config)
-    return _problems(_streams(resolve_manifest(document)), values, folder)
+    resolved = resolve_manifest(document)
+    values = normalized_config(resolved, load_user_config(config))
+    return _problems(_streams(resolved), values, folder)
 
 
 def _problems(
@@ -96,8 +98,9 @@ def plan_manifest(
     """Validate and translate a manifest; raise ``ConfigError`` for the first stream (of those
     selected) that restsync cannot run, saying which other streams can."""
     document, folder = load_manifest(manifest)
-    values = load_user_config(config)
-    all_streams = _streams(resolve_manifest(document))
+    resolved = resolve_manifest(document)
+    values = normalized_config(resolved, load_user_config(config))
+    all_streams = _streams(resolved)
     wanted = list(streams) if streams else list(all_streams)
     unknown = [s for s in wanted if s not in all_streams]
     if unknown:
@@ -127,7 +130,7 @@ def plan_manifest(
         headers={},
         auth=auth,
         resources=resources,
-        max_concurrency=_concurrency(resolve_manifest(document), values),
+        max_concurrency=_concurrency(resolved, values),
         prefetch_pages=0,
     )
 
