@@ -1,17 +1,22 @@
 """What today's manifest-only connectors write that older manifests did not: references read as
 written (akeneo's schema key ends in a blank); the config migrated and transformed by
-``spec.config_normalization_rules`` before any stream reads it (gong, airtable, stripe)."""
+``spec.config_normalization_rules`` before any stream reads it (gong, airtable, stripe); a
+``global_substream_cursor`` and a ``StateDelegatingStream`` (stripe)."""
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aiohttp import web
 
 import restsync
 from restsync import ConfigError
 from restsync.airbyte import plan_manifest
+from tests.airbyte.apis import serve_fanout
 
 
 def _manifest(schema_key: str, reference: str) -> dict[str, Any]:
@@ -143,3 +148,66 @@ def test_a_custom_config_transformation_is_a_config_error_naming_it() -> None:
     with pytest.raises(ConfigError, match="CustomConfigTransformation") as raised:
         plan_manifest(_ruled_manifest(rules), {"credentials": {"api_key": "k"}})
     assert raised.value.path == "spec.config_normalization_rules.transformations[0].type"
+
+
+# --- global_substream_cursor and StateDelegatingStream ---------------------------------------
+
+FANOUT = Path(__file__).parent / "manifests" / "fanout.yaml"
+
+
+def _fanout_windows(server: Any, pipeline: Any, manifest: Any) -> list[tuple[str, ...]]:
+    config = {
+        "base_url": server.base_url,
+        "token": "t-1",
+        "regions": ["eu", "us"],
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-05",
+    }
+    restsync.sync(pipeline, restsync.airbyte_source(manifest, config, streams=["metrics"]))
+    sent = [
+        (r.query["region"], r.query["since"], r.query["until"])
+        for r in server.requests
+        if r.path == "/metrics"
+    ]
+    return sorted(sent)
+
+
+def test_a_global_substream_cursor_reads_the_same_slices(server: Any, make_pipeline: Any) -> None:
+    serve_fanout(server)
+    server.start()
+    plain = _fanout_windows(server, make_pipeline("plain"), FANOUT)
+    server.requests.clear()
+    manifest = yaml.safe_load(FANOUT.read_text())
+    metrics = next(s for s in manifest["streams"] if s.get("name") == "metrics")
+    metrics["incremental_sync"]["global_substream_cursor"] = True
+    assert _fanout_windows(server, make_pipeline("global"), manifest) == plain
+    assert len(plain) == 4  # two regions times two windows
+
+
+def test_a_state_delegating_stream_runs_its_full_refresh_stream(server: Any) -> None:
+    @server.get("/categories")
+    async def categories(request: web.Request) -> web.Response:
+        return web.json_response([{"code": "a", "level": 1}])
+
+    @server.get("/events")
+    async def events(request: web.Request) -> web.Response:
+        raise web.HTTPInternalServerError()  # the incremental stream is not read
+
+    server.start()
+    full = _manifest("categories", "#/schemas/categories")["streams"][0]
+    incremental = copy.deepcopy(full)
+    incremental["retriever"]["requester"]["path"] = "/events"
+    manifest = _manifest("categories", "#/schemas/categories")
+    manifest["streams"] = [
+        {
+            "type": "StateDelegatingStream",
+            "name": "categories",
+            "full_refresh_stream": full,
+            "incremental_stream": incremental,
+        }
+    ]
+    plan = plan_manifest(manifest, {}, base_url=server.base_url)
+    assert any("full_refresh_stream" in note for note in plan.resources["categories"].notes)
+    source = restsync.airbyte_source(manifest, {}, base_url=server.base_url)
+    assert list(source.resources["categories"]) == [{"code": "a", "level": 1}]
+    assert [r.path for r in server.requests] == ["/categories"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import replace as _replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,9 @@ class Translator:
         if name in self.resources:
             return
         stream_kind = component_type(spec, where, "DeclarativeStream")
+        if stream_kind == "StateDelegatingStream":
+            self._delegating(spec, where, name, selected)
+            return
         if stream_kind != "DeclarativeStream":
             raise Unsupported(where, stream_kind, "not supported")
         ai = Interpolator(self.config, spec.get("$parameters"))
@@ -97,6 +101,19 @@ class Translator:
             selected=selected,
             notes=_notes(requests, slicer, incremental),
         )
+
+    def _delegating(self, spec: Mapping[str, Any], where: str, name: str, selected: bool) -> None:
+        """A StateDelegatingStream reads its ``full_refresh_stream`` while the stream has no
+        state and its ``incremental_stream`` once it has. restsync always runs the full-refresh
+        stream (a first sync reads the same records as airbyte-cdk's); where that stream has a
+        cursor of its own, later runs resume from it in dlt state, as any stream's does."""
+        full = spec.get("full_refresh_stream")
+        if not isinstance(full, Mapping):
+            raise Unsupported(where, "StateDelegatingStream", "no full_refresh_stream")
+        self.stream(full, f"{where}.full_refresh_stream", name, selected)
+        resource = self.resources[name]
+        note = "StateDelegatingStream: restsync runs its full_refresh_stream on every run"
+        self.resources[name] = _replace(resource, notes=(*resource.notes, note))
 
     def _records(
         self, spec: Mapping[str, Any], retriever: Mapping[str, Any], ai: Any, where: str
