@@ -48,6 +48,7 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
+from restsync.simulator._paging import DEFAULT_PAGE_SIZE
 
 __all__ = ["simulator_plan"]
 
@@ -219,13 +220,16 @@ def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
         )
     if isinstance(strategy, CursorStrategy):
         return _cursor_paginator(strategy, requests, stream)
-    if token is None or token.inject_into == "path" or not strategy.page_size:
-        raise SimulatorError(f"stream '{stream}': the simulator needs the page token and size")
+    if token is None or token.inject_into == "path":
+        raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
     limit_param, limit_body = _where(requests.page_size_option)
+    # without a page size the clients page until an empty page (northpass-lms' offsets): the
+    # simulator's own page size stands in
+    size = strategy.page_size or DEFAULT_PAGE_SIZE
     if isinstance(strategy, OffsetStrategy):
         return OffsetPaging(
-            limit=strategy.page_size,
+            limit=size,
             offset_param=param or "offset",
             offset_body_path=body_path,
             limit_param=limit_param or "limit",
@@ -237,7 +241,7 @@ def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
         page_param=param or "page",
         page_body_path=body_path,
         # a page size sent in the body is the manifest's own: served as the default size
-        limit=strategy.page_size,
+        limit=size,
         limit_param=limit_param or "limit",
     )
 
