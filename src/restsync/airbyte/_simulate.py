@@ -141,6 +141,7 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         if helper is None or helper.parent is None:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
+        _refuse_computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
         if "{" + field + "}" not in path:
             carried = _partition_option(requests, field, resource.name)
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
@@ -163,6 +164,22 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         select=None,
         response_actions=(),
     )
+
+
+def _refuse_computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> None:
+    """The simulator binds a partition to the parent's key as the API serves it; a key the
+    parent's ``AddFields`` computes (calendly's ``id``, cut from ``uri`` by a regex) has no
+    served value to bind to, so the children would be served under other keys."""
+    assert slicer.parent is not None
+    key = slicer.parent.parent_key
+    pipeline = parent.select
+    steps = pipeline.transformations if isinstance(pipeline, RecordPipeline) else ()
+    for step in steps:
+        if isinstance(step, AddField) and tuple(step.path) == tuple(key[: len(step.path)]):
+            raise SimulatorError(
+                f"stream '{stream}': its partition key '{'/'.join(key)}' is computed by the "
+                f"parent stream's AddFields ({step.value!r}), which the simulator cannot serve"
+            )
 
 
 def _partition_option(
