@@ -211,3 +211,41 @@ def test_a_state_delegating_stream_runs_its_full_refresh_stream(server: Any) -> 
     source = restsync.airbyte_source(manifest, {}, base_url=server.base_url)
     assert list(source.resources["categories"]) == [{"code": "a", "level": 1}]
     assert [r.path for r in server.requests] == ["/categories"]
+
+
+# --- numbers given as templates --------------------------------------------------------------
+
+
+def _with_error_handler(handler: dict[str, Any]) -> dict[str, Any]:
+    manifest = _manifest("categories", "#/schemas/categories")
+    manifest["streams"][0]["retriever"]["requester"]["error_handler"] = handler
+    return manifest
+
+
+def test_backoff_numbers_may_be_templates() -> None:
+    # apple-search-ads: factor "{{ config.backoff_factor }}"
+    handler = {
+        "type": "DefaultErrorHandler",
+        "max_retries": "{{ config['retries'] }}",
+        "backoff_strategies": [
+            {"type": "ExponentialBackoffStrategy", "factor": "{{ config.backoff_factor }}"}
+        ],
+    }
+    retry = plan_manifest(_with_error_handler(handler), {"retries": 7, "backoff_factor": 3})
+    assert (retry.resources["categories"].retry.max_retries,) == (7,)
+    assert retry.resources["categories"].retry.backoff_factor == 3.0
+    # a value the config leaves out renders empty: the component's default, as in airbyte-cdk
+    default = plan_manifest(_with_error_handler(handler), {"retries": 2})
+    assert default.resources["categories"].retry.backoff_factor == 5.0
+
+
+def test_a_backoff_number_that_is_no_number_is_a_check_error() -> None:
+    handler = {
+        "type": "DefaultErrorHandler",
+        "backoff_strategies": [
+            {"type": "ConstantBackoffStrategy", "backoff_time_in_seconds": "{{ config.wait }}"}
+        ],
+    }
+    with pytest.raises(ConfigError, match="is not a number with this config") as raised:
+        plan_manifest(_with_error_handler(handler), {"wait": "soon"})
+    assert raised.value.path.endswith("backoff_strategies[0].backoff_time_in_seconds")

@@ -165,7 +165,7 @@ class Translator:
             ),
         )
         auth = build_auth(requester.get("authenticator"), ai, f"{at}.authenticator")
-        retry, actions = build_retry(requester.get("error_handler"), f"{at}.error_handler")
+        retry, actions = build_retry(requester.get("error_handler"), f"{at}.error_handler", ai)
         return requests, auth, retry, actions
 
     # --- partitions and slices ------------------------------------------------------------
