@@ -249,3 +249,27 @@ def test_a_backoff_number_that_is_no_number_is_a_check_error() -> None:
     with pytest.raises(ConfigError, match="is not a number with this config") as raised:
         plan_manifest(_with_error_handler(handler), {"wait": "soon"})
     assert raised.value.path.endswith("backoff_strategies[0].backoff_time_in_seconds")
+
+
+# --- api_budget ------------------------------------------------------------------------------
+
+
+def test_the_strictest_api_budget_rate_is_the_sources_rate_budget() -> None:
+    # klaviyo: 10 calls a second and 150 a minute; freshdesk: 50 calls a minute
+    manifest = _manifest("categories", "#/schemas/categories")
+    manifest["api_budget"] = {
+        "type": "HTTPAPIBudget",
+        "policies": [
+            {
+                "type": "MovingWindowCallRatePolicy",
+                "rates": [{"limit": 10, "interval": "PT1S"}, {"limit": 150, "interval": "PT1M"}],
+                "matchers": [{"method": "GET", "url_path_pattern": "^/api/campaigns"}],
+            },
+            {"type": "FixedWindowCallRatePolicy", "period": "PT1M", "call_limit": 300},
+            {"type": "UnlimitedCallRatePolicy", "matchers": []},
+        ],
+    }
+    plan = plan_manifest(manifest, {})
+    assert plan.rate_limit is not None
+    assert plan.rate_limit.requests_per_second == 150 / 60
+    assert plan_manifest(_manifest("categories", "#/schemas/categories"), {}).rate_limit is None

@@ -11,6 +11,7 @@ from typing import Any, TypedDict, Unpack
 from restsync._errors import ConfigError
 from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
+from restsync.airbyte._budget import rate_budget
 from restsync.airbyte._config_rules import normalized_config
 from restsync.airbyte._jinja import TemplateError
 from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
@@ -132,6 +133,7 @@ def plan_manifest(
         resources=resources,
         max_concurrency=_concurrency(resolved, values),
         prefetch_pages=0,
+        rate_limit=rate_budget(resolved),
     )
 
 
