@@ -16,6 +16,7 @@ import restsync
 from restsync import ConfigError
 from restsync.airbyte import plan_manifest, stream_problems
 from tests.airbyte.conftest import Simulate
+from tests.conftest import RoutedServer
 
 MESSAGES = [{"id": f"m{i}", "subject": f"s{i}"} for i in range(1, 4)]
 
@@ -144,3 +145,37 @@ def test_a_refused_template_in_an_address_is_a_check_error() -> None:
     assert "format" in str(problems["jobs"])
     with pytest.raises(ConfigError, match="stream 'jobs' uses template"):
         plan_manifest(manifest, {"t": "tk", "host": "h"})
+
+
+def _on(base: str, name: str) -> dict[str, Any]:
+    stream = _stream(name, "")
+    requester = stream["retriever"]["requester"]
+    del requester["url"], requester["authenticator"]
+    requester.update({"url_base": base, "path": "/items"})
+    return stream
+
+
+def test_each_url_base_is_its_own_without_a_base_url(make_pipeline: Any) -> None:
+    # shortio: two APIs on two hosts; only a base URL the user gives replaces a url_base
+    first, second = RoutedServer(), RoutedServer()
+    try:
+        for server, rows in ((first, [{"id": "a1"}]), (second, [{"id": "b1"}, {"id": "b2"}])):
+
+            async def items(request: web.Request, rows: Any = rows) -> web.Response:
+                return web.json_response({"value": rows})
+
+            server.route("GET", "/api/items", items)
+            server.start()
+        manifest = {
+            "version": "6.60.0",
+            "type": "DeclarativeSource",
+            "streams": [_on(first.base_url + "/api", "a"), _on(second.base_url + "/api", "b")],
+        }
+        source = restsync.airbyte_source(manifest, {})
+        assert [r["id"] for r in source.resources["a"]] == ["a1"]
+        assert [r["id"] for r in source.resources["b"]] == ["b1", "b2"]
+        assert [r.path for r in first.requests] == ["/api/items"]
+        assert [r.path for r in second.requests] == ["/api/items"]
+    finally:
+        first.stop()
+        second.stop()

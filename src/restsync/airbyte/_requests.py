@@ -147,6 +147,8 @@ class StreamRequests:
     # with --base-url: the origin a ``url`` (a whole address, no url_base) moves to, its path
     # kept, as an OAuth token endpoint moves
     url_origin: str = ""
+    # with --base-url: what replaces ``url_base`` (without one, each stream keeps its own)
+    base_override: str = ""
     method: str = "GET"
     params: Any = None
     headers: Any = None
@@ -178,11 +180,9 @@ class ManifestTraversal(Traversal[StreamRequests]):
     def __init__(self, config: StreamRequests, stop_condition: Any) -> None:
         super().__init__(config, stop_condition)
         self.spec: StreamRequests = config
-        self._base = ""
         self._token: Any = None
 
     def first(self, request: Request) -> Request:
-        self._base = request.url  # the plan's base_url (possibly overridden) plus "/"
         strategy = self.spec.strategy
         self._token = strategy.initial if strategy is not None else None
         return self._build(self._token)
@@ -255,7 +255,9 @@ class ManifestTraversal(Traversal[StreamRequests]):
         if path is None:
             path = ai.text(spec.path, **scope).lstrip("/") if spec.path else ""
         default = spec.url_base.rstrip("/") if spec.url_base else ""
-        override = self._base.rstrip("/")
+        # only a base URL the user gave replaces url_base: the plan's own base is the first
+        # stream's, and a manifest may have several (shortio's two APIs on two hosts)
+        override = spec.base_override.rstrip("/")
         if base and override and override != default and base.startswith(default):
             # before the join: urljoin rewrites a base such as 'https://h//api' ('//' collapsed)
             base = override + base[len(default) :]
@@ -273,9 +275,9 @@ _ORIGIN = re.compile(r"^https?://[^/?#]+")
 
 
 def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
-    """The resources with each stream's ``url`` (a requester without ``url_base``) moved to
-    ``base_url``'s origin, its path kept: a ``url_base`` is replaced by the base URL, and a whole
-    address must not escape it (outlook's Graph URLs would reach the real API)."""
+    """The resources with each stream's ``url_base`` replaced by ``base_url``, and each ``url``
+    (a requester without ``url_base``) moved to ``base_url``'s origin, its path kept: a whole
+    address must not escape it either (outlook's Graph URLs would reach the real API)."""
     found = _ORIGIN.match(base_url)
     origin = found.group(0) if found else base_url.rstrip("/")
     moved: dict[str, Any] = {}
@@ -283,6 +285,8 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
         requests = resource.paginator
         if isinstance(requests, StreamRequests) and requests.url and not requests.url_base:
             resource = replace(resource, paginator=replace(requests, url_origin=origin))
+        elif isinstance(requests, StreamRequests):
+            resource = replace(resource, paginator=replace(requests, base_override=base_url))
         moved[name] = resource
     return moved
 
