@@ -136,6 +136,9 @@ def main(folder: str, config_path: str | None = None) -> None:
         except ConfigError as exc:
             print(f"{connector_name(path)}: rejected: {exc}")
             continue
+        except Exception as exc:  # a bug in restsync: counted and named, the survey goes on
+            print(f"{connector_name(path)}: CRASHED: {type(exc).__name__}: {exc}")
+            continue
         names = [n for n in stream_names(path, config)]
         streams_total += len(names)
         streams_ok += len(names) - len(problems)

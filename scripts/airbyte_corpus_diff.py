@@ -48,7 +48,6 @@ from restsync.airbyte._simulate import simulator_plan  # noqa: E402
 from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread  # noqa: E402
 from restsync.simulator._compile import compile_plan  # noqa: E402
 
-_URL_KEYS = ("url_base", "url")
 _OPTIONS = SimulatorOptions(seed=11)
 
 
@@ -61,16 +60,17 @@ def pointed_at(node: Any, base_url: str) -> Any:
         return node
     copy = {key: pointed_at(value, base_url) for key, value in node.items()}
     requester = copy.get("type") == "HttpRequester" or "http_method" in copy
-    for key in _URL_KEYS:
-        if isinstance(copy.get(key), str) and (key == "url_base" or requester):
-            copy[key] = base_url
+    found = re.match(r"https?://[^/]+", base_url)
+    origin = found.group(0) if found else base_url
+    if isinstance(copy.get("url_base"), str):
+        copy["url_base"] = base_url
+    elif requester and isinstance(copy.get("url"), str):
+        # a whole address: its path on the simulator's origin, as restsync's base_url moves it
+        copy["url"] = re.sub(r"^https?://[^/?#]+", origin, copy["url"].strip())
     if isinstance(copy.get("token_refresh_endpoint"), str):
         # the same path on the simulator's origin, as restsync's base_url moves it
-        origin = re.match(r"https?://[^/]+", base_url)
         endpoint = copy["token_refresh_endpoint"]
-        copy["token_refresh_endpoint"] = re.sub(
-            r"^https?://[^/]+", origin.group(0) if origin else base_url, endpoint
-        )
+        copy["token_refresh_endpoint"] = re.sub(r"^https?://[^/]+", origin, endpoint)
     return copy
 
 

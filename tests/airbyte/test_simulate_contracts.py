@@ -142,3 +142,100 @@ def test_a_record_path_key_with_a_dot_is_named() -> None:
     }
     with pytest.raises(SimulatorError, match="record path step with a '.'"):
         simulator_plan(plan_manifest(manifest, {}))
+
+
+@pytest.mark.parametrize("strategy", ["OffsetIncrement", "PageIncrement"])
+def test_paging_without_a_page_size_runs_until_an_empty_page(
+    simulate: Simulate, strategy: str
+) -> None:
+    # northpass-lms: an OffsetIncrement with no page_size; the clients page until a page is
+    # empty, and the simulator serves its own page size
+    manifest: dict[str, Any] = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [
+            {
+                "type": "DeclarativeStream",
+                "name": "people",
+                "primary_key": ["id"],
+                "retriever": {
+                    "type": "SimpleRetriever",
+                    "requester": {
+                        "type": "HttpRequester",
+                        "url_base": "https://x.invalid",
+                        "path": "/people",
+                    },
+                    "record_selector": {
+                        "type": "RecordSelector",
+                        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+                    },
+                    "paginator": {
+                        "type": "DefaultPaginator",
+                        "page_token_option": {
+                            "type": "RequestOption",
+                            "field_name": "page",
+                            "inject_into": "request_parameter",
+                        },
+                        "pagination_strategy": {"type": strategy},
+                    },
+                },
+                "schema_loader": {
+                    "type": "InlineSchemaLoader",
+                    "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+                },
+            }
+        ],
+    }
+    run = simulate(manifest, {}, seed=5)
+    served = run.sim.dataset()["people"]
+    assert len(served) > 25  # more than one of the simulator's pages
+    records = list(run.source.resources["people"])
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
+
+
+def test_a_partition_key_computed_by_the_parents_add_fields_is_named() -> None:
+    # calendly: scheduled_events add 'id' cut from 'uri'; event_invitees partition on that id
+    def stream(name: str, path: str, extra: dict[str, Any]) -> dict[str, Any]:
+        retriever = {
+            "type": "SimpleRetriever",
+            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": path},
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": ["collection"]},
+            },
+        }
+        return {"type": "DeclarativeStream", "name": name, "retriever": retriever, **extra}
+
+    events = stream(
+        "scheduled_events",
+        "/scheduled_events",
+        {
+            "transformations": [
+                {
+                    "type": "AddFields",
+                    "fields": [
+                        {
+                            "path": ["id"],
+                            "value": "{{ record['uri'] | regex_search('/(\\\\w*)$') }}",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+    invitees = stream("event_invitees", "/scheduled_events/{{ stream_partition.event_id }}", {})
+    invitees["retriever"]["partition_router"] = {
+        "type": "SubstreamPartitionRouter",
+        "parent_stream_configs": [
+            {
+                "type": "ParentStreamConfig",
+                "parent_key": "id",
+                "partition_field": "event_id",
+                "stream": events,
+            }
+        ],
+    }
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [events, invitees]}
+    plan = plan_manifest(manifest, {})
+    with pytest.raises(SimulatorError, match="'event_invitees'.*'id' is computed by the parent"):
+        simulator_plan(plan)

@@ -39,8 +39,8 @@ def datetime_cursor(spec: Any, ai: Interpolator, where: str, name: str) -> Datet
     if not spec:
         return None
     _expect(spec, where, ("DatetimeBasedCursor",))
-    if spec.get("global_substream_cursor"):
-        raise Unsupported(where, "DatetimeBasedCursor", "global_substream_cursor")
+    # global_substream_cursor (one cursor for all partitions, not one each) is accepted as it
+    # is: restsync keeps one cursor per stream anyway, and the slices are the same
     if spec.get("clamping"):
         raise Unsupported(where, "DatetimeBasedCursor", "clamping")
     cai = ai.with_parameters(spec.get("$parameters"))

@@ -23,15 +23,19 @@ _AIRBYTE_RETRY = frozenset({429, *range(500, 600)})
 _WAIT_CAP_SECONDS = 600.0  # Airbyte waits long for a Retry-After; restsync caps it here
 
 
-def build_retry(spec: Any, where: str) -> tuple[RetryPolicy, tuple[Any, ...]]:
-    """The retry policy of ``spec`` (an error handler, or None), and its response actions."""
+def build_retry(
+    spec: Any, where: str, ai: Interpolator | None = None
+) -> tuple[RetryPolicy, tuple[Any, ...]]:
+    """The retry policy of ``spec`` (an error handler, or None), and its response actions.
+    ``ai`` renders the numbers a manifest gives as templates (``factor: "{{ config.f }}"``)."""
+    ai = ai or Interpolator({})
     handlers = _handlers(spec, where)
     first = handlers[0][0]
     factor = next(
-        (_backoff_factor(h, at) for h, at in handlers if h.get("backoff_strategies")), 5.0
+        (_backoff_factor(h, at, ai) for h, at in handlers if h.get("backoff_strategies")), 5.0
     )
     # a CompositeErrorHandler retries as often as its first handler says (airbyte-cdk's rule)
-    retries = int(first.get("max_retries", 5))
+    retries = int(_number(ai, first.get("max_retries", 5), 5, f"{handlers[0][1]}.max_retries"))
     policy = RetryPolicy(_AIRBYTE_RETRY, retries, factor, _WAIT_CAP_SECONDS, _WAIT_CAP_SECONDS)
     rules = tuple(_filters(h, at) for h, at in handlers)
     if not any(rules):
@@ -80,7 +84,17 @@ def _filters(spec: Mapping[str, Any], where: str) -> tuple[ResponseFilter, ...]:
     return tuple(filters)
 
 
-def _backoff_factor(spec: Mapping[str, Any], where: str) -> float:
+def _number(ai: Interpolator, value: Any, default: float, at: str) -> float:
+    """A number the manifest may give as a template; one that renders empty is the default,
+    as airbyte-cdk's is, and one that is no number is refused at check."""
+    rendered = ai.eval(value, default) if isinstance(value, str) else value
+    try:
+        return float(default if rendered in (None, "") else rendered)
+    except (TypeError, ValueError):
+        raise Unsupported(at, "number", f"{value!r} is not a number with this config") from None
+
+
+def _backoff_factor(spec: Mapping[str, Any], where: str, ai: Interpolator) -> float:
     factor = 5.0
     for i, strategy in enumerate(spec.get("backoff_strategies") or []):
         at = f"{where}.backoff_strategies[{i}]"
@@ -95,10 +109,11 @@ def _backoff_factor(spec: Mapping[str, Any], where: str) -> float:
             ),
         )
         if kind == "ExponentialBackoffStrategy":
-            factor = float(strategy.get("factor", 5))
+            factor = _number(ai, strategy.get("factor", 5), 5, f"{at}.factor")
         elif kind == "ConstantBackoffStrategy":
             # restsync's backoff is exponential: the first wait is the constant's
-            factor = float(strategy.get("backoff_time_in_seconds", 5))
+            seconds = strategy.get("backoff_time_in_seconds", 5)
+            factor = _number(ai, seconds, 5, f"{at}.backoff_time_in_seconds")
         elif kind == "WaitUntilTimeFromHeader":
             # a rate limit's reset time: the engine waits with its own backoff (and honours a
             # Retry-After) instead of reading this header, so waits differ; records do not

@@ -127,7 +127,9 @@ class _Resolver:
         return value
 
     def _lookup(self, reference: str, where: str) -> Any:
-        text = reference.strip()
+        # a '#/' pointer is read as written, as airbyte-cdk reads it: akeneo's schema key is
+        # 'categories ' (with the blank) and its $ref says so
+        text = reference if reference.startswith("#/") else reference.strip()
         parts = [p for p in (text[1:].split("/") if text.startswith("#") else text.split("."))]
         node: Any = self.root
         for part in (p for p in parts if p):

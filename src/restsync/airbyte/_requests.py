@@ -7,8 +7,9 @@ chain's slice (the parent record the engine hands it) rather than patching the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -25,6 +26,7 @@ __all__ = [
     "RequestOption",
     "StreamRequests",
     "link_headers",
+    "url_on",
 ]
 
 
@@ -142,6 +144,11 @@ class StreamRequests:
     url_base: str  # as rendered with the config: replaced by the plan's base_url when overridden
     path: Any = None
     url: Any = None
+    # with --base-url: the origin a ``url`` (a whole address, no url_base) moves to, its path
+    # kept, as an OAuth token endpoint moves
+    url_origin: str = ""
+    # with --base-url: what replaces ``url_base`` (without one, each stream keeps its own)
+    base_override: str = ""
     method: str = "GET"
     params: Any = None
     headers: Any = None
@@ -173,11 +180,9 @@ class ManifestTraversal(Traversal[StreamRequests]):
     def __init__(self, config: StreamRequests, stop_condition: Any) -> None:
         super().__init__(config, stop_condition)
         self.spec: StreamRequests = config
-        self._base = ""
         self._token: Any = None
 
     def first(self, request: Request) -> Request:
-        self._base = request.url  # the plan's base_url (possibly overridden) plus "/"
         strategy = self.spec.strategy
         self._token = strategy.initial if strategy is not None else None
         return self._build(self._token)
@@ -250,16 +255,40 @@ class ManifestTraversal(Traversal[StreamRequests]):
         if path is None:
             path = ai.text(spec.path, **scope).lstrip("/") if spec.path else ""
         default = spec.url_base.rstrip("/") if spec.url_base else ""
-        override = self._base.rstrip("/")
+        # only a base URL the user gave replaces url_base: the plan's own base is the first
+        # stream's, and a manifest may have several (shortio's two APIs on two hosts)
+        override = spec.base_override.rstrip("/")
         if base and override and override != default and base.startswith(default):
             # before the join: urljoin rewrites a base such as 'https://h//api' ('//' collapsed)
             base = override + base[len(default) :]
         if base:
             return urljoin(base if base.endswith("/") or not path else base + "/", path)
         full = ai.text(spec.url, **scope)
+        if spec.url_origin:
+            full = _ORIGIN.sub(spec.url_origin, full, count=1)
         if path:
             full = urljoin(full if full.endswith("/") else full + "/", path)
         return full
+
+
+_ORIGIN = re.compile(r"^https?://[^/?#]+")
+
+
+def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
+    """The resources with each stream's ``url_base`` replaced by ``base_url``, and each ``url``
+    (a requester without ``url_base``) moved to ``base_url``'s origin, its path kept: a whole
+    address must not escape it either (outlook's Graph URLs would reach the real API)."""
+    found = _ORIGIN.match(base_url)
+    origin = found.group(0) if found else base_url.rstrip("/")
+    moved: dict[str, Any] = {}
+    for name, resource in resources.items():
+        requests = resource.paginator
+        if isinstance(requests, StreamRequests) and requests.url and not requests.url_base:
+            resource = replace(resource, paginator=replace(requests, url_origin=origin))
+        elif isinstance(requests, StreamRequests):
+            resource = replace(resource, paginator=replace(requests, base_override=base_url))
+        moved[name] = resource
+    return moved
 
 
 def _form(ai: Interpolator, template: Any, scope: dict[str, Any]) -> Any:

@@ -48,6 +48,7 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
+from restsync.simulator._paging import DEFAULT_PAGE_SIZE
 
 __all__ = ["simulator_plan"]
 
@@ -61,6 +62,7 @@ _TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
 # a guard after the field ('... if response['items']', '... if last_record else None'): the
 # clients evaluate it; the simulator only needs to know where the cursor goes
 _GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
+_ADDRESS = re.compile(r"^https?://[^/?#]+")
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
 )
@@ -123,6 +125,10 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
     path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    if requests.url and not requests.url_base:
+        # a whole address (``url``): served at its path, on the simulator's origin
+        address = requests.interpolator.text(requests.url, stream_slice=marks, next_page_token=None)
+        path = _ADDRESS.sub("", address).rstrip("/") + ("/" + path.lstrip("/") if path else "")
     if "{{" in str(requests.path or "") and not path.strip("/"):
         # nytimes: '/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/...'
         raise SimulatorError(
@@ -135,6 +141,7 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         if helper is None or helper.parent is None:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
+        _refuse_computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
         if "{" + field + "}" not in path:
             carried = _partition_option(requests, field, resource.name)
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
@@ -157,6 +164,22 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         select=None,
         response_actions=(),
     )
+
+
+def _refuse_computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> None:
+    """The simulator binds a partition to the parent's key as the API serves it; a key the
+    parent's ``AddFields`` computes (calendly's ``id``, cut from ``uri`` by a regex) has no
+    served value to bind to, so the children would be served under other keys."""
+    assert slicer.parent is not None
+    key = slicer.parent.parent_key
+    pipeline = parent.select
+    steps = pipeline.transformations if isinstance(pipeline, RecordPipeline) else ()
+    for step in steps:
+        if isinstance(step, AddField) and tuple(step.path) == tuple(key[: len(step.path)]):
+            raise SimulatorError(
+                f"stream '{stream}': its partition key '{'/'.join(key)}' is computed by the "
+                f"parent stream's AddFields ({step.value!r}), which the simulator cannot serve"
+            )
 
 
 def _partition_option(
@@ -214,13 +237,16 @@ def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
         )
     if isinstance(strategy, CursorStrategy):
         return _cursor_paginator(strategy, requests, stream)
-    if token is None or token.inject_into == "path" or not strategy.page_size:
-        raise SimulatorError(f"stream '{stream}': the simulator needs the page token and size")
+    if token is None or token.inject_into == "path":
+        raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
     limit_param, limit_body = _where(requests.page_size_option)
+    # without a page size the clients page until an empty page (northpass-lms' offsets): the
+    # simulator's own page size stands in
+    size = strategy.page_size or DEFAULT_PAGE_SIZE
     if isinstance(strategy, OffsetStrategy):
         return OffsetPaging(
-            limit=strategy.page_size,
+            limit=size,
             offset_param=param or "offset",
             offset_body_path=body_path,
             limit_param=limit_param or "limit",
@@ -232,7 +258,7 @@ def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
         page_param=param or "page",
         page_body_path=body_path,
         # a page size sent in the body is the manifest's own: served as the default size
-        limit=strategy.page_size,
+        limit=size,
         limit_param=limit_param or "limit",
     )
 

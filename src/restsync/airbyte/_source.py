@@ -11,8 +11,12 @@ from typing import Any, TypedDict, Unpack
 from restsync._errors import ConfigError
 from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
+from restsync.airbyte._budget import rate_budget
+from restsync.airbyte._config_rules import normalized_config
+from restsync.airbyte._jinja import TemplateError
 from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
+from restsync.airbyte._requests import url_on
 from restsync.airbyte._translate import Translator, config_error
 
 __all__ = [
@@ -61,8 +65,9 @@ def stream_problems(
 ) -> dict[str, ConfigError]:
     """Every stream restsync cannot run, with the reason (``restsync check`` lists them all)."""
     document, folder = load_manifest(manifest)
-    values = load_user_config(config)
-    return _problems(_streams(resolve_manifest(document)), values, folder)
+    resolved = resolve_manifest(document)
+    values = normalized_config(resolved, load_user_config(config))
+    return _problems(_streams(resolved), values, folder)
 
 
 def _problems(
@@ -76,6 +81,8 @@ def _problems(
             translator.stream(spec, f"streams[{index}]", name, selected=True)
         except Unsupported as problem:
             problems[name] = problem
+        except TemplateError as exc:  # a template the sandbox refuses, met while translating
+            problems[name] = Unsupported(f"streams[{index}]", "template", str(exc))
     runnable = [n for n in streams if n not in problems]
     return {n: config_error(p, n, runnable) for n, p in problems.items()}
 
@@ -92,8 +99,9 @@ def plan_manifest(
     """Validate and translate a manifest; raise ``ConfigError`` for the first stream (of those
     selected) that restsync cannot run, saying which other streams can."""
     document, folder = load_manifest(manifest)
-    values = load_user_config(config)
-    all_streams = _streams(resolve_manifest(document))
+    resolved = resolve_manifest(document)
+    values = normalized_config(resolved, load_user_config(config))
+    all_streams = _streams(resolved)
     wanted = list(streams) if streams else list(all_streams)
     unknown = [s for s in wanted if s not in all_streams]
     if unknown:
@@ -115,7 +123,7 @@ def plan_manifest(
     if page_format is not None:
         resources = {n: replace(r, page_format=page_format) for n, r in resources.items()}
     if base_url is not None:
-        resources = token_url_on(resources, base_url)
+        resources = url_on(token_url_on(resources, base_url), base_url)
     auth = next((r.auth for r in resources.values() if r.auth is not None), None)
     return SourcePlan(
         name=name,
@@ -123,8 +131,9 @@ def plan_manifest(
         headers={},
         auth=auth,
         resources=resources,
-        max_concurrency=_concurrency(resolve_manifest(document), values),
+        max_concurrency=_concurrency(resolved, values),
         prefetch_pages=0,
+        rate_limit=rate_budget(resolved),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import replace as _replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from restsync.airbyte._cursor import (
     text_cursor,
 )
 from restsync.airbyte._errors import build_retry
-from restsync.airbyte._jinja import Interpolator
+from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 from restsync.airbyte._parts import (
     Unsupported,
     _checked,
@@ -56,6 +57,9 @@ class Translator:
         if name in self.resources:
             return
         stream_kind = component_type(spec, where, "DeclarativeStream")
+        if stream_kind == "StateDelegatingStream":
+            self._delegating(spec, where, name, selected)
+            return
         if stream_kind != "DeclarativeStream":
             raise Unsupported(where, stream_kind, "not supported")
         ai = Interpolator(self.config, spec.get("$parameters"))
@@ -97,6 +101,19 @@ class Translator:
             selected=selected,
             notes=_notes(requests, slicer, incremental),
         )
+
+    def _delegating(self, spec: Mapping[str, Any], where: str, name: str, selected: bool) -> None:
+        """A StateDelegatingStream reads its ``full_refresh_stream`` while the stream has no
+        state and its ``incremental_stream`` once it has. restsync always runs the full-refresh
+        stream (a first sync reads the same records as airbyte-cdk's); where that stream has a
+        cursor of its own, later runs resume from it in dlt state, as any stream's does."""
+        full = spec.get("full_refresh_stream")
+        if not isinstance(full, Mapping):
+            raise Unsupported(where, "StateDelegatingStream", "no full_refresh_stream")
+        self.stream(full, f"{where}.full_refresh_stream", name, selected)
+        resource = self.resources[name]
+        note = "StateDelegatingStream: restsync runs its full_refresh_stream on every run"
+        self.resources[name] = _replace(resource, notes=(*resource.notes, note))
 
     def _records(
         self, spec: Mapping[str, Any], retriever: Mapping[str, Any], ai: Any, where: str
@@ -148,7 +165,7 @@ class Translator:
             ),
         )
         auth = build_auth(requester.get("authenticator"), ai, f"{at}.authenticator")
-        retry, actions = build_retry(requester.get("error_handler"), f"{at}.error_handler")
+        retry, actions = build_retry(requester.get("error_handler"), f"{at}.error_handler", ai)
         return requests, auth, retry, actions
 
     # --- partitions and slices ------------------------------------------------------------
@@ -299,11 +316,17 @@ def _body_data(requester: Mapping[str, Any]) -> Any:
 
 
 def _base_url(requester: Mapping[str, Any], ai: Interpolator, at: str, name: str) -> str:
-    """``url_base`` (or ``url``) rendered with the config; it must be an http(s) URL."""
+    """``url_base`` (or ``url``) rendered with the config; it must be an http(s) URL. A ``url``
+    holds the whole address, often with a partition in it (outlook's
+    ``.../messages/{{ stream_partition['message_id'] }}``): an empty slice stands in for it."""
     template = requester.get("url_base") or requester.get("url")
-    rendered = ai.text(template).strip()  # a `{% set %}` line leaves a blank (requests strips it)
+    key = "url_base" if requester.get("url_base") else "url"
+    empty = {"stream_slice": Slice(), "next_page_token": None}
+    try:
+        rendered = ai.text(template, **empty).strip()  # a `{% set %}` line leaves a blank
+    except TemplateError as exc:
+        raise Unsupported(f"{at}.{key}", "template", str(exc)) from None
     if not rendered.startswith(("http://", "https://")) and "{{" not in rendered:
-        key = "url_base" if requester.get("url_base") else "url"
         raise ConfigError(
             f"{at}.{key}",
             f"stream '{name}': {key} {template!r} gives {rendered!r} with this config, not an "
