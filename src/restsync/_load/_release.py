@@ -18,12 +18,13 @@ pools between allocations is safe.
 from __future__ import annotations
 
 import ctypes
+import gc
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SystemArrowPool", "release_free_memory"]
+__all__ = ["FrozenHeap", "SystemArrowPool", "release_free_memory"]
 
 
 class SystemArrowPool:
@@ -55,6 +56,41 @@ class SystemArrowPool:
             if cls._holders == 0:
                 pyarrow.set_memory_pool(cls._replaced)
                 cls._replaced = None
+
+
+class FrozenHeap:
+    """Python's cyclic garbage collector leaves the objects that existed when the first
+    extraction started alone until the last one ends (``gc.freeze``, undone by ``gc.unfreeze``).
+
+    Why: an extraction allocates two containers per record or more (the parsed page's dicts), so
+    the collector runs every few hundred records, and its older generations walked the whole
+    heap of dlt, pyarrow and DuckDB's modules each time they ran: on 1M records ~40 % of the
+    CPU ``orjson.loads`` took in the engine's thread (docs/benchmarks.md, phase 7). The pages'
+    own objects are still collected as before. Left alone if the program froze objects itself
+    (a pre-fork server does): unfreezing would undo its choice."""
+
+    _lock = threading.Lock()
+    _holders = 0
+    _froze = False
+
+    @classmethod
+    def hold(cls) -> None:
+        with cls._lock:
+            if cls._holders == 0:
+                cls._froze = gc.isenabled() and gc.get_freeze_count() == 0
+                if cls._froze:
+                    gc.freeze()
+            cls._holders += 1
+
+    @classmethod
+    def let_go(cls) -> None:
+        with cls._lock:
+            if cls._holders == 0:
+                return
+            cls._holders -= 1
+            if cls._holders == 0 and cls._froze:
+                gc.unfreeze()  # back into the oldest generation: collectable again
+                cls._froze = False
 
 
 def release_free_memory() -> None:
