@@ -234,9 +234,10 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     thread unless given its own settings (docs/config.md#duckdbs-memory).
     """
     from restsync._load._duckdb import duckdb_settings
+    from restsync._load._release import FrozenHeap
 
     runtime = runtime_of(source)
-    with duckdb_settings(pipeline, run_kwargs.get("destination")):
+    with duckdb_settings(pipeline, run_kwargs.get("destination")), FrozenHeap.held():
         load_pending(pipeline, **run_kwargs)
         if "loader_file_format" not in run_kwargs:
             run_kwargs["loader_file_format"] = load_file_format(pipeline, source)

@@ -1,5 +1,5 @@
-"""While restsync's engine runs, the objects that existed when it started are out of the cyclic
-collector's way (gc.freeze); they are collectable again once the extraction ends, and a program
+"""While restsync.sync runs, the objects that existed when it started are out of the cyclic
+collector's way (gc.freeze); they are collectable again once it returns or raises, and a program
 that froze objects itself keeps its choice (restsync._load._release.FrozenHeap)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 import restsync
@@ -59,6 +60,21 @@ def test_a_sync_freezes_the_heap_while_extracting_and_unfreezes_it_after(
     assert gc.get_freeze_count() == 0
     with pipeline.sql_client() as client:
         assert client.execute_sql("select count(*) from things")[0][0] == 6
+
+
+def test_a_failed_sync_unfreezes_the_heap(server, make_pipeline) -> None:
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    def fail(record: dict[str, Any]) -> dict[str, Any]:
+        if record["id"] == 3:
+            raise ValueError("a step of the user's fails mid-extraction")
+        return record
+
+    source = restsync.rest_api_source(_config(server))
+    source.resources["things"].add_map(fail)
+    with pytest.raises(PipelineStepFailed):
+        restsync.sync(make_pipeline(), source)
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_program_that_froze_objects_itself_keeps_them_frozen(server, make_pipeline) -> None:

@@ -37,7 +37,7 @@ from restsync._engine._records import Reject
 from restsync._errors import ExtractionError, ResourcesFailed
 from restsync._load._arrow import ArrowPages
 from restsync._load._handoff import Handoff
-from restsync._load._release import FrozenHeap, release_free_memory
+from restsync._load._release import release_free_memory
 from restsync._plan import IncrementalPlan, SourcePlan
 
 __all__ = ["REJECTS_TABLE", "SourceRuntime"]
@@ -160,7 +160,6 @@ class _Run:
         self._task: asyncio.Task[Any] | None = None
         self._stopping = False
         self.unclaimed: set[str] = set()  # started early, not (yet) asked for by dlt
-        self._holds_heap = False  # FrozenHeap, from the engine's start to _stop
 
     def register(self, name: str, incremental: Any) -> Iterator[Any]:
         self.registered[name] = incremental
@@ -240,8 +239,6 @@ class _Run:
             self._thread = threading.Thread(
                 target=asyncio.run, args=(self._serve(),), name="restsync-engine", daemon=True
             )
-            FrozenHeap.hold()  # until _stop: _load/_release.py says why
-            self._holds_heap = True
             self._thread.start()
 
     def _stop(self) -> None:
@@ -249,7 +246,6 @@ class _Run:
         with self._lock:
             self._stopping = True
             loop, task, thread = self._loop, self._task, self._thread
-            holds_heap, self._holds_heap = self._holds_heap, False
         if loop is not None and task is not None:
             try:
                 loop.call_soon_threadsafe(task.cancel)
@@ -259,8 +255,6 @@ class _Run:
             thread.join(_JOIN_SECONDS)
             if thread.is_alive():
                 log.warning("restsync engine thread did not stop within %ss", _JOIN_SECONDS)
-        if holds_heap:
-            FrozenHeap.let_go()
         # the pages are gone: what they took goes back before dlt's load step needs memory
         release_free_memory()
 
