@@ -236,12 +236,17 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     in what it raises, its report or the lines logged while it runs (docs/security.md).
     """
     from restsync._load._duckdb import duckdb_settings
+    from restsync._load._release import FrozenHeap
 
     runtime = runtime_of(source)
     # the same values the command line masks, in every line logged while the run is on (the
     # engine masks them in its errors and its report itself)
     secrets = known_secrets(runtime.plan)
-    with duckdb_settings(pipeline, run_kwargs.get("destination")), scrubbed_logs(lambda: secrets):
+    with (
+        duckdb_settings(pipeline, run_kwargs.get("destination")),
+        scrubbed_logs(lambda: secrets),
+        FrozenHeap.held(),
+    ):
         load_pending(pipeline, **run_kwargs)
         if "loader_file_format" not in run_kwargs:
             run_kwargs["loader_file_format"] = load_file_format(pipeline, source)

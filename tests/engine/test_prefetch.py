@@ -246,3 +246,42 @@ def test_under_a_rate_limit_nothing_is_guessed_unless_asked(
 
     config["client"]["prefetch_pages"] = 2  # asked for explicitly: guessing is back on
     assert restsync.plan_config(config).resources["items"].speculate
+
+
+def test_big_pages_are_fetched_one_page_ahead(server) -> None:
+    """A page fetched ahead waits parsed in memory: with pages of 5,000 records (the 1M-record
+    bench's) a chain keeps one request ahead whatever prefetch_pages says, however long its run
+    of full pages. A loader stalled in page k holds it; the handoff holds the next pages, one
+    more waits to get in, and one is fetched ahead: nothing past that is requested."""
+    from restsync._load._bridge import _RECORDS_AHEAD
+
+    page, stall_in = 5000, 8  # by page 8 the guess would reach 4 pages ahead (one per 2 full)
+    queued = max(1, _RECORDS_AHEAD // page)  # one page always fits in the handoff
+    last_allowed = stall_in + queued + 2
+    records = [{"id": i} for i in range(20 * page)]
+    arrivals: list[int] = []
+    filled, past_bound = threading.Event(), threading.Event()
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        arrivals.append(offset // page)
+        {last_allowed: filled, last_allowed + 1: past_bound}.get(
+            offset // page, threading.Event()
+        ).set()
+        return web.json_response(records[offset : offset + limit])
+
+    server.start()
+    resource = {
+        "name": "items",
+        "endpoint": {"path": "/items", "paginator": {"type": "offset", "limit": page}},
+        "prefetch_pages": 4,
+    }
+    source = restsync.rest_api_source(_config(server.base_url, [resource]))
+    rows = iter(source.resources["items"])
+    taken = [next(rows) for _ in range(stall_in * page + 1)]  # into page ``stall_in``; stall
+    assert filled.wait(60), f"the engine did not fetch one page ahead: {arrivals}"
+    # must not happen (see test_a_slow_loader_holds_back_the_engine_by_records)
+    assert not past_bound.wait(0.5), f"more than one big page fetched ahead: {arrivals}"
+    rest = sum(1 for _ in rows)
+    assert taken[0] == {"id": 0} and len(taken) + rest == 20 * page

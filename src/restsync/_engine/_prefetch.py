@@ -12,7 +12,11 @@ from restsync._engine._request import Request
 
 __all__ = ["FetchAhead", "ahead_limit"]
 
-_PREFETCH_RECORDS = 10_000  # records a chain may hold in pages fetched ahead (about 2 big pages)
+# records a chain may hold in pages fetched ahead: one page of 5,000, two of 2,500. A page fetched
+# ahead waits parsed (~7 MB of dicts per 5,000 flat records); the loader, not the API, bounds the
+# 1M-record bench, so a second big page ahead only raised the peak RSS (~9 MB, docs/benchmarks.md,
+# "Peak RSS and CPU on 1M records, phase 7")
+_PREFETCH_RECORDS = 5_000
 
 
 def ahead_limit(depth: int, page_size: int) -> int:

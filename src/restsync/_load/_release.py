@@ -17,13 +17,15 @@ pools between allocations is safe.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import gc
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["SystemArrowPool", "release_free_memory"]
+__all__ = ["FrozenHeap", "SystemArrowPool", "release_free_memory"]
 
 
 class SystemArrowPool:
@@ -55,6 +57,54 @@ class SystemArrowPool:
             if cls._holders == 0:
                 pyarrow.set_memory_pool(cls._replaced)
                 cls._replaced = None
+
+
+class FrozenHeap:
+    """Python's cyclic garbage collector leaves the objects that existed when the first
+    ``restsync.sync`` started alone until the last one returns (``gc.freeze``, undone by
+    ``gc.unfreeze``, on every exit path: a ``try``/``finally`` around the sync, not the engine's
+    lifetime, since an iterator dropped in a reference cycle could not be collected, and so
+    could not stop its engine, while its older objects were frozen).
+
+    Why: an extraction allocates two containers per record or more (the parsed page's dicts), so
+    the collector runs every few hundred records, and its older generations walked the whole
+    heap of dlt, pyarrow and DuckDB's modules each time they ran: on 1M records ~40 % of the
+    CPU ``orjson.loads`` took in the engine's thread (docs/benchmarks.md, phase 7). The pages'
+    own objects are still collected as before. Left alone if the program froze objects itself
+    (a pre-fork server does): unfreezing would undo its choice, or if it turned the collector
+    off."""
+
+    _lock = threading.Lock()
+    _holders = 0
+    _froze = False
+
+    @classmethod
+    def hold(cls) -> None:
+        with cls._lock:
+            if cls._holders == 0:
+                cls._froze = gc.isenabled() and gc.get_freeze_count() == 0
+                if cls._froze:
+                    gc.freeze()
+            cls._holders += 1
+
+    @classmethod
+    def let_go(cls) -> None:
+        with cls._lock:
+            if cls._holders == 0:
+                return
+            cls._holders -= 1
+            if cls._holders == 0 and cls._froze:
+                gc.unfreeze()  # back into the oldest generation: collectable again
+                cls._froze = False
+
+    @classmethod
+    @contextlib.contextmanager
+    def held(cls) -> Iterator[None]:
+        cls.hold()
+        try:
+            yield
+        finally:
+            cls.let_go()
 
 
 def release_free_memory() -> None:
