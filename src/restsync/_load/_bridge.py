@@ -30,15 +30,17 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restsync._engine import Engine, RunReport
 from restsync._engine._records import Reject
 from restsync._errors import ExtractionError, ResourcesFailed
-from restsync._load._arrow import ArrowPages
 from restsync._load._handoff import Handoff
 from restsync._load._release import release_free_memory
 from restsync._plan import IncrementalPlan, SourcePlan
+
+if TYPE_CHECKING:  # dlt's: the runtime exists before dlt is imported (``restsync run``)
+    from restsync._load._arrow import ArrowPages
 
 __all__ = ["REJECTS_TABLE", "SourceRuntime"]
 
