@@ -1,12 +1,14 @@
-"""``python -m bench.early_start OLD_SRC NEW_SRC``: two versions of ``restsync run``, alternately.
+"""``python -m bench.early_start OLD_SRC NEW_SRC [MORE_SRC...]``: versions of ``restsync run``, in
+turn.
 
 Each round runs webhook_service and video_rooms (5x data, 50 ms latency, a fresh simulator per
-run) once with each source tree (``PYTHONPATH`` points the venv's interpreter at it, e.g. a
-``git archive main src`` unpacked under /tmp against the work tree's ``src``), the way
-``bench.targets`` runs restsync: the console script on a JSON config. It prints per run: spawn to
-the first and to the last request the simulator sees, spawn to exit, and the child's CPU time
-(user + system, all threads), which a loaded machine changes less than wall time. The medians
-per case close the output, with the load average. For A/B checks of start-up changes (issue 11).
+run) once with each source tree, labelled by the directory above it (``PYTHONPATH`` points the
+venv's interpreter at it, e.g. a ``git archive main src`` unpacked under /tmp/old against the
+work tree's ``src``), the way ``bench.targets`` runs restsync: the console script on a JSON
+config. It prints per run: spawn to the first and to the last request the simulator sees, spawn
+to exit, and the child's CPU time (user + system, all threads), which a loaded machine changes
+less than wall time. The medians per case close the output, with the load average. For A/B
+checks of start-up changes (issue 11).
 """
 
 from __future__ import annotations
@@ -49,20 +51,20 @@ def _one(name: str, src: Path) -> tuple[float, float, float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.early_start")
-    parser.add_argument("old", type=Path)
-    parser.add_argument("new", type=Path)
+    parser.add_argument("trees", type=Path, nargs="+", help="src directories, two or more")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--case", action="append", choices=CASES, help="default: both")
     args = parser.parse_args(argv)
     results: dict[tuple[str, str], list[tuple[float, float, float, float]]] = {}
     for round_ in range(args.rounds):
         for name in args.case or CASES:
-            for label, src in (("old", args.old), ("new", args.new)):
+            for src in args.trees:
+                label = src.resolve().parent.name
                 runs = results.setdefault((name, label), [])
                 runs.append(_one(name, src))
                 first, last, total, cpu = runs[-1]
                 load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-                print(f"{round_} {name:<16} {label} first request {first:5.2f} s  last "
+                print(f"{round_} {name:<16} {label:<8} first request {first:5.2f} s  last "
                       f"{last:5.2f} s  exit {total:6.2f} s  cpu {cpu:6.2f} s  load {load}",
                       flush=True)  # fmt: skip
     print(
