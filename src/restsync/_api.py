@@ -24,8 +24,10 @@ __all__ = [
     "load_pending",
     "overrides",
     "plan_config",
+    "planned",
     "rest_api_source",
     "runtime_of",
+    "source_of",
     "sync",
 ]
 
@@ -117,10 +119,8 @@ def rest_api_source(
             "name", "give the source a name or a schema (it is named after the schema), not both"
         )
     source_name = schema.name if schema is not None else name or "rest_api"
-    plan, dlt_resources = _planned(config, source_name, section, page_format)
-    from restsync._load import build_source  # the engine and pyarrow: not for plan_config
-
-    source = build_source(
+    plan, dlt_resources = planned(config, source_name, section, page_format)
+    source = source_of(
         plan, partial_load=partial_load, schema=schema, section=section, extra=dlt_resources
     )
     if max_table_nesting is not None:
@@ -129,14 +129,44 @@ def rest_api_source(
         source.root_key = root_key
     if schema_contract is not None:
         source.schema_contract = schema_contract
+    return source
+
+
+def source_of(
+    plan: SourcePlan,
+    *,
+    runtime: SourceRuntime | None = None,
+    partial_load: bool = False,
+    schema: Any = None,
+    section: str | None = None,
+    extra: list[Any] | None = None,
+) -> DltSource:
+    """The dlt source of a plan from ``planned`` (``extra``: its dlt resources), as
+    ``rest_api_source`` builds it; around ``runtime`` if one was made for the plan already
+    (``restsync run`` starts the engine on the plan while dlt is imported)."""
+    from restsync._load import build_source  # dlt and the Arrow step: not for plan_config
+
+    source = build_source(
+        plan,
+        partial_load=partial_load,
+        schema=schema,
+        section=section,
+        extra=extra or (),
+        runtime=runtime,
+    )
     note_built(source)
     return source
 
 
-def _planned(
-    config: Mapping[str, Any], name: str, section: str | None, page_format: str | None
+def planned(
+    config: Mapping[str, Any],
+    name: str = "rest_api",
+    section: str | None = None,
+    page_format: str | None = None,
 ) -> tuple[SourcePlan, list[Any]]:
-    """The plan of ``config`` as dlt would see it, and the dlt resources that join the source."""
+    """The plan of ``config`` as ``rest_api_source`` runs it (``overrides`` applied), and the
+    dlt resources that join the source; without importing dlt when the config holds no dlt
+    object and needs no value from dlt's providers."""
     from restsync._config._dlt_resources import split_dlt_resources
 
     config, taken = split_dlt_resources(config)

@@ -18,10 +18,13 @@ import restsync
 from restsync._api import runtime_of
 from tests.conftest import RoutedServer
 
-ENDLESS_PAGES = 300  # far more than the handoff holds ahead (64 pages)
+# 30,000 records: far more than the handoff holds ahead (5,000 records per resource)
+ENDLESS_PAGES, ENDLESS_RECORDS = 300, 100
+# small pages (a child's, per parent), more than the page bound once was (64 pages)
+SMALL_PAGES = 200
 
 
-def _serve(server: RoutedServer) -> threading.Event:
+def _serve(server: RoutedServer, last_small_page: threading.Event | None = None) -> threading.Event:
     asked = threading.Event()
 
     @server.get("/items")
@@ -33,7 +36,15 @@ def _serve(server: RoutedServer) -> threading.Event:
     async def endless(request: web.Request) -> web.Response:
         asked.set()
         page = int(request.query.get("page", 1))
-        return web.json_response({"data": [{"id": page}], "total_pages": ENDLESS_PAGES})
+        data = [{"id": page * ENDLESS_RECORDS + i} for i in range(ENDLESS_RECORDS)]
+        return web.json_response({"data": data, "total_pages": ENDLESS_PAGES})
+
+    @server.get("/small")
+    async def small(request: web.Request) -> web.Response:
+        page = int(request.query.get("page", 1))
+        if page == SMALL_PAGES and last_small_page is not None:
+            last_small_page.set()
+        return web.json_response({"data": [{"id": page}], "total_pages": SMALL_PAGES})
 
     server.start()
     return asked
@@ -43,12 +54,11 @@ def _source(base_url: str, incremental: bool = False) -> Any:
     items: dict[str, Any] = {"name": "items", "endpoint": {"path": "items"}}
     if incremental:
         items["endpoint"]["incremental"] = {"cursor_path": "id", "initial_value": 0}
-    endless = {
-        "name": "endless",
-        "endpoint": {"path": "endless", "paginator": {"type": "page_number", "base_page": 1}},
-    }
+    paged = {"type": "page_number", "base_page": 1}
+    endless = {"name": "endless", "endpoint": {"path": "endless", "paginator": paged}}
+    small = {"name": "small", "endpoint": {"path": "small", "paginator": paged}}
     return restsync.rest_api_source(
-        {"client": {"base_url": base_url}, "resources": [items, endless]}
+        {"client": {"base_url": base_url}, "resources": [items, endless, small]}
     )
 
 
@@ -111,3 +121,19 @@ def test_a_dlt_resource_in_the_config_is_left_to_dlt(
     with duckdb.connect(str(duckdb_path), read_only=True) as db:
         assert db.sql("select count(*) from data.items").fetchone() == (2,)
         assert db.sql("select count(*) from data.colours").fetchone() == (2,)
+
+
+def test_small_pages_fill_the_handoff_up_to_its_record_bound_before_dlt_reads(
+    server: RoutedServer,
+) -> None:
+    # before dlt reads (it is still being imported), the engine fetches until the handoff holds
+    # 5,000 records per resource: a page count must not stop it first
+    last_page = threading.Event()
+    _serve(server, last_page)
+    runtime = runtime_of(_source(server.base_url))
+    assert runtime.start_early(["small"])
+    try:
+        assert last_page.wait(30), "the engine stopped before the last page"
+    finally:
+        runtime.stop_early()
+    assert _engine_threads() == []

@@ -13,15 +13,17 @@ A function gets a ``requests.Response`` built from the answer (the object dlt's 
 may change it: its ``status_code``, ``headers``, ``encoding`` and content (``response._content``,
 as dlt's documentation does it) are read back before the status is judged, the body parsed and
 the paginator consulted. What the function returns is ignored, as in dlt; a function that raises
-dlt's ``IgnoreResponseException`` ignores the response, as ``'ignore'`` does; one that raises
-restsync's ``RetryRequested`` has the request tried again under the resource's retry policy
-(restsync's own extension, used by Airbyte response filters). ``url`` is the URL
-requested (before any redirect, without the auth's query parameters), ``request`` a prepared
-request with its method and URL; ``history``, ``cookies``, ``elapsed`` and ``raw`` are empty.
+dlt's ``IgnoreResponseException`` (or restsync's ``IgnoreResponse``) ignores the response, as
+``'ignore'`` does; one that raises restsync's ``RetryRequested`` has the request tried again
+under the resource's retry policy (restsync's own extension, used by Airbyte response filters).
+``url`` is the URL requested (before any redirect, without the auth's query parameters),
+``request`` a prepared request with its method and URL; ``history``, ``cookies``, ``elapsed``
+and ``raw`` are empty.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -30,7 +32,15 @@ from typing import Any
 from restsync._engine._retry import RetryRequested
 from restsync._errors import ExtractionError
 
-__all__ = ["Answer", "apply_response_actions", "as_requests_response"]
+__all__ = ["Answer", "IgnoreResponse", "apply_response_actions", "as_requests_response"]
+
+# where dlt defines the exception its hooks raise to ignore a response
+_DLT_IGNORE = ("dlt.sources.helpers.rest_client.exceptions", "IgnoreResponseException")
+
+
+class IgnoreResponse(Exception):
+    """Raised by restsync's own response functions (the Airbyte error handler) to ignore the
+    response, as dlt's ``IgnoreResponseException`` does, without importing dlt."""
 
 
 @dataclass(frozen=True)
@@ -81,15 +91,15 @@ def _matching(action: Any, response: Any) -> tuple[str | None, list[Callable[...
 def _call(fn: Callable[..., Any], response: Any, resource: str, index: int, url: str) -> bool:
     """Run one function on ``response``; False when it asks to ignore the response by raising
     dlt's ``IgnoreResponseException``, as dlt's hooks may."""
-    from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
-
     try:
         fn(response)
-    except IgnoreResponseException:
+    except IgnoreResponse:
         return False
     except RetryRequested:
         raise  # an attempt for the retry loop, not a failure of the function
     except Exception as exc:
+        if _is_dlt_ignore(exc):
+            return False
         name = getattr(fn, "__name__", type(fn).__name__)
         detail = str(exc)
         detail = detail if len(detail) <= 200 else detail[:197] + "..."
@@ -131,3 +141,13 @@ def _read_back(response: Any, encoding: str | None) -> Answer:
         raw = response.text.encode("utf-8")
     headers = {str(k): str(v) for k, v in response.headers.items()}
     return Answer(int(response.status_code), headers, raw)
+
+
+def _is_dlt_ignore(exc: Exception) -> bool:
+    """Whether ``exc`` is dlt's ``IgnoreResponseException``, read from ``sys.modules``: an
+    instance exists only once its module is imported, and the engine must not import dlt itself
+    (``restsync run`` imports dlt in another thread meanwhile, and two threads entering dlt's
+    circular imports at different modules fail with a partially initialized module)."""
+    module, name = _DLT_IGNORE
+    cls = getattr(sys.modules.get(module), name, None)
+    return isinstance(cls, type) and isinstance(exc, cls)

@@ -18,15 +18,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from restsync._engine._actions import Answer, as_requests_response
 from restsync._engine._paginate import PagingError, Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
 from restsync._expressions import Condition
 from restsync._plan import DltPaging
+
+if TYPE_CHECKING:  # imported where used: only a dlt object needs it, and start-up is costly
+    import requests
 
 __all__ = ["DltPaginated", "DltSigner"]
 
@@ -62,6 +63,8 @@ register_traversal(DltPaging, DltPaginated)
 
 
 def _as_requests(request: Request) -> requests.Request:
+    import requests
+
     return requests.Request(
         method=request.method,
         url=request.url,
@@ -87,6 +90,8 @@ def _as_dict(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
 
 
 def _from_requests(shaped: requests.Request, before: Request) -> Request:
+    import requests
+
     """The request ``shaped`` describes, with its URL and params merged as ``requests`` sends
     them; the body is kept as a value (restsync encodes it when sending)."""
     merged = requests.Request(method=shaped.method, url=shaped.url, params=shaped.params)
@@ -149,6 +154,8 @@ class DltSigner:
         return not (callable(expired) and expired())
 
     def _sign(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        import requests
+
         blank = requests.Request("GET", self._base_url).prepare()
         before_headers = dict(blank.headers)
         _, before_query = split_url(blank.url or self._base_url)

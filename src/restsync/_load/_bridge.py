@@ -30,15 +30,17 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restsync._engine import Engine, RunReport
 from restsync._engine._records import Reject
 from restsync._errors import ExtractionError, ResourcesFailed
-from restsync._load._arrow import ArrowPages
 from restsync._load._handoff import Handoff
 from restsync._load._release import release_free_memory
 from restsync._plan import IncrementalPlan, SourcePlan
+
+if TYPE_CHECKING:  # dlt's: the runtime exists before dlt is imported (``restsync run``)
+    from restsync._load._arrow import ArrowPages
 
 __all__ = ["REJECTS_TABLE", "SourceRuntime"]
 
@@ -46,10 +48,12 @@ log = logging.getLogger("restsync")
 
 REJECTS_TABLE = "_restsync_rejects"
 # the record bound is what bounds memory (5,000 records ahead instead of 10,000: the 1M-record
-# bench's extraction plateau 30-40 MB lower, docs/benchmarks.md phase 5); the page bound is
-# loose so that small pages (a child's, per parent) queue up and reach the Arrow step as a few
-# large batches instead of many small ones (docs/benchmarks.md#issue-11-targets)
-_PAGES_AHEAD = 64
+# bench's extraction plateau 30-40 MB lower, docs/benchmarks.md phase 5); the page bound only
+# keeps a count of tiny pages finite: ``restsync run`` starts the engine while dlt is imported,
+# ~1.5 s before dlt reads, and 64 pages (a child's, 12 records each) stalled webhook_service's
+# children within a few tenths of a second (docs/benchmarks.md, "Requests before dlt is
+# imported"). Small pages queue up and reach the Arrow step as a few large batches.
+_PAGES_AHEAD = 1024
 _RECORDS_AHEAD = 5_000
 # a batching reader's lane gathers up to this many records, for at most this long, before dlt
 # takes it: each item costs dlt's extractor and the Arrow layout a few ms of the GIL; joined,

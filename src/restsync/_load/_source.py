@@ -23,11 +23,17 @@ def build_source(
     schema: Any = None,
     section: str | None = None,
     extra: Sequence[Any] = (),
+    runtime: SourceRuntime | None = None,
 ) -> DltSource:
     """The dlt source of ``plan``; ``schema`` (a dlt ``Schema`` named ``plan.name``) is its
     schema, as in dlt's ``rest_api_source``. ``extra`` are dlt resources that join it as they
-    are (dlt's resource objects in a config's ``resources``)."""
-    runtime = SourceRuntime(plan, partial_load=partial_load)
+    are (dlt's resource objects in a config's ``resources``). ``runtime``: one made for ``plan``
+    already (``restsync run`` starts its engine before dlt is imported); ``partial_load`` is
+    then the runtime's."""
+    if runtime is None:
+        runtime = SourceRuntime(plan, partial_load=partial_load)
+    elif runtime.plan is not plan:
+        raise ValueError("the runtime was made for another plan")
     # a dlt resource that feeds a config resource is in the plan as that parent: it stays in the
     # source itself, as it is
     joining = {r.name for r in extra}

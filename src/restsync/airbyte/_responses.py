@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from restsync._engine._actions import IgnoreResponse
 from restsync._engine._retry import RetryRequested
 from restsync.airbyte._jinja import Interpolator
 
@@ -108,9 +109,7 @@ class ErrorHandlerAction:
         action, rule = self.resolve(seen)
         if action in ("SUCCESS", "IGNORE"):
             if seen.status >= 400:
-                from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
-
-                raise IgnoreResponseException()
+                raise IgnoreResponse()
         elif action in _RETRY_ACTIONS:
             if seen.status not in self.retried:
                 raise RetryRequested(

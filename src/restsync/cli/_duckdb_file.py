@@ -17,31 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HeldDestination", "held_connection"]
-
-
-@contextlib.contextmanager
-def held_connection(path: Path | None) -> Iterator[dict[str, Any]]:
-    """``pipeline.run`` arguments that load into ``path`` through one connection, closed (and
-    so checkpointed) when the block ends; no arguments for ``None`` (not a DuckDB load)."""
-    if path is None:
-        yield {}
-        return
-    import dlt
-    import duckdb
-
-    try:
-        connection = duckdb.connect(str(path))
-    except duckdb.Error:  # dlt opens it then, and reports the failure as its sync step's
-        yield {}
-        return
-    # dlt empties the staging tables before the one close, so the checkpoint skips them
-    # (without the held connection it would only add work: they were checkpointed already)
-    try:
-        with _environment_default("LOAD__TRUNCATE_STAGING_DATASET", "true"):
-            yield {"destination": dlt.destinations.duckdb(connection)}
-    finally:
-        connection.close()
+__all__ = ["HeldDestination"]
 
 
 @contextlib.contextmanager
@@ -59,18 +35,46 @@ def _environment_default(name: str, value: str) -> Iterator[None]:
 
 
 class HeldDestination:
-    """``held_connection`` opened now and closed later, maybe in another thread: ``restsync run``
-    opens the DuckDB file before any request (a file that cannot be opened fails the run before
-    the API is asked anything), and the pipeline's thread closes it when the run is done."""
+    """The DuckDB file opened now and closed later, maybe in another thread: ``restsync run``
+    opens it before any request (a file that cannot be opened fails the run before the API is
+    asked anything), and the pipeline's thread closes it when the run is done.
+
+    Opening takes only DuckDB: the requests start before dlt is imported (docs/benchmarks.md,
+    "Requests before dlt is imported"); dlt's destination around the connection is made when
+    dlt needs it (``run_kwargs``)."""
 
     def __init__(self, path: Path | None) -> None:
+        self._connection: Any = None
+        self._destination: dict[str, Any] | None = None
         self._stack = contextlib.ExitStack()
-        self.run_kwargs: dict[str, Any] = self._stack.enter_context(held_connection(path))
+        if path is None:
+            return
+        import duckdb
+
+        try:
+            self._connection = duckdb.connect(str(path))
+        except duckdb.Error:  # dlt opens it then, and reports the failure as its sync step's
+            return
+        self._stack.callback(self._connection.close)
+        # dlt empties the staging tables before the one close, so the checkpoint skips them
+        # (without the held connection it would only add work: they were checkpointed already)
+        self._stack.enter_context(_environment_default("LOAD__TRUNCATE_STAGING_DATASET", "true"))
 
     @property
     def opened(self) -> bool:
         """Whether the file is open (False: not a DuckDB load, or dlt will report the failure)."""
-        return bool(self.run_kwargs)
+        return self._connection is not None
+
+    @property
+    def run_kwargs(self) -> dict[str, Any]:
+        """``pipeline.run`` arguments that load through the held connection (none if not open)."""
+        if self._connection is None:
+            return {}
+        if self._destination is None:
+            import dlt
+
+            self._destination = {"destination": dlt.destinations.duckdb(self._connection)}
+        return self._destination
 
     def close(self) -> None:
         self._stack.close()

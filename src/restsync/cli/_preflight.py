@@ -12,6 +12,7 @@ Findings carry names and files only, never a value.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ __all__ = [
     "dataset_findings",
     "destination_findings",
     "duckdb_findings",
+    "normalized_name",
     "reference_findings",
 ]
 
@@ -53,13 +55,27 @@ def destination_name(destination: str) -> str:
     return destination.rsplit(".", 1)[-1].lower()
 
 
-def dataset_findings(destination: str, dataset: str) -> list[Finding]:
-    """An error if ``destination`` refuses ``dataset`` as a schema or dataset name."""
+# a name dlt's snake_case leaves as it is: lower case, a letter first, single underscores between
+# letters and digits (tests/unit/test_preflight_names.py holds it against dlt)
+_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+
+def normalized_name(dataset: str) -> str:
+    """``dataset`` as dlt's default naming convention (snake_case) normalizes it; without
+    importing dlt for a name that is snake_case already (``restsync run`` starts its requests
+    before dlt is imported)."""
+    if _SNAKE_CASE.fullmatch(dataset):
+        return dataset
     from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+    return NamingConvention().normalize_identifier(dataset)
+
+
+def dataset_findings(destination: str, dataset: str) -> list[Finding]:
+    """An error if ``destination`` refuses ``dataset`` as a schema or dataset name."""
     name = destination_name(destination)
     prefixes, names = _RESERVED.get(name, ((), ()))
-    normalized = NamingConvention().normalize_identifier(dataset)
+    normalized = normalized_name(dataset)
     prefix = next((p for p in prefixes if normalized.startswith(p)), None)
     if prefix is not None:
         why = f"{name} reserves the prefix '{prefix}' for its own schemas"
@@ -79,9 +95,7 @@ def dataset_findings(destination: str, dataset: str) -> list[Finding]:
 def duckdb_findings(path: Path, dataset: str) -> list[Finding]:
     """An error if the DuckDB file is named like the dataset: DuckDB names the catalog after the
     file, and then cannot tell it from the schema ("Ambiguous reference to catalog or schema")."""
-    from dlt.common.normalizers.naming.snake_case import NamingConvention
-
-    if path.stem.lower() != NamingConvention().normalize_identifier(dataset):
+    if path.stem.lower() != normalized_name(dataset):
         return []
     return [
         Finding(

@@ -11,14 +11,16 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.markup import escape
 
 from restsync._errors import ConfigError, SyncFailed
+from restsync._secrets import known_secrets
 from restsync.cli import _options as opts
 from restsync.cli._app import app, console, err, exit_now, settings
 from restsync.cli._duckdb_file import HeldDestination
@@ -29,7 +31,11 @@ from restsync.cli._progress import print_summary, wait_with_progress
 from restsync.cli._report import RunRecord
 from restsync.cli._scrub import scrubbed_logs
 
-__all__ = ["build_source", "make_pipeline", "run", "sync_with_progress"]
+if TYPE_CHECKING:
+    from restsync._load import SourceRuntime
+    from restsync._plan import SourcePlan
+
+__all__ = ["in_worker", "make_pipeline", "run", "sync_with_progress"]
 
 
 @dataclass(frozen=True)
@@ -113,28 +119,28 @@ def _terminate(signum: int, frame: object) -> None:
 
 def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
     wanted = [r.strip() for r in (options.resources or "").split(",") if r.strip()]
-    dlt_source, name = build_source(
-        options.source, options.base_url, options.page_format, options.manifest_config, wanted
-    )
-    record.secrets = known_secrets(dlt_source)
-    dlt_source = _select(dlt_source, wanted)
-    record.selected = [r for r in dlt_source.selected_resources if not r.startswith("_restsync")]
-    pipeline_name, dataset = options.pipeline_name or name, options.dataset or name
-    _refuse_what_cannot_load(options, pipeline_name, dataset, dlt_source)
-    held = HeldDestination(_duckdb_file(options, pipeline_name))
-    pipeline, pending = _prepare(options, record, dlt_source, held, (pipeline_name, dataset))
+    source = _source_for_run(options, wanted)
+    runtime = source.runtime
+    record.secrets = known_secrets(runtime.plan)
+    source.check_wanted(wanted)
+    names = (options.pipeline_name or source.name, options.dataset or source.name)
+    _refuse_what_cannot_load(options, *names, runtime.plan)
+    held = HeldDestination(_duckdb_file(options, names[0]))
     try:
-        failures = sync_with_progress(
-            pipeline,
-            dlt_source,
+        if held.opened:
+            # the requests run while dlt is imported, makes its pipeline and prepares the
+            # extract (docs/benchmarks.md, "Requests before dlt is imported"); into another
+            # destination they start when dlt reads
+            runtime.start_early(source.selected(wanted))
+        failures, pending = in_worker(
+            lambda: _load(options, record, source, wanted, held, names),
+            runtime,
             record,
-            full_refresh=options.full_refresh,
-            progress_every=options.progress_every,
-            loader_file_format=options.loader_file_format,
-            held=held,
+            options.progress_every,
+            on_no_start=held.close,
         )
     finally:
-        _end_early_start(dlt_source, record)
+        _end_early_start(runtime, record)
     print_summary(console, record.engine_report, pending_loads=pending)
     for failure in failures:
         shown = escape(redact_text(str(failure), record.secrets))
@@ -142,52 +148,56 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
     return ExitCode.RESOURCE_FAILED if failures else ExitCode.OK
 
 
-def _prepare(
+def _load(
     options: RunOptions,
     record: RunRecord,
-    dlt_source: Any,
+    source: _RunSource,
+    wanted: list[str],
     held: HeldDestination,
     names: tuple[str, str],
-) -> tuple[Any, int]:
-    """The pipeline, with what an interrupted run left loaded. The DuckDB file is open by now, so
-    the requests start first: they run while dlt makes the pipeline and prepares its extract
-    (docs/benchmarks.md, "Start-up"). Into another destination they start when dlt reads."""
-    from restsync._api import runtime_of
-
-    if held.opened:
-        runtime_of(dlt_source).start_early(list(dlt_source.selected_resources))
+) -> tuple[list[Any], int]:
+    """The dlt side of a run, in the pipeline's thread: the dlt source (dlt is imported here,
+    while the requests run), the pipeline, what an interrupted run left loaded, then the sync;
+    the failed resources and how many pending loads were loaded. The held file is closed in
+    this thread, before it ends: the file is whole once the run returns."""
     try:
+        dlt_source = _select(source.dlt_source(), wanted)
+        record.selected = [
+            r for r in dlt_source.selected_resources if not r.startswith("_restsync")
+        ]
         pipeline = make_pipeline(
             names[0], options.destination, options.duckdb_path, names[1], options.pipelines_dir
         )
         record.pipeline, record.dataset = pipeline.pipeline_name, pipeline.dataset_name
-        return pipeline, _load_pending(pipeline, record, held.run_kwargs)
-    except BaseException:
-        _end_early_start(dlt_source, record)
+        pending = _load_pending(pipeline, record, held.run_kwargs)
+        failures = _sync(
+            pipeline,
+            dlt_source,
+            record,
+            held,
+            full_refresh=options.full_refresh,
+            loader_file_format=options.loader_file_format,
+        )
+        return failures, pending
+    finally:
         held.close()
-        raise
 
 
-def _end_early_start(dlt_source: Any, record: RunRecord) -> None:
+def _end_early_start(runtime: SourceRuntime, record: RunRecord) -> None:
     """Whatever ended the run: the early-started resources dlt did not take up stop, and the
     report knows every resource that started (an interrupt may come before dlt reads)."""
-    from restsync._api import runtime_of
-
-    runtime = runtime_of(dlt_source)
     runtime.stop_early()
     record.engine_report = runtime.last_report
 
 
 def _refuse_what_cannot_load(
-    options: RunOptions, pipeline_name: str, dataset: str, dlt_source: Any
+    options: RunOptions, pipeline_name: str, dataset: str, plan: SourcePlan
 ) -> None:
     """Fail before any request on what the destination will refuse; warn on what it will not do
     as asked. The same checks as ``restsync check --destination``."""
-    from restsync._api import runtime_of
-
     destination = options.destination
     findings = dataset_findings(destination, dataset)
-    findings += destination_findings(destination, runtime_of(dlt_source).plan)
+    findings += destination_findings(destination, plan)
     if destination == "duckdb":
         path = options.duckdb_path or default_duckdb_path(pipeline_name)
         findings += duckdb_findings(path, dataset)
@@ -219,90 +229,164 @@ def sync_with_progress(
     *,
     full_refresh: bool,
     progress_every: float = 10.0,
-    loader_file_format: str | None = None,
     duckdb_file: Path | None = None,
-    held: HeldDestination | None = None,
 ) -> list[Any]:
-    """``restsync.sync`` in a worker thread; the failed resources, or raises what sync raised.
-    Into ``duckdb_file`` (the pipeline's DuckDB file) through one held connection, or through
-    ``held``, opened already (the worker closes it)."""
-    from restsync._api import runtime_of, sync
+    """``restsync.sync`` in a worker thread, into ``duckdb_file`` (the pipeline's DuckDB file)
+    through one held connection; the failed resources, or raises what sync raised."""
+    from restsync._api import runtime_of
 
-    runtime = runtime_of(source)
-    outcome: dict[str, Any] = {}
+    def work() -> list[Any]:
+        held = HeldDestination(duckdb_file)
+        try:
+            return _sync(pipeline, source, record, held, full_refresh=full_refresh)
+        finally:
+            held.close()  # in this thread, before it ends: the file is whole once it returns
+
+    failures: list[Any] = in_worker(work, runtime_of(source), record, progress_every)
+    return failures
+
+
+def _sync(
+    pipeline: Any,
+    source: Any,
+    record: RunRecord,
+    held: HeldDestination,
+    *,
+    full_refresh: bool,
+    loader_file_format: str | None = None,
+) -> list[Any]:
+    """``restsync.sync`` through ``held``; the failed resources (loaded around), or raises."""
+    from restsync._api import sync
+
     run_kwargs: dict[str, Any] = {"refresh": "drop_sources" if full_refresh else None}
     if loader_file_format:
         run_kwargs["loader_file_format"] = loader_file_format
+    try:
+        record.add_load(sync(pipeline, source, **run_kwargs, **held.run_kwargs))
+    except SyncFailed as error:  # raised after the healthy resources were loaded
+        trace = pipeline.last_trace
+        record.add_load(trace.last_load_info if trace is not None else None)
+        return list(error.failures)
+    return []
 
-    def work() -> None:
+
+_T = TypeVar("_T")
+
+
+def in_worker(
+    work: Callable[[], _T],
+    runtime: SourceRuntime,
+    record: RunRecord,
+    progress_every: float,
+    *,
+    on_no_start: Callable[[], None] | None = None,
+) -> _T:
+    """``work``'s result, computed in a worker thread while this (the main) thread shows the
+    engine's progress and takes Ctrl-C and SIGTERM; what ``work`` raised is raised here.
+    ``on_no_start``: what to undo if the thread cannot be started."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
         try:
-            # closed in this thread, before it ends: the file is whole once the run returns
-            destination = held or HeldDestination(duckdb_file)
-            try:
-                outcome["info"] = sync(pipeline, source, **run_kwargs, **destination.run_kwargs)
-            finally:
-                destination.close()
+            outcome["value"] = work()
         except BaseException as exc:
             outcome["error"] = exc
 
     # a daemon: on Ctrl-C the process exits without waiting for dlt (the next run resumes)
-    thread = threading.Thread(target=work, name="restsync-pipeline", daemon=True)
-    thread.start()
+    thread = threading.Thread(target=target, name="restsync-pipeline", daemon=True)
+    try:
+        thread.start()
+    except BaseException:
+        if on_no_start is not None:
+            on_no_start()
+        raise
     try:
         wait_with_progress(thread, lambda: runtime.last_report, console, err, progress_every)
     finally:
         record.engine_report = runtime.last_report
-    record.add_load(outcome.get("info"))
-    error = outcome.get("error")
-    if isinstance(error, SyncFailed):  # raised after the healthy resources were loaded
-        trace = pipeline.last_trace
-        record.add_load(trace.last_load_info if trace is not None else None)
-        return list(error.failures)
-    if error is not None:
-        raise error
-    return []
+    if "error" in outcome:
+        raise outcome["error"]
+    value: _T = outcome["value"]
+    return value
 
 
-def build_source(
-    source: str,
-    base_url: str | None,
-    page_format: str | None = None,
-    manifest_config: Path | None = None,
-    streams: list[str] | None = None,
-) -> tuple[Any, str]:
-    from restsync._api import overrides, rest_api_source
+@dataclass(frozen=True)
+class _RunSource:
+    """What ``run`` syncs: the runtime that runs its plan, made before dlt is imported for a
+    config file or a manifest, and the dlt source around it, made on demand (after the engine
+    has started, when the DuckDB file is open). A Python file builds its dlt source itself, so
+    that comes first for it."""
+
+    name: str
+    runtime: SourceRuntime
+    resources: tuple[str, ...]  # the dlt source's resources, in its order
+    make: Callable[[], Any]
+    built: Any = None  # the dlt source a Python file built
+
+    def dlt_source(self) -> Any:
+        return self.built if self.built is not None else self.make()
+
+    def check_wanted(self, wanted: list[str]) -> None:
+        unknown = [r for r in wanted if r not in self.resources]
+        if unknown:
+            raise ConfigError(
+                "--resources",
+                f"unknown resource '{unknown[0]}'; available: {', '.join(self.resources)}",
+            )
+
+    def selected(self, wanted: list[str]) -> list[str]:
+        """The resources dlt will extract: ``wanted`` (and the rejects table, as ``_select``
+        keeps it), or those the plan selects."""
+        from restsync._load import REJECTS_TABLE
+
+        if self.built is not None:  # the file may have selected resources itself
+            return list(_select(self.built, wanted).selected_resources)
+        if wanted:
+            return [*wanted, REJECTS_TABLE]
+        plans = self.runtime.plan.resources
+        return [n for n in self.resources if n not in plans or plans[n].selected]
+
+
+def _source_for_run(options: RunOptions, wanted: list[str]) -> _RunSource:
+    from restsync._api import overrides, planned, runtime_of, source_of
     from restsync._config_files import load_config, manifest_name, run_python_source
+    from restsync._load import REJECTS_TABLE, SourceRuntime
     from restsync.airbyte import manifest_file
 
-    manifest = manifest_file(source)
+    base_url, page_format = options.base_url, options.page_format
+    manifest = manifest_file(options.source)
+    path = Path(options.source)
+    if manifest is None and path.suffix == ".py" and path.exists():
+        built = run_python_source(path, base_url=base_url, page_format=page_format)
+        made = tuple(built.resources)
+        return _RunSource(built.name, runtime_of(built), made, lambda: built, built)
+    extra: list[Any] = []
     if manifest is not None:
-        from restsync.airbyte import airbyte_source
+        from restsync.airbyte import plan_manifest
 
         name = manifest_name(manifest)
-        built = airbyte_source(
-            manifest, manifest_config, name=name, streams=streams or None, base_url=base_url,
-            page_format=page_format,
+        plan = plan_manifest(
+            manifest, options.manifest_config, name=name, streams=wanted or None,
+            base_url=base_url, page_format=page_format,
         )  # fmt: skip
-        return built, name
-    path = Path(source)
-    if path.suffix == ".py" and path.exists():
-        built = run_python_source(path, base_url=base_url, page_format=page_format)
-        return built, built.name
-    loaded = load_config(source)
-    with overrides(base_url=base_url, page_format=page_format):
-        built = rest_api_source(loaded.config, name=loaded.name)
-    return built, loaded.name
+    else:
+        loaded = load_config(options.source)
+        name = loaded.name
+        with overrides(base_url=base_url, page_format=page_format):
+            plan, extra = planned(loaded.config, name=name)
+    runtime = SourceRuntime(plan)
+    joining = [r.name for r in extra]  # in the order ``_load.build_source`` adds them
+    order = [n for n in plan.resources if n not in joining] + [REJECTS_TABLE, *joining]
+
+    def make() -> Any:
+        return source_of(plan, runtime=runtime, extra=extra)
+
+    return _RunSource(name, runtime, tuple(order), make)
 
 
 def _select(dlt_source: Any, wanted: list[str]) -> Any:
     if not wanted:
         return dlt_source
-    unknown = [r for r in wanted if r not in dlt_source.resources]
-    if unknown:
-        raise ConfigError(
-            "--resources",
-            f"unknown resource '{unknown[0]}'; available: {', '.join(dlt_source.resources)}",
-        )
     return dlt_source.with_resources(*wanted, "_restsync_rejects")
 
 
@@ -328,12 +412,3 @@ def default_duckdb_path(pipeline_name: str) -> Path:
     # not <pipeline>.duckdb: the dataset is named after the source too, and DuckDB cannot tell a
     # catalog (the file's stem) from a schema of the same name
     return Path(f"{pipeline_name}_data.duckdb")
-
-
-def known_secrets(dlt_source: Any = None) -> tuple[str, ...]:
-    """Values that must never be printed: the library's own set (``restsync._secrets``), with
-    the source's credentials once it is built."""
-    from restsync._api import runtime_of
-    from restsync._secrets import known_secrets as library_secrets
-
-    return library_secrets(runtime_of(dlt_source).plan if dlt_source is not None else None)
