@@ -13,9 +13,9 @@ from tests.parity.harness import Case, Outcome, check
 END = "2024-01-01T20:00:00Z"
 
 
-def _events(name: str, path: str, **incremental: Any) -> Any:
+def _events(name: str, path: str, cursor_path: str = "updated_at", **incremental: Any) -> Any:
     def config(base_url: str) -> dict[str, Any]:
-        cursor = {"cursor_path": "updated_at", "initial_value": "2024-01-01T05:00:00Z"}
+        cursor = {"cursor_path": cursor_path, "initial_value": "2024-01-01T05:00:00Z"}
         return {
             "client": {"base_url": base_url},
             "resources": [
@@ -40,6 +40,13 @@ CASES = [
     Case(
         "row_order_asc_stops_at_end_value",
         _events("found_asc_link", "link/events", end_value=END, row_order="asc"),
+        **TWICE,
+    ),
+    Case(  # the cursor as JSONPath, as dlt also takes it: the chain still ends at end_value
+        "row_order_asc_jsonpath_cursor",
+        _events(
+            "found_asc_jsonpath", "link/events", "$.updated_at", end_value=END, row_order="asc"
+        ),
         **TWICE,
     ),
     Case(

@@ -29,7 +29,7 @@ from restsync._engine._templates import first_request
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
 from restsync._plan import ResourcePlan, SourcePlan
-from restsync._selectors import compile_selector, detect_records_path, field_value
+from restsync._selectors import compile_path, compile_selector, detect_records_path, field_value
 
 __all__ = ["Engine", "Sink"]
 
@@ -236,11 +236,9 @@ class Engine:
         if inc is None or not inc.row_order:
             return False
         start = inc.start_from(self.start_values.get(resource.name))
-        return any(
-            inc.ends_chain(field_value(r, inc.cursor_path), start)
-            for r in records
-            if isinstance(r, dict)
-        )
+        # dlt takes the cursor as a JSONPath too (`$.updated_at`); compile_path reads both
+        cursor = compile_path(inc.cursor_path)
+        return any(inc.ends_chain(cursor(r), start) for r in records if isinstance(r, dict))
 
     def _chain_selector(self, resource: ResourcePlan) -> Callable[[Response, Any], list[Any]]:
         """How one chain of pages picks its records: the resource's select hook, else its
