@@ -28,7 +28,48 @@ from typing import Any
 __all__ = ["FrozenHeap", "SystemArrowPool", "release_free_memory"]
 
 
-class SystemArrowPool:
+class _Held:
+    """A process-wide setting changed while at least one extraction holds it, and put back when
+    the last holder lets go (holders may overlap: several syncs in threads)."""
+
+    _lock = threading.Lock()
+    _holders = 0
+
+    @classmethod
+    def _apply(cls) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def _restore(cls) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def hold(cls) -> None:
+        with cls._lock:
+            if cls._holders == 0:
+                cls._apply()
+            cls._holders += 1
+
+    @classmethod
+    def let_go(cls) -> None:
+        with cls._lock:
+            if cls._holders == 0:
+                return
+            cls._holders -= 1
+            if cls._holders == 0:
+                cls._restore()
+
+    @classmethod
+    @contextlib.contextmanager
+    def held(cls) -> Iterator[None]:
+        cls.hold()
+        try:
+            yield
+        finally:
+            cls.let_go()
+
+
+class SystemArrowPool(_Held):
     """pyarrow's default memory pool is the system allocator while at least one extraction holds
     this; the pool it replaced comes back when the last holder lets go."""
 
@@ -37,29 +78,21 @@ class SystemArrowPool:
     _replaced: Any = None
 
     @classmethod
-    def hold(cls) -> None:
+    def _apply(cls) -> None:
         import pyarrow
 
-        with cls._lock:
-            if cls._holders == 0:
-                cls._replaced = pyarrow.default_memory_pool()
-                pyarrow.set_memory_pool(pyarrow.system_memory_pool())
-            cls._holders += 1
+        cls._replaced = pyarrow.default_memory_pool()
+        pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
     @classmethod
-    def let_go(cls) -> None:
+    def _restore(cls) -> None:
         import pyarrow
 
-        with cls._lock:
-            if cls._holders == 0:
-                return
-            cls._holders -= 1
-            if cls._holders == 0:
-                pyarrow.set_memory_pool(cls._replaced)
-                cls._replaced = None
+        pyarrow.set_memory_pool(cls._replaced)
+        cls._replaced = None
 
 
-class FrozenHeap:
+class FrozenHeap(_Held):
     """Python's cyclic garbage collector leaves the objects that existed when the first
     ``restsync.sync`` started alone until the last one returns (``gc.freeze``, undone by
     ``gc.unfreeze``, on every exit path: a ``try``/``finally`` around the sync, not the engine's
@@ -79,32 +112,16 @@ class FrozenHeap:
     _froze = False
 
     @classmethod
-    def hold(cls) -> None:
-        with cls._lock:
-            if cls._holders == 0:
-                cls._froze = gc.isenabled() and gc.get_freeze_count() == 0
-                if cls._froze:
-                    gc.freeze()
-            cls._holders += 1
+    def _apply(cls) -> None:
+        cls._froze = gc.isenabled() and gc.get_freeze_count() == 0
+        if cls._froze:
+            gc.freeze()
 
     @classmethod
-    def let_go(cls) -> None:
-        with cls._lock:
-            if cls._holders == 0:
-                return
-            cls._holders -= 1
-            if cls._holders == 0 and cls._froze:
-                gc.unfreeze()  # back into the oldest generation: collectable again
-                cls._froze = False
-
-    @classmethod
-    @contextlib.contextmanager
-    def held(cls) -> Iterator[None]:
-        cls.hold()
-        try:
-            yield
-        finally:
-            cls.let_go()
+    def _restore(cls) -> None:
+        if cls._froze:
+            gc.unfreeze()  # back into the oldest generation: collectable again
+            cls._froze = False
 
 
 def release_free_memory() -> None:
