@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,10 +24,11 @@ from aiohttp import web
 
 import restsync
 from tests.conftest import RoutedServer, count_rows
+from tests.security.bounded import sync_within_bound
 
 API_KEY = "hostile-matrix-api-key"
 HEADER_SECRET = "hostile-matrix-header-secret"
-BOUND_SECONDS = 60  # far above any case's real duration; a hang would block for hours
+
 RETRIES = {"max_retries": 2, "backoff_factor": 0, "max_backoff_seconds": 0.01}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -297,23 +297,6 @@ def _serve_healthy(server: RoutedServer) -> None:
     server.route("GET", "/orders", orders)
 
 
-def _sync_within_bound(config: dict[str, Any], make_pipeline: Any) -> BaseException | None:
-    outcome: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            restsync.sync(make_pipeline(), restsync.rest_api_source(config))
-            outcome.append(None)
-        except BaseException as exc:  # handed to the test thread
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(BOUND_SECONDS)
-    assert not thread.is_alive(), f"the run did not end within {BOUND_SECONDS} s"
-    return outcome[0]
-
-
 def _every_stored_text(tmp_path: Path, duckdb_path: Path) -> str:
     """Every value in every table of the DuckDB file, and the raw bytes of every file written."""
     parts = []
@@ -339,7 +322,7 @@ def test_a_hostile_server_fails_one_resource_within_a_bound(
     _serve_healthy(server)
     server.start()
     try:
-        error = _sync_within_bound(_config(server.base_url, **client), make_pipeline)
+        error = sync_within_bound(_config(server.base_url, **client), make_pipeline)
     finally:
         server._loop.call_soon_threadsafe(release.set)
 
