@@ -33,6 +33,24 @@ def _events(name: str, path: str, cursor_path: str = "updated_at", **incremental
     return config
 
 
+def _ignored_page(name: str, path: str, paginator: dict[str, Any]) -> Any:
+    """Posts whose page with "Post 3" in it a response action ignores (the second page)."""
+
+    def config(base_url: str) -> dict[str, Any]:
+        endpoint = {
+            "path": path,
+            "paginator": paginator,
+            "data_selector": "$.data",
+            "response_actions": [{"status_code": 200, "content": '"Post 3"', "action": "ignore"}],
+        }
+        return {
+            "client": {"base_url": base_url},
+            "resources": [{"name": name, "endpoint": endpoint}],
+        }
+
+    return config
+
+
 TWICE = {"rounds": 2, "requests": True}
 CASES = [
     # row_order "asc" with an end_value: dlt closes the resource at the first page with a
@@ -71,6 +89,26 @@ CASES = [
     Case(
         "row_order_without_end_value",  # nothing ends the range: every page, as before
         _events("found_asc_open", "next_url/events", row_order="asc"),
+        **TWICE,
+    ),
+    # an ignored page ends dlt's paging there; restsync, knowing the total from the first page,
+    # had already asked for the pages after it (same tables, 2 requests more)
+    Case(
+        "ignored_page_with_a_total",
+        _ignored_page(
+            "found_ignored_offset",
+            "offset/posts",
+            {"type": "offset", "limit": 2, "total_path": "total", "maximum_offset": 6},
+        ),
+        **TWICE,
+    ),
+    Case(
+        "ignored_page_numbers",
+        _ignored_page(
+            "found_ignored_pages",
+            "page/posts",
+            {"type": "page_number", "base_page": 1, "total_path": "total_pages"},
+        ),
         **TWICE,
     ),
 ]

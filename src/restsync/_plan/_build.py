@@ -10,7 +10,7 @@ import importlib.util
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from restsync._config import (
     AutoPaginator,
@@ -34,7 +34,7 @@ from restsync._plan._model import (
 )
 from restsync._plan._paginators import (
     DEFAULT_PREFETCH,
-    note_fetch_ahead,
+    fetch_ahead,
     resolve_paginator,
     speculates,
 )
@@ -138,7 +138,7 @@ def _plan_resource(
     assert resource.name is not None
     notes: list[str] = []
     endpoint = _checked_endpoint(resource, where, notes)
-    paginator, stop_condition, max_pages = _paging(endpoint, resource, config, where, notes)
+    paging = _paging(endpoint, resource, config, where, notes)
     _check_data_selector(endpoint, where, notes)
     path, params, parent, param_incremental = resolver.resolve(index, resource, endpoint, notes)
     incremental = resource_incremental(index, resource, endpoint, param_incremental, notes)
@@ -151,9 +151,9 @@ def _plan_resource(
         headers=dict(endpoint.headers),
         json_body=endpoint.json_body,
         form_body=endpoint.data or None,  # requests sends no body for an empty one
-        paginator=paginator,
+        paginator=paging.paginator,
         data_selector=endpoint.data_selector,
-        stop_condition=stop_condition,
+        stop_condition=paging.stop_condition,
         auth=auth_plan(endpoint.auth),
         retry=_merge_retry(source_retry, endpoint.error_handler),
         primary_key=_as_tuple(resource.primary_key),
@@ -167,10 +167,10 @@ def _plan_resource(
         processing_steps=tuple(resource.processing_steps),
         response_actions=tuple(endpoint.response_actions or ()),
         max_concurrency=resource.max_concurrency,
-        prefetch_pages=resource.prefetch_pages,
+        prefetch_pages=paging.prefetch_pages,
         speculate=speculates(resource, config),
         page_format=resource.page_format or "arrow",
-        max_pages=max_pages,
+        max_pages=paging.max_pages,
         selected=resource.selected,
         notes=tuple(notes),
     )
@@ -188,14 +188,23 @@ def _checked_endpoint(resource: ResourceConfig, where: str, notes: list[str]) ->
     return endpoint
 
 
+class _Paging(NamedTuple):
+    """The resolved paginator, its stop_condition, the chain's page cap and how many pages
+    it fetches ahead (None: the source's ``prefetch_pages``)."""
+
+    paginator: PagingPlan
+    stop_condition: Condition | None
+    max_pages: int
+    prefetch_pages: int | None
+
+
 def _paging(
     endpoint: EndpointConfig,
     resource: ResourceConfig,
     config: SourceConfig,
     where: str,
     notes: list[str],
-) -> tuple[PagingPlan, Condition | None, int]:
-    """The resolved paginator, its stop_condition and the chain's page cap."""
+) -> _Paging:
     paginator = endpoint.paginator or config.client.paginator or AutoPaginator(type="auto")
     if isinstance(paginator, AutoPaginator):
         notes.append(
@@ -203,11 +212,11 @@ def _paging(
             "a next-page URL or cursor under a 'next...' key, a page count, else one page)"
         )
     paginator, stop_condition = resolve_paginator(paginator, f"{where}.endpoint.paginator", notes)
-    note_fetch_ahead(paginator, resource, config, notes)
+    prefetch_pages = fetch_ahead(paginator, resource, config, endpoint.response_actions, notes)
     max_pages = resource.max_pages or config.client.max_pages or DEFAULT_MAX_PAGES
     if paginator.type != "single_page":
         notes.append(f"fails after {max_pages:,} pages in one chain (max_pages)")
-    return paging_plan(paginator), stop_condition, max_pages
+    return _Paging(paging_plan(paginator), stop_condition, max_pages, prefetch_pages)
 
 
 def _check_data_selector(endpoint: EndpointConfig, where: str, notes: list[str]) -> None:

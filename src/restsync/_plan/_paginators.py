@@ -17,7 +17,7 @@ from restsync._errors import ConfigError
 from restsync._expressions import Condition, ConditionError, compile_condition
 from restsync._selectors import SelectorError, compile_path
 
-__all__ = ["DEFAULT_PREFETCH", "note_fetch_ahead", "resolve_paginator", "speculates"]
+__all__ = ["DEFAULT_PREFETCH", "fetch_ahead", "resolve_paginator", "speculates"]
 
 DEFAULT_PREFETCH = 4  # pages an offset / page_number chain fetches ahead unless told
 
@@ -164,14 +164,29 @@ def speculates(resource: ResourceConfig, config: SourceConfig) -> bool:
     return explicit or config.client.rate_limit is None
 
 
-def note_fetch_ahead(
-    paginator: Any, resource: ResourceConfig, config: SourceConfig, notes: list[str]
-) -> None:
-    if not isinstance(paginator, OffsetPaginator | PageNumberPaginator):
-        return
+def fetch_ahead(
+    paginator: Any,
+    resource: ResourceConfig,
+    config: SourceConfig,
+    response_actions: list[Any] | None,
+    notes: list[str],
+) -> int | None:
+    """The resource's ``prefetch_pages`` (None: the source's), noted for ``plan``.
+
+    A response action that can ignore a successful page ends the chain there, as dlt's paging
+    ends at an ignored response: pages guessed past it would be requests dlt never sends, so
+    such a chain fetches one page at a time unless prefetch_pages is set."""
     depth = resource.prefetch_pages
     if depth is None:
         depth = config.client.prefetch_pages
+    if not isinstance(paginator, OffsetPaginator | PageNumberPaginator):
+        return resource.prefetch_pages
+    if depth is None and _may_ignore_a_page(response_actions):
+        notes.append(
+            "a response action may ignore a page, which ends paging there: pages are fetched "
+            "one at a time (set prefetch_pages to guess ahead anyway)"
+        )
+        return 0
     if depth is None:
         depth = DEFAULT_PREFETCH
     if depth == 0:
@@ -188,3 +203,23 @@ def note_fetch_ahead(
             f"fetches up to {depth} pages ahead after a run of full pages; a few requests past "
             "the end can be sent (prefetch_pages: 0 turns this off)"
         )
+    return resource.prefetch_pages
+
+
+def _may_ignore_a_page(actions: list[Any] | None) -> bool:
+    """Whether an action can ignore a 2xx answer: a function (it may raise dlt's
+    IgnoreResponseException), or 'ignore' on a success status or on content alone."""
+    for action in actions or ():
+        if callable(action):
+            return True
+        if not isinstance(action, dict):
+            continue
+        todo = action.get("action")
+        if callable(todo) or isinstance(todo, list):
+            return True
+        status = action.get("status_code")
+        conditional = status is not None or action.get("content") is not None
+        success = not isinstance(status, int) or 200 <= status < 300
+        if todo == "ignore" and conditional and success:
+            return True
+    return False
