@@ -1,6 +1,6 @@
 """Send one request and return parsed JSON: concurrency slots, the rate budget, redirects followed
-hop by hop under the origin rule (``_origin``: credentials only for the API's origin), and the one
-retry loop (``_retry.call_with_retries``).
+hop by hop under the origin rule (``_origin``: a resource's credentials only for its declared
+origin), and the one retry loop (``_retry.call_with_retries``).
 
 The concurrency slot and the rate token are held only while a request is on the wire, never while
 sleeping before a retry, so a backing-off resource does not starve the others.
@@ -76,13 +76,14 @@ class HttpClient:
             if r.max_concurrency
         }
         self._limiter = make_limiter(plan.rate_limit)
-        self._guard = OriginGuard(plan.base_url)
+        self._guard = OriginGuard(plan)
         self._auth = make_authenticator(plan.auth, plan.base_url)
         self._endpoint_auth = {
-            r.name: make_authenticator(r.auth, plan.base_url)
+            r.name: make_authenticator(r.auth, r.base_url or plan.base_url)
             for r in plan.resources.values()
             if r.auth
         }
+        self._no_auth = make_authenticator(None)
         self._session: aiohttp.ClientSession | None = None
         self._secrets = known_secrets(plan)
 
@@ -210,7 +211,7 @@ class HttpClient:
         assert self._session is not None, "use HttpClient as an async context manager"
         guard = self._guard
         credentials = Credentials()
-        if guard.trusts(request.url):
+        if guard.trusts(request.url, resource):
             credentials = await self._credentials(resource)
         # the rate token is taken last, right before sending: a token taken while waiting for a
         # slot (or a token endpoint) would let requests bunch up past the budget
@@ -218,9 +219,9 @@ class HttpClient:
         if abandoned():
             raise Abandoned(str(request))
         headers = guard.headers(
-            request.url, self.plan.headers, request.headers, credentials.headers
+            request.url, resource, self.plan.headers, request.headers, credentials.headers
         )
-        cookies = {**guard.cookies(request.url), **credentials.cookies}
+        cookies = {**guard.cookies(request.url, resource), **credentials.cookies}
         data, content_type = form_body(request.data)
         sent = {k: str(v) for k, v in headers.items()}
         if content_type and not any(k.lower() == "content-type" for k in sent):
@@ -243,7 +244,7 @@ class HttpClient:
             raw = await read_capped(response, self.plan.max_response_bytes)
             if raw is None:  # another try would get the same body: the resource fails now
                 raise self._too_large(resource, request)
-            guard.remember(request.url, response.cookies)
+            guard.remember(request.url, resource, response.cookies)
             return response.status, dict(response.headers), raw
 
     def _too_large(self, resource: ResourcePlan, request: Request) -> ExtractionError:
@@ -264,7 +265,11 @@ class HttpClient:
             raise ExtractionError(resource.name, exc.message, exc.url) from exc
 
     def _auth_for(self, resource: ResourcePlan) -> Authenticator[Any]:
-        return self._endpoint_auth.get(resource.name, self._auth)
+        """The resource's own auth, else the source's when the resource is on its origin."""
+        own = self._endpoint_auth.get(resource.name)
+        if own is not None:
+            return own
+        return self._auth if self._guard.inherits(resource) else self._no_auth
 
     def _url(self, request: Request, resource: ResourcePlan | None = None) -> str:
         auth = self._auth if resource is None else self._auth_for(resource)

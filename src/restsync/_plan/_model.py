@@ -174,6 +174,10 @@ class ResourcePlan:
     select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
     # dlt's endpoint ``data``: form fields (a dict or pairs) or a raw body (str/bytes)
     form_body: Any = None
+    # the resource's own base URL, where its config declares one (an Airbyte stream's url_base
+    # or whole url); "" for the source's. Its origin is the only one the resource's
+    # credentials go to (``_engine/_origin.py``)
+    base_url: str = ""
 
     def column_hints(self) -> dict[str, Mapping[str, Any]]:
         """The ``columns`` hints by column name, from either of dlt's forms: a dict by name, or

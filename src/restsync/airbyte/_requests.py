@@ -277,7 +277,8 @@ _ORIGIN = re.compile(r"^https?://[^/?#]+")
 def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
     """The resources with each stream's ``url_base`` replaced by ``base_url``, and each ``url``
     (a requester without ``url_base``) moved to ``base_url``'s origin, its path kept: a whole
-    address must not escape it either (outlook's Graph URLs would reach the real API)."""
+    address must not escape it either (outlook's Graph URLs would reach the real API). Every
+    stream is then on ``base_url``'s origin, and its credentials go there."""
     found = _ORIGIN.match(base_url)
     origin = found.group(0) if found else base_url.rstrip("/")
     moved: dict[str, Any] = {}
@@ -287,7 +288,7 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
             resource = replace(resource, paginator=replace(requests, url_origin=origin))
         elif isinstance(requests, StreamRequests):
             resource = replace(resource, paginator=replace(requests, base_override=base_url))
-        moved[name] = resource
+        moved[name] = replace(resource, base_url="")
     return moved
 
 
