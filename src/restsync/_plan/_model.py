@@ -219,12 +219,12 @@ class SourcePlan:
         """The plan's credentials, never to be shown: what each auth answers, the configured
         headers that are credentials and the values of secret-named query parameters
         (``_credentials``), of the source and of every resource."""
-        values = list(header_secrets(self.headers))
+        values = list(header_secrets(self.headers, self.base_url))
         for auth in (self.auth, *(r.auth for r in self.resources.values())):
             if auth is not None:
                 values += auth.secret_values()
         for resource in self.resources.values():
-            values += header_secrets(resource.headers)
+            values += header_secrets(resource.headers, resource.base_url or self.base_url)
             values += param_secrets(resource.params)
         return tuple(dict.fromkeys(v for v in values if v))
 
