@@ -86,8 +86,11 @@ class HttpClient:
         self._no_auth = make_authenticator(None)
         self._session: aiohttp.ClientSession | None = None
         self._secrets = known_secrets(plan)
+        self._deadline: float | None = None  # the event loop's time the run's requests end by
 
     async def __aenter__(self) -> HttpClient:
+        if self.plan.max_run_seconds is not None:
+            self._deadline = asyncio.get_running_loop().time() + self.plan.max_run_seconds
         connector = aiohttp.TCPConnector(limit=self.plan.max_concurrency, ssl=self.plan.verify_tls)
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -124,16 +127,24 @@ class HttpClient:
                 raise Abandoned(str(request))  # not worth a retry any more
             count_retry()
 
+        bound = asyncio.timeout_at(self._deadline)
         try:
-            tried = await call_with_retries(
-                lambda: self._send_once(resource, request, abandoned),
-                resource.retry,
-                sleep=self._sleep,
-                clock=self._clock,
-                rng=self._rng,
-                accept=lambda response: response.ignored,
-                before_retry=before_retry,
-            )
+            # the whole-run bound covers everything a request waits for: a concurrency slot, the
+            # rate budget, a token, the wire, the waits between retries
+            async with bound:
+                tried = await call_with_retries(
+                    lambda: self._send_once(resource, request, abandoned),
+                    resource.retry,
+                    sleep=self._sleep,
+                    clock=self._clock,
+                    rng=self._rng,
+                    accept=lambda response: response.ignored,
+                    before_retry=before_retry,
+                )
+        except TimeoutError as exc:
+            if not bound.expired():
+                raise
+            raise self._out_of_time(resource, request) from exc
         except ExtractionError as exc:
             # a failure can quote the server (a response action, a manifest's error message),
             # and a server can echo a credential or the token it handed out: never shown
@@ -246,6 +257,15 @@ class HttpClient:
                 raise self._too_large(resource, request)
             guard.remember(request.url, resource, response.cookies)
             return response.status, dict(response.headers), raw
+
+    def _out_of_time(self, resource: ResourcePlan, request: Request) -> ExtractionError:
+        return ExtractionError(
+            resource.name,
+            f"the run reached client.max_run_seconds ({self.plan.max_run_seconds:g} s) before "
+            "this resource finished, so it was cut; raise max_run_seconds (restsync run "
+            "--timeout), or run fewer resources at a time",
+            self._url(request, resource),
+        )
 
     def _too_large(self, resource: ResourcePlan, request: Request) -> ExtractionError:
         return ExtractionError(

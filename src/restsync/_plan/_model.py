@@ -210,6 +210,8 @@ class SourcePlan:
     prefetch_pages: int = 4
     rate_limit: RateBudget | None = None
     timeout_seconds: float = 60.0
+    # the requests of a whole run end by then: a resource still fetching fails (None: no bound)
+    max_run_seconds: float | None = None
     verify_tls: bool = True
     # most bytes one response body may have (decompressed): a bigger one fails its resource
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
