@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 from restsync._expressions import Condition
 from restsync._plan._credentials import header_secrets, param_secrets
 from restsync._plan._paging import PagingPlan
 from restsync._plan._strategies import AuthPlan, RateBudget
+from restsync._selectors import compile_path
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -89,6 +91,12 @@ class IncrementalPlan:
     convert: Callable[[Any], Any] | None = None
     range_start: Literal["open", "closed"] | None = None
     range_end: Literal["open", "closed"] | None = None
+
+    @cached_property
+    def read_cursor(self) -> Callable[[Any], Any]:
+        """A record's cursor value; the path (dotted, or a JSONPath such as ``$.updated_at``,
+        which dlt takes too) compiled once per plan, not once per page."""
+        return compile_path(self.cursor_path)
 
     def start_from(self, saved: Any) -> Any:
         """The cursor value a chain starts from: the saved value (``initial_value`` on a first
