@@ -236,6 +236,10 @@ class SourcePlan:
         for resource in self.resources.values():
             values += header_secrets(resource.headers, resource.base_url or self.base_url)
             values += param_secrets(resource.params)
+            # a paginator that builds the requests itself (an Airbyte stream's) knows its own
+            own = getattr(resource.paginator, "secret_values", None)
+            if callable(own):
+                values += own(resource.base_url or self.base_url)
         return tuple(dict.fromkeys(v for v in values if v))
 
     def children(self, name: str) -> list[ResourcePlan]:

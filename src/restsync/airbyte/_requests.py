@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 from restsync._engine._detect import parse_link_header
 from restsync._engine._paginate import Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
+from restsync._plan._credentials import header_secrets, param_secrets
 from restsync.airbyte._jinja import Interpolator, Slice
 
 __all__ = [
@@ -164,6 +165,22 @@ class StreamRequests:
     feed_stop: FeedStop | None = None
     type: str = "airbyte"
     notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def secret_values(self, base_url: str) -> list[str]:
+        """The credentials among the stream's request headers and parameters, rendered with
+        the config, by the rule a dlt config's are (``_plan/_credentials.py``): a key from
+        ``config[...]`` in ``request_headers`` is masked wherever restsync prints. A value that
+        needs a slice or a page token to render is left out (it is no configured secret)."""
+        scope: dict[str, Any] = {"stream_slice": Slice(), "next_page_token": None}
+        rendered: dict[str, dict[str, Any]] = {"headers": {}, "params": {}}
+        for kind, templates in (("headers", self.headers), ("params", self.params)):
+            for name, template in _as_dict(templates).items():
+                try:
+                    value = self.interpolator.mapping({name: template}, (str,), **scope)
+                except Exception:  # a value that needs a slice or page token: no config secret
+                    continue
+                rendered[kind].update(_as_dict(value))
+        return [*header_secrets(rendered["headers"], base_url), *param_secrets(rendered["params"])]
 
     def describe(self) -> dict[str, Any]:
         """What ``restsync plan`` shows for this paginator."""
