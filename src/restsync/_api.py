@@ -80,7 +80,9 @@ def _plan(
     base_url = base_url or _OVERRIDES.get().get("base_url")
     page_format = page_format or _OVERRIDES.get().get("page_format")
     parsed = parse_config(config, dlt_resources=dlt_resources)
-    return build_plan(parsed, name=name, base_url=base_url, page_format=page_format)
+    plan = build_plan(parsed, name=name, base_url=base_url, page_format=page_format)
+    bound = _OVERRIDES.get().get("max_run_seconds")  # restsync run --timeout
+    return plan if bound is None else replace(plan, max_run_seconds=bound)
 
 
 def rest_api_source(

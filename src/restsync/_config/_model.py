@@ -224,6 +224,7 @@ class ClientConfig(_Model):
     max_pages: int | None = Field(default=None, ge=1)  # pages per chain; None: 100,000, see plan
     rate_limit: RateLimit | None = None
     timeout_seconds: float = Field(default=60.0, gt=0)
+    max_run_seconds: float | None = Field(default=None, gt=0)  # None: no bound on the whole run
     max_response_bytes: int | None = Field(default=None, ge=1)  # None: 256 MiB, see plan
     verify_tls: bool = True
     error_handler: ErrorHandler | None = None

@@ -1,6 +1,6 @@
 """Send one request and return parsed JSON: concurrency slots, the rate budget, redirects followed
-hop by hop under the origin rule (``_origin``: credentials only for the API's origin), and the one
-retry loop (``_retry.call_with_retries``).
+hop by hop under the origin rule (``_origin``: a resource's credentials only for its declared
+origin), and the one retry loop (``_retry.call_with_retries``).
 
 The concurrency slot and the rate token are held only while a request is on the wire, never while
 sleeping before a retry, so a backing-off resource does not starve the others.
@@ -76,17 +76,21 @@ class HttpClient:
             if r.max_concurrency
         }
         self._limiter = make_limiter(plan.rate_limit)
-        self._guard = OriginGuard(plan.base_url)
+        self._guard = OriginGuard(plan)
         self._auth = make_authenticator(plan.auth, plan.base_url)
         self._endpoint_auth = {
-            r.name: make_authenticator(r.auth, plan.base_url)
+            r.name: make_authenticator(r.auth, r.base_url or plan.base_url)
             for r in plan.resources.values()
             if r.auth
         }
+        self._no_auth = make_authenticator(None)
         self._session: aiohttp.ClientSession | None = None
         self._secrets = known_secrets(plan)
+        self._deadline: float | None = None  # the event loop's time the run's requests end by
 
     async def __aenter__(self) -> HttpClient:
+        if self.plan.max_run_seconds is not None:
+            self._deadline = asyncio.get_running_loop().time() + self.plan.max_run_seconds
         connector = aiohttp.TCPConnector(limit=self.plan.max_concurrency, ssl=self.plan.verify_tls)
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -123,16 +127,24 @@ class HttpClient:
                 raise Abandoned(str(request))  # not worth a retry any more
             count_retry()
 
+        bound = asyncio.timeout_at(self._deadline)
         try:
-            tried = await call_with_retries(
-                lambda: self._send_once(resource, request, abandoned),
-                resource.retry,
-                sleep=self._sleep,
-                clock=self._clock,
-                rng=self._rng,
-                accept=lambda response: response.ignored,
-                before_retry=before_retry,
-            )
+            # the whole-run bound covers everything a request waits for: a concurrency slot, the
+            # rate budget, a token, the wire, the waits between retries
+            async with bound:
+                tried = await call_with_retries(
+                    lambda: self._send_once(resource, request, abandoned),
+                    resource.retry,
+                    sleep=self._sleep,
+                    clock=self._clock,
+                    rng=self._rng,
+                    accept=lambda response: response.ignored,
+                    before_retry=before_retry,
+                )
+        except TimeoutError as exc:
+            if not bound.expired():
+                raise
+            raise self._out_of_time(resource, request) from exc
         except ExtractionError as exc:
             # a failure can quote the server (a response action, a manifest's error message),
             # and a server can echo a credential or the token it handed out: never shown
@@ -210,7 +222,7 @@ class HttpClient:
         assert self._session is not None, "use HttpClient as an async context manager"
         guard = self._guard
         credentials = Credentials()
-        if guard.trusts(request.url):
+        if guard.trusts(request.url, resource):
             credentials = await self._credentials(resource)
         # the rate token is taken last, right before sending: a token taken while waiting for a
         # slot (or a token endpoint) would let requests bunch up past the budget
@@ -218,9 +230,9 @@ class HttpClient:
         if abandoned():
             raise Abandoned(str(request))
         headers = guard.headers(
-            request.url, self.plan.headers, request.headers, credentials.headers
+            request.url, resource, self.plan.headers, request.headers, credentials.headers
         )
-        cookies = {**guard.cookies(request.url), **credentials.cookies}
+        cookies = {**guard.cookies(request.url, resource), **credentials.cookies}
         data, content_type = form_body(request.data)
         sent = {k: str(v) for k, v in headers.items()}
         if content_type and not any(k.lower() == "content-type" for k in sent):
@@ -243,8 +255,17 @@ class HttpClient:
             raw = await read_capped(response, self.plan.max_response_bytes)
             if raw is None:  # another try would get the same body: the resource fails now
                 raise self._too_large(resource, request)
-            guard.remember(request.url, response.cookies)
+            guard.remember(request.url, resource, response.cookies)
             return response.status, dict(response.headers), raw
+
+    def _out_of_time(self, resource: ResourcePlan, request: Request) -> ExtractionError:
+        return ExtractionError(
+            resource.name,
+            f"the run reached client.max_run_seconds ({self.plan.max_run_seconds:g} s) before "
+            "this resource finished, so it was cut; raise max_run_seconds (restsync run "
+            "--timeout), or run fewer resources at a time",
+            self._url(request, resource),
+        )
 
     def _too_large(self, resource: ResourcePlan, request: Request) -> ExtractionError:
         return ExtractionError(
@@ -264,7 +285,11 @@ class HttpClient:
             raise ExtractionError(resource.name, exc.message, exc.url) from exc
 
     def _auth_for(self, resource: ResourcePlan) -> Authenticator[Any]:
-        return self._endpoint_auth.get(resource.name, self._auth)
+        """The resource's own auth, else the source's when the resource is on its origin."""
+        own = self._endpoint_auth.get(resource.name)
+        if own is not None:
+            return own
+        return self._auth if self._guard.inherits(resource) else self._no_auth
 
     def _url(self, request: Request, resource: ResourcePlan | None = None) -> str:
         auth = self._auth if resource is None else self._auth_for(resource)

@@ -29,7 +29,7 @@ from restsync._engine._templates import first_request
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
 from restsync._plan import ResourcePlan, SourcePlan
-from restsync._selectors import compile_path, compile_selector, detect_records_path, field_value
+from restsync._selectors import compile_selector, detect_records_path, field_value
 
 __all__ = ["Engine", "Sink"]
 
@@ -236,8 +236,7 @@ class Engine:
         if inc is None or not inc.row_order:
             return False
         start = inc.start_from(self.start_values.get(resource.name))
-        # dlt takes the cursor as a JSONPath too (`$.updated_at`); compile_path reads both
-        cursor = compile_path(inc.cursor_path)
+        cursor = inc.read_cursor
         return any(inc.ends_chain(cursor(r), start) for r in records if isinstance(r, dict))
 
     def _chain_selector(self, resource: ResourcePlan) -> Callable[[Response, Any], list[Any]]:

@@ -95,6 +95,7 @@ def build_plan(
         prefetch_pages=DEFAULT_PREFETCH if client.prefetch_pages is None else client.prefetch_pages,
         rate_limit=rate_budget(client.rate_limit),
         timeout_seconds=client.timeout_seconds,
+        max_run_seconds=client.max_run_seconds,
         verify_tls=client.verify_tls,
         max_response_bytes=client.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES,
     )

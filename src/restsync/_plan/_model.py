@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 from restsync._expressions import Condition
 from restsync._plan._credentials import header_secrets, param_secrets
 from restsync._plan._paging import PagingPlan
 from restsync._plan._strategies import AuthPlan, RateBudget
+from restsync._selectors import compile_path
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -89,6 +91,12 @@ class IncrementalPlan:
     convert: Callable[[Any], Any] | None = None
     range_start: Literal["open", "closed"] | None = None
     range_end: Literal["open", "closed"] | None = None
+
+    @cached_property
+    def read_cursor(self) -> Callable[[Any], Any]:
+        """A record's cursor value; the path (dotted, or a JSONPath such as ``$.updated_at``,
+        which dlt takes too) compiled once per plan, not once per page."""
+        return compile_path(self.cursor_path)
 
     def start_from(self, saved: Any) -> Any:
         """The cursor value a chain starts from: the saved value (``initial_value`` on a first
@@ -174,6 +182,10 @@ class ResourcePlan:
     select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
     # dlt's endpoint ``data``: form fields (a dict or pairs) or a raw body (str/bytes)
     form_body: Any = None
+    # the resource's own base URL, where its config declares one (an Airbyte stream's url_base
+    # or whole url); "" for the source's. Its origin is the only one the resource's
+    # credentials go to (``_engine/_origin.py``)
+    base_url: str = ""
 
     def column_hints(self) -> dict[str, Mapping[str, Any]]:
         """The ``columns`` hints by column name, from either of dlt's forms: a dict by name, or
@@ -206,6 +218,8 @@ class SourcePlan:
     prefetch_pages: int = 4
     rate_limit: RateBudget | None = None
     timeout_seconds: float = 60.0
+    # the requests of a whole run end by then: a resource still fetching fails (None: no bound)
+    max_run_seconds: float | None = None
     verify_tls: bool = True
     # most bytes one response body may have (decompressed): a bigger one fails its resource
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -215,13 +229,17 @@ class SourcePlan:
         """The plan's credentials, never to be shown: what each auth answers, the configured
         headers that are credentials and the values of secret-named query parameters
         (``_credentials``), of the source and of every resource."""
-        values = list(header_secrets(self.headers))
+        values = list(header_secrets(self.headers, self.base_url))
         for auth in (self.auth, *(r.auth for r in self.resources.values())):
             if auth is not None:
                 values += auth.secret_values()
         for resource in self.resources.values():
-            values += header_secrets(resource.headers)
+            values += header_secrets(resource.headers, resource.base_url or self.base_url)
             values += param_secrets(resource.params)
+            # a paginator that builds the requests itself (an Airbyte stream's) knows its own
+            own = getattr(resource.paginator, "secret_values", None)
+            if callable(own):
+                values += own(resource.base_url or self.base_url)
         return tuple(dict.fromkeys(v for v in values if v))
 
     def children(self, name: str) -> list[ResourcePlan]:

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 from restsync._engine._detect import parse_link_header
 from restsync._engine._paginate import Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
+from restsync._plan._credentials import header_secrets, param_secrets
 from restsync.airbyte._jinja import Interpolator, Slice
 
 __all__ = [
@@ -165,6 +166,22 @@ class StreamRequests:
     type: str = "airbyte"
     notes: tuple[str, ...] = field(default=(), compare=False)
 
+    def secret_values(self, base_url: str) -> list[str]:
+        """The credentials among the stream's request headers and parameters, rendered with
+        the config, by the rule a dlt config's are (``_plan/_credentials.py``): a key from
+        ``config[...]`` in ``request_headers`` is masked wherever restsync prints. A value that
+        needs a slice or a page token to render is left out (it is no configured secret)."""
+        scope: dict[str, Any] = {"stream_slice": Slice(), "next_page_token": None}
+        rendered: dict[str, dict[str, Any]] = {"headers": {}, "params": {}}
+        for kind, templates in (("headers", self.headers), ("params", self.params)):
+            for name, template in _as_dict(templates).items():
+                try:
+                    value = self.interpolator.mapping({name: template}, (str,), **scope)
+                except Exception:  # a value that needs a slice or page token: no config secret
+                    continue
+                rendered[kind].update(_as_dict(value))
+        return [*header_secrets(rendered["headers"], base_url), *param_secrets(rendered["params"])]
+
     def describe(self) -> dict[str, Any]:
         """What ``restsync plan`` shows for this paginator."""
         shown: dict[str, Any] = {"type": "airbyte", "method": self.method}
@@ -277,7 +294,8 @@ _ORIGIN = re.compile(r"^https?://[^/?#]+")
 def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
     """The resources with each stream's ``url_base`` replaced by ``base_url``, and each ``url``
     (a requester without ``url_base``) moved to ``base_url``'s origin, its path kept: a whole
-    address must not escape it either (outlook's Graph URLs would reach the real API)."""
+    address must not escape it either (outlook's Graph URLs would reach the real API). Every
+    stream is then on ``base_url``'s origin, and its credentials go there."""
     found = _ORIGIN.match(base_url)
     origin = found.group(0) if found else base_url.rstrip("/")
     moved: dict[str, Any] = {}
@@ -287,7 +305,7 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
             resource = replace(resource, paginator=replace(requests, url_origin=origin))
         elif isinstance(requests, StreamRequests):
             resource = replace(resource, paginator=replace(requests, base_override=base_url))
-        moved[name] = resource
+        moved[name] = replace(resource, base_url="")
     return moved
 
 

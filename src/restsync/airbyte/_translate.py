@@ -65,7 +65,9 @@ class Translator:
         ai = Interpolator(self.config, spec.get("$parameters"))
         retriever = spec.get("retriever") or {}
         _expect(retriever, f"{where}.retriever", ("SimpleRetriever",), "SimpleRetriever")
-        requests, auth, retry, actions = self._requests(retriever, ai, f"{where}.retriever", name)
+        requests, auth, retry, actions, home = self._requests(
+            retriever, ai, f"{where}.retriever", name
+        )
         slicer, options, parts = self._slicer(spec, retriever, ai, where, name)
         requests = _with(requests, slice_options=options, feed_stop=feed_stop(spec, slicer))
         schema, records = self._records(spec, retriever, ai, where)
@@ -100,6 +102,7 @@ class Translator:
             select=records,
             selected=selected,
             notes=_notes(requests, slicer, incremental),
+            base_url=home,  # each stream's credentials go to its own host only
         )
 
     def _delegating(self, spec: Mapping[str, Any], where: str, name: str, selected: bool) -> None:
@@ -134,7 +137,7 @@ class Translator:
 
     def _requests(
         self, retriever: Mapping[str, Any], ai: Interpolator, where: str, name: str
-    ) -> tuple[StreamRequests, Any, Any, Any]:
+    ) -> tuple[StreamRequests, Any, Any, Any, str]:
         requester = retriever.get("requester") or {}
         at = f"{where}.requester"
         _expect(requester, at, ("HttpRequester",), "HttpRequester")
@@ -166,7 +169,7 @@ class Translator:
         )
         auth = build_auth(requester.get("authenticator"), ai, f"{at}.authenticator")
         retry, actions = build_retry(requester.get("error_handler"), f"{at}.error_handler", ai)
-        return requests, auth, retry, actions
+        return requests, auth, retry, actions, default_base
 
     # --- partitions and slices ------------------------------------------------------------
 

@@ -59,6 +59,15 @@ LoaderFileFormat = Annotated[
     str | None,
     typer.Option(help="dlt's staging file format, e.g. 'parquet' for the filesystem."),
 ]
+Timeout = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        min=0.001,
+        help="Stop the requests after this many seconds in all (client.max_run_seconds): "
+        "resources not finished by then fail by name (exit code 1); the others load.",
+    ),
+]
 Report = Annotated[
     Path | None,
     typer.Option(help="Write a JSON run report here (docs/report.md), whatever happens."),

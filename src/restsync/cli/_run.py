@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -53,6 +53,7 @@ class RunOptions:
     page_format: str | None
     loader_file_format: str | None
     manifest_config: Path | None = None  # an Airbyte manifest's connector config
+    timeout: float | None = None  # --timeout: the plan's max_run_seconds
 
 
 @app.command()
@@ -72,12 +73,13 @@ def run(
     report: opts.Report = None,
     verbose: opts.Verbose = False,
     config: opts.ManifestConfig = None,
+    timeout: opts.Timeout = None,
 ) -> None:
     """Sync SOURCE into the destination and print a per-resource summary."""
     options = RunOptions(
         source, base_url, destination, duckdb_path, dataset, resources, full_refresh,
         pipeline_name, pipelines_dir, progress_every,
-        page_format.value if page_format else None, loader_file_format, config,
+        page_format.value if page_format else None, loader_file_format, config, timeout,
     )  # fmt: skip
     code = _run_and_report(options, report, verbose or settings.verbose)
     if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
@@ -357,7 +359,8 @@ def _source_for_run(options: RunOptions, wanted: list[str]) -> _RunSource:
     manifest = manifest_file(options.source)
     path = Path(options.source)
     if manifest is None and path.suffix == ".py" and path.exists():
-        built = run_python_source(path, base_url=base_url, page_format=page_format)
+        with overrides(max_run_seconds=options.timeout):
+            built = run_python_source(path, base_url=base_url, page_format=page_format)
         made = tuple(built.resources)
         return _RunSource(built.name, runtime_of(built), made, lambda: built, built)
     extra: list[Any] = []
@@ -374,6 +377,8 @@ def _source_for_run(options: RunOptions, wanted: list[str]) -> _RunSource:
         name = loaded.name
         with overrides(base_url=base_url, page_format=page_format):
             plan, extra = planned(loaded.config, name=name)
+    if options.timeout is not None:
+        plan = replace(plan, max_run_seconds=options.timeout)
     runtime = SourceRuntime(plan)
     joining = [r.name for r in extra]  # in the order ``_load.build_source`` adds them
     order = [n for n in plan.resources if n not in joining] + [REJECTS_TABLE, *joining]
