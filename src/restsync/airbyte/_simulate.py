@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
+from restsync._expressions import Condition
 from restsync._plan import (
     CursorPaging,
     HeaderLinkPaging,
@@ -48,7 +49,9 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._paging import DEFAULT_PAGE_SIZE
+from restsync.simulator._paging import DEFAULT_PAGE_SIZE, RecordCursorPaging, make_pager
+from restsync.simulator._placement import Placement
+from restsync.simulator._stop_rule import derive_stop_rule
 
 __all__ = ["simulator_plan"]
 
@@ -63,6 +66,9 @@ _TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
 # clients evaluate it; the simulator only needs to know where the cursor goes
 _GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
 _ADDRESS = re.compile(r"^https?://[^/?#]+")
+_LAST_RECORD = re.compile(
+    r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)\s*\}\}"
+)
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
 )
@@ -147,6 +153,7 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
+    paginator = _paginator(requests, resource.name, resource.primary_key)
     path, _, query = path.partition("?")
     params = dict(parse_qsl(query, keep_blank_values=True))
     params.update(carried.get("request_parameter", {}))
@@ -155,9 +162,10 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         params=params,
         headers=carried.get("header", {}),
         json_body=carried.get("body_json") or None,
-        hints=_with_input_fields(resource),
+        hints=_without_cursor(_with_input_fields(resource), paginator),
         path=path.lstrip("/"),
-        paginator=_paginator(requests, resource.name),
+        paginator=paginator,
+        stop_condition=_stop_condition(requests, paginator, resource),
         data_selector=_selector(resource),
         parent=parent,
         incremental=_incremental(resource, requests, slicer),
@@ -226,7 +234,7 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
 _TOKEN_PLACES = ("request_parameter", "path", "body_json", "body_data")
 
 
-def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
+def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
     if strategy is None:
@@ -236,7 +244,7 @@ def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
             f"stream '{stream}': the simulator reads page tokens from the query or the body"
         )
     if isinstance(strategy, CursorStrategy):
-        return _cursor_paginator(strategy, requests, stream)
+        return _cursor_paginator(strategy, requests, stream, key)
     if token is None or token.inject_into == "path":
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
@@ -264,10 +272,13 @@ def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
 
 
 def _cursor_paginator(
-    strategy: CursorStrategy, requests: StreamRequests, stream: str
+    strategy: CursorStrategy, requests: StreamRequests, stream: str, key: tuple[str, ...]
 ) -> PagingPlan:
     token, size = requests.page_token_option, requests.page_size_option
     field = _response_field(strategy.cursor_value)
+    record = _record_field(strategy.cursor_value)
+    if token is not None and record:
+        return _record_cursor(record, requests, token, key)
     if token is not None and token.inject_into == "path":
         if _LINK_NEXT.match(strategy.cursor_value.strip()):
             return HeaderLinkPaging()
@@ -287,6 +298,77 @@ def _cursor_paginator(
         f"stream '{stream}': the simulator serves cursors read from a response field, "
         f"not '{strategy.cursor_value}'"
     )
+
+
+def _record_field(template: str) -> str | None:
+    """The dotted record path of a cursor read from the page's last record
+    (``{{ last_record['id'] }}``, ``{{ last_record.next }}``), or None."""
+    found = _LAST_RECORD.fullmatch(template.strip())
+    if found is None:
+        return None
+    return ".".join(next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group(1)))
+
+
+def _record_cursor(
+    record: str, requests: StreamRequests, token: RequestOption, key: tuple[str, ...]
+) -> RecordCursorPaging:
+    """A cursor read from the last record: the record's own key (a primary key column: the
+    next page starts after that record) or a cursor the API writes into the last record of a
+    page (agilecrm's ``cursor``, wrike's ``nextPageToken``; a next-page URL into
+    ``RequestPath``)."""
+    strategy = requests.strategy
+    assert isinstance(strategy, CursorStrategy)
+    param, body_path = _where(token)
+    limit_param, _ = _where(requests.page_size_option)
+    own_key = record in key or (not key and record == "id")
+    return RecordCursorPaging(
+        record_field=record,
+        in_record=not own_key,
+        cursor_param=param,
+        cursor_body_path=body_path,
+        as_link=token.inject_into == "path",
+        limit=strategy.page_size if requests.page_size_option else None,
+        limit_param=limit_param or "limit",
+    )
+
+
+def _stop_condition(
+    requests: StreamRequests, paginator: PagingPlan, resource: ResourcePlan
+) -> Condition | None:
+    """A record cursor's ``stop_condition`` (``{{ not response.has_more }}``) as the condition
+    the simulator derives its last-page fields from, evaluated as the clients evaluate it; left
+    out when no response field can make it true on the last page only (``last_page_size == 0``
+    holds on the empty page after the last by itself)."""
+    strategy = requests.strategy
+    if not isinstance(paginator, RecordCursorPaging) or not isinstance(strategy, CursorStrategy):
+        return None
+    if not strategy.stop_condition:
+        return None
+    template, ai = strategy.stop_condition, requests.interpolator
+
+    def evaluate(**scope: Any) -> bool:
+        records = scope["records"]
+        value = ai.eval(
+            template,
+            response=scope["response"],
+            headers=scope["headers"],
+            last_record=records[-1] if records else None,
+            last_page_size=len(records),
+        )
+        return value not in _FALSE if isinstance(value, str) else bool(value)
+
+    condition = Condition(template, evaluate, None)
+    pager = make_pager(paginator, resource.name)
+    placement = Placement(_selector(resource), needs_fields=True)
+    try:
+        derive_stop_rule(condition, pager, placement, resource.name)
+    except SimulatorError:
+        return None
+    return condition
+
+
+# what airbyte-cdk reads as a false stop_condition when it renders as text
+_FALSE = ("False", "false", "{}", "[]", "()", "", "0", "0.0")
 
 
 def _where(option: RequestOption | None) -> tuple[str | None, str | None]:
@@ -409,6 +491,18 @@ def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
             # a real API's filtered field has a value ('total_row_count > 0' fails on null)
             served[top] = {**hint, "nullable": False}
     return {**resource.hints, "columns": served}
+
+
+def _without_cursor(hints: Mapping[str, Any], paginator: PagingPlan) -> Mapping[str, Any]:
+    """Column hints without the field a record cursor is written into: the API sets it on the
+    last record of a page that has a next one, never a value of its own elsewhere."""
+    columns = hints.get("columns")
+    if not isinstance(paginator, RecordCursorPaging) or not paginator.in_record:
+        return hints
+    if not isinstance(columns, Mapping) or paginator.record_field not in columns:
+        return hints
+    kept = {k: v for k, v in columns.items() if k != paginator.record_field}
+    return {**hints, "columns": kept}
 
 
 def _record_reads(pipeline: Any) -> list[str]:

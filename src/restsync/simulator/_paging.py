@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from yarl import URL
 
@@ -43,6 +43,7 @@ __all__ = [
     "PageRequest",
     "Pager",
     "PagingError",
+    "RecordCursorPaging",
     "ServedPage",
     "default_page_size",
     "dotted",
@@ -67,6 +68,9 @@ class PageRequest:
     # query params never echoed into next-page links (a credential sent in the query)
     hidden: frozenset[str] = frozenset()
     cursor_style: str = "token"
+    # the position of the record whose field (a dotted path) has this value, among the records
+    # the request pages through; None when none has it (for a cursor that names a record)
+    find: Callable[[str, str], int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class ServedPage:
     next: Any = None  # the cursor or link a client follows; None on the last page
     fields: Mapping[str, Any] = field(default_factory=dict)  # body fields by dotted path
     headers: Mapping[str, str] = field(default_factory=dict)
+    # fields set on the page's last record (dotted paths): a cursor the API writes there
+    last_record: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Pager(Protocol):
@@ -250,6 +256,57 @@ class HeaderCursorPager:
         return ServedPage(start, stop, last, value, headers={p.cursor_key: value} if value else {})
 
 
+@dataclass(frozen=True)
+class RecordCursorPaging:
+    """A cursor read from the page's last record (an Airbyte manifest's
+    ``{{ last_record['id'] }}``): the simulator's own paging kind, served for manifests.
+
+    With ``in_record`` false the cursor is the record's own key (``starting_after=<id>``): the
+    next page starts after the record with that value. With ``in_record`` true the API writes
+    the next page's cursor into the last record of every page but the last (as a token, or as
+    a next-page URL when ``as_link``)."""
+
+    type: ClassVar[str] = "record_cursor"
+    record_field: str
+    in_record: bool = False
+    cursor_param: str | None = None
+    cursor_body_path: str | None = None
+    as_link: bool = False
+    limit: int | None = None
+    limit_param: str = "limit"
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "record_field": self.record_field, "in_record": self.in_record}
+
+
+class RecordCursorPager:
+    def __init__(self, paginator: RecordCursorPaging) -> None:
+        self.p = paginator
+        self.field = dotted(paginator.record_field)
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        param = LINK_CURSOR_PARAM if p.as_link else (p.cursor_param or "cursor")
+        raw = request.query.get(param) if (p.cursor_param or p.as_link) else None
+        if raw is None and p.cursor_body_path:
+            raw = field_value(request.body, dotted(p.cursor_body_path))
+        start = 0
+        if raw not in (None, "") and p.in_record:
+            start = decode_offset(raw, param)
+        elif raw not in (None, ""):
+            found = request.find(self.field, str(raw)) if request.find is not None else None
+            if found is None:
+                raise PagingError(f"'{param}' names no record this API served")
+            start = found + 1
+        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
+        start, stop, last = _slice(start, size, total)
+        marks: dict[str, Any] = {}
+        if p.in_record and not last:
+            token = encode_offset(stop)
+            marks[self.field] = _link(request, param, token) if p.as_link else token
+        return ServedPage(start, stop, last, None if last else stop, last_record=marks)
+
+
 class OnePagePager:
     """single_page and auto: every record in one response, no paging fields."""
 
@@ -268,6 +325,7 @@ PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
     JSONLinkPaging: JSONLinkPager,
     HeaderLinkPaging: HeaderLinkPager,
     HeaderCursorPaging: HeaderCursorPager,
+    RecordCursorPaging: RecordCursorPager,
     SinglePaging: OnePagePager,
     AutoPaging: OnePagePager,
 }
