@@ -106,3 +106,41 @@ def test_a_next_page_url_in_the_last_record_is_followed(simulate: Simulate) -> N
     records = list(run.source.resources["clients"])
     assert [r["id"] for r in records] == [r["id"] for r in served]
     assert run.sim.counters()["requests"] == {"/clients": 3}
+
+
+def test_a_cursor_cut_from_a_next_page_url_is_followed(simulate: Simulate) -> None:
+    # outlook: the cursor is the $skiptoken of the '@odata.nextLink' URL (one key, dots and all)
+    strategy = {
+        "cursor_value": "{{ response.get('@odata.nextLink', '').split('$skiptoken=')[-1] if "
+        "response.get('@odata.nextLink') else '' }}",
+        "stop_condition": "{{ not response.get('@odata.nextLink') }}",
+        "page_size": 10,
+    }
+    token = {
+        "type": "RequestOption",
+        "inject_into": "request_parameter",
+        "field_name": "$skiptoken",
+    }
+    run = simulate(_manifest(strategy, token), seed=9)
+    served = run.sim.dataset()["clients"]
+    records = list(run.source.resources["clients"])
+    assert len(served) == 25
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    assert run.sim.counters()["requests"] == {"/clients": 3}
+
+
+def test_a_stop_condition_that_raises_a_type_error_reads_as_its_own_text(
+    simulate: Simulate,
+) -> None:
+    # oncehub: without a Link header `"next" in None` raises TypeError; airbyte-cdk 7.39 then
+    # takes the template for static text (non-empty: true) and stops after the first page
+    strategy = {
+        "cursor_value": "{{ last_record['id'] }}",
+        "stop_condition": "{{ not \"next\" in headers.get('Link') }}",
+        "page_size": 10,
+    }
+    run = simulate(_manifest(strategy, _AFTER), seed=4)
+    served = run.sim.dataset()["clients"]
+    records = list(run.source.resources["clients"])
+    assert [r["id"] for r in records] == [r["id"] for r in served[:10]]
+    assert run.sim.counters()["requests"] == {"/clients": 1}

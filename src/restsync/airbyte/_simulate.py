@@ -49,7 +49,12 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._paging import DEFAULT_PAGE_SIZE, RecordCursorPaging, make_pager
+from restsync.simulator._paging import (
+    DEFAULT_PAGE_SIZE,
+    LinkCursorPaging,
+    RecordCursorPaging,
+    make_pager,
+)
 from restsync.simulator._placement import Placement
 from restsync.simulator._stop_rule import derive_stop_rule
 
@@ -68,6 +73,14 @@ _GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
 _ADDRESS = re.compile(r"^https?://[^/?#]+")
 _LAST_RECORD = re.compile(
     r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)\s*\}\}"
+)
+# a cursor cut from a next-page URL in a response field, as the URL's last parameter:
+# {{ response.get('@odata.nextLink', '').split('$skiptoken=')[-1] if response.get(...) else '' }}
+_CUT_FROM_LINK = re.compile(
+    r"\{\{\s*response\.get\((['\"])(?P<key>[^'\"]+)\1\s*,\s*(['\"])\3\s*\)"
+    r"\.split\((['\"])(?P<param>[^'\"=]+)=\4\)\[-1\](?:\.split\((['\"])&\6\)\[0\])?"
+    r"(?:\s+if\s+[^{}]*?\s+else\s+(['\"])\7)?\s*\}\}",
+    re.DOTALL,
 )
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
@@ -279,6 +292,16 @@ def _cursor_paginator(
     record = _record_field(strategy.cursor_value)
     if token is not None and record:
         return _record_cursor(record, requests, token, key)
+    cut = _CUT_FROM_LINK.fullmatch(strategy.cursor_value.strip())
+    if cut is not None and token is not None and token.inject_into == "request_parameter":
+        if cut.group("param") == token.field_name:
+            limit_param, _ = _where(size)
+            return LinkCursorPaging(
+                link_key=cut.group("key"),
+                cursor_param=token.field_name,
+                limit=strategy.page_size if size else None,
+                limit_param=limit_param or "limit",
+            )
     if token is not None and token.inject_into == "path":
         if _LINK_NEXT.match(strategy.cursor_value.strip()):
             return HeaderLinkPaging()

@@ -39,6 +39,7 @@ from restsync.simulator._options import SimulatorError
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "LINK_CURSOR_PARAM",
+    "LinkCursorPaging",
     "PAGERS",
     "PageRequest",
     "Pager",
@@ -47,6 +48,7 @@ __all__ = [
     "ServedPage",
     "default_page_size",
     "dotted",
+    "literal_key",
     "make_pager",
 ]
 
@@ -307,6 +309,42 @@ class RecordCursorPager:
         return ServedPage(start, stop, last, None if last else stop, last_record=marks)
 
 
+@dataclass(frozen=True)
+class LinkCursorPaging:
+    """A cursor the client cuts out of a next-page URL in a response field (outlook's
+    ``response.get('@odata.nextLink', '').split('$skiptoken=')[-1]``) and sends as
+    ``cursor_param``: the simulator's own paging kind, served for manifests. The field is one
+    top-level key, dots and all; the URL carries the cursor as its last query parameter."""
+
+    type: ClassVar[str] = "link_cursor"
+    link_key: str
+    cursor_param: str
+    limit: int | None = None
+    limit_param: str = "limit"
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "link_key": self.link_key, "cursor_param": self.cursor_param}
+
+
+class LinkCursorPager:
+    def __init__(self, paginator: LinkCursorPaging) -> None:
+        self.p = paginator
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        raw = request.query.get(p.cursor_param)
+        start = decode_offset(raw, p.cursor_param) if raw else 0
+        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
+        start, stop, last = _slice(start, size, total)
+        link = None if last else _link(request, p.cursor_param, encode_offset(stop))
+        return ServedPage(start, stop, last, link, {literal_key(p.link_key): link})
+
+
+def literal_key(key: str) -> str:
+    """A body field path that is one key, dots included (``@odata.nextLink``): ``[key]``."""
+    return f"[{key}]"
+
+
 class OnePagePager:
     """single_page and auto: every record in one response, no paging fields."""
 
@@ -326,6 +364,7 @@ PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
     HeaderLinkPaging: HeaderLinkPager,
     HeaderCursorPaging: HeaderCursorPager,
     RecordCursorPaging: RecordCursorPager,
+    LinkCursorPaging: LinkCursorPager,
     SinglePaging: OnePagePager,
     AutoPaging: OnePagePager,
 }

@@ -50,7 +50,7 @@ class Placement:
         body: dict[str, Any] = {}
         set_field(body, self.path, list(records))  # type: ignore[arg-type]
         for path, value in fields.items():
-            set_field(body, path, value)
+            _set(body, path, value)
         return body
 
 
@@ -68,5 +68,15 @@ def with_fields(record: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[st
             if "." not in path:
                 out.pop(path, None)
         else:
-            set_field(out, path, value)
+            _set(out, path, value)
     return out
+
+
+def _set(target: dict[str, Any], path: str, value: Any) -> None:
+    """A dotted path nests; ``[key]`` (``literal_key``) is one key, dots and all, and left
+    out when null (Microsoft Graph leaves ``@odata.nextLink`` out of a last page)."""
+    if path.startswith("[") and path.endswith("]"):
+        if value is not None:
+            target[path[1:-1]] = value
+    else:
+        set_field(target, path, value)
