@@ -133,6 +133,18 @@ def test_records_behind_a_star_step_are_served_in_wrappers(simulate: Simulate) -
         assert sorted(r["id"] for r in got[name]) == sorted(r["id"] for r in dataset[name])
 
 
+def test_records_behind_two_star_steps_are_served_in_groups(simulate: Simulate) -> None:
+    """cal-com's ['data', 'eventTypeGroups', '*', 'eventTypes', '*']: a list of groups, each
+    holding a list of records; paged by offset, so every page spans several groups."""
+    stream = _wrapped_stream("event_types", ["data", "eventTypeGroups", "*", "eventTypes", "*"])
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [stream]}
+    run = simulate(manifest, seed=7)
+    served = run.sim.dataset()["event_types"]
+    assert len(served) > 7  # more than one page
+    records = list(run.source.resources["event_types"])
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+
+
 def test_a_record_path_key_with_a_dot_is_named() -> None:
     """chargify's ['invoices.json'] is one key: served as a nested path it would give nothing."""
     manifest = {

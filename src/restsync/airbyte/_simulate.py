@@ -424,10 +424,6 @@ def _response_field(template: str) -> str | None:
 def _selector(resource: ResourcePlan) -> str:
     pipeline = resource.select
     path = pipeline.path() if isinstance(pipeline, RecordPipeline) else []
-    if path.count("*") > 1:
-        raise SimulatorError(
-            f"stream '{resource.name}': the simulator serves selectors with one '*' only"
-        )
     if any("." in str(step) for step in path):
         # chargify's ['invoices.json'] is one key; a dotted path would nest it
         raise SimulatorError(
