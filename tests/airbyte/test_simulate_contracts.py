@@ -251,3 +251,50 @@ def test_a_partition_key_computed_by_the_parents_add_fields_is_named() -> None:
     plan = plan_manifest(manifest, {})
     with pytest.raises(SimulatorError, match="'event_invitees'.*'id' is computed by the parent"):
         simulator_plan(plan)
+
+
+def test_a_partition_inside_a_json_body_text_is_bound(simulate: Simulate) -> None:
+    # rollbar's items_metrics POSTs item_counters: "[{{ stream_partition['item_id'] }}]",
+    # which both clients send as the list [<id>]
+    items = _wrapped_stream("items", ["result"])
+    metrics: dict[str, Any] = {
+        "type": "DeclarativeStream",
+        "name": "items_metrics",
+        "primary_key": ["item_counter"],
+        "retriever": {
+            "type": "SimpleRetriever",
+            "requester": {
+                "type": "HttpRequester",
+                "url_base": "https://x.invalid",
+                "path": "/metrics/items",
+                "http_method": "POST",
+                "request_body_json": {"item_counters": "[{{ stream_partition['item_id'] }}]"},
+            },
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": ["result", "metrics"]},
+            },
+            "partition_router": {
+                "type": "SubstreamPartitionRouter",
+                "parent_stream_configs": [
+                    {
+                        "type": "ParentStreamConfig",
+                        "parent_key": "id",
+                        "partition_field": "item_id",
+                        "stream": items,
+                    }
+                ],
+            },
+        },
+        "schema_loader": {
+            "type": "InlineSchemaLoader",
+            "schema": {"type": "object", "properties": {"item_counter": {"type": "integer"}}},
+        },
+    }
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [items, metrics]}
+    run = simulate(manifest, seed=3, streams=["items_metrics"])
+    served = run.sim.dataset()["items_metrics"]
+    records = list(run.source.resources["items_metrics"])
+    assert len(served) > 3  # children of several parents
+    assert sorted(r["item_counter"] for r in records) == sorted(r["item_counter"] for r in served)
+    assert set(run.sim.counters()["status"]) == {"200"}

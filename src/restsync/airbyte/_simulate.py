@@ -220,10 +220,29 @@ def _partition_option(
             text = requests.interpolator.text(template, stream_slice=marks, next_page_token=None)
             if "{" + field + "}" in text:
                 return {place: {str(name): text}}
+    # or a JSON body field rendered from it (rollbar's item_counters: "[{{ ... }}]", sent as
+    # the list the text reads as): matched against that value's text
+    for name, template in _body_templates(requests.body_json, ""):
+        text = requests.interpolator.text(template, stream_slice=marks, next_page_token=None)
+        if "{" + field + "}" in text:
+            return {"body_json": {name: text}}
     raise SimulatorError(
         f"stream '{stream}': the simulator serves partitions in the path or a request option, "
         f"and '{field}' is in neither"
     )
+
+
+def _body_templates(body: Any, path: str) -> list[tuple[str, str]]:
+    """(dotted path, template) of every text in a JSON body."""
+    if isinstance(body, str):
+        return [(path, body)] if path else []
+    if isinstance(body, Mapping):
+        return [
+            pair
+            for key, value in body.items()
+            for pair in _body_templates(value, f"{path}.{key}" if path else str(key))
+        ]
+    return []
 
 
 def _slicer(resource: ResourcePlan, plan: SourcePlan) -> Slicer | None:
