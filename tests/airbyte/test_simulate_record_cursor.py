@@ -144,3 +144,32 @@ def test_a_stop_condition_that_raises_a_type_error_reads_as_its_own_text(
     records = list(run.source.resources["clients"])
     assert [r["id"] for r in records] == [r["id"] for r in served[:10]]
     assert run.sim.counters()["requests"] == {"/clients": 1}
+
+
+def test_a_cursor_inside_a_json_text_is_read_back_from_the_body(simulate: Simulate) -> None:
+    # bunny-inc's GraphQL: the cursor is the text '{"after": "<endCursor>"}', which both clients
+    # read back as an object and send as the body's 'variables'
+    strategy = {
+        "cursor_value": "{{ '{\"after\": \"' + response.data.plans.pageInfo.endCursor + '\"}' "
+        'if response.data.plans.pageInfo.endCursor else "" }}',
+        "stop_condition": "{{ response.data.plans.pageInfo.hasNextPage is false }}",
+    }
+    token = {"type": "RequestOption", "inject_into": "body_json", "field_name": "variables"}
+    manifest = _manifest(strategy, token)
+    retriever = manifest["streams"][0]["retriever"]
+    del retriever["paginator"]["page_size_option"]
+    retriever["requester"].update(
+        path="/graphql",
+        http_method="POST",
+        request_body_json={"query": "query($after: String) { plans(first: 25, after: $after) }"},
+    )
+    retriever["record_selector"]["extractor"]["field_path"] = ["data", "plans", "nodes", "*"]
+    run = simulate(manifest, seed=6)
+    served = run.sim.dataset()["clients"]
+    assert len(served) > 50
+    records = list(run.source.resources["clients"])
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    assert run.sim.counters()["requests"] == {"/graphql": 3}
+    # the simulator serves the hasNextPage the stop_condition reads
+    condition = run.served.resources["clients"].stop_condition
+    assert condition is not None and "hasNextPage" in condition.source

@@ -37,8 +37,9 @@ from restsync._plan import (
     SourcePlan,
     TimeParam,
 )
+from restsync._selectors import set_field
 from restsync.airbyte._cursor import cursor_value
-from restsync.airbyte._jinja import Slice
+from restsync.airbyte._jinja import Slice, TemplateError
 from restsync.airbyte._records import AddField, RecordPipeline
 from restsync.airbyte._requests import (
     CursorStrategy,
@@ -311,6 +312,10 @@ def _cursor_paginator(
     record = _record_field(strategy.cursor_value)
     if token is not None and record:
         return _record_cursor(record, requests, token, key)
+    if token is not None and field is None and token.inject_into in ("body_json", "body_data"):
+        inside = _cursor_in_text(strategy, requests)
+        if inside is not None:
+            return inside
     cut = _CUT_FROM_LINK.fullmatch(strategy.cursor_value.strip())
     if cut is not None and token is not None and token.inject_into == "request_parameter":
         if cut.group("param") == token.field_name:
@@ -340,6 +345,56 @@ def _cursor_paginator(
         f"stream '{stream}': the simulator serves cursors read from a response field, "
         f"not '{strategy.cursor_value}'"
     )
+
+
+def _cursor_in_text(strategy: CursorStrategy, requests: StreamRequests) -> CursorPaging | None:
+    """A response field's cursor placed inside a JSON text that the clients read back as an
+    object (bunny-inc's GraphQL ``'{"after": "' + response.data.plans.pageInfo.endCursor +
+    '"}'`` into the body's ``variables``): served as that field, read back from the body path
+    the object puts it at (``variables.after``). Found by rendering the manifest's own template
+    on a response that carries a marker there."""
+    token = requests.page_token_option
+    assert token is not None
+    fields = {m.group(1)[1:] for m in _RESPONSE_PATH.finditer(strategy.cursor_value)}
+    if len(fields) != 1:
+        return None
+    (field,) = fields
+    response: dict[str, Any] = {}
+    set_field(response, field, _MARK)
+    try:
+        value = requests.interpolator.string(
+            strategy.cursor_value, response=response, headers={}, last_record=None
+        )
+    except TemplateError:
+        return None
+    inside = _path_to(value, _MARK)
+    if not inside:
+        return None
+    _, base = _where(token)
+    limit_param, _ = _where(requests.page_size_option)
+    return CursorPaging(
+        cursor_param=None,
+        cursor_body_path=".".join([*([base] if base else []), *inside]),
+        cursor_path=field,
+        limit=strategy.page_size if requests.page_size_option else None,
+        limit_param=limit_param or "limit",
+    )
+
+
+_MARK = "restsync-simulator-cursor"
+_RESPONSE_PATH = re.compile(r"\bresponse((?:\.[A-Za-z_]\w*)+)")
+
+
+def _path_to(value: Any, mark: str) -> list[str] | None:
+    """The keys that lead to ``mark`` inside nested objects, or None."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if item == mark:
+                return [str(key)]
+            found = _path_to(item, mark)
+            if found:
+                return [str(key), *found]
+    return None
 
 
 def _record_field(template: str) -> str | None:
@@ -377,12 +432,18 @@ def _record_cursor(
 def _stop_condition(
     requests: StreamRequests, paginator: PagingPlan, resource: ResourcePlan
 ) -> Condition | None:
-    """A record cursor's ``stop_condition`` (``{{ not response.has_more }}``) as the condition
+    """A record or JSON-text cursor's ``stop_condition`` (``{{ not response.has_more }}``,
+    ``{{ response.data.plans.pageInfo.hasNextPage is false }}``) as the condition
     the simulator derives its last-page fields from, evaluated as the clients evaluate it; left
     out when no response field can make it true on the last page only (``last_page_size == 0``
     holds on the empty page after the last by itself)."""
     strategy = requests.strategy
-    if not isinstance(paginator, RecordCursorPaging) or not isinstance(strategy, CursorStrategy):
+    if not isinstance(strategy, CursorStrategy):
+        return None
+    # the cursor kinds served since the last_record and JSON-text cursors (the older ones keep
+    # the contract their comparisons were made on)
+    text = isinstance(paginator, CursorPaging) and _response_field(strategy.cursor_value) is None
+    if not isinstance(paginator, RecordCursorPaging) and not text:
         return None
     if not strategy.stop_condition:
         return None
