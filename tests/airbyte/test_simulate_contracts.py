@@ -205,7 +205,7 @@ def test_paging_without_a_page_size_runs_until_an_empty_page(
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
 
 
-def test_a_partition_key_computed_by_the_parents_add_fields_is_named() -> None:
+def _events_and_invitees(key_template: str) -> dict[str, Any]:
     # calendly: scheduled_events add 'id' cut from 'uri'; event_invitees partition on that id
     def stream(name: str, path: str, extra: dict[str, Any]) -> dict[str, Any]:
         retriever = {
@@ -216,26 +216,24 @@ def test_a_partition_key_computed_by_the_parents_add_fields_is_named() -> None:
                 "extractor": {"type": "DpathExtractor", "field_path": ["collection"]},
             },
         }
-        return {"type": "DeclarativeStream", "name": name, "retriever": retriever, **extra}
+        schema = {"type": "object", "properties": {"uri": {"type": "string"}}}
+        return {
+            "type": "DeclarativeStream",
+            "name": name,
+            "primary_key": ["uri"],
+            "retriever": retriever,
+            "schema_loader": {"type": "InlineSchemaLoader", "schema": schema},
+            **extra,
+        }
 
-    events = stream(
-        "scheduled_events",
-        "/scheduled_events",
-        {
-            "transformations": [
-                {
-                    "type": "AddFields",
-                    "fields": [
-                        {
-                            "path": ["id"],
-                            "value": "{{ record['uri'] | regex_search('/(\\\\w*)$') }}",
-                        }
-                    ],
-                }
-            ]
-        },
+    add_id = {
+        "type": "AddFields",
+        "fields": [{"path": ["id"], "value": key_template}],
+    }
+    events = stream("scheduled_events", "/scheduled_events", {"transformations": [add_id]})
+    invitees = stream(
+        "event_invitees", "/scheduled_events/{{ stream_partition.event_id }}/invitees", {}
     )
-    invitees = stream("event_invitees", "/scheduled_events/{{ stream_partition.event_id }}", {})
     invitees["retriever"]["partition_router"] = {
         "type": "SubstreamPartitionRouter",
         "parent_stream_configs": [
@@ -247,7 +245,29 @@ def test_a_partition_key_computed_by_the_parents_add_fields_is_named() -> None:
             }
         ],
     }
-    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [events, invitees]}
+    return {"version": "6.0.0", "type": "DeclarativeSource", "streams": [events, invitees]}
+
+
+def test_a_partition_key_cut_from_a_uri_by_the_parents_add_fields_is_served(
+    simulate: Simulate,
+) -> None:
+    manifest = _events_and_invitees("{{ record['uri'] | regex_search('/([a-zA-Z0-9-]*)$') }}")
+    run = simulate(manifest, seed=5)
+    dataset = run.sim.dataset()
+    # the API's uri ends in the event's id, which the AddFields cuts out again
+    assert all(e["uri"].endswith(f"/{e['id']}") for e in dataset["scheduled_events"])
+    events = list(run.source.resources["scheduled_events"])
+    assert sorted(str(e["id"]) for e in events) == sorted(
+        str(e["id"]) for e in dataset["scheduled_events"]
+    )
+    invitees = list(run.source.resources["event_invitees"])
+    assert len(dataset["event_invitees"]) > 3  # children of several events
+    assert sorted(r["uri"] for r in invitees) == sorted(r["uri"] for r in dataset["event_invitees"])
+    assert set(run.sim.counters()["status"]) == {"200"}
+
+
+def test_a_partition_key_the_parents_add_fields_computes_otherwise_is_named() -> None:
+    manifest = _events_and_invitees("{{ record['uri'] | length }}")
     plan = plan_manifest(manifest, {})
     with pytest.raises(SimulatorError, match="'event_invitees'.*'id' is computed by the parent"):
         simulator_plan(plan)

@@ -50,6 +50,7 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
+from restsync.simulator._compile import SUFFIX_OF
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     LinkCursorPaging,
@@ -96,6 +97,7 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
             continue
         served[resource.name] = _served(resource, plan)
     _one_stream_a_route(served, plan)
+    _serve_computed_keys(served, plan)
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
 
 
@@ -161,7 +163,7 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         if helper is None or helper.parent is None:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
-        _refuse_computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
+        _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
         if "{" + field + "}" not in path:
             carried = _partition_option(requests, field, resource.name)
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
@@ -188,20 +190,61 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     )
 
 
-def _refuse_computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> None:
-    """The simulator binds a partition to the parent's key as the API serves it; a key the
-    parent's ``AddFields`` computes (calendly's ``id``, cut from ``uri`` by a regex) has no
-    served value to bind to, so the children would be served under other keys."""
+def _computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> tuple[str, str] | None:
+    """The simulator binds a partition to the parent's key as the API serves it. A key the
+    parent's ``AddFields`` computes (calendly's ``id``, cut from ``uri`` by a regex) is served
+    when the value it is computed from can end in the key: ``uri`` is then served as a URI
+    ending in the record's served ``id`` (checked by running the parent's own transformations
+    on a sample). Returns (the column read, its prefix), or None for a key the API serves."""
     assert slicer.parent is not None
     key = slicer.parent.parent_key
     pipeline = parent.select
     steps = pipeline.transformations if isinstance(pipeline, RecordPipeline) else ()
     for step in steps:
         if isinstance(step, AddField) and tuple(step.path) == tuple(key[: len(step.path)]):
+            assert isinstance(pipeline, RecordPipeline)
+            reads = _record_reads(RecordPipeline(pipeline.interpolator, transformations=(step,)))
+            if len(reads) == 1 and "." not in reads[0] and len(key) == 1:
+                prefix = f"{SIMULATED_BASE}/{parent.name}/"
+                if all(
+                    str(_transformed(pipeline, {reads[0]: prefix + sample}).get(key[0])) == sample
+                    for sample in ("7", "k-0042")
+                ):
+                    return reads[0], prefix
             raise SimulatorError(
                 f"stream '{stream}': its partition key '{'/'.join(key)}' is computed by the "
                 f"parent stream's AddFields ({step.value!r}), which the simulator cannot serve"
             )
+    return None
+
+
+def _transformed(pipeline: RecordPipeline, record: dict[str, Any]) -> dict[str, Any]:
+    try:
+        out = pipeline._transform(dict(record), Slice())
+    except (TemplateError, ValueError, TypeError, KeyError):
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> None:
+    """Each parent whose key a child's partition reads is computed: its source column served
+    as a URI ending in the key (see ``_computed_key``)."""
+    for name in list(served):
+        resource = plan.resources[name]
+        slicer = _slicer(resource, plan)
+        helper = plan.resources[resource.parent.resource] if resource.parent else None
+        if slicer is None or slicer.parent is None or helper is None or helper.parent is None:
+            continue
+        parent_name = helper.parent.resource
+        found = _computed_key(plan.resources[parent_name], slicer, name)
+        if found is None or parent_name not in served:
+            continue
+        column, prefix = found
+        parent = served[parent_name]
+        columns = dict(parent.hints.get("columns") or {})
+        key = slicer.parent.parent_key[0]
+        columns[column] = {**(columns.get(column) or {}), SUFFIX_OF: [prefix, key]}
+        served[parent_name] = replace(parent, hints={**parent.hints, "columns": columns})
 
 
 def _partition_option(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from restsync._selectors import set_field
+from restsync._selectors import field_value, set_field
 from restsync.simulator._values import Value, key_maker, value_maker
 
 __all__ = [
@@ -47,6 +47,9 @@ class FieldSpec:
     name: str  # may be dotted: a field inside a nested object
     data_type: str | None = None
     nullable: bool = False
+    # (prefix, field): served as the prefix and that field's value, e.g. a URI ending in the
+    # record's id, for a key a manifest's AddFields cuts out of it (calendly)
+    suffix_of: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class RecordMaker:
                 value = value_maker(spec.name, spec.data_type, rng)
                 steps.append(_step(spec.name, value, inheritable=True, nullable=spec.nullable))
         self._steps = tuple(steps)
+        self._derived = tuple((f.name, *f.suffix_of) for f in shape.fields if f.suffix_of)
 
     def __call__(self, index: int, inherited: Mapping[str, Any] | None = None) -> dict[str, Any]:
         self._rng.seed(f"{self._prefix}{index}")
@@ -130,6 +134,8 @@ class RecordMaker:
                 set_field(record, name, value)
             else:
                 record[name] = value
+        for name, prefix, source in self._derived:
+            set_field(record, name, f"{prefix}{field_value(record, source)}")
         return record
 
 
