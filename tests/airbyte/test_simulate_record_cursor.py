@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from restsync.simulator._paging import RecordCursorPaging
 from tests.airbyte.conftest import Simulate
 
@@ -173,3 +175,36 @@ def test_a_cursor_inside_a_json_text_is_read_back_from_the_body(simulate: Simula
     # the simulator serves the hasNextPage the stop_condition reads
     condition = run.served.resources["clients"].stop_condition
     assert condition is not None and "hasNextPage" in condition.source
+
+
+@pytest.mark.parametrize(
+    ("stop", "requests"), [("{{ response.result.summary.page > 1 }}", 2), (None, 4)]
+)
+def test_a_page_number_echoed_by_the_api_pages_the_body(
+    simulate: Simulate, stop: str | None, requests: int
+) -> None:
+    # serpstat: POST '/' with params.page = (next_page_token or 0) + 1, the cursor the page
+    # number the response echoes (the token also goes into a header, which the API ignores)
+    strategy = {"cursor_value": "{{ response.result.summary.page }}"}
+    if stop:
+        strategy["stop_condition"] = stop
+    token = {"type": "RequestOption", "inject_into": "header", "field_name": "X-page"}
+    manifest = _manifest(strategy, token)
+    retriever = manifest["streams"][0]["retriever"]
+    del retriever["paginator"]["page_size_option"]
+    retriever["requester"].update(
+        path="/",
+        http_method="POST",
+        request_body_json={
+            "method": "Procedure.getClients",
+            "params": {"page": "{{ (next_page_token['next_page_token'] or 0) + 1 }}", "size": 10},
+        },
+    )
+    retriever["record_selector"]["extractor"]["field_path"] = ["result", "data"]
+    run = simulate(manifest, seed=1)
+    served = run.sim.dataset()["clients"]
+    assert len(served) == 25
+    records = list(run.source.resources["clients"])
+    # two pages when the stop_condition ends at page 2; else all three and an empty fourth
+    assert [r["id"] for r in records] == [r["id"] for r in served[: 10 * min(requests, 3)]]
+    assert run.sim.counters()["requests"] == {"/": requests}

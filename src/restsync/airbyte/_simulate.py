@@ -53,6 +53,7 @@ from restsync.simulator import SimulatorError
 from restsync.simulator._compile import SUFFIX_OF
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
+    EchoedPagePaging,
     LinkCursorPaging,
     RecordCursorPaging,
     make_pager,
@@ -315,6 +316,10 @@ def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> P
     token = requests.page_token_option
     if strategy is None:
         return SinglePaging()
+    if isinstance(strategy, CursorStrategy):
+        echoed = _echoed_page(strategy, requests)
+        if echoed is not None:
+            return echoed
     if token is not None and token.inject_into not in _TOKEN_PLACES:
         raise SimulatorError(
             f"stream '{stream}': the simulator reads page tokens from the query or the body"
@@ -438,6 +443,57 @@ def _path_to(value: Any, mark: str) -> list[str] | None:
             if found:
                 return [str(key), *found]
     return None
+
+
+def _echoed_page(strategy: CursorStrategy, requests: StreamRequests) -> EchoedPagePaging | None:
+    """A cursor read from a response field that the JSON body turns into the next page number
+    (serpstat: ``page: "{{ (next_page_token['next_page_token'] or 0) + 1 }}"``, the cursor
+    ``response.result.summary_info.page``): the API echoes the page number it served. Found by
+    rendering the manifest's body for the tokens none, 1 and 2: one field reads 1, 2, 3."""
+    field = _response_field(strategy.cursor_value)
+    if not field or not requests.body_json:
+        return None
+    ai = requests.interpolator
+    renders = []
+    for token in (None, 1, 2):
+        marks = None if token is None else {"next_page_token": token}
+        try:
+            body = ai.mapping(requests.body_json, stream_slice=Slice(), next_page_token=marks)
+        except TemplateError:
+            return None
+        renders.append(dict(_leaves(body, "")))
+    pages = [
+        path
+        for path, value in renders[0].items()
+        if [str(r.get(path)) for r in renders] == ["1", "2", "3"]
+    ]
+    if len(pages) != 1:
+        return None
+    sizes = [
+        path
+        for path, value in renders[0].items()
+        if path.rsplit(".", 1)[-1] in _SIZE_NAMES and str(value).isdigit()
+    ]
+    return EchoedPagePaging(
+        page_body_path=pages[0],
+        page_path=field,
+        limit=int(renders[0][sizes[0]]) if sizes else None,
+        limit_body_path=sizes[0] if sizes else None,
+    )
+
+
+_SIZE_NAMES = ("size", "limit", "page_size", "per_page", "pageSize", "perPage")
+
+
+def _leaves(body: Any, path: str) -> list[tuple[str, Any]]:
+    """(dotted path, value) of every value in a JSON body that is not an object."""
+    if isinstance(body, Mapping):
+        return [
+            pair
+            for key, value in body.items()
+            for pair in _leaves(value, f"{path}.{key}" if path else str(key))
+        ]
+    return [(path, body)] if path else []
 
 
 def _record_field(template: str) -> str | None:

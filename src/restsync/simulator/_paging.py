@@ -39,6 +39,7 @@ from restsync.simulator._options import SimulatorError
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "LINK_CURSOR_PARAM",
+    "EchoedPagePaging",
     "LinkCursorPaging",
     "PAGERS",
     "PageRequest",
@@ -340,6 +341,41 @@ class LinkCursorPager:
         return ServedPage(start, stop, last, link, {literal_key(p.link_key): link})
 
 
+@dataclass(frozen=True)
+class EchoedPagePaging:
+    """Page numbers sent in the JSON body and echoed in the response, where the client reads
+    the next one from (serpstat: ``params.page`` is ``(next_page_token or 0) + 1`` and the
+    cursor is ``response.result.summary_info.page``): the simulator's own paging kind, served
+    for manifests. A page past the last is empty and echoes a null page number."""
+
+    type: ClassVar[str] = "echoed_page"
+    page_body_path: str
+    page_path: str
+    limit: int | None = None
+    limit_body_path: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "page_body_path": self.page_body_path,
+            "page_path": self.page_path,
+        }
+
+
+class EchoedPagePager:
+    def __init__(self, paginator: EchoedPagePaging) -> None:
+        self.p = paginator
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        number = _int_param(request, None, p.page_body_path, 1, 1)
+        size = _int_param(request, None, p.limit_body_path, p.limit or DEFAULT_PAGE_SIZE, 1)
+        start, stop, last = _slice((number - 1) * size, size, total)
+        # a page past the last echoes null: a client without a stop_condition stops there
+        echoed = number if start < stop or number == 1 else None
+        return ServedPage(start, stop, last, None if last else number + 1, {p.page_path: echoed})
+
+
 def literal_key(key: str) -> str:
     """A body field path that is one key, dots included (``@odata.nextLink``): ``[key]``."""
     return f"[{key}]"
@@ -365,6 +401,7 @@ PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
     HeaderCursorPaging: HeaderCursorPager,
     RecordCursorPaging: RecordCursorPager,
     LinkCursorPaging: LinkCursorPager,
+    EchoedPagePaging: EchoedPagePager,
     SinglePaging: OnePagePager,
     AutoPaging: OnePagePager,
 }
