@@ -216,7 +216,9 @@ def _events_and_invitees(key_template: str) -> dict[str, Any]:
                 "extractor": {"type": "DpathExtractor", "field_path": ["collection"]},
             },
         }
-        schema = {"type": "object", "properties": {"uri": {"type": "string"}}}
+        # a text id ('sch_000001' by default) must end the URI in characters the regex takes
+        properties = {"uri": {"type": "string"}, "id": {"type": "string"}}
+        schema = {"type": "object", "properties": properties}
         return {
             "type": "DeclarativeStream",
             "name": name,

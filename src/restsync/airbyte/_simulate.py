@@ -50,7 +50,7 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._compile import SUFFIX_OF
+from restsync.simulator._compile import SLUG, SUFFIX_OF
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     EchoedPagePaging,
@@ -245,6 +245,8 @@ def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> N
         columns = dict(parent.hints.get("columns") or {})
         key = slicer.parent.parent_key[0]
         columns[column] = {**(columns.get(column) or {}), SUFFIX_OF: [prefix, key]}
+        # a text key ends the URI as 'sch-000001', the characters the samples were checked with
+        columns[key] = {**(columns.get(key) or {}), SLUG: True}
         served[parent_name] = replace(parent, hints={**parent.hints, "columns": columns})
 
 

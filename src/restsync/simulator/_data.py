@@ -50,6 +50,8 @@ class FieldSpec:
     # (prefix, field): served as the prefix and that field's value, e.g. a URI ending in the
     # record's id, for a key a manifest's AddFields cuts out of it (calendly)
     suffix_of: tuple[str, str] | None = None
+    # a text key served with '-' for '_' (``sch-000001``): the end of a URI a regex cuts out
+    slug: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class RecordMaker:
             value: Value
             if spec.name in shape.keys:
                 value = key_maker(spec.name, key_types.get(spec.name), shape.resource, rng)
-                steps.append(_step(spec.name, value))
+                steps.append(_step(spec.name, _slug(value) if spec.slug else value))
             elif shape.cursor is not None and spec.name == shape.cursor.path:
                 steps.append(_step(spec.name, shape.cursor.value))
             else:
@@ -141,6 +143,14 @@ class RecordMaker:
 
 def _step(name: str, make: Value, *, inheritable: bool = False, nullable: bool = False) -> _Step:
     return name, make, inheritable, nullable, "." in name
+
+
+def _slug(make: Value) -> Value:
+    def slugged(index: int) -> Any:
+        value = make(index)
+        return value.replace("_", "-") if isinstance(value, str) else value
+
+    return slugged
 
 
 def break_record(record: Mapping[str, Any], field: str) -> dict[str, Any]:
