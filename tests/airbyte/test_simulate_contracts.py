@@ -133,6 +133,18 @@ def test_records_behind_a_star_step_are_served_in_wrappers(simulate: Simulate) -
         assert sorted(r["id"] for r in got[name]) == sorted(r["id"] for r in dataset[name])
 
 
+def test_records_behind_two_star_steps_are_served_in_groups(simulate: Simulate) -> None:
+    """cal-com's ['data', 'eventTypeGroups', '*', 'eventTypes', '*']: a list of groups, each
+    holding a list of records; paged by offset, so every page spans several groups."""
+    stream = _wrapped_stream("event_types", ["data", "eventTypeGroups", "*", "eventTypes", "*"])
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [stream]}
+    run = simulate(manifest, seed=7)
+    served = run.sim.dataset()["event_types"]
+    assert len(served) > 7  # more than one page
+    records = list(run.source.resources["event_types"])
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+
+
 def test_a_record_path_key_with_a_dot_is_named() -> None:
     """chargify's ['invoices.json'] is one key: served as a nested path it would give nothing."""
     manifest = {
@@ -193,7 +205,7 @@ def test_paging_without_a_page_size_runs_until_an_empty_page(
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
 
 
-def test_a_partition_key_computed_by_the_parents_add_fields_is_named() -> None:
+def _events_and_invitees(key_template: str) -> dict[str, Any]:
     # calendly: scheduled_events add 'id' cut from 'uri'; event_invitees partition on that id
     def stream(name: str, path: str, extra: dict[str, Any]) -> dict[str, Any]:
         retriever = {
@@ -204,26 +216,26 @@ def test_a_partition_key_computed_by_the_parents_add_fields_is_named() -> None:
                 "extractor": {"type": "DpathExtractor", "field_path": ["collection"]},
             },
         }
-        return {"type": "DeclarativeStream", "name": name, "retriever": retriever, **extra}
+        # a text id ('sch_000001' by default) must end the URI in characters the regex takes
+        properties = {"uri": {"type": "string"}, "id": {"type": "string"}}
+        schema = {"type": "object", "properties": properties}
+        return {
+            "type": "DeclarativeStream",
+            "name": name,
+            "primary_key": ["uri"],
+            "retriever": retriever,
+            "schema_loader": {"type": "InlineSchemaLoader", "schema": schema},
+            **extra,
+        }
 
-    events = stream(
-        "scheduled_events",
-        "/scheduled_events",
-        {
-            "transformations": [
-                {
-                    "type": "AddFields",
-                    "fields": [
-                        {
-                            "path": ["id"],
-                            "value": "{{ record['uri'] | regex_search('/(\\\\w*)$') }}",
-                        }
-                    ],
-                }
-            ]
-        },
+    add_id = {
+        "type": "AddFields",
+        "fields": [{"path": ["id"], "value": key_template}],
+    }
+    events = stream("scheduled_events", "/scheduled_events", {"transformations": [add_id]})
+    invitees = stream(
+        "event_invitees", "/scheduled_events/{{ stream_partition.event_id }}/invitees", {}
     )
-    invitees = stream("event_invitees", "/scheduled_events/{{ stream_partition.event_id }}", {})
     invitees["retriever"]["partition_router"] = {
         "type": "SubstreamPartitionRouter",
         "parent_stream_configs": [
@@ -235,7 +247,76 @@ def test_a_partition_key_computed_by_the_parents_add_fields_is_named() -> None:
             }
         ],
     }
-    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [events, invitees]}
+    return {"version": "6.0.0", "type": "DeclarativeSource", "streams": [events, invitees]}
+
+
+def test_a_partition_key_cut_from_a_uri_by_the_parents_add_fields_is_served(
+    simulate: Simulate,
+) -> None:
+    manifest = _events_and_invitees("{{ record['uri'] | regex_search('/([a-zA-Z0-9-]*)$') }}")
+    run = simulate(manifest, seed=5)
+    dataset = run.sim.dataset()
+    # the API's uri ends in the event's id, which the AddFields cuts out again
+    assert all(e["uri"].endswith(f"/{e['id']}") for e in dataset["scheduled_events"])
+    events = list(run.source.resources["scheduled_events"])
+    assert sorted(str(e["id"]) for e in events) == sorted(
+        str(e["id"]) for e in dataset["scheduled_events"]
+    )
+    invitees = list(run.source.resources["event_invitees"])
+    assert len(dataset["event_invitees"]) > 3  # children of several events
+    assert sorted(r["uri"] for r in invitees) == sorted(r["uri"] for r in dataset["event_invitees"])
+    assert set(run.sim.counters()["status"]) == {"200"}
+
+
+def test_a_partition_key_the_parents_add_fields_computes_otherwise_is_named() -> None:
+    manifest = _events_and_invitees("{{ record['uri'] | length }}")
     plan = plan_manifest(manifest, {})
     with pytest.raises(SimulatorError, match="'event_invitees'.*'id' is computed by the parent"):
         simulator_plan(plan)
+
+
+def test_a_partition_inside_a_json_body_text_is_bound(simulate: Simulate) -> None:
+    # rollbar's items_metrics POSTs item_counters: "[{{ stream_partition['item_id'] }}]",
+    # which both clients send as the list [<id>]
+    items = _wrapped_stream("items", ["result"])
+    metrics: dict[str, Any] = {
+        "type": "DeclarativeStream",
+        "name": "items_metrics",
+        "primary_key": ["item_counter"],
+        "retriever": {
+            "type": "SimpleRetriever",
+            "requester": {
+                "type": "HttpRequester",
+                "url_base": "https://x.invalid",
+                "path": "/metrics/items",
+                "http_method": "POST",
+                "request_body_json": {"item_counters": "[{{ stream_partition['item_id'] }}]"},
+            },
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": ["result", "metrics"]},
+            },
+            "partition_router": {
+                "type": "SubstreamPartitionRouter",
+                "parent_stream_configs": [
+                    {
+                        "type": "ParentStreamConfig",
+                        "parent_key": "id",
+                        "partition_field": "item_id",
+                        "stream": items,
+                    }
+                ],
+            },
+        },
+        "schema_loader": {
+            "type": "InlineSchemaLoader",
+            "schema": {"type": "object", "properties": {"item_counter": {"type": "integer"}}},
+        },
+    }
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [items, metrics]}
+    run = simulate(manifest, seed=3, streams=["items_metrics"])
+    served = run.sim.dataset()["items_metrics"]
+    records = list(run.source.resources["items_metrics"])
+    assert len(served) > 3  # children of several parents
+    assert sorted(r["item_counter"] for r in records) == sorted(r["item_counter"] for r in served)
+    assert set(run.sim.counters()["status"]) == {"200"}

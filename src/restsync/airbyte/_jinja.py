@@ -292,5 +292,10 @@ class Interpolator:
             raise
         except TemplateError:
             raise
+        except TypeError:
+            # airbyte-cdk takes a template that raises TypeError for a static text and returns
+            # it as written (oncehub's '{{ not "next" in headers.get('Link') }}' without a
+            # Link header: a non-empty text, so a true stop_condition)
+            return source
         except Exception as exc:  # a failing user template must not escape as a traceback
             raise TemplateError(f"template '{source}' failed: {type(exc).__name__}: {exc}") from exc

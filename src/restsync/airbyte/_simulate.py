@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
+from restsync._expressions import Condition
 from restsync._plan import (
     CursorPaging,
     HeaderLinkPaging,
@@ -36,8 +37,9 @@ from restsync._plan import (
     SourcePlan,
     TimeParam,
 )
+from restsync._selectors import set_field
 from restsync.airbyte._cursor import cursor_value
-from restsync.airbyte._jinja import Slice
+from restsync.airbyte._jinja import Slice, TemplateError
 from restsync.airbyte._records import AddField, RecordPipeline
 from restsync.airbyte._requests import (
     CursorStrategy,
@@ -48,7 +50,16 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._paging import DEFAULT_PAGE_SIZE
+from restsync.simulator._compile import SLUG, SUFFIX_OF
+from restsync.simulator._paging import (
+    DEFAULT_PAGE_SIZE,
+    EchoedPagePaging,
+    LinkCursorPaging,
+    RecordCursorPaging,
+    make_pager,
+)
+from restsync.simulator._placement import Placement
+from restsync.simulator._stop_rule import derive_stop_rule
 
 __all__ = ["simulator_plan"]
 
@@ -63,6 +74,17 @@ _TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
 # clients evaluate it; the simulator only needs to know where the cursor goes
 _GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
 _ADDRESS = re.compile(r"^https?://[^/?#]+")
+_LAST_RECORD = re.compile(
+    r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)\s*\}\}"
+)
+# a cursor cut from a next-page URL in a response field, as the URL's last parameter:
+# {{ response.get('@odata.nextLink', '').split('$skiptoken=')[-1] if response.get(...) else '' }}
+_CUT_FROM_LINK = re.compile(
+    r"\{\{\s*response\.get\((['\"])(?P<key>[^'\"]+)\1\s*,\s*(['\"])\3\s*\)"
+    r"\.split\((['\"])(?P<param>[^'\"=]+)=\4\)\[-1\](?:\.split\((['\"])&\6\)\[0\])?"
+    r"(?:\s+if\s+[^{}]*?\s+else\s+(['\"])\7)?\s*\}\}",
+    re.DOTALL,
+)
 _LINK_NEXT = re.compile(
     r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
 )
@@ -76,6 +98,7 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
             continue
         served[resource.name] = _served(resource, plan)
     _one_stream_a_route(served, plan)
+    _serve_computed_keys(served, plan)
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
 
 
@@ -141,12 +164,13 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         if helper is None or helper.parent is None:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
-        _refuse_computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
+        _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
         if "{" + field + "}" not in path:
             carried = _partition_option(requests, field, resource.name)
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
+    paginator = _paginator(requests, resource.name, resource.primary_key)
     path, _, query = path.partition("?")
     params = dict(parse_qsl(query, keep_blank_values=True))
     params.update(carried.get("request_parameter", {}))
@@ -155,9 +179,10 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         params=params,
         headers=carried.get("header", {}),
         json_body=carried.get("body_json") or None,
-        hints=_with_input_fields(resource),
+        hints=_without_cursor(_with_input_fields(resource), paginator),
         path=path.lstrip("/"),
-        paginator=_paginator(requests, resource.name),
+        paginator=paginator,
+        stop_condition=_stop_condition(requests, paginator, resource),
         data_selector=_selector(resource),
         parent=parent,
         incremental=_incremental(resource, requests, slicer),
@@ -166,20 +191,63 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     )
 
 
-def _refuse_computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> None:
-    """The simulator binds a partition to the parent's key as the API serves it; a key the
-    parent's ``AddFields`` computes (calendly's ``id``, cut from ``uri`` by a regex) has no
-    served value to bind to, so the children would be served under other keys."""
+def _computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> tuple[str, str] | None:
+    """The simulator binds a partition to the parent's key as the API serves it. A key the
+    parent's ``AddFields`` computes (calendly's ``id``, cut from ``uri`` by a regex) is served
+    when the value it is computed from can end in the key: ``uri`` is then served as a URI
+    ending in the record's served ``id`` (checked by running the parent's own transformations
+    on a sample). Returns (the column read, its prefix), or None for a key the API serves."""
     assert slicer.parent is not None
     key = slicer.parent.parent_key
     pipeline = parent.select
     steps = pipeline.transformations if isinstance(pipeline, RecordPipeline) else ()
     for step in steps:
         if isinstance(step, AddField) and tuple(step.path) == tuple(key[: len(step.path)]):
+            assert isinstance(pipeline, RecordPipeline)
+            reads = _record_reads(RecordPipeline(pipeline.interpolator, transformations=(step,)))
+            if len(reads) == 1 and "." not in reads[0] and len(key) == 1:
+                prefix = f"{SIMULATED_BASE}/{parent.name}/"
+                if all(
+                    str(_transformed(pipeline, {reads[0]: prefix + sample}).get(key[0])) == sample
+                    for sample in ("7", "k-0042")
+                ):
+                    return reads[0], prefix
             raise SimulatorError(
                 f"stream '{stream}': its partition key '{'/'.join(key)}' is computed by the "
                 f"parent stream's AddFields ({step.value!r}), which the simulator cannot serve"
             )
+    return None
+
+
+def _transformed(pipeline: RecordPipeline, record: dict[str, Any]) -> dict[str, Any]:
+    try:
+        out = pipeline._transform(dict(record), Slice())
+    except (TemplateError, ValueError, TypeError, KeyError):
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> None:
+    """Each parent whose key a child's partition reads is computed: its source column served
+    as a URI ending in the key (see ``_computed_key``)."""
+    for name in list(served):
+        resource = plan.resources[name]
+        slicer = _slicer(resource, plan)
+        helper = plan.resources[resource.parent.resource] if resource.parent else None
+        if slicer is None or slicer.parent is None or helper is None or helper.parent is None:
+            continue
+        parent_name = helper.parent.resource
+        found = _computed_key(plan.resources[parent_name], slicer, name)
+        if found is None or parent_name not in served:
+            continue
+        column, prefix = found
+        parent = served[parent_name]
+        columns = dict(parent.hints.get("columns") or {})
+        key = slicer.parent.parent_key[0]
+        columns[column] = {**(columns.get(column) or {}), SUFFIX_OF: [prefix, key]}
+        # a text key ends the URI as 'sch-000001', the characters the samples were checked with
+        columns[key] = {**(columns.get(key) or {}), SLUG: True}
+        served[parent_name] = replace(parent, hints={**parent.hints, "columns": columns})
 
 
 def _partition_option(
@@ -199,10 +267,29 @@ def _partition_option(
             text = requests.interpolator.text(template, stream_slice=marks, next_page_token=None)
             if "{" + field + "}" in text:
                 return {place: {str(name): text}}
+    # or a JSON body field rendered from it (rollbar's item_counters: "[{{ ... }}]", sent as
+    # the list the text reads as): matched against that value's text
+    for name, template in _body_templates(requests.body_json, ""):
+        text = requests.interpolator.text(template, stream_slice=marks, next_page_token=None)
+        if "{" + field + "}" in text:
+            return {"body_json": {name: text}}
     raise SimulatorError(
         f"stream '{stream}': the simulator serves partitions in the path or a request option, "
         f"and '{field}' is in neither"
     )
+
+
+def _body_templates(body: Any, path: str) -> list[tuple[str, str]]:
+    """(dotted path, template) of every text in a JSON body."""
+    if isinstance(body, str):
+        return [(path, body)] if path else []
+    if isinstance(body, Mapping):
+        return [
+            pair
+            for key, value in body.items()
+            for pair in _body_templates(value, f"{path}.{key}" if path else str(key))
+        ]
+    return []
 
 
 def _slicer(resource: ResourcePlan, plan: SourcePlan) -> Slicer | None:
@@ -226,17 +313,21 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
 _TOKEN_PLACES = ("request_parameter", "path", "body_json", "body_data")
 
 
-def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
+def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
     if strategy is None:
         return SinglePaging()
+    if isinstance(strategy, CursorStrategy):
+        echoed = _echoed_page(strategy, requests)
+        if echoed is not None:
+            return echoed
     if token is not None and token.inject_into not in _TOKEN_PLACES:
         raise SimulatorError(
             f"stream '{stream}': the simulator reads page tokens from the query or the body"
         )
     if isinstance(strategy, CursorStrategy):
-        return _cursor_paginator(strategy, requests, stream)
+        return _cursor_paginator(strategy, requests, stream, key)
     if token is None or token.inject_into == "path":
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
@@ -264,10 +355,27 @@ def _paginator(requests: StreamRequests, stream: str) -> PagingPlan:
 
 
 def _cursor_paginator(
-    strategy: CursorStrategy, requests: StreamRequests, stream: str
+    strategy: CursorStrategy, requests: StreamRequests, stream: str, key: tuple[str, ...]
 ) -> PagingPlan:
     token, size = requests.page_token_option, requests.page_size_option
     field = _response_field(strategy.cursor_value)
+    record = _record_field(strategy.cursor_value)
+    if token is not None and record:
+        return _record_cursor(record, requests, token, key)
+    if token is not None and field is None and token.inject_into in ("body_json", "body_data"):
+        inside = _cursor_in_text(strategy, requests)
+        if inside is not None:
+            return inside
+    cut = _CUT_FROM_LINK.fullmatch(strategy.cursor_value.strip())
+    if cut is not None and token is not None and token.inject_into == "request_parameter":
+        if cut.group("param") == token.field_name:
+            limit_param, _ = _where(size)
+            return LinkCursorPaging(
+                link_key=cut.group("key"),
+                cursor_param=token.field_name,
+                limit=strategy.page_size if size else None,
+                limit_param=limit_param or "limit",
+            )
     if token is not None and token.inject_into == "path":
         if _LINK_NEXT.match(strategy.cursor_value.strip()):
             return HeaderLinkPaging()
@@ -287,6 +395,184 @@ def _cursor_paginator(
         f"stream '{stream}': the simulator serves cursors read from a response field, "
         f"not '{strategy.cursor_value}'"
     )
+
+
+def _cursor_in_text(strategy: CursorStrategy, requests: StreamRequests) -> CursorPaging | None:
+    """A response field's cursor placed inside a JSON text that the clients read back as an
+    object (bunny-inc's GraphQL ``'{"after": "' + response.data.plans.pageInfo.endCursor +
+    '"}'`` into the body's ``variables``): served as that field, read back from the body path
+    the object puts it at (``variables.after``). Found by rendering the manifest's own template
+    on a response that carries a marker there."""
+    token = requests.page_token_option
+    assert token is not None
+    fields = {m.group(1)[1:] for m in _RESPONSE_PATH.finditer(strategy.cursor_value)}
+    if len(fields) != 1:
+        return None
+    (field,) = fields
+    response: dict[str, Any] = {}
+    set_field(response, field, _MARK)
+    try:
+        value = requests.interpolator.string(
+            strategy.cursor_value, response=response, headers={}, last_record=None
+        )
+    except TemplateError:
+        return None
+    inside = _path_to(value, _MARK)
+    if not inside:
+        return None
+    _, base = _where(token)
+    limit_param, _ = _where(requests.page_size_option)
+    return CursorPaging(
+        cursor_param=None,
+        cursor_body_path=".".join([*([base] if base else []), *inside]),
+        cursor_path=field,
+        limit=strategy.page_size if requests.page_size_option else None,
+        limit_param=limit_param or "limit",
+    )
+
+
+_MARK = "restsync-simulator-cursor"
+_RESPONSE_PATH = re.compile(r"\bresponse((?:\.[A-Za-z_]\w*)+)")
+
+
+def _path_to(value: Any, mark: str) -> list[str] | None:
+    """The keys that lead to ``mark`` inside nested objects, or None."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if item == mark:
+                return [str(key)]
+            found = _path_to(item, mark)
+            if found:
+                return [str(key), *found]
+    return None
+
+
+def _echoed_page(strategy: CursorStrategy, requests: StreamRequests) -> EchoedPagePaging | None:
+    """A cursor read from a response field that the JSON body turns into the next page number
+    (serpstat: ``page: "{{ (next_page_token['next_page_token'] or 0) + 1 }}"``, the cursor
+    ``response.result.summary_info.page``): the API echoes the page number it served. Found by
+    rendering the manifest's body for the tokens none, 1 and 2: one field reads 1, 2, 3."""
+    field = _response_field(strategy.cursor_value)
+    if not field or not requests.body_json:
+        return None
+    ai = requests.interpolator
+    renders = []
+    for token in (None, 1, 2):
+        marks = None if token is None else {"next_page_token": token}
+        try:
+            body = ai.mapping(requests.body_json, stream_slice=Slice(), next_page_token=marks)
+        except TemplateError:
+            return None
+        renders.append(dict(_leaves(body, "")))
+    pages = [
+        path
+        for path, value in renders[0].items()
+        if [str(r.get(path)) for r in renders] == ["1", "2", "3"]
+    ]
+    if len(pages) != 1:
+        return None
+    sizes = [
+        path
+        for path, value in renders[0].items()
+        if path.rsplit(".", 1)[-1] in _SIZE_NAMES and str(value).isdigit()
+    ]
+    return EchoedPagePaging(
+        page_body_path=pages[0],
+        page_path=field,
+        limit=int(renders[0][sizes[0]]) if sizes else None,
+        limit_body_path=sizes[0] if sizes else None,
+    )
+
+
+_SIZE_NAMES = ("size", "limit", "page_size", "per_page", "pageSize", "perPage")
+
+
+def _leaves(body: Any, path: str) -> list[tuple[str, Any]]:
+    """(dotted path, value) of every value in a JSON body that is not an object."""
+    if isinstance(body, Mapping):
+        return [
+            pair
+            for key, value in body.items()
+            for pair in _leaves(value, f"{path}.{key}" if path else str(key))
+        ]
+    return [(path, body)] if path else []
+
+
+def _record_field(template: str) -> str | None:
+    """The dotted record path of a cursor read from the page's last record
+    (``{{ last_record['id'] }}``, ``{{ last_record.next }}``), or None."""
+    found = _LAST_RECORD.fullmatch(template.strip())
+    if found is None:
+        return None
+    return ".".join(next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group(1)))
+
+
+def _record_cursor(
+    record: str, requests: StreamRequests, token: RequestOption, key: tuple[str, ...]
+) -> RecordCursorPaging:
+    """A cursor read from the last record: the record's own key (a primary key column: the
+    next page starts after that record) or a cursor the API writes into the last record of a
+    page (agilecrm's ``cursor``, wrike's ``nextPageToken``; a next-page URL into
+    ``RequestPath``)."""
+    strategy = requests.strategy
+    assert isinstance(strategy, CursorStrategy)
+    param, body_path = _where(token)
+    limit_param, _ = _where(requests.page_size_option)
+    own_key = record in key or (not key and record == "id")
+    return RecordCursorPaging(
+        record_field=record,
+        in_record=not own_key,
+        cursor_param=param,
+        cursor_body_path=body_path,
+        as_link=token.inject_into == "path",
+        limit=strategy.page_size if requests.page_size_option else None,
+        limit_param=limit_param or "limit",
+    )
+
+
+def _stop_condition(
+    requests: StreamRequests, paginator: PagingPlan, resource: ResourcePlan
+) -> Condition | None:
+    """A record or JSON-text cursor's ``stop_condition`` (``{{ not response.has_more }}``,
+    ``{{ response.data.plans.pageInfo.hasNextPage is false }}``) as the condition
+    the simulator derives its last-page fields from, evaluated as the clients evaluate it; left
+    out when no response field can make it true on the last page only (``last_page_size == 0``
+    holds on the empty page after the last by itself)."""
+    strategy = requests.strategy
+    if not isinstance(strategy, CursorStrategy):
+        return None
+    # the cursor kinds served since the last_record and JSON-text cursors (the older ones keep
+    # the contract their comparisons were made on)
+    text = isinstance(paginator, CursorPaging) and _response_field(strategy.cursor_value) is None
+    if not isinstance(paginator, RecordCursorPaging) and not text:
+        return None
+    if not strategy.stop_condition:
+        return None
+    template, ai = strategy.stop_condition, requests.interpolator
+
+    def evaluate(**scope: Any) -> bool:
+        records = scope["records"]
+        value = ai.eval(
+            template,
+            response=scope["response"],
+            headers=scope["headers"],
+            last_record=records[-1] if records else None,
+            last_page_size=len(records),
+        )
+        return value not in _FALSE if isinstance(value, str) else bool(value)
+
+    condition = Condition(template, evaluate, None)
+    pager = make_pager(paginator, resource.name)
+    placement = Placement(_selector(resource), needs_fields=True)
+    try:
+        derive_stop_rule(condition, pager, placement, resource.name)
+    except SimulatorError:
+        return None
+    return condition
+
+
+# what airbyte-cdk reads as a false stop_condition when it renders as text
+_FALSE = ("False", "false", "{}", "[]", "()", "", "0", "0.0")
 
 
 def _where(option: RequestOption | None) -> tuple[str | None, str | None]:
@@ -319,10 +605,6 @@ def _response_field(template: str) -> str | None:
 def _selector(resource: ResourcePlan) -> str:
     pipeline = resource.select
     path = pipeline.path() if isinstance(pipeline, RecordPipeline) else []
-    if path.count("*") > 1:
-        raise SimulatorError(
-            f"stream '{resource.name}': the simulator serves selectors with one '*' only"
-        )
     if any("." in str(step) for step in path):
         # chargify's ['invoices.json'] is one key; a dotted path would nest it
         raise SimulatorError(
@@ -409,6 +691,18 @@ def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
             # a real API's filtered field has a value ('total_row_count > 0' fails on null)
             served[top] = {**hint, "nullable": False}
     return {**resource.hints, "columns": served}
+
+
+def _without_cursor(hints: Mapping[str, Any], paginator: PagingPlan) -> Mapping[str, Any]:
+    """Column hints without the field a record cursor is written into: the API sets it on the
+    last record of a page that has a next one, never a value of its own elsewhere."""
+    columns = hints.get("columns")
+    if not isinstance(paginator, RecordCursorPaging) or not paginator.in_record:
+        return hints
+    if not isinstance(columns, Mapping) or paginator.record_field not in columns:
+        return hints
+    kept = {k: v for k, v in columns.items() if k != paginator.record_field}
+    return {**hints, "columns": kept}
 
 
 def _record_reads(pipeline: Any) -> list[str]:

@@ -38,7 +38,13 @@ from restsync.simulator._placement import Placement, with_fields
 from restsync.simulator._stop_rule import StopRule, derive_stop_rule
 from restsync.simulator._store import ParentSpec, TableSpec
 
-__all__ = ["Compiled", "compile_plan"]
+__all__ = ["SLUG", "SUFFIX_OF", "Compiled", "compile_plan"]
+
+# a column hint the simulator reads (never dlt): [prefix, field], the column served as the
+# prefix and that field's value (see FieldSpec.suffix_of)
+SUFFIX_OF = "simulator_suffix_of"
+# a column hint the simulator reads: a text key served with '-' for '_' (FieldSpec.slug)
+SLUG = "simulator_slug"
 
 FieldHints = Mapping[str, Mapping[str, Mapping[str, Any]]]
 _SAMPLE = PageRequest(url=URL("http://simulator.invalid/sample"), query={})
@@ -189,7 +195,13 @@ def _shape(
     hints = given if given is not None else resource.column_hints()
     if hints:
         specs = [
-            FieldSpec(name, hint.get("data_type"), bool(hint.get("nullable", False)))
+            FieldSpec(
+                name,
+                hint.get("data_type"),
+                bool(hint.get("nullable", False)),
+                _suffix_of(hint.get(SUFFIX_OF)),
+                bool(hint.get(SLUG, False)),
+            )
             for name, hint in hints.items()
         ]
     else:
@@ -210,6 +222,12 @@ def _shape(
     # keys and the cursor come first, so a record reads naturally: id, ..., then the rest
     extra = [FieldSpec(name) for name in required if name not in present]
     return Shape(resource.name, tuple(extra + specs), keys, cursor)
+
+
+def _suffix_of(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return str(value[0]), str(value[1])
+    return None
 
 
 def _break_field(resource: ResourcePlan, shape: Shape) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from restsync._selectors import set_field
+from restsync._selectors import field_value, set_field
 from restsync.simulator._values import Value, key_maker, value_maker
 
 __all__ = [
@@ -47,6 +47,11 @@ class FieldSpec:
     name: str  # may be dotted: a field inside a nested object
     data_type: str | None = None
     nullable: bool = False
+    # (prefix, field): served as the prefix and that field's value, e.g. a URI ending in the
+    # record's id, for a key a manifest's AddFields cuts out of it (calendly)
+    suffix_of: tuple[str, str] | None = None
+    # a text key served with '-' for '_' (``sch-000001``): the end of a URI a regex cuts out
+    slug: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,13 +112,14 @@ class RecordMaker:
             value: Value
             if spec.name in shape.keys:
                 value = key_maker(spec.name, key_types.get(spec.name), shape.resource, rng)
-                steps.append(_step(spec.name, value))
+                steps.append(_step(spec.name, _slug(value) if spec.slug else value))
             elif shape.cursor is not None and spec.name == shape.cursor.path:
                 steps.append(_step(spec.name, shape.cursor.value))
             else:
                 value = value_maker(spec.name, spec.data_type, rng)
                 steps.append(_step(spec.name, value, inheritable=True, nullable=spec.nullable))
         self._steps = tuple(steps)
+        self._derived = tuple((f.name, *f.suffix_of) for f in shape.fields if f.suffix_of)
 
     def __call__(self, index: int, inherited: Mapping[str, Any] | None = None) -> dict[str, Any]:
         self._rng.seed(f"{self._prefix}{index}")
@@ -130,11 +136,21 @@ class RecordMaker:
                 set_field(record, name, value)
             else:
                 record[name] = value
+        for name, prefix, source in self._derived:
+            set_field(record, name, f"{prefix}{field_value(record, source)}")
         return record
 
 
 def _step(name: str, make: Value, *, inheritable: bool = False, nullable: bool = False) -> _Step:
     return name, make, inheritable, nullable, "." in name
+
+
+def _slug(make: Value) -> Value:
+    def slugged(index: int) -> Any:
+        value = make(index)
+        return value.replace("_", "-") if isinstance(value, str) else value
+
+    return slugged
 
 
 def break_record(record: Mapping[str, Any], field: str) -> dict[str, Any]:

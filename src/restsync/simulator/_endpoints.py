@@ -18,7 +18,7 @@ from restsync._plan import PLACEHOLDER, IncrementalPlan, ResourcePlan, parse_dat
 from restsync._selectors import field_value
 from restsync.simulator._auth import Credential, Issuer
 from restsync.simulator._paging import Pager, PageRequest, PagingError
-from restsync.simulator._placement import Placement
+from restsync.simulator._placement import Placement, with_fields
 from restsync.simulator._stop_rule import StopRule
 from restsync.simulator._store import Rows, Store
 
@@ -188,12 +188,26 @@ class Endpoint:
             start, stop = self.time_filter.span(rows, incoming)
         in_query = self.credential is not None and self.credential.location == "query"
         hidden = frozenset([self.credential.name] if in_query and self.credential else [])
-        request = PageRequest(incoming.url, incoming.query, incoming.body, hidden, cursor_style)
+        low = start
+
+        def find(path: str, value: str) -> int | None:
+            found = rows.find(path, value, low, stop)
+            return None if found is None else found - low
+
+        request = PageRequest(
+            incoming.url, incoming.query, incoming.body, hidden, cursor_style, find
+        )
         page = self.pager.page(request, stop - start)
         fields = {**page.fields, **self.stop_rule.fields(page)}
         window = start + page.start, start + page.stop
         # records go out as the JSON they are stored as, unless fields must merge into one
-        records = rows.decoded(*window) if self.placement.one_object else rows.fragments(*window)
+        records: list[Any]
+        if self.placement.one_object or page.last_record:
+            records = rows.decoded(*window)
+            if records and page.last_record:
+                records[-1] = with_fields(records[-1], page.last_record)
+        else:
+            records = rows.fragments(*window)
         return Outgoing(200, self.placement.body(records, fields), page.headers)
 
 

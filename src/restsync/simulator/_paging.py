@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from yarl import URL
 
@@ -39,13 +39,17 @@ from restsync.simulator._options import SimulatorError
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "LINK_CURSOR_PARAM",
+    "EchoedPagePaging",
+    "LinkCursorPaging",
     "PAGERS",
     "PageRequest",
     "Pager",
     "PagingError",
+    "RecordCursorPaging",
     "ServedPage",
     "default_page_size",
     "dotted",
+    "literal_key",
     "make_pager",
 ]
 
@@ -67,6 +71,9 @@ class PageRequest:
     # query params never echoed into next-page links (a credential sent in the query)
     hidden: frozenset[str] = frozenset()
     cursor_style: str = "token"
+    # the position of the record whose field (a dotted path) has this value, among the records
+    # the request pages through; None when none has it (for a cursor that names a record)
+    find: Callable[[str, str], int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ class ServedPage:
     next: Any = None  # the cursor or link a client follows; None on the last page
     fields: Mapping[str, Any] = field(default_factory=dict)  # body fields by dotted path
     headers: Mapping[str, str] = field(default_factory=dict)
+    # fields set on the page's last record (dotted paths): a cursor the API writes there
+    last_record: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Pager(Protocol):
@@ -250,6 +259,128 @@ class HeaderCursorPager:
         return ServedPage(start, stop, last, value, headers={p.cursor_key: value} if value else {})
 
 
+@dataclass(frozen=True)
+class RecordCursorPaging:
+    """A cursor read from the page's last record (an Airbyte manifest's
+    ``{{ last_record['id'] }}``): the simulator's own paging kind, served for manifests.
+
+    With ``in_record`` false the cursor is the record's own key (``starting_after=<id>``): the
+    next page starts after the record with that value. With ``in_record`` true the API writes
+    the next page's cursor into the last record of every page but the last (as a token, or as
+    a next-page URL when ``as_link``)."""
+
+    type: ClassVar[str] = "record_cursor"
+    record_field: str
+    in_record: bool = False
+    cursor_param: str | None = None
+    cursor_body_path: str | None = None
+    as_link: bool = False
+    limit: int | None = None
+    limit_param: str = "limit"
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "record_field": self.record_field, "in_record": self.in_record}
+
+
+class RecordCursorPager:
+    def __init__(self, paginator: RecordCursorPaging) -> None:
+        self.p = paginator
+        self.field = dotted(paginator.record_field)
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        param = LINK_CURSOR_PARAM if p.as_link else (p.cursor_param or "cursor")
+        raw = request.query.get(param) if (p.cursor_param or p.as_link) else None
+        if raw is None and p.cursor_body_path:
+            raw = field_value(request.body, dotted(p.cursor_body_path))
+        start = 0
+        if raw not in (None, "") and p.in_record:
+            start = decode_offset(raw, param)
+        elif raw not in (None, ""):
+            found = request.find(self.field, str(raw)) if request.find is not None else None
+            if found is None:
+                raise PagingError(f"'{param}' names no record this API served")
+            start = found + 1
+        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
+        start, stop, last = _slice(start, size, total)
+        marks: dict[str, Any] = {}
+        if p.in_record and not last:
+            token = encode_offset(stop)
+            marks[self.field] = _link(request, param, token) if p.as_link else token
+        return ServedPage(start, stop, last, None if last else stop, last_record=marks)
+
+
+@dataclass(frozen=True)
+class LinkCursorPaging:
+    """A cursor the client cuts out of a next-page URL in a response field (outlook's
+    ``response.get('@odata.nextLink', '').split('$skiptoken=')[-1]``) and sends as
+    ``cursor_param``: the simulator's own paging kind, served for manifests. The field is one
+    top-level key, dots and all; the URL carries the cursor as its last query parameter."""
+
+    type: ClassVar[str] = "link_cursor"
+    link_key: str
+    cursor_param: str
+    limit: int | None = None
+    limit_param: str = "limit"
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "link_key": self.link_key, "cursor_param": self.cursor_param}
+
+
+class LinkCursorPager:
+    def __init__(self, paginator: LinkCursorPaging) -> None:
+        self.p = paginator
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        raw = request.query.get(p.cursor_param)
+        start = decode_offset(raw, p.cursor_param) if raw else 0
+        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
+        start, stop, last = _slice(start, size, total)
+        link = None if last else _link(request, p.cursor_param, encode_offset(stop))
+        return ServedPage(start, stop, last, link, {literal_key(p.link_key): link})
+
+
+@dataclass(frozen=True)
+class EchoedPagePaging:
+    """Page numbers sent in the JSON body and echoed in the response, where the client reads
+    the next one from (serpstat: ``params.page`` is ``(next_page_token or 0) + 1`` and the
+    cursor is ``response.result.summary_info.page``): the simulator's own paging kind, served
+    for manifests. A page past the last is empty and echoes a null page number."""
+
+    type: ClassVar[str] = "echoed_page"
+    page_body_path: str
+    page_path: str
+    limit: int | None = None
+    limit_body_path: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "page_body_path": self.page_body_path,
+            "page_path": self.page_path,
+        }
+
+
+class EchoedPagePager:
+    def __init__(self, paginator: EchoedPagePaging) -> None:
+        self.p = paginator
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        number = _int_param(request, None, p.page_body_path, 1, 1)
+        size = _int_param(request, None, p.limit_body_path, p.limit or DEFAULT_PAGE_SIZE, 1)
+        start, stop, last = _slice((number - 1) * size, size, total)
+        # a page past the last echoes null: a client without a stop_condition stops there
+        echoed = number if start < stop or number == 1 else None
+        return ServedPage(start, stop, last, None if last else number + 1, {p.page_path: echoed})
+
+
+def literal_key(key: str) -> str:
+    """A body field path that is one key, dots included (``@odata.nextLink``): ``[key]``."""
+    return f"[{key}]"
+
+
 class OnePagePager:
     """single_page and auto: every record in one response, no paging fields."""
 
@@ -268,6 +399,9 @@ PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
     JSONLinkPaging: JSONLinkPager,
     HeaderLinkPaging: HeaderLinkPager,
     HeaderCursorPaging: HeaderCursorPager,
+    RecordCursorPaging: RecordCursorPager,
+    LinkCursorPaging: LinkCursorPager,
+    EchoedPagePaging: EchoedPagePager,
     SinglePaging: OnePagePager,
     AutoPaging: OnePagePager,
 }

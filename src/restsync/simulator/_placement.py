@@ -22,13 +22,20 @@ class Placement:
         text = (selector or "data").strip().removeprefix("$.")
         steps = text.split(".")
         self.wrap: list[str] = []
+        # the steps between two '*' steps (cal-com's data.eventTypeGroups.*.eventTypes.*):
+        # each level a list of groups, each group holding the next level under these steps
+        self.groups: list[list[str]] = []
         if "*" in steps:
             at = steps.index("*")
-            self.wrap = steps[at + 1 :]
-            if "*" in self.wrap or (at == 0 and needs_fields):
+            rest = steps[at + 1 :]
+            while "*" in rest:
+                self.groups.append(rest[: rest.index("*")])
+                rest = rest[rest.index("*") + 1 :]
+            self.wrap = rest
+            if at == 0 and (needs_fields or self.groups):
                 raise SimulatorError(
-                    f"the simulator serves one '*' step, under a path when the page carries "
-                    f"paging fields; cannot serve '{selector}'"
+                    f"the simulator serves '*' steps under a path when the page carries paging "
+                    f"fields or the path has two '*' steps; cannot serve '{selector}'"
                 )
             text = ".".join(steps[:at])
         self.path: str | None = None if text in ("", "$", "[]") else dotted(text)
@@ -39,6 +46,8 @@ class Placement:
         body merges ``fields`` into the first, which must then be a dict."""
         if self.wrap:
             records = [_wrapped(self.wrap, record) for record in records]
+        if self.wrap or self.groups:
+            records = _grouped(self.groups, list(records))
             if self.path is None:
                 # an object of wrappers, not a list: airbyte-cdk reads a list body item by item
                 # and a '*' step would then look inside each wrapper, finding nothing
@@ -50,8 +59,22 @@ class Placement:
         body: dict[str, Any] = {}
         set_field(body, self.path, list(records))  # type: ignore[arg-type]
         for path, value in fields.items():
-            set_field(body, path, value)
+            _set(body, path, value)
         return body
+
+
+# records per group at each level of groups: enough for a page to span several groups
+_GROUP_SIZE = 3
+
+
+def _grouped(levels: list[list[str]], items: list[Any]) -> list[Any]:
+    """``items`` in groups of ``_GROUP_SIZE``, each group the list under its steps; the last
+    level's items are the records themselves."""
+    if not levels:
+        return items
+    steps, inner = levels[0], _grouped(levels[1:], items)
+    chunks = [inner[i : i + _GROUP_SIZE] for i in range(0, len(inner), _GROUP_SIZE)]
+    return [_wrapped(steps, chunk) for chunk in chunks]
 
 
 def _wrapped(steps: list[str], record: Any) -> Any:
@@ -68,5 +91,15 @@ def with_fields(record: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[st
             if "." not in path:
                 out.pop(path, None)
         else:
-            set_field(out, path, value)
+            _set(out, path, value)
     return out
+
+
+def _set(target: dict[str, Any], path: str, value: Any) -> None:
+    """A dotted path nests; ``[key]`` (``literal_key``) is one key, dots and all, and left
+    out when null (Microsoft Graph leaves ``@odata.nextLink`` out of a last page)."""
+    if path.startswith("[") and path.endswith("]"):
+        if value is not None:
+            target[path[1:-1]] = value
+    else:
+        set_field(target, path, value)

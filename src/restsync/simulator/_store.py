@@ -102,6 +102,15 @@ class Rows:
         rows: Sequence[int] = range(self._size) if self._positions is None else self._positions
         return find(rows, key, 0, self._size, key=self._sort_key)
 
+    def find(self, path: str, value: str, start: int, stop: int) -> int | None:
+        """The position of the first row in ``[start, stop)`` whose field at the dotted
+        ``path`` reads as ``value``; None when no row has it. A scan, once a page: enough for
+        the few pages a manifest's stream is served as."""
+        for offset, record in enumerate(self._window(start, stop)):
+            if str(field_value(orjson.loads(record), path)) == value:
+                return start + offset
+        return None
+
     def _window(self, start: int, stop: int) -> list[bytes]:
         stop = min(stop, self._size)
         if self._positions is None:
@@ -180,8 +189,13 @@ class Store:
             self._grow_descendants(resource)
             return len(table.records)
 
-    def _append(self, name: str, n: int, parent_key: ParentKey | None = None,
-                inherited: Mapping[str, Any] | None = None) -> None:
+    def _append(
+        self,
+        name: str,
+        n: int,
+        parent_key: ParentKey | None = None,
+        inherited: Mapping[str, Any] | None = None,
+    ) -> None:
         table = self._tables[name]
         make, finish, records = table.make, table.spec.finish, table.records
         positions = None
