@@ -1,0 +1,147 @@
+"""What the second sample of today's catalog (session 10) changed: a login whose body is a
+``request_body`` and whose address is a whole ``url`` (feishu), ``ConditionalStreams``
+(tiktok-marketing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import restsync
+from restsync.airbyte import plan_manifest, stream_problems
+from tests.airbyte.conftest import Simulate
+from tests.conftest import count_rows
+
+ROWS = [{"record_id": f"r{i}"} for i in range(1, 6)]
+
+
+def _stream(name: str, path: str, authenticator: Any = None) -> dict[str, Any]:
+    requester: dict[str, Any] = {
+        "type": "HttpRequester",
+        "url": "{{ config['host'] }}" + path,
+        "http_method": "GET",
+    }
+    if authenticator is not None:
+        requester["authenticator"] = authenticator
+    return {
+        "type": "DeclarativeStream",
+        "name": name,
+        "primary_key": "record_id",
+        "retriever": {
+            "type": "SimpleRetriever",
+            "requester": requester,
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": ["data", "items"]},
+            },
+        },
+        "schema_loader": {"type": "InlineSchemaLoader", "schema": {"type": "object"}},
+    }
+
+
+def _manifest(*streams: Any) -> dict[str, Any]:
+    return {"version": "7.4.2", "type": "DeclarativeSource", "streams": list(streams)}
+
+
+# --- a login with a request_body, at a whole url (feishu) ---------------------------------------
+
+LOGIN: dict[str, Any] = {
+    "type": "SessionTokenAuthenticator",
+    "login_requester": {
+        "type": "HttpRequester",
+        "url": "{{ config['host'] }}/auth/v3/app_access_token/internal",
+        "http_method": "POST",
+        "request_body": {
+            "type": "RequestBodyJsonObject",
+            "value": {"app_id": "{{ config['app_id'] }}", "app_secret": "{{ config['secret'] }}"},
+        },
+    },
+    "session_token_path": ["tenant_access_token"],
+    "request_authentication": {"type": "Bearer"},
+    "expiration_duration": "PT2H",
+}
+CONFIG = {"app_id": "app-1", "secret": "s3cret-value"}
+
+
+def _login_manifest(duration: str = "PT2H") -> dict[str, Any]:
+    return _manifest(
+        _stream("records", "/bitable/records", {**LOGIN, "expiration_duration": duration})
+    )
+
+
+def test_a_login_posts_its_request_body_to_its_whole_url(
+    server: Any, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    logins: list[Any] = []
+
+    async def login(request: web.Request) -> web.Response:
+        logins.append(await request.json())
+        return web.json_response({"tenant_access_token": "t-1"})
+
+    server.route("POST", "/auth/v3/app_access_token/internal", login)
+
+    @server.get("/bitable/records")
+    async def records(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer t-1":
+            return web.json_response({"error": "no token"}, status=401)
+        return web.json_response({"data": {"items": ROWS}})
+
+    server.start()
+    source = restsync.airbyte_source(_login_manifest(), {**CONFIG, "host": server.base_url})
+    restsync.sync(make_pipeline(), source)
+    assert logins == [{"app_id": "app-1", "app_secret": "s3cret-value"}]
+    assert count_rows(duckdb_path, "data", "records") == len(ROWS)
+
+
+def test_the_login_body_is_a_secret_and_moves_with_the_base_url() -> None:
+    plan = plan_manifest(_login_manifest(), {**CONFIG, "host": "https://open.example.invalid"})
+    auth = plan.resources["records"].auth
+    assert "s3cret-value" not in repr(auth)
+    secrets = [s.get_secret_value() for s in auth.secret_inputs]  # type: ignore[union-attr]
+    assert "s3cret-value" in secrets
+    moved = plan_manifest(
+        _login_manifest(),
+        {**CONFIG, "host": "https://open.example.invalid"},
+        base_url="http://127.0.0.1:9",
+    )
+    login_url = moved.resources["records"].auth.login_url  # type: ignore[union-attr]
+    assert login_url == "http://127.0.0.1:9/auth/v3/app_access_token/internal"
+
+
+def test_the_simulator_serves_a_whole_url_login(
+    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    run = simulate(_login_manifest(), {**CONFIG, "host": "https://open.example.invalid"}, seed=3)
+    restsync.sync(make_pipeline(), run.source)
+    requests = run.sim.counters()["requests"]
+    assert requests["/auth/v3/app_access_token/internal"] == 1
+    assert count_rows(duckdb_path, "data", "records") == len(run.sim.dataset()["records"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"expiration_duration": "7200"}, "'7200' is not an ISO 8601 duration"),
+        (
+            {
+                "login_requester": {
+                    **LOGIN["login_requester"],
+                    "request_body": {
+                        "type": "RequestBodyPlainText",
+                        "value": "app={{ config['app_id'] }}",
+                    },
+                }
+            },
+            "RequestBodyPlainText (a login body other than a JSON object or form fields)",
+        ),
+    ],
+)
+def test_a_login_airbyte_cdk_refuses_or_restsync_cannot_send_is_named(
+    change: dict[str, Any], expected: str
+) -> None:
+    manifest = _manifest(_stream("records", "/records", {**LOGIN, **change}))
+    message = str(stream_problems(manifest, {**CONFIG, "host": "https://x.invalid"})["records"])
+    assert "stream 'records'" in message and expected in message
