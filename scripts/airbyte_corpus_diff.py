@@ -66,7 +66,9 @@ def pointed_at(node: Any, base_url: str) -> Any:
         copy["url_base"] = base_url
     elif requester and isinstance(copy.get("url"), str):
         # a whole address: its path on the simulator's origin, as restsync's base_url moves it
-        copy["url"] = re.sub(r"^https?://[^/?#]+", origin, copy["url"].strip())
+        # (or a config template for the host, feishu's ``{{ config['lark_host'] }}/...``)
+        url = re.sub(r"^\{\{[^}]*\}\}(?=/)", origin, copy["url"].strip())
+        copy["url"] = re.sub(r"^https?://[^/?#]+", origin, url)
     if isinstance(copy.get("token_refresh_endpoint"), str):
         # the same path on the simulator's origin, as restsync's base_url moves it
         endpoint = copy["token_refresh_endpoint"]
@@ -167,6 +169,11 @@ def _package_folder(path: Path, folder: Path) -> Path:
         package.mkdir()
         (package / "__init__.py").write_text("")
         (package / "schemas").symlink_to(path.parent / "schemas")
+    if (path.parent / "components.py").is_file():
+        # the connector's own Python, importable as ``components`` (the CDK's fallback for
+        # ``source_declarative_manifest.components``): a stream restsync runs although the
+        # manifest names a custom class (gnews' backoff) is compared, not failed by the CDK
+        (folder / "components.py").symlink_to(path.parent / "components.py")
     return folder
 
 
