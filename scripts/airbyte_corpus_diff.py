@@ -45,6 +45,7 @@ from airbyte_diff import REFERENCE_PYTHON, canonical, reference_records  # noqa:
 from restsync import ConfigError  # noqa: E402
 from restsync.airbyte import airbyte_source, plan_manifest  # noqa: E402
 from restsync.airbyte._simulate import simulator_plan  # noqa: E402
+from restsync.airbyte._source import listed_streams  # noqa: E402
 from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread  # noqa: E402
 from restsync.simulator._compile import compile_plan  # noqa: E402
 
@@ -81,9 +82,8 @@ def only_streams(path: Path, config: dict[str, Any], streams: list[str]) -> dict
     every listed stream, and one with a custom class it cannot load would fail them all."""
     document = yaml.safe_load(path.read_text())
     names = stream_names(path, config)  # in the order of the manifest's list
-    document["streams"] = [
-        s for s, n in zip(document["streams"], names, strict=True) if n in streams
-    ]
+    listed = [spec for _, spec in listed_streams(document["streams"], config)]
+    document["streams"] = [s for s, n in zip(listed, names, strict=True) if n in streams]
     return document
 
 

@@ -145,3 +145,51 @@ def test_a_login_airbyte_cdk_refuses_or_restsync_cannot_send_is_named(
     manifest = _manifest(_stream("records", "/records", {**LOGIN, **change}))
     message = str(stream_problems(manifest, {**CONFIG, "host": "https://x.invalid"})["records"])
     assert "stream 'records'" in message and expected in message
+
+
+# --- ConditionalStreams, a quoted url_base (tiktok-marketing) ----------------------------------
+
+
+def _conditional() -> dict[str, Any]:
+    always = _stream("accounts", "/accounts")
+    sandbox = {
+        "type": "ConditionalStreams",
+        "condition": "{{ config.get('environment', {}).get('secret') is not none }}",
+        "streams": [_stream("reports", "/reports"), _stream("pixels", "/pixels")],
+    }
+    return _manifest(always, sandbox)
+
+
+def test_conditional_streams_are_listed_when_their_condition_holds() -> None:
+    manifest, host = _conditional(), {"host": "https://x.invalid"}
+    assert list(plan_manifest(manifest, host).resources) == ["accounts"]
+    config = {**host, "environment": {"secret": "s"}}
+    assert list(plan_manifest(manifest, config).resources) == ["accounts", "reports", "pixels"]
+
+
+def test_a_conditional_stream_restsync_cannot_run_is_named_at_its_path() -> None:
+    manifest = _conditional()
+    pixels = manifest["streams"][1]["streams"][1]
+    pixels["retriever"]["partition_router"] = {"class_name": "components.Custom"}
+    config = {"host": "https://x.invalid", "environment": {"secret": "s"}}
+    message = str(stream_problems(manifest, config)["pixels"])
+    assert message.startswith("streams[1].streams[1].retriever.partition_router: ")
+    assert "accounts, reports" in message  # the other streams still run
+
+
+def test_a_quoted_url_base_is_read_as_the_text_inside_the_quotes(
+    server: Any, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    @server.get("/open_api/accounts")
+    async def accounts(request: web.Request) -> web.Response:
+        return web.json_response({"data": {"items": ROWS}})
+
+    server.start()
+    stream = _stream("accounts", "")
+    requester = stream["retriever"]["requester"]
+    del requester["url"]
+    requester["url_base"] = "\"{{ config['host'] }}/open_api/\""
+    requester["path"] = "accounts"
+    source = restsync.airbyte_source(_manifest(stream), {"host": server.base_url})
+    restsync.sync(make_pipeline(), source)
+    assert count_rows(duckdb_path, "data", "accounts") == len(ROWS)
