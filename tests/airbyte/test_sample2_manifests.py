@@ -193,3 +193,20 @@ def test_a_quoted_url_base_is_read_as_the_text_inside_the_quotes(
     source = restsync.airbyte_source(_manifest(stream), {"host": server.base_url})
     restsync.sync(make_pipeline(), source)
     assert count_rows(duckdb_path, "data", "accounts") == len(ROWS)
+
+
+def test_a_request_option_whose_name_renders_empty_is_named_as_such() -> None:
+    stream = _stream("articles", "/articles")
+    stream["incremental_sync"] = {
+        "type": "DatetimeBasedCursor",
+        "cursor_field": "updated_at",
+        "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
+        "start_datetime": "2024-01-01T00:00:00Z",
+        "start_time_option": {
+            "type": "RequestOption",
+            "inject_into": "request_parameter",
+            "field_name": "{{ parameters['cursor_filter'] }}",
+        },
+    }
+    message = str(stream_problems(_manifest(stream), {"host": "https://x.invalid"})["articles"])
+    assert "field_name \"{{ parameters['cursor_filter'] }}\" renders empty here" in message

@@ -136,6 +136,15 @@ def request_option(spec: Any, ai: Interpolator, where: str) -> RequestOption | N
         raise Unsupported(where, "RequestOption", f"inject_into {inject!r}")
     field_path = tuple(str(ai.eval(p)) for p in spec.get("field_path") or ())
     name = str(ai.eval(spec.get("field_name")) or "")
+    if not name and not field_path and spec.get("field_name"):
+        # zendesk-support's "{{ parameters['cursor_filter'] }}" on a stream without that
+        # parameter: airbyte-cdk sends the value under an empty name
+        raise Unsupported(
+            where,
+            "RequestOption",
+            f"field_name {spec['field_name']!r} renders empty here, and a value under an "
+            "empty name is not sent",
+        )
     # airbyte-cdk refuses both when it builds the stream (n8n has neither, workable both)
     if not name and not field_path:
         raise Unsupported(
