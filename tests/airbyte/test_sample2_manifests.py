@@ -210,3 +210,51 @@ def test_a_request_option_whose_name_renders_empty_is_named_as_such() -> None:
     }
     message = str(stream_problems(_manifest(stream), {"host": "https://x.invalid"})["articles"])
     assert "field_name \"{{ parameters['cursor_filter'] }}\" renders empty here" in message
+
+
+# --- a login that carries an API key (retailexpress-by-maropost) -------------------------------
+
+
+def test_a_login_sends_its_own_api_key(server: Any, make_pipeline: Any, duckdb_path: Path) -> None:
+    keys: list[str | None] = []
+
+    @server.get("/v2/auth/token")
+    async def login(request: web.Request) -> web.Response:
+        keys.append(request.headers.get("x-api-key"))
+        return web.json_response({"access_token": "t-2"})
+
+    @server.get("/v2/records")
+    async def records(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer t-2":
+            return web.json_response({"error": "no token"}, status=401)
+        return web.json_response({"data": {"items": ROWS}})
+
+    server.start()
+    auth = {
+        "type": "SessionTokenAuthenticator",
+        "login_requester": {
+            "type": "HttpRequester",
+            "url_base": "{{ config['host'] }}/v2/auth",
+            "path": "token",
+            "http_method": "GET",
+            "authenticator": {
+                "type": "ApiKeyAuthenticator",
+                "api_token": '{{ config["api_key"] }}',
+                "inject_into": {
+                    "type": "RequestOption",
+                    "field_name": "x-api-key",
+                    "inject_into": "header",
+                },
+            },
+        },
+        "session_token_path": ["access_token"],
+        "expiration_duration": "PT1H",
+        "request_authentication": {"type": "Bearer"},
+    }
+    manifest = _manifest(_stream("records", "/v2/records", auth))
+    config = {"host": server.base_url, "api_key": "key-secret-9"}
+    plan = plan_manifest(manifest, config)
+    assert "key-secret-9" not in repr(plan.resources["records"].auth)
+    restsync.sync(make_pipeline(), restsync.airbyte_source(manifest, config))
+    assert keys == ["key-secret-9"]
+    assert count_rows(duckdb_path, "data", "records") == len(ROWS)

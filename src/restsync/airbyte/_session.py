@@ -31,8 +31,11 @@ def session_login(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Sess
         base, path = _split_url(base)
     params = _texts(lai.mapping(login.get("request_parameters") or {}, (str,)))
     headers = _texts(lai.mapping(login.get("request_headers") or {}, (str,)))
-    login_auth, password = _login_auth(login.get("authenticator"), lai, f"{at}.authenticator")
+    login_auth, login_params, password = _login_auth(
+        login.get("authenticator"), lai, f"{at}.authenticator"
+    )
     headers.update(login_auth)
+    params.update(login_params)
     location, name, prefix = _injection(spec.get("request_authentication") or {}, ai, where)
     return SessionLogin(
         login_url=join_url(base, path),
@@ -151,16 +154,36 @@ def _injection(option: Mapping[str, Any], ai: Interpolator, where: str) -> tuple
     return ("header" if place == "header" else "query"), name, ""
 
 
-def _login_auth(spec: Any, ai: Interpolator, where: str) -> tuple[dict[str, str], str]:
-    """The login request's own auth as headers, and its password: none, or basic (a user and
-    a password)."""
+def _login_auth(
+    spec: Any, ai: Interpolator, where: str
+) -> tuple[dict[str, str], dict[str, str], str]:
+    """The login request's own auth as headers or query parameters, and its secret: none,
+    basic (a user and a password), a bearer token or an API key (retailexpress-by-maropost
+    sends its key in an ``x-api-key`` header to get the session token)."""
     kind = spec.get("type") if isinstance(spec, Mapping) else None
     if kind in (None, "NoAuth"):
-        return {}, ""
+        return {}, {}, ""
     if kind == "BasicHttpAuthenticator":
         password = str(ai.eval(spec.get("password")) or "")
         pair = f"{ai.eval(spec.get('username')) or ''}:{password}"
-        return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}, password
+        basic = "Basic " + base64.b64encode(pair.encode()).decode()
+        return {"Authorization": basic}, {}, password
+    if kind == "BearerAuthenticator":
+        token = str(ai.eval(spec.get("api_token")) or "")
+        return {"Authorization": f"Bearer {token}"}, {}, token
+    if kind == "ApiKeyAuthenticator":
+        option = spec.get("inject_into") or {
+            "inject_into": "header",
+            "field_name": spec.get("header"),
+        }
+        place = option.get("inject_into")
+        name = str(ai.eval(option.get("field_name")) or "")
+        key = str(ai.eval(spec.get("api_token")) or "")
+        if name and place == "header":
+            return {name: key}, {}, key
+        if name and place == "request_parameter":
+            return {}, {name: key}, key
+        raise Unsupported(where, "ApiKeyAuthenticator", f"a login API key sent as {place}")
     raise Unsupported(where, str(kind), "an authenticator on the login request")
 
 
