@@ -258,3 +258,10 @@ def test_a_login_sends_its_own_api_key(server: Any, make_pipeline: Any, duckdb_p
     restsync.sync(make_pipeline(), restsync.airbyte_source(manifest, config))
     assert keys == ["key-secret-9"]
     assert count_rows(duckdb_path, "data", "records") == len(ROWS)
+
+
+def test_a_transformation_restsync_cannot_run_is_named_under_its_stream() -> None:
+    stream = _stream("orders", "/orders")
+    stream["transformations"] = [{"class_name": "components.DateTimeTransformer"}]
+    message = str(stream_problems(_manifest(stream), {"host": "https://x.invalid"})["orders"])
+    assert message.startswith("streams[0].transformations[0]: stream 'orders' uses")

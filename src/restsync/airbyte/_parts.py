@@ -215,7 +215,9 @@ def build_records(
     where: str,
     schema: Any = None,
     client_side: ClientSideCursor | None = None,
+    stream_where: str = "",
 ) -> RecordPipeline:
+    """A stream's record selector and transformations (at ``stream_where``.transformations)."""
     _expect(selector, where, ("RecordSelector",), "RecordSelector")
     extractor = selector.get("extractor") or {}
     _expect(extractor, f"{where}.extractor", ("DpathExtractor",), "DpathExtractor")
@@ -232,7 +234,7 @@ def build_records(
     steps = tuple(
         step
         for i, t in enumerate(transformations or [])
-        for step in _transformation(t, f"transformations[{i}]")
+        for step in _transformation(t, _join(stream_where, f"transformations[{i}]"))
     )
     field_path = _checked(extractor.get("field_path") or [], f"{where}.extractor")
     normalization = selector.get("schema_normalization")
@@ -251,6 +253,10 @@ def build_records(
         schema=schema if normalization == "Default" else None,
         client_side=client_side,
     )
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
 
 
 def _transformation(spec: Any, where: str) -> list[Step]:
