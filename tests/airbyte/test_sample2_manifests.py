@@ -265,3 +265,42 @@ def test_a_transformation_restsync_cannot_run_is_named_under_its_stream() -> Non
     stream["transformations"] = [{"class_name": "components.DateTimeTransformer"}]
     message = str(stream_problems(_manifest(stream), {"host": "https://x.invalid"})["orders"])
     assert message.startswith("streams[0].transformations[0]: stream 'orders' uses")
+
+
+# --- a cursor read from a Link header's own parameters (sentry) --------------------------------
+
+
+def test_a_cursor_is_read_from_a_link_parameter(
+    server: Any, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    @server.get("/api/events")
+    async def events(request: web.Request) -> web.Response:
+        page = int(request.query.get("cursor", "0:0:0").split(":")[1]) // 2
+        more = "true" if page < 2 else "false"
+        following = f"0:{(page + 1) * 2}:0"
+        link = (
+            f'<{server.base_url}/api/events?cursor=0:0:1>; rel="previous"; results="false"; '
+            f'cursor="0:0:1", <{server.base_url}/api/events?cursor={following}>; rel="next"; '
+            f'results="{more}"; cursor="{following}"'
+        )
+        rows = [{"record_id": f"p{page}-{i}"} for i in range(2)]
+        return web.json_response({"data": {"items": rows}}, headers={"Link": link})
+
+    server.start()
+    stream = _stream("events", "/api/events")
+    stream["retriever"]["paginator"] = {
+        "type": "DefaultPaginator",
+        "page_token_option": {
+            "type": "RequestOption",
+            "inject_into": "request_parameter",
+            "field_name": "cursor",
+        },
+        "pagination_strategy": {
+            "type": "CursorPagination",
+            "cursor_value": '{{ headers["link"].get("next", {}).get("cursor", {}) }}',
+            "stop_condition": '{{ headers["link"]["next"]["results"] == "false" }}',
+        },
+    }
+    source = restsync.airbyte_source(_manifest(stream), {"host": server.base_url})
+    restsync.sync(make_pipeline(), source)
+    assert count_rows(duckdb_path, "data", "events") == 6  # three pages of two
