@@ -74,7 +74,8 @@ def pointed_at(node: Any, base_url: str) -> Any:
     if isinstance(copy.get("token_refresh_endpoint"), str):
         # the same path on the simulator's origin, as restsync's base_url moves it
         endpoint = copy["token_refresh_endpoint"]
-        copy["token_refresh_endpoint"] = re.sub(r"^https?://[^/]+", origin, endpoint)
+        # (every address in a template too: lever-hiring's picks sandbox or production)
+        copy["token_refresh_endpoint"] = re.sub(r"https?://[^/'\"\s]+", origin, endpoint)
     return copy
 
 
