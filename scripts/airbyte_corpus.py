@@ -176,7 +176,7 @@ def stream_names(path: Path, config: dict[str, Any]) -> list[str]:
     from restsync.airbyte._manifest import resolve_manifest
     from restsync.airbyte._source import _streams
 
-    return list(_streams(resolve_manifest(yaml.safe_load(path.read_text()))))
+    return list(_streams(resolve_manifest(yaml.safe_load(path.read_text())), config))
 
 
 if __name__ == "__main__":

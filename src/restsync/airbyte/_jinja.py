@@ -244,15 +244,19 @@ class Interpolator:
         return _literal(rendered) if rendered else rendered
 
     def text(self, value: Any, **context: Any) -> str:
-        """A template rendered as text (a path, a URL): never read back as a literal."""
+        """A template rendered as text (a path, a URL): read back as a literal only when it is
+        a quoted text, as airbyte-cdk's InterpolatedString reads it (tiktok-marketing's
+        ``url_base: '"https://{{ ... }}.tiktok.com/open_api/v1.3/"'``)."""
         if value is None:
             return ""
         if not isinstance(value, str):
             return str(value)
         try:
-            return self._render(value, self._scope(context))
+            rendered = self._render(value, self._scope(context))
         except UndefinedError:
             return ""
+        quoted = len(rendered) > 1 and rendered[0] == rendered[-1] and rendered[0] in "'\""
+        return str(_literal(rendered, (str,))) if quoted else rendered
 
     def mapping(
         self, value: Any, valid_types: tuple[type, ...] | None = None, **context: Any

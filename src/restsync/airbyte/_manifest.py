@@ -74,6 +74,7 @@ def resolve_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
 _DEFAULT_TYPES = {
     "": "DeclarativeSource",  # older manifests leave the root untyped
     "DeclarativeSource.streams": "DeclarativeStream",
+    "ConditionalStreams.streams": "DeclarativeStream",
     "DeclarativeStream.retriever": "SimpleRetriever",
     "DeclarativeStream.schema_loader": "JsonFileSchemaLoader",
     "SimpleRetriever.requester": "HttpRequester",

@@ -136,6 +136,15 @@ def request_option(spec: Any, ai: Interpolator, where: str) -> RequestOption | N
         raise Unsupported(where, "RequestOption", f"inject_into {inject!r}")
     field_path = tuple(str(ai.eval(p)) for p in spec.get("field_path") or ())
     name = str(ai.eval(spec.get("field_name")) or "")
+    if not name and not field_path and spec.get("field_name"):
+        # zendesk-support's "{{ parameters['cursor_filter'] }}" on a stream without that
+        # parameter: airbyte-cdk sends the value under an empty name
+        raise Unsupported(
+            where,
+            "RequestOption",
+            f"field_name {spec['field_name']!r} renders empty here, and a value under an "
+            "empty name is not sent",
+        )
     # airbyte-cdk refuses both when it builds the stream (n8n has neither, workable both)
     if not name and not field_path:
         raise Unsupported(
@@ -206,7 +215,9 @@ def build_records(
     where: str,
     schema: Any = None,
     client_side: ClientSideCursor | None = None,
+    stream_where: str = "",
 ) -> RecordPipeline:
+    """A stream's record selector and transformations (at ``stream_where``.transformations)."""
     _expect(selector, where, ("RecordSelector",), "RecordSelector")
     extractor = selector.get("extractor") or {}
     _expect(extractor, f"{where}.extractor", ("DpathExtractor",), "DpathExtractor")
@@ -223,7 +234,7 @@ def build_records(
     steps = tuple(
         step
         for i, t in enumerate(transformations or [])
-        for step in _transformation(t, f"transformations[{i}]")
+        for step in _transformation(t, _join(stream_where, f"transformations[{i}]"))
     )
     field_path = _checked(extractor.get("field_path") or [], f"{where}.extractor")
     normalization = selector.get("schema_normalization")
@@ -242,6 +253,10 @@ def build_records(
         schema=schema if normalization == "Default" else None,
         client_side=client_side,
     )
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
 
 
 def _transformation(spec: Any, where: str) -> list[Step]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
-from restsync._engine._detect import parse_link_header
 from restsync._engine._paginate import Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
 from restsync._plan._credentials import header_secrets, param_secrets
@@ -327,11 +326,33 @@ register_traversal(StreamRequests, ManifestTraversal)
 
 
 def link_headers(headers: Mapping[str, str]) -> dict[str, Any]:
-    """Response headers as templates see them: ``headers['link']['next']['url']`` works."""
+    """Response headers as templates see them: ``headers['link']['next']['url']`` works, and
+    so does every other parameter of a link (Sentry's ``headers['link']['next']['cursor']``
+    and ``['results']``), as airbyte-cdk's templates see ``requests``' ``response.links``."""
     shown: dict[str, Any] = dict(headers)
     raw = next((v for k, v in headers.items() if k.lower() == "link"), "")
-    shown["link"] = {rel: {"url": url, "rel": rel} for rel, url in parse_link_header(raw).items()}
+    shown["link"] = _links(raw)
     return shown
+
+
+_QUOTES = " '\""
+
+
+def _links(value: str) -> dict[str, dict[str, str]]:
+    """A Link header as ``requests`` reads it: each link keyed by its whole ``rel`` (or its
+    URL), with its URL and every ``key=value`` parameter up to the first that is not one."""
+    links: dict[str, dict[str, str]] = {}
+    value = value.strip(_QUOTES)
+    for part in re.split(", *<", value) if value else ():
+        address, _, params = part.partition(";")
+        link = {"url": address.strip("<>" + _QUOTES)}
+        for param in params.split(";"):
+            pieces = param.split("=")
+            if len(pieces) != 2:
+                break
+            link[pieces[0].strip(_QUOTES)] = pieces[1].strip(_QUOTES)
+        links[link.get("rel") or link["url"]] = link
+    return links
 
 
 def _page_scope(page: Page) -> dict[str, Any]:

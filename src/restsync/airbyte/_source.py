@@ -13,10 +13,10 @@ from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
 from restsync.airbyte._budget import rate_budget
 from restsync.airbyte._config_rules import normalized_config
-from restsync.airbyte._jinja import TemplateError
+from restsync.airbyte._jinja import Interpolator, TemplateError
 from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
-from restsync.airbyte._requests import url_on
+from restsync.airbyte._requests import _truthy, url_on
 from restsync.airbyte._translate import Translator, config_error
 
 __all__ = [
@@ -67,22 +67,23 @@ def stream_problems(
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
     values = normalized_config(resolved, load_user_config(config))
-    return _problems(_streams(resolved), values, folder)
+    return _problems(resolved, values, folder)
 
 
 def _problems(
-    streams: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any], folder: Path | None
+    resolved: Mapping[str, Any], values: Mapping[str, Any], folder: Path | None
 ) -> dict[str, ConfigError]:
+    streams, paths = _streams(resolved, values), _paths(resolved, values)
     problems: dict[str, Unsupported] = {}
-    for index, (name, spec) in enumerate(streams.items()):
+    for name, spec in streams.items():
         translator = Translator(values, folder, streams, wanted=frozenset(streams))
         try:
-            refuse_stream_state(spec, f"streams[{index}]")
-            translator.stream(spec, f"streams[{index}]", name, selected=True)
+            refuse_stream_state(spec, paths[name])
+            translator.stream(spec, paths[name], name, selected=True)
         except Unsupported as problem:
             problems[name] = problem
         except TemplateError as exc:  # a template the sandbox refuses, met while translating
-            problems[name] = Unsupported(f"streams[{index}]", "template", str(exc))
+            problems[name] = Unsupported(paths[name], "template", str(exc))
     runnable = [n for n in streams if n not in problems]
     return {n: config_error(p, n, runnable) for n, p in problems.items()}
 
@@ -101,22 +102,22 @@ def plan_manifest(
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
     values = normalized_config(resolved, load_user_config(config))
-    all_streams = _streams(resolved)
+    all_streams, paths = _streams(resolved, values), _paths(resolved, values)
     wanted = list(streams) if streams else list(all_streams)
     unknown = [s for s in wanted if s not in all_streams]
     if unknown:
         raise ConfigError(
             "streams", f"unknown stream '{unknown[0]}'; the manifest has: {', '.join(all_streams)}"
         )
-    problems = _problems(all_streams, values, folder)
+    problems = _problems(resolved, values, folder)
     blocking = [problems[s] for s in wanted if s in problems]
     if blocking:
         raise blocking[0]
     translator = Translator(values, folder, all_streams, wanted=frozenset(wanted))
-    for index, stream in enumerate(all_streams):
+    for stream in all_streams:
         if stream in wanted:
             try:
-                translator.stream(all_streams[stream], f"streams[{index}]", stream, selected=True)
+                translator.stream(all_streams[stream], paths[stream], stream, selected=True)
             except Unsupported as problem:  # pragma: no cover - stream_problems found them all
                 raise config_error(problem, stream, []) from None
     resources = translator.resources
@@ -139,8 +140,6 @@ def plan_manifest(
 
 def _concurrency(resolved: Mapping[str, Any], values: Mapping[str, Any]) -> int:
     """The manifest's ``concurrency_level`` (requests in flight), else restsync's default."""
-    from restsync.airbyte._jinja import Interpolator
-
     level = resolved.get("concurrency_level")
     if not isinstance(level, Mapping):
         return 16
@@ -182,17 +181,51 @@ def airbyte_source(
     return source
 
 
-def _streams(resolved: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    streams: dict[str, dict[str, Any]] = {}
-    for index, spec in enumerate(resolved.get("streams") or []):
+def listed_streams(streams: Any, config: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The manifest's ``streams`` list as (config path, stream), a ``ConditionalStreams`` entry
+    replaced by its streams when its condition holds for this config and by nothing when it
+    does not, as airbyte-cdk lists them (tiktok-marketing's sandbox-only streams)."""
+    listed: list[tuple[str, Mapping[str, Any]]] = []
+    for index, spec in enumerate(streams or []):
+        where = f"streams[{index}]"
+        if not isinstance(spec, Mapping) or spec.get("type") != "ConditionalStreams":
+            listed.append((where, spec))
+            continue
+        try:
+            holds = _truthy(Interpolator(config).eval(spec.get("condition"), False))
+        except TemplateError as exc:
+            raise ConfigError(
+                f"{where}.condition", f"the condition cannot be read: {exc}"
+            ) from None
+        if holds:
+            inner = spec.get("streams") or []
+            listed += [(f"{where}.streams[{i}]", s) for i, s in enumerate(inner)]
+    return listed
+
+
+def _streams(
+    resolved: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The manifest's streams by name (in its order), for this config."""
+    return {name: spec for name, (_, spec) in _named(resolved, config or {}).items()}
+
+
+def _paths(resolved: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, str]:
+    """Each stream's config path (``streams[3]``, ``streams[28].streams[0]``)."""
+    return {name: where for name, (where, _) in _named(resolved, config).items()}
+
+
+def _named(
+    resolved: Mapping[str, Any], config: Mapping[str, Any]
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    streams: dict[str, tuple[str, dict[str, Any]]] = {}
+    for where, spec in listed_streams(resolved.get("streams"), config):
         if not isinstance(spec, Mapping):
-            raise ConfigError(f"streams[{index}]", "a stream must be a mapping with a 'name'")
+            raise ConfigError(where, "a stream must be a mapping with a 'name'")
         name = spec.get("name") or (spec.get("$parameters") or {}).get("name")
         if not name:
-            raise ConfigError(
-                f"streams[{index}].name", "the stream has no name; add 'name: <stream>'"
-            )
-        streams[str(name)] = dict(spec)
+            raise ConfigError(f"{where}.name", "the stream has no name; add 'name: <stream>'")
+        streams[str(name)] = (where, dict(spec))
     if not streams and resolved.get("dynamic_streams"):
         raise ConfigError(
             "dynamic_streams",

@@ -130,6 +130,7 @@ class Translator:
             f"{where}.retriever.record_selector",
             schema,
             client_side_cursor(spec.get("incremental_sync"), ai, f"{where}.incremental_sync"),
+            stream_where=where,
         )
         return schema, records
 
