@@ -207,6 +207,12 @@ def _hwm_mb(pid: int) -> float:
     return 0.0
 
 
+def _memory_at(memory: list[list[float]], at: float) -> list[float] | None:
+    """The probe's last memory reading at or before ``at`` seconds."""
+    before = [m for m in memory if m[0] <= at]
+    return before[-1] if before else None
+
+
 def _print(round_: int, run: Run, timeline: bool) -> None:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     peak = run.peak_sample()
@@ -231,6 +237,16 @@ def _print(round_: int, run: Run, timeline: bool) -> None:
         first = marks.get("extract starts", 0.0)
         print(f"    dlt starts extracting at {first:.1f} s; {steps}", flush=True)
         print(f"    CPU s by thread: {busiest}", flush=True)
+        memory = run.probe.get("memory", [])
+        if memory:
+            at_marks = [(name, _memory_at(memory, at)) for at, name in run.probe["marks"]]
+            top = max(memory, key=lambda m: m[1] + m[2])
+            at_marks.append(("peak", top))
+            print(
+                "    anon+file MB: "
+                + ", ".join(f"{name} {m[1]:.0f}+{m[2]:.0f}" for name, m in at_marks if m),
+                flush=True,
+            )
     if timeline:
         marks, next_at = [], 0.0
         for s in run.samples:
