@@ -19,11 +19,11 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProcessRun", "run_process"]
+__all__ = ["ProcessRun", "read_status_kb", "run_process"]
 
 
 @dataclass
@@ -38,8 +38,15 @@ class ProcessRun:
 
 
 def run_process(
-    argv: list[str], *, env: Mapping[str, str], cwd: Path, timeout: float
+    argv: list[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float,
+    on_poll: Callable[[int, float], None] | None = None,
 ) -> ProcessRun:
+    """``argv`` run to its end (killed after ``timeout`` seconds); ``on_poll(pid, seconds since
+    the spawn)`` is called at each reading of the peak, for a caller that samples more."""
     with tempfile.TemporaryFile("w+") as out:
         started = time.time()
         proc = subprocess.Popen(argv, env=dict(env), cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
@@ -51,7 +58,7 @@ def run_process(
 
         waiter = threading.Thread(target=wait, daemon=True)
         waiter.start()
-        peak_kb = _watch_peak(proc.pid, waiter, deadline=started + timeout)
+        peak_kb = _watch_peak(proc.pid, waiter, deadline=started + timeout, on_poll=on_poll)
         capped = waiter.is_alive()
         if capped:
             proc.send_signal(signal.SIGKILL)
@@ -71,20 +78,29 @@ def run_process(
     )
 
 
-def _watch_peak(pid: int, waiter: threading.Thread, *, deadline: float) -> int:
+def _watch_peak(
+    pid: int,
+    waiter: threading.Thread,
+    *,
+    deadline: float,
+    on_poll: Callable[[int, float], None] | None,
+) -> int:
     """The child's ``VmHWM`` in KiB, read until it exits (or the deadline passes)."""
-    peak = 0
+    peak, started = 0, time.time()
     while waiter.is_alive() and time.time() < deadline:
-        peak = max(peak, _vm_hwm_kb(pid))
+        peak = max(peak, read_status_kb(pid, "VmHWM"))
+        if on_poll is not None:
+            on_poll(pid, time.time() - started)
         waiter.join(_POLL_SECONDS)
     return peak
 
 
-def _vm_hwm_kb(pid: int) -> int:
+def read_status_kb(pid: int, field: str) -> int:
+    """A ``kB`` field of ``/proc/<pid>/status`` (``VmHWM``, ``VmRSS``...), 0 once it exited."""
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except (OSError, ValueError):  # exited meanwhile: a zombie has no memory to report
         pass

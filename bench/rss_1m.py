@@ -9,10 +9,11 @@
 One simulator (bench/_workloads.big_case, 1M records in pages of 5,000), then ``python -m restsync
 run`` of it as a child process per variant, alternately per round, with the variant's source tree
 first on ``PYTHONPATH`` (a ``git archive`` export of another commit's ``src``). Read from ``/proc``
-every 100 ms while the child runs: its RSS and ``VmHWM``. Printed per run: wall seconds, peak
-RSS, the process's CPU seconds (user + system), when the peak was reached; with ``--probe``
-(bench/_rss_probe/sitecustomize.py in the child) also when dlt's steps started and ended and the
-CPU seconds of each Python thread by name (the engine's, dlt's extract thread, DuckDB's load).
+while the child runs (bench/_process.py's polling): its ``VmHWM``, and its RSS every 100 ms.
+Printed per run: wall seconds, peak RSS, the process's CPU seconds (user + system), when the
+peak was reached; with ``--probe`` (bench/_rss_probe/sitecustomize.py in the child) also when
+dlt's steps started and ended, the anonymous and file-backed RSS then, and the CPU seconds of
+each Python thread by name (the engine's, dlt's extract thread, DuckDB's load).
 Issue 11's memory question (docs/benchmarks.md, "Peak RSS on 1M records"): which phase holds
 the peak. Out of the test suite; timings are the machine's.
 """
@@ -22,11 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import sysconfig
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +32,11 @@ from typing import Any
 import restsync
 from bench._child import _count_all_rows
 from bench._harness import simulator
+from bench._process import read_status_kb, run_process
 from bench._targets import _command, _workdir
 from bench._workloads import big_case
 
-_POLL_SECONDS = 0.1
+_SAMPLE_SECONDS = 0.1  # the RSS timeline's spacing (the peak is bench/_process.py's VmHWM)
 _TIMEOUT_SECONDS = 900.0
 _PROBE = Path(__file__).with_name("_rss_probe")
 
@@ -150,61 +149,29 @@ def _run(
         **extra,
     }
     run = Run(label)
-    started = time.time()
-    proc = subprocess.Popen(
-        argv, env=env, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    waited: dict[str, float] = {}
 
-    def wait() -> None:
-        _, status, usage = os.wait4(proc.pid, 0)
-        waited.update(end=time.time(), cpu=usage.ru_utime + usage.ru_stime, status=status)
+    def sample(pid: int, at: float) -> None:
+        if not run.samples or at - run.samples[-1].at >= _SAMPLE_SECONDS:
+            rss_kb = read_status_kb(pid, "VmRSS")
+            if rss_kb:
+                run.samples.append(Sample(at, rss_kb / 1024))
 
-    waiter = threading.Thread(target=wait, daemon=True)
-    waiter.start()
-    while waiter.is_alive() and time.time() - started < _TIMEOUT_SECONDS:
-        sample = _sample(proc.pid, time.time() - started)
-        if sample is not None:
-            run.samples.append(sample)
-            run.peak_mb = max(run.peak_mb, _hwm_mb(proc.pid), sample.rss_mb)
-        waiter.join(_POLL_SECONDS)
-    if waiter.is_alive():
-        proc.kill()
-        waiter.join(30)
-    proc.returncode = 0  # reaped by wait4
-    assert proc.stderr is not None
-    tail = proc.stderr.read().decode(errors="replace").strip().splitlines()[-3:]
-    run.seconds = waited.get("end", time.time()) - started
-    run.cpu = waited.get("cpu", 0.0)
-    run.returncode = os.waitstatus_to_exitcode(int(waited["status"])) if "status" in waited else -9
+    done = run_process(argv, env=env, cwd=work, timeout=_TIMEOUT_SECONDS, on_poll=sample)
+    run.seconds, run.peak_mb, run.cpu = done.seconds, done.peak_rss_mb, done.cpu_seconds
+    run.returncode = done.returncode
     run.rows = _count_all_rows(db)
     if probe and (work / "probe.json").exists():
         run.probe = json.loads((work / "probe.json").read_text())
     if run.returncode:
-        print(f"  {label}: exit {run.returncode}: {' | '.join(tail)}", file=sys.stderr)
+        tail = " | ".join(done.output_tail.splitlines()[-3:])
+        print(f"  {label}: exit {run.returncode}: {tail}", file=sys.stderr)
     return run
 
 
-def _sample(pid: int, at: float) -> Sample | None:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return Sample(at, int(line.split()[1]) / 1024)
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def _hwm_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
+def _memory_at(memory: list[list[float]], at: float) -> list[float] | None:
+    """The probe's last memory reading at or before ``at`` seconds."""
+    before = [m for m in memory if m[0] <= at]
+    return before[-1] if before else None
 
 
 def _print(round_: int, run: Run, timeline: bool) -> None:
@@ -231,6 +198,16 @@ def _print(round_: int, run: Run, timeline: bool) -> None:
         first = marks.get("extract starts", 0.0)
         print(f"    dlt starts extracting at {first:.1f} s; {steps}", flush=True)
         print(f"    CPU s by thread: {busiest}", flush=True)
+        memory = run.probe.get("memory", [])
+        if memory:
+            at_marks = [(name, _memory_at(memory, at)) for at, name in run.probe["marks"]]
+            top = max(memory, key=lambda m: m[1] + m[2])
+            at_marks.append(("peak", top))
+            print(
+                "    anon+file MB: "
+                + ", ".join(f"{name} {m[1]:.0f}+{m[2]:.0f}" for name, m in at_marks if m),
+                flush=True,
+            )
     if timeline:
         marks, next_at = [], 0.0
         for s in run.samples:

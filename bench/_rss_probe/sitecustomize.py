@@ -23,6 +23,7 @@ def _install(out: str) -> None:
     started = time.time()
     marks: list[tuple[float, str]] = []
     cpu: dict[str, float] = {}
+    memory: list[tuple[float, float, float]] = []  # seconds, anonymous MB, file-backed MB
     tick = os.sysconf("SC_CLK_TCK")
     patched = False
 
@@ -61,14 +62,26 @@ def _install(out: str) -> None:
                     continue
                 fields = text[text.rindex(")") + 2 :].split()
                 cpu[thread.name] = (int(fields[11]) + int(fields[12])) / tick
+            memory.append((time.time() - started, *_rss_split()))
             time.sleep(0.05)
 
     def dump() -> None:
         with open(out, "w") as f:
-            json.dump({"marks": marks, "thread_cpu": cpu}, f)
+            json.dump({"marks": marks, "thread_cpu": cpu, "memory": memory}, f)
 
     threading.Thread(target=watch, name="rss-probe", daemon=True).start()
     atexit.register(dump)
+
+
+def _rss_split() -> tuple[float, float]:
+    """This process's anonymous and file-backed resident memory, in MB."""
+    found = {"RssAnon:": 0.0, "RssFile:": 0.0}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key = line.split(maxsplit=1)[0]
+            if key in found:
+                found[key] = int(line.split()[1]) / 1024
+    return found["RssAnon:"], found["RssFile:"]
 
 
 if _OUT:
