@@ -33,6 +33,31 @@ PAGES = [
         id="missing-key-rejected",
     ),
     pytest.param(
+        {"primary_key": "id"},
+        [{"id": 1}, {"id": 2}, {"id": 0}, {"id": ""}],
+        [1, 2, 0, ""],
+        [],
+        id="falsy-keys-are-keys",
+    ),
+    pytest.param(
+        {"primary_key": ["id", "region"]},
+        [{"id": 1, "region": "eu"}, {"id": 2}, {"id": 3, "region": None}, {"region": "us"}],
+        [1],
+        [
+            "missing primary key 'region'",
+            "missing primary key 'region'",
+            "missing primary key 'id'",
+        ],
+        id="compound-key-every-field",
+    ),
+    pytest.param(
+        {"primary_key": "id", "processing_steps": [{"map": lambda r: r if r["id"] else [r]}]},
+        [{"id": 1}, {"id": 0}],
+        [1],
+        ["the record is not an object"],
+        id="a-keyed-resource-rejects-what-is-not-an-object",
+    ),
+    pytest.param(
         {"columns": {"sku": {"data_type": "text", "nullable": False}}},
         REQUIRED,
         [1],
