@@ -121,6 +121,7 @@ def _serve(a: RoutedServer, b: RoutedServer) -> None:
     a.route("GET", "/alpha", alpha)
     a.route("GET", "/redirect", redirect)
     a.route("GET", "/linked", linked)
+    a.route("GET", "/open", open_)
     b.route("GET", "/beta", beta)
     b.route("GET", "/gamma", beta)
     b.route("GET", "/landing/{way}", landing)
@@ -168,3 +169,31 @@ def test_each_stream_sends_its_credentials_to_its_own_host_only(
         seen = _seen(request)
         assert TOKEN_B not in seen
         assert f"X-Key: {KEY_A}" in seen and f"X-Tenant: {HEADER_A}" in seen
+
+
+def test_a_stream_without_an_authenticator_gets_no_other_streams_credentials(
+    hosts: tuple[RoutedServer, RoutedServer], make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """The first stream, on ``a``, declares no authenticator; the first that does is on ``b``.
+    As in airbyte-cdk, a stream without an authenticator sends none: neither ``b``'s token to
+    ``a`` (another origin's credential) nor a sibling's credential on its own host."""
+    a, b = hosts
+    manifest = {
+        **MANIFEST,
+        "streams": [
+            _stream("open_a", {"url_base": "{{ config['a'] }}", "path": "/open"}),
+            _stream(
+                "beta", {"url_base": "{{ config['b'] }}", "path": "/beta", "authenticator": AUTH_B}
+            ),
+            _stream("open", {"url_base": "{{ config['b'] }}", "path": "/open"}),
+        ],
+    }
+    config = {"a": a.base_url, "b": b.base_url, "key_a": KEY_A, "token_b": TOKEN_B}
+    restsync.sync(make_pipeline(), restsync.airbyte_source(manifest, config))
+
+    loaded = {name: count_rows(duckdb_path, "data", name) for name in ("open_a", "beta", "open")}
+    assert loaded == {"open_a": 2, "beta": 2, "open": 2}
+    opened = [_seen(r) for r in [*a.requests, *b.requests] if r.path == "/open"]
+    assert len(opened) == 2
+    for seen in opened:
+        assert TOKEN_B not in seen and "Authorization" not in seen, seen

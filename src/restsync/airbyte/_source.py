@@ -125,12 +125,13 @@ def plan_manifest(
         resources = {n: replace(r, page_format=page_format) for n, r in resources.items()}
     if base_url is not None:
         resources = url_on(token_url_on(resources, base_url), base_url)
-    auth = next((r.auth for r in resources.values() if r.auth is not None), None)
+    # no source-wide auth: each stream sends its own authenticator's credentials or none, as
+    # in airbyte-cdk (a stream without one must not borrow a sibling's, maybe another origin's)
     return SourcePlan(
         name=name,
         base_url=base_url or translator.base_url,
         headers={},
-        auth=auth,
+        auth=None,
         resources=resources,
         max_concurrency=_concurrency(resolved, values),
         prefetch_pages=0,

@@ -87,7 +87,11 @@ def compile_plan(
         broken = int(break_records.get(resource.name, 0))
         tables[resource.name] = _table(resource, shape, served, options, broken)
         endpoints.append(_endpoint(resource, prefix, served, credential, shape))
-    source_credential = expected_credential(plan.auth, options.token, options.seed)
+    # what `restsync simulate` shows a client to send: the source's, or (a manifest, whose
+    # streams each carry their own authenticator) the first stream's
+    source_credential = expected_credential(plan.auth, options.token, options.seed) or next(
+        (c for c in credentials.values() if c is not None), None
+    )
     return Compiled(
         prefix, tables, endpoints, list(tokens.values()), credentials, source_credential
     )
