@@ -283,7 +283,10 @@ class _Run:
         try:
             report = await self._task
         except asyncio.CancelledError:
-            # every reader of data left; a reader still open (the rejects table) just ends
+            # every reader of data left (with partial loads, the last failed resource's stream
+            # ends at once, which can be before the engine returns): the failures so far are
+            # still logged; a reader still open (the rejects table) just ends
+            _log_failures(engine.report.failures())
             for name in self.registered:
                 self.handoff.end(name, _End(None))
             return
@@ -294,8 +297,7 @@ class _Run:
                 self.handoff.end(name, _End(_engine_crash(name, unfinished, exc)))
             return
         failures = report.failures()
-        for failure in failures:
-            log.error("%s", failure)
+        _log_failures(failures)
         for name in sink.failed:
             self.handoff.end(name, _End(ResourcesFailed(failures)))
         if REJECTS_TABLE in self.registered:
@@ -324,6 +326,11 @@ class _QueueSink:
         else:
             # raised only once the engine is done, so the error can name every failure
             self.failed.append(resource)
+
+
+def _log_failures(failures: list[ExtractionError]) -> None:
+    for failure in failures:
+        log.error("%s", failure)
 
 
 def _unfinished(report: RunReport) -> list[str]:
