@@ -117,7 +117,9 @@ def test_run_with_arrow_pages_loads_through_parquet(tmp_path: Path) -> None:
 def test_run_without_a_terminal_prints_progress_lines(tmp_path: Path) -> None:
     env = {"API_TOKEN": "p-secret"}
     plan = restsync.plan_config(connectors.connector_config("video_rooms", lenient=True), name="v")
-    # 40 ms per response: the run takes a few seconds, long enough for several lines
+    # 40 ms per response: the run takes about a second on a quiet machine (its cursor chains
+    # alone take 0.4 s), so a line every 0.05 s gives several (at 0.3 s it gave one, once the
+    # machine was fast enough)
     options = SimulatorOptions(seed=2, token="p-secret", latency_ms=40)
     with serve_in_thread(plan, options, fields=connectors.connector_fields("video_rooms")) as sim:
         result = _run(
@@ -129,7 +131,7 @@ def test_run_without_a_terminal_prints_progress_lines(tmp_path: Path) -> None:
             "--pipelines-dir",
             str(tmp_path / "pipelines"),
             "--progress-every",
-            "0.3",
+            "0.05",
             cwd=tmp_path,
             env=env,
         )

@@ -228,7 +228,14 @@ class _Run:
         the columns the resource declares; a json column travels as text (as dlt's own Parquet
         writer stores it), so a json column the resource does not declare yet (one that
         max_table_nesting leaves whole) is declared on the resource."""
-        declared: Mapping[str, Any] = self._source_resource.columns or {}
+        # by normalized name: a config declares `filterTypes`, the table has `filter_types`; read
+        # as two columns, the hint was declared again on every page, and dlt warned each time
+        # that the two "collide"
+        normalize = self.schema.naming.normalize_identifier
+        declared = {
+            normalize(name): column
+            for name, column in (self._source_resource.columns or {}).items()
+        }
         undeclared: list[Any] = [
             {"name": name, "data_type": "json"}
             for name, column in columns.items()
@@ -237,6 +244,7 @@ class _Run:
         ]
         if undeclared:
             self._source_resource.apply_hints(columns=undeclared)
+        _ArrowMergeNotice.quiet(self._resource)
 
     def _storage(self) -> Any:
         if self._writers is None:
@@ -254,6 +262,36 @@ class _Run:
         if self._writers is not None:
             self._writers.close_writers(self.load_id, skip_flush=not flush)
             self._writers = None
+
+
+class _ArrowMergeNotice(logging.Filter):
+    """Drops dlt's per-item warning that an Arrow table's column hints differ from the
+    resource's, for the resources restsync lays out: their json columns travel as text by design
+    (``_declare_json``), which is the one difference, so dlt warned on every page of every
+    resource with a json column (56 lines in ``restsync demo``) about nothing the user can act
+    on. dlt's INFO lines with the details are kept, and so is the warning for any other resource.
+    """
+
+    _installed: ClassVar[_ArrowMergeNotice | None] = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prefixes: set[str] = set()
+
+    @classmethod
+    def quiet(cls, resource: str) -> None:
+        if cls._installed is None:
+            cls._installed = cls()
+            logging.getLogger("dlt").addFilter(cls._installed)
+        cls._installed.prefixes.add(
+            f"In resource: {resource}, when merging arrow schema with dlt schema,"
+        )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or not self.prefixes:
+            return True
+        message = str(record.msg)
+        return not any(message.startswith(prefix) for prefix in self.prefixes)
 
 
 def _capabilities() -> Any:
