@@ -5,8 +5,11 @@ shapes combine the axes dlt documents — paginators (given, as a string, or aut
 data selectors (given or detected), params with placeholders, children by resolve param or
 ``{resources.x.field}`` placeholder with ``include_from_parent``, processing steps, incremental
 cursors (as a param, as an endpoint block, in placeholders; ``end_value``/``end_param``,
-``row_order``), write dispositions with primary keys, response actions, nested lists (child
-tables), ``parallelized`` and a selection of resources. Every config drawn is one dlt runs.
+``row_order``), write dispositions (dicts with merge strategies too) with primary keys (compound
+too) and merge keys, ``columns`` hints and ``table_name``, response actions (dicts and
+functions), auth on the client or an endpoint, POST searches paged in the JSON body, nested lists
+(child tables), ``parallelized``, unselected parents, default paginators and a selection of
+resources. Every config drawn is one dlt runs.
 
 Some shapes are left out on purpose, each because of a row of docs/dlt-differences.md:
 
