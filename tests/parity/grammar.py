@@ -5,8 +5,11 @@ shapes combine the axes dlt documents — paginators (given, as a string, or aut
 data selectors (given or detected), params with placeholders, children by resolve param or
 ``{resources.x.field}`` placeholder with ``include_from_parent``, processing steps, incremental
 cursors (as a param, as an endpoint block, in placeholders; ``end_value``/``end_param``,
-``row_order``), write dispositions with primary keys, response actions, nested lists (child
-tables), ``parallelized`` and a selection of resources. Every config drawn is one dlt runs.
+``row_order``), write dispositions (dicts with merge strategies too) with primary keys (compound
+too) and merge keys, ``columns`` hints and ``table_name``, response actions (dicts and
+functions), auth on the client or an endpoint, POST searches paged in the JSON body, nested lists
+(child tables), ``parallelized``, unselected parents, default paginators and a selection of
+resources. Every config drawn is one dlt runs.
 
 Some shapes are left out on purpose, each because of a row of docs/dlt-differences.md:
 
@@ -33,6 +36,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.parity.fake_api import API_KEY, BASIC, TOKEN
 from tests.parity.harness import Case
 
 # --- builtin callables for processing steps -----------------------------------------------------
@@ -64,6 +68,37 @@ def without_author(record: dict[str, Any]) -> dict[str, Any]:
 
 FILTERS = (keep_even_ids, keep_first_ten, drop_third_ones)
 MAPS = (shout_title, add_score, without_author)
+
+
+def skip_post_3_pages(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """A response action function: a page with "Post 3" in it is ignored (dlt's exception)."""
+    from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
+
+    if '"Post 3"' in response.text:
+        raise IgnoreResponseException
+    return response
+
+
+def stamp_status(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """A response action function that rewrites the body (dlt's documented ``_content``)."""
+    import json
+
+    body = response.json()
+    rows = body.get("data") if isinstance(body, dict) else body
+    if isinstance(rows, list):
+        for row in rows:
+            if isinstance(row, dict):
+                row["seen"] = response.status_code
+    response._content = json.dumps(body).encode("utf-8")
+    return response
+
+
+ACTIONS = (
+    [{"status_code": 200, "content": '"Post 3"', "action": "ignore"}],
+    [skip_post_3_pages],
+    [{"status_code": 200, "action": skip_post_3_pages}],
+    [{"status_code": 200, "action": stamp_status}],
+)
 
 # --- paging: a fake API style, and the dlt paginators that read it ----------------------------
 
@@ -178,13 +213,54 @@ class Drawn:
     rounds: int = 1
 
 
+DISPOSITIONS: tuple[Any, ...] = (
+    None,
+    "append",
+    "replace",
+    "merge",
+    {"disposition": "append"},
+    {"disposition": "replace"},
+    {"disposition": "merge"},
+    {"disposition": "merge", "strategy": "delete-insert"},
+    {"disposition": "merge", "strategy": "upsert"},
+)
+
+
 @st.composite
-def disposition(draw: st.DrawFn, resource: dict[str, Any]) -> None:
-    choice = draw(st.sampled_from((None, "append", "replace", "merge")))
+def disposition(
+    draw: st.DrawFn, resource: dict[str, Any], compound: tuple[str, ...] | None = None
+) -> None:
+    choice = draw(st.sampled_from(DISPOSITIONS))
     if choice is not None:
-        resource["write_disposition"] = choice
-    if choice == "merge" or (choice is not None and draw(st.booleans())):
-        resource["primary_key"] = "id"
+        resource["write_disposition"] = copy.copy(choice)
+    merge = choice == "merge" or (isinstance(choice, dict) and choice["disposition"] == "merge")
+    if merge or (choice is not None and draw(st.booleans())):
+        key: Any = "id"
+        if compound and draw(st.booleans()):
+            key = list(compound)
+        resource["primary_key"] = key
+        if merge and choice != {"disposition": "merge", "strategy": "upsert"}:
+            if draw(st.integers(0, 3)) == 0:
+                resource["merge_key"] = "id"
+
+
+COLUMN_HINTS: tuple[dict[str, Any], ...] = (
+    {"title": {"data_type": "text", "nullable": False}},
+    {"id": {"data_type": "bigint"}, "updated_at": {"data_type": "timestamp"}},
+    {"user_id": {"data_type": "text"}},
+    {"updated_at": {"data_type": "text"}},
+    {"extra": {"data_type": "text"}},
+    {"id": {"data_type": "bigint", "unique": True}},
+)
+
+
+@st.composite
+def table_hints(draw: st.DrawFn, resource: dict[str, Any]) -> None:
+    """``columns`` hints and a ``table_name`` of its own."""
+    if draw(st.integers(0, 3)) == 0:
+        resource["columns"] = copy.deepcopy(draw(st.sampled_from(COLUMN_HINTS)))
+    if draw(st.integers(0, 4)) == 0:
+        resource["table_name"] = f"t_{resource['name']}"
 
 
 @st.composite
@@ -193,15 +269,103 @@ def listing(draw: st.DrawFn, name: str) -> Drawn:
     what = draw(st.sampled_from(("posts", "tagged")))
     endpoint, deterministic = draw(paged_endpoint(what))
     if draw(st.integers(0, 4)) == 0:
-        # a page with "Post 3" in it is ignored: the rows of that page are not loaded
-        endpoint["response_actions"] = [
-            {"status_code": 200, "content": '"Post 3"', "action": "ignore"}
-        ]
+        # a page with "Post 3" in it is ignored (the rows of that page are not loaded), or a
+        # function changes each page
+        endpoint["response_actions"] = copy.copy(draw(st.sampled_from(ACTIONS)))
     resource: dict[str, Any] = {"name": name, "endpoint": endpoint}
     if found := draw(steps()):
         resource["processing_steps"] = found
-    draw(disposition(resource))
+    draw(disposition(resource, compound=("id", "title")))
+    draw(table_hints(resource))
     return Drawn(resource, deterministic)
+
+
+# --- auth, and POST bodies --------------------------------------------------------------------
+
+AUTHS: dict[str, dict[str, Any]] = {
+    "bearer": {"type": "bearer", "token": TOKEN},
+    "api_key": {"type": "api_key", "name": "X-API-Key", "api_key": API_KEY},
+    "api_key_query": {
+        "type": "api_key",
+        "name": "api_key",
+        "api_key": API_KEY,
+        "location": "query",
+    },
+    "basic": {"type": "http_basic", "username": BASIC[0], "password": BASIC[1]},
+}
+
+
+@st.composite
+def authed(draw: st.DrawFn, name: str) -> tuple[Drawn, dict[str, Any] | None]:
+    """Posts behind a credential: the auth is the endpoint's or the client's (returned), and
+    sometimes wrong (401: the resource fails on both sides)."""
+    kind = draw(st.sampled_from(tuple(AUTHS)))
+    auth = copy.deepcopy(AUTHS[kind])
+    wrong = draw(st.integers(0, 5)) == 0
+    if wrong:
+        auth = copy.deepcopy(AUTHS[draw(st.sampled_from([k for k in AUTHS if k != kind]))])
+    endpoint: dict[str, Any] = {"path": f"auth/{kind}/posts"}
+    if paginator := draw(st.sampled_from((None, "single_page"))):
+        endpoint["paginator"] = paginator
+    if selector := draw(st.sampled_from((None, "data", "$.data"))):
+        endpoint["data_selector"] = selector
+    on_client = draw(st.booleans())
+    if not on_client:
+        endpoint["auth"] = auth
+    resource: dict[str, Any] = {"name": name, "endpoint": endpoint}
+    draw(disposition(resource))
+    draw(table_hints(resource))
+    return Drawn(resource, may_fail=wrong), auth if on_client else None
+
+
+SEARCH_PAGINATORS: dict[str, Callable[[int], tuple[Any, ...]]] = {
+    "body_page": lambda n: (
+        {
+            "type": "page_number",
+            "base_page": 1,
+            "page_body_path": "page",
+            "total_path": "total_pages",
+        },
+    ),
+    "body_offset": lambda n: (
+        {
+            "type": "offset",
+            "limit": n,
+            "offset_body_path": "offset",
+            "limit_body_path": "limit",
+            "total_path": "total",
+        },
+    ),
+    "cursor": lambda n: (
+        {"type": "cursor", "cursor_path": "next_cursor", "cursor_body_path": "cursor"},
+        {"type": "cursor", "cursor_path": "next_cursor", "cursor_param": "cursor"},
+    ),
+}
+
+
+@st.composite
+def searching(draw: st.DrawFn, name: str) -> Drawn:
+    """A POST search, its filter in a JSON body (or form fields), paged in the body or query."""
+    style = draw(st.sampled_from(tuple(SEARCH_PAGINATORS)))
+    size = draw(st.sampled_from((2, 3, 5)))
+    paginator = draw(st.sampled_from(SEARCH_PAGINATORS[style](size)))
+    body: dict[str, Any] = {}
+    if user := draw(st.sampled_from((None, 1, 2, 3))):
+        body["user_id"] = user
+    if style != "body_offset":
+        body["limit"] = size
+    endpoint: dict[str, Any] = {"path": f"{style}/search", "method": "POST", "paginator": paginator}
+    in_form = style == "cursor" and "cursor_param" in paginator and draw(st.booleans())
+    if body or draw(st.booleans()):
+        endpoint["data" if in_form else "json"] = body
+    if draw(st.booleans()):
+        endpoint["data_selector"] = "data"
+    resource: dict[str, Any] = {"name": name, "endpoint": endpoint}
+    if found := draw(steps()):
+        resource["processing_steps"] = found
+    draw(disposition(resource, compound=("id", "user_id")))
+    draw(table_hints(resource))
+    return Drawn(resource)
 
 
 @st.composite
@@ -317,22 +481,42 @@ def grandchild(draw: st.DrawFn, name: str, parent: str) -> Drawn:
 
 # names that are no substring of each other, of a path or of an error message
 PARENT, CHILD, GRANDCHILD, CURSOR, BROKEN = "articles", "notes", "threads", "changes", "broken"
+GUARDED, FOUND = "guarded", "hits"
+
+DEFAULT_PAGINATORS: tuple[Any, ...] = (
+    "single_page",
+    {"type": "single_page"},
+    "header_link",
+    {"type": "json_link", "next_url_path": "next"},
+    {"type": "header_cursor", "cursor_key": "X-Next", "cursor_param": "cursor"},
+)
 
 
 @st.composite
 def generated_cases(draw: st.DrawFn) -> Case:
     drawn: list[Drawn] = []
+    client_auth: dict[str, Any] | None = None
     if draw(st.integers(0, 5)) > 0:
         drawn.append(draw(listing(PARENT)))
         if draw(st.booleans()):
             drawn.append(draw(child(CHILD, PARENT)))
             if draw(st.integers(0, 3)) == 0:
                 drawn.append(draw(grandchild(GRANDCHILD, CHILD)))
+                if draw(st.booleans()):
+                    drawn[-1].resource["include_from_parent"] = ["post_id", "id"]
+            if draw(st.integers(0, 3)) == 0:
+                # an unselected parent: its table is not loaded, its children are
+                drawn[0].resource["selected"] = False
     if draw(st.integers(0, 2)) == 0 or not drawn:
         drawn.append(draw(cursor_resource(CURSOR)))
     if draw(st.integers(0, 4)) == 0:
         drawn.append(draw(failing(BROKEN)))
-    names = [d.resource["name"] for d in drawn]
+    if draw(st.integers(0, 3)) == 0:
+        guarded, client_auth = draw(authed(GUARDED))
+        drawn.append(guarded)
+    if draw(st.integers(0, 3)) == 0:
+        drawn.append(draw(searching(FOUND)))
+    names = [d.resource["name"] for d in drawn if d.resource.get("selected", True)]
     select: tuple[str, ...] = ()
     if len(names) > 1 and draw(st.booleans()):
         select = tuple(draw(st.lists(st.sampled_from(names), min_size=1, unique=True)))
@@ -342,10 +526,16 @@ def generated_cases(draw: st.DrawFn) -> Case:
     if draw(st.integers(0, 4)) == 0:
         # a resource's own disposition wins over the default
         defaults["write_disposition"] = draw(st.sampled_from(("append", "replace")))
+    if draw(st.integers(0, 5)) == 0:
+        # a default paginator: every endpoint without its own pages this way
+        endpoint_defaults = defaults.setdefault("endpoint", {})
+        endpoint_defaults["paginator"] = copy.copy(draw(st.sampled_from(DEFAULT_PAGINATORS)))
+    if draw(st.integers(0, 7)) == 0:
+        defaults["max_table_nesting"] = draw(st.sampled_from((0, 1)))
     may_fail = any(d.may_fail for d in drawn)
     return Case(
         name="generated",
-        config=ConfigOf([d.resource for d in drawn], defaults),
+        config=ConfigOf([d.resource for d in drawn], defaults, client_auth),
         rounds=max(d.rounds for d in drawn),
         requests=not may_fail and all(d.deterministic for d in drawn),
         select=select,
@@ -355,13 +545,22 @@ def generated_cases(draw: st.DrawFn) -> Case:
 class ConfigOf:
     """base URL -> a fresh config dict; its repr is the config, for hypothesis's report."""
 
-    def __init__(self, resources: list[dict[str, Any]], defaults: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        resources: list[dict[str, Any]],
+        defaults: dict[str, Any],
+        auth: dict[str, Any] | None = None,
+    ) -> None:
         self.resources = resources
         self.defaults = defaults
+        self.auth = auth
 
     def __call__(self, base_url: str) -> dict[str, Any]:
+        client: dict[str, Any] = {"base_url": base_url}
+        if self.auth is not None:
+            client["auth"] = copy.deepcopy(self.auth)
         config: dict[str, Any] = {
-            "client": {"base_url": base_url},
+            "client": client,
             "resources": copy.deepcopy(self.resources),
         }
         if self.defaults:

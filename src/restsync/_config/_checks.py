@@ -52,6 +52,7 @@ def _check_actions(endpoint: EndpointConfig, where: str) -> None:
                 f"a response action is {short_repr(action)}; give a dict such as "
                 "{'status_code': 404, 'action': 'ignore'} or a function of the response",
             )
+        _check_action_conditions(action, f"{where}.response_actions[{i}]")
         todo = action.get("action")
         if todo == "ignore" or callable(todo):
             continue
@@ -61,6 +62,31 @@ def _check_actions(endpoint: EndpointConfig, where: str) -> None:
             f"{where}.response_actions[{i}].action",
             f"action {short_repr(todo)} is not supported; use 'ignore' (skip the response and end "
             "that resource's paging), a function of the response or a list of functions",
+        )
+
+
+def _check_action_conditions(action: Mapping[str, Any], where: str) -> None:
+    """dlt's conditions: one ``status_code`` (a number) and one ``content`` text per action. dlt
+    refuses a list of codes; it takes a code written as text and never matches it (it compares
+    the text with the response's number), so that is refused here too."""
+    status, content = action.get("status_code"), action.get("content")
+    if isinstance(status, str) and status.strip().isdigit():
+        raise ConfigError(
+            f"{where}.status_code",
+            f"status_code is the text {short_repr(status)}; write it as a number "
+            f"({status.strip()}): a code in quotes never matches a response",
+        )
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        raise ConfigError(
+            f"{where}.status_code",
+            f"status_code is {short_repr(status)}; give one status code per action, e.g. "
+            "{'status_code': 404, 'action': 'ignore'}, and one action for each code",
+        )
+    if content is not None and not isinstance(content, str):
+        raise ConfigError(
+            f"{where}.content",
+            f"content is {short_repr(content)}; give the text the response body must contain, "
+            "e.g. {'content': 'not found', 'action': 'ignore'}",
         )
 
 
