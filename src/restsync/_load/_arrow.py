@@ -37,7 +37,7 @@ log = logging.getLogger("restsync")
 
 _MERGE_ROW_HASH = ("key_hash", "row_hash")
 # an item for dlt: pages joined up to this many rows or bytes (``ArrowPages._hold``)
-_ITEM_ROWS = 50_000
+_ITEM_ROWS = 15_000
 _ITEM_BYTES = 32 * 1024 * 1024
 
 
@@ -98,7 +98,9 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
         """Pages go to dlt joined, ``_ITEM_ROWS`` rows (or ``_ITEM_BYTES``) at a time: dlt's
         extractor computes and checks the table schema once per item, a few ms each, and the
         1M-record case gave it 200 pages of 5,000 rows. Only pages of one Arrow schema are
-        joined, so each item is exactly the pages dlt would have taken one by one."""
+        joined, so each item is exactly the pages dlt would have taken one by one. Not larger:
+        an item is also a Parquet row group DuckDB reads, and at 50,000 rows the 1M case's peak
+        RSS was 20-25 MB higher (docs/benchmarks.md, "Session 10: fewer, larger items")."""
         if self._held and self._held[0].schema != root.schema:
             out = self._joined()
             self._held.append(root)
