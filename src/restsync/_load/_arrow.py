@@ -36,9 +36,6 @@ __all__ = ["ArrowPages"]
 log = logging.getLogger("restsync")
 
 _MERGE_ROW_HASH = ("key_hash", "row_hash")
-# an item for dlt: pages joined up to this many rows or bytes (``ArrowPages._hold``)
-_ITEM_ROWS = 15_000
-_ITEM_BYTES = 32 * 1024 * 1024
 
 
 class ArrowPages(ItemTransform[Any, dict[str, Any]]):
@@ -52,86 +49,29 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
         self.resource = resource
         self._run: _Run | None = None
         self.fallback: str | None = None  # why the last run's pages (from some page on) were dicts
-        self._held: list[Any] = []  # laid-out root tables not yet handed on (``_hold``)
-        self._held_rows = 0
-        self._held_bytes = 0
-        self._dicts: list[Any] | None = None  # a page refused while tables were held
 
     def __call__(self, item: Any, meta: Any = None) -> Any:
         # pyarrow is imported only when there is a page to lay out
         from restsync._load._column_types import NotExact
         from restsync._load._relational import lay_out
 
-        if meta is not None or not isinstance(item, list):
+        if meta is not None or not isinstance(item, list) or not item:
             return item
-        if not item:  # the bridge's last item when pages are held (``holds_pages``)
-            return self._held_out(item)
         run = self._current()
-        if run is None:
+        if run is None or run.refusal is not None:
             return item
-        if run.refusal is not None:
-            return self._dicts_after(item)
         try:
             tables = lay_out(item, run.layout())
         except NotExact as exc:
             run.refuse(str(exc))
             self.fallback = run.refusal
-            if self._held:  # the laid-out pages go first; this page follows with the next item
-                self._dicts = item
-                return self._joined()
             return item
         root = run.apply(tables)
-        if run.counts_items:
-            if run.finished:
-                # add_limit closes the resource while it passes on the last page: that page's
-                # nested rows come after the files were closed, and get their own
-                run.close(flush=True)
-            return root
-        return self._hold(root)
-
-    def holds_pages(self) -> bool:
-        """Whether pages wait in the step for the next item: the bridge then gives the step one
-        more (an empty page) when the resource's pages are through."""
-        return bool(self._held) or self._dicts is not None
-
-    def _hold(self, root: Any) -> Any:
-        """Pages go to dlt joined, ``_ITEM_ROWS`` rows (or ``_ITEM_BYTES``) at a time: dlt's
-        extractor computes and checks the table schema once per item, a few ms each, and the
-        1M-record case gave it 200 pages of 5,000 rows. Only pages of one Arrow schema are
-        joined, so each item is exactly the pages dlt would have taken one by one. Not larger:
-        an item is also a Parquet row group DuckDB reads, and at 50,000 rows the 1M case's peak
-        RSS was 20-25 MB higher (docs/benchmarks.md, "Session 10: fewer, larger items")."""
-        if self._held and self._held[0].schema != root.schema:
-            out = self._joined()
-            self._held.append(root)
-            self._held_rows, self._held_bytes = root.num_rows, root.nbytes
-            return out
-        self._held.append(root)
-        self._held_rows += root.num_rows
-        self._held_bytes += root.nbytes
-        if self._held_rows >= _ITEM_ROWS or self._held_bytes >= _ITEM_BYTES:
-            return self._joined()
-        return None
-
-    def _joined(self) -> Any:
-        import pyarrow as pa
-
-        held, self._held = self._held, []
-        self._held_rows = self._held_bytes = 0
-        return held[0] if len(held) == 1 else pa.concat_tables(held)
-
-    def _dicts_after(self, item: list[Any]) -> list[Any]:
-        if self._dicts is None:
-            return item
-        held, self._dicts = self._dicts, None
-        return held + item
-
-    def _held_out(self, item: list[Any]) -> Any:
-        if self._held:
-            return self._joined()
-        if self._dicts is not None:
-            return self._dicts_after(item)
-        return item
+        if run.finished:
+            # add_limit closes the resource while it passes on the last page: that page's
+            # nested rows come after the files were closed, and get their own
+            run.close(flush=True)
+        return root
 
     def takes_batches(self) -> bool:
         """Whether this run's pages may come joined (several pages as one list): they may unless
@@ -146,10 +86,6 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
             self._run.close(flush)
             self._run.end()
 
-    def _drop_held(self) -> None:
-        self._held, self._dicts = [], None
-        self._held_rows = self._held_bytes = 0
-
     def _current(self) -> _Run | None:
         """This extraction's state; None when the resource is iterated outside a pipeline (the
         records then stay records, as the caller expects)."""
@@ -163,7 +99,6 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
             if self._run is not None and not self._run.finished:
                 self._run.close(False)
                 self._run.end()
-            self._drop_held()
             self._run = _Run(self.resource, load_id, self)
             self.fallback = self._run.refusal
         return self._run

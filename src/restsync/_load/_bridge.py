@@ -91,11 +91,6 @@ class SourceRuntime:
         if step is not None:
             step.finish(flush)
 
-    def holds_pages(self, name: str) -> bool:
-        """Whether the resource's Arrow step holds pages that dlt has not taken yet."""
-        step = self.arrow_steps.get(name)
-        return step is not None and step.holds_pages()
-
     def joins_pages(self, name: str) -> bool:
         """Whether the pages queued for ``name`` may reach dlt as one item: with Arrow pages,
         unless the resource counts its items (``add_limit`` counts pages)."""
@@ -217,8 +212,6 @@ class _Run:
                 if isinstance(item, _End):
                     if item.error is not None:
                         raise item.error
-                    if self.runtime.holds_pages(name):
-                        yield []  # the Arrow step hands on the pages it holds (_arrow.py)
                     flush = True
                     return
                 yield item
