@@ -57,7 +57,11 @@ def _object_value(schema: dict[str, Any]) -> dict[str, Any]:
 def _value(name: str, prop: dict[str, Any]) -> Any:
     for key in ("const", "default"):
         if key in prop:
-            return prop[key]
+            # a number's default written as text (reddit's limit: "1000"): as a user gives it,
+            # a number, since airbyte-cdk checks the config against the spec
+            value = prop[key]
+            numeric = prop.get("type") in ("integer", "number")
+            return _typed(value, prop.get("type")) if numeric and isinstance(value, str) else value
     if prop.get("enum"):
         return prop["enum"][0]
     example = (prop.get("examples") or [None])[0]
