@@ -91,7 +91,8 @@ def _typed(example: Any, kind: Any) -> Any:
         if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
             return int(example)
         if kind == "number" or (isinstance(kind, list) and "number" in kind):
-            return float(example)
+            # "1000" as a user's JSON config has it: 1000, not 1000.0
+            return int(example) if str(example).strip().lstrip("-").isdigit() else float(example)
     except (TypeError, ValueError):
         pass
     if kind == "array" or (isinstance(kind, list) and "array" in kind):
