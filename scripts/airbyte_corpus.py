@@ -57,7 +57,11 @@ def _object_value(schema: dict[str, Any]) -> dict[str, Any]:
 def _value(name: str, prop: dict[str, Any]) -> Any:
     for key in ("const", "default"):
         if key in prop:
-            return prop[key]
+            # a number's default written as text (reddit's limit: "1000"): as a user gives it,
+            # a number, since airbyte-cdk checks the config against the spec
+            value = prop[key]
+            numeric = prop.get("type") in ("integer", "number")
+            return _typed(value, prop.get("type")) if numeric and isinstance(value, str) else value
     if prop.get("enum"):
         return prop["enum"][0]
     example = (prop.get("examples") or [None])[0]
@@ -87,7 +91,8 @@ def _typed(example: Any, kind: Any) -> Any:
         if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
             return int(example)
         if kind == "number" or (isinstance(kind, list) and "number" in kind):
-            return float(example)
+            # "1000" as a user's JSON config has it: 1000, not 1000.0
+            return int(example) if str(example).strip().lstrip("-").isdigit() else float(example)
     except (TypeError, ValueError):
         pass
     if kind == "array" or (isinstance(kind, list) and "array" in kind):

@@ -22,6 +22,7 @@ if _typing.TYPE_CHECKING:
         airbyte_source,
         load_manifest,
         plan_manifest,
+        skipped_streams,
         stream_problems,
     )
 
@@ -31,6 +32,7 @@ __all__ = [
     "load_manifest",
     "manifest_file",
     "plan_manifest",
+    "skipped_streams",
     "stream_problems",
 ]
 
@@ -43,6 +45,7 @@ __getattr__, __dir__ = _lazy_names(
         "load_manifest": "restsync.airbyte._source",
         "manifest_file": "restsync.airbyte._manifest",
         "plan_manifest": "restsync.airbyte._source",
+        "skipped_streams": "restsync.airbyte._source",
         "stream_problems": "restsync.airbyte._source",
     },
 )

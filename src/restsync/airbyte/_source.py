@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,8 @@ from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
 from restsync.airbyte._requests import _truthy, url_on
 from restsync.airbyte._translate import Translator, config_error
+
+log = logging.getLogger("restsync")
 
 __all__ = [
     "airbyte_source",
@@ -136,7 +139,41 @@ def plan_manifest(
         max_concurrency=_concurrency(resolved, values),
         prefetch_pages=0,
         rate_limit=rate_budget(resolved),
+        extras={"skipped_streams": skipped_dynamic(resolved)},
     )
+
+
+_RESOLVED_BY = {
+    "HttpComponentsResolver": "its streams are listed by an API request at run time",
+    "ConfigComponentsResolver": "its streams are built from a list in the config at run time",
+    "ParametrizedComponentsResolver": "its streams are built from the manifest's parameter lists",
+}
+
+
+def skipped_streams(manifest: Mapping[str, Any] | str | Path) -> dict[str, str]:
+    """The manifest's ``dynamic_streams`` restsync does not run beside its ``streams``, each
+    (config path and template name) with the reason (``restsync check`` and ``plan`` say so)."""
+    document, _ = load_manifest(manifest)
+    return skipped_dynamic(resolve_manifest(document))
+
+
+def skipped_dynamic(resolved: Mapping[str, Any]) -> dict[str, str]:
+    skipped: dict[str, str] = {}
+    dynamic = resolved.get("dynamic_streams")
+    for index, spec in enumerate(dynamic if isinstance(dynamic, list) else []):
+        spec = spec if isinstance(spec, Mapping) else {}
+        template = spec.get("stream_template")
+        template = template if isinstance(template, Mapping) else {}
+        named = spec.get("name") or template.get("name")
+        where = f"dynamic_streams[{index}]" + (f" (template '{named}')" if named else "")
+        resolver = spec.get("components_resolver")
+        kind = str(resolver.get("type")) if isinstance(resolver, Mapping) else "no resolver"
+        why = _RESOLVED_BY.get(kind, "its streams are resolved at run time")
+        skipped[where] = (
+            f"{where} is not run: restsync does not run dynamic_streams yet ({kind}: {why}); "
+            "only the manifest's 'streams' run"
+        )
+    return skipped
 
 
 def _concurrency(resolved: Mapping[str, Any], values: Mapping[str, Any]) -> int:
@@ -177,6 +214,8 @@ def airbyte_source(
 
     options["base_url"] = options.get("base_url") or _OVERRIDES.get().get("base_url")
     plan = plan_manifest(manifest, config, **options)
+    for reason in plan.extras.get("skipped_streams", {}).values():
+        log.warning("%s", reason)
     source = build_source(plan)
     note_built(source)  # a Python config file may build it: the loader finds it
     return source

@@ -82,15 +82,17 @@ def _check_source(source: str, config: Path | None, no_secrets: bool) -> _Checke
 
     manifest = manifest_file(source)
     if manifest is not None:
-        from restsync.airbyte import stream_problems
+        from restsync.airbyte import skipped_streams, stream_problems
 
         problems = [Finding("error", str(p)) for p in stream_problems(manifest, config).values()]
+        # dynamic_streams beside the static ones are not run: said, not an error
+        skipped = [Finding("warning", r) for r in skipped_streams(manifest).values()]
         translated = None if problems else manifest_plan(source, config)
         if translated is None:
-            return _Checked(manifest.stem, None, "", problems)
+            return _Checked(manifest.stem, None, "", problems + skipped)
         plan, name = translated
         streams = sum(1 for r in plan.resources.values() if r.selected)
-        return _Checked(name, plan, f"is a valid Airbyte manifest ({streams} streams)", [])
+        return _Checked(name, plan, f"is a valid Airbyte manifest ({streams} streams)", skipped)
     loaded = load_config(source, lenient=True, secrets=not no_secrets)
     plan = plan_config(loaded.config, name=loaded.name)
     findings = [] if no_secrets else reference_findings(loaded.refs)
@@ -124,6 +126,8 @@ def plan(source: SourceArg, config: ManifestConfig = None) -> None:
         f"max_concurrency={source_plan.max_concurrency}  "
         f"rate_limit={_rate(source_plan.rate_limit)}"
     )
+    for reason in source_plan.extras.get("skipped_streams", {}).values():
+        show(f"[yellow]skipped:[/yellow] {reason}")
     for resource in source_plan.resources.values():
         table = resource.table_name if isinstance(resource.table_name, str) else "(per record)"
         show(f"\n[bold cyan]{resource.name}[/bold cyan] -> table {table}")
