@@ -170,7 +170,7 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
-    paginator = _paginator(requests, resource.name, resource.primary_key)
+    paginator = _paginator(requests, resource.name, resource.primary_key, _selector(resource))
     path, _, query = path.partition("?")
     params = dict(parse_qsl(query, keep_blank_values=True))
     params.update(carried.get("request_parameter", {}))
@@ -313,7 +313,9 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
 _TOKEN_PLACES = ("request_parameter", "path", "body_json", "body_data")
 
 
-def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> PagingPlan:
+def _paginator(
+    requests: StreamRequests, stream: str, key: tuple[str, ...], selector: str = "$"
+) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
     if strategy is None:
@@ -327,7 +329,7 @@ def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> P
             f"stream '{stream}': the simulator reads page tokens from the query or the body"
         )
     if isinstance(strategy, CursorStrategy):
-        return _cursor_paginator(strategy, requests, stream, key)
+        return _cursor_paginator(strategy, requests, stream, key, selector)
     if token is None or token.inject_into == "path":
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
@@ -355,11 +357,17 @@ def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> P
 
 
 def _cursor_paginator(
-    strategy: CursorStrategy, requests: StreamRequests, stream: str, key: tuple[str, ...]
+    strategy: CursorStrategy,
+    requests: StreamRequests,
+    stream: str,
+    key: tuple[str, ...],
+    selector: str = "$",
 ) -> PagingPlan:
     token, size = requests.page_token_option, requests.page_size_option
     field = _response_field(strategy.cursor_value)
-    record = _record_field(strategy.cursor_value)
+    record = _record_field(strategy.cursor_value) or _last_item_field(
+        strategy.cursor_value, selector
+    )
     if token is not None and record:
         return _record_cursor(record, requests, token, key)
     if token is not None and field is None and token.inject_into in ("body_json", "body_data"):
@@ -505,6 +513,24 @@ def _record_field(template: str) -> str | None:
     if found is None:
         return None
     return ".".join(next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group(1)))
+
+
+def _last_item_field(template: str, selector: str) -> str | None:
+    """The record path of a cursor read from the last item of the record list itself
+    (persona's ``{{ response.get('data', [])[-1].get('id') if response.get('data') else None
+    }}`` with records at ``data``): the same contract as ``last_record['id']``, or None when
+    the list is not where the records are."""
+    found = _LAST_ITEM.fullmatch(template.strip())
+    if found is None:
+        return None
+    listed = ".".join(
+        next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group("list"))
+    )
+    if (listed or "$") != selector:
+        return None
+    return ".".join(
+        next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group("field"))
+    )
 
 
 def _record_cursor(
@@ -667,6 +693,15 @@ def _time_param(option: Any) -> TimeParam | None:
 # ``record`` followed by steps: ['a'], ["a"], .get('a'...), .a (not a method call)
 _RECORD_READ = re.compile(
     r"\brecord((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.\w+(?![\w(]))+)"
+)
+_STEPS = (
+    r"(?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"](?:\s*,\s*(?:\[\]|\{\}|None))?\)|\.\w+(?![\w(]))"
+)
+# {{ response.get('data', [])[-1].get('id') if response.get('data') else None }}
+_LAST_ITEM = re.compile(
+    r"\{\{\s*response(?P<list>" + _STEPS + r"*)\[-1\](?P<field>" + _STEPS + r"+)"
+    r"(?:\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"))?)?\s*\}\}",
+    re.DOTALL,
 )
 _RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)")
 
