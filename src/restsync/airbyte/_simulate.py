@@ -172,6 +172,11 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     # simulator routes the path and reads the query as parameters (a partition there binds)
     paginator = _paginator(requests, resource.name, resource.primary_key, _selector(resource))
     path, _, query = path.partition("?")
+    if query.startswith("/"):
+        # a route in the query (testrail's 'index.php?/api/v2/get_plans/{project_id}', PHP's
+        # front-controller style): its first key, a path, stays part of the route
+        routed, _, query = query.partition("&")
+        path = f"{path}?{routed}"
     params = dict(parse_qsl(query, keep_blank_values=True))
     params.update(carried.get("request_parameter", {}))
     return replace(

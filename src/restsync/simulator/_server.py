@@ -172,7 +172,13 @@ class Simulator:
             self._counters.leave(request.get(_TEMPLATE, "<unmatched>"), status)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        match = self._router.match(request.method, request.path)
+        match = None
+        routed = request.query_string.partition("&")[0]
+        if routed.startswith("/"):
+            # a route in the query's first key ('index.php?/api/v2/get_plans/7&offset=0')
+            match = self._router.match(request.method, f"{request.path}?{routed}")
+        if not isinstance(match, tuple):
+            match = self._router.match(request.method, request.path)
         endpoint, path_values = match if isinstance(match, tuple) else (None, {})
         token = None
         if endpoint is None:

@@ -1,0 +1,88 @@
+"""Contracts of the second Airbyte sample the simulator serves as the API carries them: a route
+inside the query (testrail's ``index.php?/api/v2/get_plans/<project>``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.airbyte.conftest import Simulate
+
+
+def _stream(name: str, path: str, field_path: list[str]) -> dict[str, Any]:
+    return {
+        "type": "DeclarativeStream",
+        "name": name,
+        "primary_key": ["id"],
+        "retriever": {
+            "type": "SimpleRetriever",
+            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid/", "path": path},
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": field_path},
+            },
+            "paginator": {
+                "type": "DefaultPaginator",
+                "page_token_option": {
+                    "type": "RequestOption",
+                    "inject_into": "request_parameter",
+                    "field_name": "offset",
+                },
+                "page_size_option": {
+                    "type": "RequestOption",
+                    "inject_into": "request_parameter",
+                    "field_name": "limit",
+                },
+                "pagination_strategy": {"type": "OffsetIncrement", "page_size": 10},
+            },
+        },
+        "schema_loader": {
+            "type": "InlineSchemaLoader",
+            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        },
+    }
+
+
+def _partitioned(child: dict[str, Any], parent: dict[str, Any]) -> dict[str, Any]:
+    child["retriever"]["partition_router"] = {
+        "type": "SubstreamPartitionRouter",
+        "parent_stream_configs": [
+            {
+                "type": "ParentStreamConfig",
+                "parent_key": "id",
+                "partition_field": "project_id",
+                "stream": parent,
+            }
+        ],
+    }
+    return child
+
+
+def test_a_route_in_the_query_part_of_the_path_binds_its_partition(simulate: Simulate) -> None:
+    # testrail: every endpoint is 'index.php?/api/v2/<call>', the project in that query key
+    projects = _stream("projects", "index.php?/api/v2/get_projects", ["projects"])
+    plans = _partitioned(
+        _stream(
+            "plans", "index.php?/api/v2/get_plans/{{ stream_partition.project_id }}", ["plans"]
+        ),
+        projects,
+    )
+    roles = _stream("roles", "index.php?/api/v2/get_roles", ["roles"])
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [projects, plans, roles],
+    }
+    run = simulate(manifest, seed=4)
+    dataset = run.sim.dataset()
+    assert len(dataset["projects"]) > 10  # more than one page of parents
+    for name in ("projects", "plans", "roles"):
+        records = list(run.source.resources[name])
+        assert sorted(r["id"] for r in records) == sorted(r["id"] for r in dataset[name]), name
+    requests = run.sim.counters()["requests"]
+    # one route per call, each project's plans asked for once per page
+    assert set(requests) == {
+        "/index.php?/api/v2/get_projects",
+        "/index.php?/api/v2/get_plans/{project_id}",
+        "/index.php?/api/v2/get_roles",
+    }
+    assert set(run.sim.counters()["status"]) == {"200"}
