@@ -1,9 +1,12 @@
 """Contracts of the second Airbyte sample the simulator serves as the API carries them: a route
-inside the query (testrail's ``index.php?/api/v2/get_plans/<project>``)."""
+inside the query (testrail's ``index.php?/api/v2/get_plans/<project>``), a cursor that is a
+parameter of the Link header's next link (sentry)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from tests.airbyte.conftest import Simulate
 
@@ -86,3 +89,31 @@ def test_a_route_in_the_query_part_of_the_path_binds_its_partition(simulate: Sim
         "/index.php?/api/v2/get_roles",
     }
     assert set(run.sim.counters()["status"]) == {"200"}
+
+
+@pytest.mark.parametrize(
+    ("stop", "requests"),
+    [('{{ headers["link"]["next"]["results"] == "false" }}', 3), (None, 3)],
+)
+def test_a_cursor_in_a_parameter_of_the_link_header_is_followed(
+    simulate: Simulate, stop: str | None, requests: int
+) -> None:
+    # sentry: Link: <...&cursor=X>; rel="next"; results="true"; cursor="X", read as
+    # headers["link"]["next"]["cursor"]; results="false" on the last page ends the paging
+    events = _stream("events", "/events", [])
+    paginator = events["retriever"]["paginator"]
+    del paginator["page_size_option"]
+    paginator["page_token_option"]["field_name"] = "cursor"
+    strategy = {
+        "type": "CursorPagination",
+        "cursor_value": '{{ headers["link"].get("next", {}).get("cursor", {}) }}',
+    }
+    if stop:
+        strategy["stop_condition"] = stop
+    paginator["pagination_strategy"] = strategy
+    run = simulate({"version": "6.0.0", "type": "DeclarativeSource", "streams": [events]}, seed=7)
+    served = run.sim.dataset()["events"]
+    assert 50 < len(served) <= 75  # three of the simulator's pages
+    records = list(run.source.resources["events"])
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    assert run.sim.counters()["requests"] == {"/events": requests}

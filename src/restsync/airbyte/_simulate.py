@@ -55,6 +55,7 @@ from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     EchoedPagePaging,
     LinkCursorPaging,
+    LinkParamCursorPaging,
     RecordCursorPaging,
     make_pager,
 )
@@ -389,6 +390,17 @@ def _cursor_paginator(
                 limit=strategy.page_size if size else None,
                 limit_param=limit_param or "limit",
             )
+    carried = _link_param(strategy.cursor_value, whole=True)
+    if carried and carried != "url" and token is not None:
+        if token.inject_into == "request_parameter":
+            limit_param, _ = _where(size)
+            return LinkParamCursorPaging(
+                cursor_param=token.field_name,
+                link_param=carried,
+                stop_param=_link_param(strategy.stop_condition or "", whole=False),
+                limit=strategy.page_size if size else None,
+                limit_param=limit_param or "limit",
+            )
     if token is not None and token.inject_into == "path":
         if _LINK_NEXT.match(strategy.cursor_value.strip()):
             return HeaderLinkPaging()
@@ -518,6 +530,19 @@ def _record_field(template: str) -> str | None:
     if found is None:
         return None
     return ".".join(next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group(1)))
+
+
+def _link_param(template: str, *, whole: bool) -> str | None:
+    """The parameter of the Link header's next link a template reads (sentry's
+    ``headers["link"].get("next", {}).get("cursor", {})``, ``...["next"]["results"] ==
+    "false"``): the whole template (a cursor) or inside it (a stop condition), or None."""
+    if whole:
+        found = _LINK_PARAM.fullmatch(template.strip())
+    else:
+        found = _LINK_PARAM.search(template)
+    if found is None or (whole and not found.group("open")):
+        return None
+    return found.group("a") or found.group("b")
 
 
 def _last_item_field(template: str, selector: str) -> str | None:
@@ -707,6 +732,13 @@ _LAST_ITEM = re.compile(
     r"\{\{\s*response(?P<list>" + _STEPS + r"*)\[-1\](?P<field>" + _STEPS + r"+)"
     r"(?:\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"))?)?\s*\}\}",
     re.DOTALL,
+)
+_LINK_PARAM = re.compile(
+    r"(?P<open>\{\{\s*)?headers"
+    r"(?:\[(['\"])link\2\]|\.get\((['\"])link\3[^)]*\))"
+    r"(?:\[(['\"])next\4\]|\.get\((['\"])next\5[^)]*\))"
+    r"(?:\[(['\"])(?P<a>\w+)\6\]|\.get\((['\"])(?P<b>\w+)\8[^)]*\))"
+    r"(?(open)\s*\}\})"
 )
 _RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)")
 
