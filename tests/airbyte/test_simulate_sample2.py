@@ -117,3 +117,20 @@ def test_a_cursor_in_a_parameter_of_the_link_header_is_followed(
     records = list(run.source.resources["events"])
     assert [r["id"] for r in records] == [r["id"] for r in served]
     assert run.sim.counters()["requests"] == {"/events": requests}
+
+
+def test_a_json_body_with_a_stray_character_after_it_is_read(simulate: Simulate) -> None:
+    # senseforce: request_body_data '[{"clause": ...}]/' sent as application/json, which its
+    # API reads; the simulator answered 400 to both clients
+    rows = _stream("rows", "/api/dataset/execute/7", [])
+    rows["retriever"]["requester"].update(
+        http_method="POST",
+        request_headers={"Content-Type": "application/json"},
+        request_body_data='[{"orderBy": 1, "columnName": "Timestamp"}]/\n',
+    )
+    run = simulate({"version": "6.0.0", "type": "DeclarativeSource", "streams": [rows]}, seed=2)
+    served = run.sim.dataset()["rows"]
+    records = list(run.source.resources["rows"])
+    assert len(served) > 10
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
+    assert set(run.sim.counters()["status"]) == {"200"}
