@@ -134,3 +134,23 @@ def test_a_json_body_with_a_stray_character_after_it_is_read(simulate: Simulate)
     assert len(served) > 10
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
     assert set(run.sim.counters()["status"]) == {"200"}
+
+
+def test_a_partition_sent_nowhere_repeats_the_same_request_for_every_parent(
+    simulate: Simulate,
+) -> None:
+    # mailosaur's messages, front's company_tags: a SubstreamPartitionRouter whose partition
+    # no part of the request names; both clients ask the same thing once per parent record
+    servers = _stream("servers", "/servers", ["items"])
+    messages = _partitioned(_stream("messages", "/messages", ["items"]), servers)
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [servers, messages]}
+    run = simulate(manifest, seed=6, streams=["messages"])
+    dataset = run.sim.dataset()
+    assert run.served.resources["messages"].parent is None  # served as the API does: unbound
+    parents = len(dataset["servers"])
+    records = list(run.source.resources["messages"])
+    assert parents > 1 and len(dataset["messages"]) > 10
+    assert sorted(r["id"] for r in records) == sorted(
+        r["id"] for r in dataset["messages"] * parents
+    )
+    assert set(run.sim.counters()["status"]) == {"200"}

@@ -166,9 +166,13 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
         _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
-        if "{" + field + "}" not in path:
-            carried = _partition_option(requests, field, resource.name)
-        parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
+        if "{" + field + "}" in path or not _sent_nowhere(requests, field):
+            if "{" + field + "}" not in path:
+                carried = _partition_option(requests, field, resource.name)
+            link = {field: ".".join(slicer.parent.parent_key)}
+            parent = ParentLink(helper.parent.resource, link, ())
+        # else the same request for every parent record (mailosaur's messages, front's
+        # company_tags): the API's answer does not depend on the parent, served as a root
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
     paginator = _paginator(requests, resource.name, resource.primary_key, _selector(resource))
@@ -254,6 +258,18 @@ def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> N
         # a text key ends the URI as 'sch-000001', the characters the samples were checked with
         columns[key] = {**(columns.get(key) or {}), SLUG: True}
         served[parent_name] = replace(parent, hints={**parent.hints, "columns": columns})
+
+
+def _sent_nowhere(requests: StreamRequests, field: str) -> bool:
+    """Whether no part of the request names the partition ``field``: no request option and no
+    template of the path, URL, parameters, headers or body reads it."""
+    if any(key == field for _, key in requests.slice_options):
+        return False
+    parts = (requests.path, requests.url, requests.params, requests.headers)
+    text = repr((*parts, requests.body_json, requests.body_data))
+    return (
+        re.search(r"stream_(?:partition|slice)\b[^}]*\b" + re.escape(field) + r"\b", text) is None
+    )
 
 
 def _partition_option(
