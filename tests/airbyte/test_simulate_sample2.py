@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from restsync.airbyte import plan_manifest
+from restsync.airbyte._simulate import simulator_plan
+from restsync.simulator import SimulatorError
 from tests.airbyte.conftest import Simulate
 
 
@@ -154,3 +157,31 @@ def test_a_partition_sent_nowhere_repeats_the_same_request_for_every_parent(
         r["id"] for r in dataset["messages"] * parents
     )
     assert set(run.sim.counters()["status"]) == {"200"}
+
+
+def test_two_streams_at_one_route_with_other_partition_options_are_named() -> None:
+    # free-agent-connector: Contact Notes and Project Notes both GET /notes, one with
+    # ?contact=<parent>, the other with ?project=<parent>: one route cannot answer both
+    contacts = _stream("contacts", "/contacts", ["contacts"])
+    projects = _stream("projects", "/projects", ["projects"])
+    notes = []
+    for name, parent, param in (
+        ("contact_notes", contacts, "contact"),
+        ("project_notes", projects, "project"),
+    ):
+        stream = _partitioned(_stream(name, "/notes", ["notes"]), parent)
+        config = stream["retriever"]["partition_router"]["parent_stream_configs"][0]
+        config["request_option"] = {
+            "type": "RequestOption",
+            "inject_into": "request_parameter",
+            "field_name": param,
+        }
+        notes.append(stream)
+    manifest = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [contacts, projects, *notes],
+    }
+    plan = plan_manifest(manifest, {})
+    with pytest.raises(SimulatorError, match="'contact_notes' and 'project_notes' are both at"):
+        simulator_plan(plan)

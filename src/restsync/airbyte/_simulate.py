@@ -112,7 +112,7 @@ def _one_stream_a_route(served: dict[str, ResourcePlan], plan: SourcePlan) -> No
     seen: dict[tuple[str, str], list[str]] = {}
     for name, resource in served.items():
         sharing = seen.setdefault((resource.method, resource.path), [])
-        if sharing and _asks(plan, sharing[0]) != _asks(plan, name):
+        if sharing and _asks(plan, served, sharing[0]) != _asks(plan, served, name):
             raise SimulatorError(
                 f"streams '{sharing[0]}' and '{name}' are both at {resource.method} "
                 f"/{resource.path}, with other parameters or body; the simulator routes by "
@@ -135,11 +135,22 @@ def _joint_columns(resources: list[ResourcePlan]) -> dict[str, Any]:
     return joint
 
 
-def _asks(plan: SourcePlan, name: str) -> tuple[Any, ...]:
+def _asks(plan: SourcePlan, served: dict[str, ResourcePlan], name: str) -> tuple[Any, ...]:
+    """What a stream asks its route for: the manifest's parameters, headers and body, and the
+    served ones (a query inside the path, a partition sent as a request option)."""
     requests = plan.resources[name].paginator
     if not isinstance(requests, StreamRequests):
         return ()
-    return (requests.params, requests.headers, requests.body_json, requests.body_data)
+    own = served[name]
+    return (
+        requests.params,
+        requests.headers,
+        requests.body_json,
+        requests.body_data,
+        own.params,
+        own.headers,
+        own.json_body,
+    )
 
 
 def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
