@@ -185,3 +185,21 @@ def test_two_streams_at_one_route_with_other_partition_options_are_named() -> No
     plan = plan_manifest(manifest, {})
     with pytest.raises(SimulatorError, match="'contact_notes' and 'project_notes' are both at"):
         simulator_plan(plan)
+
+
+def test_a_path_computed_from_a_partition_value_is_named() -> None:
+    # free-agent-connector's payroll: '/payroll/<the year of the parent's ends_on>' raised a
+    # TemplateError out of the simulator (the placeholder '{...}' is no date)
+    periods = _stream("periods", "/periods", ["periods"])
+    payroll = _partitioned(
+        _stream(
+            "payroll",
+            "/payroll/{{ format_datetime(stream_partition.project_id, '%Y') }}",
+            ["payroll"],
+        ),
+        periods,
+    )
+    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [periods, payroll]}
+    plan = plan_manifest(manifest, {})
+    with pytest.raises(SimulatorError, match="'payroll': its path is computed from a partition"):
+        simulator_plan(plan)

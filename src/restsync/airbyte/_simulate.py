@@ -159,7 +159,15 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         raise SimulatorError(f"stream '{resource.name}' was not translated from a manifest")
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
-    path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    try:
+        path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    except TemplateError:
+        # free-agent-connector: '/payroll/{{ format_datetime(stream_partition.ends_on, '%Y') }}'
+        # asks by the year of the parent's date, which the simulator cannot bind records to
+        raise SimulatorError(
+            f"stream '{resource.name}': its path is computed from a partition value (the "
+            f"simulator binds the value itself, not one computed from it): {requests.path!r}"
+        ) from None
     if requests.url and not requests.url_base:
         # a whole address (``url``): served at its path, on the simulator's origin
         address = requests.interpolator.text(requests.url, stream_slice=marks, next_page_token=None)
