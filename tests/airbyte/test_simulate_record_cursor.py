@@ -208,3 +208,34 @@ def test_a_page_number_echoed_by_the_api_pages_the_body(
     # two pages when the stop_condition ends at page 2; else all three and an empty fourth
     assert [r["id"] for r in records] == [r["id"] for r in served[: 10 * min(requests, 3)]]
     assert run.sim.counters()["requests"] == {"/": requests}
+
+
+def test_a_cursor_read_from_the_last_item_of_the_record_list_pages_after_it(
+    simulate: Simulate,
+) -> None:
+    # persona: page[after] is the id of the last item of 'data', the record list itself; an
+    # empty list ends the paging
+    strategy = {
+        "cursor_value": "{{ response.get('results', [])[-1].get('id') if "
+        "response.get('results') else None }}",
+        "stop_condition": "{{ response.get('results')|length == 0 }}",
+        "page_size": 10,
+    }
+    run = simulate(_manifest(strategy, _AFTER), seed=11)
+    paging = run.served.resources["clients"].paginator
+    assert isinstance(paging, RecordCursorPaging) and not paging.in_record
+    served = run.sim.dataset()["clients"]
+    assert len(served) == 25
+    records = list(run.source.resources["clients"])
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    # three full or short pages, then the empty page the stop_condition wants
+    assert run.sim.counters()["requests"] == {"/clients": 4}
+
+
+def test_a_last_item_cursor_outside_the_record_list_is_not_taken_for_a_record_key(
+    simulate: Simulate,
+) -> None:
+    # the list the cursor reads is not where the records are: no last-record contract
+    strategy = {"cursor_value": "{{ response['others'][-1]['id'] }}", "page_size": 10}
+    with pytest.raises(Exception, match="cursors read from a response field"):
+        simulate(_manifest(strategy, _AFTER), seed=11)

@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from restsync._engine._actions import Answer, apply_response_actions
 from restsync._engine._auth import Authenticator, AuthError, Credentials, make_authenticator
@@ -24,7 +25,7 @@ from restsync._engine._body import read_capped
 from restsync._engine._origin import OriginGuard
 from restsync._engine._ratelimit import make_limiter
 from restsync._engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
-from restsync._engine._request import Request, form_body, header, redact
+from restsync._engine._request import Request, form_body, header, query_string, redact
 from restsync._engine._retry import (
     Decision,
     RetryRequested,
@@ -237,10 +238,17 @@ class HttpClient:
         sent = {k: str(v) for k, v in headers.items()}
         if content_type and not any(k.lower() == "content-type" for k in sent):
             sent["Content-Type"] = content_type
+        url: Any = request.url
+        params = list(request.params) + credentials.params
+        if any(not v and k.startswith("/") for k, v in params):
+            # a route in the query (TestRail's 'index.php?/api/v2/get_runs/7&offset=0'): aiohttp
+            # would send it as '%2Fapi%2Fv2%2Fget_runs%2F7='
+            url = URL(f"{URL(request.url)}?{query_string(tuple(params))}", encoded=True)
+            params = []
         async with self._session.request(
             request.method,
-            request.url,
-            params=list(request.params) + credentials.params,
+            url,
+            params=params,
             headers=sent,
             cookies=cookies or None,
             # as requests does: a body in ``data`` wins over ``json``

@@ -11,12 +11,21 @@ import copy
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from restsync._plan import SECRET_PARAM_NAME
 from restsync._selectors import set_field
 
-__all__ = ["Page", "Request", "form_body", "header", "origin", "redact", "split_url"]
+__all__ = [
+    "Page",
+    "Request",
+    "form_body",
+    "header",
+    "origin",
+    "query_string",
+    "redact",
+    "split_url",
+]
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ class Request:
         return Request(self.method, self.url, self.params, self.headers, body)
 
     def full_url(self) -> str:
-        return self.url + ("?" + urlencode(self.params) if self.params else "")
+        return self.url + ("?" + query_string(self.params) if self.params else "")
 
     def identity(self) -> str:
         """What makes two requests the same fetch (headers aside: they never page)."""
@@ -119,6 +128,15 @@ def redact(url: str, secrets: Collection[str] = ()) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), ""))
+
+
+def query_string(params: tuple[tuple[str, str], ...]) -> str:
+    """The query string; a bare key that is a path (TestRail's ``index.php?/api/v2/get_runs/7``,
+    a PHP front controller's route) is sent as written, not as ``%2Fapi%2Fv2...=``."""
+    return "&".join(
+        quote(k, safe="/") if not v and k.startswith("/") else urlencode([(k, v)])
+        for k, v in params
+    )
 
 
 def _text(value: Any) -> str:

@@ -55,6 +55,7 @@ from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     EchoedPagePaging,
     LinkCursorPaging,
+    LinkParamCursorPaging,
     RecordCursorPaging,
     make_pager,
 )
@@ -111,7 +112,7 @@ def _one_stream_a_route(served: dict[str, ResourcePlan], plan: SourcePlan) -> No
     seen: dict[tuple[str, str], list[str]] = {}
     for name, resource in served.items():
         sharing = seen.setdefault((resource.method, resource.path), [])
-        if sharing and _asks(plan, sharing[0]) != _asks(plan, name):
+        if sharing and _asks(plan, served, sharing[0]) != _asks(plan, served, name):
             raise SimulatorError(
                 f"streams '{sharing[0]}' and '{name}' are both at {resource.method} "
                 f"/{resource.path}, with other parameters or body; the simulator routes by "
@@ -134,11 +135,22 @@ def _joint_columns(resources: list[ResourcePlan]) -> dict[str, Any]:
     return joint
 
 
-def _asks(plan: SourcePlan, name: str) -> tuple[Any, ...]:
+def _asks(plan: SourcePlan, served: dict[str, ResourcePlan], name: str) -> tuple[Any, ...]:
+    """What a stream asks its route for: the manifest's parameters, headers and body, and the
+    served ones (a query inside the path, a partition sent as a request option)."""
     requests = plan.resources[name].paginator
     if not isinstance(requests, StreamRequests):
         return ()
-    return (requests.params, requests.headers, requests.body_json, requests.body_data)
+    own = served[name]
+    return (
+        requests.params,
+        requests.headers,
+        requests.body_json,
+        requests.body_data,
+        own.params,
+        own.headers,
+        own.json_body,
+    )
 
 
 def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
@@ -147,7 +159,15 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         raise SimulatorError(f"stream '{resource.name}' was not translated from a manifest")
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
-    path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    try:
+        path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
+    except TemplateError:
+        # free-agent-connector: '/payroll/{{ format_datetime(stream_partition.ends_on, '%Y') }}'
+        # asks by the year of the parent's date, which the simulator cannot bind records to
+        raise SimulatorError(
+            f"stream '{resource.name}': its path is computed from a partition value (the "
+            f"simulator binds the value itself, not one computed from it): {requests.path!r}"
+        ) from None
     if requests.url and not requests.url_base:
         # a whole address (``url``): served at its path, on the simulator's origin
         address = requests.interpolator.text(requests.url, stream_slice=marks, next_page_token=None)
@@ -165,13 +185,22 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
         _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
-        if "{" + field + "}" not in path:
-            carried = _partition_option(requests, field, resource.name)
-        parent = ParentLink(helper.parent.resource, {field: ".".join(slicer.parent.parent_key)}, ())
+        if "{" + field + "}" in path or not _sent_nowhere(requests, field):
+            if "{" + field + "}" not in path:
+                carried = _partition_option(requests, field, resource.name)
+            link = {field: ".".join(slicer.parent.parent_key)}
+            parent = ParentLink(helper.parent.resource, link, ())
+        # else the same request for every parent record (mailosaur's messages, front's
+        # company_tags): the API's answer does not depend on the parent, served as a root
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
-    paginator = _paginator(requests, resource.name, resource.primary_key)
+    paginator = _paginator(requests, resource.name, resource.primary_key, _selector(resource))
     path, _, query = path.partition("?")
+    if query.startswith("/"):
+        # a route in the query (testrail's 'index.php?/api/v2/get_plans/{project_id}', PHP's
+        # front-controller style): its first key, a path, stays part of the route
+        routed, _, query = query.partition("&")
+        path = f"{path}?{routed}"
     params = dict(parse_qsl(query, keep_blank_values=True))
     params.update(carried.get("request_parameter", {}))
     return replace(
@@ -250,6 +279,18 @@ def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> N
         served[parent_name] = replace(parent, hints={**parent.hints, "columns": columns})
 
 
+def _sent_nowhere(requests: StreamRequests, field: str) -> bool:
+    """Whether no part of the request names the partition ``field``: no request option and no
+    template of the path, URL, parameters, headers or body reads it."""
+    if any(key == field for _, key in requests.slice_options):
+        return False
+    parts = (requests.path, requests.url, requests.params, requests.headers)
+    text = repr((*parts, requests.body_json, requests.body_data))
+    return (
+        re.search(r"stream_(?:partition|slice)\b[^}]*\b" + re.escape(field) + r"\b", text) is None
+    )
+
+
 def _partition_option(
     requests: StreamRequests, field: str, stream: str
 ) -> dict[str, dict[str, str]]:
@@ -313,7 +354,9 @@ def _placeholder_slice(slicer: Slicer | None) -> Slice:
 _TOKEN_PLACES = ("request_parameter", "path", "body_json", "body_data")
 
 
-def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> PagingPlan:
+def _paginator(
+    requests: StreamRequests, stream: str, key: tuple[str, ...], selector: str = "$"
+) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
     if strategy is None:
@@ -327,7 +370,7 @@ def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> P
             f"stream '{stream}': the simulator reads page tokens from the query or the body"
         )
     if isinstance(strategy, CursorStrategy):
-        return _cursor_paginator(strategy, requests, stream, key)
+        return _cursor_paginator(strategy, requests, stream, key, selector)
     if token is None or token.inject_into == "path":
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
@@ -355,11 +398,17 @@ def _paginator(requests: StreamRequests, stream: str, key: tuple[str, ...]) -> P
 
 
 def _cursor_paginator(
-    strategy: CursorStrategy, requests: StreamRequests, stream: str, key: tuple[str, ...]
+    strategy: CursorStrategy,
+    requests: StreamRequests,
+    stream: str,
+    key: tuple[str, ...],
+    selector: str = "$",
 ) -> PagingPlan:
     token, size = requests.page_token_option, requests.page_size_option
     field = _response_field(strategy.cursor_value)
-    record = _record_field(strategy.cursor_value)
+    record = _record_field(strategy.cursor_value) or _last_item_field(
+        strategy.cursor_value, selector
+    )
     if token is not None and record:
         return _record_cursor(record, requests, token, key)
     if token is not None and field is None and token.inject_into in ("body_json", "body_data"):
@@ -373,6 +422,17 @@ def _cursor_paginator(
             return LinkCursorPaging(
                 link_key=cut.group("key"),
                 cursor_param=token.field_name,
+                limit=strategy.page_size if size else None,
+                limit_param=limit_param or "limit",
+            )
+    carried = _link_param(strategy.cursor_value, whole=True)
+    if carried and carried != "url" and token is not None:
+        if token.inject_into == "request_parameter":
+            limit_param, _ = _where(size)
+            return LinkParamCursorPaging(
+                cursor_param=token.field_name,
+                link_param=carried,
+                stop_param=_link_param(strategy.stop_condition or "", whole=False),
                 limit=strategy.page_size if size else None,
                 limit_param=limit_param or "limit",
             )
@@ -505,6 +565,37 @@ def _record_field(template: str) -> str | None:
     if found is None:
         return None
     return ".".join(next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group(1)))
+
+
+def _link_param(template: str, *, whole: bool) -> str | None:
+    """The parameter of the Link header's next link a template reads (sentry's
+    ``headers["link"].get("next", {}).get("cursor", {})``, ``...["next"]["results"] ==
+    "false"``): the whole template (a cursor) or inside it (a stop condition), or None."""
+    if whole:
+        found = _LINK_PARAM.fullmatch(template.strip())
+    else:
+        found = _LINK_PARAM.search(template)
+    if found is None or (whole and not found.group("open")):
+        return None
+    return found.group("a") or found.group("b")
+
+
+def _last_item_field(template: str, selector: str) -> str | None:
+    """The record path of a cursor read from the last item of the record list itself
+    (persona's ``{{ response.get('data', [])[-1].get('id') if response.get('data') else None
+    }}`` with records at ``data``): the same contract as ``last_record['id']``, or None when
+    the list is not where the records are."""
+    found = _LAST_ITEM.fullmatch(template.strip())
+    if found is None:
+        return None
+    listed = ".".join(
+        next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group("list"))
+    )
+    if (listed or "$") != selector:
+        return None
+    return ".".join(
+        next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group("field"))
+    )
 
 
 def _record_cursor(
@@ -667,6 +758,22 @@ def _time_param(option: Any) -> TimeParam | None:
 # ``record`` followed by steps: ['a'], ["a"], .get('a'...), .a (not a method call)
 _RECORD_READ = re.compile(
     r"\brecord((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.\w+(?![\w(]))+)"
+)
+_STEPS = (
+    r"(?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"](?:\s*,\s*(?:\[\]|\{\}|None))?\)|\.\w+(?![\w(]))"
+)
+# {{ response.get('data', [])[-1].get('id') if response.get('data') else None }}
+_LAST_ITEM = re.compile(
+    r"\{\{\s*response(?P<list>" + _STEPS + r"*)\[-1\](?P<field>" + _STEPS + r"+)"
+    r"(?:\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"))?)?\s*\}\}",
+    re.DOTALL,
+)
+_LINK_PARAM = re.compile(
+    r"(?P<open>\{\{\s*)?headers"
+    r"(?:\[(['\"])link\2\]|\.get\((['\"])link\3[^)]*\))"
+    r"(?:\[(['\"])next\4\]|\.get\((['\"])next\5[^)]*\))"
+    r"(?:\[(['\"])(?P<a>\w+)\6\]|\.get\((['\"])(?P<b>\w+)\8[^)]*\))"
+    r"(?(open)\s*\}\})"
 )
 _RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)")
 

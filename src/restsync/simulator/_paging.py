@@ -41,6 +41,7 @@ __all__ = [
     "LINK_CURSOR_PARAM",
     "EchoedPagePaging",
     "LinkCursorPaging",
+    "LinkParamCursorPaging",
     "PAGERS",
     "PageRequest",
     "Pager",
@@ -342,6 +343,46 @@ class LinkCursorPager:
 
 
 @dataclass(frozen=True)
+class LinkParamCursorPaging:
+    """A cursor the API writes as a parameter of its Link header's next link, sent back as
+    ``cursor_param`` (sentry: ``<...&cursor=0:100:0>; rel="next"; results="true";
+    cursor="0:100:0"``, read as ``headers['link']['next']['cursor']``): the simulator's own
+    paging kind, served for manifests. With ``stop_param`` the next link is always there and
+    that parameter says whether it leads to records (``results="false"`` on the last page);
+    without it the last page has no next link."""
+
+    type: ClassVar[str] = "link_param_cursor"
+    cursor_param: str
+    link_param: str
+    stop_param: str | None = None
+    limit: int | None = None
+    limit_param: str = "limit"
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "cursor_param": self.cursor_param, "link": self.link_param}
+
+
+class LinkParamCursorPager:
+    def __init__(self, paginator: LinkParamCursorPaging) -> None:
+        self.p = paginator
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        raw = request.query.get(p.cursor_param)
+        start = decode_offset(raw, p.cursor_param) if raw else 0
+        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
+        start, stop, last = _slice(start, size, total)
+        if last and p.stop_param is None:
+            return ServedPage(start, stop, last)
+        token = encode_offset(stop)
+        link = f'<{_link(request, p.cursor_param, token)}>; rel="next"'
+        if p.stop_param is not None:
+            link += f'; {p.stop_param}="{"false" if last else "true"}"'
+        link += f'; {p.link_param}="{token}"'
+        return ServedPage(start, stop, last, None if last else token, headers={"Link": link})
+
+
+@dataclass(frozen=True)
 class EchoedPagePaging:
     """Page numbers sent in the JSON body and echoed in the response, where the client reads
     the next one from (serpstat: ``params.page`` is ``(next_page_token or 0) + 1`` and the
@@ -401,6 +442,7 @@ PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
     HeaderCursorPaging: HeaderCursorPager,
     RecordCursorPaging: RecordCursorPager,
     LinkCursorPaging: LinkCursorPager,
+    LinkParamCursorPaging: LinkParamCursorPager,
     EchoedPagePaging: EchoedPagePager,
     SinglePaging: OnePagePager,
     AutoPaging: OnePagePager,

@@ -12,6 +12,7 @@ under the base URL's path, so ``base_url + "/_simulator/counters"`` works either
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import threading
@@ -172,7 +173,13 @@ class Simulator:
             self._counters.leave(request.get(_TEMPLATE, "<unmatched>"), status)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        match = self._router.match(request.method, request.path)
+        match = None
+        routed = request.query_string.partition("&")[0]
+        if routed.startswith("/"):
+            # a route in the query's first key ('index.php?/api/v2/get_plans/7&offset=0')
+            match = self._router.match(request.method, f"{request.path}?{routed}")
+        if not isinstance(match, tuple):
+            match = self._router.match(request.method, request.path)
         endpoint, path_values = match if isinstance(match, tuple) else (None, {})
         token = None
         if endpoint is None:
@@ -220,10 +227,13 @@ class Simulator:
             # form fields (an Airbyte manifest's body_data) are read as a flat JSON object
             body = dict(parse_qsl((await request.read()).decode(errors="replace")))
         elif request.body_exists:
+            raw = await request.read()
             try:
-                body = orjson.loads(await request.read())
+                body = orjson.loads(raw)
             except orjson.JSONDecodeError:
-                return error(400, "the request body is not JSON")
+                body = _json_prefix(raw)
+                if body is None:
+                    return error(400, "the request body is not JSON")
         incoming = Incoming(
             method=request.method,
             path=request.path,
@@ -305,6 +315,21 @@ class Simulator:
     async def _control_reset(self, request: web.Request) -> web.Response:
         self.reset_counters()
         return _json(200, {"reset": True})
+
+
+def _json_prefix(raw: bytes) -> Any:
+    """The JSON value a body starts with, when only a few characters that are not JSON follow it
+    (senseforce's manifest sends ``[...]/`` as application/json, and its API reads it), else None.
+    """
+    try:
+        value, end = json.JSONDecoder().raw_decode(raw.decode().lstrip())
+    except (UnicodeDecodeError, ValueError):
+        return None
+    rest = raw.decode().lstrip()[end:].strip()
+    return value if len(rest) <= _TRAILING_LIMIT else None
+
+
+_TRAILING_LIMIT = 8  # characters after the JSON value: a stray '/' or ';', not a second document
 
 
 def _json(status: int, body: Any) -> web.Response:
