@@ -203,3 +203,26 @@ def test_a_path_computed_from_a_partition_value_is_named() -> None:
     plan = plan_manifest(manifest, {})
     with pytest.raises(SimulatorError, match="'payroll': its path is computed from a partition"):
         simulator_plan(plan)
+
+
+def test_a_path_with_an_empty_segment_is_served_where_clients_send_it(
+    simulate: Simulate,
+) -> None:
+    # jotform: '/form//{{ stream_partition['form_id'] }}/questions'. airbyte-cdk and restsync
+    # join the path with urljoin, which drops the empty segment (/form/<id>/questions); the
+    # simulator served the literal 'form//{form_id}/questions', so every child request got 404
+    forms = _stream("forms", "/forms", ["forms"])
+    questions = _partitioned(
+        _stream("questions", "/form//{{ stream_partition.project_id }}/questions", ["questions"]),
+        forms,
+    )
+    run = simulate(
+        {"version": "6.0.0", "type": "DeclarativeSource", "streams": [forms, questions]}, seed=5
+    )
+    dataset = run.sim.dataset()
+    records = list(run.source.resources["questions"])
+    assert records and sorted(r["id"] for r in records) == sorted(
+        r["id"] for r in dataset["questions"]
+    )
+    assert set(run.sim.counters()["status"]) == {"200"}
+    assert "/form/{project_id}/questions" in run.sim.counters()["requests"]

@@ -201,6 +201,9 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         # front-controller style): its first key, a path, stays part of the route
         routed, _, query = query.partition("&")
         path = f"{path}?{routed}"
+    # the clients join the path with urljoin, which drops empty segments inside it (jotform's
+    # '/form//{{ ... }}/questions' is asked as /form/<id>/questions): served where it is asked
+    path = re.sub(r"(?<=.)/{2,}(?=.)", "/", path)
     params = dict(parse_qsl(query, keep_blank_values=True))
     params.update(carried.get("request_parameter", {}))
     return replace(
