@@ -174,11 +174,11 @@ def test_exit_4_for_an_unexpected_exception_with_the_traceback_under_verbose(
 def test_a_stopped_run_exits_128_plus_the_signal_and_reports_it(
     signum: int, code: int, tmp_path: Path
 ) -> None:
-    # 1 s per response and five times the data: video_rooms' longest chain is about 14 requests (bench.targets), so
-    # the run needs over 14 s and is far from done when the signal comes, even on a starved
-    # machine. At 200 ms (a chain of ~3 s since the bench's chains shrank) a run at load 12-19
-    # finished in the moment between the check and the signal and exited 0, twice; an
-    # interrupted run exits at once, so the test stays short
+    # 1 s per response and five times the data: video_rooms' longest chain is about 14
+    # requests (bench.targets), so the run needs over 14 s and is far from done when the
+    # signal comes, even on a starved machine. At 200 ms (a chain of ~3 s) a run at load 12-19
+    # finished between the check and the signal and exited 0, twice; an interrupted run exits
+    # at once, so the test stays short
     with _simulator("video_rooms", latency_ms=1000, scale=5) as sim:
         process = cli("run", "video_rooms", *_run_args(tmp_path, sim.base_url),
                       cwd=tmp_path, env={"API_TOKEN": SECRET})  # fmt: skip
