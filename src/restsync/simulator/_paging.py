@@ -148,6 +148,17 @@ def _slice(start: int, size: int, total: int) -> tuple[int, int, bool]:
     return start, stop, stop >= total
 
 
+def _cursor_window(
+    request: PageRequest, cursor_param: str, limit_param: str, limit: int | None, total: int
+) -> tuple[int, int, bool]:
+    """The records a request asks for by the opaque offset token in ``cursor_param`` (none:
+    the first page) and the page size in ``limit_param``: start, stop, whether it is the last."""
+    raw = request.query.get(cursor_param)
+    start = decode_offset(raw, cursor_param) if raw else 0
+    size = _int_param(request, limit_param, None, limit or DEFAULT_PAGE_SIZE, 1)
+    return _slice(start, size, total)
+
+
 # --- pagers -----------------------------------------------------------------------------------
 
 
@@ -215,10 +226,7 @@ class _LinkPager:
     """Shared by json_link and header_link: the next page is a URL carrying a token."""
 
     def _window(self, request: PageRequest, total: int) -> tuple[int, int, bool, str | None]:
-        raw = request.query.get(LINK_CURSOR_PARAM)
-        start = decode_offset(raw, LINK_CURSOR_PARAM) if raw else 0
-        size = _int_param(request, "limit", None, DEFAULT_PAGE_SIZE, 1)
-        start, stop, last = _slice(start, size, total)
+        start, stop, last = _cursor_window(request, LINK_CURSOR_PARAM, "limit", None, total)
         link = None if last else _link(request, LINK_CURSOR_PARAM, encode_offset(stop))
         return start, stop, last, link
 
@@ -248,10 +256,7 @@ class HeaderCursorPager:
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
         p = self.p
-        raw = request.query.get(p.cursor_param)
-        start = decode_offset(raw, p.cursor_param) if raw else 0
-        size = _int_param(request, "limit", None, DEFAULT_PAGE_SIZE, 1)
-        start, stop, last = _slice(start, size, total)
+        start, stop, last = _cursor_window(request, p.cursor_param, "limit", None, total)
         value = None
         if not last:
             value = encode_offset(stop)
@@ -334,10 +339,7 @@ class LinkCursorPager:
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
         p = self.p
-        raw = request.query.get(p.cursor_param)
-        start = decode_offset(raw, p.cursor_param) if raw else 0
-        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
-        start, stop, last = _slice(start, size, total)
+        start, stop, last = _cursor_window(request, p.cursor_param, p.limit_param, p.limit, total)
         link = None if last else _link(request, p.cursor_param, encode_offset(stop))
         return ServedPage(start, stop, last, link, {literal_key(p.link_key): link})
 
@@ -368,10 +370,7 @@ class LinkParamCursorPager:
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
         p = self.p
-        raw = request.query.get(p.cursor_param)
-        start = decode_offset(raw, p.cursor_param) if raw else 0
-        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
-        start, stop, last = _slice(start, size, total)
+        start, stop, last = _cursor_window(request, p.cursor_param, p.limit_param, p.limit, total)
         if last and p.stop_param is None:
             return ServedPage(start, stop, last)
         token = encode_offset(stop)
