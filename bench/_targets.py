@@ -132,13 +132,7 @@ def _trial(
     clock.reset()
     db = work / "load.duckdb"
     argv, extra_env = _command(tool, name, config, sim.base_url, work, db)
-    env = {
-        **os.environ,
-        "RUNTIME__LOG_LEVEL": "WARNING",
-        "RUNTIME__DLTHUB_TELEMETRY": "false",
-        "DLT_DATA_DIR": str(work / "dlt"),
-        **extra_env,
-    }
+    env = child_env(work, **extra_env)
     run = run_process(argv, env=env, cwd=work, timeout=900)
     tables = [r.table_name for r in plan.resources.values() if r.selected]
     trial = Trial(tool, run.seconds, run.peak_rss_mb, requests=sim.counters()["total_requests"])
@@ -150,6 +144,18 @@ def _trial(
     if times:
         trial.first_request, trial.last_request = times[0] - run.started, times[-1] - run.started
     return trial
+
+
+def child_env(work: Path, **extra: str) -> dict[str, str]:
+    """The environment of a benched child process: this one's, dlt quiet and without telemetry,
+    its data directory under ``work``, then ``extra`` (PYTHONPATH, a probe's output, ...)."""
+    return {
+        **os.environ,
+        "RUNTIME__LOG_LEVEL": "WARNING",
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+        "DLT_DATA_DIR": str(work / "dlt"),
+        **extra,
+    }
 
 
 def _command(

@@ -22,7 +22,7 @@ from pathlib import Path
 import restsync
 from bench._harness import simulator
 from bench._process import run_process
-from bench._targets import _command, _workdir
+from bench._targets import _command, _workdir, child_env
 from bench._workloads import seed_config
 from restsync.simulator import SimulatorOptions
 
@@ -35,13 +35,7 @@ def _one(name: str, src: Path) -> tuple[float, float, float, float]:
     options = SimulatorOptions(seed=1, scale=5, latency_ms=50)
     with simulator(plan, options) as (sim, clock), _workdir() as work:
         argv, _ = _command("restsync", name, config, sim.base_url, work, work / "load.duckdb")
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(src),
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-            "RUNTIME__LOG_LEVEL": "WARNING",
-            "DLT_DATA_DIR": str(work / "dlt"),
-        }
+        env = child_env(work, PYTHONPATH=str(src))
         run = run_process(argv, env=env, cwd=work, timeout=600)
         if run.returncode != 0:
             raise SystemExit(f"{name} with {src} failed: {run.output_tail}")

@@ -33,7 +33,7 @@ import restsync
 from bench._child import _count_all_rows
 from bench._harness import simulator
 from bench._process import read_status_kb, run_process
-from bench._targets import _command, _workdir
+from bench._targets import _command, _workdir, child_env
 from bench._workloads import big_case
 
 _SAMPLE_SECONDS = 0.1  # the RSS timeline's spacing (the peak is bench/_process.py's VmHWM)
@@ -135,19 +135,8 @@ def _run(
     db = work / "load.duckdb"
     argv, _ = _command("restsync", "events", config, base_url, work, db)
     argv = [sys.executable, "-m", "restsync", *argv[1:]]
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(src),
-        "RUNTIME__LOG_LEVEL": "WARNING",
-        "RUNTIME__DLTHUB_TELEMETRY": "false",
-        "DLT_DATA_DIR": str(work / "dlt"),
-        **(
-            {"PYTHONPATH": f"{src}{os.pathsep}{_PROBE}", "RSS_PROBE_OUT": str(work / "probe.json")}
-            if probe
-            else {}
-        ),
-        **extra,
-    }
+    probed = {"PYTHONPATH": f"{src}{os.pathsep}{_PROBE}", "RSS_PROBE_OUT": str(work / "probe.json")}
+    env = child_env(work, **{"PYTHONPATH": str(src), **(probed if probe else {}), **extra})
     run = Run(label)
 
     def sample(pid: int, at: float) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 import restsync
 from bench._harness import simulator
 from bench._process import run_process
-from bench._targets import _command, _workdir
+from bench._targets import _command, _workdir, child_env
 from bench._workloads import seed_config
 from restsync.simulator import SimulatorOptions
 
@@ -50,14 +50,7 @@ def one(name: str, src: Path) -> dict[str, float]:
     with simulator(plan, options) as (sim, clock), _workdir() as work:
         argv, _ = _command("restsync", name, config, sim.base_url, work, work / "load.duckdb")
         out = work / "tail.json"
-        env = {
-            **os.environ,
-            "PYTHONPATH": f"{_PROBE}{os.pathsep}{src}",
-            "TAIL_PROBE_OUT": str(out),
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-            "RUNTIME__LOG_LEVEL": "WARNING",
-            "DLT_DATA_DIR": str(work / "dlt"),
-        }
+        env = child_env(work, PYTHONPATH=f"{_PROBE}{os.pathsep}{src}", TAIL_PROBE_OUT=str(out))
         run = run_process(argv, env=env, cwd=work, timeout=600)
         if run.returncode != 0:
             raise SystemExit(f"{name} with {src} failed: {run.output_tail}")
