@@ -124,7 +124,7 @@ def _at_run_time(label: str, kind: str, resolver: Any, config: Mapping[str, Any]
     if isinstance(requester, Mapping):
         ai = Interpolator(config, requester.get("$parameters"))
         base = ai.text(requester.get("url_base") or requester.get("url") or "")
-        path = ai.text(requester.get("path") or "", stream_slice=Slice())
+        path = str(requester.get("path") or "")  # as written: it reads the partition
         address = base.rstrip("/") + ("/" + path.lstrip("/") if path else "")
     return (
         f"{label} is resolved at run time ({kind}: its streams are listed by a request"
@@ -434,6 +434,9 @@ def engine_fetch(
             headers={},
             auth=None,
             resources=resources,
+            # one request at a time: the streams come in the order airbyte-cdk lists them
+            # (slice by slice, page by page), a listing is a few requests
+            max_concurrency=1,
             prefetch_pages=0,
             rate_limit=rate_budget(manifest),
             max_run_seconds=_FETCH_SECONDS,
