@@ -153,7 +153,7 @@ def test_when_the_listing_fails_the_other_streams_still_run(
         "(listing its streams failed: "
     )
     assert warning.endswith(
-        "at dynamic_streams[0].components_resolver, which restsync cannot resolve; "
+        "at dynamic_streams[0].components_resolver, which restsync cannot run; "
         "the other streams still run"
     )
     restsync.sync(make_pipeline(), source)
@@ -167,7 +167,7 @@ def test_a_resolver_restsync_cannot_run_is_named_and_the_others_run() -> None:
     assert skipped["dynamic_streams[2] (template 'metric')"] == (
         "dynamic_streams[2] (template 'metric') is not run: it uses CustomComponentsResolver "
         "(an unknown components resolver) at dynamic_streams[2].components_resolver, which "
-        "restsync cannot resolve; the other streams still run"
+        "restsync cannot run; the other streams still run"
     )
     plan = plan_manifest(document, config("http://127.0.0.1:9"))
     assert list(plan.resources) == ["workspaces", *FROM_CONFIG]

@@ -54,7 +54,7 @@ _MANIFEST = {
 _REASON = (
     "dynamic_streams[0] (template 'custom_report') is not run: it uses CustomComponentsResolver "
     "(an unknown components resolver) at dynamic_streams[0].components_resolver, which "
-    "restsync cannot resolve; the other streams still run"
+    "restsync cannot run; the other streams still run"
 )
 
 

@@ -60,10 +60,14 @@ class Dynamic:
 
 
 def dynamic_streams(
-    resolved: Mapping[str, Any], config: Mapping[str, Any], fetch: Fetch | None
+    resolved: Mapping[str, Any],
+    config: Mapping[str, Any],
+    fetch: Fetch | None,
+    folder: Path | None = None,
 ) -> Dynamic:
     """Every ``dynamic_streams`` entry resolved with this config; an HTTP resolver only when
-    ``fetch`` is given (a run), else it is said to resolve at run time."""
+    ``fetch`` is given (a run), else it is said to resolve at run time, unless its listing or
+    its template uses a component restsync cannot run that no mapping can change."""
     result = Dynamic()
     entries = resolved.get("dynamic_streams")
     names: set[str] = set()
@@ -74,12 +78,14 @@ def dynamic_streams(
         kind = str(resolver.get("type")) if isinstance(resolver, Mapping) else "no resolver"
         label = _label(where, entry)
         try:
+            if kind == "HttpComponentsResolver":
+                _precheck(entry, where, config, folder)
             streams = _resolve(entry, where, config, fetch)
         except Unsupported as problem:
             result.skipped[label] = (
                 f"{label} is not run: it uses {problem.component}"
                 + (f" ({problem.reason})" if problem.reason else "")
-                + f" at {problem.where}, which restsync cannot resolve"
+                + f" at {problem.where}, which restsync cannot run"
             )
             continue
         if streams is None:
@@ -153,19 +159,28 @@ def _resolve(
         found = fetch(resolver, at)
         values: list[tuple[Any, Slice | None]] = list(found)
         as_yaml, with_conditions, create = False, False, False
+        source, fix = "record {} the API listed", "the API's listing does not fit the manifest"
     elif kind == "ConfigComponentsResolver":
         values = [(v, None) for v in _config_values(resolver, config, at)]
         as_yaml, with_conditions, create = True, True, True
+        pointers = [
+            "/".join(str(p) for p in s.get("configs_pointer") or [])
+            for s in _stream_configs(resolver)
+        ]
+        source = f"item {{}} of the config's {' x '.join(repr(p) for p in pointers)}"
+        fix = "fix that item of the config"
     elif kind == "ParametrizedComponentsResolver":
         listed = (resolver.get("stream_parameters") or {}).get("list_of_parameters_for_stream")
         if not isinstance(listed, list):
             raise Unsupported(f"{at}.stream_parameters", "StreamParametersDefinition", "no list")
         values = [(v, None) for v in listed]
         as_yaml, with_conditions, create = True, False, True
+        source = f"{at}.stream_parameters.list_of_parameters_for_stream[{{}}]"
+        fix = "fix that entry of the manifest"
     else:
         raise Unsupported(at, kind, "an unknown components resolver")
     streams = []
-    for components_values, stream_slice in values[: MAX_STREAMS + 1]:
+    for position, (components_values, stream_slice) in enumerate(values[: MAX_STREAMS + 1]):
         stream = copy.deepcopy(dict(template))
         scope: dict[str, Any] = {
             "components_values": components_values,
@@ -178,15 +193,71 @@ def _resolve(
             try:
                 _apply(stream, mapping, ai, scope, as_yaml, with_conditions, create)
             except TemplateError as exc:
-                raise ConfigError(here, f"the mapping cannot be rendered: {exc}") from None
-            except yaml.YAMLError as exc:
                 raise ConfigError(
-                    here, f"the mapping's value is not valid YAML: {exc}".splitlines()[0]
+                    here,
+                    f"the mapping cannot be rendered for {source.format(position)}: {exc}; {fix}",
+                ) from None
+            except yaml.YAMLError as exc:
+                problem = str(exc).splitlines()[0]
+                raise ConfigError(
+                    here,
+                    f"the mapping's value for {source.format(position)} is not valid YAML "
+                    f"({problem}); {fix}",
                 ) from None
         stream = propagate_stream(stream, parent_wins)
         stream.setdefault("type", "DeclarativeStream")
         streams.append(stream)
     return streams
+
+
+def _precheck(
+    entry: Mapping[str, Any], where: str, config: Mapping[str, Any], folder: Path | None
+) -> None:
+    """Before any request: raise ``Unsupported`` when the HTTP resolver's listing, or a
+    component of its template that no mapping replaces, is one restsync cannot run (airtable's
+    DynamicSchemaLoader, google-sheets' custom partition router): no stream it lists could run."""
+    from restsync.airbyte._translate import Translator
+
+    resolver = entry.get("components_resolver") or {}
+    _listing_resources(resolver, f"{where}.components_resolver", config, folder)
+    template = entry.get("stream_template")
+    if not isinstance(template, Mapping):
+        return
+    at = f"{where}.stream_template"
+    spec = propagate_stream(template, entry.get("use_parent_parameters", True) is not False)
+    spec["name"] = str(spec.get("name") or "template")
+    try:
+        Translator(config, folder, {}, wanted=frozenset()).stream(spec, at, spec["name"], True)
+    except Unsupported as problem:
+        if problem.where.startswith(at) and _unmapped(problem, at, template, resolver):
+            raise
+    except (TemplateError, ConfigError):
+        return  # the template's placeholders need the listed values: said at run time
+
+
+def _unmapped(
+    problem: Unsupported, at: str, template: Mapping[str, Any], resolver: Mapping[str, Any]
+) -> bool:
+    """Whether the component the problem names is in the template as written and no mapping
+    sets it or a place above it (a mapping deeper inside cannot change its type)."""
+    inner = problem.where[len(at) :].replace("[", ".").replace("]", "")
+    parts = [p for p in inner.split(".") if p]
+    node: Any = template
+    for part in parts:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return False
+    if not isinstance(node, Mapping) or node.get("type") != problem.component:
+        return False
+    whole = (*parts, "type")
+    for mapping in resolver.get("components_mapping") or []:
+        glob = tuple(str(p) for p in (mapping or {}).get("field_path") or [])
+        if any(_matches(whole[:length], glob) for length in range(1, len(whole) + 1)):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -269,14 +340,18 @@ def _yaml_value(value: Any) -> Any:
 # --- config lists -----------------------------------------------------------------------------
 
 
+def _stream_configs(resolver: Mapping[str, Any]) -> list[Any]:
+    specs = resolver.get("stream_config") or resolver.get("stream_configs")
+    return specs if isinstance(specs, list) else [specs] if specs else []
+
+
 def _config_values(
     resolver: Mapping[str, Any], config: Mapping[str, Any], at: str
 ) -> list[dict[str, Any]]:
     """One ``components_values`` per combination of an item of each stream config's list (the
     config's list, then its ``default_values``); a non-mapping item is kept under
     ``source_config_<i>`` as ``(its index, the item)``, as airbyte-cdk keeps it."""
-    specs = resolver.get("stream_config") or resolver.get("stream_configs")
-    specs = specs if isinstance(specs, list) else [specs] if specs else []
+    specs = _stream_configs(resolver)
     lists = []
     for index, spec in enumerate(specs):
         here = f"{at}.stream_config" + (f"[{index}]" if len(specs) > 1 else "")
@@ -393,30 +468,42 @@ def _put_one(node: Any, key: str, value: Any) -> None:
 # --- an HTTP resolver's records, fetched by restsync's engine ------------------------------------
 
 
+def _listing_resources(
+    resolver: Mapping[str, Any], at: str, config: Mapping[str, Any], folder: Path | None
+) -> tuple[str, dict[str, ResourcePlan], str]:
+    """The HTTP resolver's retriever translated as a stream of its own (its partitions and
+    pages as any stream's): its name, its resources and its base URL."""
+    from restsync.airbyte._translate import Translator
+
+    name = "_" + at.split(".")[0].replace("[", "_").rstrip("]")
+    spec = propagate_stream(
+        {
+            "type": "DeclarativeStream",
+            "name": name,
+            "retriever": resolver.get("retriever") or {},
+            "$parameters": resolver.get("$parameters") or {},
+        },
+        parent_wins=False,
+    )
+    translator = Translator(config, folder, {}, wanted=frozenset({name}))
+    try:
+        translator.stream(spec, at, name, selected=True)
+    except TemplateError as exc:
+        raise Unsupported(at, "template", str(exc)) from None
+    return name, dict(translator.resources), translator.base_url
+
+
 def engine_fetch(
     manifest: Mapping[str, Any],
     config: Mapping[str, Any],
     folder: Path | None,
     base_url: str | None,
 ) -> Fetch:
-    """Read an ``HttpComponentsResolver``'s retriever as a stream of its own (its partitions
-    and pages as any stream's), each record kept with the slice it came in."""
-    from restsync.airbyte._translate import Translator
+    """Read an ``HttpComponentsResolver``'s retriever with restsync's engine, each record
+    kept with the slice it came in."""
 
     def fetch(resolver: Mapping[str, Any], at: str) -> list[tuple[Any, Slice]]:
-        name = "_" + at.split(".")[0].replace("[", "_").rstrip("]")
-        spec = propagate_stream(
-            {
-                "type": "DeclarativeStream",
-                "name": name,
-                "retriever": resolver.get("retriever") or {},
-                "$parameters": resolver.get("$parameters") or {},
-            },
-            parent_wins=False,
-        )
-        translator = Translator(config, folder, {}, wanted=frozenset({name}))
-        translator.stream(spec, at, name, selected=True)
-        resources: dict[str, ResourcePlan] = dict(translator.resources)
+        name, resources, home = _listing_resources(resolver, at, config, folder)
         if base_url:
             resources = url_on(token_url_on(resources, base_url), base_url)
         listing = resources[name]
@@ -430,7 +517,7 @@ def engine_fetch(
         )
         plan = SourcePlan(
             name="dynamic_streams",
-            base_url=base_url or translator.base_url,
+            base_url=base_url or home,
             headers={},
             auth=None,
             resources=resources,

@@ -71,7 +71,7 @@ def stream_problems(
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
     values = normalized_config(resolved, load_user_config(config))
-    named = _named(resolved, values, dynamic_streams(resolved, values, None))
+    named = _named(resolved, values, dynamic_streams(resolved, values, None, folder))
     return _problems(named, values, folder)
 
 
@@ -114,7 +114,7 @@ def plan_manifest(
     resolved = resolve_manifest(document)
     values = normalized_config(resolved, load_user_config(config))
     fetch = engine_fetch(resolved, values, folder, base_url) if resolve_requests else None
-    dynamic = dynamic_streams(resolved, values, fetch)
+    dynamic = dynamic_streams(resolved, values, fetch, folder)
     named = _named(resolved, values, dynamic)
     all_streams = {name: spec for name, (_, spec) in named.items()}
     paths = {name: where for name, (where, _) in named.items()}
@@ -166,10 +166,10 @@ def skipped_streams(
     """The manifest's ``dynamic_streams`` that ``check`` and ``plan`` cannot show (an API
     lists their streams at run time) or that restsync cannot resolve, each (config path and
     template name) with the reason."""
-    document, _ = load_manifest(manifest)
+    document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
     values = normalized_config(resolved, load_user_config(config))
-    dynamic = dynamic_streams(resolved, values, None)
+    dynamic = dynamic_streams(resolved, values, None, folder)
     return _skipped(dynamic, list(_named(resolved, values, dynamic)))
 
 
