@@ -32,7 +32,8 @@ FROM_CONFIG = ["report_daily", "report_weekly", "report_monthly"]
 FROM_PARAMETERS = ["metric_clicks", "metric_views"]
 AT_RUN_TIME = (
     "dynamic_streams[0] (template 'tables') is resolved at run time (HttpComponentsResolver: "
-    "its streams are listed by a request to {url}/workspaces/{{{{ stream_partition.workspace_id }}}}/tables); check and plan send no "
+    "its streams are listed by a request to "
+    "{url}/workspaces/{{{{ stream_partition.workspace_id }}}}/tables); check and plan send no "
     "request, so they do not show its streams; the other streams still run"
 )
 
@@ -240,3 +241,47 @@ def test_create_or_update_creates_the_mappings_on_the_way() -> None:
     dpath_new(tree, ["a", "b", "1", "other"], 2)
     assert tree["a"]["new"] == {"deeper": 5}
     assert tree["a"]["b"][1] == {"other": 2}
+
+
+def test_a_listed_template_restsync_cannot_run_is_named_before_any_request(
+    server: Any, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """airtable's case: every stream its API lists would load its schema with a
+    DynamicSchemaLoader, and no mapping replaces that loader."""
+    serve_dynamic(server)
+    server.start()
+    document = _document()
+    document["dynamic_streams"][0]["stream_template"]["schema_loader"] = {
+        "type": "DynamicSchemaLoader",
+        "retriever": {},
+    }
+    reason = (
+        "dynamic_streams[0] (template 'tables') is not run: it uses DynamicSchemaLoader (not "
+        "supported) at dynamic_streams[0].stream_template.schema_loader, which restsync cannot "
+        "run; the other streams still run"
+    )
+    assert list(skipped_streams(document, config(server.base_url)).values()) == [reason]
+    source = restsync.airbyte_source(document, config(server.base_url))
+    assert _streams(source) == ["workspaces", *FROM_CONFIG, *FROM_PARAMETERS]
+    assert not [r for r in server.requests if r.path.endswith("/tables")]
+    # a mapping that replaces the loader may give one restsync runs: known at run time only
+    document["dynamic_streams"][0]["components_resolver"]["components_mapping"].append(
+        {"type": "ComponentMappingDefinition", "field_path": ["schema_loader"], "value": "{}"}
+    )
+    [later] = skipped_streams(document, config(server.base_url)).values()
+    assert "is resolved at run time" in later
+
+
+def test_a_config_item_the_mapping_cannot_read_is_named_with_the_fix() -> None:
+    document = _document()
+    mapping = document["dynamic_streams"][1]["components_resolver"]["components_mapping"][0]
+    mapping["value"] = "report_{{ components_values.name.replace(' ', '_') }}"
+    settings = config("http://127.0.0.1:9")
+    settings["reports"] = ["daily"]  # a text, not a report object
+    with pytest.raises(ConfigError) as raised:
+        plan_manifest(document, settings)
+    assert raised.value.path == "dynamic_streams[1].components_resolver.components_mapping[0]"
+    assert raised.value.message.startswith(
+        "the mapping cannot be rendered for item 0 of the config's 'reports': template "
+    )
+    assert raised.value.message.endswith("; fix that item of the config")
