@@ -285,3 +285,18 @@ def test_a_config_item_the_mapping_cannot_read_is_named_with_the_fix() -> None:
         "the mapping cannot be rendered for item 0 of the config's 'reports': template "
     )
     assert raised.value.message.endswith("; fix that item of the config")
+
+
+def test_use_parent_parameters_false_keeps_the_templates_own(server: Any) -> None:
+    """airbyte-cdk 7.39.1 gives '' here (its own read of this manifest, /tmp copy): the
+    template's transformation keeps its propagated parameter over the mapped one."""
+    serve_dynamic(server)
+    server.start()
+    document = _document()
+    document["dynamic_streams"][0]["use_parent_parameters"] = False
+    source = restsync.airbyte_source(
+        document, config(server.base_url), streams=["alpha_items"], page_format="dicts"
+    )
+    records = [dict(r) for r in source.resources["alpha_items"]]
+    assert {r["workspace"] for r in records} == {""}
+    assert len(records) == 3
