@@ -300,3 +300,18 @@ def test_use_parent_parameters_false_keeps_the_templates_own(server: Any) -> Non
     records = [dict(r) for r in source.resources["alpha_items"]]
     assert {r["workspace"] for r in records} == {""}
     assert len(records) == 3
+
+
+def test_a_run_of_dynamic_streams_that_resolve_to_none_says_so() -> None:
+    document = _document()
+    document["streams"] = []
+    document["dynamic_streams"] = document["dynamic_streams"][1:2]
+    document["dynamic_streams"][0]["components_resolver"]["stream_config"].pop("default_values")
+    settings = {**config("http://127.0.0.1:9"), "reports": []}
+    assert plan_manifest(document, settings).resources == {}  # check and plan: nothing to show
+    with pytest.raises(ConfigError) as raised:
+        restsync.airbyte_source(document, settings)
+    assert str(raised.value) == (
+        "dynamic_streams: the dynamic_streams resolve to no stream with this config; give the "
+        "config lists their resolvers read, or check what the API lists"
+    )

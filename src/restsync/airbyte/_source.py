@@ -119,8 +119,13 @@ def plan_manifest(
     all_streams = {name: spec for name, (_, spec) in named.items()}
     paths = {name: where for name, (where, _) in named.items()}
     skipped = _skipped(dynamic, list(all_streams))
-    if not all_streams and dynamic.skipped and resolve_requests:
-        raise ConfigError("dynamic_streams", f"{next(iter(skipped.values()))}")
+    if not all_streams and resolve_requests:  # only dynamic_streams, and none to run
+        raise ConfigError(
+            "dynamic_streams",
+            next(iter(skipped.values()), "")
+            or "the dynamic_streams resolve to no stream with this config; give the config "
+            "lists their resolvers read, or check what the API lists",
+        )
     wanted = list(streams) if streams else list(all_streams)
     unknown = [s for s in wanted if s not in all_streams]
     if unknown:
