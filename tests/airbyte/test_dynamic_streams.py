@@ -315,3 +315,24 @@ def test_a_run_of_dynamic_streams_that_resolve_to_none_says_so() -> None:
         "dynamic_streams: the dynamic_streams resolve to no stream with this config; give the "
         "config lists their resolvers read, or check what the API lists"
     )
+
+
+def test_a_run_of_other_streams_sends_no_listing_request(
+    server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    serve_dynamic(server)
+    server.start()
+    with caplog.at_level(logging.WARNING, logger="restsync"):
+        source = restsync.airbyte_source(
+            MANIFEST, config(server.base_url), streams=["workspaces", "report_daily"]
+        )
+    assert [n for n, r in source.resources.items() if r.selected and not n.startswith("_")] == [
+        "workspaces",
+        "report_daily",
+    ]
+    assert server.requests == []  # building the source reads no listing
+    assert not [r for r in caplog.records if "dynamic_streams" in r.getMessage()]
+    # a listed stream asked for by name: the listing is read to find it
+    source = restsync.airbyte_source(MANIFEST, config(server.base_url), streams=["beta_orders"])
+    assert "beta_orders" in source.resources
+    assert [r.path for r in server.requests if r.path.endswith("/tables")] != []

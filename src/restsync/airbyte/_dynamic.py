@@ -52,11 +52,12 @@ Fetch = Callable[[Mapping[str, Any], str], list[tuple[Any, Slice]]]
 
 @dataclass
 class Dynamic:
-    """The streams resolved from ``dynamic_streams`` (config path, stream), and what was not
-    resolved (config path -> the sentence saying why; the other streams still run)."""
+    """The streams resolved from ``dynamic_streams`` (config path, stream), what restsync
+    cannot resolve and what an API lists at run time (entry -> the sentence saying so)."""
 
     streams: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)
 
 
 def dynamic_streams(
@@ -89,7 +90,7 @@ def dynamic_streams(
             )
             continue
         if streams is None:
-            result.skipped[label] = _at_run_time(label, kind, resolver, config)
+            result.pending[label] = _at_run_time(label, kind, resolver, config)
             continue
         for stream in streams:
             name = stream.get("name")

@@ -113,12 +113,16 @@ def plan_manifest(
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
     values = normalized_config(resolved, load_user_config(config))
-    fetch = engine_fetch(resolved, values, folder, base_url) if resolve_requests else None
-    dynamic = dynamic_streams(resolved, values, fetch, folder)
+    dynamic = dynamic_streams(resolved, values, None, folder)
     named = _named(resolved, values, dynamic)
+    if resolve_requests and dynamic.pending and not (streams and set(streams) <= set(named)):
+        # a run: what an API lists is resolved now, unless only other streams are selected
+        fetch = engine_fetch(resolved, values, folder, base_url)
+        dynamic = dynamic_streams(resolved, values, fetch, folder)
+        named = _named(resolved, values, dynamic)
     all_streams = {name: spec for name, (_, spec) in named.items()}
     paths = {name: where for name, (where, _) in named.items()}
-    skipped = _skipped(dynamic, list(all_streams))
+    skipped = _skipped(dynamic, list(all_streams), with_pending=not resolve_requests)
     if not all_streams and resolve_requests:  # only dynamic_streams, and none to run
         raise ConfigError(
             "dynamic_streams",
@@ -129,7 +133,7 @@ def plan_manifest(
     wanted = list(streams) if streams else list(all_streams)
     unknown = [s for s in wanted if s not in all_streams]
     if unknown:
-        later = " (and the dynamic_streams resolved at run time)" if dynamic.skipped else ""
+        later = " (and the dynamic_streams resolved at run time)" if dynamic.pending else ""
         raise ConfigError(
             "streams",
             f"unknown stream '{unknown[0]}'; the manifest has: {', '.join(all_streams)}{later}",
@@ -178,10 +182,13 @@ def skipped_streams(
     return _skipped(dynamic, list(_named(resolved, values, dynamic)))
 
 
-def _skipped(dynamic: Dynamic, runnable: list[str]) -> dict[str, str]:
-    """Each unresolved dynamic stream's sentence, saying whether the other streams run."""
+def _skipped(dynamic: Dynamic, runnable: list[str], with_pending: bool = True) -> dict[str, str]:
+    """Each unresolved dynamic stream's sentence, saying whether the other streams run; an
+    entry an API lists at run time too (``check``, ``plan``), but not in a run that selected
+    only other streams."""
     others = "the other streams still run" if runnable else "no other stream can run"
-    return {where: f"{reason}; {others}" for where, reason in dynamic.skipped.items()}
+    reasons = {**dynamic.skipped, **(dynamic.pending if with_pending else {})}
+    return {where: f"{reason}; {others}" for where, reason in reasons.items()}
 
 
 def _concurrency(resolved: Mapping[str, Any], values: Mapping[str, Any]) -> int:
