@@ -90,7 +90,7 @@ def dynamic_streams(
             )
             continue
         if streams is None:
-            result.pending[label] = _at_run_time(label, kind, resolver, config)
+            result.pending[label] = _at_run_time(label, kind, resolver)
             continue
         for stream in streams:
             name = stream.get("name")
@@ -125,13 +125,13 @@ def _label(where: str, entry: Mapping[str, Any]) -> str:
     return where + (f" (template '{named}')" if named else "")
 
 
-def _at_run_time(label: str, kind: str, resolver: Any, config: Mapping[str, Any]) -> str:
+def _at_run_time(label: str, kind: str, resolver: Any) -> str:
     requester = (resolver.get("retriever") or {}).get("requester") or {}
     address = ""
     if isinstance(requester, Mapping):
-        ai = Interpolator(config, requester.get("$parameters"))
-        base = ai.text(requester.get("url_base") or requester.get("url") or "")
-        path = str(requester.get("path") or "")  # as written: it reads the partition
+        # as written, not rendered: a config value in the address may be a credential
+        base = str(requester.get("url_base") or requester.get("url") or "")
+        path = str(requester.get("path") or "")
         address = base.rstrip("/") + ("/" + path.lstrip("/") if path else "")
     return (
         f"{label} is resolved at run time ({kind}: its streams are listed by a request"
