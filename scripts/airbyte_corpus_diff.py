@@ -43,7 +43,7 @@ from airbyte_corpus import (  # noqa: E402
 from airbyte_diff import REFERENCE_PYTHON, canonical, reference_records  # noqa: E402
 
 from restsync import ConfigError  # noqa: E402
-from restsync.airbyte import airbyte_source, plan_manifest  # noqa: E402
+from restsync.airbyte import airbyte_source, plan_manifest, skipped_streams  # noqa: E402
 from restsync.airbyte._records import AddField  # noqa: E402
 from restsync.airbyte._simulate import simulator_plan  # noqa: E402
 from restsync.airbyte._source import listed_streams  # noqa: E402
@@ -305,6 +305,11 @@ def run_manifest(path: Path, timeout: float) -> dict[str, str]:
     verdicts.update({s: f"simulator-limited: {why}" for s, why in limited.items()})
     for group in rounds(path, config, ok):
         verdicts.update(compare(path, config, group, timeout))
+    # a dynamic_streams entry check cannot resolve: rejected with its reason, or (an API lists
+    # its streams) not served: the simulator would have to serve the streams its listing names
+    for where, reason in skipped_streams(path, config).items():
+        run_time = "is resolved at run time" in reason
+        verdicts[where] = f"{'simulator-limited' if run_time else 'rejected'}: {reason}"
     return {s: verdicts[s] for s in names if s in verdicts} | verdicts
 
 

@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.airbyte import apis  # noqa: E402
+from tests.airbyte import apis, dynamic_api  # noqa: E402
 from tests.conftest import RoutedServer  # noqa: E402
 
 MANIFESTS = ROOT / "tests" / "airbyte" / "manifests"
@@ -93,6 +93,7 @@ CASES = [
         },
     ),
     Case("product.yaml", apis.serve_product, lambda url: {"base_url": url}),
+    Case("dynamic.yaml", dynamic_api.serve_dynamic, dynamic_api.config),
     Case(
         "cursors.yaml",
         apis.serve_cursors,
@@ -154,7 +155,7 @@ def restsync_records(manifest: Path, config: dict[str, Any]) -> dict[str, list[A
     import restsync
     from restsync.airbyte import plan_manifest
 
-    plan = plan_manifest(manifest, config)
+    plan = plan_manifest(manifest, config, resolve_requests=True)  # an API lists some streams
     streams = [r.name for r in plan.resources.values() if r.selected]
     records: dict[str, list[Any]] = {}
     for stream in streams:

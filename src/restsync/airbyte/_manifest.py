@@ -20,7 +20,7 @@ import yaml
 
 from restsync._errors import ConfigError
 
-__all__ = ["is_manifest", "manifest_file", "read_manifest", "resolve_manifest"]
+__all__ = ["is_manifest", "manifest_file", "propagate_stream", "read_manifest", "resolve_manifest"]
 
 _LEGACY_REF = re.compile(r"^\*ref\(([\w.\-/]+)\)$")
 _MAX_DEPTH = 64  # a reference chain deeper than this is a cycle
@@ -64,9 +64,32 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 def resolve_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """The manifest with every reference replaced by its target and parameters propagated."""
+    """The manifest with every reference replaced by its target and parameters propagated.
+
+    ``dynamic_streams`` get their ``$parameters`` pushed down but no field filled from them yet:
+    a components mapping may change a parameter, and each resolved stream is then propagated
+    again (``propagate_stream``), as airbyte-cdk propagates a template once when it loads the
+    manifest and each stream it resolves from it once more."""
     resolved = _Resolver(manifest).resolve(manifest, "", 0)
+    dynamic = resolved.pop("dynamic_streams", None) if isinstance(resolved, dict) else None
     propagated: dict[str, Any] = _propagate(resolved, "", {})
+    if dynamic is not None:
+        root = propagated.get("$parameters") or {}
+        propagated["dynamic_streams"] = (
+            [_propagate(d, "DeclarativeSource.dynamic_streams", root, fill=False) for d in dynamic]
+            if isinstance(dynamic, list)
+            else dynamic
+        )
+    return propagated
+
+
+def propagate_stream(stream: Mapping[str, Any], parent_wins: bool) -> dict[str, Any]:
+    """A stream resolved from a dynamic_streams template, propagated as a listed stream is;
+    with ``parent_wins`` (airbyte-cdk's ``use_parent_parameters``, on unless the manifest says
+    false) a component's parameters give way to its parent's of the same name."""
+    propagated: dict[str, Any] = _propagate(
+        stream, "DeclarativeSource.streams", {}, parent_wins=parent_wins
+    )
     return propagated
 
 
@@ -95,6 +118,8 @@ _DEFAULT_TYPES = {
     "ParentStreamConfig.stream": "DeclarativeStream",
     "ParentStreamConfig.request_option": "RequestOption",
     "AddFields.fields": "AddedFieldDefinition",
+    "DynamicDeclarativeStream.stream_template": "DeclarativeStream",
+    "HttpComponentsResolver.retriever": "SimpleRetriever",
 }
 
 
@@ -151,34 +176,45 @@ def _join(where: str, key: Any) -> str:
     return f"{where}.{key}" if where else str(key)
 
 
-def _propagate(value: Any, field_id: str, inherited: Mapping[str, Any]) -> Any:
+def _propagate(
+    value: Any,
+    field_id: str,
+    inherited: Mapping[str, Any],
+    *,
+    fill: bool = True,
+    parent_wins: bool = False,
+) -> Any:
     """Give untyped components their default type and push ``$parameters`` down: a component's
-    parameters are its parent's plus its own (its own win), and each one fills a field the
-    component leaves empty. JSON schemas inside are data and are left alone."""
+    parameters are its parent's plus its own (its own win unless ``parent_wins``), and with
+    ``fill`` each one fills a field the component leaves empty. JSON schemas inside are data
+    and are left alone."""
     if not isinstance(value, Mapping):
         return value
     node = dict(value)
     if "type" not in node and "class_name" not in node and field_id in _DEFAULT_TYPES:
         node["type"] = _DEFAULT_TYPES[field_id]
-    parameters = {**inherited, **(node.pop("$parameters", None) or {})}
+    own = node.pop("$parameters", None) or {}
+    parameters = {**own, **inherited} if parent_wins else {**inherited, **own}
+    more = {"fill": fill, "parent_wins": parent_wins}
     kind = node.get("type")
     if kind == "object" or isinstance(kind, list | dict):
         return node  # a JSON schema
     if kind is None:
         for key, item in node.items():
             if isinstance(item, Mapping) and item.get("type"):
-                node[key] = _propagate(item, field_id, parameters)
+                node[key] = _propagate(item, field_id, parameters, **more)
         return node
-    for key, item in parameters.items():
+    for key, item in parameters.items() if fill else ():
         node[key] = node.get(key) or item
     for key, item in list(node.items()):
         below = {k: v for k, v in parameters.items() if k != key}
         child_id = f"{kind}.{key}"
         if isinstance(item, Mapping):
-            node[key] = _propagate(item, child_id, below)
+            node[key] = _propagate(item, child_id, below, **more)
         elif isinstance(item, list):
             node[key] = [
-                _propagate(x, child_id, below) if isinstance(x, Mapping) else x for x in item
+                _propagate(x, child_id, below, **more) if isinstance(x, Mapping) else x
+                for x in item
             ]
     if parameters:
         node["$parameters"] = parameters

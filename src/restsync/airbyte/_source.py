@@ -14,6 +14,7 @@ from restsync._plan import SourcePlan
 from restsync.airbyte._auth import token_url_on
 from restsync.airbyte._budget import rate_budget
 from restsync.airbyte._config_rules import normalized_config
+from restsync.airbyte._dynamic import Dynamic, Fetch, dynamic_streams, engine_fetch
 from restsync.airbyte._jinja import Interpolator, TemplateError
 from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
@@ -70,13 +71,15 @@ def stream_problems(
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
     values = normalized_config(resolved, load_user_config(config))
-    return _problems(resolved, values, folder)
+    named = _named(resolved, values, dynamic_streams(resolved, values, None, folder))
+    return _problems(named, values, folder)
 
 
 def _problems(
-    resolved: Mapping[str, Any], values: Mapping[str, Any], folder: Path | None
+    named: Mapping[str, tuple[str, dict[str, Any]]], values: Mapping[str, Any], folder: Path | None
 ) -> dict[str, ConfigError]:
-    streams, paths = _streams(resolved, values), _paths(resolved, values)
+    streams = {name: spec for name, (_, spec) in named.items()}
+    paths = {name: where for name, (where, _) in named.items()}
     problems: dict[str, Unsupported] = {}
     for name, spec in streams.items():
         translator = Translator(values, folder, streams, wanted=frozenset(streams))
@@ -99,20 +102,43 @@ def plan_manifest(
     streams: Sequence[str] | None = None,
     base_url: str | None = None,
     page_format: str | None = None,
+    resolve_requests: bool = False,
 ) -> SourcePlan:
     """Validate and translate a manifest; raise ``ConfigError`` for the first stream (of those
-    selected) that restsync cannot run, saying which other streams can."""
+    selected) that restsync cannot run, saying which other streams can.
+
+    ``resolve_requests``: resolve the ``dynamic_streams`` an API lists (HttpComponentsResolver)
+    by sending its requests, as a run does; without it (``check``, ``plan``) they are named
+    in ``extras['skipped_streams']`` as resolved at run time."""
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
     values = normalized_config(resolved, load_user_config(config))
-    all_streams, paths = _streams(resolved, values), _paths(resolved, values)
+    dynamic = dynamic_streams(resolved, values, None, folder)
+    named = _named(resolved, values, dynamic)
+    if resolve_requests and dynamic.pending and not (streams and set(streams) <= set(named)):
+        # a run: what an API lists is resolved now, unless only other streams are selected
+        fetch = engine_fetch(resolved, values, folder, base_url)
+        dynamic = dynamic_streams(resolved, values, fetch, folder)
+        named = _named(resolved, values, dynamic)
+    all_streams = {name: spec for name, (_, spec) in named.items()}
+    paths = {name: where for name, (where, _) in named.items()}
+    skipped = _skipped(dynamic, list(all_streams), with_pending=not resolve_requests)
+    if not all_streams and resolve_requests:  # only dynamic_streams, and none to run
+        raise ConfigError(
+            "dynamic_streams",
+            next(iter(skipped.values()), "")
+            or "the dynamic_streams resolve to no stream with this config; give the config "
+            "lists their resolvers read, or check what the API lists",
+        )
     wanted = list(streams) if streams else list(all_streams)
     unknown = [s for s in wanted if s not in all_streams]
     if unknown:
+        later = " (and the dynamic_streams resolved at run time)" if dynamic.pending else ""
         raise ConfigError(
-            "streams", f"unknown stream '{unknown[0]}'; the manifest has: {', '.join(all_streams)}"
+            "streams",
+            f"unknown stream '{unknown[0]}'; the manifest has: {', '.join(all_streams)}{later}",
         )
-    problems = _problems(resolved, values, folder)
+    problems = _problems(named, values, folder)
     blocking = [problems[s] for s in wanted if s in problems]
     if blocking:
         raise blocking[0]
@@ -139,41 +165,30 @@ def plan_manifest(
         max_concurrency=_concurrency(resolved, values),
         prefetch_pages=0,
         rate_limit=rate_budget(resolved),
-        extras={"skipped_streams": skipped_dynamic(resolved)},
+        extras={"skipped_streams": skipped},
     )
 
 
-_RESOLVED_BY = {
-    "HttpComponentsResolver": "its streams are listed by an API request at run time",
-    "ConfigComponentsResolver": "its streams are built from a list in the config at run time",
-    "ParametrizedComponentsResolver": "its streams are built from the manifest's parameter lists",
-}
+def skipped_streams(
+    manifest: Mapping[str, Any] | str | Path, config: Mapping[str, Any] | str | Path | None = None
+) -> dict[str, str]:
+    """The manifest's ``dynamic_streams`` that ``check`` and ``plan`` cannot show (an API
+    lists their streams at run time) or that restsync cannot resolve, each (config path and
+    template name) with the reason."""
+    document, folder = load_manifest(manifest)
+    resolved = resolve_manifest(document)
+    values = normalized_config(resolved, load_user_config(config))
+    dynamic = dynamic_streams(resolved, values, None, folder)
+    return _skipped(dynamic, list(_named(resolved, values, dynamic)))
 
 
-def skipped_streams(manifest: Mapping[str, Any] | str | Path) -> dict[str, str]:
-    """The manifest's ``dynamic_streams`` restsync does not run beside its ``streams``, each
-    (config path and template name) with the reason (``restsync check`` and ``plan`` say so)."""
-    document, _ = load_manifest(manifest)
-    return skipped_dynamic(resolve_manifest(document))
-
-
-def skipped_dynamic(resolved: Mapping[str, Any]) -> dict[str, str]:
-    skipped: dict[str, str] = {}
-    dynamic = resolved.get("dynamic_streams")
-    for index, spec in enumerate(dynamic if isinstance(dynamic, list) else []):
-        spec = spec if isinstance(spec, Mapping) else {}
-        template = spec.get("stream_template")
-        template = template if isinstance(template, Mapping) else {}
-        named = spec.get("name") or template.get("name")
-        where = f"dynamic_streams[{index}]" + (f" (template '{named}')" if named else "")
-        resolver = spec.get("components_resolver")
-        kind = str(resolver.get("type")) if isinstance(resolver, Mapping) else "no resolver"
-        why = _RESOLVED_BY.get(kind, "its streams are resolved at run time")
-        skipped[where] = (
-            f"{where} is not run: restsync does not run dynamic_streams yet ({kind}: {why}); "
-            "only the manifest's 'streams' run"
-        )
-    return skipped
+def _skipped(dynamic: Dynamic, runnable: list[str], with_pending: bool = True) -> dict[str, str]:
+    """Each unresolved dynamic stream's sentence, saying whether the other streams run; an
+    entry an API lists at run time too (``check``, ``plan``), but not in a run that selected
+    only other streams."""
+    others = "the other streams still run" if runnable else "no other stream can run"
+    reasons = {**dynamic.skipped, **(dynamic.pending if with_pending else {})}
+    return {where: f"{reason}; {others}" for where, reason in reasons.items()}
 
 
 def _concurrency(resolved: Mapping[str, Any], values: Mapping[str, Any]) -> int:
@@ -213,7 +228,7 @@ def airbyte_source(
     from restsync._load import build_source
 
     options["base_url"] = options.get("base_url") or _OVERRIDES.get().get("base_url")
-    plan = plan_manifest(manifest, config, **options)
+    plan = plan_manifest(manifest, config, **options, resolve_requests=True)
     for reason in plan.extras.get("skipped_streams", {}).values():
         log.warning("%s", reason)
     source = build_source(plan)
@@ -244,20 +259,18 @@ def listed_streams(streams: Any, config: Mapping[str, Any]) -> list[tuple[str, M
 
 
 def _streams(
-    resolved: Mapping[str, Any], config: Mapping[str, Any] | None = None
+    resolved: Mapping[str, Any], config: Mapping[str, Any] | None = None, fetch: Fetch | None = None
 ) -> dict[str, dict[str, Any]]:
-    """The manifest's streams by name (in its order), for this config."""
-    return {name: spec for name, (_, spec) in _named(resolved, config or {}).items()}
-
-
-def _paths(resolved: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, str]:
-    """Each stream's config path (``streams[3]``, ``streams[28].streams[0]``)."""
-    return {name: where for name, (where, _) in _named(resolved, config).items()}
+    """The manifest's streams by name (in its order, the dynamic ones last), for this config."""
+    dynamic = dynamic_streams(resolved, config or {}, fetch)
+    return {name: spec for name, (_, spec) in _named(resolved, config or {}, dynamic).items()}
 
 
 def _named(
-    resolved: Mapping[str, Any], config: Mapping[str, Any]
+    resolved: Mapping[str, Any], config: Mapping[str, Any], dynamic: Dynamic
 ) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each stream by name with its config path (``streams[3]``, ``streams[28].streams[0]``,
+    ``dynamic_streams[0].stream_template``)."""
     streams: dict[str, tuple[str, dict[str, Any]]] = {}
     for where, spec in listed_streams(resolved.get("streams"), config):
         if not isinstance(spec, Mapping):
@@ -266,11 +279,17 @@ def _named(
         if not name:
             raise ConfigError(f"{where}.name", "the stream has no name; add 'name: <stream>'")
         streams[str(name)] = (where, dict(spec))
+    for where, spec in dynamic.streams:
+        name = str(spec["name"])
+        if name in streams:
+            raise ConfigError(
+                where.split(".")[0],
+                f"it resolves a stream named '{name}', which {streams[name][0]} already is; "
+                "give one of them another name",
+            )
+        streams[name] = (where, spec)
     if not streams and resolved.get("dynamic_streams"):
-        raise ConfigError(
-            "dynamic_streams",
-            "the manifest declares only dynamic_streams, which restsync cannot run yet",
-        )
+        return streams  # none resolved with this config, or an API lists them at run time
     if not streams:
         raise ConfigError("streams", "the manifest declares no streams")
     return streams

@@ -86,7 +86,7 @@ def _check_source(source: str, config: Path | None, no_secrets: bool) -> _Checke
 
         problems = [Finding("error", str(p)) for p in stream_problems(manifest, config).values()]
         # dynamic_streams beside the static ones are not run: said, not an error
-        skipped = [Finding("warning", r) for r in skipped_streams(manifest).values()]
+        skipped = [Finding("warning", r) for r in skipped_streams(manifest, config).values()]
         translated = None if problems else manifest_plan(source, config)
         if translated is None:
             return _Checked(manifest.stem, None, "", problems + skipped)

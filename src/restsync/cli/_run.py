@@ -370,7 +370,7 @@ def _source_for_run(options: RunOptions, wanted: list[str]) -> _RunSource:
         name = manifest_name(manifest)
         plan = plan_manifest(
             manifest, options.manifest_config, name=name, streams=wanted or None,
-            base_url=base_url, page_format=page_format,
+            base_url=base_url, page_format=page_format, resolve_requests=True,
         )  # fmt: skip
     else:
         loaded = load_config(options.source)

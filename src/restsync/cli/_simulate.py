@@ -60,6 +60,9 @@ def _served_plan(source: str, config: Path | None) -> tuple[Any, str, Any]:
     if translated is not None:
         from restsync.airbyte._simulate import simulator_plan
 
+        # dynamic_streams an API lists (or restsync cannot resolve) have no route here
+        for reason in translated[0].extras.get("skipped_streams", {}).values():
+            console.print(f"[yellow]not served:[/yellow] {reason}")
         return simulator_plan(translated[0]), translated[1], None
     loaded = load_config(source, lenient=True)
     return plan_config(loaded.config, name=loaded.name), loaded.name, loaded.fields or None
