@@ -1,5 +1,6 @@
 """Parity: incremental loading, run twice (the second run against changed data): the cursor
-as a param, as an endpoint block, in placeholders, on a child resource."""
+as a param, as an endpoint block, in placeholders, on a child resource; events without a cursor
+value; an scd2 merge (the second run retires the rows it does not return)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,15 @@ def _param(**more: Any) -> dict[str, Any]:
 
 def _block(**more: Any) -> dict[str, Any]:
     return {"cursor_path": "updated_at", "initial_value": START, **more}
+
+
+def _scd2(name: str, **endpoint: Any) -> Any:
+    def config(base_url: str) -> dict[str, Any]:
+        config = _events(name, **endpoint)(base_url)
+        config["resources"][0]["write_disposition"] = {"disposition": "merge", "strategy": "scd2"}
+        return config
+
+    return config
 
 
 def _object_param(base_url: str) -> dict[str, Any]:
@@ -172,6 +182,29 @@ CASES = [
                 "on_cursor_value_missing": "include",
             },
         ),
+    ),
+    # every 7th event has no updated_at, every 11th a null one
+    Case(
+        "sparse_cursor_excluded",
+        _events(
+            "ev_sparse_ex",
+            path="wrapped/sparse",
+            incremental=_block(start_param="since", on_cursor_value_missing="exclude"),
+        ),
+        requests=True,
+        **TWICE,
+    ),
+    Case(
+        "sparse_cursor_raises",
+        _events("ev_sparse_raise", path="wrapped/sparse", incremental=_block(start_param="since")),
+        fails=True,
+    ),
+    # 48 rows after two runs, the 30 of the first run not returned again retired (_dlt_valid_to)
+    Case(
+        "scd2_two_runs",
+        _scd2("ev_scd2", path="page/events", incremental=_block(start_param="since")),
+        requests=True,
+        **TWICE,
     ),
     Case(
         "missing_cursor_raises",
