@@ -299,8 +299,9 @@ async def _route(request: web.Request, call: Call, parts: list[str]) -> web.Stre
         return page_in_style(request, style, rows)
     if what == "users" and len(rest) == 1:
         return _one(list(USERS.values()), rest[0])
-    if what == "events" and rest == ["search"]:
-        return _search(request, call, style, events(call.round))
+    if what in ("events", "sparse") and rest == ["search"]:
+        rows = events(call.round) if what == "events" else sparse(call.round)
+        return _search(request, call, style, rows)
     if what == "events":
         return page_in_style(request, style, _since(request, events(call.round), "updated_at"))
     if what == "sparse":

@@ -86,9 +86,11 @@ def run_both(parity: ParityRun, case: Case, workdir: Any) -> tuple[Outcome, Outc
 )
 @given(case=generated_cases())
 def test_generated_config(case: Case, parity: ParityRun, tmp_path_factory: Any) -> None:
+    if os.environ.get("PARITY_VERBOSE"):
+        # printed before the run: a config that never ends is named too
+        print("CASE", case.config, case.select, case.rounds, case.requests, flush=True)
     dlt_side, restsync_side = run_both(parity, case, tmp_path_factory.mktemp("generated"))
     if os.environ.get("PARITY_VERBOSE"):
-        print("CASE", case.config, case.select, case.rounds, case.requests)
         print("  dlt:", dlt_side.summary()[:200])
         print("  rs :", restsync_side.summary()[:200])
     assert_same(case, dlt_side, restsync_side)
