@@ -42,6 +42,22 @@ def _scd2(name: str, **endpoint: Any) -> Any:
     return config
 
 
+def _cursor_then_posts(base_url: str) -> dict[str, Any]:
+    """A cursor with a start param, then a resource without one; both take the defaults'
+    params."""
+    return {
+        "client": {"base_url": base_url},
+        "resource_defaults": {"endpoint": {"params": {"lang": "en"}}},
+        "resources": [
+            {
+                "name": "ev_then_posts",
+                "endpoint": {"path": "wrapped/events", "incremental": _block(start_param="since")},
+            },
+            {"name": "posts_after_cursor", "endpoint": "wrapped/posts"},
+        ],
+    }
+
+
 def _object_param(base_url: str) -> dict[str, Any]:
     cursor = dlt.sources.incremental("updated_at", initial_value=START)
     return _events("ev_object", params={"since": cursor})(base_url)
@@ -68,6 +84,7 @@ def _child(name: str, **endpoint: Any) -> Any:
 
 TWICE = {"rounds": 2}
 CHILD_CURSOR = "a child's incremental start value"
+LEAKED = "an incremental start_param with resource_defaults params"
 CASES = [
     Case("param", _events("ev_param", params={"since": _param()}), requests=True, **TWICE),
     Case(
@@ -206,6 +223,9 @@ CASES = [
         requests=True,
         **TWICE,
     ),
+    # dlt writes the cursor's param into the defaults' params, which the resources listed
+    # after it share: they send since=<the cursor's value> too
+    Case("start_param_with_default_params", _cursor_then_posts, requests=True, differs=LEAKED),
     Case(
         "missing_cursor_raises",
         _events("ev_raise", incremental={"cursor_path": "nope", "initial_value": START}),
@@ -259,6 +279,23 @@ def _more_child_rows(dlt_side: Outcome, restsync_side: Outcome) -> bool:
     return child["columns"] == theirs_child["columns"] and not missing
 
 
+def _no_leaked_param(dlt_side: Outcome, restsync_side: Outcome) -> bool:
+    """The same tables; the same requests but that dlt's for the posts carry ``since``."""
+
+    def without_since(requests: list[Any]) -> list[Any]:
+        return [
+            (*r[:3], tuple(q for q in r[3] if q[0] != "since" or "events" in r[2]), *r[4:])
+            for r in requests
+        ]
+
+    leaked = [r for r in dlt_side.requests if "posts" in r[2] and dict(r[3]).get("since")]
+    return (
+        dlt_side.tables == restsync_side.tables
+        and bool(leaked)
+        and without_since(dlt_side.requests) == restsync_side.requests
+    )
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_incremental(case: Case, parity) -> None:
-    check(case, parity, _more_child_rows)
+    check(case, parity, _no_leaked_param if case.differs == LEAKED else _more_child_rows)
