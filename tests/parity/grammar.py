@@ -1,6 +1,6 @@
 """A grammar of plain dlt ``rest_api`` configs for the fake API (hypothesis strategies).
 
-``generated_cases()`` draws one :class:`~tests.parity.harness.Case`: one to five resources whose
+``generated_cases()`` draws one :class:`~tests.parity.harness.Case`: one to eight resources whose
 shapes combine the axes dlt documents — paginators (given, as a string, or auto-detected),
 data selectors (given or detected), params with placeholders, children by resolve param or
 ``{resources.x.field}`` placeholder (in the path, the query or a POST's JSON body) with
