@@ -29,8 +29,8 @@ Some shapes are left out on purpose, each because of a row of docs/dlt-differenc
 * merge keys are unique within a run ("rows with the same primary key twice in one run");
 * a failing resource answers 4xx, never 5xx ("retries": the policies differ, and dlt's waits are
   long);
-* with ``resource_defaults`` params the cursor resource is listed last ("an incremental
-  ``start_param``/``end_param`` with ``resource_defaults`` params");
+* a cursor's endpoint always has ``params`` of its own, if empty ("an endpoint ``incremental``
+  with ``start_param`` ... and ``resource_defaults`` with endpoint ``params``");
 * OAuth2 token requests are compared by round, restsync's no more than dlt's ("OAuth2 client
   credentials on several resources": dlt asks for a token per resource).
 """
@@ -568,8 +568,6 @@ def cursor_resource(draw: st.DrawFn, name: str) -> Drawn:
         # "``row_order: desc``, second run": dlt may stop a page sooner
         deterministic = deterministic and row_order != "desc"
         endpoint["incremental"] = cursor
-    if not params:
-        del endpoint["params"]
     resource: dict[str, Any] = {"name": name, "endpoint": endpoint}
     draw(disposition(resource))
     return Drawn(resource, deterministic, may_fail=may_fail, rounds=2)
@@ -677,10 +675,6 @@ def generated_cases(draw: st.DrawFn) -> Case:
         endpoint_defaults["paginator"] = copy.copy(draw(st.sampled_from(DEFAULT_PAGINATORS)))
     if draw(st.integers(0, 7)) == 0:
         defaults["max_table_nesting"] = draw(st.sampled_from((0, 1)))
-    if "params" in defaults.get("endpoint", {}):
-        # "an incremental ``start_param``/``end_param`` with ``resource_defaults`` params": dlt
-        # sends the cursor's params on the resources listed after it; the cursor goes last
-        drawn.sort(key=lambda d: d.resource["name"] == CURSOR)
     may_fail = any(d.may_fail for d in drawn)
     return Case(
         name="generated",

@@ -223,8 +223,8 @@ CASES = [
         requests=True,
         **TWICE,
     ),
-    # dlt writes the cursor's param into the defaults' params, which the resources listed
-    # after it share: they send since=<the cursor's value> too
+    # dlt writes the cursor's param into the defaults' params (the endpoint has none of its
+    # own), which the resources it builds after the cursor's share: they send since=... too
     Case("start_param_with_default_params", _cursor_then_posts, requests=True, differs=LEAKED),
     Case(
         "missing_cursor_raises",
