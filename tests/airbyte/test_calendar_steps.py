@@ -13,40 +13,31 @@ from aiohttp import web
 import restsync
 from restsync.airbyte import stream_problems
 from restsync.airbyte._dates import CalendarStep, parse_step
+from tests.airbyte import manifests as build
 from tests.conftest import count_rows
 
 
 def _manifest(step: str) -> dict[str, Any]:
-    return {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "numbers",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "{{ config['base_url'] }}",
-                        "path": "numbers",
-                    },
-                    "record_selector": {"extractor": {"field_path": ["items"]}},
-                },
-                "incremental_sync": {
-                    "type": "DatetimeBasedCursor",
-                    "cursor_field": "day",
-                    "datetime_format": "%Y-%m-%d",
-                    "start_datetime": "{{ config['start_date'] }}",
-                    "end_datetime": "{{ config['end_date'] }}",
-                    "step": step,
-                    "cursor_granularity": "P1D",
-                    "start_time_option": {"inject_into": "request_parameter", "field_name": "from"},
-                    "end_time_option": {"inject_into": "request_parameter", "field_name": "to"},
-                },
-            }
-        ],
+    cursor = {
+        "type": "DatetimeBasedCursor",
+        "cursor_field": "day",
+        "datetime_format": "%Y-%m-%d",
+        "start_datetime": "{{ config['start_date'] }}",
+        "end_datetime": "{{ config['end_date'] }}",
+        "step": step,
+        "cursor_granularity": "P1D",
+        "start_time_option": {"inject_into": "request_parameter", "field_name": "from"},
+        "end_time_option": {"inject_into": "request_parameter", "field_name": "to"},
     }
+    # the record selector and the request options untyped, as older manifests write them
+    return build.manifest(
+        build.stream(
+            "numbers",
+            build.requester("{{ config['base_url'] }}", "numbers"),
+            {"extractor": {"field_path": ["items"]}},
+            incremental_sync=cursor,
+        )
+    )
 
 
 def test_month_steps_cut_calendar_windows(

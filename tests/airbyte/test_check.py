@@ -16,6 +16,7 @@ from aiohttp import web
 
 import restsync
 from restsync.airbyte import plan_manifest, stream_problems
+from tests.airbyte import manifests as build
 from tests.conftest import count_rows
 
 MANIFESTS = Path(__file__).parent / "manifests"
@@ -127,21 +128,8 @@ def test_a_missing_config_value_is_a_config_error_naming_the_stream() -> None:
 
 
 def _stream_with_extractor(extractor: dict[str, Any], base_url: str) -> dict[str, Any]:
-    return {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "users",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {"type": "HttpRequester", "url_base": base_url, "path": "/u"},
-                    "record_selector": {"type": "RecordSelector", "extractor": extractor},
-                },
-            }
-        ],
-    }
+    selector = {"type": "RecordSelector", "extractor": extractor}
+    return build.manifest(build.stream("users", build.requester(base_url, "/u"), selector))
 
 
 def test_a_class_name_of_airbyte_cdks_own_component_is_that_component(
@@ -185,14 +173,10 @@ def test_a_template_reading_stream_state_is_refused_as_airbyte_cdk_refuses_it() 
             "retriever": {"requester": requester, "record_selector": {"extractor": {}}},
         }
 
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            stream("old", "{{ stream_state.get('updated', '2020') }}"),
-            stream("new", "{{ stream_interval.start_time }}"),
-        ],
-    }
+    manifest = build.manifest(
+        stream("old", "{{ stream_state.get('updated', '2020') }}"),
+        stream("new", "{{ stream_interval.start_time }}"),
+    )
     problems = stream_problems(manifest, {})
     assert list(problems) == ["old"]
     assert str(problems["old"]).startswith(

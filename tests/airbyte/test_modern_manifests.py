@@ -16,39 +16,19 @@ from aiohttp import web
 import restsync
 from restsync import ConfigError
 from restsync.airbyte import plan_manifest
+from tests.airbyte import manifests as build
 from tests.airbyte.apis import serve_fanout
 
 
 def _manifest(schema_key: str, reference: str) -> dict[str, Any]:
-    return {
-        "version": "6.48.0",
-        "type": "DeclarativeSource",
-        "schemas": {
-            schema_key: {
-                "type": "object",
-                "properties": {"code": {"type": "string"}, "level": {"type": "integer"}},
-            }
-        },
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "categories",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "https://x.invalid",
-                        "path": "/categories",
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": []},
-                    },
-                },
-                "schema_loader": {"type": "InlineSchemaLoader", "schema": {"$ref": reference}},
-            }
-        ],
-    }
+    categories = build.stream(
+        "categories",
+        build.requester("https://x.invalid", "/categories"),
+        [],
+        schema={"$ref": reference},
+    )
+    schemas = {schema_key: build.properties(code="string", level="integer")}
+    return build.manifest(categories, version="6.48.0", schemas=schemas)
 
 
 def test_a_reference_is_read_as_written_blank_included() -> None:

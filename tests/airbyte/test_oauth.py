@@ -14,6 +14,7 @@ from aiohttp import web
 
 import restsync
 from restsync.airbyte import stream_problems
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 from tests.conftest import count_rows
 
@@ -30,47 +31,18 @@ def _manifest(base_url: str, **oauth: Any) -> dict[str, Any]:
         "scopes": ["read_all"],
         **oauth,
     }
-    return {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "activities",
-                "primary_key": "id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": base_url,
-                        "path": "/activities",
-                        "authenticator": authenticator,
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": []},
-                    },
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": {
-                            "type": "RequestOption",
-                            "inject_into": "request_parameter",
-                            "field_name": "page",
-                        },
-                        "pagination_strategy": {
-                            "type": "PageIncrement",
-                            "page_size": 2,
-                            "start_from_page": 1,
-                        },
-                    },
-                },
-                "schema_loader": {
-                    "type": "InlineSchemaLoader",
-                    "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
-                },
-            }
-        ],
-    }
+    pages = build.paginator(
+        {"type": "PageIncrement", "page_size": 2, "start_from_page": 1}, build.option("page")
+    )
+    activities = build.stream(
+        "activities",
+        build.requester(base_url, "/activities", authenticator=authenticator),
+        [],
+        primary_key="id",
+        paginator=pages,
+        schema=build.properties(id="integer"),
+    )
+    return build.manifest(activities)
 
 
 def _serve(server: Any, answer: dict[str, Any], token: str = "tok-1") -> list[dict[str, str]]:

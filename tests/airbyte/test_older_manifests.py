@@ -12,6 +12,7 @@ from aiohttp import web
 
 import restsync
 from restsync.airbyte import is_manifest, plan_manifest
+from tests.airbyte import manifests as build
 from tests.conftest import count_rows
 
 URL_BASE = (
@@ -20,23 +21,25 @@ URL_BASE = (
 
 
 def _manifest() -> dict[str, Any]:
-    return {
-        "version": "0.50.0",  # no `type: DeclarativeSource` at the root
-        "definitions": {
-            "requester": {"type": "HttpRequester", "url_base": URL_BASE, "http_method": "GET"},
-            "answers": {
-                "$parameters": {
-                    "name": "answers",
-                    "primary_key": "id",
-                    "retriever": {
-                        "requester": {"$ref": "#/definitions/requester", "path": "answers"},
-                        "record_selector": {"extractor": {"field_path": ["items"]}},
-                    },
-                },
+    # no `type: DeclarativeSource` at the root, untyped components, a stream given as a
+    # reference to its $parameters
+    answers = {
+        "$parameters": {
+            "name": "answers",
+            "primary_key": "id",
+            "retriever": {
+                "requester": {"$ref": "#/definitions/requester", "path": "answers"},
+                "record_selector": {"extractor": {"field_path": ["items"]}},
             },
         },
-        "streams": ["#/definitions/answers"],
     }
+    definitions = {
+        "requester": build.requester(URL_BASE, http_method="GET"),
+        "answers": answers,
+    }
+    return build.manifest(
+        "#/definitions/answers", version="0.50.0", typed=False, definitions=definitions
+    )
 
 
 def test_an_untyped_root_is_a_manifest_whose_streams_get_their_defaults() -> None:

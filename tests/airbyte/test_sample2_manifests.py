@@ -12,6 +12,7 @@ from aiohttp import web
 
 import restsync
 from restsync.airbyte import plan_manifest, stream_problems
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 from tests.conftest import count_rows
 
@@ -19,31 +20,16 @@ ROWS = [{"record_id": f"r{i}"} for i in range(1, 6)]
 
 
 def _stream(name: str, path: str, authenticator: Any = None) -> dict[str, Any]:
-    requester: dict[str, Any] = {
-        "type": "HttpRequester",
-        "url": "{{ config['host'] }}" + path,
-        "http_method": "GET",
-    }
-    if authenticator is not None:
-        requester["authenticator"] = authenticator
-    return {
-        "type": "DeclarativeStream",
-        "name": name,
-        "primary_key": "record_id",
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": requester,
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": ["data", "items"]},
-            },
-        },
-        "schema_loader": {"type": "InlineSchemaLoader", "schema": {"type": "object"}},
-    }
+    at = build.requester(
+        url="{{ config['host'] }}" + path, http_method="GET", authenticator=authenticator
+    )
+    return build.stream(
+        name, at, ["data", "items"], primary_key="record_id", schema={"type": "object"}
+    )
 
 
 def _manifest(*streams: Any) -> dict[str, Any]:
-    return {"version": "7.4.2", "type": "DeclarativeSource", "streams": list(streams)}
+    return build.manifest(*streams, version="7.4.2")
 
 
 # --- a login with a request_body, at a whole url (feishu) ---------------------------------------

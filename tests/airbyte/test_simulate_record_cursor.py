@@ -9,51 +9,28 @@ from typing import Any
 import pytest
 
 from restsync.simulator._paging import RecordCursorPaging
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 
 
 def _manifest(strategy: dict[str, Any], token: dict[str, Any], **schema: Any) -> dict[str, Any]:
-    properties = {"id": {"type": "integer"}, "name": {"type": "string"}, **schema}
-    return {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "clients",
-                "primary_key": ["id"],
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "https://x.invalid",
-                        "path": "/clients",
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": ["results"]},
-                    },
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": token,
-                        "page_size_option": {
-                            "type": "RequestOption",
-                            "inject_into": "request_parameter",
-                            "field_name": "limit",
-                        },
-                        "pagination_strategy": {"type": "CursorPagination", **strategy},
-                    },
-                },
-                "schema_loader": {
-                    "type": "InlineSchemaLoader",
-                    "schema": {"type": "object", "properties": properties},
-                },
-            }
-        ],
-    }
+    described = build.properties(id="integer", name="string")
+    described["properties"].update(schema)
+    pages = build.paginator(
+        {"type": "CursorPagination", **strategy}, token, size=build.option("limit")
+    )
+    clients = build.stream(
+        "clients",
+        build.requester("https://x.invalid", "/clients"),
+        ["results"],
+        primary_key=["id"],
+        paginator=pages,
+        schema=described,
+    )
+    return build.manifest(clients)
 
 
-_AFTER = {"type": "RequestOption", "inject_into": "request_parameter", "field_name": "after"}
+_AFTER = build.option("after")
 
 
 def test_a_cursor_that_is_the_last_records_key_pages_after_that_record(

@@ -11,41 +11,24 @@ import pytest
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
 from restsync.simulator import SimulatorError
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 
 
 def _stream(name: str, path: str, field_path: list[str]) -> dict[str, Any]:
-    return {
-        "type": "DeclarativeStream",
-        "name": name,
-        "primary_key": ["id"],
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid/", "path": path},
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": field_path},
-            },
-            "paginator": {
-                "type": "DefaultPaginator",
-                "page_token_option": {
-                    "type": "RequestOption",
-                    "inject_into": "request_parameter",
-                    "field_name": "offset",
-                },
-                "page_size_option": {
-                    "type": "RequestOption",
-                    "inject_into": "request_parameter",
-                    "field_name": "limit",
-                },
-                "pagination_strategy": {"type": "OffsetIncrement", "page_size": 10},
-            },
-        },
-        "schema_loader": {
-            "type": "InlineSchemaLoader",
-            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
-        },
-    }
+    pages = build.paginator(
+        {"type": "OffsetIncrement", "page_size": 10},
+        build.option("offset"),
+        size=build.option("limit"),
+    )
+    return build.stream(
+        name,
+        build.requester("https://x.invalid/", path),
+        field_path,
+        primary_key=["id"],
+        paginator=pages,
+        schema=build.properties(id="integer"),
+    )
 
 
 def _partitioned(child: dict[str, Any], parent: dict[str, Any]) -> dict[str, Any]:
@@ -73,11 +56,7 @@ def test_a_route_in_the_query_part_of_the_path_binds_its_partition(simulate: Sim
         projects,
     )
     roles = _stream("roles", "index.php?/api/v2/get_roles", ["roles"])
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [projects, plans, roles],
-    }
+    manifest = build.manifest(projects, plans, roles)
     run = simulate(manifest, seed=4)
     dataset = run.sim.dataset()
     assert len(dataset["projects"]) > 10  # more than one page of parents
@@ -114,7 +93,7 @@ def test_a_cursor_in_a_parameter_of_the_link_header_is_followed(
     if stop:
         strategy["stop_condition"] = stop
     paginator["pagination_strategy"] = strategy
-    run = simulate({"version": "6.0.0", "type": "DeclarativeSource", "streams": [events]}, seed=7)
+    run = simulate(build.manifest(events), seed=7)
     served = run.sim.dataset()["events"]
     assert 50 < len(served) <= 75  # three of the simulator's pages
     records = list(run.source.resources["events"])
@@ -131,7 +110,7 @@ def test_a_json_body_with_a_stray_character_after_it_is_read(simulate: Simulate)
         request_headers={"Content-Type": "application/json"},
         request_body_data='[{"orderBy": 1, "columnName": "Timestamp"}]/\n',
     )
-    run = simulate({"version": "6.0.0", "type": "DeclarativeSource", "streams": [rows]}, seed=2)
+    run = simulate(build.manifest(rows), seed=2)
     served = run.sim.dataset()["rows"]
     records = list(run.source.resources["rows"])
     assert len(served) > 10
@@ -146,7 +125,7 @@ def test_a_partition_sent_nowhere_repeats_the_same_request_for_every_parent(
     # no part of the request names; both clients ask the same thing once per parent record
     servers = _stream("servers", "/servers", ["items"])
     messages = _partitioned(_stream("messages", "/messages", ["items"]), servers)
-    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [servers, messages]}
+    manifest = build.manifest(servers, messages)
     run = simulate(manifest, seed=6, streams=["messages"])
     dataset = run.sim.dataset()
     assert run.served.resources["messages"].parent is None  # served as the API does: unbound
@@ -171,17 +150,9 @@ def test_two_streams_at_one_route_with_other_partition_options_are_named() -> No
     ):
         stream = _partitioned(_stream(name, "/notes", ["notes"]), parent)
         config = stream["retriever"]["partition_router"]["parent_stream_configs"][0]
-        config["request_option"] = {
-            "type": "RequestOption",
-            "inject_into": "request_parameter",
-            "field_name": param,
-        }
+        config["request_option"] = build.option(param)
         notes.append(stream)
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [contacts, projects, *notes],
-    }
+    manifest = build.manifest(contacts, projects, *notes)
     plan = plan_manifest(manifest, {})
     with pytest.raises(SimulatorError, match="'contact_notes' and 'project_notes' are both at"):
         simulator_plan(plan)
@@ -199,7 +170,7 @@ def test_a_path_computed_from_a_partition_value_is_named() -> None:
         ),
         periods,
     )
-    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [periods, payroll]}
+    manifest = build.manifest(periods, payroll)
     plan = plan_manifest(manifest, {})
     with pytest.raises(SimulatorError, match="'payroll': its path is computed from a partition"):
         simulator_plan(plan)
@@ -216,9 +187,7 @@ def test_a_path_with_an_empty_segment_is_served_where_clients_send_it(
         _stream("questions", "/form//{{ stream_partition.project_id }}/questions", ["questions"]),
         forms,
     )
-    run = simulate(
-        {"version": "6.0.0", "type": "DeclarativeSource", "streams": [forms, questions]}, seed=5
-    )
+    run = simulate(build.manifest(forms, questions), seed=5)
     dataset = run.sim.dataset()
     records = list(run.source.resources["questions"])
     assert records and sorted(r["id"] for r in records) == sorted(

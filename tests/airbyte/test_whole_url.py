@@ -15,6 +15,7 @@ from aiohttp import web
 import restsync
 from restsync import ConfigError
 from restsync.airbyte import plan_manifest, stream_problems
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 from tests.conftest import RoutedServer
 
@@ -22,63 +23,40 @@ MESSAGES = [{"id": f"m{i}", "subject": f"s{i}"} for i in range(1, 4)]
 
 
 def _stream(name: str, url: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "type": "DeclarativeStream",
-        "name": name,
-        "primary_key": ["id"],
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": {
-                "type": "HttpRequester",
-                "url": url,
-                "http_method": "GET",
-                "authenticator": {"type": "BearerAuthenticator", "api_token": "{{ config['t'] }}"},
-            },
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": ["value"]},
-            },
-            **(extra or {}),
-        },
-        "schema_loader": {
-            "type": "InlineSchemaLoader",
-            "schema": {
-                "type": "object",
-                "properties": {"id": {"type": "string"}, "subject": {"type": "string"}},
-            },
-        },
-    }
+    bearer = {"type": "BearerAuthenticator", "api_token": "{{ config['t'] }}"}
+    return build.stream(
+        name,
+        build.requester(url=url, http_method="GET", authenticator=bearer),
+        ["value"],
+        primary_key=["id"],
+        retriever=extra,
+        schema=build.properties(id="string", subject="string"),
+    )
 
 
 MESSAGES_STREAM = _stream("messages", "https://graph.invalid/v1.0/me/messages")
-MANIFEST: dict[str, Any] = {
-    "version": "6.60.0",
-    "type": "DeclarativeSource",
-    "streams": [
-        MESSAGES_STREAM,
-        _stream(
-            "message_details",
-            "https://graph.invalid/v1.0/me/messages/{{ stream_partition['message_id'] }}",
-            {
-                "record_selector": {
-                    "type": "RecordSelector",
-                    "extractor": {"type": "DpathExtractor", "field_path": []},
-                },
-                "partition_router": {
-                    "type": "SubstreamPartitionRouter",
-                    "parent_stream_configs": [
-                        {
-                            "type": "ParentStreamConfig",
-                            "parent_key": "id",
-                            "partition_field": "message_id",
-                            "stream": MESSAGES_STREAM,
-                        }
-                    ],
-                },
-            },
-        ),
-    ],
-}
+MESSAGE_DETAILS = _stream(
+    "message_details",
+    "https://graph.invalid/v1.0/me/messages/{{ stream_partition['message_id'] }}",
+    {
+        "record_selector": {
+            "type": "RecordSelector",
+            "extractor": {"type": "DpathExtractor", "field_path": []},
+        },
+        "partition_router": {
+            "type": "SubstreamPartitionRouter",
+            "parent_stream_configs": [
+                {
+                    "type": "ParentStreamConfig",
+                    "parent_key": "id",
+                    "partition_field": "message_id",
+                    "stream": MESSAGES_STREAM,
+                }
+            ],
+        },
+    },
+)
+MANIFEST = build.manifest(MESSAGES_STREAM, MESSAGE_DETAILS, version="6.60.0")
 
 
 def _serve(server: Any) -> None:
@@ -134,11 +112,9 @@ def test_the_simulator_serves_a_whole_url_at_its_path(simulate: Simulate) -> Non
 
 
 def test_a_refused_template_in_an_address_is_a_check_error() -> None:
-    manifest = {
-        "version": "6.60.0",
-        "type": "DeclarativeSource",
-        "streams": [_stream("jobs", "{{ 'https://{}/v1'.format(config['host']) }}")],
-    }
+    manifest = build.manifest(
+        _stream("jobs", "{{ 'https://{}/v1'.format(config['host']) }}"), version="6.60.0"
+    )
     problems = stream_problems(manifest, {"t": "tk", "host": "h"})
     assert "jobs" in problems
     assert "streams[0].retriever.requester.url" in str(problems["jobs"])
@@ -166,11 +142,9 @@ def test_each_url_base_is_its_own_without_a_base_url(make_pipeline: Any) -> None
 
             server.route("GET", "/api/items", items)
             server.start()
-        manifest = {
-            "version": "6.60.0",
-            "type": "DeclarativeSource",
-            "streams": [_on(first.base_url + "/api", "a"), _on(second.base_url + "/api", "b")],
-        }
+        manifest = build.manifest(
+            _on(first.base_url + "/api", "a"), _on(second.base_url + "/api", "b"), version="6.60.0"
+        )
         source = restsync.airbyte_source(manifest, {})
         assert [r["id"] for r in source.resources["a"]] == ["a1"]
         assert [r["id"] for r in source.resources["b"]] == ["b1", "b2"]

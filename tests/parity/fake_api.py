@@ -9,9 +9,12 @@ the case tell whose request it was, the round (``r1``, ``r2``) which state of th
     /<style>/posts/<id>            one post          /<style>/users/<id>      one user
     /<style>/posts/<id>/comments   a post's comments, paged in <style> (``?since=`` filters)
     /<style>/events                events (``?since=``/``?until=`` filter on updated_at)
+    /<style>/sparse                events, some without ``updated_at`` (absent or null)
     /<style>/search   (POST)       posts, paged through the JSON body
+    /<style>/events/search (POST)  events, ``since``/``until`` in the JSON body as well
     /shape/<name>/posts            posts in one of several body shapes (data selectors)
     /auth/<kind>/posts             posts, only with the right credential (401 otherwise)
+    /auth/<kind>/<any path above>  that path, only with the right credential
     /oauth/token      (POST)       a client-credentials token
     /status/<code>                 that status with a small JSON body
 """
@@ -78,6 +81,17 @@ def events(round_: str) -> list[dict[str, Any]]:
             row.update(kind="update", updated_at=_stamp(40 + row["id"] / 10))
         rows += [{"id": i, "kind": "create", "updated_at": _stamp(i + 20)} for i in range(31, 41)]
     return sorted(rows, key=lambda r: (r["updated_at"], r["id"]))
+
+
+def sparse(round_: str) -> list[dict[str, Any]]:
+    """The events, every 7th without ``updated_at`` and every 11th with it null."""
+    rows = [dict(row) for row in events(round_)]
+    for row in rows:
+        if row["id"] % 7 == 0:
+            del row["updated_at"]
+        elif row["id"] % 11 == 0:
+            row["updated_at"] = None
+    return rows
 
 
 @dataclass(frozen=True)
@@ -183,9 +197,19 @@ STYLES = (
 ).split()
 
 
-def _since(request: web.Request, rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    since, until = request.query.get("since"), request.query.get("until")
-    return [r for r in rows if (not since or r[key] >= since) and (not until or r[key] < until)]
+def _since(
+    request: web.Request, rows: list[dict[str, Any]], key: str, body: Any = None
+) -> list[dict[str, Any]]:
+    """The rows from ``since`` (inclusive) to ``until`` (exclusive), in the query or the JSON
+    body; a row without the field is always served."""
+    given = {**request.query, **(body if isinstance(body, dict) else {})}
+    since, until = given.get("since"), given.get("until")
+    return [
+        r
+        for r in rows
+        if r.get(key) is None
+        or ((not since or r[key] >= str(since)) and (not until or r[key] < str(until)))
+    ]
 
 
 # --- routes -------------------------------------------------------------------------------
@@ -241,7 +265,10 @@ async def _token(request: web.Request) -> web.Response:
 
 
 async def dispatch(request: web.Request, call: Call) -> web.StreamResponse:
-    parts = call.path.strip("/").split("/")
+    return await _route(request, call, call.path.strip("/").split("/"))
+
+
+async def _route(request: web.Request, call: Call, parts: list[str]) -> web.StreamResponse:
     if parts[:2] == ["oauth", "token"]:
         return await _token(request)
     if parts[0] == "status":
@@ -255,7 +282,9 @@ async def dispatch(request: web.Request, call: Call) -> web.StreamResponse:
     if parts[0] == "auth":
         if not _authorized(request, parts[1]):
             return _json({"error": "unauthorized"}, status=401)
-        return page_in_style(request, "wrapped", POSTS)
+        if parts[2:] in ([], ["posts"]):
+            return page_in_style(request, "wrapped", POSTS)
+        return await _route(request, call, parts[2:])
     style, what, rest = parts[0], parts[1] if len(parts) > 1 else "posts", parts[2:]
     if what == "posts" and not rest:
         return page_in_style(request, style, POSTS)
@@ -270,10 +299,15 @@ async def dispatch(request: web.Request, call: Call) -> web.StreamResponse:
         return page_in_style(request, style, rows)
     if what == "users" and len(rest) == 1:
         return _one(list(USERS.values()), rest[0])
+    if what in ("events", "sparse") and rest == ["search"]:
+        rows = events(call.round) if what == "events" else sparse(call.round)
+        return _search(request, call, style, rows)
     if what == "events":
         return page_in_style(request, style, _since(request, events(call.round), "updated_at"))
+    if what == "sparse":
+        return page_in_style(request, style, _since(request, sparse(call.round), "updated_at"))
     if what == "search":
-        return _search(request, call, style)
+        return _search(request, call, style, POSTS)
     return _json({"error": f"nothing at {call.path}"}, status=404)
 
 
@@ -282,10 +316,12 @@ def _one(rows: list[dict[str, Any]], key: str) -> web.Response:
     return _json(found[0]) if found else _json({"error": "not found"}, status=404)
 
 
-def _search(request: web.Request, call: Call, style: str) -> web.Response:
+def _search(request: web.Request, call: Call, style: str, found: list[Any]) -> web.Response:
     # the search is in the body (JSON, or form fields, which are text); paging may be in the query
     body = {**request.query, **(call.body if isinstance(call.body, dict) else {})}
-    rows = [p for p in POSTS if str(p["user_id"]) == str(body.get("user_id", p["user_id"]))]
+    if found is not POSTS:
+        found = _since(request, found, "updated_at", call.body)
+    rows = [p for p in found if str(p.get("user_id")) == str(body.get("user_id", p.get("user_id")))]
     size = int(body.get("limit", PAGE_SIZE))
     if style == "body_page":
         number = int(body.get("page", 1))

@@ -1,15 +1,19 @@
 """A grammar of plain dlt ``rest_api`` configs for the fake API (hypothesis strategies).
 
-``generated_cases()`` draws one :class:`~tests.parity.harness.Case`: one to four resources whose
+``generated_cases()`` draws one :class:`~tests.parity.harness.Case`: one to eight resources whose
 shapes combine the axes dlt documents — paginators (given, as a string, or auto-detected),
 data selectors (given or detected), params with placeholders, children by resolve param or
-``{resources.x.field}`` placeholder with ``include_from_parent``, processing steps, incremental
-cursors (as a param, as an endpoint block, in placeholders; ``end_value``/``end_param``,
-``row_order``), write dispositions (dicts with merge strategies too) with primary keys (compound
+``{resources.x.field}`` placeholder (in the path, the query or a POST's JSON body) with
+``include_from_parent``, paged children with response actions, processing steps, incremental
+cursors (as a param, as an endpoint block, in placeholders in the query or a JSON body;
+``end_value``/``end_param``, ``range_start``/``range_end`` open or closed, ``lag``,
+``row_order``, ``on_cursor_value_missing`` on events without a cursor value), write
+dispositions (dicts with merge strategies too, ``scd2`` among them) with primary keys (compound
 too) and merge keys, ``columns`` hints and ``table_name``, response actions (dicts and
-functions), auth on the client or an endpoint, POST searches paged in the JSON body, nested lists
-(child tables), ``parallelized``, unselected parents, default paginators and a selection of
-resources. Every config drawn is one dlt runs.
+functions), auth (OAuth2 client credentials among them) on the client or an endpoint, on a
+parent and its child (inherited, or the child's own), POST searches paged in the JSON body,
+nested lists (child tables), ``parallelized``, unselected parents, default paginators and a
+selection of resources. Every config drawn is one dlt runs.
 
 Some shapes are left out on purpose, each because of a row of docs/dlt-differences.md:
 
@@ -24,7 +28,11 @@ Some shapes are left out on purpose, each because of a row of docs/dlt-differenc
   path absent from a non-empty body", "a response body that is a bare JSON string");
 * merge keys are unique within a run ("rows with the same primary key twice in one run");
 * a failing resource answers 4xx, never 5xx ("retries": the policies differ, and dlt's waits are
-  long).
+  long);
+* a cursor's endpoint always has ``params`` of its own, if empty ("an endpoint ``incremental``
+  with ``start_param`` ... and ``resource_defaults`` with endpoint ``params``");
+* OAuth2 token requests are compared by round, restsync's no more than dlt's ("OAuth2 client
+  credentials on several resources": dlt asks for a token per resource).
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.parity.fake_api import API_KEY, BASIC, TOKEN
+from tests.parity.fake_api import API_KEY, BASIC, CLIENT, TOKEN
 from tests.parity.harness import Case
 
 # --- builtin callables for processing steps -----------------------------------------------------
@@ -223,6 +231,8 @@ DISPOSITIONS: tuple[Any, ...] = (
     {"disposition": "merge"},
     {"disposition": "merge", "strategy": "delete-insert"},
     {"disposition": "merge", "strategy": "upsert"},
+    # dlt's validity columns: harness.read_tables compares whether _dlt_valid_to is set
+    {"disposition": "merge", "strategy": "scd2"},
 )
 
 
@@ -280,6 +290,8 @@ def listing(draw: st.DrawFn, name: str) -> Drawn:
     return Drawn(resource, deterministic)
 
 
+TOKEN_PATH = "oauth/token"
+
 # --- auth, and POST bodies --------------------------------------------------------------------
 
 AUTHS: dict[str, dict[str, Any]] = {
@@ -292,6 +304,13 @@ AUTHS: dict[str, dict[str, Any]] = {
         "location": "query",
     },
     "basic": {"type": "http_basic", "username": BASIC[0], "password": BASIC[1]},
+    # ConfigOf makes the token URL absolute (the fake API's base URL is known only then)
+    "oauth": {
+        "type": "oauth2_client_credentials",
+        "access_token_url": TOKEN_PATH,
+        "client_id": CLIENT[0],
+        "client_secret": CLIENT[1],
+    },
 }
 
 
@@ -316,6 +335,34 @@ def authed(draw: st.DrawFn, name: str) -> tuple[Drawn, dict[str, Any] | None]:
     draw(disposition(resource))
     draw(table_hints(resource))
     return Drawn(resource, may_fail=wrong), auth if on_client else None
+
+
+@st.composite
+def guarded_chain(draw: st.DrawFn) -> tuple[list[Drawn], dict[str, Any] | None]:
+    """A parent and a child behind credentials: the client's auth (the child inherits it), an
+    endpoint's own on the parent, or the child's own credential overriding the client's (another
+    kind); OAuth2 client credentials among them (the token requests are compared too)."""
+    kind = draw(st.sampled_from(tuple(AUTHS)))
+    auth = copy.deepcopy(AUTHS[kind])
+    endpoint, deterministic = draw(
+        paged_endpoint("posts", ("wrapped", "next_url", "page", "cursor"))
+    )
+    endpoint["path"] = f"auth/{kind}/{endpoint['path']}"
+    parent: dict[str, Any] = {"name": GUARDED, "endpoint": endpoint}
+    draw(disposition(parent))
+    on_client = draw(st.booleans())
+    if not on_client:
+        endpoint["auth"] = auth
+    own = draw(st.sampled_from([None, *[k for k in AUTHS if k != kind]]))
+    # a child without its own auth inherits the client's (only): a parent's endpoint auth is
+    # the parent's
+    child_kind = own or (kind if on_client else None)
+    prefix = f"auth/{child_kind}/" if child_kind else ""
+    guarded_child = draw(child(KEYS, GUARDED, prefix=prefix))
+    if own is not None:
+        guarded_child.resource["endpoint"]["auth"] = copy.deepcopy(AUTHS[own])
+    guarded_child.deterministic = guarded_child.deterministic and deterministic
+    return [Drawn(parent, deterministic), guarded_child], auth if on_client else None
 
 
 SEARCH_PAGINATORS: dict[str, Callable[[int], tuple[Any, ...]]] = {
@@ -368,16 +415,66 @@ def searching(draw: st.DrawFn, name: str) -> Drawn:
     return Drawn(resource)
 
 
+def skip_second_comment_pages(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """A response action function: a page of comments with a "comment 2" is ignored."""
+    from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
+
+    if '"comment 2 on' in response.text:
+        raise IgnoreResponseException
+    return response
+
+
+CHILD_ACTIONS = (
+    [{"status_code": 200, "content": "comment 2 on", "action": "ignore"}],
+    [{"content": "comment 1 on 1", "action": "ignore"}],
+    [skip_second_comment_pages],
+    [{"status_code": 200, "action": stamp_status}],
+    [{"status_code": 404, "action": "ignore"}, {"status_code": 200, "action": stamp_status}],
+)
+CHILD_STYLES = ("plain", "wrapped", "link", "next_url", "page", "offset", "cursor")
+
+
 @st.composite
-def child(draw: st.DrawFn, name: str, parent: str) -> Drawn:
-    """A child of ``parent``: its comments (paged), its author, or a lookup that 404s for most
-    parents (ignored by a response action, or failing the resource)."""
-    kind = draw(st.sampled_from(("comments", "author", "missing")))
+def searched_child(draw: st.DrawFn, parent: str) -> dict[str, Any]:
+    """A POST search per parent record: the parent's fields fill the JSON body."""
+    style = draw(st.sampled_from(tuple(SEARCH_PAGINATORS)))
+    size = draw(st.sampled_from((2, 3, 5)))
+    body: dict[str, Any] = {"user_id": f"{{resources.{parent}.user_id}}"}
+    if style != "body_offset":
+        body["limit"] = size
+    if draw(st.booleans()):
+        body["note"] = f"for {{resources.{parent}.id}}"
+    endpoint: dict[str, Any] = {
+        "path": f"{style}/search",
+        "method": "POST",
+        "paginator": copy.deepcopy(draw(st.sampled_from(SEARCH_PAGINATORS[style](size)))),
+        "json": body,
+    }
+    if draw(st.booleans()):
+        endpoint["data_selector"] = "data"
+    return endpoint
+
+
+@st.composite
+def child(draw: st.DrawFn, name: str, parent: str, prefix: str = "") -> Drawn:
+    """A child of ``parent``: its comments (paged, with response actions), its author, a POST
+    search with the parent's fields in the JSON body, or a lookup that 404s for most parents
+    (ignored by a response action, or failing the resource). ``prefix`` puts the child's path
+    behind a credential (``auth/<kind>/``)."""
+    kind = draw(st.sampled_from(("comments", "author", "missing", "search")))
     drawn = Drawn({"name": name})
+    if kind == "search":
+        drawn.resource["endpoint"] = draw(searched_child(parent))
+        drawn.resource["endpoint"]["path"] = prefix + drawn.resource["endpoint"]["path"]
+        if fields := draw(st.lists(st.sampled_from(("id", "title")), unique=True)):
+            drawn.resource["include_from_parent"] = fields
+        return drawn
     if kind == "comments":
         endpoint, drawn.deterministic = draw(
-            paged_endpoint("posts/{post_id}/comments", ("plain", "wrapped", "link", "next_url"))
+            paged_endpoint("posts/{post_id}/comments", CHILD_STYLES)
         )
+        if draw(st.integers(0, 3)) == 0:
+            endpoint["response_actions"] = copy.copy(draw(st.sampled_from(CHILD_ACTIONS)))
     else:
         field = "user_id" if kind == "author" else "id"
         endpoint = {"path": "plain/users/{post_id}"}
@@ -397,6 +494,7 @@ def child(draw: st.DrawFn, name: str, parent: str) -> Drawn:
         if draw(st.booleans()):
             # a placeholder in a param as well
             endpoint["params"] = {**endpoint.get("params", {}), "of": f"{{resources.{parent}.id}}"}
+    endpoint["path"] = prefix + endpoint["path"]
     drawn.resource["endpoint"] = endpoint
     # "author" is an object (flattened into columns), "tags" a list (a child table) when the
     # parent serves them
@@ -416,11 +514,27 @@ def child(draw: st.DrawFn, name: str, parent: str) -> Drawn:
 
 @st.composite
 def cursor_resource(draw: st.DrawFn, name: str) -> Drawn:
-    """Events under an incremental cursor, loaded twice (round 2 adds and updates events)."""
-    endpoint, deterministic = draw(paged_endpoint("events", INCREMENTAL_STYLES))
+    """Events under an incremental cursor, loaded twice (round 2 adds and updates events): the
+    cursor as a param, an endpoint block (its start and end as params, or as placeholders in
+    the query or a POST's JSON body), with ``lag``, open or closed ranges, and events without a
+    cursor value (``on_cursor_value_missing``)."""
+    form = draw(st.sampled_from(("param", "block", "placeholder", "filter", "json")))
+    if form == "json":
+        endpoint, deterministic = draw(cursor_search()), True
+    else:
+        endpoint, deterministic = draw(paged_endpoint("events", INCREMENTAL_STYLES))
     initial = draw(st.sampled_from((START, "2024-01-01T00:00:00Z", "2024-01-01T12:30:00Z")))
     cursor: dict[str, Any] = {"cursor_path": "updated_at", "initial_value": initial}
-    form = draw(st.sampled_from(("param", "block", "placeholder", "filter")))
+    may_fail = False
+    if draw(st.integers(0, 3)) == 0:
+        # every 7th event has no updated_at, every 11th a null one
+        endpoint["path"] = endpoint["path"].replace("events", "sparse")
+        # dlt's default (raise) fails the resource, and with it the comparison of the tables:
+        # drawn less often
+        missing = draw(st.sampled_from(("include", "exclude", "include", "exclude", None, "raise")))
+        if missing is not None:
+            cursor["on_cursor_value_missing"] = missing
+        may_fail = missing in (None, "raise")
     params = endpoint.setdefault("params", {})
     if form == "param":
         params["since"] = {"type": "incremental", **cursor}
@@ -439,8 +553,16 @@ def cursor_resource(draw: st.DrawFn, name: str) -> Drawn:
             )
         if draw(st.booleans()):
             cursor["end_value"] = END
-            if draw(st.booleans()):
+            if form == "json" and draw(st.booleans()):
+                endpoint["json"]["until"] = "{incremental.end_value}"
+            elif form != "json" and draw(st.booleans()):
                 cursor["end_param"] = "until"
+            if range_end := draw(st.sampled_from((None, "open", "closed"))):
+                cursor["range_end"] = range_end
+        if range_start := draw(st.sampled_from((None, "open", "closed"))):
+            cursor["range_start"] = range_start
+        if draw(st.integers(0, 2)) == 0:
+            cursor["lag"] = draw(st.sampled_from((3600, 7200.0, 18000)))
         if row_order := draw(st.sampled_from((None, "asc", "desc"))):
             cursor["row_order"] = row_order
         # "``row_order: desc``, second run": dlt may stop a page sooner
@@ -448,7 +570,24 @@ def cursor_resource(draw: st.DrawFn, name: str) -> Drawn:
         endpoint["incremental"] = cursor
     resource: dict[str, Any] = {"name": name, "endpoint": endpoint}
     draw(disposition(resource))
-    return Drawn(resource, deterministic, rounds=2)
+    return Drawn(resource, deterministic, may_fail=may_fail, rounds=2)
+
+
+@st.composite
+def cursor_search(draw: st.DrawFn) -> dict[str, Any]:
+    """Events searched by POST, the cursor's start in the JSON body."""
+    style = draw(st.sampled_from(tuple(SEARCH_PAGINATORS)))
+    size = draw(st.sampled_from((3, 5, 7)))
+    body: dict[str, Any] = {"since": "{incremental.start_value}"}
+    if style != "body_offset":
+        body["limit"] = size
+    return {
+        "path": f"{style}/events/search",
+        "method": "POST",
+        "paginator": copy.deepcopy(draw(st.sampled_from(SEARCH_PAGINATORS[style](size)))),
+        "json": body,
+        "data_selector": "data",
+    }
 
 
 @st.composite
@@ -481,7 +620,7 @@ def grandchild(draw: st.DrawFn, name: str, parent: str) -> Drawn:
 
 # names that are no substring of each other, of a path or of an error message
 PARENT, CHILD, GRANDCHILD, CURSOR, BROKEN = "articles", "notes", "threads", "changes", "broken"
-GUARDED, FOUND = "guarded", "hits"
+GUARDED, KEYS, FOUND = "guarded", "locks", "hits"
 
 DEFAULT_PAGINATORS: tuple[Any, ...] = (
     "single_page",
@@ -512,8 +651,12 @@ def generated_cases(draw: st.DrawFn) -> Case:
     if draw(st.integers(0, 4)) == 0:
         drawn.append(draw(failing(BROKEN)))
     if draw(st.integers(0, 3)) == 0:
-        guarded, client_auth = draw(authed(GUARDED))
-        drawn.append(guarded)
+        if draw(st.booleans()):
+            guarded, client_auth = draw(authed(GUARDED))
+            drawn.append(guarded)
+        else:
+            chain, client_auth = draw(guarded_chain())
+            drawn.extend(chain)
     if draw(st.integers(0, 3)) == 0:
         drawn.append(draw(searching(FOUND)))
     names = [d.resource["name"] for d in drawn if d.resource.get("selected", True)]
@@ -565,6 +708,7 @@ class ConfigOf:
         }
         if self.defaults:
             config["resource_defaults"] = copy.deepcopy(self.defaults)
+        _token_urls(config, base_url)
         return config
 
     def __repr__(self) -> str:
@@ -572,3 +716,15 @@ class ConfigOf:
 
     def names(self) -> list[str]:
         return [r["name"] for r in self.resources]
+
+
+def _token_urls(found: Any, base_url: str) -> None:
+    """Every OAuth2 token URL in a config made absolute (dlt posts to it as given)."""
+    if isinstance(found, dict):
+        if found.get("access_token_url") == TOKEN_PATH:
+            found["access_token_url"] = base_url + TOKEN_PATH
+        for value in found.values():
+            _token_urls(value, base_url)
+    elif isinstance(found, list):
+        for value in found:
+            _token_urls(value, base_url)

@@ -3,7 +3,9 @@
 An outcome is what a user sees: the config rejected when the source is built, the extraction
 raising, or tables in a real DuckDB file (names, columns with types, rows). dlt's bookkeeping
 (``_dlt_*`` tables; ``_dlt_id``, ``_dlt_load_id`` and the parent/root ids, which are random) and
-restsync's rejects table are left out of the comparison.
+restsync's rejects table are left out of the comparison. Of the ``scd2`` merge strategy's
+validity columns, which hold load times, only their type is compared, and for
+``_dlt_valid_to`` whether it is set (a retired row) or null (a current one).
 
 Speed: a dlt load costs about half a second per schema, so every case of the session is loaded
 in ONE pipeline run per side: each case is its own source, all named ``parity`` (one schema, one
@@ -35,6 +37,8 @@ SIDES: dict[str, Callable[..., Any]] = {
 }
 PAGES_CAP = 500
 IGNORED_COLUMNS = {"_dlt_id", "_dlt_load_id", "_dlt_parent_id", "_dlt_root_id"}
+# scd2's validity columns hold load times: compared as "is it set?"; the type is compared as is
+TIMESTAMPS = {"_dlt_valid_from", "_dlt_valid_to"}
 Config = Callable[[str], dict[str, Any]]
 
 
@@ -269,10 +273,16 @@ def read_tables(path: Path, dataset: str) -> dict[str, Any]:
                 columns[table][column] = kind
         for table, kinds in columns.items():
             # a table of nothing but dlt's own columns still has rows: count them
-            quoted = ", ".join(f'"{c}"' for c in kinds) or "1"
+            quoted = ", ".join(_selected(c) for c in kinds) or "1"
             rows = db.execute(f'select {quoted} from "{dataset}"."{table}"').fetchall()
             tables[table] = {"columns": kinds, "rows": sorted(rows, key=repr)}
     return tables
+
+
+def _selected(column: str) -> str:
+    if column in TIMESTAMPS:
+        return f'"{column}" is not null'
+    return f'"{column}"'
 
 
 def _text(exc: BaseException) -> str:

@@ -1,4 +1,5 @@
-"""Parity: every auth type, on the client and on one endpoint; refused credentials."""
+"""Parity: every auth type, on the client and on one endpoint; auth on a parent and its child;
+refused credentials."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 import pytest
 
 from tests.parity.fake_api import API_KEY, BASIC, CLIENT, TOKEN
-from tests.parity.harness import Case, check, dlt_fails_restsync_loads
+from tests.parity.harness import Case, Outcome, check, dlt_fails_restsync_loads
+
+ONE_TOKEN = "OAuth2 client credentials on several resources"
 
 
 def _secured(kind: str, auth: Any, *, on_endpoint: bool = False, prefix: str = "") -> Any:
@@ -33,6 +36,47 @@ def _oauth(base_url: str) -> dict[str, Any]:
         "client_id": CLIENT[0],
         "client_secret": CLIENT[1],
     }
+
+
+def _chain(client_auth: Any, child_auth: Any = None) -> Any:
+    """Posts and each post's comments (a child), behind the client's credential; the child
+    may have its own."""
+
+    def config(base_url: str) -> dict[str, Any]:
+        child: dict[str, Any] = {
+            "path": "auth/oauth/wrapped/posts/{resources.posts.id}/comments",
+            "data_selector": "data",
+        }
+        client: dict[str, Any] = {"base_url": base_url}
+        if client_auth is not None:
+            client["auth"] = client_auth(base_url)
+        if child_auth is not None:
+            child["auth"] = child_auth(base_url)
+        return {
+            "client": client,
+            "resources": [
+                {"name": "posts", "endpoint": {"path": "plain/posts"}},
+                {"name": "comments", "endpoint": child},
+            ],
+        }
+
+    return config
+
+
+def _one_token_per_credential(dlt_side: Outcome, restsync_side: Outcome) -> bool:
+    """The same tables and requests, except that dlt asks for a token per resource and
+    restsync once for the client's credential."""
+
+    def split(outcome: Outcome) -> tuple[list[Any], int]:
+        tokens = [r for r in outcome.requests if r[2] == "/oauth/token"]
+        return [r for r in outcome.requests if r[2] != "/oauth/token"], len(tokens)
+
+    (theirs, their_tokens), (ours, our_tokens) = split(dlt_side), split(restsync_side)
+    return (
+        dlt_side.tables == restsync_side.tables
+        and theirs == ours
+        and (their_tokens, our_tokens) == (2, 1)
+    )
 
 
 CASES = [
@@ -95,6 +139,16 @@ CASES = [
         ),
     ),
     Case("oauth2_client_credentials", _secured("oauth", _oauth), requests=True),
+    # a child inherits the client's OAuth2 credential: dlt fetches a token for each resource
+    Case("oauth2_parent_and_child", _chain(_oauth), requests=True, differs=ONE_TOKEN),
+    # only the child has it, as its own: one token on both sides
+    Case("oauth2_on_the_child", _chain(None, _oauth), requests=True),
+    # the child's own credential wins over the client's (a wrong one for this path)
+    Case(
+        "child_auth_wins",
+        _chain(lambda _: {"type": "bearer", "token": TOKEN}, _oauth),
+        requests=True,
+    ),
     Case(
         "endpoint_auth",
         _secured("bearer", lambda _: {"type": "bearer", "token": TOKEN}, on_endpoint=True),
@@ -135,4 +189,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_auth(case: Case, parity) -> None:
-    check(case, parity, dlt_fails_restsync_loads)
+    if case.differs == ONE_TOKEN:
+        check(case, parity, _one_token_per_credential)
+    else:
+        check(case, parity, dlt_fails_restsync_loads)
