@@ -137,8 +137,8 @@ class DuckDBFreedPages(_Held):
 
     Why: with jemalloc's decay (DuckDB sets one second) the insert of the 1M-record bench's one
     Parquet file ended ~30 MB higher, the buffers of the row groups already written still
-    resident; at 0 it peaked ~10 MB lower, for ~0.2 s more CPU in the insert (pages faulted in
-    afresh). Best effort: nothing happens if DuckDB's module has no jemalloc (its builds for
+    resident; at 0 it peaked 7-11 MB lower, for 0.2-0.3 s more CPU in the insert (pages faulted
+    in afresh). Best effort: nothing happens if DuckDB's module has no jemalloc (its builds for
     other systems) or the control call is not there."""
 
     _lock = threading.Lock()
@@ -167,6 +167,9 @@ class DuckDBFreedPages(_Held):
             old = saved.get(name, saved.get(b"arenas." + name.rsplit(b".", 1)[-1]))
             if old is not None:
                 control.write(name, old)
+
+
+_MAX_ARENAS = 1024  # jemalloc makes a few per core; the loop over them stays bounded
 
 
 class _JemallocControl:
@@ -199,13 +202,14 @@ class _JemallocControl:
         return cls(mallctl)
 
     def decay_settings(self) -> list[bytes]:
-        """The decay settings of every arena in use, then the defaults of arenas to come."""
+        """The decay settings of the arenas to come, then those of every arena in use."""
         count = ctypes.c_uint(0)
         size = ctypes.c_size_t(ctypes.sizeof(count))
         if self._mallctl(b"arenas.narenas", ctypes.byref(count), ctypes.byref(size), None, 0):
             count.value = 0
-        arenas = [b"arena.%d." % i for i in range(min(count.value, 256))]  # a bound: 2 per core
-        return [arena + decay for arena in [*arenas, b"arenas."] for decay in self._DECAYS]
+        # the defaults first: an arena made while the others are set starts with the new ones
+        arenas = [b"arenas.", *(b"arena.%d." % i for i in range(min(count.value, _MAX_ARENAS)))]
+        return [arena + decay for arena in arenas for decay in self._DECAYS]
 
     def read(self, name: bytes) -> int | None:
         value = ctypes.c_ssize_t(0)
