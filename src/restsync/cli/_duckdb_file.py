@@ -26,8 +26,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from restsync._load._release import DuckDBFreedPages
-
 __all__ = ["HeldDestination"]
 
 ROW_GROUP_ROWS = 61_440  # DuckDB's default is 122,880; the module's docstring says why half
@@ -75,7 +73,9 @@ class HeldDestination:
                 return
         self._stack.callback(self._connection.close)
         # DuckDB's allocator gives back what it frees at once until the file is closed: the
-        # insert of a large file peaks lower (restsync._load._release)
+        # insert of a large file peaks lower (imported here: `restsync --help` loads no _load)
+        from restsync._load._release import DuckDBFreedPages
+
         self._stack.enter_context(DuckDBFreedPages.held())
         # dlt empties the staging tables before the one close, so the checkpoint skips them
         # (without the held connection it would only add work: they were checkpointed already)
