@@ -118,7 +118,18 @@ def _drop_library_cache() -> None:
 def _variant(text: str) -> tuple[str, Path, dict[str, str]]:
     label, _, rest = text.partition("=")
     src, _, settings = rest.partition(":")
-    env = dict(kv.split("=", 1) for kv in settings.split(",") if kv)
+    env: dict[str, str] = {}
+    name = ""
+    for part in filter(None, settings.split(",")):
+        if "=" in part:
+            name, value = part.split("=", 1)
+            env[name] = value
+        elif (
+            name
+        ):  # a comma inside a value: DUCKDB_JE_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0
+            env[name] += "," + part
+        else:
+            raise SystemExit(f"--variant {text!r}: expected LABEL=SRC[:NAME=VALUE,...]")
     return label, Path(src).resolve(), env
 
 

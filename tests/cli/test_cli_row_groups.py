@@ -87,3 +87,28 @@ def test_every_session_uses_the_files_catalog_with_the_users_settings_and_spills
     assert session == ("held", False, f"{database.absolute()}.tmp")
     with duckdb.connect(str(database), read_only=True) as db:
         assert db.sql("select count(*) from ds.t").fetchone() == (3,)
+
+
+def test_a_pipelines_own_session_settings_win_whole_over_the_general_ones(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """As dlt resolves any setting: ``<pipeline>.destination.duckdb.credentials.local_config``
+    is the one a pipeline's sessions get, not merged with the general key's."""
+    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS__LOCAL_CONFIG", '{"errors_as_json": true}')
+    monkeypatch.setenv(
+        "SCOPED__DESTINATION__DUCKDB__CREDENTIALS__LOCAL_CONFIG", '{"enable_progress_bar": true}'
+    )
+    held = HeldDestination(tmp_path / "scoped.duckdb", "scoped")
+    try:
+        pipeline = dlt.pipeline(
+            pipeline_name="scoped", dataset_name="ds", pipelines_dir=str(tmp_path / "pipelines")
+        )
+        pipeline.run([{"i": 1}], table_name="t", **held.run_kwargs)
+        with pipeline.sql_client() as client:
+            session = client.execute_sql(
+                "select current_database(), current_setting('enable_progress_bar'), "
+                "current_setting('errors_as_json')"
+            )[0]
+    finally:
+        held.close()
+    assert session == ("scoped", True, False)  # the general key's setting is not merged in

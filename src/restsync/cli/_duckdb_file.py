@@ -54,7 +54,8 @@ class HeldDestination:
     "Requests before dlt is imported"); dlt's destination around the connection is made when
     dlt needs it (``run_kwargs``)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, pipeline_name: str | None = None) -> None:
+        self._pipeline_name = pipeline_name
         self._connection: Any = None
         self._catalog: str | None = None  # the file's catalog, when attached
         self._destination: dict[str, Any] | None = None
@@ -71,6 +72,11 @@ class HeldDestination:
             except duckdb.Error:  # dlt opens it then, and reports the failure as its sync step's
                 return
         self._stack.callback(self._connection.close)
+        # DuckDB's allocator gives back what it frees at once until the file is closed: the
+        # insert of a large file peaks lower (imported here: `restsync --help` loads no _load)
+        from restsync._load._release import DuckDBFreedPages
+
+        self._stack.enter_context(DuckDBFreedPages.held())
         # dlt empties the staging tables before the one close, so the checkpoint skips them
         # (without the held connection it would only add work: they were checkpointed already)
         self._stack.enter_context(_environment_default("LOAD__TRUNCATE_STAGING_DATASET", "true"))
@@ -93,14 +99,24 @@ class HeldDestination:
                 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
                 # the user's session settings, if any, then the file's catalog for every session
-                local = _configured("destination.duckdb.credentials.local_config") or {}
-                local = {**local, "schema": self._catalog}
+                local = {**self._local_config(), "schema": self._catalog}
                 credentials = DuckDbCredentials(self._connection, local_config=local)
             self._destination = {"destination": dlt.destinations.duckdb(credentials)}
         return self._destination
 
     def close(self) -> None:
         self._stack.close()
+
+    def _local_config(self) -> dict[str, Any]:
+        """The session settings the user gave dlt's DuckDB credentials: as dlt resolves a
+        setting, the pipeline's own (``<pipeline>.destination.duckdb.credentials.local_config``)
+        wins whole over the general one."""
+        key = "destination.duckdb.credentials.local_config"
+        if self._pipeline_name:
+            scoped = _configured(f"{self._pipeline_name}.{key}")
+            if scoped is not None:
+                return scoped
+        return _configured(key) or {}
 
 
 def _attached(path: Path) -> tuple[Any, str]:

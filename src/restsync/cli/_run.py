@@ -127,7 +127,7 @@ def _execute(options: RunOptions, record: RunRecord) -> ExitCode:
     source.check_wanted(wanted)
     names = (options.pipeline_name or source.name, options.dataset or source.name)
     _refuse_what_cannot_load(options, *names, runtime.plan)
-    held = HeldDestination(_duckdb_file(options, names[0]))
+    held = HeldDestination(_duckdb_file(options, names[0]), names[0])
     try:
         if held.opened:
             # the requests run while dlt is imported, makes its pipeline and prepares the
@@ -238,7 +238,7 @@ def sync_with_progress(
     from restsync._api import runtime_of
 
     def work() -> list[Any]:
-        held = HeldDestination(duckdb_file)
+        held = HeldDestination(duckdb_file, pipeline.pipeline_name)
         try:
             return _sync(pipeline, source, record, held, full_refresh=full_refresh)
         finally:
