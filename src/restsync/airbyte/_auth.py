@@ -62,6 +62,8 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
             "inject_into": "header",
             "field_name": spec.get("header"),
         }
+        if not isinstance(option, Mapping):
+            raise Unsupported(f"{where}.inject_into", repr(option), "a RequestOption is a mapping")
         if option.get("inject_into") not in ("header", "request_parameter"):
             raise Unsupported(
                 f"{where}.inject_into",

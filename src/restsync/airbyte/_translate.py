@@ -33,6 +33,7 @@ from restsync.airbyte._parts import (
     build_columns,
     build_paginator,
     build_records,
+    check_shapes,
     component_type,
     load_schema,
     request_option,
@@ -56,6 +57,7 @@ class Translator:
         """Add the resources of one stream (and its parents and slices) under ``name``."""
         if name in self.resources:
             return
+        check_shapes(spec, where)
         stream_kind = component_type(spec, where, "DeclarativeStream")
         if stream_kind == "StateDelegatingStream":
             self._delegating(spec, where, name, selected)
