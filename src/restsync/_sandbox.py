@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from jinja2 import ChainableUndefined, nodes
+from jinja2 import ChainableUndefined, Undefined, nodes
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
     UNSAFE_COROUTINE_ATTRIBUTES,
@@ -142,6 +142,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         _tick()
+        if isinstance(__obj, Undefined):
+            # a method the value does not have (``None.get(...)``, ``"text".get(...)``): Jinja's
+            # undefined error, as the stock sandbox gives, which a template's default catches
+            # (airbyte-cdk's eval falls back to it); nothing is called
+            __obj._fail_with_undefined_error()
         if not __self.may_call(__obj):
             raise SandboxError(f"calling {getattr(__obj, '__name__', 'this')} is not allowed")
         name = getattr(__obj, "__name__", None)

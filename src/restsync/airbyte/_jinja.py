@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import pendulum
 from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError
 
-from restsync._expressions import Limits, template_environment
+from restsync._expressions import ConditionError, Limits, template_environment
 from restsync._sandbox import evaluation
 from restsync.airbyte._dates import format_datetime as format_airbyte
 from restsync.airbyte._dates import parse_datetime, parse_iso
@@ -43,8 +43,9 @@ from restsync.airbyte._dates import parse_datetime, parse_iso
 __all__ = ["Interpolator", "Slice", "TemplateError", "compile_check"]
 
 
-class TemplateError(ValueError):
-    """A template that does not compile, or that failed while rendering."""
+class TemplateError(ConditionError):
+    """A template that does not compile, or that failed while rendering: at run time, as a
+    failing stop_condition, the failure of its stream (the engine names it, no traceback)."""
 
 
 class Slice(dict[str, Any]):

@@ -284,6 +284,7 @@ def build_paginator(
             cursor_value=str(strategy_spec.get("cursor_value")),
             stop_condition=strategy_spec.get("stop_condition"),
             page_size=size,
+            where=at,
         )
     elif strategy_kind == "OffsetIncrement":
         strategy = OffsetStrategy(size, bool(strategy_spec.get("inject_on_first_request")))

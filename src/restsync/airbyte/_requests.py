@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 from restsync._engine._paginate import Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
 from restsync._plan._credentials import header_secrets, param_secrets
-from restsync.airbyte._jinja import Interpolator, Slice
+from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 
 __all__ = [
     "CursorStrategy",
@@ -62,12 +62,16 @@ class CursorStrategy:
     stop_condition: str | None = None
     page_size: int | None = None
     initial: Any = None
+    where: str = ""  # the strategy's config path, named when one of its templates fails
 
     def next_token(self, ai: Interpolator, page: Page, last_token: Any) -> Any:
         scope = _page_scope(page)
-        if self.stop_condition is not None and _truthy(ai.eval(self.stop_condition, **scope)):
-            return None
-        token = ai.string(self.cursor_value, **scope)
+        try:
+            if self.stop_condition is not None and _truthy(ai.eval(self.stop_condition, **scope)):
+                return None
+            token = ai.string(self.cursor_value, **scope)
+        except TemplateError as exc:
+            raise TemplateError(f"{self.where}: {exc}") from exc
         return token if token else None
 
 
