@@ -40,7 +40,7 @@ from restsync._sandbox import evaluation
 from restsync.airbyte._dates import format_datetime as format_airbyte
 from restsync.airbyte._dates import parse_datetime, parse_iso
 
-__all__ = ["Interpolator", "Slice", "TemplateError", "compile_check"]
+__all__ = ["Interpolator", "Slice", "TemplateError", "UnknownSlice", "compile_check"]
 
 
 class TemplateError(ConditionError):
@@ -61,6 +61,18 @@ class Slice(dict[str, Any]):
         self.partition = dict(partition or {})
         self.cursor_slice = dict(cursor_slice or {})
         self.extra_fields = dict(extra_fields or {})
+
+
+class UnknownSlice(Slice):
+    """The slice of a stream at check, before any partition is known: any key, at any depth,
+    is an empty value, so ``{{ stream_partition.account.id }}`` in a URL renders (as empty)
+    instead of failing; only the rest of the URL is checked."""
+
+    def __missing__(self, key: Any) -> Any:
+        return UnknownSlice()
+
+    def __str__(self) -> str:
+        return ""
 
 
 # --- macros and filters ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from dataclasses import replace as _replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from restsync._errors import ConfigError
 from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan, SinglePaging
@@ -25,7 +26,7 @@ from restsync.airbyte._cursor import (
     text_cursor,
 )
 from restsync.airbyte._errors import build_retry
-from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
+from restsync.airbyte._jinja import Interpolator, Slice, TemplateError, UnknownSlice
 from restsync.airbyte._parts import (
     Unsupported,
     _checked,
@@ -330,6 +331,13 @@ def _base_url(requester: Mapping[str, Any], ai: Interpolator, at: str, name: str
     empty = {"stream_slice": Slice(), "next_page_token": None}
     try:
         rendered = ai.text(template, **empty).strip()  # a `{% set %}` line leaves a blank
+        if not rendered.startswith(("http://", "https://")):
+            # a partition deeper in the slice (instagram's stream_partition.account.id) is
+            # unknown at check: any value of it renders empty, and the origin is the stream's
+            unknown = {"stream_slice": UnknownSlice(), "next_page_token": None}
+            whole = urlsplit(ai.text(template, **unknown).strip())
+            if whole.scheme in ("http", "https") and whole.netloc:
+                rendered = f"{whole.scheme}://{whole.netloc}"
     except TemplateError as exc:
         raise Unsupported(f"{at}.{key}", "template", str(exc)) from None
     if not rendered.startswith(("http://", "https://")) and "{{" not in rendered:
