@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError
+from jinja2.filters import do_tojson
 
 from restsync._expressions import ConditionError, Limits, template_environment
 from restsync._sandbox import evaluation
@@ -175,13 +176,18 @@ _FILTERS: dict[str, Any] = {
     "hmac": _hmac,
     # Jinja's own urlencode on a text (Airbyte renders with Jinja's filters): "/" kept
     "urlencode": lambda value: urllib.parse.quote(str(value), safe="/"),
+    # Jinja's own (keys sorted, HTML characters escaped), as airbyte-cdk's environment has it
+    "tojson": do_tojson,
 }
 
 # each render has the same step budget and deadline as a stop_condition evaluation
 _LIMITS = Limits()
 # manifests join config lists into one parameter ("{{ ','.join(config['ids']) }}")
 _ENV = template_environment(
-    filters=_FILTERS, globals=_MACROS, undefined=Undefined, methods=frozenset({"join", "replace"})
+    filters=_FILTERS,
+    globals=_MACROS,
+    undefined=Undefined,
+    methods=frozenset({"join", "replace", "format"}),
 )
 
 
