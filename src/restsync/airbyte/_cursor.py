@@ -65,7 +65,7 @@ def datetime_cursor(spec: Any, ai: Interpolator, where: str, name: str) -> Datet
         granularity=_duration(cai.eval(spec.get("cursor_granularity")), where),
         start_key=str(cai.eval(spec.get("partition_field_start")) or "start_time"),
         end_key=str(cai.eval(spec.get("partition_field_end")) or "end_time"),
-        lookback=_duration(cai.eval(spec.get("lookback_window")), where),
+        lookback=_lookback(cai.eval(spec.get("lookback_window")), where),
         cursor_formats=tuple(spec.get("cursor_datetime_formats") or ()),
     )
 
@@ -190,6 +190,15 @@ def _duration(value: Any, where: str) -> timedelta | None:
         return None
     try:
         return parse_duration(str(value))
+    except ValueError as exc:
+        raise Unsupported(where, "DatetimeBasedCursor", str(exc)) from None
+
+
+def _lookback(value: Any, where: str) -> CalendarStep | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_step(str(value))
     except ValueError as exc:
         raise Unsupported(where, "DatetimeBasedCursor", str(exc)) from None
 
