@@ -93,8 +93,6 @@ def _selective(spec: Mapping[str, Any], ai: Interpolator, where: str) -> AuthPla
 
 
 def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> OAuth2ClientGrant:
-    if spec.get("refresh_request_headers"):
-        raise Unsupported(where, "OAuthAuthenticator", "custom refresh request headers")
     grant = str(ai.eval(spec.get("grant_type")) or "refresh_token")
     data: dict[str, Any] = {"grant_type": grant}
     if grant == "refresh_token":
@@ -115,6 +113,11 @@ def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> OAuth2Clien
         expires_field=str(ai.eval(spec.get("expires_in_name")) or "expires_in"),
         # Airbyte reads the expiry as a point in time exactly when a date format is given
         expires_is_time=bool(spec.get("token_expiry_date_format")),
+        # gong's, pinterest's Basic header with the client's id and secret: airbyte-cdk then
+        # leaves them out of the form, as the engine does
+        access_token_request_headers={
+            str(k): _secret(ai, v) for k, v in (spec.get("refresh_request_headers") or {}).items()
+        },
     )
 
 
