@@ -25,7 +25,22 @@ from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported, _expect
 from restsync.airbyte._session import join_url, session_login
 
-__all__ = ["build_auth", "token_url_on"]
+__all__ = ["body_key", "build_auth", "token_url_on"]
+
+
+def body_key(spec: Any, ai: Interpolator, where: str) -> tuple[str, SecretStr] | None:
+    """An ApiKeyAuthenticator that sends its key as a form field of every request (canny's
+    ``apiKey``, ``inject_into: body_data``): the field's name and the key; else ``None``."""
+    if not isinstance(spec, Mapping) or spec.get("type") != "ApiKeyAuthenticator":
+        return None
+    option = spec.get("inject_into")
+    if not isinstance(option, Mapping) or option.get("inject_into") != "body_data":
+        return None
+    ai = ai.with_parameters(spec.get("$parameters"))
+    name = str(ai.eval(option.get("field_name")) or "")
+    if not name:
+        raise Unsupported(f"{where}.inject_into", "RequestOption", "a body_data key without a name")
+    return name, SecretStr(_secret(ai, spec.get("api_token")))
 
 
 def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:

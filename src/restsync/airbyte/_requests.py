@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
+from pydantic import SecretStr
+
 from restsync._engine._paginate import Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
 from restsync._plan._credentials import header_secrets, param_secrets
@@ -166,6 +168,8 @@ class StreamRequests:
     # ignore_stream_slicer_parameters_on_paginated_requests: slice options on the first page only
     skip_slice_options_when_paging: bool = False
     feed_stop: FeedStop | None = None
+    # an API key sent as a form field of every request (ApiKeyAuthenticator into body_data)
+    form_key: tuple[str, SecretStr] | None = field(default=None, repr=False)
     type: str = "airbyte"
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -183,7 +187,12 @@ class StreamRequests:
                 except Exception:  # a value that needs a slice or page token: no config secret
                     continue
                 rendered[kind].update(_as_dict(value))
-        return [*header_secrets(rendered["headers"], base_url), *param_secrets(rendered["params"])]
+        keys = [self.form_key[1].get_secret_value()] if self.form_key else []
+        return [
+            *header_secrets(rendered["headers"], base_url),
+            *param_secrets(rendered["params"]),
+            *(k for k in keys if k),
+        ]
 
     def describe(self) -> dict[str, Any]:
         """What ``restsync plan`` shows for this paginator."""
@@ -243,6 +252,9 @@ class ManifestTraversal(Traversal[StreamRequests]):
         }
         if parts["body_json"] is None:
             parts["body_json"] = {}
+        if spec.form_key is not None and isinstance(parts["body_data"], dict):
+            # airbyte-cdk adds the authenticator's field to the request's own form fields
+            parts["body_data"][spec.form_key[0]] = spec.form_key[1].get_secret_value()
         paging = token is not None and spec.skip_slice_options_when_paging
         for option, key in () if paging else spec.slice_options:
             if key in stream_slice and stream_slice[key] is not None:

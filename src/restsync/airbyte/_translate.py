@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from restsync._errors import ConfigError
 from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan, SinglePaging
-from restsync.airbyte._auth import build_auth
+from restsync.airbyte._auth import body_key, build_auth
 from restsync.airbyte._cursor import (
     client_side_cursor,
     datetime_cursor,
@@ -171,7 +171,15 @@ class Translator:
                 retriever.get("ignore_stream_slicer_parameters_on_paginated_requests")
             ),
         )
-        auth = build_auth(requester.get("authenticator"), ai, f"{at}.authenticator")
+        form_key = body_key(requester.get("authenticator"), ai, f"{at}.authenticator")
+        if form_key is not None and not isinstance(_body_data(requester) or {}, Mapping):
+            raise Unsupported(f"{at}.authenticator", "ApiKeyAuthenticator", "a key in a text body")
+        requests = _with(requests, form_key=form_key)
+        auth = (
+            None
+            if form_key
+            else build_auth(requester.get("authenticator"), ai, f"{at}.authenticator")
+        )
         retry, actions = build_retry(requester.get("error_handler"), f"{at}.error_handler", ai)
         return requests, auth, retry, actions, default_base
 
