@@ -23,7 +23,7 @@ from restsync._plan import (
 )
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported, _expect
-from restsync.airbyte._session import join_url, session_login
+from restsync.airbyte._session import join_url, legacy_session, session_login
 
 __all__ = ["body_key", "build_auth", "token_url_on"]
 
@@ -55,6 +55,7 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
             "NoAuth",
             "SelectiveAuthenticator",
             "SessionTokenAuthenticator",
+            "LegacySessionTokenAuthenticator",
             "",
         ),
     )
@@ -65,6 +66,8 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
         return _selective(spec, ai, where)
     if kind == "SessionTokenAuthenticator":
         return session_login(spec, ai, where)
+    if kind == "LegacySessionTokenAuthenticator":
+        return legacy_session(spec, ai, where)
     if kind == "BearerAuthenticator":
         return BearerToken(token=SecretStr(_secret(ai, spec.get("api_token"))))
     if kind == "BasicHttpAuthenticator":
