@@ -85,10 +85,11 @@ def _edit(document: dict[str, Any], place: tuple[Any, ...], edit: str, wrong: An
         except (KeyError, IndexError, TypeError):
             return  # an earlier edit removed or replaced the way there
     last = place[-1]
-    if not isinstance(holder, (dict, list)) or (
-        last not in holder if isinstance(holder, dict) else last >= len(holder)
-    ):
-        return
+    if isinstance(holder, dict):
+        if last not in holder:
+            return
+    elif not isinstance(holder, list) or not isinstance(last, int) or last >= len(holder):
+        return  # an earlier edit changed what is there
     target = holder[last]
     if edit == "delete":
         del holder[last]

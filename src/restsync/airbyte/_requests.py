@@ -21,6 +21,7 @@ from restsync._plan._credentials import header_secrets, param_secrets
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 
 __all__ = [
+    "SAVED_COUNT",
     "CursorStrategy",
     "FeedStop",
     "OffsetStrategy",
@@ -168,6 +169,9 @@ class StreamRequests:
     # ignore_stream_slicer_parameters_on_paginated_requests: slice options on the first page only
     skip_slice_options_when_paging: bool = False
     feed_stop: FeedStop | None = None
+    # an IncrementingCountCursor's start_value_option and start_value: every request carries
+    # the start, or the saved cursor the engine hands the first request (SAVED_COUNT)
+    count_start: tuple[RequestOption, int] | None = None
     # an API key sent as a form field of every request (ApiKeyAuthenticator into body_data)
     form_key: tuple[str, SecretStr] | None = field(default=None, repr=False)
     type: str = "airbyte"
@@ -210,10 +214,15 @@ class ManifestTraversal(Traversal[StreamRequests]):
         super().__init__(config, stop_condition)
         self.spec: StreamRequests = config
         self._token: Any = None
+        self._count: int | None = None
 
     def first(self, request: Request) -> Request:
         strategy = self.spec.strategy
         self._token = strategy.initial if strategy is not None else None
+        if self.spec.count_start is not None:
+            saved = dict(request.params).get(SAVED_COUNT)
+            start = self.spec.count_start[1]
+            self._count = start if saved is None else max(start, _as_int(saved, start))
         return self._build(self._token)
 
     def _advance(self, request: Request, page: Page) -> Request | None:
@@ -255,6 +264,8 @@ class ManifestTraversal(Traversal[StreamRequests]):
         if spec.form_key is not None and isinstance(parts["body_data"], dict):
             # airbyte-cdk adds the authenticator's field to the request's own form fields
             parts["body_data"][spec.form_key[0]] = spec.form_key[1].get_secret_value()
+        if spec.count_start is not None and self._count is not None:
+            spec.count_start[0].inject(parts, self._count)
         paging = token is not None and spec.skip_slice_options_when_paging
         for option, key in () if paging else spec.slice_options:
             if key in stream_slice and stream_slice[key] is not None:
@@ -322,6 +333,18 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
             resource = replace(resource, paginator=replace(requests, base_override=base_url))
         moved[name] = replace(resource, base_url="")
     return moved
+
+
+# the request parameter in which the engine hands an IncrementingCountCursor's saved value to
+# the first request of its stream (never sent: the traversal builds its own requests)
+SAVED_COUNT = "_restsync_saved_count"
+
+
+def _as_int(value: Any, default: int) -> int:
+    try:
+        return int(float(str(value)))
+    except (TypeError, ValueError, OverflowError):
+        return default
 
 
 def _form(ai: Interpolator, template: Any, scope: dict[str, Any]) -> Any:

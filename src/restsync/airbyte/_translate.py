@@ -20,6 +20,7 @@ from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourceP
 from restsync.airbyte._auth import body_key, build_auth
 from restsync.airbyte._cursor import (
     client_side_cursor,
+    count_start,
     datetime_cursor,
     feed_stop,
     incremental_plan,
@@ -72,7 +73,15 @@ class Translator:
             retriever, ai, f"{where}.retriever", name
         )
         slicer, options, parts = self._slicer(spec, retriever, ai, where, name)
-        requests = _with(requests, slice_options=options, feed_stop=feed_stop(spec, slicer))
+        counting = count_start(
+            spec.get("incremental_sync"),
+            ai,
+            f"{where}.incremental_sync",
+            bool(parts.lists or parts.parent),
+        )
+        requests = _with(
+            requests, slice_options=options, feed_stop=feed_stop(spec, slicer), count_start=counting
+        )
         schema, records = self._records(spec, retriever, ai, where)
         incremental = incremental_plan(
             spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
