@@ -137,7 +137,8 @@ def test_a_refused_template_in_an_address_is_a_check_error() -> None:
     manifest = {
         "version": "6.60.0",
         "type": "DeclarativeSource",
-        "streams": [_stream("jobs", "{{ 'https://{}/v1'.format(config['host']) }}")],
+        # str.format runs (Jinja's sandboxed formatter, as in airbyte-cdk); format_map does not
+        "streams": [_stream("jobs", "{{ 'https://{host}/v1'.format_map(config) }}")],
     }
     problems = stream_problems(manifest, {"t": "tk", "host": "h"})
     assert "jobs" in problems
