@@ -122,14 +122,13 @@ class OAuth2ClientGrant:
 
     def secret_values(self) -> tuple[str, ...]:
         """The client's id and secret, a given token, the token request's further fields but
-        its grant type and scope (a refresh token, a code, an extra key), and its headers'
-        values but the plain ones (an Authorization header carries the client's secret)."""
+        its grant type and scope (a refresh token, a code, an extra key), and its headers' values
+        under a key naming a credential (an Authorization header carries the client's secret)."""
         data = self.access_token_request_data
         extra = (str(v) for k, v in data.items() if k not in _PLAIN_TOKEN_FIELDS and v is not None)
         headers = (
             part
-            for k, v in self.access_token_request_headers.items()
-            if k.lower() not in _PLAIN_HEADERS
+            for v in _secret_named(self.access_token_request_headers)
             for part in {v, v.rsplit(" ", 1)[-1]}  # "Basic <credentials>": both
         )
         return _revealed(self.client_id, self.client_secret, self.access_token, *extra, *headers)
@@ -137,7 +136,6 @@ class OAuth2ClientGrant:
 
 # fields of an OAuth2 token request that only name the protocol's words
 _PLAIN_TOKEN_FIELDS = frozenset({"grant_type", "scope"})
-_PLAIN_HEADERS = frozenset({"accept", "content-type", "user-agent"})
 
 
 @dataclass(frozen=True)
