@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
+import string
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from jinja2 import ChainableUndefined, nodes
+from jinja2 import ChainableUndefined, Undefined, nodes
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
     UNSAFE_COROUTINE_ATTRIBUTES,
@@ -42,9 +44,11 @@ __all__ = [
     "BoundedSandbox",
     "MAX_INT_BITS",
     "MAX_SEQUENCE",
+    "MAX_SPEC",
     "Limits",
     "SandboxError",
     "check_expression",
+    "check_format",
     "check_operands",
     "evaluation",
 ]
@@ -58,6 +62,7 @@ class SandboxError(ValueError):
 # far above that and far below what hangs the process or fills its memory.
 MAX_SEQUENCE = 1_000_000  # items or characters one operation may produce
 MAX_INT_BITS = 10_000  # about 3,000 digits
+MAX_SPEC = 1_000  # the largest width or precision a str.format field may ask for
 _METHODS = frozenset(
     {
         "get", "keys", "values", "items", "startswith", "endswith", "lower", "upper", "strip",
@@ -142,6 +147,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         _tick()
+        if isinstance(__obj, Undefined):
+            # a method the value does not have (``None.get(...)``, ``"text".get(...)``): Jinja's
+            # undefined error, as the stock sandbox gives, which a template's default catches
+            # (airbyte-cdk's eval falls back to it); nothing is called
+            __obj._fail_with_undefined_error()
         if not __self.may_call(__obj):
             raise SandboxError(f"calling {getattr(__obj, '__name__', 'this')} is not allowed")
         name = getattr(__obj, "__name__", None)
@@ -149,6 +159,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             check_join(getattr(__obj, "__self__", ""), args[0])
         elif name == "replace" and len(args) >= 2:
             check_replace(getattr(__obj, "__self__", None), args[0], args[1])
+        elif name == "format":
+            check_format(formatted_text(__obj), args, kwargs)
         return super().call(__context, __obj, *args, **kwargs)
 
     def may_call(self, obj: Any) -> bool:
@@ -156,6 +168,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if any(obj is allowed for allowed in self.allowed_calls):
             return True
         name, owner = getattr(obj, "__name__", None), getattr(obj, "__self__", None)
+        if name == "format":
+            return name in self.allowed_methods and formatted_text(obj) is not None
         if isinstance(owner, _TIME_TYPES):
             return name in _TIME_METHODS
         listed = name in _METHODS or name in self.allowed_methods
@@ -189,6 +203,47 @@ def check_replace(text: Any, old: Any, new: Any) -> None:
     size = len(text) + hits * max(len(new) - len(old), 0)
     if size > MAX_SEQUENCE:
         raise SandboxError(f"replacing {hits:,} times gives {size:,} characters: too large")
+
+
+def _format_wrapper_code() -> Any:
+    wrap = getattr(ImmutableSandboxedEnvironment(), "wrap_str_format", None)
+    return wrap("".format).__code__ if wrap is not None else None
+
+
+# Jinja (3.1.5 on) hands a template ``text.format`` as its own wrapper running the sandboxed
+# formatter; recognised by its code object, so no other function can pass for it
+_FORMAT_WRAPPER_CODE = _format_wrapper_code()
+
+
+def formatted_text(obj: Any) -> str | None:
+    """The text whose ``format`` method ``obj`` is (Jinja's sandboxed wrapper of it, or the
+    bound method itself on an older Jinja, which formats it in its ``call``), else ``None``."""
+    if _FORMAT_WRAPPER_CODE is not None and getattr(obj, "__code__", None) is _FORMAT_WRAPPER_CODE:
+        obj = obj.__wrapped__
+    owner = getattr(obj, "__self__", None)
+    if getattr(obj, "__name__", None) == "format" and isinstance(owner, str):
+        return owner
+    return None
+
+
+def check_format(text: Any, args: Any, kwargs: Mapping[str, Any]) -> None:
+    """Refuse a ``text.format(...)`` (run by Jinja's sandboxed formatter, which guards the
+    attributes a field reads) whose result could be too large: a width or precision past the
+    bound, a field inside a format spec, or more fields times the longest value than allowed."""
+    if not isinstance(text, str):
+        return
+    fields = 0
+    for _, name, spec, _ in string.Formatter().parse(text):
+        if name is None:
+            continue
+        fields += 1
+        if "{" in (spec or "") or any(int(n) > MAX_SPEC for n in re.findall(r"\d+", spec or "")):
+            raise SandboxError(f"the format spec {spec!r} is not allowed (widths up to {MAX_SPEC})")
+    longest = max((len(str(v)) for v in (*args, *kwargs.values())), default=0)
+    if len(text) + fields * (longest + MAX_SPEC) > MAX_SEQUENCE:
+        raise SandboxError(
+            f"formatting {fields:,} fields could give more than {MAX_SEQUENCE:,} characters"
+        )
 
 
 def check_operands(operator: str, left: Any, right: Any) -> None:

@@ -13,7 +13,6 @@ import pytest
 from aiohttp import web
 
 import restsync
-from restsync.airbyte import stream_problems
 from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 from tests.conftest import count_rows
@@ -107,14 +106,6 @@ def test_custom_names_a_date_format_and_a_refresh_body(
     assert requests[0]["grant_type"] == "client_credentials"
     assert requests[0]["audience"] == "app-1-api"
     assert "refresh_token" not in requests[0]
-
-
-def test_refresh_request_headers_are_rejected_naming_stream_and_component() -> None:
-    manifest = _manifest("https://api.invalid", refresh_request_headers={"X-A": "b"})
-    problems = stream_problems(manifest, CONFIG)
-    message = str(problems["activities"])
-    assert "stream 'activities'" in message and "OAuthAuthenticator" in message
-    assert "custom refresh request headers" in message
 
 
 def test_the_simulator_answers_with_the_manifests_token_fields(

@@ -112,8 +112,9 @@ def test_the_simulator_serves_a_whole_url_at_its_path(simulate: Simulate) -> Non
 
 
 def test_a_refused_template_in_an_address_is_a_check_error() -> None:
+    # str.format runs (Jinja's sandboxed formatter, as in airbyte-cdk); format_map does not
     manifest = build.manifest(
-        _stream("jobs", "{{ 'https://{}/v1'.format(config['host']) }}"), version="6.60.0"
+        _stream("jobs", "{{ 'https://{host}/v1'.format_map(config) }}"), version="6.60.0"
     )
     problems = stream_problems(manifest, {"t": "tk", "host": "h"})
     assert "jobs" in problems

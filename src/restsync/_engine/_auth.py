@@ -207,13 +207,15 @@ def make_authenticator(auth: AuthPlan | None, base_url: str = "") -> Authenticat
 
 
 async def _request_token(auth: OAuth2ClientGrant, session: aiohttp.ClientSession) -> Any:
-    data = {
-        "grant_type": "client_credentials",
-        "client_id": auth.client_id.get_secret_value(),
-        "client_secret": auth.client_secret.get_secret_value(),
-        **auth.access_token_request_data,
-    }
-    return await exchange_json(session, "POST", auth.access_token_url, _TOKEN_REQUEST, data=data)
+    headers = dict(auth.access_token_request_headers)
+    data: dict[str, Any] = {"grant_type": "client_credentials"}
+    if "Authorization" not in headers:  # else the client's credentials are in that header
+        data["client_id"] = auth.client_id.get_secret_value()
+        data["client_secret"] = auth.client_secret.get_secret_value()
+    data.update(auth.access_token_request_data)
+    return await exchange_json(
+        session, "POST", auth.access_token_url, _TOKEN_REQUEST, data=data, headers=headers or None
+    )
 
 
 _TOKEN_REQUEST = Exchange(

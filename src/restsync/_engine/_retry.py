@@ -124,11 +124,13 @@ def decide(
     if attempt.number > policy.max_retries:
         return Decision(False, 0.0, f"{reason}, gave up after {attempt.number} attempts")
 
-    retry_after = None if attempt.status is None else _retry_after(attempt.headers, now)
+    retry_after = (
+        None if attempt.status is None else _retry_after(attempt.headers, now, policy.wait_header)
+    )
     if retry_after is not None:
         wait = min(retry_after, policy.retry_after_cap_seconds)
         capped = f" (capped at {wait:g}s)" if wait < retry_after else ""
-        return Decision(True, wait, f"{reason}, Retry-After {retry_after:g}s{capped}")
+        return Decision(True, wait, f"{reason}, {policy.wait_header} {retry_after:g}s{capped}")
     return Decision(True, _backoff(policy, attempt.number, rng or _DEFAULT_RNG), reason)
 
 
@@ -217,9 +219,12 @@ def _backoff(policy: RetryPolicy, number: int, rng: random.Random) -> float:
     return rng.uniform(base / 2, base)
 
 
-def _retry_after(headers: Mapping[str, str], now: datetime | None) -> float | None:
-    """Seconds the server asked us to wait, or None when absent or unreadable."""
-    value = header(headers, "Retry-After")
+def _retry_after(
+    headers: Mapping[str, str], now: datetime | None, name: str = "Retry-After"
+) -> float | None:
+    """Seconds the server asked us to wait (in header ``name``), or None when absent or
+    unreadable."""
+    value = header(headers, name)
     if value is None:
         return None
     value = value.strip()

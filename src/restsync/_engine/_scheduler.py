@@ -405,6 +405,10 @@ def _parents_for(child: ResourcePlan, records: list[Any], rejects: list[Reject])
 def _as_extraction_error(resource: str, exc: Exception) -> ExtractionError:
     if isinstance(exc, ExtractionError):
         return exc
+    if isinstance(exc, ConditionError):
+        # a user's expression or template failed (a manifest's template at run time): the
+        # message names it and the reason; a traceback would say nothing more
+        return ExtractionError(resource, str(exc))
     # a bug, not the API's fault: keep the traceback in the log, fail this resource only
     log.error("unexpected error in resource '%s'", resource, exc_info=exc)
     error = ExtractionError(resource, f"unexpected error {type(exc).__name__}: {exc}")

@@ -42,6 +42,9 @@ class RetryPolicy:
     max_backoff_seconds: float = 60.0
     # a server's Retry-After is honoured up to this many seconds: one bad header cannot stall a run
     retry_after_cap_seconds: float = 120.0
+    # the header that says how many seconds to wait (an Airbyte manifest's WaitTimeFromHeader
+    # may name another, shipstation's X-Rate-Limit-Reset)
+    wait_header: str = "Retry-After"
 
 
 # The seeds' stated policy: 429 and 5xx gateway errors, three retries, factor 2.

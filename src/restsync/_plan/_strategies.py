@@ -116,13 +116,22 @@ class OAuth2ClientGrant:
     expires_field: str = "expires_in"
     # the answer's expiry is a point in time (Unix seconds or ISO 8601), not seconds from now
     expires_is_time: bool = False
+    # headers of the token request (an Airbyte manifest's refresh_request_headers); with an
+    # Authorization header the client's id and secret travel there, not in the form
+    access_token_request_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def secret_values(self) -> tuple[str, ...]:
-        """The client's id and secret, a given token, and the token request's further fields
-        but its grant type and scope (a refresh token, a code, an extra key)."""
+        """The client's id and secret, a given token, the token request's further fields but
+        its grant type and scope (a refresh token, a code, an extra key), and its headers' values
+        under a key naming a credential (an Authorization header carries the client's secret)."""
         data = self.access_token_request_data
         extra = (str(v) for k, v in data.items() if k not in _PLAIN_TOKEN_FIELDS and v is not None)
-        return _revealed(self.client_id, self.client_secret, self.access_token, *extra)
+        headers = (
+            part
+            for v in _secret_named(self.access_token_request_headers)
+            for part in {v, v.rsplit(" ", 1)[-1]}  # "Basic <credentials>": both
+        )
+        return _revealed(self.client_id, self.client_secret, self.access_token, *extra, *headers)
 
 
 # fields of an OAuth2 token request that only name the protocol's words

@@ -23,9 +23,24 @@ from restsync._plan import (
 )
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported, _expect
-from restsync.airbyte._session import join_url, session_login
+from restsync.airbyte._session import join_url, legacy_session, session_login
 
-__all__ = ["build_auth", "token_url_on"]
+__all__ = ["body_key", "build_auth", "token_url_on"]
+
+
+def body_key(spec: Any, ai: Interpolator, where: str) -> tuple[str, SecretStr] | None:
+    """An ApiKeyAuthenticator that sends its key as a form field of every request (canny's
+    ``apiKey``, ``inject_into: body_data``): the field's name and the key; else ``None``."""
+    if not isinstance(spec, Mapping) or spec.get("type") != "ApiKeyAuthenticator":
+        return None
+    option = spec.get("inject_into")
+    if not isinstance(option, Mapping) or option.get("inject_into") != "body_data":
+        return None
+    ai = ai.with_parameters(spec.get("$parameters"))
+    name = str(ai.eval(option.get("field_name")) or "")
+    if not name:
+        raise Unsupported(f"{where}.inject_into", "RequestOption", "a body_data key without a name")
+    return name, SecretStr(_secret(ai, spec.get("api_token")))
 
 
 def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
@@ -40,6 +55,7 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
             "NoAuth",
             "SelectiveAuthenticator",
             "SessionTokenAuthenticator",
+            "LegacySessionTokenAuthenticator",
             "",
         ),
     )
@@ -50,6 +66,8 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
         return _selective(spec, ai, where)
     if kind == "SessionTokenAuthenticator":
         return session_login(spec, ai, where)
+    if kind == "LegacySessionTokenAuthenticator":
+        return legacy_session(spec, ai, where)
     if kind == "BearerAuthenticator":
         return BearerToken(token=SecretStr(_secret(ai, spec.get("api_token"))))
     if kind == "BasicHttpAuthenticator":
@@ -62,6 +80,8 @@ def build_auth(spec: Any, ai: Interpolator, where: str) -> AuthPlan | None:
             "inject_into": "header",
             "field_name": spec.get("header"),
         }
+        if not isinstance(option, Mapping):
+            raise Unsupported(f"{where}.inject_into", repr(option), "a RequestOption is a mapping")
         if option.get("inject_into") not in ("header", "request_parameter"):
             raise Unsupported(
                 f"{where}.inject_into",
@@ -91,8 +111,6 @@ def _selective(spec: Mapping[str, Any], ai: Interpolator, where: str) -> AuthPla
 
 
 def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> OAuth2ClientGrant:
-    if spec.get("refresh_request_headers"):
-        raise Unsupported(where, "OAuthAuthenticator", "custom refresh request headers")
     grant = str(ai.eval(spec.get("grant_type")) or "refresh_token")
     data: dict[str, Any] = {"grant_type": grant}
     if grant == "refresh_token":
@@ -113,6 +131,11 @@ def _oauth(spec: Mapping[str, Any], ai: Interpolator, where: str) -> OAuth2Clien
         expires_field=str(ai.eval(spec.get("expires_in_name")) or "expires_in"),
         # Airbyte reads the expiry as a point in time exactly when a date format is given
         expires_is_time=bool(spec.get("token_expiry_date_format")),
+        # gong's, pinterest's Basic header with the client's id and secret: airbyte-cdk then
+        # leaves them out of the form, as the engine does
+        access_token_request_headers={
+            str(k): _secret(ai, v) for k, v in (spec.get("refresh_request_headers") or {}).items()
+        },
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from restsync._errors import ConfigError
 from restsync._plan import IncrementalPlan
+from restsync._plan._model import TimeParam
 from restsync.airbyte._dates import (
     CalendarStep,
     format_datetime,
@@ -19,12 +20,14 @@ from restsync.airbyte._dates import (
     parse_step,
 )
 from restsync.airbyte._jinja import Interpolator, TemplateError
-from restsync.airbyte._parts import Unsupported, _expect
+from restsync.airbyte._parts import Unsupported, _expect, request_option
 from restsync.airbyte._records import ClientSideCursor
+from restsync.airbyte._requests import SAVED_COUNT, RequestOption
 from restsync.airbyte._slices import DatetimeSlicer, Slicer
 
 __all__ = [
     "LatestCursor",
+    "count_start",
     "cursor_value",
     "datetime_cursor",
     "feed_stop",
@@ -36,7 +39,7 @@ _EPOCH_FORMATS = ("%s", "%ms", "%s_as_float", "%epoch_microseconds")
 
 
 def datetime_cursor(spec: Any, ai: Interpolator, where: str, name: str) -> DatetimeSlicer | None:
-    if not spec:
+    if not spec or _counting(spec):
         return None
     _expect(spec, where, ("DatetimeBasedCursor",))
     # global_substream_cursor (one cursor for all partitions, not one each) is accepted as it
@@ -65,7 +68,7 @@ def datetime_cursor(spec: Any, ai: Interpolator, where: str, name: str) -> Datet
         granularity=_duration(cai.eval(spec.get("cursor_granularity")), where),
         start_key=str(cai.eval(spec.get("partition_field_start")) or "start_time"),
         end_key=str(cai.eval(spec.get("partition_field_end")) or "end_time"),
-        lookback=_duration(cai.eval(spec.get("lookback_window")), where),
+        lookback=_lookback(cai.eval(spec.get("lookback_window")), where),
         cursor_formats=tuple(spec.get("cursor_datetime_formats") or ()),
     )
 
@@ -97,6 +100,17 @@ def incremental_plan(spec: Any, ai: Interpolator, where: str) -> IncrementalPlan
     if not spec:
         return None
     cai = ai.with_parameters(spec.get("$parameters"))
+    if _counting(spec):
+        # no initial value: dlt drops nothing on a first run, as airbyte-cdk emits everything
+        return IncrementalPlan(
+            cursor_path=str(cai.eval(spec.get("cursor_field"))),
+            initial_value=None,
+            last_value_func="max",
+            on_cursor_value_missing="include",
+            # the engine puts a saved value in this parameter of the first request it hands
+            # the stream's traversal, which sends it where start_value_option says
+            start_param=TimeParam(SAVED_COUNT),
+        )
     fmt = str(spec.get("datetime_format"))
     start = _min_max(spec.get("start_datetime"), cai, fmt, where)
     assert start is not None
@@ -120,7 +134,37 @@ def cursor_value(instant: datetime, fmt: str) -> Any:
 
 def text_cursor(spec: Any) -> bool:
     """Whether the cursor's values are text (any format but the epoch ones)."""
-    return str(spec.get("datetime_format")) not in _EPOCH_FORMATS
+    return not _counting(spec) and str(spec.get("datetime_format")) not in _EPOCH_FORMATS
+
+
+def _counting(spec: Any) -> bool:
+    return isinstance(spec, Mapping) and spec.get("type") == "IncrementingCountCursor"
+
+
+def count_start(
+    spec: Any, ai: Interpolator, where: str, routed: bool
+) -> tuple[RequestOption, int] | None:
+    """An IncrementingCountCursor's ``start_value_option`` and ``start_value`` (0 if none):
+    every request of the stream carries the start, or the saved cursor once there is one, as
+    airbyte-cdk sends them (one slice, no end)."""
+    if not _counting(spec):
+        return None
+    if routed:
+        # airbyte-cdk refuses a partition router beside this cursor
+        raise Unsupported(where, "IncrementingCountCursor", "with a partition router")
+    cai = ai.with_parameters(spec.get("$parameters"))
+    try:
+        start = int(str(cai.eval(spec.get("start_value"), 0)))
+    except (TypeError, ValueError):
+        raise Unsupported(
+            where, "IncrementingCountCursor", "a start_value that is no integer"
+        ) from None
+    option = request_option(spec.get("start_value_option"), cai, f"{where}.start_value_option")
+    if option is None:
+        return None
+    if option.inject_into not in ("request_parameter", "header", "body_json"):
+        raise Unsupported(where, "IncrementingCountCursor", f"a start sent as {option.inject_into}")
+    return option, start
 
 
 @dataclass(frozen=True)
@@ -190,6 +234,15 @@ def _duration(value: Any, where: str) -> timedelta | None:
         return None
     try:
         return parse_duration(str(value))
+    except ValueError as exc:
+        raise Unsupported(where, "DatetimeBasedCursor", str(exc)) from None
+
+
+def _lookback(value: Any, where: str) -> CalendarStep | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_step(str(value))
     except ValueError as exc:
         raise Unsupported(where, "DatetimeBasedCursor", str(exc)) from None
 

@@ -103,6 +103,11 @@ class CalendarStep:
             moment = moment.replace(year=year, month=month, day=day)
         return moment + self.rest
 
+    def before(self, moment: datetime) -> datetime:
+        """``moment`` less this step, as airbyte-cdk subtracts a lookback window of months
+        (isodate's calendar arithmetic: Mar 31 - P1M is Feb 29)."""
+        return CalendarStep(-self.months, -self.rest).after(moment)
+
     def __str__(self) -> str:
         months = f"{self.months} month(s)" if self.months else ""
         rest = str(self.rest) if self.rest else ""

@@ -36,7 +36,10 @@ def build_retry(
     )
     # a CompositeErrorHandler retries as often as its first handler says (airbyte-cdk's rule)
     retries = int(_number(ai, first.get("max_retries", 5), 5, f"{handlers[0][1]}.max_retries"))
-    policy = RetryPolicy(_AIRBYTE_RETRY, retries, factor, _WAIT_CAP_SECONDS, _WAIT_CAP_SECONDS)
+    wait_header = next((w for h, at in handlers for w in _wait_headers(h, at)), "Retry-After")
+    policy = RetryPolicy(
+        _AIRBYTE_RETRY, retries, factor, _WAIT_CAP_SECONDS, _WAIT_CAP_SECONDS, wait_header
+    )
     rules = tuple(_filters(h, at) for h, at in handlers)
     if not any(rules):
         return policy, ()
@@ -118,6 +121,18 @@ def _backoff_factor(spec: Mapping[str, Any], where: str, ai: Interpolator) -> fl
             # a rate limit's reset time: the engine waits with its own backoff (and honours a
             # Retry-After) instead of reading this header, so waits differ; records do not
             continue
-        elif str(strategy.get("header", "")).lower() != "retry-after" or strategy.get("regex"):
+        elif strategy.get("regex") or not isinstance(strategy.get("header"), str):
             raise Unsupported(at, "WaitTimeFromHeader", f"header {strategy.get('header')!r}")
     return factor
+
+
+def _wait_headers(spec: Mapping[str, Any], where: str) -> list[str]:
+    """The header a WaitTimeFromHeader reads the seconds to wait from (Retry-After, or
+    shipstation's X-Rate-Limit-Reset); the engine honours it as it honours Retry-After."""
+    return [
+        str(strategy["header"])
+        for strategy in spec.get("backoff_strategies") or []
+        if isinstance(strategy, Mapping)
+        and strategy.get("type") == "WaitTimeFromHeader"
+        and isinstance(strategy.get("header"), str)
+    ]

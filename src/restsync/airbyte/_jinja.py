@@ -34,17 +34,19 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError
+from jinja2.filters import do_tojson
 
-from restsync._expressions import Limits, template_environment
+from restsync._expressions import ConditionError, Limits, template_environment
 from restsync._sandbox import evaluation
 from restsync.airbyte._dates import format_datetime as format_airbyte
 from restsync.airbyte._dates import parse_datetime, parse_iso
 
-__all__ = ["Interpolator", "Slice", "TemplateError", "compile_check"]
+__all__ = ["Interpolator", "Slice", "TemplateError", "UnknownSlice", "compile_check"]
 
 
-class TemplateError(ValueError):
-    """A template that does not compile, or that failed while rendering."""
+class TemplateError(ConditionError):
+    """A template that does not compile, or that failed while rendering: at run time, as a
+    failing stop_condition, the failure of its stream (the engine names it, no traceback)."""
 
 
 class Slice(dict[str, Any]):
@@ -60,6 +62,18 @@ class Slice(dict[str, Any]):
         self.partition = dict(partition or {})
         self.cursor_slice = dict(cursor_slice or {})
         self.extra_fields = dict(extra_fields or {})
+
+
+class UnknownSlice(Slice):
+    """The slice of a stream at check, before any partition is known: any key, at any depth,
+    is an empty value, so ``{{ stream_partition.account.id }}`` in a URL renders (as empty)
+    instead of failing; only the rest of the URL is checked."""
+
+    def __missing__(self, key: Any) -> Any:
+        return UnknownSlice()
+
+    def __str__(self) -> str:
+        return ""
 
 
 # --- macros and filters ----------------------------------------------------------------------
@@ -162,13 +176,18 @@ _FILTERS: dict[str, Any] = {
     "hmac": _hmac,
     # Jinja's own urlencode on a text (Airbyte renders with Jinja's filters): "/" kept
     "urlencode": lambda value: urllib.parse.quote(str(value), safe="/"),
+    # Jinja's own (keys sorted, HTML characters escaped), as airbyte-cdk's environment has it
+    "tojson": do_tojson,
 }
 
 # each render has the same step budget and deadline as a stop_condition evaluation
 _LIMITS = Limits()
 # manifests join config lists into one parameter ("{{ ','.join(config['ids']) }}")
 _ENV = template_environment(
-    filters=_FILTERS, globals=_MACROS, undefined=Undefined, methods=frozenset({"join", "replace"})
+    filters=_FILTERS,
+    globals=_MACROS,
+    undefined=Undefined,
+    methods=frozenset({"join", "replace", "format"}),
 )
 
 

@@ -134,6 +134,8 @@ class _Resolver:
         if depth > _MAX_DEPTH:
             raise ConfigError(where, "the references form a cycle; make each $ref end somewhere")
         if isinstance(value, Mapping):
+            if not isinstance(value.get("$parameters") or {}, Mapping):
+                raise ConfigError(_join(where, "$parameters"), "$parameters must be a mapping")
             siblings = {
                 k: v if k == "config_overrides" else self.resolve(v, _join(where, k), depth)
                 for k, v in value.items()

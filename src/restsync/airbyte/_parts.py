@@ -34,6 +34,7 @@ from restsync.airbyte._requests import (
 )
 
 __all__ = [
+    "check_shapes",
     "refuse_stream_state",
     "Unsupported",
     "build_columns",
@@ -85,6 +86,109 @@ def _expect(value: Any, where: str, allowed: tuple[str, ...], default: str = "")
     if kind not in allowed:
         raise Unsupported(where, kind or "an untyped component", "not supported")
     return kind
+
+
+# The shapes the manifest schema gives a component's fields, by field name: read before a stream
+# is translated, so a value of the wrong shape is a check error naming its place instead of an
+# exception deep in a builder. A name that means different things in different components
+# (``inject_into``: a mapping in ApiKeyAuthenticator, a word in RequestOption) is not listed.
+_MAPPING = "a mapping"
+_LIST = "a list"
+_MAPPINGS = "a list of mappings"
+_SHAPES: dict[str, tuple[str, ...]] = {
+    "retriever": (_MAPPING,),
+    "requester": (_MAPPING,),
+    "record_selector": (_MAPPING,),
+    "extractor": (_MAPPING,),
+    "paginator": (_MAPPING,),
+    "pagination_strategy": (_MAPPING,),
+    "page_token_option": (_MAPPING,),
+    "page_size_option": (_MAPPING,),
+    "start_time_option": (_MAPPING,),
+    "end_time_option": (_MAPPING,),
+    "request_option": (_MAPPING,),
+    "authenticator": (_MAPPING,),
+    "login_requester": (_MAPPING,),
+    "error_handler": (_MAPPING,),
+    "record_filter": (_MAPPING,),
+    "incremental_sync": (_MAPPING,),
+    "stream": (_MAPPING,),
+    "schema": (_MAPPING,),
+    "schema_loader": (_MAPPING, _MAPPINGS),
+    "partition_router": (_MAPPING, _MAPPINGS),
+    "transformations": (_MAPPINGS,),
+    "fields": (_MAPPINGS,),
+    "response_filters": (_MAPPINGS,),
+    "backoff_strategies": (_MAPPINGS,),
+    "error_handlers": (_MAPPINGS,),
+    "parent_stream_configs": (_MAPPINGS,),
+    "field_path": (_LIST,),
+    "field_pointers": (_LIST,),
+    "http_codes": (_LIST,),
+    "path": (_LIST, "a text"),
+    "primary_key": (_LIST, "a text"),
+    "values": (_LIST, "a text"),
+}
+# fields whose keys are the API's or the user's, not the manifest schema's
+_FREE_FORM = frozenset(
+    {
+        "request_parameters",
+        "request_headers",
+        "request_body_json",
+        "request_body_data",
+        "request_body",
+        "refresh_request_body",
+        "$parameters",
+        "schema",
+        "value",
+        "values",
+        "config_overrides",
+    }
+)
+
+
+def _shape_of(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return _MAPPING
+    if isinstance(value, list):
+        return _MAPPINGS if all(isinstance(v, Mapping) for v in value) else _LIST
+    if isinstance(value, bool) or value is None:
+        return f"the value {value}"
+    return "a text" if isinstance(value, str) else "a number"
+
+
+def check_shapes(value: Any, where: str) -> None:
+    """Raise ``Unsupported`` for the first field below ``value`` whose value has a shape the
+    manifest schema does not allow (a list where a mapping belongs, a number for a list)."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            check_shapes(item, f"{where}[{index}]")
+        return
+    if not isinstance(value, Mapping):
+        return
+    kind = value.get("type")
+    if kind is not None and not isinstance(kind, str) and "properties" not in value:
+        raise Unsupported(f"{where}.type", f"type {kind!r}", "a component's type is a word")
+    for key, item in value.items():
+        at = f"{where}.{key}"
+        allowed = _SHAPES.get(str(key))
+        if allowed and item is not None:
+            shape = _shape_of(item)
+            fits = shape in allowed or (shape == _MAPPINGS and _LIST in allowed)
+            if not fits and not (shape == _LIST and item == []):
+                raise Unsupported(
+                    at, shape, f"the manifest schema allows {' or '.join(allowed)} here"
+                )
+        if key == "http_codes" and isinstance(item, list):
+            for index, code in enumerate(item):
+                if isinstance(code, bool) or not str(code).isdigit():
+                    raise Unsupported(f"{at}[{index}]", repr(code), "an HTTP status is a number")
+        if key == "field_pointers" and isinstance(item, list):
+            for index, pointer in enumerate(item):
+                if not isinstance(pointer, list):
+                    raise Unsupported(f"{at}[{index}]", _shape_of(pointer), "a pointer is a list")
+        if key not in _FREE_FORM:
+            check_shapes(item, at)
 
 
 def _checked(value: Any, where: str) -> Any:
@@ -180,6 +284,7 @@ def build_paginator(
             cursor_value=str(strategy_spec.get("cursor_value")),
             stop_condition=strategy_spec.get("stop_condition"),
             page_size=size,
+            where=at,
         )
     elif strategy_kind == "OffsetIncrement":
         strategy = OffsetStrategy(size, bool(strategy_spec.get("inject_on_first_request")))
@@ -308,7 +413,21 @@ _JSON_TYPES = {
 
 
 def load_schema(spec: Any, folder: Path | None, ai: Interpolator, where: str) -> Any:
-    """The stream's JSON schema (inline, or a file next to the manifest), if there is one."""
+    """The stream's JSON schema (inline, or a file next to the manifest), if there is one.
+
+    A list of loaders is one schema, as airbyte-cdk's CompositeSchemaLoader makes it: the
+    properties of every loader, an earlier loader's property winning over a later one's."""
+    if isinstance(spec, list):
+        properties: dict[str, Any] = {}
+        for index, item in enumerate(spec):
+            schema = _one_schema(item, folder, ai, f"{where}[{index}]")
+            found = schema.get("properties") if isinstance(schema, Mapping) else None
+            properties = {**(found if isinstance(found, Mapping) else {}), **properties}
+        return {"type": ["null", "object"], "properties": properties}
+    return _one_schema(spec, folder, ai, where)
+
+
+def _one_schema(spec: Any, folder: Path | None, ai: Interpolator, where: str) -> Any:
     kind = _expect(
         spec, where, ("InlineSchemaLoader", "JsonFileSchemaLoader", ""), "JsonFileSchemaLoader"
     )
@@ -328,11 +447,11 @@ def build_columns(schema: Any) -> dict[str, Any]:
     """dlt column hints from a JSON schema's top-level properties with one JSON type."""
     properties = schema.get("properties") if isinstance(schema, Mapping) else None
     columns: dict[str, Any] = {}
-    for name, prop in (properties or {}).items():
+    for name, prop in (properties if isinstance(properties, Mapping) else {}).items():
         if not isinstance(prop, Mapping):
             continue
         types = prop.get("type")
-        types = [types] if isinstance(types, str) else list(types or [])
+        types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
         concrete = [t for t in types if t != "null"]
         if len(concrete) != 1 or concrete[0] not in _JSON_TYPES:
             continue

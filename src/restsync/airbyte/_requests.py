@@ -13,12 +13,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
+from pydantic import SecretStr
+
 from restsync._engine._paginate import Traversal, register_traversal
 from restsync._engine._request import Page, Request, split_url
 from restsync._plan._credentials import header_secrets, param_secrets
-from restsync.airbyte._jinja import Interpolator, Slice
+from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 
 __all__ = [
+    "SAVED_COUNT",
     "CursorStrategy",
     "FeedStop",
     "OffsetStrategy",
@@ -62,12 +65,16 @@ class CursorStrategy:
     stop_condition: str | None = None
     page_size: int | None = None
     initial: Any = None
+    where: str = ""  # the strategy's config path, named when one of its templates fails
 
     def next_token(self, ai: Interpolator, page: Page, last_token: Any) -> Any:
         scope = _page_scope(page)
-        if self.stop_condition is not None and _truthy(ai.eval(self.stop_condition, **scope)):
-            return None
-        token = ai.string(self.cursor_value, **scope)
+        try:
+            if self.stop_condition is not None and _truthy(ai.eval(self.stop_condition, **scope)):
+                return None
+            token = ai.string(self.cursor_value, **scope)
+        except TemplateError as exc:
+            raise TemplateError(f"{self.where}: {exc}") from exc
         return token if token else None
 
 
@@ -162,6 +169,11 @@ class StreamRequests:
     # ignore_stream_slicer_parameters_on_paginated_requests: slice options on the first page only
     skip_slice_options_when_paging: bool = False
     feed_stop: FeedStop | None = None
+    # an IncrementingCountCursor's start_value_option and start_value: every request carries
+    # the start, or the saved cursor the engine hands the first request (SAVED_COUNT)
+    count_start: tuple[RequestOption, int] | None = None
+    # an API key sent as a form field of every request (ApiKeyAuthenticator into body_data)
+    form_key: tuple[str, SecretStr] | None = field(default=None, repr=False)
     type: str = "airbyte"
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -179,7 +191,12 @@ class StreamRequests:
                 except Exception:  # a value that needs a slice or page token: no config secret
                     continue
                 rendered[kind].update(_as_dict(value))
-        return [*header_secrets(rendered["headers"], base_url), *param_secrets(rendered["params"])]
+        keys = [self.form_key[1].get_secret_value()] if self.form_key else []
+        return [
+            *header_secrets(rendered["headers"], base_url),
+            *param_secrets(rendered["params"]),
+            *(k for k in keys if k),
+        ]
 
     def describe(self) -> dict[str, Any]:
         """What ``restsync plan`` shows for this paginator."""
@@ -197,10 +214,15 @@ class ManifestTraversal(Traversal[StreamRequests]):
         super().__init__(config, stop_condition)
         self.spec: StreamRequests = config
         self._token: Any = None
+        self._count: int | None = None
 
     def first(self, request: Request) -> Request:
         strategy = self.spec.strategy
         self._token = strategy.initial if strategy is not None else None
+        if self.spec.count_start is not None:
+            saved = dict(request.params).get(SAVED_COUNT)
+            start = self.spec.count_start[1]
+            self._count = start if saved is None else max(start, _as_int(saved, start))
         return self._build(self._token)
 
     def _advance(self, request: Request, page: Page) -> Request | None:
@@ -239,6 +261,11 @@ class ManifestTraversal(Traversal[StreamRequests]):
         }
         if parts["body_json"] is None:
             parts["body_json"] = {}
+        if spec.form_key is not None and isinstance(parts["body_data"], dict):
+            # airbyte-cdk adds the authenticator's field to the request's own form fields
+            parts["body_data"][spec.form_key[0]] = spec.form_key[1].get_secret_value()
+        if spec.count_start is not None and self._count is not None:
+            spec.count_start[0].inject(parts, self._count)
         paging = token is not None and spec.skip_slice_options_when_paging
         for option, key in () if paging else spec.slice_options:
             if key in stream_slice and stream_slice[key] is not None:
@@ -306,6 +333,18 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
             resource = replace(resource, paginator=replace(requests, base_override=base_url))
         moved[name] = replace(resource, base_url="")
     return moved
+
+
+# the request parameter in which the engine hands an IncrementingCountCursor's saved value to
+# the first request of its stream (never sent: the traversal builds its own requests)
+SAVED_COUNT = "_restsync_saved_count"
+
+
+def _as_int(value: Any, default: int) -> int:
+    try:
+        return int(float(str(value)))
+    except (TypeError, ValueError, OverflowError):
+        return default
 
 
 def _form(ai: Interpolator, template: Any, scope: dict[str, Any]) -> Any:

@@ -11,12 +11,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from restsync._errors import ConfigError
 from restsync._plan import SessionLogin
+from restsync._plan._strategies import ApiKey, AuthPlan
 from restsync.airbyte._dates import parse_duration
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._parts import Unsupported
 
-__all__ = ["session_login"]
+__all__ = ["legacy_session", "session_login"]
 
 
 def session_login(spec: Mapping[str, Any], ai: Interpolator, where: str) -> SessionLogin:
@@ -51,6 +53,38 @@ def session_login(spec: Mapping[str, Any], ai: Interpolator, where: str) -> Sess
         prefix=prefix,
         expires_after=_seconds(spec.get("expiration_duration"), where),
         secret_inputs=tuple(SecretStr(v) for v in (*_from_config(login, lai), password) if v),
+    )
+
+
+def legacy_session(spec: Mapping[str, Any], ai: Interpolator, where: str) -> AuthPlan:
+    """LegacySessionTokenAuthenticator (metabase): a JSON POST of ``username`` and ``password``
+    to ``api_url`` + ``login_url``, the token read at ``session_token_response_key`` and sent in
+    ``header``. A ``session_token`` from the config is sent as it is when no username and
+    password are given; with both, restsync logs in where airbyte-cdk first checks the token at
+    ``validate_session_url`` (a valid one reads the same records, with one login fewer)."""
+    header = str(ai.eval(spec.get("header")) or "")
+    if not header:
+        raise Unsupported(where, "LegacySessionTokenAuthenticator", "no header")
+    username, password = ai.eval(spec.get("username")), ai.eval(spec.get("password"))
+    if not (username and password):
+        token = ai.eval(spec.get("session_token"))
+        if not token:
+            raise ConfigError(
+                where,
+                "LegacySessionTokenAuthenticator needs a session_token, or a username and "
+                "password, from the config; give them",
+            )
+        return ApiKey(name=header, api_key=SecretStr(str(token)), location="header")
+    api_url, login_url = ai.text(spec.get("api_url")), ai.text(spec.get("login_url"))
+    return SessionLogin(
+        login_url=f"{api_url}{login_url}",  # airbyte-cdk joins them as texts
+        login_path=login_url,
+        method="POST",
+        login_json={"username": str(username), "password": str(password)},
+        token_path=(str(ai.eval(spec.get("session_token_response_key")) or ""),),
+        location="header",
+        name=header,
+        secret_inputs=(SecretStr(str(password)),),
     )
 
 

@@ -43,7 +43,7 @@ class DatetimeSlicer:
     granularity: timedelta | None = None
     start_key: str = "start_time"
     end_key: str = "end_time"
-    lookback: timedelta | None = None
+    lookback: CalendarStep | None = None  # months too (brex's, timely's P1M)
     cursor_formats: tuple[str, ...] = ()
 
     def windows(self, saved: Any) -> list[dict[str, str]]:
@@ -51,7 +51,7 @@ class DatetimeSlicer:
         lower = self.start
         resumed = self._parse(saved)
         if resumed is not None:
-            lower = max(lower, resumed - (self.lookback or timedelta(0)))
+            lower = max(lower, self.lookback.before(resumed) if self.lookback else resumed)
         upper = self.end or datetime.now(UTC)
         if lower > upper:
             return []

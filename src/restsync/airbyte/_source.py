@@ -240,6 +240,8 @@ def listed_streams(streams: Any, config: Mapping[str, Any]) -> list[tuple[str, M
     """The manifest's ``streams`` list as (config path, stream), a ``ConditionalStreams`` entry
     replaced by its streams when its condition holds for this config and by nothing when it
     does not, as airbyte-cdk lists them (tiktok-marketing's sandbox-only streams)."""
+    if not isinstance(streams or [], list):
+        raise ConfigError("streams", "streams must be a list of stream definitions")
     listed: list[tuple[str, Mapping[str, Any]]] = []
     for index, spec in enumerate(streams or []):
         where = f"streams[{index}]"

@@ -13,19 +13,21 @@ from dataclasses import dataclass, field
 from dataclasses import replace as _replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from restsync._errors import ConfigError
 from restsync._plan import DEFAULT_RETRY, IncrementalPlan, ParentLink, ResourcePlan, SinglePaging
-from restsync.airbyte._auth import build_auth
+from restsync.airbyte._auth import body_key, build_auth
 from restsync.airbyte._cursor import (
     client_side_cursor,
+    count_start,
     datetime_cursor,
     feed_stop,
     incremental_plan,
     text_cursor,
 )
 from restsync.airbyte._errors import build_retry
-from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
+from restsync.airbyte._jinja import Interpolator, Slice, TemplateError, UnknownSlice
 from restsync.airbyte._parts import (
     Unsupported,
     _checked,
@@ -33,6 +35,7 @@ from restsync.airbyte._parts import (
     build_columns,
     build_paginator,
     build_records,
+    check_shapes,
     component_type,
     load_schema,
     request_option,
@@ -56,6 +59,7 @@ class Translator:
         """Add the resources of one stream (and its parents and slices) under ``name``."""
         if name in self.resources:
             return
+        check_shapes(spec, where)
         stream_kind = component_type(spec, where, "DeclarativeStream")
         if stream_kind == "StateDelegatingStream":
             self._delegating(spec, where, name, selected)
@@ -69,7 +73,15 @@ class Translator:
             retriever, ai, f"{where}.retriever", name
         )
         slicer, options, parts = self._slicer(spec, retriever, ai, where, name)
-        requests = _with(requests, slice_options=options, feed_stop=feed_stop(spec, slicer))
+        counting = count_start(
+            spec.get("incremental_sync"),
+            ai,
+            f"{where}.incremental_sync",
+            bool(parts.lists or parts.parent),
+        )
+        requests = _with(
+            requests, slice_options=options, feed_stop=feed_stop(spec, slicer), count_start=counting
+        )
         schema, records = self._records(spec, retriever, ai, where)
         incremental = incremental_plan(
             spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
@@ -168,7 +180,15 @@ class Translator:
                 retriever.get("ignore_stream_slicer_parameters_on_paginated_requests")
             ),
         )
-        auth = build_auth(requester.get("authenticator"), ai, f"{at}.authenticator")
+        form_key = body_key(requester.get("authenticator"), ai, f"{at}.authenticator")
+        if form_key is not None and not isinstance(_body_data(requester) or {}, Mapping):
+            raise Unsupported(f"{at}.authenticator", "ApiKeyAuthenticator", "a key in a text body")
+        requests = _with(requests, form_key=form_key)
+        auth = (
+            None
+            if form_key
+            else build_auth(requester.get("authenticator"), ai, f"{at}.authenticator")
+        )
         retry, actions = build_retry(requester.get("error_handler"), f"{at}.error_handler", ai)
         return requests, auth, retry, actions, default_base
 
@@ -328,6 +348,13 @@ def _base_url(requester: Mapping[str, Any], ai: Interpolator, at: str, name: str
     empty = {"stream_slice": Slice(), "next_page_token": None}
     try:
         rendered = ai.text(template, **empty).strip()  # a `{% set %}` line leaves a blank
+        if not rendered.startswith(("http://", "https://")):
+            # a partition deeper in the slice (instagram's stream_partition.account.id) is
+            # unknown at check: any value of it renders empty, and the origin is the stream's
+            unknown = {"stream_slice": UnknownSlice(), "next_page_token": None}
+            whole = urlsplit(ai.text(template, **unknown).strip())
+            if whole.scheme in ("http", "https") and whole.netloc:
+                rendered = f"{whole.scheme}://{whole.netloc}"
     except TemplateError as exc:
         raise Unsupported(f"{at}.{key}", "template", str(exc)) from None
     if not rendered.startswith(("http://", "https://")) and "{{" not in rendered:
