@@ -9,7 +9,6 @@ sleeping before a retry, so a backing-off resource does not starve the others.
 from __future__ import annotations
 
 import asyncio
-import gc
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,7 @@ from yarl import URL
 from restsync._engine._actions import Answer, apply_response_actions
 from restsync._engine._auth import Authenticator, AuthError, Credentials, make_authenticator
 from restsync._engine._body import read_capped
+from restsync._engine._gc_pause import collector_paused
 from restsync._engine._origin import OriginGuard
 from restsync._engine._ratelimit import make_limiter
 from restsync._engine._redirect import MAX_REDIRECTS, RedirectRefused, follow_redirect
@@ -355,18 +355,9 @@ def _status_message(status: int, tries: str) -> str:
 def _parse(raw: bytes, headers: dict[str, str]) -> Any:
     if not raw.strip():
         return None
-    # orjson holds the GIL for the whole call and makes only acyclic objects, so the collector
-    # can find nothing to free in them; left on, it ran ~20 times per page of 5,000 records and
-    # walked the pages still in flight each time (~3 ms of a ~9 ms parse: docs/benchmarks.md
-    # "Session 11: fast"). The next allocation after it runs the collector as usual.
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
     try:
-        return orjson.loads(raw)
+        with collector_paused():  # orjson makes no cycles: _gc_pause.py says why
+            return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         kind = headers.get("Content-Type", headers.get("content-type", "unknown type"))
         raise _BadBody(f"the response is not valid JSON ({kind}, {len(raw)} bytes)") from exc
-    finally:
-        if paused:
-            gc.enable()
