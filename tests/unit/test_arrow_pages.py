@@ -116,6 +116,16 @@ LAYOUTS = [
         {ROOT: {"id": pa.int64(), "late": pa.string()}},
         id="column-first-seen-later",
     ),
+    pytest.param(
+        [{"id": 1, "b": "x"}, {"id": 2, "c": True}, {"c": False, "id": 3}],
+        {ROOT: {"id": pa.int64(), "b": pa.string(), "c": pa.bool_()}},
+        id="rows-as-wide-as-the-first-with-other-keys",
+    ),
+    pytest.param(
+        [{"m": {"x": 1, "y": "a"}}, {"m": None}, {"m": {"y": "b", "z": 2.5}}, {"m": 7}],
+        {ROOT: {"m__x": pa.int64(), "m__y": pa.string(), "m__z": pa.float64(), "m": pa.int64()}},
+        id="objects-missing-null-or-scalar-in-some-rows",
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
+from restsync._engine._gc_pause import collector_relaxed
 from restsync._engine._http import Abandoned, HttpClient, Response
 from restsync._engine._paginate import PaginationLoop, PagingError, make_traversal
 from restsync._engine._prefetch import FetchAhead, ahead_limit
@@ -89,6 +90,10 @@ class Engine:
         self._gathered_done = {name: asyncio.Event() for name in self._gathered}
 
     async def run(self) -> RunReport:
+        with collector_relaxed():  # pages in flight: _gc_pause.py says why
+            return await self._run()
+
+    async def _run(self) -> RunReport:
         async with HttpClient(self.plan, sleep=self._sleep) as http:
             self._http = http
             tasks = []

@@ -112,6 +112,37 @@ def random_row_ids(count: int) -> pa.Array:
     return pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(bytes(text)))
 
 
+class _Absent:
+    """What ``dict.get`` gives for a key a row lacks, while the rows' keys are checked."""
+
+
+_ABSENT = _Absent()
+
+
+def _fields(rows: list[dict[str, Any]]) -> list[tuple[str, list[Any], set[type]]]:
+    """Every key of the rows in order of first appearance, with its values (None where a row
+    lacks it) and their types; the loops run in C (pages are big). When every row has as many
+    keys as the first and none lacks one of the first's, every row has the first row's keys and
+    they are the keys in order of appearance: found without walking every row's keys (a page
+    of the 1M bench: ~1 ms of ~10 ms of layout, docs/benchmarks.md "Session 11: fast")."""
+    count = len(rows)
+    if count and set(map(len, rows)) == {len(rows[0])}:
+        fields = []
+        for key in rows[0]:
+            values = list(map(dict.get, rows, repeat(key, count), repeat(_ABSENT, count)))
+            kinds = set(map(type, values))
+            if _Absent in kinds:
+                break  # another key instead in some row: look at them all
+            fields.append((key, values, kinds))
+        else:
+            return fields
+    out = []
+    for key in dict.fromkeys(chain.from_iterable(rows)):
+        values = list(map(dict.get, rows, repeat(key, count)))
+        out.append((key, values, set(map(type, values))))
+    return out
+
+
 class _Page:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -127,7 +158,9 @@ class _Page:
         self._value = self.naming.normalize_identifier("value")
 
     def tables(self, records: list[Any]) -> Iterator[LaidTable]:
-        rows = [r if type(r) is dict else {self._value: r} for r in records]
+        rows = records  # a page of objects, checked in C; other values become {"value": ...}
+        if set(map(type, records)) != {dict}:
+            rows = [r if type(r) is dict else {self._value: r} for r in records]
         root = _Level(self.layout.root, None, (self.layout.root,), rows, self.layout.max_nesting)
         levels = deque([root])
         seen: set[str] = set()
@@ -157,11 +190,8 @@ class _Page:
         columns: list[_Column],
         lists: list[_List],
     ) -> None:
-        count = len(rows)
-        # every key of every row, in order of appearance; the loops run in C (pages are big)
-        for key in dict.fromkeys(chain.from_iterable(rows)):
-            values = list(map(dict.get, rows, repeat(key, count)))
-            kinds = set(map(type, values))
+        for key, values, kinds in _fields(rows):
+            whole = kinds == {dict}  # every value an object, none missing or null
             kinds.discard(type(None))
             if not kinds:
                 continue  # only nulls: dlt makes no column of it
@@ -172,7 +202,7 @@ class _Page:
             # dlt flattens the objects, makes nested rows of the lists and keeps other values in
             # a column of the field's own name, row by row
             if dict in kinds:
-                nested = [v if type(v) is dict else _EMPTY for v in values]
+                nested = values if whole else [v if type(v) is dict else _EMPTY for v in values]
                 inner = (*path, self._ident(key))
                 self._collect(nested, level, inner, r_lvl - 1, columns, lists)
             if list in kinds:
@@ -219,9 +249,7 @@ class _Page:
 
     # --- nested tables ---------------------------------------------------------------------
 
-    def _child(
-        self, level: _Level, item: _List, ids: list[str], root_ids: list[str]
-    ) -> _Level:
+    def _child(self, level: _Level, item: _List, ids: list[str], root_ids: list[str]) -> _Level:
         idents = (*level.idents, *item.path)
         elements = [
             (parent, position, value)
