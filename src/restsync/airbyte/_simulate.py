@@ -51,6 +51,7 @@ from restsync.airbyte._requests import (
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import SLUG, SUFFIX_OF
+from restsync.simulator._data import LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     EchoedPagePaging,
@@ -760,7 +761,7 @@ def _time_param(option: Any) -> TimeParam | None:
 
 # ``record`` followed by steps: ['a'], ["a"], .get('a'...), .a (not a method call)
 _RECORD_READ = re.compile(
-    r"\brecord((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.\w+(?![\w(]))+)"
+    r"\brecord((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.\w+(?![\w(])|\[0\])+)"
 )
 _STEPS = (
     r"(?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"](?:\s*,\s*(?:\[\]|\{\}|None))?\)|\.\w+(?![\w(]))"
@@ -778,7 +779,7 @@ _LINK_PARAM = re.compile(
     r"(?:\[(['\"])(?P<a>\w+)\6\]|\.get\((['\"])(?P<b>\w+)\8[^)]*\))"
     r"(?(open)\s*\}\})"
 )
-_RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)")
+_RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)|(\[0\])")
 
 
 def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
@@ -791,7 +792,7 @@ def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
         return resource.hints
     served = dict(columns)
     for path in _record_reads(resource.select):
-        top = path.split(".")[0]
+        top = path.split(".")[0].removesuffix(LIST_STEP)
         hint = columns.get(top)
         generic = isinstance(hint, Mapping) and hint.get("data_type") == "json"
         if hint is None or (path != top and generic):
@@ -825,6 +826,11 @@ def _record_reads(pipeline: Any) -> list[str]:
     reads: list[str] = []
     for template in templates:
         for found in _RECORD_READ.finditer(template if isinstance(template, str) else ""):
-            steps = _RECORD_STEP.finditer(found.group(1))
-            reads.append(".".join(next(g for g in m.groups() if g) for m in steps))
+            steps = [
+                next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group(1))
+            ]
+            # an item of a list (``record['items'][0]['name']``): the list's step ends in '[]'
+            path = ".".join(steps).replace(".[0]", LIST_STEP)
+            if not path.startswith("[0]"):
+                reads.append(path)
     return list(dict.fromkeys(reads))
