@@ -61,3 +61,73 @@ def test_an_item_of_a_listed_field_a_transformation_reads_is_served_as_a_list(
         assert record["product"] == record["items"][0]["name"]
         assert isinstance(record["product"], str)
         assert record["first_tag"] == record["tags"][0]
+
+
+def test_a_page_number_sent_nowhere_is_one_page_shorter_than_the_page_size(
+    simulate: Simulate,
+) -> None:
+    # nutshell's events: PageIncrement with a page size sent as 'limit', but no page_token_option
+    # and no template reads next_page_token: every request is the same, the one answer all there is
+    events = _stream("events", "/events", ["events"])
+    events["retriever"]["paginator"] = {
+        "type": "DefaultPaginator",
+        "page_size_option": {
+            "type": "RequestOption",
+            "inject_into": "request_parameter",
+            "field_name": "limit",
+        },
+        "pagination_strategy": {"type": "PageIncrement", "page_size": 500},
+    }
+    run = simulate(_manifest(events), seed=5)
+    served = run.sim.dataset()["events"]
+    records = list(run.source.resources["events"])
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
+    assert 0 < len(records) < 500
+    assert run.sim.counters()["requests"] == {"/events": 1}
+
+
+def test_a_partition_the_config_overrides_is_the_same_request_for_every_parent(
+    simulate: Simulate,
+) -> None:
+    # circleci's jobs: '/job/{{ config['job_number'] or stream_partition['job_parent_number'] }}'
+    # with a job number set never reads the partition: every parent asks for the same job
+    parents = _stream("workflow_jobs", "/workflow/jobs", ["items"])
+    jobs = _stream("jobs", "/job/{{ config['job'] or stream_partition['parent_id'] }}", [])
+    jobs["retriever"]["partition_router"] = {
+        "type": "SubstreamPartitionRouter",
+        "parent_stream_configs": [
+            {
+                "type": "ParentStreamConfig",
+                "parent_key": "id",
+                "partition_field": "parent_id",
+                "stream": parents,
+            }
+        ],
+    }
+    run = simulate(_manifest(parents, jobs), {"job": "7"}, seed=6)
+    dataset = run.sim.dataset()
+    records = list(run.source.resources["jobs"])
+    assert len(dataset["workflow_jobs"]) > 1 and dataset["jobs"]
+    assert len(records) == len(dataset["workflow_jobs"]) * len(dataset["jobs"])
+    assert {r["id"] for r in records} == {r["id"] for r in dataset["jobs"]}
+    assert run.sim.counters()["requests"]["/job/7"] == len(dataset["workflow_jobs"])
+
+
+def test_a_body_cursor_sent_nowhere_is_one_page_without_the_cursor(simulate: Simulate) -> None:
+    # mixmax's livefeed: cursor '{{ response.get("next", {}) }}', stop on hasNext == False, and
+    # no page_token_option: every request is the same, so the one answer is all there is
+    feed = _stream("livefeed", "/livefeed", ["results"])
+    feed["retriever"]["paginator"] = {
+        "type": "DefaultPaginator",
+        "pagination_strategy": {
+            "type": "CursorPagination",
+            "cursor_value": '{{ response.get("next", {}) }}',
+            "stop_condition": '{{ response.get("hasNext", {}) == False }}',
+            "page_size": 10000,
+        },
+    }
+    run = simulate(_manifest(feed), seed=8)
+    served = run.sim.dataset()["livefeed"]
+    records = list(run.source.resources["livefeed"])
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
+    assert served and run.sim.counters()["requests"] == {"/livefeed": 1}

@@ -186,7 +186,9 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
         _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
-        if "{" + field + "}" in path or not _sent_nowhere(requests, field):
+        if "{" + field + "}" in path or not (
+            _sent_nowhere(requests, field) or _never_read(requests, marks, field)
+        ):
             if "{" + field + "}" not in path:
                 carried = _partition_option(requests, field, resource.name)
             link = {field: ".".join(slicer.parent.parent_key)}
@@ -295,6 +297,47 @@ def _sent_nowhere(requests: StreamRequests, field: str) -> bool:
     )
 
 
+class _ReadSlice(Slice):
+    """A slice that notes the keys a template reads from it."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def _never_read(requests: StreamRequests, marks: Slice, field: str) -> bool:
+    """Whether the request's templates name the partition ``field`` but never read it with
+    this config (circleci's ``{{ config['job_number'] or stream_partition['job_parent_number']
+    }}`` with a job number set): the same request for every parent record."""
+    probe = _ReadSlice(marks)
+    parts = (requests.path, requests.url, requests.params, requests.headers)
+    for template in _strings((*parts, requests.body_json, requests.body_data)):
+        try:
+            requests.interpolator.text(template, stream_slice=probe, next_page_token=None)
+        except TemplateError:
+            return False
+    return field not in probe.read
+
+
+def _strings(value: Any) -> list[str]:
+    """Every text inside nested mappings and lists (keys too: a key may be a template)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [t for k, v in value.items() for t in (*_strings(k), *_strings(v))]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _strings(item)]
+    return []
+
+
 def _partition_option(
     requests: StreamRequests, field: str, stream: str
 ) -> dict[str, dict[str, str]]:
@@ -375,6 +418,8 @@ def _paginator(
         )
     if isinstance(strategy, CursorStrategy):
         return _cursor_paginator(strategy, requests, stream, key, selector)
+    if token is None and _one_short_page(strategy, requests):
+        return SinglePaging()
     if token is None or token.inject_into == "path":
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
@@ -401,6 +446,24 @@ def _paginator(
     )
 
 
+def _one_short_page(strategy: OffsetStrategy | PageStrategy, requests: StreamRequests) -> bool:
+    """A page number or offset sent nowhere (nutshell's events: no page_token_option, and no
+    template reads ``next_page_token``): every request is the same, so the API's one answer is
+    all there is, and both clients stop on it when it is shorter than the page size. Served as
+    one page, fewer records than that size (without a page size, only an empty page would stop
+    them)."""
+    return not _reads_page_token(requests) and (strategy.page_size or 0) > _ONE_PAGE_RECORDS
+
+
+def _reads_page_token(requests: StreamRequests) -> bool:
+    parts = (requests.path, requests.url, requests.params, requests.headers)
+    return "next_page_token" in repr((*parts, requests.body_json, requests.body_data))
+
+
+# the records a resource served on one page holds (the simulator's 2.5 pages of its default size)
+_ONE_PAGE_RECORDS = int(2.5 * DEFAULT_PAGE_SIZE)
+
+
 def _cursor_paginator(
     strategy: CursorStrategy,
     requests: StreamRequests,
@@ -413,6 +476,11 @@ def _cursor_paginator(
     record = _record_field(strategy.cursor_value) or _last_item_field(
         strategy.cursor_value, selector
     )
+    if token is None and field and not _reads_page_token(requests):
+        # mixmax's livefeed: a cursor from the body, sent nowhere (no page_token_option, no
+        # template reads next_page_token): every request is the same, the API's one answer all
+        # there is; served without the cursor field, which ends the paging on both clients
+        return SinglePaging()
     if token is not None and record:
         return _record_cursor(record, requests, token, key)
     if token is not None and field is None and token.inject_into in ("body_json", "body_data"):
