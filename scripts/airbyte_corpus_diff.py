@@ -64,7 +64,9 @@ def pointed_at(node: Any, base_url: str) -> Any:
     if not isinstance(node, dict):
         return node
     copy = {key: pointed_at(value, base_url) for key, value in node.items()}
-    requester = copy.get("type") == "HttpRequester" or "http_method" in copy
+    # (or one that extends another by $ref and sets its own url: uptick's 49 streams each
+    # give '{{ config["base_url"] }}/api/v2.14/<stream>/' over a shared requester)
+    requester = copy.get("type") == "HttpRequester" or "http_method" in copy or "$ref" in copy
     found = re.match(r"https?://[^/]+", base_url)
     origin = found.group(0) if found else base_url
     if isinstance(copy.get("url_base"), str):
@@ -76,7 +78,8 @@ def pointed_at(node: Any, base_url: str) -> Any:
         copy["url"] = re.sub(r"^https?://[^/?#]+", origin, url)
     if isinstance(copy.get("token_refresh_endpoint"), str):
         # the same path on the simulator's origin, as restsync's base_url moves it
-        endpoint = copy["token_refresh_endpoint"]
+        # (a host that is a config value, uptick's '{{ config["base_url"] }}/api/oauth2/token/')
+        endpoint = re.sub(r"^\{\{[^}]*\}\}(?=/)", origin, copy["token_refresh_endpoint"].strip())
         # (every address in a template too: lever-hiring's picks sandbox or production)
         # and a host with a template in it, zoho's ``accounts.zoho.{{ config["data_center"] }}``
         copy["token_refresh_endpoint"] = re.sub(_ADDRESS, origin, endpoint)
