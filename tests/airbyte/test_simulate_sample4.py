@@ -131,3 +131,73 @@ def test_a_body_cursor_sent_nowhere_is_one_page_without_the_cursor(simulate: Sim
     records = list(run.source.resources["livefeed"])
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
     assert served and run.sim.counters()["requests"] == {"/livefeed": 1}
+
+
+def test_a_date_macro_on_a_config_key_the_config_lacks_leaves_the_parameter_out(
+    simulate: Simulate,
+) -> None:
+    # clockodo's work_times: date_since '{{ format_datetime(config['start_time'], '%Y-%m-%d') }}'
+    # where the spec names start_date: airbyte-cdk leaves the parameter out and reads the
+    # stream; restsync parsed '' and failed it
+    times = _stream("work_times", "/work_times", ["items"])
+    times["retriever"]["requester"]["request_parameters"] = {
+        "date_since": "{{ format_datetime(config['start_time'], '%Y-%m-%d') }}",
+        "since": "{{ timestamp(config['start_time']) }}",
+    }
+    run = simulate(_manifest(times), {"start_date": "2024-01-01T00:00:00Z"}, seed=9)
+    served = run.sim.dataset()["work_times"]
+    records = list(run.source.resources["work_times"])
+    assert served and sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
+
+
+def _echoing(name: str, cursor: str, stop: str, token: str, size: str) -> dict[str, Any]:
+    stream = _stream(name, f"/{name}", ["values"])
+    stream["retriever"]["paginator"] = {
+        "type": "DefaultPaginator",
+        "page_token_option": {
+            "type": "RequestOption",
+            "inject_into": "request_parameter",
+            "field_name": token,
+        },
+        "page_size_option": {
+            "type": "RequestOption",
+            "inject_into": "request_parameter",
+            "field_name": size,
+        },
+        "pagination_strategy": {
+            "type": "CursorPagination",
+            "cursor_value": cursor,
+            "stop_condition": stop,
+            "page_size": 10,
+        },
+    }
+    return stream
+
+
+def test_a_cursor_computed_from_an_echoed_page_number_or_offset_pages_through_all(
+    simulate: Simulate,
+) -> None:
+    # clockodo: the next page is the echoed current_page + 1, the last where count_pages is it;
+    # jira: the next offset is the echoed startAt + maxResults, the last isLast or past total
+    projects = _echoing(
+        "projects",
+        "{{ response.paging.current_page | int + 1 }}",
+        "{{ response.paging.count_pages == response.paging.current_page }}",
+        "page",
+        "items_per_page",
+    )
+    boards = _echoing(
+        "boards",
+        "{{ response.get('startAt') + response['maxResults'] }}",
+        "{{ response.get('isLast') or response.get('startAt') + response.get('maxResults') "
+        ">= response.get('total') }}",
+        "startAt",
+        "maxResults",
+    )
+    run = simulate(_manifest(projects, boards), seed=10)
+    dataset = run.sim.dataset()
+    for name in ("projects", "boards"):
+        assert len(dataset[name]) == 25  # two and a half pages of 10
+        records = list(run.source.resources[name])
+        assert [r["id"] for r in records] == [r["id"] for r in dataset[name]], name
+        assert run.sim.counters()["requests"][f"/{name}"] == 3, name

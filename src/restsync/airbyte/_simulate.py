@@ -22,6 +22,8 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
+from yarl import URL
+
 from restsync._expressions import Condition
 from restsync._plan import (
     CursorPaging,
@@ -55,13 +57,15 @@ from restsync.simulator._data import LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     EchoedPagePaging,
+    EchoedPositionPaging,
     LinkCursorPaging,
     LinkParamCursorPaging,
+    PageRequest,
     RecordCursorPaging,
     make_pager,
 )
 from restsync.simulator._placement import Placement
-from restsync.simulator._stop_rule import derive_stop_rule
+from restsync.simulator._stop_rule import condition_fields, derive_stop_rule
 
 __all__ = ["simulator_plan"]
 
@@ -317,6 +321,8 @@ def _never_read(requests: StreamRequests, marks: Slice, field: str) -> bool:
     """Whether the request's templates name the partition ``field`` but never read it with
     this config (circleci's ``{{ config['job_number'] or stream_partition['job_parent_number']
     }}`` with a job number set): the same request for every parent record."""
+    if any(key == field for _, key in requests.slice_options):
+        return False
     probe = _ReadSlice(marks)
     parts = (requests.path, requests.url, requests.params, requests.headers)
     for template in _strings((*parts, requests.body_json, requests.body_data)):
@@ -409,7 +415,7 @@ def _paginator(
     if strategy is None:
         return SinglePaging()
     if isinstance(strategy, CursorStrategy):
-        echoed = _echoed_page(strategy, requests)
+        echoed = _echoed_page(strategy, requests) or _echoed_position(strategy, requests)
         if echoed is not None:
             return echoed
     if token is not None and token.inject_into not in _TOKEN_PLACES:
@@ -614,6 +620,129 @@ def _echoed_page(strategy: CursorStrategy, requests: StreamRequests) -> EchoedPa
         limit=int(renders[0][sizes[0]]) if sizes else None,
         limit_body_path=sizes[0] if sizes else None,
     )
+
+
+def _echoed_position(
+    strategy: CursorStrategy, requests: StreamRequests
+) -> EchoedPositionPaging | None:
+    """A cursor computed from response fields that echo the request's position (clockodo:
+    ``{{ response.paging.current_page | int + 1 }}``; jira: ``{{ response.get('startAt') +
+    response['maxResults'] }}``), sent back in a query parameter: the API echoes the page
+    number (or the offset and page size) it served. Found by rendering the manifest's own
+    cursor on sample responses; the fields its stop_condition tests are served by their names
+    (a page count, a total, an is-last flag) and the condition checked on sample pages."""
+    token = requests.page_token_option
+    if token is None or token.inject_into != "request_parameter" or not token.field_name:
+        return None
+    if _response_field(strategy.cursor_value) is not None:
+        return None
+    fields = list(dict.fromkeys(_response_reads(strategy.cursor_value)))
+    limit_param, _ = _where(requests.page_size_option)
+    base = EchoedPositionPaging(
+        param=token.field_name,
+        echoes={},
+        limit=strategy.page_size or DEFAULT_PAGE_SIZE,
+        limit_param=limit_param,
+    )
+    candidates: list[EchoedPositionPaging] = []
+    if len(fields) == 1:
+        candidates.append(replace(base, echoes={fields[0]: "position"}))
+    elif len(fields) == 2:
+        for position, size in (fields, fields[::-1]):
+            echoes = {position: "position", size: "size"}
+            candidates.append(replace(base, echoes=echoes, by_offset=True))
+    for paging in candidates:
+        if not _cursor_follows(strategy, requests, paging):
+            continue
+        echoes = dict(paging.echoes)
+        for name in condition_fields(strategy.stop_condition or ""):
+            if name not in echoes:
+                meaning = _meaning(name)
+                if meaning is None:
+                    return None
+                echoes[name] = meaning
+        paging = replace(paging, echoes=echoes)
+        if _stops_on_last(strategy, requests, paging):
+            return paging
+    return None
+
+
+def _meaning(path: str) -> str | None:
+    """What a stop_condition's response field carries, by its name."""
+    leaf = path.rsplit(".", 1)[-1].lower().replace("_", "")
+    if "last" in leaf:
+        return "last"
+    if "page" in leaf and any(w in leaf for w in ("count", "total", "pages")):
+        return "pages"
+    if "total" in leaf or "count" in leaf:
+        return "total"
+    return None
+
+
+def _served_pages(paging: EchoedPositionPaging) -> list[tuple[dict[str, Any], Any]]:
+    """The bodies of the three pages of a sample of three pages' records, with the position
+    each leads to (None after the last)."""
+    pager = make_pager(paging, "sample")
+    size = paging.limit or DEFAULT_PAGE_SIZE
+    total, query = 3 * size, dict[str, str]()
+    pages = []
+    for _ in range(3):
+        request = PageRequest(url=URL("http://simulator.invalid/sample"), query=query)
+        served = pager.page(request, total)
+        body: dict[str, Any] = {}
+        for path, value in served.fields.items():
+            set_field(body, path, value)
+        pages.append((body, served.next))
+        query = {paging.param: str(served.next)}
+    return pages
+
+
+def _cursor_follows(
+    strategy: CursorStrategy, requests: StreamRequests, paging: EchoedPositionPaging
+) -> bool:
+    """Whether the manifest's cursor, rendered on the served pages, is the next position."""
+    for body, following in _served_pages(paging)[:2]:
+        try:
+            value = requests.interpolator.eval(
+                strategy.cursor_value, response=body, headers={}, last_record=None
+            )
+        except TemplateError:
+            return False
+        if str(value) != str(following):
+            return False
+    return True
+
+
+def _stops_on_last(
+    strategy: CursorStrategy, requests: StreamRequests, paging: EchoedPositionPaging
+) -> bool:
+    """Whether the manifest's stop_condition is false on the first pages, true on the last."""
+    if not strategy.stop_condition:
+        return True  # the clients stop where the position goes past the records (empty page)
+    outcomes = []
+    for body, _ in _served_pages(paging):
+        try:
+            value = requests.interpolator.eval(
+                strategy.stop_condition, response=body, headers={}, last_record=None
+            )
+        except TemplateError:
+            return False
+        outcomes.append(value not in _FALSE if isinstance(value, str) else bool(value))
+    return outcomes == [False, False, True]
+
+
+_RESPONSE_READ = re.compile(
+    r"\bresponse((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.(?!get\()\w+(?![\w(]))+)"
+)
+
+
+def _response_reads(template: str) -> list[str]:
+    """The response fields (dotted) a template reads."""
+    reads = []
+    for found in _RESPONSE_READ.finditer(template):
+        steps = _RECORD_STEP.finditer(found.group(1))
+        reads.append(".".join(next(g for g in m.groups() if g) for m in steps))
+    return reads
 
 
 _SIZE_NAMES = ("size", "limit", "page_size", "per_page", "pageSize", "perPage")

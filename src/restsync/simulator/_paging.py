@@ -39,7 +39,9 @@ from restsync.simulator._options import SimulatorError
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "LINK_CURSOR_PARAM",
+    "ECHOED_MEANINGS",
     "EchoedPagePaging",
+    "EchoedPositionPaging",
     "LinkCursorPaging",
     "LinkParamCursorPaging",
     "PAGERS",
@@ -416,6 +418,54 @@ class EchoedPagePager:
         return ServedPage(start, stop, last, None if last else number + 1, {p.page_path: echoed})
 
 
+@dataclass(frozen=True)
+class EchoedPositionPaging:
+    """A page number or offset sent in a query parameter and echoed in the response, where the
+    client computes the next one from (clockodo: ``response.paging.current_page | int + 1``;
+    jira: ``response.get('startAt') + response['maxResults']``): the simulator's own paging
+    kind, served for manifests. ``echoes`` maps a body field (dotted) to what it carries:
+    ``position`` (the page number or offset served), ``size`` (the page size served),
+    ``total`` (records), ``pages`` (page count, at least 1) or ``last`` (whether this page is
+    the last)."""
+
+    type: ClassVar[str] = "echoed_position"
+    param: str
+    echoes: Mapping[str, str]
+    by_offset: bool = False  # offsets (0, size, 2 size, ...) rather than page numbers
+    base: int = 1  # the first page's number (offsets start at 0)
+    limit: int | None = None
+    limit_param: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "param": self.param, "echoes": dict(self.echoes)}
+
+
+ECHOED_MEANINGS = ("position", "size", "total", "pages", "last")
+
+
+class EchoedPositionPager:
+    def __init__(self, paginator: EchoedPositionPaging) -> None:
+        self.p = paginator
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
+        first = 0 if p.by_offset else p.base
+        position = _int_param(request, p.param, None, first, first)
+        start = position if p.by_offset else (position - p.base) * size
+        start, stop, last = _slice(start, size, total)
+        following = position + size if p.by_offset else position + 1
+        carried = {
+            "position": position,
+            "size": size,
+            "total": total,
+            "pages": max(1, math.ceil(total / size)),
+            "last": last,
+        }
+        fields = {path: carried[meaning] for path, meaning in p.echoes.items()}
+        return ServedPage(start, stop, last, None if last else following, fields)
+
+
 def literal_key(key: str) -> str:
     """A body field path that is one key, dots included (``@odata.nextLink``): ``[key]``."""
     return f"[{key}]"
@@ -443,6 +493,7 @@ PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
     LinkCursorPaging: LinkCursorPager,
     LinkParamCursorPaging: LinkParamCursorPager,
     EchoedPagePaging: EchoedPagePager,
+    EchoedPositionPaging: EchoedPositionPager,
     SinglePaging: OnePagePager,
     AutoPaging: OnePagePager,
 }
