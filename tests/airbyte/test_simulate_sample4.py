@@ -201,3 +201,23 @@ def test_a_cursor_computed_from_an_echoed_page_number_or_offset_pages_through_al
         records = list(run.source.resources[name])
         assert [r["id"] for r in records] == [r["id"] for r in dataset[name]], name
         assert run.sim.counters()["requests"][f"/{name}"] == 3, name
+
+
+def test_an_offset_written_inside_a_query_text_pages_through_all(simulate: Simulate) -> None:
+    # quickbooks: no page_token_option; the query parameter's SQL text carries the position,
+    # 'STARTPOSITION {{ (next_page_token.next_page_token or 0) + 1 }}'; short page ends it
+    accounts = _stream("accounts", "/query", ["QueryResponse", "Account"])
+    accounts["retriever"]["requester"]["request_parameters"] = {
+        "query": "SELECT * FROM Account ORDER BY Id STARTPOSITION "
+        "{{ (next_page_token.next_page_token or 0) + 1 }} MAXRESULTS 200"
+    }
+    accounts["retriever"]["paginator"] = {
+        "type": "DefaultPaginator",
+        "pagination_strategy": {"type": "OffsetIncrement", "page_size": 5},
+    }
+    run = simulate(_manifest(accounts), seed=12)
+    served = run.sim.dataset()["accounts"]
+    records = list(run.source.resources["accounts"])
+    assert len(served) == 12  # two and a half pages of 5
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    assert run.sim.counters()["requests"] == {"/query": 3}

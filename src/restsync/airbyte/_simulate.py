@@ -62,6 +62,7 @@ from restsync.simulator._paging import (
     LinkParamCursorPaging,
     PageRequest,
     RecordCursorPaging,
+    TextPositionPaging,
     make_pager,
 )
 from restsync.simulator._placement import Placement
@@ -426,6 +427,10 @@ def _paginator(
         return _cursor_paginator(strategy, requests, stream, key, selector)
     if token is None and _one_short_page(strategy, requests):
         return SinglePaging()
+    if token is None:
+        inside = _position_in_text(strategy, requests)
+        if inside is not None:
+            return inside
     if token is None or token.inject_into == "path":
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
@@ -450,6 +455,60 @@ def _paginator(
         limit=size,
         limit_param=limit_param or "limit",
     )
+
+
+class _AnyWindow(Slice):
+    """A slice whose every missing key reads as a time (a window's start or end), so that a
+    template built from the slice renders."""
+
+    def __missing__(self, key: str) -> str:
+        return "2024-01-01T00:00:00+0000"
+
+
+def _position_in_text(
+    strategy: OffsetStrategy | PageStrategy, requests: StreamRequests
+) -> TextPositionPaging | None:
+    """A page number or offset that a request parameter's template writes into its text, with
+    no page_token_option (quickbooks: ``query: "... STARTPOSITION {{ (next_page_token
+    .next_page_token or 0) + 1 }} MAXRESULTS ..."``): found by rendering the parameter for three
+    tokens; the number that moves with the token, after a word that stays, is the position."""
+    if not strategy.page_size or not isinstance(requests.params, Mapping):
+        return None
+    by_offset = isinstance(strategy, OffsetStrategy)
+    tokens = (None, 5, 17)
+    for name, template in requests.params.items():
+        if not isinstance(template, str) or "next_page_token" not in template:
+            continue
+        texts = []
+        for token in tokens:
+            marks = None if token is None else {"next_page_token": token}
+            try:
+                text = requests.interpolator.text(
+                    template, stream_slice=_AnyWindow(), next_page_token=marks
+                )
+            except TemplateError:
+                return None
+            texts.append(text)
+        runs = [[m for m in re.finditer(r"\d+", text)] for text in texts]
+        if len({len(r) for r in runs}) != 1:
+            return None
+        for first, fifth, seventeenth in zip(*runs, strict=True):
+            shift = int(first.group())
+            if (int(fifth.group()) - shift, int(seventeenth.group()) - shift) != (5, 17):
+                continue
+            word = re.search(r"[A-Za-z_]+\W{0,3}$", texts[0][: first.start()])
+            if word is None:
+                return None
+            first_page = 0 if by_offset else getattr(strategy, "start_from_page", 0)
+            return TextPositionPaging(
+                param=str(name),
+                prefix=word.group(),
+                shift=shift - first_page,
+                by_offset=by_offset,
+                base=first_page,
+                limit=strategy.page_size,
+            )
+    return None
 
 
 def _one_short_page(strategy: OffsetStrategy | PageStrategy, requests: StreamRequests) -> bool:

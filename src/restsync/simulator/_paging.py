@@ -42,6 +42,7 @@ __all__ = [
     "ECHOED_MEANINGS",
     "EchoedPagePaging",
     "EchoedPositionPaging",
+    "TextPositionPaging",
     "LinkCursorPaging",
     "LinkParamCursorPaging",
     "PAGERS",
@@ -440,6 +441,43 @@ class EchoedPositionPaging:
         return {"type": self.type, "param": self.param, "echoes": dict(self.echoes)}
 
 
+@dataclass(frozen=True)
+class TextPositionPaging:
+    """A page number or offset written inside a query parameter's text (quickbooks' query
+    ``... STARTPOSITION {{ (next_page_token.next_page_token or 0) + 1 }} MAXRESULTS 200``):
+    the number after ``prefix`` in parameter ``param``, less ``shift``, is the position. The
+    simulator's own paging kind, served for manifests; the clients stop on a short page."""
+
+    type: ClassVar[str] = "text_position"
+    param: str
+    prefix: str
+    shift: int = 0
+    by_offset: bool = True
+    base: int = 0  # the first page's number (offsets start at 0)
+    limit: int | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "param": self.param, "prefix": self.prefix}
+
+
+class TextPositionPager:
+    def __init__(self, paginator: TextPositionPaging) -> None:
+        self.p = paginator
+        self.number = re.compile(re.escape(paginator.prefix) + r"(\d+)")
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        size = p.limit or DEFAULT_PAGE_SIZE
+        found = self.number.search(str(request.query.get(p.param, "")))
+        first = 0 if p.by_offset else p.base
+        position = int(found.group(1)) - p.shift if found else first
+        if position < first:
+            raise PagingError(f"'{p.param}' asks for position {position}, before the first")
+        start = position if p.by_offset else (position - p.base) * size
+        start, stop, last = _slice(start, size, total)
+        return ServedPage(start, stop, last)
+
+
 ECHOED_MEANINGS = ("position", "size", "total", "pages", "last")
 
 
@@ -494,6 +532,7 @@ PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
     LinkParamCursorPaging: LinkParamCursorPager,
     EchoedPagePaging: EchoedPagePager,
     EchoedPositionPaging: EchoedPositionPager,
+    TextPositionPaging: TextPositionPager,
     SinglePaging: OnePagePager,
     AutoPaging: OnePagePager,
 }
