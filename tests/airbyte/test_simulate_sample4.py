@@ -221,3 +221,33 @@ def test_an_offset_written_inside_a_query_text_pages_through_all(simulate: Simul
     assert len(served) == 12  # two and a half pages of 5
     assert [r["id"] for r in records] == [r["id"] for r in served]
     assert run.sim.counters()["requests"] == {"/query": 3}
+
+
+def test_a_field_inside_an_object_partition_key_binds_the_child(simulate: Simulate) -> None:
+    # survicate's respondents_attributes: parent_key 'respondent' (an object in the parent's
+    # records, a generic json column), the path reads '{{ stream_partition.respondent.uuid }}'
+    responses = _stream("responses", "/responses", ["data"])
+    responses["schema_loader"]["schema"]["properties"]["respondent"] = {"type": ["object", "null"]}
+    attributes = _stream(
+        "attributes", "/respondents/{{ stream_partition.respondent.uuid }}/attributes", ["data"]
+    )
+    attributes["retriever"]["partition_router"] = {
+        "type": "SubstreamPartitionRouter",
+        "parent_stream_configs": [
+            {
+                "type": "ParentStreamConfig",
+                "parent_key": "respondent",
+                "partition_field": "respondent",
+                "stream": responses,
+            }
+        ],
+    }
+    _add(attributes, "respondent_uuid", "{{ stream_partition.respondent.uuid }}")
+    run = simulate(_manifest(responses, attributes), seed=13)
+    dataset = run.sim.dataset()
+    parents = dataset["responses"]
+    assert parents and all(isinstance(p["respondent"]["uuid"], str) for p in parents)
+    records = list(run.source.resources["attributes"])
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in dataset["attributes"])
+    assert {r["respondent_uuid"] for r in records} <= {p["respondent"]["uuid"] for p in parents}
+    assert set(run.sim.counters()["status"]) == {"200"}

@@ -106,6 +106,7 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
         served[resource.name] = _served(resource, plan)
     _one_stream_a_route(served, plan)
     _serve_computed_keys(served, plan)
+    _serve_inner_keys(served)
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
 
 
@@ -165,6 +166,15 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         raise SimulatorError(f"stream '{resource.name}' was not translated from a manifest")
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
+    inner = _inner_key(requests, slicer)
+    if inner is not None and slicer is not None and slicer.parent is not None:
+        # survicate: '{{ stream_partition.respondent.uuid }}' of an object parent key
+        marks = Slice(
+            {
+                **marks,
+                slicer.parent.partition_field: _nested_mark(slicer.parent.partition_field, inner),
+            }
+        )
     try:
         path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
     except TemplateError:
@@ -191,12 +201,17 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
         _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
-        if "{" + field + "}" in path or not (
+        key = ".".join(slicer.parent.parent_key)
+        if inner is not None and "{" + ".".join((field, *inner)) + "}" in path:
+            # a field inside an object key, bound to that field of the parent's key
+            link = {".".join((field, *inner)): ".".join((key, *inner))}
+            parent = ParentLink(helper.parent.resource, link, ())
+        elif "{" + field + "}" in path or not (
             _sent_nowhere(requests, field) or _never_read(requests, marks, field)
         ):
             if "{" + field + "}" not in path:
                 carried = _partition_option(requests, field, resource.name)
-            link = {field: ".".join(slicer.parent.parent_key)}
+            link = {field: key}
             parent = ParentLink(helper.parent.resource, link, ())
         # else the same request for every parent record (mailosaur's messages, front's
         # company_tags): the API's answer does not depend on the parent, served as a root
@@ -290,6 +305,27 @@ def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> N
         served[parent_name] = replace(parent, hints={**parent.hints, "columns": columns})
 
 
+def _serve_inner_keys(served: dict[str, ResourcePlan]) -> None:
+    """A parent whose children bind a field inside an object (survicate's respondent.uuid)
+    serves that object with the field, not the generic json value its schema names."""
+    for resource in list(served.values()):
+        link = resource.parent
+        if link is None or link.resource not in served:
+            continue
+        for bound in link.bindings.values():
+            top = bound.split(".")[0]
+            parent = served[link.resource]
+            columns = dict(parent.hints.get("columns") or {})
+            hint = columns.get(top)
+            if "." not in bound or not isinstance(hint, Mapping):
+                continue
+            if hint.get("data_type") == "json":
+                columns.pop(top)
+                columns.setdefault(bound, {})
+                hints = {**parent.hints, "columns": columns}
+                served[link.resource] = replace(parent, hints=hints)
+
+
 def _sent_nowhere(requests: StreamRequests, field: str) -> bool:
     """Whether no part of the request names the partition ``field``: no request option and no
     template of the path, URL, parameters, headers or body reads it."""
@@ -300,6 +336,32 @@ def _sent_nowhere(requests: StreamRequests, field: str) -> bool:
     return (
         re.search(r"stream_(?:partition|slice)\b[^}]*\b" + re.escape(field) + r"\b", text) is None
     )
+
+
+def _inner_key(requests: StreamRequests, slicer: Slicer | None) -> tuple[str, ...] | None:
+    """The one field the request's path reads inside the parent partition's value, when that
+    value is an object (survicate's ``stream_partition.respondent.uuid``), or None."""
+    if slicer is None or slicer.parent is None:
+        return None
+    field = re.escape(slicer.parent.partition_field)
+    step = r"(?:\.\w+|\[['\"]\w+['\"]\])"
+    found = {
+        tuple(re.findall(r"\w+", m.group(1)))
+        for m in re.finditer(
+            r"stream_(?:partition|slice)(?:\." + field + r"|\[['\"]" + field + r"['\"]\])"
+            r"(" + step + r"+)",
+            str(requests.path or ""),
+        )
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _nested_mark(field: str, inner: tuple[str, ...]) -> dict[str, Any]:
+    """``{"uuid": "{respondent.uuid}"}`` for ``respondent`` and ``("uuid",)``."""
+    mark: Any = "{" + ".".join((field, *inner)) + "}"
+    for step in reversed(inner):
+        mark = {step: mark}
+    return dict(mark)
 
 
 class _ReadSlice(Slice):
