@@ -251,3 +251,32 @@ def test_a_field_inside_an_object_partition_key_binds_the_child(simulate: Simula
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in dataset["attributes"])
     assert {r["respondent_uuid"] for r in records} <= {p["respondent"]["uuid"] for p in parents}
     assert set(run.sim.counters()["status"]) == {"200"}
+
+
+def test_a_partition_key_the_parent_copies_from_a_nested_field_binds_the_child(
+    simulate: Simulate,
+) -> None:
+    # appfollow (third sample): app_lists adds ext_id = '{{ record.app.ext_id }}', and
+    # stat_reviews asks ?ext_id= for each: the API binds the reviews to the app's ext_id
+    apps = _add(_stream("apps", "/apps", ["apps"]), "ext_id", "{{ record.app.ext_id }}")
+    reviews = _stream("reviews", "/reviews/stats", ["reviews"])
+    reviews["retriever"]["requester"]["request_parameters"] = {
+        "ext_id": "{{ stream_slice.ext_id }}"
+    }
+    reviews["retriever"]["partition_router"] = {
+        "type": "SubstreamPartitionRouter",
+        "parent_stream_configs": [
+            {
+                "type": "ParentStreamConfig",
+                "parent_key": "ext_id",
+                "partition_field": "ext_id",
+                "stream": apps,
+            }
+        ],
+    }
+    run = simulate(_manifest(apps, reviews), seed=14)
+    dataset = run.sim.dataset()
+    records = list(run.source.resources["reviews"])
+    assert dataset["reviews"] and len(dataset["apps"]) > 1
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in dataset["reviews"])
+    assert set(run.sim.counters()["status"]) == {"200"}

@@ -202,6 +202,8 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         field = slicer.parent.partition_field
         _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
         key = ".".join(slicer.parent.parent_key)
+        # a key the parent's AddFields copies from a field it reads: bound to that field
+        key = _copied_key(plan.resources[helper.parent.resource], slicer) or key
         if inner is not None and "{" + ".".join((field, *inner)) + "}" in path:
             # a field inside an object key, bound to that field of the parent's key
             link = {".".join((field, *inner)): ".".join((key, *inner))}
@@ -256,6 +258,8 @@ def _computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> tuple[st
     key = slicer.parent.parent_key
     pipeline = parent.select
     steps = pipeline.transformations if isinstance(pipeline, RecordPipeline) else ()
+    if _copied_key(parent, slicer) is not None:
+        return None
     for step in steps:
         if isinstance(step, AddField) and tuple(step.path) == tuple(key[: len(step.path)]):
             assert isinstance(pipeline, RecordPipeline)
@@ -272,6 +276,26 @@ def _computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> tuple[st
                 f"parent stream's AddFields ({step.value!r}), which the simulator cannot serve"
             )
     return None
+
+
+_PLAIN_READ = re.compile(r"\{\{\s*record((?:\.\w+|\[['\"]\w+['\"]\])+)\s*\}\}")
+
+
+def _copied_key(parent: ResourcePlan, slicer: Slicer) -> str | None:
+    """The field (dotted) of the API's record that the parent's last AddFields on the
+    partition key copies as it is (appfollow's ext_id: ``{{ record.app.ext_id }}``), or None."""
+    assert slicer.parent is not None
+    key = tuple(slicer.parent.parent_key)
+    pipeline = parent.select
+    steps = pipeline.transformations if isinstance(pipeline, RecordPipeline) else ()
+    found = None
+    for step in steps:
+        if isinstance(step, AddField) and tuple(step.path) == key:
+            read = _PLAIN_READ.fullmatch(str(step.value).strip())
+            found = (
+                ".".join(re.findall(r"\w+", read.group(1))) if read and not step.condition else None
+            )
+    return found
 
 
 def _transformed(pipeline: RecordPipeline, record: dict[str, Any]) -> dict[str, Any]:
