@@ -280,3 +280,34 @@ def test_a_partition_key_the_parent_copies_from_a_nested_field_binds_the_child(
     assert dataset["reviews"] and len(dataset["apps"]) > 1
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in dataset["reviews"])
     assert set(run.sim.counters()["status"]) == {"200"}
+
+
+def test_a_cursor_of_the_last_key_plus_one_pages_through_all(simulate: Simulate) -> None:
+    # zendesk-chat's agents: since_id = '{{ last_record['id'] + 1 }}', records from that id on,
+    # until an empty page ('{{ not last_record }}')
+    agents = _stream("agents", "/agents", [])
+    agents["retriever"]["paginator"] = {
+        "type": "DefaultPaginator",
+        "page_token_option": {
+            "type": "RequestOption",
+            "inject_into": "request_parameter",
+            "field_name": "since_id",
+        },
+        "page_size_option": {
+            "type": "RequestOption",
+            "inject_into": "request_parameter",
+            "field_name": "limit",
+        },
+        "pagination_strategy": {
+            "type": "CursorPagination",
+            "cursor_value": "{{ last_record['id'] + 1 }}",
+            "stop_condition": "{{ not last_record }}",
+            "page_size": 10,
+        },
+    }
+    run = simulate(_manifest(agents), seed=15)
+    served = run.sim.dataset()["agents"]
+    records = list(run.source.resources["agents"])
+    assert len(served) == 25
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    assert set(run.sim.counters()["status"]) == {"200"}

@@ -82,7 +82,8 @@ _TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
 _GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
 _ADDRESS = re.compile(r"^https?://[^/?#]+")
 _LAST_RECORD = re.compile(
-    r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)\s*\}\}"
+    r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)"
+    r"(?:\s*\+\s*(?P<shift>\d+))?\s*\}\}"
 )
 # a cursor cut from a next-page URL in a response field, as the URL's last parameter:
 # {{ response.get('@odata.nextLink', '').split('$skiptoken=')[-1] if response.get(...) else '' }}
@@ -956,7 +957,15 @@ def _record_cursor(
     param, body_path = _where(token)
     limit_param, _ = _where(requests.page_size_option)
     own_key = record in key or (not key and record == "id")
+    found = _LAST_RECORD.fullmatch(strategy.cursor_value.strip())
+    shift = int(found.group("shift") or 0) if found else 0
+    if shift and not own_key:
+        raise SimulatorError(
+            f"the simulator serves a cursor of a record's own key plus a number, not "
+            f"'{strategy.cursor_value}'"
+        )
     return RecordCursorPaging(
+        shift=shift,
         record_field=record,
         in_record=not own_key,
         cursor_param=param,

@@ -286,6 +286,9 @@ class RecordCursorPaging:
     as_link: bool = False
     limit: int | None = None
     limit_param: str = "limit"
+    # the cursor is the key plus this (zendesk-chat's ``last_record['id'] + 1``, since_id):
+    # the next page starts at the record after the one whose key is the cursor less it
+    shift: int = 0
 
     def describe(self) -> dict[str, Any]:
         return {"type": self.type, "record_field": self.record_field, "in_record": self.in_record}
@@ -306,6 +309,11 @@ class RecordCursorPager:
         if raw not in (None, "") and p.in_record:
             start = decode_offset(raw, param)
         elif raw not in (None, ""):
+            if p.shift:
+                try:
+                    raw = str(int(str(raw)) - p.shift)
+                except ValueError:
+                    raise PagingError(f"'{param}' must be an integer, got '{raw}'") from None
             found = request.find(self.field, str(raw)) if request.find is not None else None
             if found is None:
                 raise PagingError(f"'{param}' names no record this API served")
