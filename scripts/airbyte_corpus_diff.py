@@ -51,6 +51,9 @@ from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread
 from restsync.simulator._compile import compile_plan  # noqa: E402
 
 _OPTIONS = SimulatorOptions(seed=11)
+# an address's scheme and host, the host possibly templated in part (``{{ ... }}`` spans spaces
+# and quotes, which end a plain host)
+_ADDRESS = re.compile(r"https?://(?:[^/'\"\s{]|\{\{.*?\}\}|\{(?!\{))+")
 
 
 def pointed_at(node: Any, base_url: str) -> Any:
@@ -61,7 +64,9 @@ def pointed_at(node: Any, base_url: str) -> Any:
     if not isinstance(node, dict):
         return node
     copy = {key: pointed_at(value, base_url) for key, value in node.items()}
-    requester = copy.get("type") == "HttpRequester" or "http_method" in copy
+    # (or one that extends another by $ref and sets its own url: uptick's 49 streams each
+    # give '{{ config["base_url"] }}/api/v2.14/<stream>/' over a shared requester)
+    requester = copy.get("type") == "HttpRequester" or "http_method" in copy or "$ref" in copy
     found = re.match(r"https?://[^/]+", base_url)
     origin = found.group(0) if found else base_url
     if isinstance(copy.get("url_base"), str):
@@ -73,9 +78,11 @@ def pointed_at(node: Any, base_url: str) -> Any:
         copy["url"] = re.sub(r"^https?://[^/?#]+", origin, url)
     if isinstance(copy.get("token_refresh_endpoint"), str):
         # the same path on the simulator's origin, as restsync's base_url moves it
-        endpoint = copy["token_refresh_endpoint"]
+        # (a host that is a config value, uptick's '{{ config["base_url"] }}/api/oauth2/token/')
+        endpoint = re.sub(r"^\{\{[^}]*\}\}(?=/)", origin, copy["token_refresh_endpoint"].strip())
         # (every address in a template too: lever-hiring's picks sandbox or production)
-        copy["token_refresh_endpoint"] = re.sub(r"https?://[^/'\"\s]+", origin, endpoint)
+        # and a host with a template in it, zoho's ``accounts.zoho.{{ config["data_center"] }}``
+        copy["token_refresh_endpoint"] = re.sub(_ADDRESS, origin, endpoint)
     return copy
 
 
@@ -153,15 +160,14 @@ def compare(
     verdicts: dict[str, str] = {}
     with serve_in_thread(served, _OPTIONS) as sim:
         document = pointed_at(only_streams(path, config, streams), sim.base_url)
-        # beside the original: a JsonFileSchemaLoader reads schemas/ from the manifest's folder
-        copy = path.parent / f".simulated-{path.name}"
-        copy.write_text(yaml.safe_dump(document, sort_keys=False))
-        try:
-            with tempfile.TemporaryDirectory() as folder:
-                cwd = _package_folder(path, Path(folder))
-                expected, errors = reference_records(copy, config, streams, timeout, cwd)
-        finally:
-            copy.unlink()
+        with tempfile.TemporaryDirectory() as folder:
+            # in a folder of this run's own, never the corpus's (read-only, and two runs of one
+            # connector at once would overwrite each other's copy): the CDK loads the manifest
+            # as a document, and finds packaged schemas through the working folder
+            copy = Path(folder) / "simulated-manifest.yaml"
+            copy.write_text(yaml.safe_dump(document, sort_keys=False))
+            cwd = _package_folder(path, Path(folder) / "cwd")
+            expected, errors = reference_records(copy, config, streams, timeout, cwd)
         ours = restsync_records(path, config, streams, sim.base_url, timeout)
         for stream in streams:
             got = ours.get(stream)
@@ -218,6 +224,7 @@ def _package_folder(path: Path, folder: Path) -> Path:
     ``./source_x/schemas/...`` finds the connector's ``schemas/`` (the corpus copy keeps them
     beside the manifest, where restsync reads them; the CDK reads them as package data of
     ``source_x``, so the folder holds that package and goes on the CDK's PYTHONPATH)."""
+    folder.mkdir(exist_ok=True)
     found = re.search(r"\./(\w+)/schemas/", path.read_text())
     if found and (path.parent / "schemas").is_dir():
         package = folder / found.group(1)

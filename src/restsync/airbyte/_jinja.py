@@ -91,14 +91,23 @@ def _today_with_timezone(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
+def _defined(value: Any) -> Any:
+    """``value``, or the UndefinedError airbyte-cdk's date macros raise on an undefined one (a
+    config key the spec lacks, clockodo's ``config['start_time']``): a request parameter built
+    from it is then left out, as the CDK leaves it out, where parsing '' failed the stream."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
 def _str_to_datetime(text: str) -> datetime:
-    return parse_iso(text)
+    return parse_iso(_defined(text))
 
 
 def _timestamp(value: Any) -> int | float:
     if isinstance(value, int | float):
         return int(value)
-    return _str_to_datetime(str(value)).timestamp()
+    return _str_to_datetime(str(_defined(value))).timestamp()
 
 
 def _day_delta(days: int, format: str = "%Y-%m-%dT%H:%M:%S.%f%z") -> str:
@@ -115,9 +124,10 @@ def _format_datetime(value: Any, format: str, input_format: str | None = None) -
     if isinstance(value, int):
         parsed = parse_datetime(value, input_format or "%s")
     elif input_format:
-        parsed = datetime.strptime(str(value), input_format)
+        # not text (an undefined value): a TypeError, the template then read as its own text
+        parsed = datetime.strptime(value, input_format)
     else:
-        parsed = _str_to_datetime(str(value))
+        parsed = _str_to_datetime(str(_defined(value)))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return format_airbyte(parsed, format)

@@ -22,6 +22,8 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
+from yarl import URL
+
 from restsync._expressions import Condition
 from restsync._plan import (
     CursorPaging,
@@ -51,16 +53,20 @@ from restsync.airbyte._requests import (
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import SLUG, SUFFIX_OF
+from restsync.simulator._data import LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     EchoedPagePaging,
+    EchoedPositionPaging,
     LinkCursorPaging,
     LinkParamCursorPaging,
+    PageRequest,
     RecordCursorPaging,
+    TextPositionPaging,
     make_pager,
 )
 from restsync.simulator._placement import Placement
-from restsync.simulator._stop_rule import derive_stop_rule
+from restsync.simulator._stop_rule import condition_fields, derive_stop_rule
 
 __all__ = ["simulator_plan"]
 
@@ -76,7 +82,8 @@ _TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
 _GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
 _ADDRESS = re.compile(r"^https?://[^/?#]+")
 _LAST_RECORD = re.compile(
-    r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)\s*\}\}"
+    r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)"
+    r"(?:\s*\+\s*(?P<shift>\d+))?\s*\}\}"
 )
 # a cursor cut from a next-page URL in a response field, as the URL's last parameter:
 # {{ response.get('@odata.nextLink', '').split('$skiptoken=')[-1] if response.get(...) else '' }}
@@ -100,6 +107,7 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
         served[resource.name] = _served(resource, plan)
     _one_stream_a_route(served, plan)
     _serve_computed_keys(served, plan)
+    _serve_inner_keys(served)
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
 
 
@@ -159,6 +167,15 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         raise SimulatorError(f"stream '{resource.name}' was not translated from a manifest")
     slicer = _slicer(resource, plan)
     marks = _placeholder_slice(slicer)
+    inner = _inner_key(requests, slicer)
+    if inner is not None and slicer is not None and slicer.parent is not None:
+        # survicate: '{{ stream_partition.respondent.uuid }}' of an object parent key
+        marks = Slice(
+            {
+                **marks,
+                slicer.parent.partition_field: _nested_mark(slicer.parent.partition_field, inner),
+            }
+        )
     try:
         path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
     except TemplateError:
@@ -185,10 +202,19 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
         _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
-        if "{" + field + "}" in path or not _sent_nowhere(requests, field):
+        key = ".".join(slicer.parent.parent_key)
+        # a key the parent's AddFields copies from a field it reads: bound to that field
+        key = _copied_key(plan.resources[helper.parent.resource], slicer) or key
+        if inner is not None and "{" + ".".join((field, *inner)) + "}" in path:
+            # a field inside an object key, bound to that field of the parent's key
+            link = {".".join((field, *inner)): ".".join((key, *inner))}
+            parent = ParentLink(helper.parent.resource, link, ())
+        elif "{" + field + "}" in path or not (
+            _sent_nowhere(requests, field) or _never_read(requests, marks, field)
+        ):
             if "{" + field + "}" not in path:
                 carried = _partition_option(requests, field, resource.name)
-            link = {field: ".".join(slicer.parent.parent_key)}
+            link = {field: key}
             parent = ParentLink(helper.parent.resource, link, ())
         # else the same request for every parent record (mailosaur's messages, front's
         # company_tags): the API's answer does not depend on the parent, served as a root
@@ -233,6 +259,8 @@ def _computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> tuple[st
     key = slicer.parent.parent_key
     pipeline = parent.select
     steps = pipeline.transformations if isinstance(pipeline, RecordPipeline) else ()
+    if _copied_key(parent, slicer) is not None:
+        return None
     for step in steps:
         if isinstance(step, AddField) and tuple(step.path) == tuple(key[: len(step.path)]):
             assert isinstance(pipeline, RecordPipeline)
@@ -249,6 +277,26 @@ def _computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> tuple[st
                 f"parent stream's AddFields ({step.value!r}), which the simulator cannot serve"
             )
     return None
+
+
+_PLAIN_READ = re.compile(r"\{\{\s*record((?:\.\w+|\[['\"]\w+['\"]\])+)\s*\}\}")
+
+
+def _copied_key(parent: ResourcePlan, slicer: Slicer) -> str | None:
+    """The field (dotted) of the API's record that the parent's last AddFields on the
+    partition key copies as it is (appfollow's ext_id: ``{{ record.app.ext_id }}``), or None."""
+    assert slicer.parent is not None
+    key = tuple(slicer.parent.parent_key)
+    pipeline = parent.select
+    steps = pipeline.transformations if isinstance(pipeline, RecordPipeline) else ()
+    found = None
+    for step in steps:
+        if isinstance(step, AddField) and tuple(step.path) == key:
+            read = _PLAIN_READ.fullmatch(str(step.value).strip())
+            found = (
+                ".".join(re.findall(r"\w+", read.group(1))) if read and not step.condition else None
+            )
+    return found
 
 
 def _transformed(pipeline: RecordPipeline, record: dict[str, Any]) -> dict[str, Any]:
@@ -282,6 +330,27 @@ def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> N
         served[parent_name] = replace(parent, hints={**parent.hints, "columns": columns})
 
 
+def _serve_inner_keys(served: dict[str, ResourcePlan]) -> None:
+    """A parent whose children bind a field inside an object (survicate's respondent.uuid)
+    serves that object with the field, not the generic json value its schema names."""
+    for resource in list(served.values()):
+        link = resource.parent
+        if link is None or link.resource not in served:
+            continue
+        for bound in link.bindings.values():
+            top = bound.split(".")[0]
+            parent = served[link.resource]
+            columns = dict(parent.hints.get("columns") or {})
+            hint = columns.get(top)
+            if "." not in bound or not isinstance(hint, Mapping):
+                continue
+            if hint.get("data_type") == "json":
+                columns.pop(top)
+                columns.setdefault(bound, {})
+                hints = {**parent.hints, "columns": columns}
+                served[link.resource] = replace(parent, hints=hints)
+
+
 def _sent_nowhere(requests: StreamRequests, field: str) -> bool:
     """Whether no part of the request names the partition ``field``: no request option and no
     template of the path, URL, parameters, headers or body reads it."""
@@ -292,6 +361,75 @@ def _sent_nowhere(requests: StreamRequests, field: str) -> bool:
     return (
         re.search(r"stream_(?:partition|slice)\b[^}]*\b" + re.escape(field) + r"\b", text) is None
     )
+
+
+def _inner_key(requests: StreamRequests, slicer: Slicer | None) -> tuple[str, ...] | None:
+    """The one field the request's path reads inside the parent partition's value, when that
+    value is an object (survicate's ``stream_partition.respondent.uuid``), or None."""
+    if slicer is None or slicer.parent is None:
+        return None
+    field = re.escape(slicer.parent.partition_field)
+    step = r"(?:\.\w+|\[['\"]\w+['\"]\])"
+    found = {
+        tuple(re.findall(r"\w+", m.group(1)))
+        for m in re.finditer(
+            r"stream_(?:partition|slice)(?:\." + field + r"|\[['\"]" + field + r"['\"]\])"
+            r"(" + step + r"+)",
+            str(requests.path or ""),
+        )
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _nested_mark(field: str, inner: tuple[str, ...]) -> dict[str, Any]:
+    """``{"uuid": "{respondent.uuid}"}`` for ``respondent`` and ``("uuid",)``."""
+    mark: Any = "{" + ".".join((field, *inner)) + "}"
+    for step in reversed(inner):
+        mark = {step: mark}
+    return dict(mark)
+
+
+class _ReadSlice(Slice):
+    """A slice that notes the keys a template reads from it."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def _never_read(requests: StreamRequests, marks: Slice, field: str) -> bool:
+    """Whether the request's templates name the partition ``field`` but never read it with
+    this config (circleci's ``{{ config['job_number'] or stream_partition['job_parent_number']
+    }}`` with a job number set): the same request for every parent record."""
+    if any(key == field for _, key in requests.slice_options):
+        return False
+    probe = _ReadSlice(marks)
+    parts = (requests.path, requests.url, requests.params, requests.headers)
+    for template in _strings((*parts, requests.body_json, requests.body_data)):
+        try:
+            requests.interpolator.text(template, stream_slice=probe, next_page_token=None)
+        except TemplateError:
+            return False
+    return field not in probe.read
+
+
+def _strings(value: Any) -> list[str]:
+    """Every text inside nested mappings and lists (keys too: a key may be a template)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [t for k, v in value.items() for t in (*_strings(k), *_strings(v))]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _strings(item)]
+    return []
 
 
 def _partition_option(
@@ -365,7 +503,7 @@ def _paginator(
     if strategy is None:
         return SinglePaging()
     if isinstance(strategy, CursorStrategy):
-        echoed = _echoed_page(strategy, requests)
+        echoed = _echoed_page(strategy, requests) or _echoed_position(strategy, requests)
         if echoed is not None:
             return echoed
     if token is not None and token.inject_into not in _TOKEN_PLACES:
@@ -374,6 +512,12 @@ def _paginator(
         )
     if isinstance(strategy, CursorStrategy):
         return _cursor_paginator(strategy, requests, stream, key, selector)
+    if token is None and _one_short_page(strategy, requests):
+        return SinglePaging()
+    if token is None:
+        inside = _position_in_text(strategy, requests)
+        if inside is not None:
+            return inside
     if token is None or token.inject_into == "path":
         raise SimulatorError(f"stream '{stream}': the simulator needs the page token")
     param, body_path = _where(token)
@@ -400,6 +544,78 @@ def _paginator(
     )
 
 
+class _AnyWindow(Slice):
+    """A slice whose every missing key reads as a time (a window's start or end), so that a
+    template built from the slice renders."""
+
+    def __missing__(self, key: str) -> str:
+        return "2024-01-01T00:00:00+0000"
+
+
+def _position_in_text(
+    strategy: OffsetStrategy | PageStrategy, requests: StreamRequests
+) -> TextPositionPaging | None:
+    """A page number or offset that a request parameter's template writes into its text, with
+    no page_token_option (quickbooks: ``query: "... STARTPOSITION {{ (next_page_token
+    .next_page_token or 0) + 1 }} MAXRESULTS ..."``): found by rendering the parameter for three
+    tokens; the number that moves with the token, after a word that stays, is the position."""
+    if not strategy.page_size or not isinstance(requests.params, Mapping):
+        return None
+    by_offset = isinstance(strategy, OffsetStrategy)
+    tokens = (None, 5, 17)
+    for name, template in requests.params.items():
+        if not isinstance(template, str) or "next_page_token" not in template:
+            continue
+        texts = []
+        for token in tokens:
+            marks = None if token is None else {"next_page_token": token}
+            try:
+                text = requests.interpolator.text(
+                    template, stream_slice=_AnyWindow(), next_page_token=marks
+                )
+            except TemplateError:
+                return None
+            texts.append(text)
+        runs = [[m for m in re.finditer(r"\d+", text)] for text in texts]
+        if len({len(r) for r in runs}) != 1:
+            return None
+        for first, fifth, seventeenth in zip(*runs, strict=True):
+            shift = int(first.group())
+            if (int(fifth.group()) - shift, int(seventeenth.group()) - shift) != (5, 17):
+                continue
+            word = re.search(r"[A-Za-z_]+\W{0,3}$", texts[0][: first.start()])
+            if word is None:
+                return None
+            first_page = 0 if by_offset else getattr(strategy, "start_from_page", 0)
+            return TextPositionPaging(
+                param=str(name),
+                prefix=word.group(),
+                shift=shift - first_page,
+                by_offset=by_offset,
+                base=first_page,
+                limit=strategy.page_size,
+            )
+    return None
+
+
+def _one_short_page(strategy: OffsetStrategy | PageStrategy, requests: StreamRequests) -> bool:
+    """A page number or offset sent nowhere (nutshell's events: no page_token_option, and no
+    template reads ``next_page_token``): every request is the same, so the API's one answer is
+    all there is, and both clients stop on it when it is shorter than the page size. Served as
+    one page, fewer records than that size (without a page size, only an empty page would stop
+    them)."""
+    return not _reads_page_token(requests) and (strategy.page_size or 0) > _ONE_PAGE_RECORDS
+
+
+def _reads_page_token(requests: StreamRequests) -> bool:
+    parts = (requests.path, requests.url, requests.params, requests.headers)
+    return "next_page_token" in repr((*parts, requests.body_json, requests.body_data))
+
+
+# the records a resource served on one page holds (the simulator's 2.5 pages of its default size)
+_ONE_PAGE_RECORDS = int(2.5 * DEFAULT_PAGE_SIZE)
+
+
 def _cursor_paginator(
     strategy: CursorStrategy,
     requests: StreamRequests,
@@ -412,6 +628,11 @@ def _cursor_paginator(
     record = _record_field(strategy.cursor_value) or _last_item_field(
         strategy.cursor_value, selector
     )
+    if token is None and field and not _reads_page_token(requests):
+        # mixmax's livefeed: a cursor from the body, sent nowhere (no page_token_option, no
+        # template reads next_page_token): every request is the same, the API's one answer all
+        # there is; served without the cursor field, which ends the paging on both clients
+        return SinglePaging()
     if token is not None and record:
         return _record_cursor(record, requests, token, key)
     if token is not None and field is None and token.inject_into in ("body_json", "body_data"):
@@ -547,6 +768,129 @@ def _echoed_page(strategy: CursorStrategy, requests: StreamRequests) -> EchoedPa
     )
 
 
+def _echoed_position(
+    strategy: CursorStrategy, requests: StreamRequests
+) -> EchoedPositionPaging | None:
+    """A cursor computed from response fields that echo the request's position (clockodo:
+    ``{{ response.paging.current_page | int + 1 }}``; jira: ``{{ response.get('startAt') +
+    response['maxResults'] }}``), sent back in a query parameter: the API echoes the page
+    number (or the offset and page size) it served. Found by rendering the manifest's own
+    cursor on sample responses; the fields its stop_condition tests are served by their names
+    (a page count, a total, an is-last flag) and the condition checked on sample pages."""
+    token = requests.page_token_option
+    if token is None or token.inject_into != "request_parameter" or not token.field_name:
+        return None
+    if _response_field(strategy.cursor_value) is not None:
+        return None
+    fields = list(dict.fromkeys(_response_reads(strategy.cursor_value)))
+    limit_param, _ = _where(requests.page_size_option)
+    base = EchoedPositionPaging(
+        param=token.field_name,
+        echoes={},
+        limit=strategy.page_size or DEFAULT_PAGE_SIZE,
+        limit_param=limit_param,
+    )
+    candidates: list[EchoedPositionPaging] = []
+    if len(fields) == 1:
+        candidates.append(replace(base, echoes={fields[0]: "position"}))
+    elif len(fields) == 2:
+        for position, size in (fields, fields[::-1]):
+            echoes = {position: "position", size: "size"}
+            candidates.append(replace(base, echoes=echoes, by_offset=True))
+    for paging in candidates:
+        if not _cursor_follows(strategy, requests, paging):
+            continue
+        echoes = dict(paging.echoes)
+        for name in condition_fields(strategy.stop_condition or ""):
+            if name not in echoes:
+                meaning = _meaning(name)
+                if meaning is None:
+                    return None
+                echoes[name] = meaning
+        paging = replace(paging, echoes=echoes)
+        if _stops_on_last(strategy, requests, paging):
+            return paging
+    return None
+
+
+def _meaning(path: str) -> str | None:
+    """What a stop_condition's response field carries, by its name."""
+    leaf = path.rsplit(".", 1)[-1].lower().replace("_", "")
+    if "last" in leaf:
+        return "last"
+    if "page" in leaf and any(w in leaf for w in ("count", "total", "pages")):
+        return "pages"
+    if "total" in leaf or "count" in leaf:
+        return "total"
+    return None
+
+
+def _served_pages(paging: EchoedPositionPaging) -> list[tuple[dict[str, Any], Any]]:
+    """The bodies of the three pages of a sample of three pages' records, with the position
+    each leads to (None after the last)."""
+    pager = make_pager(paging, "sample")
+    size = paging.limit or DEFAULT_PAGE_SIZE
+    total, query = 3 * size, dict[str, str]()
+    pages = []
+    for _ in range(3):
+        request = PageRequest(url=URL("http://simulator.invalid/sample"), query=query)
+        served = pager.page(request, total)
+        body: dict[str, Any] = {}
+        for path, value in served.fields.items():
+            set_field(body, path, value)
+        pages.append((body, served.next))
+        query = {paging.param: str(served.next)}
+    return pages
+
+
+def _cursor_follows(
+    strategy: CursorStrategy, requests: StreamRequests, paging: EchoedPositionPaging
+) -> bool:
+    """Whether the manifest's cursor, rendered on the served pages, is the next position."""
+    for body, following in _served_pages(paging)[:2]:
+        try:
+            value = requests.interpolator.eval(
+                strategy.cursor_value, response=body, headers={}, last_record=None
+            )
+        except TemplateError:
+            return False
+        if str(value) != str(following):
+            return False
+    return True
+
+
+def _stops_on_last(
+    strategy: CursorStrategy, requests: StreamRequests, paging: EchoedPositionPaging
+) -> bool:
+    """Whether the manifest's stop_condition is false on the first pages, true on the last."""
+    if not strategy.stop_condition:
+        return True  # the clients stop where the position goes past the records (empty page)
+    outcomes = []
+    for body, _ in _served_pages(paging):
+        try:
+            value = requests.interpolator.eval(
+                strategy.stop_condition, response=body, headers={}, last_record=None
+            )
+        except TemplateError:
+            return False
+        outcomes.append(value not in _FALSE if isinstance(value, str) else bool(value))
+    return outcomes == [False, False, True]
+
+
+_RESPONSE_READ = re.compile(
+    r"\bresponse((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.(?!get\()\w+(?![\w(]))+)"
+)
+
+
+def _response_reads(template: str) -> list[str]:
+    """The response fields (dotted) a template reads."""
+    reads = []
+    for found in _RESPONSE_READ.finditer(template):
+        steps = _RECORD_STEP.finditer(found.group(1))
+        reads.append(".".join(next(g for g in m.groups() if g) for m in steps))
+    return reads
+
+
 _SIZE_NAMES = ("size", "limit", "page_size", "per_page", "pageSize", "perPage")
 
 
@@ -613,7 +957,15 @@ def _record_cursor(
     param, body_path = _where(token)
     limit_param, _ = _where(requests.page_size_option)
     own_key = record in key or (not key and record == "id")
+    found = _LAST_RECORD.fullmatch(strategy.cursor_value.strip())
+    shift = int(found.group("shift") or 0) if found else 0
+    if shift and not own_key:
+        raise SimulatorError(
+            f"the simulator serves a cursor of a record's own key plus a number, not "
+            f"'{strategy.cursor_value}'"
+        )
     return RecordCursorPaging(
+        shift=shift,
         record_field=record,
         in_record=not own_key,
         cursor_param=param,
@@ -760,7 +1112,7 @@ def _time_param(option: Any) -> TimeParam | None:
 
 # ``record`` followed by steps: ['a'], ["a"], .get('a'...), .a (not a method call)
 _RECORD_READ = re.compile(
-    r"\brecord((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.\w+(?![\w(]))+)"
+    r"\brecord((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.\w+(?![\w(])|\[0\])+)"
 )
 _STEPS = (
     r"(?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"](?:\s*,\s*(?:\[\]|\{\}|None))?\)|\.\w+(?![\w(]))"
@@ -778,7 +1130,7 @@ _LINK_PARAM = re.compile(
     r"(?:\[(['\"])(?P<a>\w+)\6\]|\.get\((['\"])(?P<b>\w+)\8[^)]*\))"
     r"(?(open)\s*\}\})"
 )
-_RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)")
+_RECORD_STEP = re.compile(r"\[['\"](\w+)['\"]\]|\.get\(['\"](\w+)['\"][^)]*\)|\.(\w+)|(\[0\])")
 
 
 def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
@@ -791,7 +1143,7 @@ def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
         return resource.hints
     served = dict(columns)
     for path in _record_reads(resource.select):
-        top = path.split(".")[0]
+        top = path.split(".")[0].removesuffix(LIST_STEP)
         hint = columns.get(top)
         generic = isinstance(hint, Mapping) and hint.get("data_type") == "json"
         if hint is None or (path != top and generic):
@@ -825,6 +1177,11 @@ def _record_reads(pipeline: Any) -> list[str]:
     reads: list[str] = []
     for template in templates:
         for found in _RECORD_READ.finditer(template if isinstance(template, str) else ""):
-            steps = _RECORD_STEP.finditer(found.group(1))
-            reads.append(".".join(next(g for g in m.groups() if g) for m in steps))
+            steps = [
+                next(g for g in m.groups() if g) for m in _RECORD_STEP.finditer(found.group(1))
+            ]
+            # an item of a list (``record['items'][0]['name']``): the list's step ends in '[]'
+            path = ".".join(steps).replace(".[0]", LIST_STEP)
+            if not path.startswith("[0]"):
+                reads.append(path)
     return list(dict.fromkeys(reads))

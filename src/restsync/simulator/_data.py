@@ -133,7 +133,7 @@ class RecordMaker:
             else:
                 value = make(index)
             if nested:
-                set_field(record, name, value)
+                _place(record, name, value)
             else:
                 record[name] = value
         for name, prefix, source in self._derived:
@@ -142,7 +142,38 @@ class RecordMaker:
 
 
 def _step(name: str, make: Value, *, inheritable: bool = False, nullable: bool = False) -> _Step:
-    return name, make, inheritable, nullable, "." in name
+    return name, make, inheritable, nullable, "." in name or name.endswith(LIST_STEP)
+
+
+# a name's step that ends in this is a list of one item (``items[].name``: a list of objects with
+# a ``name``, as a template's ``record['items'][0]['name']`` reads it; ``tags[]``: one value)
+LIST_STEP = "[]"
+
+
+def _place(record: dict[str, Any], name: str, value: Any) -> None:
+    """Set ``value`` at a dotted name, whose ``[]`` steps are lists of one item."""
+    if LIST_STEP not in name:
+        set_field(record, name, value)
+        return
+    target: Any = record
+    *parents, leaf = name.split(".")
+    for part in parents:
+        key, listed = _list_step(part)
+        child = target.get(key)
+        if listed:
+            if not (isinstance(child, list) and child and isinstance(child[0], dict)):
+                child = target[key] = [{}]
+            child = child[0]
+        elif not isinstance(child, dict):
+            child = target[key] = {}
+        target = child
+    key, listed = _list_step(leaf)
+    target[key] = [value] if listed else value
+
+
+def _list_step(part: str) -> tuple[str, bool]:
+    listed = part.endswith(LIST_STEP)
+    return (part[: -len(LIST_STEP)] if listed else part), listed
 
 
 def _slug(make: Value) -> Value:

@@ -39,7 +39,10 @@ from restsync.simulator._options import SimulatorError
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "LINK_CURSOR_PARAM",
+    "ECHOED_MEANINGS",
     "EchoedPagePaging",
+    "EchoedPositionPaging",
+    "TextPositionPaging",
     "LinkCursorPaging",
     "LinkParamCursorPaging",
     "PAGERS",
@@ -283,6 +286,9 @@ class RecordCursorPaging:
     as_link: bool = False
     limit: int | None = None
     limit_param: str = "limit"
+    # the cursor is the key plus this (zendesk-chat's ``last_record['id'] + 1``, since_id):
+    # the next page starts at the record after the one whose key is the cursor less it
+    shift: int = 0
 
     def describe(self) -> dict[str, Any]:
         return {"type": self.type, "record_field": self.record_field, "in_record": self.in_record}
@@ -303,6 +309,11 @@ class RecordCursorPager:
         if raw not in (None, "") and p.in_record:
             start = decode_offset(raw, param)
         elif raw not in (None, ""):
+            if p.shift:
+                try:
+                    raw = str(int(str(raw)) - p.shift)
+                except ValueError:
+                    raise PagingError(f"'{param}' must be an integer, got '{raw}'") from None
             found = request.find(self.field, str(raw)) if request.find is not None else None
             if found is None:
                 raise PagingError(f"'{param}' names no record this API served")
@@ -416,6 +427,91 @@ class EchoedPagePager:
         return ServedPage(start, stop, last, None if last else number + 1, {p.page_path: echoed})
 
 
+@dataclass(frozen=True)
+class EchoedPositionPaging:
+    """A page number or offset sent in a query parameter and echoed in the response, where the
+    client computes the next one from (clockodo: ``response.paging.current_page | int + 1``;
+    jira: ``response.get('startAt') + response['maxResults']``): the simulator's own paging
+    kind, served for manifests. ``echoes`` maps a body field (dotted) to what it carries:
+    ``position`` (the page number or offset served), ``size`` (the page size served),
+    ``total`` (records), ``pages`` (page count, at least 1) or ``last`` (whether this page is
+    the last)."""
+
+    type: ClassVar[str] = "echoed_position"
+    param: str
+    echoes: Mapping[str, str]
+    by_offset: bool = False  # offsets (0, size, 2 size, ...) rather than page numbers
+    base: int = 1  # the first page's number (offsets start at 0)
+    limit: int | None = None
+    limit_param: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "param": self.param, "echoes": dict(self.echoes)}
+
+
+@dataclass(frozen=True)
+class TextPositionPaging:
+    """A page number or offset written inside a query parameter's text (quickbooks' query
+    ``... STARTPOSITION {{ (next_page_token.next_page_token or 0) + 1 }} MAXRESULTS 200``):
+    the number after ``prefix`` in parameter ``param``, less ``shift``, is the position. The
+    simulator's own paging kind, served for manifests; the clients stop on a short page."""
+
+    type: ClassVar[str] = "text_position"
+    param: str
+    prefix: str
+    shift: int = 0
+    by_offset: bool = True
+    base: int = 0  # the first page's number (offsets start at 0)
+    limit: int | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "param": self.param, "prefix": self.prefix}
+
+
+class TextPositionPager:
+    def __init__(self, paginator: TextPositionPaging) -> None:
+        self.p = paginator
+        self.number = re.compile(re.escape(paginator.prefix) + r"(\d+)")
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        size = p.limit or DEFAULT_PAGE_SIZE
+        found = self.number.search(str(request.query.get(p.param, "")))
+        first = 0 if p.by_offset else p.base
+        position = int(found.group(1)) - p.shift if found else first
+        if position < first:
+            raise PagingError(f"'{p.param}' asks for position {position}, before the first")
+        start = position if p.by_offset else (position - p.base) * size
+        start, stop, last = _slice(start, size, total)
+        return ServedPage(start, stop, last)
+
+
+ECHOED_MEANINGS = ("position", "size", "total", "pages", "last")
+
+
+class EchoedPositionPager:
+    def __init__(self, paginator: EchoedPositionPaging) -> None:
+        self.p = paginator
+
+    def page(self, request: PageRequest, total: int) -> ServedPage:
+        p = self.p
+        size = _int_param(request, p.limit_param, None, p.limit or DEFAULT_PAGE_SIZE, 1)
+        first = 0 if p.by_offset else p.base
+        position = _int_param(request, p.param, None, first, first)
+        start = position if p.by_offset else (position - p.base) * size
+        start, stop, last = _slice(start, size, total)
+        following = position + size if p.by_offset else position + 1
+        carried = {
+            "position": position,
+            "size": size,
+            "total": total,
+            "pages": max(1, math.ceil(total / size)),
+            "last": last,
+        }
+        fields = {path: carried[meaning] for path, meaning in p.echoes.items()}
+        return ServedPage(start, stop, last, None if last else following, fields)
+
+
 def literal_key(key: str) -> str:
     """A body field path that is one key, dots included (``@odata.nextLink``): ``[key]``."""
     return f"[{key}]"
@@ -443,6 +539,8 @@ PAGERS: dict[type[Any], Callable[[Any], Pager]] = {
     LinkCursorPaging: LinkCursorPager,
     LinkParamCursorPaging: LinkParamCursorPager,
     EchoedPagePaging: EchoedPagePager,
+    EchoedPositionPaging: EchoedPositionPager,
+    TextPositionPaging: TextPositionPager,
     SinglePaging: OnePagePager,
     AutoPaging: OnePagePager,
 }

@@ -18,7 +18,7 @@ from restsync.simulator._options import SimulatorError
 from restsync.simulator._paging import Pager, PageRequest, ServedPage
 from restsync.simulator._placement import Placement
 
-__all__ = ["StopRule", "derive_stop_rule"]
+__all__ = ["StopRule", "condition_fields", "derive_stop_rule"]
 
 
 _NEXT = object()  # stands for "the next cursor or link" in a stop field's value
@@ -30,8 +30,26 @@ _CANDIDATE_VALUES: tuple[tuple[Any, Any], ...] = (
     (1, 0),
 )
 _RESERVED = {
-    "response", "headers", "records", "get", "is", "not", "and", "or", "in", "none", "None",
-    "true", "false", "True", "False", "defined", "undefined", "length", "if", "else",
+    "response",
+    "headers",
+    "records",
+    "get",
+    "is",
+    "not",
+    "and",
+    "or",
+    "in",
+    "none",
+    "None",
+    "true",
+    "false",
+    "True",
+    "False",
+    "defined",
+    "undefined",
+    "length",
+    "if",
+    "else",
 }
 _FIELD_IN_CALL = re.compile(r"""(?:\.get\(|\[)\s*['"]([^'"]+)['"]""")
 _NAME = re.compile(r"""(?<!['"\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*""")
@@ -63,13 +81,14 @@ def derive_stop_rule(
         return StopRule()
 
     def agrees(rule: StopRule) -> bool:
-        return _holds(condition, placement, last, rule) is True and _holds(
-            condition, placement, more, rule
-        ) is False
+        return (
+            _holds(condition, placement, last, rule) is True
+            and _holds(condition, placement, more, rule) is False
+        )
 
     if agrees(StopRule()):
         return StopRule()
-    for name in _condition_fields(condition.source):
+    for name in condition_fields(condition.source):
         for pair in _CANDIDATE_VALUES:
             rule = StopRule({name: pair})
             if agrees(rule):
@@ -92,7 +111,7 @@ def _holds(
         return None
 
 
-def _condition_fields(source: str) -> list[str]:
+def condition_fields(source: str) -> list[str]:
     """Response fields an expression may test, in order of appearance."""
     names = list(_FIELD_IN_CALL.findall(source))
     for token in _NAME.findall(_STRINGS.sub("''", source)):
