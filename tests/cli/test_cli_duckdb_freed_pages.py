@@ -6,37 +6,27 @@ DuckDB keeps freed pages again, as it does for any other program."""
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from pathlib import Path
 
 import dlt
 import duckdb
 import pyarrow as pa
 
+from restsync._load._release import _JemallocControl
 from restsync.cli._duckdb_file import HeldDestination
 
 ROWS = 200_000  # a few row groups: the insert frees the buffers of those it has written
 
 
 def _freed_pages_kept() -> int:
-    """The pages DuckDB's allocator has freed and still holds (jemalloc's dirty pages)."""
-    mallctl = ctypes.CDLL(sys.modules["_duckdb"].__file__).duckdb_je_mallctl
-    mallctl.argtypes = [
-        ctypes.c_char_p,
-        ctypes.c_void_p,
-        ctypes.POINTER(ctypes.c_size_t),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-    ]
-    epoch = ctypes.c_uint64(1)
-    size = ctypes.c_size_t(ctypes.sizeof(epoch))
-    assert mallctl(b"epoch", ctypes.byref(epoch), ctypes.byref(size), ctypes.byref(epoch), 8) == 0
-    pages = ctypes.c_size_t(0)
-    size = ctypes.c_size_t(ctypes.sizeof(pages))
-    name = b"stats.arenas.4096.pdirty"  # 4096: every arena
-    assert mallctl(name, ctypes.byref(pages), ctypes.byref(size), None, 0) == 0
-    return pages.value
+    """The pages DuckDB's allocator has freed and still holds (jemalloc's dirty pages), read
+    through the same mallctl binding restsync sets the decays with."""
+    control = _JemallocControl.of_duckdb()
+    assert control is not None
+    assert control.write(b"epoch", 1)  # refresh jemalloc's statistics
+    pages = control.read(b"stats.arenas.4096.pdirty")  # 4096: every arena
+    assert pages is not None
+    return pages
 
 
 def _rows() -> pa.Table:
