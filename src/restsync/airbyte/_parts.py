@@ -328,9 +328,6 @@ def build_records(
     _expect(extractor, f"{where}.extractor", ("DpathExtractor",), "DpathExtractor")
     if extractor.get("record_expander"):
         raise Unsupported(f"{where}.extractor", "RecordExpander", "not supported")
-    decoder = extractor.get("decoder")
-    if decoder:
-        _expect(decoder, f"{where}.extractor.decoder", ("JsonDecoder",))
     record_filter = selector.get("record_filter")
     condition = None
     if record_filter:
