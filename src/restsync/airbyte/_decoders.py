@@ -41,6 +41,7 @@ __all__ = [
     "Decoder",
     "DecoderUnsupported",
     "decoder_for",
+    "encoder_for",
     "is_json",
     "page_decoder",
     "paginates",
@@ -293,6 +294,84 @@ class _ZipfileDecoder:
                     raise DecodeError(_too_large("zip archive", self.limit))
                 left -= len(content)
                 yield from self.parser.parse(content, self.limit)
+
+
+# --- the simulator's side: a page's JSON value in the decoder's format ------------------------
+
+
+Encoder = Callable[[Any], tuple[bytes, str]]
+
+
+def encoder_for(spec: Mapping[str, Any] | None) -> Encoder | None:
+    """How the simulator writes a page for this decoder: (body, Content-Type), None for JSON.
+    Run through ``decoder_for`` it gives the page's records back, their values as the format
+    keeps them (XML and CSV: text)."""
+    if is_json(spec) or not isinstance(spec, Mapping):
+        return None
+    kind = spec.get("type")
+    if kind == "XmlDecoder":
+        return _as_xml
+    if kind == "IterableDecoder":
+        return lambda page: (_lines(page, _line_text), "text/plain")
+    inner = encoder_for(spec.get("decoder")) if kind in ("GzipDecoder", "ZipfileDecoder") else None
+    inner = inner or (lambda page: (orjson.dumps(page), "application/json"))
+    if kind == "GzipDecoder":
+        return lambda page: (gzip.compress(inner(page)[0]), "application/gzip")
+    if kind == "ZipfileDecoder":
+        return lambda page: (_zipped(inner(page)[0]), "application/zip")
+    if kind == "JsonlDecoder":
+        return lambda page: (_lines(page, lambda r: orjson.dumps(r).decode()), "application/jsonl")
+    if kind == "CsvDecoder":
+        delimiter = _delimiter(spec.get("delimiter"), "decoder")
+        encoding = str(spec.get("encoding") or "utf-8")
+        return lambda page: (_as_csv(page, delimiter, encoding), "text/csv")
+    return None
+
+
+def _as_xml(page: Any) -> tuple[bytes, str]:
+    if not isinstance(page, Mapping) or len(page) != 1:
+        raise ValueError("an XML page has one root element: the page has other fields beside it")
+    return xmltodict.unparse(page).encode(), "application/xml"
+
+
+def _records_of(page: Any) -> list[Any]:
+    return page if isinstance(page, list) else [page]
+
+
+def _line_text(record: Any) -> str:
+    if isinstance(record, Mapping) and isinstance(record.get("record"), str):
+        return str(record["record"])
+    return orjson.dumps(record).decode()
+
+
+def _lines(page: Any, text: Callable[[Any], str]) -> bytes:
+    return "".join(text(r).replace("\n", " ") + "\n" for r in _records_of(page)).encode()
+
+
+def _as_csv(page: Any, delimiter: str, encoding: str) -> bytes:
+    records = [r for r in _records_of(page) if isinstance(r, Mapping)]
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([_cell(record.get(c)) for c in columns])
+    return out.getvalue().encode(encoding, errors="replace")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _zipped(content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("page", content)
+    return buffer.getvalue()
 
 
 # --- the manifest's spec -> a decoder ----------------------------------------------------------

@@ -29,6 +29,7 @@ from restsync.airbyte._cursor import (
 from restsync.airbyte._decoders import (
     DecoderUnsupported,
     decoder_for,
+    encoder_for,
     is_json,
     page_decoder,
     paginates,
@@ -121,6 +122,7 @@ class Translator:
             response_actions=actions,
             select=records,
             decode=decode,
+            encode_body=encoder_for(retriever.get("decoder")) if decode else None,
             selected=selected,
             notes=_notes(requests, slicer, incremental),
             base_url=home,  # each stream's credentials go to its own host only
