@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
+from restsync._errors import ConfigError
 from restsync.airbyte import plan_manifest
 from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
@@ -71,3 +73,17 @@ def test_a_page_size_option_whose_name_renders_empty_is_sent_as_airbyte_cdk_send
 
 
 _CHECK = {"type": "CheckStream", "stream_names": ["items"]}
+
+
+def test_query_properties_inside_request_parameters_are_refused_by_name() -> None:
+    """hubspot's forms stream puts a QueryProperties in ``request_parameters``: restsync sent
+    the mapping's text as the parameter; now check names it."""
+    properties = {
+        "type": "QueryProperties",
+        "property_list": ["name", "email"],
+        "property_chunking": {"type": "PropertyChunking", "property_limit_type": "property_count"},
+    }
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(_manifest(request_parameters={"properties": properties}), {})
+    assert refused.value.path == "streams[0].retriever.requester.request_parameters.properties"
+    assert "uses QueryProperties" in str(refused.value)

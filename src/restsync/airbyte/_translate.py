@@ -328,6 +328,16 @@ def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: s
     """The request's JSON body template; other body kinds are rejected."""
     if requester.get("query_properties") or requester.get("fetch_properties_from_endpoint"):
         raise Unsupported(at, "QueryProperties", "not supported")
+    for key in ("request_parameters", "request_headers", "request_body_json"):
+        options = requester.get(key)
+        for name, value in (options or {}).items() if isinstance(options, Mapping) else ():
+            if isinstance(value, Mapping) and value.get("type") == "QueryProperties":
+                # sent as its text it would ask the API for nonsense: refused by name
+                raise Unsupported(
+                    f"{at}.{key}.{name}",
+                    "QueryProperties",
+                    "properties listed, fetched or chunked per request are not supported",
+                )
     request_body = requester.get("request_body")
     if request_body:
         kind = _expect(request_body, f"{at}.request_body", _BODY_KINDS)
