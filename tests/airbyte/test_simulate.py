@@ -33,7 +33,7 @@ def test_fanout_manifest_runs_offline_against_the_simulator(
     assert run.served.resources["tasks"].path == "projects/{project_id}/tasks"
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    requests = run.sim.counters()["requests"]
+    requests = run.requests()
     active = {p["id"] for p in dataset["projects"] if p.get("active")}
     assert 0 < len(active) < len(dataset["projects"])  # the RecordFilter has work to do
     assert count_rows(duckdb_path, "data", "projects") == len(active)
@@ -63,8 +63,7 @@ def test_a_selector_ending_in_a_star_is_served(simulate: Simulate) -> None:
     """core.yaml's tags: ``["tags", "*"]`` (each item of the list under ``tags``)."""
     config = {"base_url": "http://api.invalid", "api_key": "k", "status": "open"}
     run = simulate(MANIFESTS / "core.yaml", config, seed=1, streams=["tags"])
-    dataset = run.sim.dataset()["tags"]
-    got = list(run.source.resources["tags"])
+    dataset, got = run.served_and_read("tags")
     assert dataset and len(got) == len(dataset)
 
 
@@ -102,7 +101,7 @@ def test_a_next_page_url_read_through_nested_gets_is_served(
     assert run.served.resources["alerts"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    pages = run.sim.counters()["requests"]["/alerts"]
+    pages = run.requests()["/alerts"]
     assert count_rows(duckdb_path, "data", "alerts") == len(dataset["alerts"])
     assert pages > 1
 
@@ -138,7 +137,7 @@ def test_a_next_page_url_behind_a_guard_is_served(
     assert run.served.resources["events"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    pages = run.sim.counters()["requests"]["/events"]
+    pages = run.requests()["/events"]
     assert count_rows(duckdb_path, "data", "events") == len(dataset["events"])
     assert pages > 1
 
@@ -256,7 +255,7 @@ def test_a_page_token_in_the_json_body_is_served(
     run = simulate(manifest, seed=4)
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    requests = run.sim.counters()["requests"]["/candidate.list"]
+    requests = run.requests()["/candidate.list"]
     assert count_rows(duckdb_path, "data", "candidates") == len(dataset["candidates"]) > 3
     assert requests >= len(dataset["candidates"]) // 3
 
@@ -313,7 +312,7 @@ def test_a_partition_sent_as_a_request_option_is_served(
     run = simulate(manifest, seed=6)
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    requests = run.sim.counters()["requests"]["/tasks"]
+    requests = run.requests()["/tasks"]
     assert count_rows(duckdb_path, "data", "tasks") == len(dataset["tasks"]) > 0
     assert requests == len(dataset["projects"])  # one partition per parent, one page each
 
