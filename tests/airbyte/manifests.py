@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["manifest", "option", "paginator", "properties", "requester", "stream"]
+__all__ = ["manifest", "option", "paginator", "properties", "requester", "stream", "substream"]
 
 
 def manifest(
@@ -107,3 +107,15 @@ def option(field_name: str, inject_into: str = "request_parameter") -> dict[str,
 def properties(**types: str) -> dict[str, Any]:
     """A JSON schema of an object whose properties have these types."""
     return {"type": "object", "properties": {name: {"type": kind} for name, kind in types.items()}}
+
+
+def substream(parent: dict[str, Any], parent_key: str, partition_field: str) -> dict[str, Any]:
+    """A ``SubstreamPartitionRouter``: a partition per record of the ``parent`` stream, its
+    ``parent_key`` named ``partition_field`` in the child's templates."""
+    config = {
+        "type": "ParentStreamConfig",
+        "parent_key": parent_key,
+        "partition_field": partition_field,
+        "stream": parent,
+    }
+    return {"type": "SubstreamPartitionRouter", "parent_stream_configs": [config]}
