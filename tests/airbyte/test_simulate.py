@@ -13,6 +13,7 @@ import restsync
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
 from restsync.simulator import SimulatorError
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 from tests.conftest import count_rows
 
@@ -67,79 +68,51 @@ def test_a_selector_ending_in_a_star_is_served(simulate: Simulate) -> None:
     assert dataset and len(got) == len(dataset)
 
 
-def test_a_next_page_url_read_through_nested_gets_is_served(
-    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
-) -> None:
-    """opsgenie's contract: the next page's URL at response.paging.next, read with .get()
-    and empty defaults; the simulator serves it as a next-page link and every record arrives."""
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
+@pytest.mark.parametrize(
+    ("name", "field", "strategy"),
+    [
+        # opsgenie: the next page's URL at response.paging.next, read with .get() and empty
+        # defaults
+        (
+            "alerts",
+            "data",
             {
-                "type": "DeclarativeStream",
-                "name": "alerts",
-                "primary_key": "id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {"url_base": "http://api.invalid", "path": "alerts"},
-                    "record_selector": {"extractor": {"field_path": ["data"]}},
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": {"type": "RequestPath"},
-                        "pagination_strategy": {
-                            "type": "CursorPagination",
-                            "cursor_value": '{{ response.get("paging", {}).get("next", {}) }}',
-                            "stop_condition": '{{ not response.get("paging", {}).get("next") }}',
-                        },
-                    },
-                },
-            }
-        ],
-    }
-    run = simulate(manifest, seed=5)
-    assert run.served.resources["alerts"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
+                "cursor_value": '{{ response.get("paging", {}).get("next", {}) }}',
+                "stop_condition": '{{ not response.get("paging", {}).get("next") }}',
+            },
+        ),
+        # mailgun: the link behind a guard, which is the clients' to evaluate
+        (
+            "events",
+            "items",
+            {"cursor_value": "{{ response['paging']['next'] if response['items'] }}"},
+        ),
+    ],
+    ids=["nested_gets", "guarded"],
+)
+def test_a_next_page_url_is_served_at_the_path_the_cursor_reads(
+    name: str,
+    field: str,
+    strategy: dict[str, str],
+    simulate: Simulate,
+    make_pipeline: Any,
+    duckdb_path: Path,
+) -> None:
+    """The simulator serves a next-page link at response.paging.next, and every record arrives."""
+    pages = build.paginator({"type": "CursorPagination", **strategy}, {"type": "RequestPath"})
+    stream = build.stream(
+        name,
+        build.requester("http://api.invalid", name),
+        {"extractor": {"field_path": [field]}},
+        primary_key="id",
+        paginator=pages,
+    )
+    run = simulate(build.manifest(stream), seed=5)
+    assert run.served.resources[name].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    pages = run.requests()["/alerts"]
-    assert count_rows(duckdb_path, "data", "alerts") == len(dataset["alerts"])
-    assert pages > 1
-
-
-def test_a_next_page_url_behind_a_guard_is_served(
-    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
-) -> None:
-    """mailgun's contract: '{{ response['paging']['next'] if response['items'] }}'; the guard
-    is the clients' to evaluate, the simulator serves the link at paging.next."""
-    cursor = "{{ response['paging']['next'] if response['items'] }}"
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "events",
-                "primary_key": "id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {"url_base": "http://api.invalid", "path": "events"},
-                    "record_selector": {"extractor": {"field_path": ["items"]}},
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": {"type": "RequestPath"},
-                        "pagination_strategy": {"type": "CursorPagination", "cursor_value": cursor},
-                    },
-                },
-            }
-        ],
-    }
-    run = simulate(manifest, seed=5)
-    assert run.served.resources["events"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
-    dataset = run.sim.dataset()
-    restsync.sync(make_pipeline(), run.source)
-    pages = run.requests()["/events"]
-    assert count_rows(duckdb_path, "data", "events") == len(dataset["events"])
-    assert pages > 1
+    assert count_rows(duckdb_path, "data", name) == len(dataset[name])
+    assert run.requests()[f"/{name}"] > 1
 
 
 def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
@@ -261,20 +234,8 @@ def test_a_page_token_in_the_json_body_is_served(
 
 
 def _listing(name: str, path: str, **retriever: Any) -> dict[str, Any]:
-    return {
-        "type": "DeclarativeStream",
-        "name": name,
-        "primary_key": "id",
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": path},
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
-            },
-            **retriever,
-        },
-    }
+    requester = build.requester("https://x.invalid", path)
+    return build.stream(name, requester, ["data"], primary_key="id", retriever=retriever)
 
 
 @pytest.mark.parametrize(
@@ -292,17 +253,7 @@ def test_a_partition_sent_as_a_request_option_is_served(
     parameters = {}
     if inject_into == "request_parameters":  # appfollow renders it from the slice
         parameters, inject_into = {"project_id": "p-{{ stream_slice.project }}"}, ""
-    router = {
-        "type": "SubstreamPartitionRouter",
-        "parent_stream_configs": [
-            {
-                "type": "ParentStreamConfig",
-                "stream": parent,
-                "parent_key": "id",
-                "partition_field": "project",
-            }
-        ],
-    }
+    router = build.substream(parent, "id", "project")
     if inject_into:
         option = {"type": "RequestOption", "inject_into": inject_into, "field_name": "project_id"}
         router["parent_stream_configs"][0]["request_option"] = option

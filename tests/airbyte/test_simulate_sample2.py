@@ -32,17 +32,7 @@ def _stream(name: str, path: str, field_path: list[str]) -> dict[str, Any]:
 
 
 def _partitioned(child: dict[str, Any], parent: dict[str, Any]) -> dict[str, Any]:
-    child["retriever"]["partition_router"] = {
-        "type": "SubstreamPartitionRouter",
-        "parent_stream_configs": [
-            {
-                "type": "ParentStreamConfig",
-                "parent_key": "id",
-                "partition_field": "project_id",
-                "stream": parent,
-            }
-        ],
-    }
+    child["retriever"]["partition_router"] = build.substream(parent, "id", "project_id")
     return child
 
 

@@ -43,17 +43,7 @@ MESSAGE_DETAILS = _stream(
             "type": "RecordSelector",
             "extractor": {"type": "DpathExtractor", "field_path": []},
         },
-        "partition_router": {
-            "type": "SubstreamPartitionRouter",
-            "parent_stream_configs": [
-                {
-                    "type": "ParentStreamConfig",
-                    "parent_key": "id",
-                    "partition_field": "message_id",
-                    "stream": MESSAGES_STREAM,
-                }
-            ],
-        },
+        "partition_router": build.substream(MESSAGES_STREAM, "id", "message_id"),
     },
 )
 MANIFEST = build.manifest(MESSAGES_STREAM, MESSAGE_DETAILS, version="6.60.0")
