@@ -38,6 +38,15 @@ def _serving(connector: str, token: str, **options: Any) -> Iterator[Simulator]:
         yield sim
 
 
+def _run_served(
+    folder: Path, source: str, sim: Simulator, *args: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``restsync run SOURCE`` against ``sim``, in ``folder`` and its pipelines in there too."""
+    pipelines = str(folder / "pipelines")
+    run = (source, "--base-url", sim.base_url, "--pipelines-dir", pipelines, *args)
+    return _run(*run, cwd=folder, env=env)
+
+
 def test_run_a_yaml_seed_reports_the_mis_keyed_resource_and_loads_the_rest(tmp_path: Path) -> None:
     env = {"API_KEY": "yaml-secret"}
     config = connectors.load_yaml_config(CONFIGS / "webhook_service.yaml", lenient=True)
@@ -46,17 +55,14 @@ def test_run_a_yaml_seed_reports_the_mis_keyed_resource_and_loads_the_rest(tmp_p
     options = SimulatorOptions(seed=9, token="yaml-secret")
     with serve_in_thread(plan, options, fields=fields) as sim:
         database = tmp_path / "out.duckdb"
-        result = _run(
+        result = _run_served(
+            tmp_path,
             str(CONFIGS / "webhook_service.yaml"),
-            "--base-url",
-            sim.base_url,
+            sim,
             "--duckdb-path",
             str(database),
             "--dataset",
             "hooks",
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
-            cwd=tmp_path,
             env=env,
         )
         served = sim.dataset()
@@ -72,17 +78,14 @@ def test_run_a_connector_with_selected_resources(tmp_path: Path) -> None:
     env = {"API_TOKEN": "c-secret"}
     with _serving("video_rooms", "c-secret", seed=1) as sim:
         database = tmp_path / "v.duckdb"
-        result = _run(
+        result = _run_served(
+            tmp_path,
             "video_rooms",
-            "--base-url",
-            sim.base_url,
+            sim,
             "--duckdb-path",
             str(database),
             "--resources",
             "active_room_peers",
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
-            cwd=tmp_path,
             env=env,
         )
         served = sim.dataset()
@@ -97,17 +100,14 @@ def test_run_with_arrow_pages_loads_through_parquet(tmp_path: Path) -> None:
     env = {"API_TOKEN": "a-secret"}
     with _serving("iot_platform", "a-secret", seed=3) as sim:
         database = tmp_path / "i.duckdb"
-        result = _run(
+        result = _run_served(
+            tmp_path,
             "iot_platform",
-            "--base-url",
-            sim.base_url,
+            sim,
             "--duckdb-path",
             str(database),
             "--page-format",
             "arrow",
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
-            cwd=tmp_path,
             env=env,
         )
         served = sim.dataset()
@@ -128,17 +128,14 @@ def test_run_without_a_terminal_prints_progress_lines(tmp_path: Path) -> None:
     # alone take 0.4 s), so a line every 0.05 s gives several (at 0.3 s it gave one, once the
     # machine was fast enough)
     with _serving("video_rooms", "p-secret", seed=2, latency_ms=40) as sim:
-        result = _run(
+        result = _run_served(
+            tmp_path,
             "video_rooms",
-            "--base-url",
-            sim.base_url,
+            sim,
             "--duckdb-path",
             str(tmp_path / "v.duckdb"),
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
             "--progress-every",
             "0.05",
-            cwd=tmp_path,
             env=env,
         )
     assert result.returncode == 0, result.stderr
@@ -155,8 +152,7 @@ def test_run_with_the_default_duckdb_file_twice(tmp_path: Path) -> None:
     env = {"API_KEY": "d-secret"}
     name = "device_management"
     with _serving(name, "d-secret", seed=4) as sim:
-        args = [name, "--base-url", sim.base_url, "--pipelines-dir", str(tmp_path / "p")]
-        results = [_run(*args, cwd=tmp_path, env=env) for _ in range(2)]
+        results = [_run_served(tmp_path, name, sim, env=env) for _ in range(2)]
         served = sim.dataset()
     assert [r.returncode for r in results] == [0, 0], results[-1].stderr
     database = tmp_path / f"{name}_data.duckdb"
