@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,20 +11,13 @@ from typing import Any
 import restsync
 from restsync import connectors
 from restsync.simulator import Simulator, SimulatorOptions, serve_in_thread
-from tests.conftest import count_rows
+from tests.conftest import count_rows, run_restsync
 
 CONFIGS = Path(__file__).parent / "configs"
 
 
 def _run(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "restsync", "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200", **env},
-    )
+    return run_restsync("run", *args, cwd=cwd, env=env)
 
 
 @contextmanager

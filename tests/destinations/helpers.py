@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Any
 import restsync
 from restsync import connectors
 from restsync.simulator import SimulatorOptions, serve_in_thread
+from tests.conftest import run_restsync
 
 SECRET = "destination-secret"
 
@@ -41,11 +40,4 @@ def served_counts(sim: Any) -> dict[str, int]:
 def restsync_cli(
     *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "restsync", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200", **env},
-    )
+    return run_restsync(*args, cwd=cwd, env=env, timeout=timeout)
