@@ -121,6 +121,12 @@ def run_restsync(
     )
 
 
+def fetch_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows ``sql`` selects from the DuckDB file at ``path`` (opened read-only)."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.sql(sql).fetchall()
+
+
 def count_rows(path: Path, dataset: str, table: str) -> int:
     with duckdb.connect(str(path), read_only=True) as connection:
         return connection.sql(f'select count(*) from "{dataset}"."{table}"').fetchone()[0]  # type: ignore[index]
