@@ -15,7 +15,7 @@ from restsync.airbyte._simulate import simulator_plan
 from restsync.simulator import SimulatorError
 from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
-from tests.conftest import count_rows
+from tests.conftest import count_rows, fetch_rows
 
 MANIFESTS = Path(__file__).parent / "manifests"
 FANOUT = {
@@ -121,54 +121,31 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
     """opsgenie's alert_recipients: AddFields reads the API's raw ``record['user']['id']`` and
     RemoveFields drops ``user``; the schema describes the output only. The simulator serves
     ``user`` too, so the stream's output is what the API's records would give."""
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "recipients",
-                "primary_key": "user_id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    # a path with its own '?' (callrail) is routed without it
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "https://x.invalid",
-                        "path": "recipients.json?",
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
-                        # fails on a null score: a filtered field is served with a value
-                        "record_filter": {"condition": "{{ record['score'] >= 0 }}"},
-                    },
-                },
-                "transformations": [
-                    {
-                        "type": "AddFields",
-                        "fields": [
-                            {"path": ["user_id"], "value": "{{ record['user']['id'] }}"},
-                            {"path": ["login"], "value": "{{ record.get('user').username }}"},
-                        ],
-                    },
-                    {"type": "RemoveFields", "field_pointers": [["user"]]},
-                ],
-                "schema_loader": {
-                    "type": "InlineSchemaLoader",
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "user_id": {"type": "string"},
-                            "login": {"type": "string"},
-                            "state": {"type": "string"},
-                            "score": {"type": ["null", "integer"]},
-                        },
-                    },
-                },
-            }
+    selector = {
+        "type": "RecordSelector",
+        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+        # fails on a null score: a filtered field is served with a value
+        "record_filter": {"condition": "{{ record['score'] >= 0 }}"},
+    }
+    add = {
+        "type": "AddFields",
+        "fields": [
+            {"path": ["user_id"], "value": "{{ record['user']['id'] }}"},
+            {"path": ["login"], "value": "{{ record.get('user').username }}"},
         ],
     }
+    schema = build.properties(user_id="string", login="string", state="string")
+    schema["properties"]["score"] = {"type": ["null", "integer"]}
+    recipients = build.stream(
+        "recipients",
+        # a path with its own '?' (callrail) is routed without it
+        build.requester("https://x.invalid", "recipients.json?"),
+        selector,
+        primary_key="user_id",
+        schema=schema,
+        transformations=[add, {"type": "RemoveFields", "field_pointers": [["user"]]}],
+    )
+    manifest = build.manifest(recipients)
     run = simulate(manifest, seed=2)
     columns = run.served.resources["recipients"].hints["columns"]
     assert set(columns) == {"user_id", "login", "state", "score", "user.id", "user.username"}
@@ -176,8 +153,7 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
     assert run.served.resources["recipients"].path == "recipients.json"
     raw = run.sim.dataset()["recipients"]
     restsync.sync(make_pipeline(), run.source)
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        loaded = connection.sql("select user_id, login from data.recipients").fetchall()
+    loaded = fetch_rows(duckdb_path, "select user_id, login from data.recipients")
     assert sorted(loaded) == sorted((r["user"]["id"], r["user"]["username"]) for r in raw)
     assert len(loaded) > 0
 
@@ -194,37 +170,14 @@ def test_a_page_token_in_the_json_body_is_served(
     strategy: dict[str, Any], simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     """ashby's contract: POST with the page token and size in the JSON body."""
-    body_option = {"type": "RequestOption", "inject_into": "body_json"}
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "candidates",
-                "primary_key": "id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "https://x.invalid",
-                        "path": "candidate.list",
-                        "http_method": "POST",
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": ["results"]},
-                    },
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": {**body_option, "field_name": "cursor"},
-                        "page_size_option": {**body_option, "field_name": "limit"},
-                        "pagination_strategy": strategy,
-                    },
-                },
-            }
-        ],
-    }
+    pages = build.paginator(
+        strategy, build.option("cursor", "body_json"), size=build.option("limit", "body_json")
+    )
+    requester = build.requester("https://x.invalid", "candidate.list", http_method="POST")
+    candidates = build.stream(
+        "candidates", requester, ["results"], primary_key="id", paginator=pages
+    )
+    manifest = build.manifest(candidates)
     run = simulate(manifest, seed=4)
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
