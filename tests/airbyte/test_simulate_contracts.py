@@ -15,62 +15,33 @@ from tests.airbyte.conftest import Simulate
 
 # linkedin-pages' time-bound statistics: the cursor timeRangeEnd (epoch milliseconds) is added
 # from the API's record['timeRange']['end'], which is then removed
-STATISTICS: dict[str, Any] = {
-    "version": "6.0.0",
-    "type": "DeclarativeSource",
-    "streams": [
-        {
-            "type": "DeclarativeStream",
-            "name": "statistics",
-            "primary_key": [],
-            "retriever": {
-                "type": "SimpleRetriever",
-                "requester": {
-                    "type": "HttpRequester",
-                    "url_base": "https://x.invalid",
-                    "path": "/statistics",
-                },
-                "record_selector": {
-                    "type": "RecordSelector",
-                    "extractor": {"type": "DpathExtractor", "field_path": ["elements"]},
-                },
+STATISTICS = build.manifest(
+    build.stream(
+        "statistics",
+        build.requester("https://x.invalid", "/statistics"),
+        ["elements"],
+        primary_key=[],
+        schema=build.properties(clicks="integer", timeRangeEnd="number"),
+        transformations=[
+            {
+                "type": "AddFields",
+                "fields": [{"path": ["timeRangeEnd"], "value": "{{ record['timeRange']['end'] }}"}],
             },
-            "transformations": [
-                {
-                    "type": "AddFields",
-                    "fields": [
-                        {"path": ["timeRangeEnd"], "value": "{{ record['timeRange']['end'] }}"}
-                    ],
-                },
-                {"type": "RemoveFields", "field_pointers": [["timeRange", "end"]]},
-            ],
-            "incremental_sync": {
-                "type": "DatetimeBasedCursor",
-                "cursor_field": "timeRangeEnd",
-                "datetime_format": "%ms",
-                "start_datetime": {
-                    "type": "MinMaxDatetime",
-                    "datetime": "{{ config['start_date'] }}",
-                    "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
-                },
-                "start_time_option": {
-                    "inject_into": "request_parameter",
-                    "field_name": "start",
-                },
+            {"type": "RemoveFields", "field_pointers": [["timeRange", "end"]]},
+        ],
+        incremental_sync={
+            "type": "DatetimeBasedCursor",
+            "cursor_field": "timeRangeEnd",
+            "datetime_format": "%ms",
+            "start_datetime": {
+                "type": "MinMaxDatetime",
+                "datetime": "{{ config['start_date'] }}",
+                "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
             },
-            "schema_loader": {
-                "type": "InlineSchemaLoader",
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "clicks": {"type": "integer"},
-                        "timeRangeEnd": {"type": "number"},
-                    },
-                },
-            },
-        }
-    ],
-}
+            "start_time_option": {"inject_into": "request_parameter", "field_name": "start"},
+        },
+    )
+)
 
 
 def test_a_cursor_added_from_a_record_path_is_served_at_that_path(simulate: Simulate) -> None:
