@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import restsync
 from restsync import connectors
 from restsync.simulator import SimulatorOptions, serve_in_thread
-from tests.conftest import run_restsync
 
 SECRET = "destination-secret"
 
@@ -35,9 +32,3 @@ def sync(name: str, base_url: str, pipeline: Any, **run_kwargs: Any) -> Any:
 
 def served_counts(sim: Any) -> dict[str, int]:
     return {table: len(records) for table, records in sim.dataset().items()}
-
-
-def restsync_cli(
-    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    return run_restsync(*args, cwd=cwd, env=env, timeout=timeout)
