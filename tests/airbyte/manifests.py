@@ -15,7 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["manifest", "option", "paginator", "properties", "requester", "stream", "substream"]
+__all__ = [
+    "days_cursor",
+    "manifest",
+    "option",
+    "paginator",
+    "properties",
+    "requester",
+    "stream",
+    "substream",
+]
 
 
 def manifest(
@@ -119,3 +128,20 @@ def substream(parent: dict[str, Any], parent_key: str, partition_field: str) -> 
         "stream": parent,
     }
     return {"type": "SubstreamPartitionRouter", "parent_stream_configs": [config]}
+
+
+def days_cursor(cursor_field: str, **more: Any) -> dict[str, Any]:
+    """A ``DatetimeBasedCursor`` over days (``%Y-%m-%d``) from ``config['start_date']`` to
+    ``config['end_date']``, each window sent as ``from`` and ``to`` query parameters (request
+    options untyped, as older manifests write them); ``more`` adds keys (``step``,
+    ``lookback_window``)."""
+    return {
+        "type": "DatetimeBasedCursor",
+        "cursor_field": cursor_field,
+        "datetime_format": "%Y-%m-%d",
+        "start_datetime": "{{ config['start_date'] }}",
+        "end_datetime": "{{ config['end_date'] }}",
+        **more,
+        "start_time_option": {"inject_into": "request_parameter", "field_name": "from"},
+        "end_time_option": {"inject_into": "request_parameter", "field_name": "to"},
+    }

@@ -17,16 +17,7 @@ from tests.airbyte import manifests as build
 
 
 def _manifest(lookback: str) -> dict[str, Any]:
-    cursor = {
-        "type": "DatetimeBasedCursor",
-        "cursor_field": "day",
-        "datetime_format": "%Y-%m-%d",
-        "start_datetime": "{{ config['start_date'] }}",
-        "end_datetime": "{{ config['end_date'] }}",
-        "lookback_window": lookback,
-        "start_time_option": {"inject_into": "request_parameter", "field_name": "from"},
-        "end_time_option": {"inject_into": "request_parameter", "field_name": "to"},
-    }
+    cursor = build.days_cursor("day", lookback_window=lookback)
     events = build.stream(
         "events",
         build.requester("{{ config['base_url'] }}", "events"),
