@@ -117,6 +117,11 @@ def _templated(value: Any, resource: ResourcePlan) -> Any:
     return value
 
 
+def _given(paginator: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    """Those of ``keys`` the paginator sets (dlt's defaults stand for the others)."""
+    return {key: getattr(paginator, key) for key in keys if getattr(paginator, key) is not None}
+
+
 def _paginator(paginator: Any, params: dict[str, Any]) -> dict[str, Any] | str | None:
     kind = paginator.type
     if kind == "auto":
@@ -145,9 +150,8 @@ def _paginator(paginator: Any, params: dict[str, Any]) -> dict[str, Any] | str |
             "total_path": paginator.total_path,
             "stop_after_empty_page": True,
         }
-        for key in ("maximum_offset", "has_more_path", "offset_body_path", "limit_body_path"):
-            if getattr(paginator, key) is not None:
-                out[key] = getattr(paginator, key)
+        keys = ("maximum_offset", "has_more_path", "offset_body_path", "limit_body_path")
+        out.update(_given(paginator, keys))
         return out
     if kind == "page_number":
         out = {
@@ -157,9 +161,7 @@ def _paginator(paginator: Any, params: dict[str, Any]) -> dict[str, Any] | str |
             "total_path": paginator.total_path,
             "stop_after_empty_page": True,
         }
-        for key in ("page", "maximum_page", "has_more_path", "page_body_path"):
-            if getattr(paginator, key) is not None:
-                out[key] = getattr(paginator, key)
+        out.update(_given(paginator, ("page", "maximum_page", "has_more_path", "page_body_path")))
         if paginator.limit is not None:
             params.setdefault(paginator.limit_param, paginator.limit)
         return out

@@ -24,18 +24,31 @@ def _seconds(case: TargetCase, tool: str) -> str:
     return " / ".join(f"{t.seconds:.2f}" for t in case.of(tool)) or "failed"
 
 
+def _header(*cells: str) -> list[str]:
+    """A markdown table's header row and the separator row under it."""
+    return ["| " + " | ".join(cells) + " |", "|" + "---|" * len(cells)]
+
+
+def _peak_rss(case: TargetCase, tool: str) -> float:
+    return max((t.peak_rss_mb for t in case.of(tool)), default=0)
+
+
 def _speed_table(cases: list[TargetCase]) -> list[str]:
-    lines = [
-        "| seed | restsync run, s (each round) | dlt parallelized, s | speedup (medians) "
-        "| target | restsync peak RSS | load avg after |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    lines = _header(
+        "seed",
+        "restsync run, s (each round)",
+        "dlt parallelized, s",
+        "speedup (medians)",
+        "target",
+        "restsync peak RSS",
+        "load avg after",
+    )
     for case in cases:
         if case.name not in TARGETS:
             continue
         ours, theirs = case.median("restsync"), case.median("dlt_parallel")
         ratio = f"{theirs / ours:.2f}x" if ours and theirs else "-"
-        rss = max((t.peak_rss_mb for t in case.of("restsync")), default=0)
+        rss = _peak_rss(case, "restsync")
         lines.append(
             f"| {case.name} | {_seconds(case, 'restsync')} | {_seconds(case, 'dlt_parallel')} "
             f"| {ratio} | >= {TARGETS[case.name]}x | {rss:.0f} MB | {_load(case)} |"
@@ -44,11 +57,15 @@ def _speed_table(cases: list[TargetCase]) -> list[str]:
 
 
 def _big_table(cases: list[TargetCase]) -> list[str]:
-    lines = [
-        "| records | tool | seconds (each round) | rows/s (median) | peak RSS | ratio "
-        "| identical |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    lines = _header(
+        "records",
+        "tool",
+        "seconds (each round)",
+        "rows/s (median)",
+        "peak RSS",
+        "ratio",
+        "identical",
+    )
     for case in cases:
         if not case.name.endswith("records"):
             continue
@@ -59,7 +76,7 @@ def _big_table(cases: list[TargetCase]) -> list[str]:
             rates[tool] = rows / median if median else 0.0
         ratio = rates["restsync"] / rates["dlt_parallel"] if rates["dlt_parallel"] else 0.0
         for tool in ("restsync", "dlt_parallel"):
-            rss = max((t.peak_rss_mb for t in case.of(tool)), default=0)
+            rss = _peak_rss(case, tool)
             shown = f"{ratio:.2f}x" if tool == "restsync" else ""
             lines.append(
                 f"| {rows:,} | {tool} | {_seconds(case, tool)} | {rates[tool]:,.0f} "
@@ -69,11 +86,15 @@ def _big_table(cases: list[TargetCase]) -> list[str]:
 
 
 def _bound_table(cases: list[TargetCase]) -> list[str]:
-    lines = [
-        "| seed | requests (model) | requests span, s (fastest run) | request bound, s "
-        "| span / bound | critical path: requests, s | span / critical path |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    lines = _header(
+        "seed",
+        "requests (model)",
+        "requests span, s (fastest run)",
+        "request bound, s",
+        "span / bound",
+        "critical path: requests, s",
+        "span / critical path",
+    )
     for case in cases:
         runs = [t for t in case.of("restsync") if t.first_request is not None]
         if case.bound is None or not runs:

@@ -8,9 +8,12 @@ default pipelines directory in a per-worker temp dir (``_private_dlt_data_dir``)
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
+import subprocess
+import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +99,32 @@ def make_pipeline(tmp_path: Path, duckdb_path: Path) -> Callable[..., Any]:
         )
 
     return make
+
+
+def run_restsync(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m restsync ARGS`` as a child process, its output captured as text. ``env`` adds
+    to this process's environment; the console is 200 columns wide, wide enough for a message
+    naming a tmp path (an xdist worker's is longer): the console breaks a line inside a word that
+    does not fit."""
+    return subprocess.run(
+        [sys.executable, "-m", "restsync", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+
+
+def fetch_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows ``sql`` selects from the DuckDB file at ``path`` (opened read-only)."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.sql(sql).fetchall()
 
 
 def count_rows(path: Path, dataset: str, table: str) -> int:

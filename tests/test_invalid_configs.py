@@ -50,6 +50,11 @@ def source(*resources: Any, client: dict[str, Any] | None = None, **top: Any) ->
     return {"client": {**BASE, **(client or {})}, "resources": list(resources), **top}
 
 
+def users(**keys: Any) -> dict[str, Any]:
+    """A one-resource config: the resource 'users' with ``keys``."""
+    return source({"name": "users", **keys})
+
+
 def endpoint(**keys: Any) -> dict[str, Any]:
     """A one-resource config whose endpoint carries ``keys``."""
     return source({"name": "items", "endpoint": {"path": "/items", **keys}})
@@ -132,7 +137,7 @@ CASES = [
     ),
     # --- resources and endpoints --------------------------------------------------------------
     pytest.param(
-        source({"name": "users", "endpiont": "/users"}),
+        users(endpiont="/users"),
         "resources[0].endpiont",
         f"unknown key 'endpiont' (did you mean 'endpoint'?); valid keys here are: {RESOURCE_KEYS}",
         id="unknown-resource-key",
@@ -162,7 +167,7 @@ CASES = [
         id="bad-method",
     ),
     pytest.param(
-        source({"name": "users", "write_disposition": "upsert"}),
+        users(write_disposition="upsert"),
         "resources[0].write_disposition",
         "write_disposition 'upsert' is not supported; use one of: skip, append, replace, merge",
         id="bad-write-disposition",
@@ -175,14 +180,14 @@ CASES = [
         id="bad-data-selector",
     ),
     pytest.param(
-        source({"name": "users", "processing_steps": [{"map": "str.upper"}]}),
+        users(processing_steps=[{"map": "str.upper"}]),
         "resources[0].processing_steps[0].map",
         "the 'map' step is 'str.upper', not a function; give a callable, "
         "e.g. {'map': lambda record: record}",
         id="processing-step-not-callable",
     ),
     pytest.param(
-        source({"name": "users", "processing_steps": [{"transform": len}]}),
+        users(processing_steps=[{"transform": len}]),
         "resources[0].processing_steps[0]",
         "a processing step has 'transform'; write each step as "
         "{'filter': fn}, {'map': fn} or {'yield_map': fn}",
@@ -511,13 +516,13 @@ CASES = [
         id="parent-cycle",
     ),
     pytest.param(
-        source({"name": "users", "endpoint": "/users/{resources.users.id}"}),
+        users(endpoint="/users/{resources.users.id}"),
         "resources[0].endpoint.path",
         "resource 'users' cannot be its own parent; reference another resource",
         id="own-parent",
     ),
     pytest.param(
-        source({"name": "users", "include_from_parent": ["id"]}),
+        users(include_from_parent=["id"]),
         "resources[0].include_from_parent",
         "include_from_parent needs a parent; reference one in the endpoint path or params",
         id="include-from-parent-without-parent",

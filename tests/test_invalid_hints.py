@@ -8,38 +8,38 @@ from typing import Any
 import pytest
 
 import restsync
-from tests.test_invalid_configs import expect_config_error, source
+from tests.test_invalid_configs import expect_config_error, source, users
 
 CASES = [
     pytest.param(
-        source({"name": "users", "columns": {"id": "text"}}),
+        users(columns={"id": "text"}),
         "resources[0].columns.id",
         "column 'id' is 'text'; give its hints as a dict, e.g. {'data_type': 'text', "
         "'nullable': false}",
         id="column-hints-not-a-dict",
     ),
     pytest.param(
-        source({"name": "users", "columns": [{"data_type": "text"}]}),
+        users(columns=[{"data_type": "text"}]),
         "resources[0].columns[0]",
         "a column in the list form needs a dict with a 'name', "
         "e.g. {'name': 'id', 'data_type': 'bigint'}",
         id="column-list-without-name",
     ),
     pytest.param(
-        source({"name": "users", "columns": {"id": {"data_type": "txt"}}}),
+        users(columns={"id": {"data_type": "txt"}}),
         "resources[0].columns.id.data_type",
         "data_type 'txt' is not supported; use one of: text, double, bool, timestamp, bigint, "
         "binary, json, decimal, wei, date, time",
         id="unknown-data-type",
     ),
     pytest.param(
-        source({"name": "users", "columns": {"id": {"nullable": "yes"}}}),
+        users(columns={"id": {"nullable": "yes"}}),
         "resources[0].columns.id.nullable",
         "nullable is 'yes'; set it to true or false",
         id="column-nullable-not-bool",
     ),
     pytest.param(
-        source({"name": "users", "columns": {"id": {"primary": True}}}),
+        users(columns={"id": {"primary": True}}),
         "resources[0].columns.id.primary",
         "unknown key 'primary' in the column hints; valid keys here are: cluster, data_type, "
         "dedup_sort, description, hard_delete, incremental, merge_key, name, nullable, "
@@ -48,30 +48,25 @@ CASES = [
         id="unknown-column-hint",
     ),
     pytest.param(
-        source({"name": "users", "write_disposition": {"strategy": "upsert"}}),
+        users(write_disposition={"strategy": "upsert"}),
         "resources[0].write_disposition",
         "write_disposition is missing 'disposition'; add one of: skip, append, replace, merge, "
         "e.g. {'disposition': 'merge', 'strategy': 'upsert'}",
         id="write-disposition-dict-without-disposition",
     ),
     pytest.param(
-        source(
-            {"name": "users", "write_disposition": {"disposition": "merge", "strategy": "upsrt"}}
-        ),
+        users(write_disposition={"disposition": "merge", "strategy": "upsrt"}),
         "resources[0].write_disposition.strategy",
         "strategy 'upsrt' is not supported; use one of: cdc, delete-insert, insert-only, scd2, "
         "upsert",
         id="unknown-merge-strategy",
     ),
     pytest.param(
-        source(
-            {
-                "name": "users",
-                "write_disposition": {
-                    "disposition": "merge",
-                    "strategy": "scd2",
-                    "validity_column_names": "valid",
-                },
+        users(
+            write_disposition={
+                "disposition": "merge",
+                "strategy": "scd2",
+                "validity_column_names": "valid",
             }
         ),
         "resources[0].write_disposition.validity_column_names",
@@ -79,26 +74,26 @@ CASES = [
         id="scd2-option-of-the-wrong-type",
     ),
     pytest.param(
-        source({"name": "users", "schema_contract": "strict"}),
+        users(schema_contract="strict"),
         "resources[0].schema_contract",
         "schema_contract 'strict' is not supported; "
         "use one of: evolve, discard_value, freeze, discard_row",
         id="unknown-schema-contract",
     ),
     pytest.param(
-        source({"name": "users", "table_format": "orc"}),
+        users(table_format="orc"),
         "resources[0].table_format",
         "table_format 'orc' is not supported; use one of: iceberg, delta, hive, native",
         id="unknown-table-format",
     ),
     pytest.param(
-        source({"name": "users", "references": [{"columns": ["team_id"]}]}),
+        users(references=[{"columns": ["team_id"]}]),
         "resources[0].references[0]",
         "the reference is missing 'referenced_table'; add it",
         id="reference-without-table",
     ),
     pytest.param(
-        source({"name": "users", "nested_hints": {"roles": {"primary": "id"}}}),
+        users(nested_hints={"roles": {"primary": "id"}}),
         "resources[0].nested_hints.roles.primary",
         "unknown key 'primary'; valid keys here are: columns, file_format, merge_key, "
         "parent_table_name, primary_key, references, schema_contract, table_format, "

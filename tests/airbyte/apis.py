@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -18,12 +20,20 @@ def _page(items: list[Any], start: int, size: int) -> list[Any]:
     return items[start : start + size]
 
 
+def requires(header: str, value: str) -> Callable[[web.Request], None]:
+    """A check a handler calls first: it answers 401 unless the request has ``header: value``."""
+
+    def authorised(request: web.Request) -> None:
+        if request.headers.get(header) != value:
+            raise web.HTTPUnauthorized()
+
+    return authorised
+
+
 def serve_core(server: RoutedServer, api_key: str = "k-123") -> None:
     """users: cursor; orders: offset; tags: keyed object; events: next URL; pages: page number."""
 
-    def authorised(request: web.Request) -> None:
-        if request.headers.get("X-Api-Key") != api_key:
-            raise web.HTTPUnauthorized()
+    authorised = requires("X-Api-Key", api_key)
 
     @server.get("/api/users")
     async def users(request: web.Request) -> web.Response:
@@ -68,9 +78,7 @@ DAYS = [f"2024-01-0{d}" for d in range(1, 8)]
 def serve_fanout(server: RoutedServer, token: str = "t-1") -> None:
     """projects -> tasks (3 per project); metrics per region and day, filtered by since/until."""
 
-    def authorised(request: web.Request) -> None:
-        if request.headers.get("Authorization") != f"Bearer {token}":
-            raise web.HTTPUnauthorized()
+    authorised = requires("Authorization", f"Bearer {token}")
 
     @server.get("/projects")
     async def projects(request: web.Request) -> web.Response:
@@ -318,3 +326,63 @@ def serve_cursors(server: RoutedServer) -> None:
     @server.get("/items")
     async def items(request: web.Request) -> web.Response:
         return web.json_response(CURSOR_ROWS)
+
+
+FORM_KEY = "k-7f3a9c-secret"
+
+
+def serve_key_in_form(server: RoutedServer) -> list[dict[str, str]]:
+    """POST /v1/boards/list (2 boards) and /v1/posts/list (3 posts, 2 a page by ?skip=), each
+    only with FORM_KEY as the form's apiKey; returns every form received, in order."""
+    forms: list[dict[str, str]] = []
+
+    def keyed(
+        answer: Callable[[web.Request], web.Response],
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handler(request: web.Request) -> web.Response:
+            form = {name: str(value) for name, value in (await request.post()).items()}
+            forms.append(form)
+            if form.get("apiKey") != FORM_KEY:
+                return web.json_response({"error": "invalid api key"}, status=401)
+            return answer(request)
+
+        return handler
+
+    def posts(request: web.Request) -> web.Response:
+        skip = int(request.query.get("skip", 0))
+        return web.json_response({"posts": [{"id": i} for i in range(skip, min(skip + 2, 3))]})
+
+    def boards(request: web.Request) -> web.Response:
+        return web.json_response({"boards": [{"id": "b1"}, {"id": "b2"}]})
+
+    server.route("POST", "/v1/boards/list", keyed(boards))
+    server.route("POST", "/v1/posts/list", keyed(posts))
+    return forms
+
+
+OAUTH_SECRETS = {"client_id": "app-1", "client_secret": "s3cret-xyz", "refresh_token": "r-1"}
+OAUTH_BASIC = "Basic " + base64.b64encode(b"app-1:s3cret-xyz").decode()
+
+
+def serve_oauth_headers(server: RoutedServer) -> list[dict[str, str]]:
+    """POST /oauth/token grants "tok-1" only to OAUTH_BASIC in the Authorization header with no
+    client_secret in the form; /calls: 2 calls for that token. Returns each token request's
+    form and its Authorization header, in order."""
+    forms: list[dict[str, str]] = []
+
+    async def token(request: web.Request) -> web.Response:
+        form = {name: str(value) for name, value in (await request.post()).items()}
+        forms.append({**form, "authorization": request.headers.get("Authorization", "")})
+        if request.headers.get("Authorization") != OAUTH_BASIC or "client_secret" in form:
+            return web.json_response({"error": "invalid_client"}, status=401)
+        return web.json_response({"access_token": "tok-1", "expires_in": 3600})
+
+    server.route("POST", "/oauth/token", token)
+
+    @server.get("/calls")
+    async def calls(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer tok-1":
+            return web.json_response({}, status=401)
+        return web.json_response({"calls": [{"id": 1}, {"id": 2}]})
+
+    return forms

@@ -24,6 +24,15 @@ class Simulated:
     sim: Simulator  # running until the test ends
     source: Any  # the manifest's dlt source, its base URL the simulator's
 
+    def served_and_read(self, stream: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The records the simulator serves for ``stream``, then the records its source reads."""
+        return self.sim.dataset()[stream], list(self.source.resources[stream])
+
+    def requests(self) -> dict[str, int]:
+        """How many requests the simulator answered so far, per path."""
+        requests: dict[str, int] = self.sim.counters()["requests"]
+        return requests
+
 
 Simulate = Callable[..., Simulated]
 

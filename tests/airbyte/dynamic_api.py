@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from tests.airbyte.apis import requires
 from tests.conftest import RoutedServer
 
 KEY = "k-dyn"
@@ -23,9 +24,7 @@ def config(base_url: str) -> dict[str, object]:
 
 
 def serve_dynamic(server: RoutedServer) -> None:
-    def authorised(request: web.Request) -> None:
-        if request.headers.get("X-Key") != KEY:
-            raise web.HTTPUnauthorized()
+    authorised = requires("X-Key", KEY)
 
     @server.get("/workspaces")
     async def workspaces(request: web.Request) -> web.Response:

@@ -15,7 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["manifest", "option", "paginator", "properties", "requester", "stream"]
+__all__ = [
+    "days_cursor",
+    "manifest",
+    "option",
+    "paginator",
+    "properties",
+    "requester",
+    "stream",
+    "substream",
+]
 
 
 def manifest(
@@ -107,3 +116,32 @@ def option(field_name: str, inject_into: str = "request_parameter") -> dict[str,
 def properties(**types: str) -> dict[str, Any]:
     """A JSON schema of an object whose properties have these types."""
     return {"type": "object", "properties": {name: {"type": kind} for name, kind in types.items()}}
+
+
+def substream(parent: dict[str, Any], parent_key: str, partition_field: str) -> dict[str, Any]:
+    """A ``SubstreamPartitionRouter``: a partition per record of the ``parent`` stream, its
+    ``parent_key`` named ``partition_field`` in the child's templates."""
+    config = {
+        "type": "ParentStreamConfig",
+        "parent_key": parent_key,
+        "partition_field": partition_field,
+        "stream": parent,
+    }
+    return {"type": "SubstreamPartitionRouter", "parent_stream_configs": [config]}
+
+
+def days_cursor(cursor_field: str, **more: Any) -> dict[str, Any]:
+    """A ``DatetimeBasedCursor`` over days (``%Y-%m-%d``) from ``config['start_date']`` to
+    ``config['end_date']``, each window sent as ``from`` and ``to`` query parameters (request
+    options untyped, as older manifests write them); ``more`` adds keys (``step``,
+    ``lookback_window``)."""
+    return {
+        "type": "DatetimeBasedCursor",
+        "cursor_field": cursor_field,
+        "datetime_format": "%Y-%m-%d",
+        "start_datetime": "{{ config['start_date'] }}",
+        "end_datetime": "{{ config['end_date'] }}",
+        **more,
+        "start_time_option": {"inject_into": "request_parameter", "field_name": "from"},
+        "end_time_option": {"inject_into": "request_parameter", "field_name": "to"},
+    }

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 import restsync
+from tests.airbyte import manifests as build
 from tests.conftest import count_rows
 
 
@@ -20,28 +21,8 @@ def test_an_overridden_url_base_with_a_double_slash(
         return web.json_response([{"id": 1}, {"id": 2}])
 
     server.start()
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "clients",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "{{ config['base_url'] }}/api/v2",
-                        "path": "clients",
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": []},
-                    },
-                },
-            }
-        ],
-    }
+    requester = build.requester("{{ config['base_url'] }}/api/v2", "clients")
+    manifest = build.manifest(build.stream("clients", requester, []))
     config = {"base_url": "https://tenant.example.invalid/"}
     source = restsync.airbyte_source(manifest, config, base_url=server.base_url + "/api/v2")
     restsync.sync(make_pipeline(), source)

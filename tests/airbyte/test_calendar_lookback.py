@@ -13,39 +13,19 @@ from aiohttp import web
 import restsync
 from restsync.airbyte import stream_problems
 from restsync.airbyte._dates import parse_step
+from tests.airbyte import manifests as build
 
 
 def _manifest(lookback: str) -> dict[str, Any]:
-    return {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "events",
-                "primary_key": "id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "{{ config['base_url'] }}",
-                        "path": "events",
-                    },
-                    "record_selector": {"extractor": {"field_path": ["items"]}},
-                },
-                "incremental_sync": {
-                    "type": "DatetimeBasedCursor",
-                    "cursor_field": "day",
-                    "datetime_format": "%Y-%m-%d",
-                    "start_datetime": "{{ config['start_date'] }}",
-                    "end_datetime": "{{ config['end_date'] }}",
-                    "lookback_window": lookback,
-                    "start_time_option": {"inject_into": "request_parameter", "field_name": "from"},
-                    "end_time_option": {"inject_into": "request_parameter", "field_name": "to"},
-                },
-            }
-        ],
-    }
+    cursor = build.days_cursor("day", lookback_window=lookback)
+    events = build.stream(
+        "events",
+        build.requester("{{ config['base_url'] }}", "events"),
+        {"extractor": {"field_path": ["items"]}},
+        primary_key="id",
+        incremental_sync=cursor,
+    )
+    return build.manifest(events)
 
 
 def test_a_month_lookback_passes_check() -> None:

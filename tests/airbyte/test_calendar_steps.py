@@ -18,17 +18,7 @@ from tests.conftest import count_rows
 
 
 def _manifest(step: str) -> dict[str, Any]:
-    cursor = {
-        "type": "DatetimeBasedCursor",
-        "cursor_field": "day",
-        "datetime_format": "%Y-%m-%d",
-        "start_datetime": "{{ config['start_date'] }}",
-        "end_datetime": "{{ config['end_date'] }}",
-        "step": step,
-        "cursor_granularity": "P1D",
-        "start_time_option": {"inject_into": "request_parameter", "field_name": "from"},
-        "end_time_option": {"inject_into": "request_parameter", "field_name": "to"},
-    }
+    cursor = build.days_cursor("day", step=step, cursor_granularity="P1D")
     # the record selector and the request options untyped, as older manifests write them
     return build.manifest(
         build.stream(

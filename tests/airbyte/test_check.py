@@ -5,9 +5,7 @@ runs them."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ from aiohttp import web
 import restsync
 from restsync.airbyte import plan_manifest, stream_problems
 from tests.airbyte import manifests as build
-from tests.conftest import count_rows
+from tests.conftest import count_rows, run_restsync
 
 MANIFESTS = Path(__file__).parent / "manifests"
 UNSUPPORTED = MANIFESTS / "unsupported.yaml"
@@ -60,15 +58,7 @@ def test_supported_streams_run_when_selected(
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "restsync", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        # wide enough for a message naming a tmp path (an xdist worker's is longer): the console
-        # breaks a line inside a word that does not fit
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    done = run_restsync(*args)
     # the console wraps long lines: compare with single spaces
     done.stdout, done.stderr = " ".join(done.stdout.split()), " ".join(done.stderr.split())
     return done

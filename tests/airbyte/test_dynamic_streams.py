@@ -24,7 +24,7 @@ from restsync.airbyte._dynamic import dpath_new, dpath_set
 from restsync.cli import app
 from tests.airbyte.conftest import Simulate
 from tests.airbyte.dynamic_api import config, serve_dynamic
-from tests.conftest import count_rows
+from tests.conftest import count_rows, fetch_rows
 
 MANIFEST = Path(__file__).parent / "manifests" / "dynamic.yaml"
 LISTED = ["alpha_orders", "alpha_items", "beta_orders"]  # the HTTP resolver's streams
@@ -36,11 +36,6 @@ AT_RUN_TIME = (
     "{{ stream_partition.workspace_id }}/tables); check and plan send no request, so they do "
     "not show its streams; the other streams still run"
 )
-
-
-def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        return connection.sql(sql).fetchall()
 
 
 def _distinct(path: Path, table: str, *columns: str) -> list[tuple[Any, ...]]:
@@ -71,7 +66,9 @@ def test_each_resolvers_streams_load_the_records_airbyte_cdk_reads(
     assert counts == {**dict.fromkeys(LISTED, 3), **dict.fromkeys(FROM_PARAMETERS, 2)}
     # the slice and the listed record fill the template: path, an added field, a parameter
     # that wins over the template's own (use_parent_parameters)
-    items = _rows(duckdb_path, "select id, table_name, workspace from data.alpha_items order by 1")
+    items = fetch_rows(
+        duckdb_path, "select id, table_name, workspace from data.alpha_items order by 1"
+    )
     assert items == [(f"t2-{i}", "Items", "w1") for i in range(3)]
     # '**' sets the kind everywhere; a missing parameter is created only with a value, and
     # only where its condition holds
@@ -84,7 +81,7 @@ def test_each_resolvers_streams_load_the_records_airbyte_cdk_reads(
         "report_weekly": [("traffic", "week", None, "eu")],
         "report_monthly": [("sales", "month", None, None)],
     }
-    metrics = _rows(duckdb_path, "select distinct metric from data.metric_views")
+    metrics = fetch_rows(duckdb_path, "select distinct metric from data.metric_views")
     assert metrics == [("views",)]
     # the listing's requests: two pages for w1, one for w2, before any stream's
     listing = [r.path_qs for r in server.requests if r.path.endswith("/tables")]

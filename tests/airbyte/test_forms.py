@@ -7,22 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 import restsync
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
 from restsync.simulator import SimulatorOptions, serve_in_thread
 from tests.airbyte.apis import serve_forms
-from tests.conftest import count_rows
+from tests.conftest import count_rows, fetch_rows
 
 MANIFEST = Path(__file__).parent / "manifests" / "forms.yaml"
 CONFIG = {"query": "a b&c", "start_date": "2024-01-01", "end_date": "2024-01-03"}
-
-
-def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        return connection.sql(sql).fetchall()
 
 
 def test_form_bodies_are_sent_as_airbyte_cdk_sends_them(
@@ -35,19 +28,21 @@ def test_form_bodies_are_sent_as_airbyte_cdk_sends_them(
     counts = {t: count_rows(duckdb_path, "data", t) for t in ("books", "search", "daily", "note")}
     assert counts == {"books": 5, "search": 14, "daily": 2, "note": 1}
     # a GET carries the page size as a form body (aiohttp parses forms of POSTs only)
-    assert _rows(duckdb_path, "select distinct text from data.books") == [("page_size=2",)]
+    assert fetch_rows(duckdb_path, "select distinct text from data.books") == [("page_size=2",)]
     # form fields from the config (a missing one sent as 'None', as airbyte-cdk does), the
     # partition and the offset token
-    search = _rows(
+    search = fetch_rows(
         duckdb_path,
         "select form__q, form__limit, form__empty, form__shelf, form__offset from data.search "
         "where id = 's2-4'",
     )
     assert search == [("a b&c", "3", "None", "s2", "3")]
-    daily = _rows(duckdb_path, "select form__from, form__to from data.daily order by 1")
+    daily = fetch_rows(duckdb_path, "select form__from, form__to from data.daily order by 1")
     assert daily == [("2024-01-01", "2024-01-01"), ("2024-01-02", "2024-01-03")]
     # a text body goes as written, without a Content-Type
-    assert _rows(duckdb_path, "select text, type from data.note") == [("query=a b&c;raw", "none")]
+    assert fetch_rows(duckdb_path, "select text, type from data.note") == [
+        ("query=a b&c;raw", "none")
+    ]
 
 
 def test_the_simulator_serves_a_page_size_in_a_form_body(

@@ -8,34 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 import restsync
 from restsync.airbyte import plan_manifest, stream_problems
-from tests.conftest import RoutedServer, count_rows
+from tests.airbyte.apis import FORM_KEY as KEY
+from tests.airbyte.apis import serve_key_in_form
+from tests.conftest import count_rows
 
 MANIFEST = Path(__file__).parent / "manifests" / "key_in_form.yaml"
-KEY = "k-7f3a9c-secret"
-
-
-def serve_key_in_form(server: RoutedServer, forms: list[dict[str, str]]) -> None:
-    async def boards(request: web.Request) -> web.Response:
-        form = dict(await request.post())
-        forms.append(form)
-        if form.get("apiKey") != KEY:
-            return web.json_response({"error": "invalid api key"}, status=401)
-        return web.json_response({"boards": [{"id": "b1"}, {"id": "b2"}]})
-
-    async def posts(request: web.Request) -> web.Response:
-        form = dict(await request.post())
-        forms.append(form)
-        if form.get("apiKey") != KEY:
-            return web.json_response({"error": "invalid api key"}, status=401)
-        skip = int(request.query.get("skip", 0))
-        return web.json_response({"posts": [{"id": i} for i in range(skip, min(skip + 2, 3))]})
-
-    server.route("POST", "/v1/boards/list", boards)
-    server.route("POST", "/v1/posts/list", posts)
 
 
 def test_the_streams_pass_check_and_the_key_is_a_secret() -> None:
@@ -49,8 +29,7 @@ def test_the_streams_pass_check_and_the_key_is_a_secret() -> None:
 def test_every_request_carries_the_key_in_its_form(
     server: Any, make_pipeline: Any, duckdb_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    forms: list[dict[str, str]] = []
-    serve_key_in_form(server, forms)
+    forms = serve_key_in_form(server)
     server.start()
     source = restsync.airbyte_source(MANIFEST, {"base_url": server.base_url, "api_key": KEY})
     with caplog.at_level(logging.DEBUG):

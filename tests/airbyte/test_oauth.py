@@ -120,6 +120,6 @@ def test_the_simulator_answers_with_the_manifests_token_fields(
     run = simulate(manifest, CONFIG, seed=5)
     restsync.sync(make_pipeline(), run.source)
     dataset = run.sim.dataset()
-    tokens = run.sim.counters()["requests"].get("/oauth/token")
+    tokens = run.requests().get("/oauth/token")
     assert count_rows(duckdb_path, "data", "activities") == len(dataset["activities"]) > 0
     assert tokens == 1

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 import restsync
 from tests.airbyte.apis import serve_fanout
+from tests.conftest import fetch_rows
 
 MANIFEST = Path(__file__).parent / "manifests" / "fanout.yaml"
 
@@ -24,11 +23,6 @@ def _config(base_url: str, end_date: str = "2024-01-05") -> dict[str, Any]:
     }
 
 
-def _rows(path: Path, sql: str) -> list[Any]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        return connection.sql(sql).fetchall()
-
-
 def test_fanout_over_parent_records_and_slices(
     server: Any, make_pipeline: Any, duckdb_path: Path
 ) -> None:
@@ -37,10 +31,10 @@ def test_fanout_over_parent_records_and_slices(
     source = restsync.airbyte_source(MANIFEST, _config(server.base_url))
     restsync.sync(make_pipeline(), source)
     # project 3 is filtered out by the RecordFilter, so it has no partition either
-    assert _rows(duckdb_path, "select id from data.projects order by id") == [(1,), (2,), (4,)]
-    tasks = _rows(duckdb_path, "select id, project_id from data.tasks order by id")
+    assert fetch_rows(duckdb_path, "select id from data.projects order by id") == [(1,), (2,), (4,)]
+    tasks = fetch_rows(duckdb_path, "select id, project_id from data.tasks order by id")
     assert tasks == [(p * 10 + t, p) for p in (1, 2, 4) for t in range(3)]
-    columns = {r[0] for r in _rows(duckdb_path, "describe data.tasks")}
+    columns = {r[0] for r in fetch_rows(duckdb_path, "describe data.tasks")}
     assert "internal" not in columns
     windows = sorted(
         (r.query["region"], r.query["since"], r.query["until"])
@@ -53,7 +47,7 @@ def test_fanout_over_parent_records_and_slices(
         # steps of two days less a day of granularity; the last window ends at the end
         for since, until in (("2024-01-01", "2024-01-02"), ("2024-01-03", "2024-01-05"))
     )
-    assert _rows(duckdb_path, "select count(*) from data.metrics") == [(10,)]
+    assert fetch_rows(duckdb_path, "select count(*) from data.metrics") == [(10,)]
 
 
 def test_second_run_starts_from_the_saved_cursor(
@@ -78,4 +72,4 @@ def test_second_run_starts_from_the_saved_cursor(
     sent = sorted((r.query["since"], r.query["until"]) for r in server.requests)
     assert sent == [("2024-01-05", "2024-01-07")] * 2
     # merge on (region, day): 01-05 is read again and replaces its earlier copy
-    assert _rows(duckdb_path, "select count(*) from data.metrics") == [(14,)]
+    assert fetch_rows(duckdb_path, "select count(*) from data.metrics") == [(14,)]

@@ -6,18 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 import restsync
 from tests.airbyte.apis import serve_product
+from tests.conftest import fetch_rows
 
 MANIFEST = Path(__file__).parent / "manifests" / "product.yaml"
-
-
-def _rows(path: Path, sql: str) -> list[Any]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        return connection.sql(sql).fetchall()
 
 
 def test_every_doc_times_every_table_times_every_region(
@@ -29,7 +24,7 @@ def test_every_doc_times_every_table_times_every_region(
     restsync.sync(make_pipeline(), source)
     tables = [d * 10 + t for d in (1, 2, 3) for t in range(2)]
     combinations = {(d, t, r) for d in (1, 2, 3) for t in tables for r in ("eu", "us")}
-    got = _rows(duckdb_path, 'select doc, "table", region, n from data.rows')
+    got = fetch_rows(duckdb_path, 'select doc, "table", region, n from data.rows')
     assert {(d, t, r) for d, t, r, _ in got} == combinations
     assert len(got) == 2 * len(combinations)
     # each parent is read once, however many partitions it takes part in
@@ -51,7 +46,7 @@ def test_a_failed_second_parent_fails_the_product_stream_only(
     )
     with pytest.raises(restsync.SyncFailed) as failed:
         restsync.sync(make_pipeline(), source)
-    assert _rows(duckdb_path, "select count(*) from data.docs") == [(2,)]
+    assert fetch_rows(duckdb_path, "select count(*) from data.docs") == [(2,)]
     assert [f.resource for f in failed.value.failures] == ["rows"]
     assert "not fetched because its parent" in str(failed.value)
     assert not any(r.path.endswith("/rows") for r in server.requests)

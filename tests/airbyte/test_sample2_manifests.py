@@ -102,7 +102,7 @@ def test_the_simulator_serves_a_whole_url_login(
 ) -> None:
     run = simulate(_login_manifest(), {**CONFIG, "host": "https://open.example.invalid"}, seed=3)
     restsync.sync(make_pipeline(), run.source)
-    requests = run.sim.counters()["requests"]
+    requests = run.requests()
     assert requests["/auth/v3/app_access_token/internal"] == 1
     assert count_rows(duckdb_path, "data", "records") == len(run.sim.dataset()["records"]) > 0
 

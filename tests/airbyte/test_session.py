@@ -82,7 +82,7 @@ def test_the_simulator_serves_the_login_and_checks_the_token(
     run = simulate(MANIFEST, _config("https://api.invalid"), seed=5)
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    requests = run.sim.counters()["requests"]
+    requests = run.requests()
     assert count_rows(duckdb_path, "data", "projects") == len(dataset["projects"]) > 0
     assert count_rows(duckdb_path, "data", "members") == len(dataset["members"]) > 0
     assert requests["/session"] == 1 and requests["/login"] == 1  # one login per auth

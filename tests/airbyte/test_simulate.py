@@ -13,8 +13,9 @@ import restsync
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
 from restsync.simulator import SimulatorError
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
-from tests.conftest import count_rows
+from tests.conftest import count_rows, fetch_rows
 
 MANIFESTS = Path(__file__).parent / "manifests"
 FANOUT = {
@@ -33,7 +34,7 @@ def test_fanout_manifest_runs_offline_against_the_simulator(
     assert run.served.resources["tasks"].path == "projects/{project_id}/tasks"
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    requests = run.sim.counters()["requests"]
+    requests = run.requests()
     active = {p["id"] for p in dataset["projects"] if p.get("active")}
     assert 0 < len(active) < len(dataset["projects"])  # the RecordFilter has work to do
     assert count_rows(duckdb_path, "data", "projects") == len(active)
@@ -63,84 +64,55 @@ def test_a_selector_ending_in_a_star_is_served(simulate: Simulate) -> None:
     """core.yaml's tags: ``["tags", "*"]`` (each item of the list under ``tags``)."""
     config = {"base_url": "http://api.invalid", "api_key": "k", "status": "open"}
     run = simulate(MANIFESTS / "core.yaml", config, seed=1, streams=["tags"])
-    dataset = run.sim.dataset()["tags"]
-    got = list(run.source.resources["tags"])
+    dataset, got = run.served_and_read("tags")
     assert dataset and len(got) == len(dataset)
 
 
-def test_a_next_page_url_read_through_nested_gets_is_served(
-    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
-) -> None:
-    """opsgenie's contract: the next page's URL at response.paging.next, read with .get()
-    and empty defaults; the simulator serves it as a next-page link and every record arrives."""
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
+@pytest.mark.parametrize(
+    ("name", "field", "strategy"),
+    [
+        # opsgenie: the next page's URL at response.paging.next, read with .get() and empty
+        # defaults
+        (
+            "alerts",
+            "data",
             {
-                "type": "DeclarativeStream",
-                "name": "alerts",
-                "primary_key": "id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {"url_base": "http://api.invalid", "path": "alerts"},
-                    "record_selector": {"extractor": {"field_path": ["data"]}},
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": {"type": "RequestPath"},
-                        "pagination_strategy": {
-                            "type": "CursorPagination",
-                            "cursor_value": '{{ response.get("paging", {}).get("next", {}) }}',
-                            "stop_condition": '{{ not response.get("paging", {}).get("next") }}',
-                        },
-                    },
-                },
-            }
-        ],
-    }
-    run = simulate(manifest, seed=5)
-    assert run.served.resources["alerts"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
+                "cursor_value": '{{ response.get("paging", {}).get("next", {}) }}',
+                "stop_condition": '{{ not response.get("paging", {}).get("next") }}',
+            },
+        ),
+        # mailgun: the link behind a guard, which is the clients' to evaluate
+        (
+            "events",
+            "items",
+            {"cursor_value": "{{ response['paging']['next'] if response['items'] }}"},
+        ),
+    ],
+    ids=["nested_gets", "guarded"],
+)
+def test_a_next_page_url_is_served_at_the_path_the_cursor_reads(
+    name: str,
+    field: str,
+    strategy: dict[str, str],
+    simulate: Simulate,
+    make_pipeline: Any,
+    duckdb_path: Path,
+) -> None:
+    """The simulator serves a next-page link at response.paging.next, and every record arrives."""
+    pages = build.paginator({"type": "CursorPagination", **strategy}, {"type": "RequestPath"})
+    stream = build.stream(
+        name,
+        build.requester("http://api.invalid", name),
+        {"extractor": {"field_path": [field]}},
+        primary_key="id",
+        paginator=pages,
+    )
+    run = simulate(build.manifest(stream), seed=5)
+    assert run.served.resources[name].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    pages = run.sim.counters()["requests"]["/alerts"]
-    assert count_rows(duckdb_path, "data", "alerts") == len(dataset["alerts"])
-    assert pages > 1
-
-
-def test_a_next_page_url_behind_a_guard_is_served(
-    simulate: Simulate, make_pipeline: Any, duckdb_path: Path
-) -> None:
-    """mailgun's contract: '{{ response['paging']['next'] if response['items'] }}'; the guard
-    is the clients' to evaluate, the simulator serves the link at paging.next."""
-    cursor = "{{ response['paging']['next'] if response['items'] }}"
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "events",
-                "primary_key": "id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {"url_base": "http://api.invalid", "path": "events"},
-                    "record_selector": {"extractor": {"field_path": ["items"]}},
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": {"type": "RequestPath"},
-                        "pagination_strategy": {"type": "CursorPagination", "cursor_value": cursor},
-                    },
-                },
-            }
-        ],
-    }
-    run = simulate(manifest, seed=5)
-    assert run.served.resources["events"].paginator.next_url_path == "paging.next"  # type: ignore[union-attr]
-    dataset = run.sim.dataset()
-    restsync.sync(make_pipeline(), run.source)
-    pages = run.sim.counters()["requests"]["/events"]
-    assert count_rows(duckdb_path, "data", "events") == len(dataset["events"])
-    assert pages > 1
+    assert count_rows(duckdb_path, "data", name) == len(dataset[name])
+    assert run.requests()[f"/{name}"] > 1
 
 
 def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
@@ -149,54 +121,31 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
     """opsgenie's alert_recipients: AddFields reads the API's raw ``record['user']['id']`` and
     RemoveFields drops ``user``; the schema describes the output only. The simulator serves
     ``user`` too, so the stream's output is what the API's records would give."""
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "recipients",
-                "primary_key": "user_id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    # a path with its own '?' (callrail) is routed without it
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "https://x.invalid",
-                        "path": "recipients.json?",
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
-                        # fails on a null score: a filtered field is served with a value
-                        "record_filter": {"condition": "{{ record['score'] >= 0 }}"},
-                    },
-                },
-                "transformations": [
-                    {
-                        "type": "AddFields",
-                        "fields": [
-                            {"path": ["user_id"], "value": "{{ record['user']['id'] }}"},
-                            {"path": ["login"], "value": "{{ record.get('user').username }}"},
-                        ],
-                    },
-                    {"type": "RemoveFields", "field_pointers": [["user"]]},
-                ],
-                "schema_loader": {
-                    "type": "InlineSchemaLoader",
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "user_id": {"type": "string"},
-                            "login": {"type": "string"},
-                            "state": {"type": "string"},
-                            "score": {"type": ["null", "integer"]},
-                        },
-                    },
-                },
-            }
+    selector = {
+        "type": "RecordSelector",
+        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+        # fails on a null score: a filtered field is served with a value
+        "record_filter": {"condition": "{{ record['score'] >= 0 }}"},
+    }
+    add = {
+        "type": "AddFields",
+        "fields": [
+            {"path": ["user_id"], "value": "{{ record['user']['id'] }}"},
+            {"path": ["login"], "value": "{{ record.get('user').username }}"},
         ],
     }
+    schema = build.properties(user_id="string", login="string", state="string")
+    schema["properties"]["score"] = {"type": ["null", "integer"]}
+    recipients = build.stream(
+        "recipients",
+        # a path with its own '?' (callrail) is routed without it
+        build.requester("https://x.invalid", "recipients.json?"),
+        selector,
+        primary_key="user_id",
+        schema=schema,
+        transformations=[add, {"type": "RemoveFields", "field_pointers": [["user"]]}],
+    )
+    manifest = build.manifest(recipients)
     run = simulate(manifest, seed=2)
     columns = run.served.resources["recipients"].hints["columns"]
     assert set(columns) == {"user_id", "login", "state", "score", "user.id", "user.username"}
@@ -204,8 +153,7 @@ def test_fields_a_transformation_reads_are_served_though_the_schema_lacks_them(
     assert run.served.resources["recipients"].path == "recipients.json"
     raw = run.sim.dataset()["recipients"]
     restsync.sync(make_pipeline(), run.source)
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        loaded = connection.sql("select user_id, login from data.recipients").fetchall()
+    loaded = fetch_rows(duckdb_path, "select user_id, login from data.recipients")
     assert sorted(loaded) == sorted((r["user"]["id"], r["user"]["username"]) for r in raw)
     assert len(loaded) > 0
 
@@ -222,60 +170,25 @@ def test_a_page_token_in_the_json_body_is_served(
     strategy: dict[str, Any], simulate: Simulate, make_pipeline: Any, duckdb_path: Path
 ) -> None:
     """ashby's contract: POST with the page token and size in the JSON body."""
-    body_option = {"type": "RequestOption", "inject_into": "body_json"}
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "candidates",
-                "primary_key": "id",
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "https://x.invalid",
-                        "path": "candidate.list",
-                        "http_method": "POST",
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": ["results"]},
-                    },
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": {**body_option, "field_name": "cursor"},
-                        "page_size_option": {**body_option, "field_name": "limit"},
-                        "pagination_strategy": strategy,
-                    },
-                },
-            }
-        ],
-    }
+    pages = build.paginator(
+        strategy, build.option("cursor", "body_json"), size=build.option("limit", "body_json")
+    )
+    requester = build.requester("https://x.invalid", "candidate.list", http_method="POST")
+    candidates = build.stream(
+        "candidates", requester, ["results"], primary_key="id", paginator=pages
+    )
+    manifest = build.manifest(candidates)
     run = simulate(manifest, seed=4)
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    requests = run.sim.counters()["requests"]["/candidate.list"]
+    requests = run.requests()["/candidate.list"]
     assert count_rows(duckdb_path, "data", "candidates") == len(dataset["candidates"]) > 3
     assert requests >= len(dataset["candidates"]) // 3
 
 
 def _listing(name: str, path: str, **retriever: Any) -> dict[str, Any]:
-    return {
-        "type": "DeclarativeStream",
-        "name": name,
-        "primary_key": "id",
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": path},
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
-            },
-            **retriever,
-        },
-    }
+    requester = build.requester("https://x.invalid", path)
+    return build.stream(name, requester, ["data"], primary_key="id", retriever=retriever)
 
 
 @pytest.mark.parametrize(
@@ -293,17 +206,7 @@ def test_a_partition_sent_as_a_request_option_is_served(
     parameters = {}
     if inject_into == "request_parameters":  # appfollow renders it from the slice
         parameters, inject_into = {"project_id": "p-{{ stream_slice.project }}"}, ""
-    router = {
-        "type": "SubstreamPartitionRouter",
-        "parent_stream_configs": [
-            {
-                "type": "ParentStreamConfig",
-                "stream": parent,
-                "parent_key": "id",
-                "partition_field": "project",
-            }
-        ],
-    }
+    router = build.substream(parent, "id", "project")
     if inject_into:
         option = {"type": "RequestOption", "inject_into": inject_into, "field_name": "project_id"}
         router["parent_stream_configs"][0]["request_option"] = option
@@ -313,7 +216,7 @@ def test_a_partition_sent_as_a_request_option_is_served(
     run = simulate(manifest, seed=6)
     dataset = run.sim.dataset()
     restsync.sync(make_pipeline(), run.source)
-    requests = run.sim.counters()["requests"]["/tasks"]
+    requests = run.requests()["/tasks"]
     assert count_rows(duckdb_path, "data", "tasks") == len(dataset["tasks"]) > 0
     assert requests == len(dataset["projects"])  # one partition per parent, one page each
 

@@ -10,74 +10,45 @@ import pytest
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
 from restsync.simulator import SimulatorError
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 
 # linkedin-pages' time-bound statistics: the cursor timeRangeEnd (epoch milliseconds) is added
 # from the API's record['timeRange']['end'], which is then removed
-STATISTICS: dict[str, Any] = {
-    "version": "6.0.0",
-    "type": "DeclarativeSource",
-    "streams": [
-        {
-            "type": "DeclarativeStream",
-            "name": "statistics",
-            "primary_key": [],
-            "retriever": {
-                "type": "SimpleRetriever",
-                "requester": {
-                    "type": "HttpRequester",
-                    "url_base": "https://x.invalid",
-                    "path": "/statistics",
-                },
-                "record_selector": {
-                    "type": "RecordSelector",
-                    "extractor": {"type": "DpathExtractor", "field_path": ["elements"]},
-                },
+STATISTICS = build.manifest(
+    build.stream(
+        "statistics",
+        build.requester("https://x.invalid", "/statistics"),
+        ["elements"],
+        primary_key=[],
+        schema=build.properties(clicks="integer", timeRangeEnd="number"),
+        transformations=[
+            {
+                "type": "AddFields",
+                "fields": [{"path": ["timeRangeEnd"], "value": "{{ record['timeRange']['end'] }}"}],
             },
-            "transformations": [
-                {
-                    "type": "AddFields",
-                    "fields": [
-                        {"path": ["timeRangeEnd"], "value": "{{ record['timeRange']['end'] }}"}
-                    ],
-                },
-                {"type": "RemoveFields", "field_pointers": [["timeRange", "end"]]},
-            ],
-            "incremental_sync": {
-                "type": "DatetimeBasedCursor",
-                "cursor_field": "timeRangeEnd",
-                "datetime_format": "%ms",
-                "start_datetime": {
-                    "type": "MinMaxDatetime",
-                    "datetime": "{{ config['start_date'] }}",
-                    "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
-                },
-                "start_time_option": {
-                    "inject_into": "request_parameter",
-                    "field_name": "start",
-                },
+            {"type": "RemoveFields", "field_pointers": [["timeRange", "end"]]},
+        ],
+        incremental_sync={
+            "type": "DatetimeBasedCursor",
+            "cursor_field": "timeRangeEnd",
+            "datetime_format": "%ms",
+            "start_datetime": {
+                "type": "MinMaxDatetime",
+                "datetime": "{{ config['start_date'] }}",
+                "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
             },
-            "schema_loader": {
-                "type": "InlineSchemaLoader",
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "clicks": {"type": "integer"},
-                        "timeRangeEnd": {"type": "number"},
-                    },
-                },
-            },
-        }
-    ],
-}
+            "start_time_option": {"inject_into": "request_parameter", "field_name": "start"},
+        },
+    )
+)
 
 
 def test_a_cursor_added_from_a_record_path_is_served_at_that_path(simulate: Simulate) -> None:
     run = simulate(STATISTICS, {"start_date": "2024-01-01T00:00:00Z"}, seed=4)
     incremental = run.served.resources["statistics"].incremental
     assert incremental is not None and incremental.cursor_path == "timeRange.end"
-    raw = run.sim.dataset()["statistics"]
-    records = list(run.source.resources["statistics"])
+    raw, records = run.served_and_read("statistics")
     start_ms = 1704067200000
     assert raw and all(r["timeRange"]["end"] >= start_ms for r in raw)
     # every record passes dlt's incremental: its added cursor is the served epoch milliseconds
@@ -86,45 +57,21 @@ def test_a_cursor_added_from_a_record_path_is_served_at_that_path(simulate: Simu
 
 
 def _wrapped_stream(name: str, field_path: list[str]) -> dict[str, Any]:
-    return {
-        "type": "DeclarativeStream",
-        "name": name,
-        "primary_key": "id",
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": name},
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": field_path},
-            },
-            "paginator": {
-                "type": "DefaultPaginator",
-                "page_token_option": {
-                    "type": "RequestOption",
-                    "inject_into": "request_parameter",
-                    "field_name": "page",
-                },
-                "pagination_strategy": {"type": "PageIncrement", "page_size": 7},
-            },
-        },
-        "schema_loader": {
-            "type": "InlineSchemaLoader",
-            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
-        },
-    }
+    pages = build.paginator({"type": "PageIncrement", "page_size": 7}, build.option("page"))
+    requester = build.requester("https://x.invalid", name)
+    schema = build.properties(id="integer")
+    return build.stream(
+        name, requester, field_path, primary_key="id", paginator=pages, schema=schema
+    )
 
 
 def test_records_behind_a_star_step_are_served_in_wrappers(simulate: Simulate) -> None:
     """chargify's ['*', 'customer'] (an object of wrappers at the top: airbyte-cdk reads a list
     body item by item) and ['data', '*', 'attributes'] (a list of wrappers under a path)."""
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            _wrapped_stream("customers", ["*", "customer"]),
-            _wrapped_stream("items", ["data", "*", "attributes"]),
-        ],
-    }
+    manifest = build.manifest(
+        _wrapped_stream("customers", ["*", "customer"]),
+        _wrapped_stream("items", ["data", "*", "attributes"]),
+    )
     run = simulate(manifest, seed=6)
     dataset = run.sim.dataset()
     got = {name: list(run.source.resources[name]) for name in ("customers", "items")}
@@ -137,21 +84,15 @@ def test_records_behind_two_star_steps_are_served_in_groups(simulate: Simulate) 
     """cal-com's ['data', 'eventTypeGroups', '*', 'eventTypes', '*']: a list of groups, each
     holding a list of records; paged by offset, so every page spans several groups."""
     stream = _wrapped_stream("event_types", ["data", "eventTypeGroups", "*", "eventTypes", "*"])
-    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [stream]}
-    run = simulate(manifest, seed=7)
-    served = run.sim.dataset()["event_types"]
+    run = simulate(build.manifest(stream), seed=7)
+    served, records = run.served_and_read("event_types")
     assert len(served) > 7  # more than one page
-    records = list(run.source.resources["event_types"])
     assert [r["id"] for r in records] == [r["id"] for r in served]
 
 
 def test_a_record_path_key_with_a_dot_is_named() -> None:
     """chargify's ['invoices.json'] is one key: served as a nested path it would give nothing."""
-    manifest = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [_wrapped_stream("invoices", ["invoices.json"])],
-    }
+    manifest = build.manifest(_wrapped_stream("invoices", ["invoices.json"]))
     with pytest.raises(SimulatorError, match="record path step with a '.'"):
         simulator_plan(plan_manifest(manifest, {}))
 
@@ -162,71 +103,30 @@ def test_paging_without_a_page_size_runs_until_an_empty_page(
 ) -> None:
     # northpass-lms: an OffsetIncrement with no page_size; the clients page until a page is
     # empty, and the simulator serves its own page size
-    manifest: dict[str, Any] = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [
-            {
-                "type": "DeclarativeStream",
-                "name": "people",
-                "primary_key": ["id"],
-                "retriever": {
-                    "type": "SimpleRetriever",
-                    "requester": {
-                        "type": "HttpRequester",
-                        "url_base": "https://x.invalid",
-                        "path": "/people",
-                    },
-                    "record_selector": {
-                        "type": "RecordSelector",
-                        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
-                    },
-                    "paginator": {
-                        "type": "DefaultPaginator",
-                        "page_token_option": {
-                            "type": "RequestOption",
-                            "field_name": "page",
-                            "inject_into": "request_parameter",
-                        },
-                        "pagination_strategy": {"type": strategy},
-                    },
-                },
-                "schema_loader": {
-                    "type": "InlineSchemaLoader",
-                    "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
-                },
-            }
-        ],
-    }
+    people = build.stream(
+        "people",
+        build.requester("https://x.invalid", "/people"),
+        ["data"],
+        primary_key=["id"],
+        paginator=build.paginator({"type": strategy}, build.option("page")),
+        schema=build.properties(id="integer"),
+    )
+    manifest = build.manifest(people)
     run = simulate(manifest, {}, seed=5)
-    served = run.sim.dataset()["people"]
+    served, records = run.served_and_read("people")
     assert len(served) > 25  # more than one of the simulator's pages
-    records = list(run.source.resources["people"])
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
 
 
 def _events_and_invitees(key_template: str) -> dict[str, Any]:
     # calendly: scheduled_events add 'id' cut from 'uri'; event_invitees partition on that id
     def stream(name: str, path: str, extra: dict[str, Any]) -> dict[str, Any]:
-        retriever = {
-            "type": "SimpleRetriever",
-            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": path},
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": ["collection"]},
-            },
-        }
         # a text id ('sch_000001' by default) must end the URI in characters the regex takes
-        properties = {"uri": {"type": "string"}, "id": {"type": "string"}}
-        schema = {"type": "object", "properties": properties}
-        return {
-            "type": "DeclarativeStream",
-            "name": name,
-            "primary_key": ["uri"],
-            "retriever": retriever,
-            "schema_loader": {"type": "InlineSchemaLoader", "schema": schema},
-            **extra,
-        }
+        schema = build.properties(uri="string", id="string")
+        requester = build.requester("https://x.invalid", path)
+        return build.stream(
+            name, requester, ["collection"], primary_key=["uri"], schema=schema, **extra
+        )
 
     add_id = {
         "type": "AddFields",
@@ -236,18 +136,8 @@ def _events_and_invitees(key_template: str) -> dict[str, Any]:
     invitees = stream(
         "event_invitees", "/scheduled_events/{{ stream_partition.event_id }}/invitees", {}
     )
-    invitees["retriever"]["partition_router"] = {
-        "type": "SubstreamPartitionRouter",
-        "parent_stream_configs": [
-            {
-                "type": "ParentStreamConfig",
-                "parent_key": "id",
-                "partition_field": "event_id",
-                "stream": events,
-            }
-        ],
-    }
-    return {"version": "6.0.0", "type": "DeclarativeSource", "streams": [events, invitees]}
+    invitees["retriever"]["partition_router"] = build.substream(events, "id", "event_id")
+    return build.manifest(events, invitees)
 
 
 def test_a_partition_key_cut_from_a_uri_by_the_parents_add_fields_is_served(
@@ -279,44 +169,23 @@ def test_a_partition_inside_a_json_body_text_is_bound(simulate: Simulate) -> Non
     # rollbar's items_metrics POSTs item_counters: "[{{ stream_partition['item_id'] }}]",
     # which both clients send as the list [<id>]
     items = _wrapped_stream("items", ["result"])
-    metrics: dict[str, Any] = {
-        "type": "DeclarativeStream",
-        "name": "items_metrics",
-        "primary_key": ["item_counter"],
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": {
-                "type": "HttpRequester",
-                "url_base": "https://x.invalid",
-                "path": "/metrics/items",
-                "http_method": "POST",
-                "request_body_json": {"item_counters": "[{{ stream_partition['item_id'] }}]"},
-            },
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": ["result", "metrics"]},
-            },
-            "partition_router": {
-                "type": "SubstreamPartitionRouter",
-                "parent_stream_configs": [
-                    {
-                        "type": "ParentStreamConfig",
-                        "parent_key": "id",
-                        "partition_field": "item_id",
-                        "stream": items,
-                    }
-                ],
-            },
-        },
-        "schema_loader": {
-            "type": "InlineSchemaLoader",
-            "schema": {"type": "object", "properties": {"item_counter": {"type": "integer"}}},
-        },
-    }
-    manifest = {"version": "6.0.0", "type": "DeclarativeSource", "streams": [items, metrics]}
+    requester = build.requester(
+        "https://x.invalid",
+        "/metrics/items",
+        http_method="POST",
+        request_body_json={"item_counters": "[{{ stream_partition['item_id'] }}]"},
+    )
+    metrics = build.stream(
+        "items_metrics",
+        requester,
+        ["result", "metrics"],
+        primary_key=["item_counter"],
+        retriever={"partition_router": build.substream(items, "id", "item_id")},
+        schema=build.properties(item_counter="integer"),
+    )
+    manifest = build.manifest(items, metrics)
     run = simulate(manifest, seed=3, streams=["items_metrics"])
-    served = run.sim.dataset()["items_metrics"]
-    records = list(run.source.resources["items_metrics"])
+    served, records = run.served_and_read("items_metrics")
     assert len(served) > 3  # children of several parents
     assert sorted(r["item_counter"] for r in records) == sorted(r["item_counter"] for r in served)
     assert set(run.sim.counters()["status"]) == {"200"}

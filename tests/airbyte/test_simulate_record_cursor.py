@@ -10,7 +10,7 @@ import pytest
 
 from restsync.simulator._paging import RecordCursorPaging
 from tests.airbyte import manifests as build
-from tests.airbyte.conftest import Simulate
+from tests.airbyte.conftest import Simulate, Simulated
 
 
 def _manifest(strategy: dict[str, Any], token: dict[str, Any], **schema: Any) -> dict[str, Any]:
@@ -33,6 +33,14 @@ def _manifest(strategy: dict[str, Any], token: dict[str, Any], **schema: Any) ->
 _AFTER = build.option("after")
 
 
+def _read_in_order(run: Simulated) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The clients the simulator serves, once the source has read each of them in that order,
+    and the requests that took."""
+    served, records = run.served_and_read("clients")
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    return served, run.requests()
+
+
 def test_a_cursor_that_is_the_last_records_key_pages_after_that_record(
     simulate: Simulate,
 ) -> None:
@@ -45,22 +53,18 @@ def test_a_cursor_that_is_the_last_records_key_pages_after_that_record(
     run = simulate(_manifest(strategy, _AFTER), seed=3)
     paging = run.served.resources["clients"].paginator
     assert isinstance(paging, RecordCursorPaging) and not paging.in_record
-    served = run.sim.dataset()["clients"]
+    served, requests = _read_in_order(run)
     assert len(served) == 25
-    records = list(run.source.resources["clients"])
-    assert [r["id"] for r in records] == [r["id"] for r in served]
     # hasMore is false on the third page: no fourth request for an empty page
-    assert run.sim.counters()["requests"] == {"/clients": 3}
+    assert requests == {"/clients": 3}
 
 
 def test_a_key_cursor_without_a_stop_condition_ends_on_an_empty_page(simulate: Simulate) -> None:
     strategy = {"cursor_value": "{{ last_record.id }}", "page_size": 10}
     run = simulate(_manifest(strategy, _AFTER), seed=8)
-    served = run.sim.dataset()["clients"]
-    records = list(run.source.resources["clients"])
-    assert [r["id"] for r in records] == [r["id"] for r in served]
+    _, requests = _read_in_order(run)
     # the short third page still names its last record; the page after it is empty
-    assert run.sim.counters()["requests"] == {"/clients": 4}
+    assert requests == {"/clients": 4}
 
 
 def test_a_cursor_the_api_writes_into_the_last_record_is_followed(simulate: Simulate) -> None:
@@ -69,22 +73,19 @@ def test_a_cursor_the_api_writes_into_the_last_record_is_followed(simulate: Simu
     run = simulate(_manifest(strategy, _AFTER, cursor={"type": "string"}), seed=2)
     paging = run.served.resources["clients"].paginator
     assert isinstance(paging, RecordCursorPaging) and paging.in_record
-    served = run.sim.dataset()["clients"]
+    served, records = run.served_and_read("clients")
     assert all("cursor" not in r for r in served)  # not a value of the records' own
-    records = list(run.source.resources["clients"])
     assert [r["id"] for r in records] == [r["id"] for r in served]
     assert [i for i, r in enumerate(records) if r.get("cursor")] == [9, 19]
-    assert run.sim.counters()["requests"] == {"/clients": 3}
+    assert run.requests() == {"/clients": 3}
 
 
 def test_a_next_page_url_in_the_last_record_is_followed(simulate: Simulate) -> None:
     # drift, persistiq: '{{ last_record['next'] }}' into RequestPath
     strategy = {"cursor_value": "{{ last_record['next'] }}", "page_size": 10}
     run = simulate(_manifest(strategy, {"type": "RequestPath"}), seed=5)
-    served = run.sim.dataset()["clients"]
-    records = list(run.source.resources["clients"])
-    assert [r["id"] for r in records] == [r["id"] for r in served]
-    assert run.sim.counters()["requests"] == {"/clients": 3}
+    _, requests = _read_in_order(run)
+    assert requests == {"/clients": 3}
 
 
 def test_a_cursor_cut_from_a_next_page_url_is_followed(simulate: Simulate) -> None:
@@ -101,11 +102,9 @@ def test_a_cursor_cut_from_a_next_page_url_is_followed(simulate: Simulate) -> No
         "field_name": "$skiptoken",
     }
     run = simulate(_manifest(strategy, token), seed=9)
-    served = run.sim.dataset()["clients"]
-    records = list(run.source.resources["clients"])
+    served, requests = _read_in_order(run)
     assert len(served) == 25
-    assert [r["id"] for r in records] == [r["id"] for r in served]
-    assert run.sim.counters()["requests"] == {"/clients": 3}
+    assert requests == {"/clients": 3}
 
 
 def test_a_stop_condition_that_raises_a_type_error_reads_as_its_own_text(
@@ -119,10 +118,9 @@ def test_a_stop_condition_that_raises_a_type_error_reads_as_its_own_text(
         "page_size": 10,
     }
     run = simulate(_manifest(strategy, _AFTER), seed=4)
-    served = run.sim.dataset()["clients"]
-    records = list(run.source.resources["clients"])
+    served, records = run.served_and_read("clients")
     assert [r["id"] for r in records] == [r["id"] for r in served[:10]]
-    assert run.sim.counters()["requests"] == {"/clients": 1}
+    assert run.requests() == {"/clients": 1}
 
 
 def test_a_cursor_inside_a_json_text_is_read_back_from_the_body(simulate: Simulate) -> None:
@@ -144,11 +142,9 @@ def test_a_cursor_inside_a_json_text_is_read_back_from_the_body(simulate: Simula
     )
     retriever["record_selector"]["extractor"]["field_path"] = ["data", "plans", "nodes", "*"]
     run = simulate(manifest, seed=6)
-    served = run.sim.dataset()["clients"]
+    served, requests = _read_in_order(run)
     assert len(served) > 50
-    records = list(run.source.resources["clients"])
-    assert [r["id"] for r in records] == [r["id"] for r in served]
-    assert run.sim.counters()["requests"] == {"/graphql": 3}
+    assert requests == {"/graphql": 3}
     # the simulator serves the hasNextPage the stop_condition reads
     condition = run.served.resources["clients"].stop_condition
     assert condition is not None and "hasNextPage" in condition.source
@@ -179,12 +175,11 @@ def test_a_page_number_echoed_by_the_api_pages_the_body(
     )
     retriever["record_selector"]["extractor"]["field_path"] = ["result", "data"]
     run = simulate(manifest, seed=1)
-    served = run.sim.dataset()["clients"]
+    served, records = run.served_and_read("clients")
     assert len(served) == 25
-    records = list(run.source.resources["clients"])
     # two pages when the stop_condition ends at page 2; else all three and an empty fourth
     assert [r["id"] for r in records] == [r["id"] for r in served[: 10 * min(requests, 3)]]
-    assert run.sim.counters()["requests"] == {"/": requests}
+    assert run.requests() == {"/": requests}
 
 
 def test_a_cursor_read_from_the_last_item_of_the_record_list_pages_after_it(
@@ -201,12 +196,10 @@ def test_a_cursor_read_from_the_last_item_of_the_record_list_pages_after_it(
     run = simulate(_manifest(strategy, _AFTER), seed=11)
     paging = run.served.resources["clients"].paginator
     assert isinstance(paging, RecordCursorPaging) and not paging.in_record
-    served = run.sim.dataset()["clients"]
+    served, requests = _read_in_order(run)
     assert len(served) == 25
-    records = list(run.source.resources["clients"])
-    assert [r["id"] for r in records] == [r["id"] for r in served]
     # three full or short pages, then the empty page the stop_condition wants
-    assert run.sim.counters()["requests"] == {"/clients": 4}
+    assert requests == {"/clients": 4}
 
 
 def test_a_last_item_cursor_outside_the_record_list_is_not_taken_for_a_record_key(

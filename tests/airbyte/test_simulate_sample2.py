@@ -32,17 +32,7 @@ def _stream(name: str, path: str, field_path: list[str]) -> dict[str, Any]:
 
 
 def _partitioned(child: dict[str, Any], parent: dict[str, Any]) -> dict[str, Any]:
-    child["retriever"]["partition_router"] = {
-        "type": "SubstreamPartitionRouter",
-        "parent_stream_configs": [
-            {
-                "type": "ParentStreamConfig",
-                "parent_key": "id",
-                "partition_field": "project_id",
-                "stream": parent,
-            }
-        ],
-    }
+    child["retriever"]["partition_router"] = build.substream(parent, "id", "project_id")
     return child
 
 
@@ -63,7 +53,7 @@ def test_a_route_in_the_query_part_of_the_path_binds_its_partition(simulate: Sim
     for name in ("projects", "plans", "roles"):
         records = list(run.source.resources[name])
         assert sorted(r["id"] for r in records) == sorted(r["id"] for r in dataset[name]), name
-    requests = run.sim.counters()["requests"]
+    requests = run.requests()
     # one route per call, each project's plans asked for once per page
     assert set(requests) == {
         "/index.php?/api/v2/get_projects",
@@ -94,11 +84,10 @@ def test_a_cursor_in_a_parameter_of_the_link_header_is_followed(
         strategy["stop_condition"] = stop
     paginator["pagination_strategy"] = strategy
     run = simulate(build.manifest(events), seed=7)
-    served = run.sim.dataset()["events"]
+    served, records = run.served_and_read("events")
     assert 50 < len(served) <= 75  # three of the simulator's pages
-    records = list(run.source.resources["events"])
     assert [r["id"] for r in records] == [r["id"] for r in served]
-    assert run.sim.counters()["requests"] == {"/events": requests}
+    assert run.requests() == {"/events": requests}
 
 
 def test_a_json_body_with_a_stray_character_after_it_is_read(simulate: Simulate) -> None:
@@ -111,8 +100,7 @@ def test_a_json_body_with_a_stray_character_after_it_is_read(simulate: Simulate)
         request_body_data='[{"orderBy": 1, "columnName": "Timestamp"}]/\n',
     )
     run = simulate(build.manifest(rows), seed=2)
-    served = run.sim.dataset()["rows"]
-    records = list(run.source.resources["rows"])
+    served, records = run.served_and_read("rows")
     assert len(served) > 10
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
     assert set(run.sim.counters()["status"]) == {"200"}
@@ -194,4 +182,4 @@ def test_a_path_with_an_empty_segment_is_served_where_clients_send_it(
         r["id"] for r in dataset["questions"]
     )
     assert set(run.sim.counters()["status"]) == {"200"}
-    assert "/form/{project_id}/questions" in run.sim.counters()["requests"]
+    assert "/form/{project_id}/questions" in run.requests()

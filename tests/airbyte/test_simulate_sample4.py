@@ -5,31 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 
 
 def _stream(name: str, path: str, field_path: list[str]) -> dict[str, Any]:
-    return {
-        "type": "DeclarativeStream",
-        "name": name,
-        "primary_key": ["id"],
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid/", "path": path},
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": field_path},
-            },
-        },
-        "schema_loader": {
-            "type": "InlineSchemaLoader",
-            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
-        },
-    }
-
-
-def _manifest(*streams: dict[str, Any]) -> dict[str, Any]:
-    return {"version": "6.0.0", "type": "DeclarativeSource", "streams": list(streams)}
+    requester = build.requester("https://x.invalid/", path)
+    schema = build.properties(id="integer")
+    return build.stream(name, requester, field_path, primary_key=["id"], schema=schema)
 
 
 def _add(stream: dict[str, Any], field: str, value: str) -> dict[str, Any]:
@@ -52,9 +35,8 @@ def test_an_item_of_a_listed_field_a_transformation_reads_is_served_as_a_list(
         "items": {"type": ["object", "null"], "properties": {"name": {"type": "string"}}},
     }
     _add(orders, "first_tag", "{{ record.tags[0] }}")
-    run = simulate(_manifest(orders), seed=3)
-    served = run.sim.dataset()["orders"]
-    records = list(run.source.resources["orders"])
+    run = simulate(build.manifest(orders), seed=3)
+    served, records = run.served_and_read("orders")
     assert len(records) == len(served) > 0
     for record in records:
         assert isinstance(record["items"], list) and record["items"]
@@ -78,12 +60,11 @@ def test_a_page_number_sent_nowhere_is_one_page_shorter_than_the_page_size(
         },
         "pagination_strategy": {"type": "PageIncrement", "page_size": 500},
     }
-    run = simulate(_manifest(events), seed=5)
-    served = run.sim.dataset()["events"]
-    records = list(run.source.resources["events"])
+    run = simulate(build.manifest(events), seed=5)
+    served, records = run.served_and_read("events")
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
     assert 0 < len(records) < 500
-    assert run.sim.counters()["requests"] == {"/events": 1}
+    assert run.requests() == {"/events": 1}
 
 
 def test_a_partition_the_config_overrides_is_the_same_request_for_every_parent(
@@ -93,24 +74,14 @@ def test_a_partition_the_config_overrides_is_the_same_request_for_every_parent(
     # with a job number set never reads the partition: every parent asks for the same job
     parents = _stream("workflow_jobs", "/workflow/jobs", ["items"])
     jobs = _stream("jobs", "/job/{{ config['job'] or stream_partition['parent_id'] }}", [])
-    jobs["retriever"]["partition_router"] = {
-        "type": "SubstreamPartitionRouter",
-        "parent_stream_configs": [
-            {
-                "type": "ParentStreamConfig",
-                "parent_key": "id",
-                "partition_field": "parent_id",
-                "stream": parents,
-            }
-        ],
-    }
-    run = simulate(_manifest(parents, jobs), {"job": "7"}, seed=6)
+    jobs["retriever"]["partition_router"] = build.substream(parents, "id", "parent_id")
+    run = simulate(build.manifest(parents, jobs), {"job": "7"}, seed=6)
     dataset = run.sim.dataset()
     records = list(run.source.resources["jobs"])
     assert len(dataset["workflow_jobs"]) > 1 and dataset["jobs"]
     assert len(records) == len(dataset["workflow_jobs"]) * len(dataset["jobs"])
     assert {r["id"] for r in records} == {r["id"] for r in dataset["jobs"]}
-    assert run.sim.counters()["requests"]["/job/7"] == len(dataset["workflow_jobs"])
+    assert run.requests()["/job/7"] == len(dataset["workflow_jobs"])
 
 
 def test_a_body_cursor_sent_nowhere_is_one_page_without_the_cursor(simulate: Simulate) -> None:
@@ -126,11 +97,10 @@ def test_a_body_cursor_sent_nowhere_is_one_page_without_the_cursor(simulate: Sim
             "page_size": 10000,
         },
     }
-    run = simulate(_manifest(feed), seed=8)
-    served = run.sim.dataset()["livefeed"]
-    records = list(run.source.resources["livefeed"])
+    run = simulate(build.manifest(feed), seed=8)
+    served, records = run.served_and_read("livefeed")
     assert sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
-    assert served and run.sim.counters()["requests"] == {"/livefeed": 1}
+    assert served and run.requests() == {"/livefeed": 1}
 
 
 def test_a_date_macro_on_a_config_key_the_config_lacks_leaves_the_parameter_out(
@@ -144,33 +114,26 @@ def test_a_date_macro_on_a_config_key_the_config_lacks_leaves_the_parameter_out(
         "date_since": "{{ format_datetime(config['start_time'], '%Y-%m-%d') }}",
         "since": "{{ timestamp(config['start_time']) }}",
     }
-    run = simulate(_manifest(times), {"start_date": "2024-01-01T00:00:00Z"}, seed=9)
-    served = run.sim.dataset()["work_times"]
-    records = list(run.source.resources["work_times"])
+    run = simulate(build.manifest(times), {"start_date": "2024-01-01T00:00:00Z"}, seed=9)
+    served, records = run.served_and_read("work_times")
     assert served and sorted(r["id"] for r in records) == sorted(r["id"] for r in served)
 
 
-def _echoing(name: str, cursor: str, stop: str, token: str, size: str) -> dict[str, Any]:
-    stream = _stream(name, f"/{name}", ["values"])
-    stream["retriever"]["paginator"] = {
-        "type": "DefaultPaginator",
-        "page_token_option": {
-            "type": "RequestOption",
-            "inject_into": "request_parameter",
-            "field_name": token,
-        },
-        "page_size_option": {
-            "type": "RequestOption",
-            "inject_into": "request_parameter",
-            "field_name": size,
-        },
-        "pagination_strategy": {
-            "type": "CursorPagination",
-            "cursor_value": cursor,
-            "stop_condition": stop,
-            "page_size": 10,
-        },
+def _cursor_paged(
+    name: str, cursor: str, stop: str, token: str, size: str, records: tuple[str, ...] = ("values",)
+) -> dict[str, Any]:
+    """A stream at /<name> paged by a CursorPagination of 10, its token sent as ``token`` and
+    its page size as ``size``."""
+    stream = _stream(name, f"/{name}", list(records))
+    strategy = {
+        "type": "CursorPagination",
+        "cursor_value": cursor,
+        "stop_condition": stop,
+        "page_size": 10,
     }
+    stream["retriever"]["paginator"] = build.paginator(
+        strategy, build.option(token), size=build.option(size)
+    )
     return stream
 
 
@@ -179,14 +142,14 @@ def test_a_cursor_computed_from_an_echoed_page_number_or_offset_pages_through_al
 ) -> None:
     # clockodo: the next page is the echoed current_page + 1, the last where count_pages is it;
     # jira: the next offset is the echoed startAt + maxResults, the last isLast or past total
-    projects = _echoing(
+    projects = _cursor_paged(
         "projects",
         "{{ response.paging.current_page | int + 1 }}",
         "{{ response.paging.count_pages == response.paging.current_page }}",
         "page",
         "items_per_page",
     )
-    boards = _echoing(
+    boards = _cursor_paged(
         "boards",
         "{{ response.get('startAt') + response['maxResults'] }}",
         "{{ response.get('isLast') or response.get('startAt') + response.get('maxResults') "
@@ -194,13 +157,13 @@ def test_a_cursor_computed_from_an_echoed_page_number_or_offset_pages_through_al
         "startAt",
         "maxResults",
     )
-    run = simulate(_manifest(projects, boards), seed=10)
+    run = simulate(build.manifest(projects, boards), seed=10)
     dataset = run.sim.dataset()
     for name in ("projects", "boards"):
         assert len(dataset[name]) == 25  # two and a half pages of 10
         records = list(run.source.resources[name])
         assert [r["id"] for r in records] == [r["id"] for r in dataset[name]], name
-        assert run.sim.counters()["requests"][f"/{name}"] == 3, name
+        assert run.requests()[f"/{name}"] == 3, name
 
 
 def test_an_offset_written_inside_a_query_text_pages_through_all(simulate: Simulate) -> None:
@@ -215,12 +178,11 @@ def test_an_offset_written_inside_a_query_text_pages_through_all(simulate: Simul
         "type": "DefaultPaginator",
         "pagination_strategy": {"type": "OffsetIncrement", "page_size": 5},
     }
-    run = simulate(_manifest(accounts), seed=12)
-    served = run.sim.dataset()["accounts"]
-    records = list(run.source.resources["accounts"])
+    run = simulate(build.manifest(accounts), seed=12)
+    served, records = run.served_and_read("accounts")
     assert len(served) == 12  # two and a half pages of 5
     assert [r["id"] for r in records] == [r["id"] for r in served]
-    assert run.sim.counters()["requests"] == {"/query": 3}
+    assert run.requests() == {"/query": 3}
 
 
 def test_a_field_inside_an_object_partition_key_binds_the_child(simulate: Simulate) -> None:
@@ -231,19 +193,11 @@ def test_a_field_inside_an_object_partition_key_binds_the_child(simulate: Simula
     attributes = _stream(
         "attributes", "/respondents/{{ stream_partition.respondent.uuid }}/attributes", ["data"]
     )
-    attributes["retriever"]["partition_router"] = {
-        "type": "SubstreamPartitionRouter",
-        "parent_stream_configs": [
-            {
-                "type": "ParentStreamConfig",
-                "parent_key": "respondent",
-                "partition_field": "respondent",
-                "stream": responses,
-            }
-        ],
-    }
+    attributes["retriever"]["partition_router"] = build.substream(
+        responses, "respondent", "respondent"
+    )
     _add(attributes, "respondent_uuid", "{{ stream_partition.respondent.uuid }}")
-    run = simulate(_manifest(responses, attributes), seed=13)
+    run = simulate(build.manifest(responses, attributes), seed=13)
     dataset = run.sim.dataset()
     parents = dataset["responses"]
     assert parents and all(isinstance(p["respondent"]["uuid"], str) for p in parents)
@@ -263,18 +217,8 @@ def test_a_partition_key_the_parent_copies_from_a_nested_field_binds_the_child(
     reviews["retriever"]["requester"]["request_parameters"] = {
         "ext_id": "{{ stream_slice.ext_id }}"
     }
-    reviews["retriever"]["partition_router"] = {
-        "type": "SubstreamPartitionRouter",
-        "parent_stream_configs": [
-            {
-                "type": "ParentStreamConfig",
-                "parent_key": "ext_id",
-                "partition_field": "ext_id",
-                "stream": apps,
-            }
-        ],
-    }
-    run = simulate(_manifest(apps, reviews), seed=14)
+    reviews["retriever"]["partition_router"] = build.substream(apps, "ext_id", "ext_id")
+    run = simulate(build.manifest(apps, reviews), seed=14)
     dataset = run.sim.dataset()
     records = list(run.source.resources["reviews"])
     assert dataset["reviews"] and len(dataset["apps"]) > 1
@@ -285,29 +229,10 @@ def test_a_partition_key_the_parent_copies_from_a_nested_field_binds_the_child(
 def test_a_cursor_of_the_last_key_plus_one_pages_through_all(simulate: Simulate) -> None:
     # zendesk-chat's agents: since_id = '{{ last_record['id'] + 1 }}', records from that id on,
     # until an empty page ('{{ not last_record }}')
-    agents = _stream("agents", "/agents", [])
-    agents["retriever"]["paginator"] = {
-        "type": "DefaultPaginator",
-        "page_token_option": {
-            "type": "RequestOption",
-            "inject_into": "request_parameter",
-            "field_name": "since_id",
-        },
-        "page_size_option": {
-            "type": "RequestOption",
-            "inject_into": "request_parameter",
-            "field_name": "limit",
-        },
-        "pagination_strategy": {
-            "type": "CursorPagination",
-            "cursor_value": "{{ last_record['id'] + 1 }}",
-            "stop_condition": "{{ not last_record }}",
-            "page_size": 10,
-        },
-    }
-    run = simulate(_manifest(agents), seed=15)
-    served = run.sim.dataset()["agents"]
-    records = list(run.source.resources["agents"])
+    cursor, stop = "{{ last_record['id'] + 1 }}", "{{ not last_record }}"
+    agents = _cursor_paged("agents", cursor, stop, "since_id", "limit", records=())
+    run = simulate(build.manifest(agents), seed=15)
+    served, records = run.served_and_read("agents")
     assert len(served) == 25
     assert [r["id"] for r in records] == [r["id"] for r in served]
     assert set(run.sim.counters()["status"]) == {"200"}

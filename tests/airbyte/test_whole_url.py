@@ -16,6 +16,7 @@ import restsync
 from restsync import ConfigError
 from restsync.airbyte import plan_manifest, stream_problems
 from tests.airbyte import manifests as build
+from tests.airbyte.apis import requires
 from tests.airbyte.conftest import Simulate
 from tests.conftest import RoutedServer
 
@@ -43,26 +44,14 @@ MESSAGE_DETAILS = _stream(
             "type": "RecordSelector",
             "extractor": {"type": "DpathExtractor", "field_path": []},
         },
-        "partition_router": {
-            "type": "SubstreamPartitionRouter",
-            "parent_stream_configs": [
-                {
-                    "type": "ParentStreamConfig",
-                    "parent_key": "id",
-                    "partition_field": "message_id",
-                    "stream": MESSAGES_STREAM,
-                }
-            ],
-        },
+        "partition_router": build.substream(MESSAGES_STREAM, "id", "message_id"),
     },
 )
 MANIFEST = build.manifest(MESSAGES_STREAM, MESSAGE_DETAILS, version="6.60.0")
 
 
 def _serve(server: Any) -> None:
-    def authorised(request: web.Request) -> None:
-        if request.headers.get("Authorization") != "Bearer tk":
-            raise web.HTTPUnauthorized()
+    authorised = requires("Authorization", "Bearer tk")
 
     @server.get("/v1.0/me/messages")
     async def messages(request: web.Request) -> web.Response:

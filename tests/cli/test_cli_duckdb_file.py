@@ -6,8 +6,6 @@ at the end writes only the data; and the file is whole when the process exits (n
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import dlt
@@ -16,18 +14,17 @@ import duckdb
 import restsync
 from restsync import connectors
 from restsync.simulator import SimulatorOptions, serve_in_thread
+from tests.conftest import run_restsync
 from tests.load.layout import assert_identical, describe
 
 CONNECTOR = "video_rooms"
 
 
 def _cli_run(base_url: str, database: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "restsync", "run", CONNECTOR, "--base-url", base_url,
-         "--duckdb-path", str(database), "--pipelines-dir", str(tmp_path / "cli-pipelines"),
-         "--progress-every", "0"],
-        capture_output=True, text=True, timeout=180, cwd=tmp_path,
-        env={**os.environ, "API_TOKEN": "d-secret"},
+    result = run_restsync(
+        "run", CONNECTOR, "--base-url", base_url, "--duckdb-path", database,
+        "--pipelines-dir", tmp_path / "cli-pipelines", "--progress-every", "0",
+        cwd=tmp_path, env={"API_TOKEN": "d-secret"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
 

@@ -16,13 +16,12 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 from aiohttp import web
 
-from tests.conftest import RoutedServer
+from tests.conftest import RoutedServer, run_restsync
 
 SCRIPT = """
 import types, urllib.request
@@ -83,11 +82,9 @@ def _serve(server: RoutedServer) -> None:
 def _run(
     tmp_path: Path, script: Path, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "restsync", "run", str(script),
-         "--pipelines-dir", str(tmp_path / "pipelines"), *extra],
-        capture_output=True, text=True, cwd=tmp_path, timeout=180,
-        env={**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false", **(env or {})},
+    return run_restsync(
+        "run", script, "--pipelines-dir", tmp_path / "pipelines", *extra,
+        cwd=tmp_path, env={"RUNTIME__DLTHUB_TELEMETRY": "false", **(env or {})},
     )  # fmt: skip
 
 

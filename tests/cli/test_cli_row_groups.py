@@ -6,9 +6,6 @@ own session settings still reach them, and data spills next to the file."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import dlt
@@ -17,6 +14,7 @@ import duckdb
 import restsync
 from restsync.cli._duckdb_file import ROW_GROUP_ROWS, HeldDestination
 from restsync.simulator import SimulatorOptions, serve_in_thread
+from tests.conftest import run_restsync
 
 RECORDS = 70_000  # more than one row group of ROW_GROUP_ROWS, less than one of DuckDB's default
 
@@ -54,11 +52,10 @@ def test_run_writes_row_groups_of_at_most_the_held_connections_size(tmp_path: Pa
     (tmp_path / "events.json").write_text(json.dumps(CONFIG))
     database = tmp_path / "out.duckdb"
     with serve_in_thread(plan, options, fields=FIELDS) as sim:
-        result = subprocess.run(
-            [sys.executable, "-m", "restsync", "run", str(tmp_path / "events.json"),
-             "--base-url", sim.base_url, "--duckdb-path", str(database), "--dataset", "big",
-             "--pipelines-dir", str(tmp_path / "pipelines"), "--progress-every", "0"],
-            capture_output=True, text=True, timeout=180, cwd=tmp_path, env=dict(os.environ),
+        result = run_restsync(
+            "run", tmp_path / "events.json", "--base-url", sim.base_url,
+            "--duckdb-path", database, "--dataset", "big",
+            "--pipelines-dir", tmp_path / "pipelines", "--progress-every", "0", cwd=tmp_path,
         )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert _row_groups(database, "big.events") == [ROW_GROUP_ROWS, RECORDS - ROW_GROUP_ROWS]

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import restsync
 from restsync import connectors
-from restsync.simulator import SimulatorOptions, serve_in_thread
-from tests.conftest import count_rows
+from restsync.simulator import Simulator, SimulatorOptions, serve_in_thread
+from tests.conftest import count_rows, run_restsync
 
 CONFIGS = Path(__file__).parent / "configs"
 
 
 def _run(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "restsync", "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200", **env},
-    )
+    return run_restsync("run", *args, cwd=cwd, env=env)
+
+
+@contextmanager
+def _serving(connector: str, token: str, **options: Any) -> Iterator[Simulator]:
+    """The bundled ``connector`` served by the simulator, its auth answering only ``token``."""
+    plan = restsync.plan_config(connectors.connector_config(connector, lenient=True))
+    fields = connectors.connector_fields(connector)
+    with serve_in_thread(plan, SimulatorOptions(token=token, **options), fields=fields) as sim:
+        yield sim
+
+
+def _run_served(
+    folder: Path, source: str, sim: Simulator, *args: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``restsync run SOURCE`` against ``sim``, in ``folder`` and its pipelines in there too."""
+    pipelines = str(folder / "pipelines")
+    run = (source, "--base-url", sim.base_url, "--pipelines-dir", pipelines, *args)
+    return _run(*run, cwd=folder, env=env)
 
 
 def test_run_a_yaml_seed_reports_the_mis_keyed_resource_and_loads_the_rest(tmp_path: Path) -> None:
@@ -34,17 +46,14 @@ def test_run_a_yaml_seed_reports_the_mis_keyed_resource_and_loads_the_rest(tmp_p
     options = SimulatorOptions(seed=9, token="yaml-secret")
     with serve_in_thread(plan, options, fields=fields) as sim:
         database = tmp_path / "out.duckdb"
-        result = _run(
+        result = _run_served(
+            tmp_path,
             str(CONFIGS / "webhook_service.yaml"),
-            "--base-url",
-            sim.base_url,
+            sim,
             "--duckdb-path",
             str(database),
             "--dataset",
             "hooks",
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
-            cwd=tmp_path,
             env=env,
         )
         served = sim.dataset()
@@ -58,21 +67,16 @@ def test_run_a_yaml_seed_reports_the_mis_keyed_resource_and_loads_the_rest(tmp_p
 
 def test_run_a_connector_with_selected_resources(tmp_path: Path) -> None:
     env = {"API_TOKEN": "c-secret"}
-    plan = restsync.plan_config(connectors.connector_config("video_rooms", lenient=True), name="v")
-    options = SimulatorOptions(seed=1, token="c-secret")
-    with serve_in_thread(plan, options, fields=connectors.connector_fields("video_rooms")) as sim:
+    with _serving("video_rooms", "c-secret", seed=1) as sim:
         database = tmp_path / "v.duckdb"
-        result = _run(
+        result = _run_served(
+            tmp_path,
             "video_rooms",
-            "--base-url",
-            sim.base_url,
+            sim,
             "--duckdb-path",
             str(database),
             "--resources",
             "active_room_peers",
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
-            cwd=tmp_path,
             env=env,
         )
         served = sim.dataset()
@@ -85,21 +89,16 @@ def test_run_a_connector_with_selected_resources(tmp_path: Path) -> None:
 
 def test_run_with_arrow_pages_loads_through_parquet(tmp_path: Path) -> None:
     env = {"API_TOKEN": "a-secret"}
-    plan = restsync.plan_config(connectors.connector_config("iot_platform", lenient=True), name="i")
-    options = SimulatorOptions(seed=3, token="a-secret")
-    with serve_in_thread(plan, options, fields=connectors.connector_fields("iot_platform")) as sim:
+    with _serving("iot_platform", "a-secret", seed=3) as sim:
         database = tmp_path / "i.duckdb"
-        result = _run(
+        result = _run_served(
+            tmp_path,
             "iot_platform",
-            "--base-url",
-            sim.base_url,
+            sim,
             "--duckdb-path",
             str(database),
             "--page-format",
             "arrow",
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
-            cwd=tmp_path,
             env=env,
         )
         served = sim.dataset()
@@ -116,23 +115,18 @@ def test_run_with_arrow_pages_loads_through_parquet(tmp_path: Path) -> None:
 
 def test_run_without_a_terminal_prints_progress_lines(tmp_path: Path) -> None:
     env = {"API_TOKEN": "p-secret"}
-    plan = restsync.plan_config(connectors.connector_config("video_rooms", lenient=True), name="v")
     # 40 ms per response: the run takes about a second on a quiet machine (its cursor chains
     # alone take 0.4 s), so a line every 0.05 s gives several (at 0.3 s it gave one, once the
     # machine was fast enough)
-    options = SimulatorOptions(seed=2, token="p-secret", latency_ms=40)
-    with serve_in_thread(plan, options, fields=connectors.connector_fields("video_rooms")) as sim:
-        result = _run(
+    with _serving("video_rooms", "p-secret", seed=2, latency_ms=40) as sim:
+        result = _run_served(
+            tmp_path,
             "video_rooms",
-            "--base-url",
-            sim.base_url,
+            sim,
             "--duckdb-path",
             str(tmp_path / "v.duckdb"),
-            "--pipelines-dir",
-            str(tmp_path / "pipelines"),
             "--progress-every",
             "0.05",
-            cwd=tmp_path,
             env=env,
         )
     assert result.returncode == 0, result.stderr
@@ -148,11 +142,8 @@ def test_run_with_the_default_duckdb_file_twice(tmp_path: Path) -> None:
     # the default file is not named like the dataset: DuckDB could not tell them apart
     env = {"API_KEY": "d-secret"}
     name = "device_management"
-    plan = restsync.plan_config(connectors.connector_config(name, lenient=True), name=name)
-    options = SimulatorOptions(seed=4, token="d-secret")
-    with serve_in_thread(plan, options, fields=connectors.connector_fields(name)) as sim:
-        args = [name, "--base-url", sim.base_url, "--pipelines-dir", str(tmp_path / "p")]
-        results = [_run(*args, cwd=tmp_path, env=env) for _ in range(2)]
+    with _serving(name, "d-secret", seed=4) as sim:
+        results = [_run_served(tmp_path, name, sim, env=env) for _ in range(2)]
         served = sim.dataset()
     assert [r.returncode for r in results] == [0, 0], results[-1].stderr
     database = tmp_path / f"{name}_data.duckdb"

@@ -4,9 +4,6 @@ sync that was asked for still happens (plain ``pipeline.run`` loads the package 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,7 @@ import pytest
 import restsync
 from restsync import connectors
 from restsync.simulator import SimulatorOptions, serve_in_thread
-from tests.conftest import count_rows
+from tests.conftest import count_rows, run_restsync
 
 NAME = "device_management"
 SECRET = "pending-secret"
@@ -80,12 +77,9 @@ def test_cli_reports_the_pending_load_and_syncs(tmp_path: Path) -> None:
     with serve_in_thread(plan, SimulatorOptions(seed=5, token=SECRET), fields=fields) as sim:
         _leave_pending(_pipeline(tmp_path), sim.base_url, "extracted")
         sim.add_records("policies", 2)
-        result = subprocess.run(
-            [sys.executable, "-m", "restsync", "run", NAME, "--base-url", sim.base_url,
-             "--duckdb-path", str(tmp_path / "out.duckdb"),
-             "--pipelines-dir", str(tmp_path / "pipelines"), "--report", "report.json"],
-            capture_output=True, text=True, timeout=180, cwd=tmp_path,
-            env={**os.environ, "COLUMNS": "200"},
+        result = run_restsync(
+            "run", NAME, "--base-url", sim.base_url, "--duckdb-path", tmp_path / "out.duckdb",
+            "--pipelines-dir", tmp_path / "pipelines", "--report", "report.json", cwd=tmp_path,
         )  # fmt: skip
         served = {t: len(records) for t, records in sim.dataset().items()}
     assert result.returncode == 0, result.stderr

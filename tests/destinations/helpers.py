@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import restsync
@@ -36,16 +32,3 @@ def sync(name: str, base_url: str, pipeline: Any, **run_kwargs: Any) -> Any:
 
 def served_counts(sim: Any) -> dict[str, int]:
     return {table: len(records) for table, records in sim.dataset().items()}
-
-
-def restsync_cli(
-    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "restsync", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200", **env},
-    )

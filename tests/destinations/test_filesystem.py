@@ -12,7 +12,8 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCa
 
 import restsync
 from restsync import connectors
-from tests.destinations.helpers import SECRET, restsync_cli, served_counts, simulator, sync
+from tests.conftest import run_restsync
+from tests.destinations.helpers import SECRET, served_counts, simulator, sync
 
 
 def _pipeline(tmp_path: Path, name: str) -> Any:
@@ -91,11 +92,11 @@ def test_cli_merge_appends_on_plain_files_and_full_refresh_rewrites(tmp_path: Pa
     with simulator(name, seed=6) as sim:
         sync(name, sim.base_url, _pipeline(tmp_path, name), loader_file_format="parquet")
         url = ["--base-url", sim.base_url]
-        again = restsync_cli("run", name, *url, *args, cwd=tmp_path, env=env)
+        again = run_restsync("run", name, *url, *args, cwd=tmp_path, env=env)
         assert again.returncode == 0, again.stderr
         assert "cannot merge into plain files" in " ".join(again.stderr.split())
         expected = served_counts(sim)
         assert _counts(lake, name, expected) == {t: 2 * n for t, n in expected.items()}
-        refreshed = restsync_cli("run", name, *url, *args, "--full-refresh", cwd=tmp_path, env=env)
+        refreshed = run_restsync("run", name, *url, *args, "--full-refresh", cwd=tmp_path, env=env)
     assert refreshed.returncode == 0, refreshed.stderr
     assert _counts(lake, name, expected) == expected

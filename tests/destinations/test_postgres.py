@@ -10,7 +10,8 @@ import dlt
 import pytest
 
 from restsync import connectors
-from tests.destinations.helpers import SECRET, restsync_cli, served_counts, simulator, sync
+from tests.conftest import run_restsync
+from tests.destinations.helpers import SECRET, served_counts, simulator, sync
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_cli_full_refresh_drops_what_the_api_no_longer_has(
             "values ('gone', 'x', 'gone')"
         )
         # the same pipeline from the command line, credentials from the environment
-        refreshed = restsync_cli(
+        refreshed = run_restsync(
             "run", name, "--base-url", sim.base_url, "--full-refresh",
             "--destination", "postgres", "--dataset", dataset,
             "--pipelines-dir", str(tmp_path / "pipelines"),

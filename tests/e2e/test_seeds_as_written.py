@@ -8,6 +8,8 @@ the configured primary key loads with exact counts; the others fail alone, by na
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 import restsync
 from restsync import connectors
 from restsync._config_files import read_python_config, run_python_source
-from restsync.simulator import SimulatorOptions, serve_in_thread
+from restsync.simulator import Simulator, SimulatorOptions, serve_in_thread
 from tests.conftest import count_rows
 
 SEEDS = Path(__file__).parents[1] / "seeds"
@@ -30,20 +32,28 @@ EXPECTED_FAILURES = {
 }
 
 
-def _served_with_key(records: list[dict[str, Any]], key: str) -> bool:
-    return bool(records) and key in records[0]
-
-
-@pytest.mark.parametrize("seed", sorted(p.stem for p in SEEDS.glob("*.py")))
-def test_seed_runs_as_written(seed: str, monkeypatch, make_pipeline, duckdb_path) -> None:
+@contextmanager
+def _seed_served(seed: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Simulator]]:
+    """The seed file and the simulator serving its config, the seed's secrets and start date in
+    the environment as dlt reads them."""
     for name in ("API_KEY", "API_TOKEN"):
         monkeypatch.setenv(name, "seed-secret")
     monkeypatch.setenv("START_DATE", "2024-01-01T00:00:00Z")
     path = SEEDS / f"{seed}.py"
     plan = restsync.plan_config(read_python_config(path), name=seed)
     options = SimulatorOptions(seed=3, records_per_resource=None)
-    pipeline = make_pipeline(name=seed, dataset=seed)
     with serve_in_thread(plan, options, fields=connectors.connector_fields(seed)) as sim:
+        yield path, sim
+
+
+def _served_with_key(records: list[dict[str, Any]], key: str) -> bool:
+    return bool(records) and key in records[0]
+
+
+@pytest.mark.parametrize("seed", sorted(p.stem for p in SEEDS.glob("*.py")))
+def test_seed_runs_as_written(seed: str, monkeypatch, make_pipeline, duckdb_path) -> None:
+    with _seed_served(seed, monkeypatch) as (path, sim):
+        pipeline = make_pipeline(name=seed, dataset=seed)
         served = sim.dataset()
         keyed = {name for name, records in served.items() if _served_with_key(records, "id")}
         unkeyed = {name for name, records in served.items() if records and "id" not in records[0]}
@@ -71,20 +81,15 @@ def test_documents_keying_resources_otherwise_fail_those_alone(
 
 
 @pytest.mark.parametrize(
-    "seed", ["webhook_service", "account_analytics"]  # seed documents 001 and 003
+    "seed",
+    ["webhook_service", "account_analytics"],  # seed documents 001 and 003
 )
 def test_plain_pipeline_run_of_a_seed_raises_naming_each_unkeyed_resource(
     seed: str, monkeypatch, make_pipeline, duckdb_path
 ) -> None:
     from dlt.pipeline.exceptions import PipelineStepFailed
 
-    for name in ("API_KEY", "API_TOKEN"):
-        monkeypatch.setenv(name, "seed-secret")
-    monkeypatch.setenv("START_DATE", "2024-01-01T00:00:00Z")
-    path = SEEDS / f"{seed}.py"
-    plan = restsync.plan_config(read_python_config(path), name=seed)
-    options = SimulatorOptions(seed=3, records_per_resource=None)
-    with serve_in_thread(plan, options, fields=connectors.connector_fields(seed)) as sim:
+    with _seed_served(seed, monkeypatch) as (path, sim):
         source = run_python_source(path, base_url=sim.base_url)
         with pytest.raises(PipelineStepFailed) as raised:
             make_pipeline(name=seed, dataset=seed).run(source)

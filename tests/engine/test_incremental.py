@@ -8,7 +8,7 @@ import duckdb
 from aiohttp import web
 
 import restsync
-from tests.conftest import count_rows
+from tests.conftest import RoutedServer, count_rows
 
 
 def _policies(n: int, start_hour: int = 0) -> list[dict[str, Any]]:
@@ -24,6 +24,16 @@ def _policies(n: int, start_hour: int = 0) -> list[dict[str, Any]]:
         )
         out.append({"id": f"p{start_hour + i}", "updated": stamp, "name": f"policy {i}"})
     return out
+
+
+def _serve(server: RoutedServer, served: list[dict[str, Any]]) -> None:
+    """Start ``server`` answering /v2/policies with ``served`` as it is at each request."""
+
+    @server.get("/v2/policies")
+    async def policies(request: web.Request) -> web.Response:
+        return web.json_response({"data": served})
+
+    server.start()
 
 
 def _config(base_url: str, **sync: Any) -> dict[str, Any]:
@@ -49,12 +59,7 @@ def test_older_records_are_dropped_and_a_later_run_loads_only_newer(
     server, make_pipeline, duckdb_path
 ) -> None:
     served = _policies(10)
-
-    @server.get("/v2/policies")
-    async def policies(request: web.Request) -> web.Response:
-        return web.json_response({"data": served})
-
-    server.start()
+    _serve(server, served)
     pipeline = make_pipeline()
     restsync.sync(pipeline, restsync.rest_api_source(_config(server.base_url)))
     assert count_rows(duckdb_path, "data", "policies") == 8
@@ -76,12 +81,7 @@ def test_older_records_are_dropped_and_a_later_run_loads_only_newer(
 
 def test_the_start_value_is_sent_when_asked_and_advances(server, make_pipeline) -> None:
     served = _policies(5)
-
-    @server.get("/v2/policies")
-    async def policies(request: web.Request) -> web.Response:
-        return web.json_response({"data": served})
-
-    server.start()
+    _serve(server, served)
     pipeline = make_pipeline()
     config = _config(
         server.base_url, start_time_option={"field_name": "since"}, lookback_window="PT1H"
@@ -95,11 +95,7 @@ def test_the_start_value_is_sent_when_asked_and_advances(server, make_pipeline) 
 
 def test_lookback_moves_the_sent_start_and_the_placeholders_alike(server, make_pipeline) -> None:
     # one start value per chain: the start param and {incremental.start_value} never disagree
-    @server.get("/v2/policies")
-    async def policies(request: web.Request) -> web.Response:
-        return web.json_response({"data": _policies(3, start_hour=2)})
-
-    server.start()
+    _serve(server, _policies(3, start_hour=2))
     config = _config(
         server.base_url, start_time_option={"field_name": "since"}, lookback_window="PT2H"
     )

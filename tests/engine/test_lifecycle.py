@@ -140,18 +140,20 @@ def test_an_exception_in_a_step_stops_the_engine(blog, caplog) -> None:
         assert "this step breaks on post 3" in str(outcome.get("error"))
 
 
+def _interrupt_at_post_7(record: Any) -> Any:
+    """A step that the user's Ctrl-C stops at post 7."""
+    if record["id"] == 7:
+        raise KeyboardInterrupt
+    return record
+
+
 def test_keyboard_interrupt_in_an_extraction_stops_the_engine(blog, caplog, tmp_path) -> None:
     import dlt
 
     pipeline = dlt.pipeline("interrupted", pipelines_dir=str(tmp_path), destination="duckdb")
 
-    def interrupt(record: Any) -> Any:
-        if record["id"] == 7:
-            raise KeyboardInterrupt
-        return record
-
     def consume(source: Any) -> Any:
-        source.resources["post_details"].add_map(interrupt)
+        source.resources["post_details"].add_map(_interrupt_at_post_7)
         return pipeline.extract(source.with_resources("posts", "post_details"))
 
     for outcome in _repeat(blog, consume, caplog):
@@ -162,13 +164,8 @@ def test_keyboard_interrupt_in_an_extraction_stops_the_engine(blog, caplog, tmp_
 
 
 def test_keyboard_interrupt_while_iterating_stops_the_engine_once_dropped(blog, caplog) -> None:
-    def interrupt(record: Any) -> Any:
-        if record["id"] == 7:
-            raise KeyboardInterrupt
-        return record
-
     def consume(source: Any) -> Any:
-        source.resources["post_details"].add_map(interrupt)
+        source.resources["post_details"].add_map(_interrupt_at_post_7)
         return list(source.with_resources("posts", "post_details"))
 
     # dlt's iterator closes its generators on an Exception, not on KeyboardInterrupt: they

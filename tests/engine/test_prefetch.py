@@ -38,6 +38,24 @@ def _config(base_url: str, resources: list[dict[str, Any]], **client: Any) -> di
     }
 
 
+def _serve_items(server: Any, count: int, hold: float, total: bool = False) -> InFlight:
+    """Start ``server`` with /items: ``count`` records by offset and limit, each answer held for
+    ``hold`` seconds; with ``total``, under "data" next to the total. Returns the requests' count
+    in flight."""
+    records = [{"id": i} for i in range(count)]
+    flight = InFlight()
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        await flight.hold(hold)
+        page = records[offset : offset + limit]
+        return web.json_response({"data": page, "total": count} if total else page)
+
+    server.start()
+    return flight
+
+
 def _offsets(server: Any, path: str) -> list[int]:
     return [int(r.query["offset"]) for r in server.requests if r.path == path]
 
@@ -45,16 +63,7 @@ def _offsets(server: Any, path: str) -> list[int]:
 def test_a_known_total_is_fetched_concurrently_and_exactly(
     server, make_pipeline, duckdb_path
 ) -> None:
-    records = [{"id": i} for i in range(100)]
-    flight = InFlight()
-
-    @server.get("/items")
-    async def items(request: web.Request) -> web.Response:
-        offset, limit = int(request.query["offset"]), int(request.query["limit"])
-        await flight.hold(0.05)
-        return web.json_response({"data": records[offset : offset + limit], "total": 100})
-
-    server.start()
+    flight = _serve_items(server, 100, hold=0.05, total=True)
     paginator = {"type": "offset", "limit": 10, "total_path": "total"}
     resource = {"name": "items", "endpoint": {"path": "/items", "paginator": paginator}}
     restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url, [resource])))
@@ -67,16 +76,7 @@ def test_a_known_total_is_fetched_concurrently_and_exactly(
 
 
 def test_speculation_without_a_total_is_bounded(server, make_pipeline, duckdb_path) -> None:
-    records = [{"id": i} for i in range(95)]
-    flight = InFlight()
-
-    @server.get("/items")
-    async def items(request: web.Request) -> web.Response:
-        offset, limit = int(request.query["offset"]), int(request.query["limit"])
-        await flight.hold(0.02)
-        return web.json_response(records[offset : offset + limit])
-
-    server.start()
+    flight = _serve_items(server, 95, hold=0.02)
     resource = {
         "name": "items",
         "endpoint": {"path": "/items", "paginator": {"type": "offset", "limit": 10}},
@@ -149,16 +149,7 @@ def test_a_failing_speculative_request_does_not_fail_the_chain(
 
 
 def test_prefetch_off_fetches_one_page_at_a_time(server, make_pipeline, duckdb_path) -> None:
-    records = [{"id": i} for i in range(60)]
-    flight = InFlight()
-
-    @server.get("/items")
-    async def items(request: web.Request) -> web.Response:
-        offset, limit = int(request.query["offset"]), int(request.query["limit"])
-        await flight.hold(0.01)
-        return web.json_response({"data": records[offset : offset + limit], "total": 60})
-
-    server.start()
+    flight = _serve_items(server, 60, hold=0.01, total=True)
     paginator = {"type": "offset", "limit": 10, "total_path": "total"}
     config = _config(
         server.base_url,
@@ -220,16 +211,7 @@ def test_a_slow_loader_holds_back_the_engine_by_records(server) -> None:
 def test_under_a_rate_limit_nothing_is_guessed_unless_asked(
     server, make_pipeline, duckdb_path
 ) -> None:
-    records = [{"id": i} for i in range(95)]
-    flight = InFlight()
-
-    @server.get("/items")
-    async def items(request: web.Request) -> web.Response:
-        offset, limit = int(request.query["offset"]), int(request.query["limit"])
-        await flight.hold(0.01)
-        return web.json_response(records[offset : offset + limit])
-
-    server.start()
+    flight = _serve_items(server, 95, hold=0.01)
     resource = {
         "name": "items",
         "endpoint": {"path": "/items", "paginator": {"type": "offset", "limit": 10}},

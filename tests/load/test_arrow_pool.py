@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
-from aiohttp import web
 
 import restsync
 from restsync._load._release import SystemArrowPool
+from tests.load.test_frozen_heap import six_things
 
 
 def test_holders_nest_and_the_replaced_pool_comes_back() -> None:
@@ -28,17 +28,7 @@ def test_holders_nest_and_the_replaced_pool_comes_back() -> None:
 def test_a_sync_lays_out_pages_with_the_system_pool_and_restores_the_programs(
     server, make_pipeline
 ) -> None:
-    @server.get("/things")
-    async def things(request: web.Request) -> web.Response:
-        offset = int(request.query.get("offset", 0))
-        data = [{"id": i} for i in range(offset, min(offset + 2, 6))]
-        return web.json_response({"data": data, "total": 6})
-
-    server.start()
-    endpoint = {"path": "/things", "data_selector": "data"}
-    endpoint["paginator"] = {"type": "offset", "limit": 2}
-    config = {"client": {"base_url": server.base_url}}
-    config["resources"] = [{"name": "things", "endpoint": endpoint}]
+    config = six_things(server)
     programs = pa.default_memory_pool()
     seen: list[str] = []
 

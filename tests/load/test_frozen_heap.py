@@ -14,7 +14,9 @@ import restsync
 from restsync._load._release import FrozenHeap
 
 
-def _config(server: Any) -> dict[str, Any]:
+def six_things(server: Any) -> dict[str, Any]:
+    """Start ``server`` with /things: 6 records, 2 a page by offset; the config that reads them."""
+
     @server.get("/things")
     async def things(request: web.Request) -> web.Response:
         offset = int(request.query.get("offset", 0))
@@ -52,7 +54,7 @@ def test_a_sync_freezes_the_heap_while_extracting_and_unfreezes_it_after(
         frozen.append(gc.get_freeze_count())
         return record
 
-    source = restsync.rest_api_source(_config(server))
+    source = restsync.rest_api_source(six_things(server))
     source.resources["things"].add_map(look)
     pipeline = make_pipeline()
     restsync.sync(pipeline, source)
@@ -70,7 +72,7 @@ def test_a_failed_sync_unfreezes_the_heap(server, make_pipeline) -> None:
             raise ValueError("a step of the user's fails mid-extraction")
         return record
 
-    source = restsync.rest_api_source(_config(server))
+    source = restsync.rest_api_source(six_things(server))
     source.resources["things"].add_map(fail)
     with pytest.raises(PipelineStepFailed):
         restsync.sync(make_pipeline(), source)
@@ -78,7 +80,7 @@ def test_a_failed_sync_unfreezes_the_heap(server, make_pipeline) -> None:
 
 
 def test_a_program_that_froze_objects_itself_keeps_them_frozen(server, make_pipeline) -> None:
-    source = restsync.rest_api_source(_config(server))
+    source = restsync.rest_api_source(six_things(server))
     gc.freeze()
     try:
         restsync.sync(make_pipeline(), source)

@@ -21,7 +21,6 @@ the case tell whose request it was, the round (``r1``, ``r2``) which state of th
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Callable
@@ -30,7 +29,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from yarl import URL
+
+from tests.conftest import RoutedServer
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 PAGE_SIZE = 5
@@ -344,12 +344,13 @@ class FakeApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
-        app = web.Application()
-        app.router.add_route("*", "/{side}/{case}/{round}/{tail:.*}", self._handle)
-        self._app = app
+        self._server = RoutedServer()
+        # straight on the router: the server's own route() would also keep every request
+        self._server.app.router.add_route("*", "/{side}/{case}/{round}/{tail:.*}", self._handle)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
 
     def url(self, side: str, case: str, round_: str = "r1") -> str:
         return f"{self.base_url}/{side}/{case}/{round_}/"
@@ -388,26 +389,7 @@ class FakeApi:
         return await dispatch(request, call)
 
     def start(self) -> None:
-        ready = threading.Event()
-
-        def serve() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._runner = web.AppRunner(self._app, access_log=None)
-            self._loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            self._loop.run_until_complete(site.start())
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            self.base_url = str(URL.build(scheme="http", host="127.0.0.1", port=port))
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, daemon=True, name="fake-api")
-        self._thread.start()
-        assert ready.wait(10), "the fake API did not start"
+        self._server.start()
 
     def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
+        self._server.stop()

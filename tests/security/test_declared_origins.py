@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 
 import restsync
+from tests.airbyte import manifests as build
 from tests.conftest import RoutedServer, count_rows
 
 KEY_A = "key-of-host-a"
@@ -25,22 +26,8 @@ HEADER_A = "tenant-secret-a"
 
 
 def _stream(name: str, requester: dict[str, Any], paginator: dict[str, Any] | None = None) -> Any:
-    retriever: dict[str, Any] = {
-        "type": "SimpleRetriever",
-        "requester": {"type": "HttpRequester", "http_method": "GET", **requester},
-        "record_selector": {
-            "type": "RecordSelector",
-            "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
-        },
-    }
-    if paginator:
-        retriever["paginator"] = paginator
-    return {
-        "type": "DeclarativeStream",
-        "name": name,
-        "primary_key": ["id"],
-        "retriever": retriever,
-    }
+    get = build.requester(http_method="GET", **requester)
+    return build.stream(name, get, ["data"], primary_key=["id"], paginator=paginator)
 
 
 AUTH_A = {
@@ -54,29 +41,22 @@ ON_A = {
     "authenticator": AUTH_A,
     "request_headers": {"X-Tenant": HEADER_A},
 }
-NEXT_LINK = {
-    "type": "DefaultPaginator",
-    "page_token_option": {"type": "RequestPath"},
-    "pagination_strategy": {
+NEXT_LINK = build.paginator(
+    {
         "type": "CursorPagination",
         "cursor_value": "{{ response.get('next') }}",
         "stop_condition": "{{ not response.get('next') }}",
     },
-}
-MANIFEST = {
-    "version": "6.0.0",
-    "type": "DeclarativeSource",
-    "streams": [
-        _stream("alpha", {**ON_A, "path": "/alpha"}),
-        _stream("redirected", {**ON_A, "path": "/redirect"}),
-        _stream("linked", {**ON_A, "path": "/linked"}, NEXT_LINK),
-        _stream(
-            "beta", {"url_base": "{{ config['b'] }}", "path": "/beta", "authenticator": AUTH_B}
-        ),
-        _stream("gamma", {"url": "{{ config['b'] }}/gamma", "authenticator": AUTH_B}),
-        _stream("open", {"url_base": "{{ config['b'] }}", "path": "/open"}),
-    ],
-}
+    {"type": "RequestPath"},
+)
+MANIFEST = build.manifest(
+    _stream("alpha", {**ON_A, "path": "/alpha"}),
+    _stream("redirected", {**ON_A, "path": "/redirect"}),
+    _stream("linked", {**ON_A, "path": "/linked"}, NEXT_LINK),
+    _stream("beta", {"url_base": "{{ config['b'] }}", "path": "/beta", "authenticator": AUTH_B}),
+    _stream("gamma", {"url": "{{ config['b'] }}/gamma", "authenticator": AUTH_B}),
+    _stream("open", {"url_base": "{{ config['b'] }}", "path": "/open"}),
+)
 
 
 def _seen(request: web.Request) -> str:

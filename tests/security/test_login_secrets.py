@@ -8,9 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ import yaml
 from aiohttp import web
 
 from restsync.cli._scrub import scrubbed_logs
-from tests.conftest import RoutedServer
+from tests.conftest import RoutedServer, run_restsync
 
 SESSION = Path(__file__).parents[1] / "airbyte" / "manifests" / "session.yaml"
 PASSWORD = "hunter2-login-pass"
@@ -91,14 +89,7 @@ def test_a_run_never_shows_the_login_password_or_the_session_token(
 def _run(manifest: Path, config: Path, report: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     arguments: list[Any] = ["run", manifest, "--config", config, "--report", report]
     arguments += ["--duckdb-path", cwd / "out.duckdb", "--progress-every", "0"]
-    return subprocess.run(
-        [sys.executable, "-m", "restsync", *map(str, arguments)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    return run_restsync(*arguments, cwd=cwd)
 
 
 def test_log_lines_of_a_run_are_masked_too() -> None:

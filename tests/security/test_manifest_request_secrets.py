@@ -12,48 +12,32 @@ import pytest
 from aiohttp import web
 
 import restsync
+from tests.airbyte import manifests as build
 from tests.conftest import RoutedServer
 
 API_KEY = "manifest-header-key-7731"
 TOKEN = "manifest-param-token-9912"
 
-MANIFEST = {
-    "version": "6.0.0",
-    "type": "DeclarativeSource",
-    "streams": [
-        {
-            "type": "DeclarativeStream",
-            "name": "items",
-            "primary_key": ["id"],
-            "retriever": {
-                "type": "SimpleRetriever",
-                "requester": {
-                    "type": "HttpRequester",
-                    "url_base": "{{ config['base'] }}",
-                    "path": "/items",
-                    "request_headers": {
-                        "X-Api-Key": "{{ config['api_key'] }}",
-                        "X-Api-Version": "2024-06-01",
-                    },
-                    "request_parameters": {"access_token": "{{ config['token'] }}"},
-                },
-                "record_selector": {
-                    "type": "RecordSelector",
-                    "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
-                },
-                "paginator": {
-                    "type": "DefaultPaginator",
-                    "page_token_option": {"type": "RequestPath"},
-                    "pagination_strategy": {
-                        "type": "CursorPagination",
-                        "cursor_value": "{{ response.get('next') }}",
-                        "stop_condition": "{{ not response.get('next') }}",
-                    },
-                },
-            },
-        }
-    ],
+REQUESTER = build.requester(
+    "{{ config['base'] }}",
+    "/items",
+    request_headers={"X-Api-Key": "{{ config['api_key'] }}", "X-Api-Version": "2024-06-01"},
+    request_parameters={"access_token": "{{ config['token'] }}"},
+)
+NEXT_LINK = {
+    "type": "CursorPagination",
+    "cursor_value": "{{ response.get('next') }}",
+    "stop_condition": "{{ not response.get('next') }}",
 }
+MANIFEST = build.manifest(
+    build.stream(
+        "items",
+        REQUESTER,
+        ["data"],
+        primary_key=["id"],
+        paginator=build.paginator(NEXT_LINK, {"type": "RequestPath"}),
+    )
+)
 
 
 def test_a_manifest_requester_credential_is_masked_when_echoed(

@@ -7,9 +7,6 @@ every such date in every message, and ``X-Tenant: acme`` hid the host ``acme.exa
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ from aiohttp import web
 
 import restsync
 from restsync._plan._credentials import header_secrets
-from tests.conftest import RoutedServer
+from tests.conftest import RoutedServer, run_restsync
 
 CASES = [
     # (header, value, masked)
@@ -69,13 +66,7 @@ resources:
       params: {since: "2024-06-01", partner: sk_live_4f9a8b7c6d5e}
 """
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "restsync", "plan", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    done = run_restsync("plan", config)
     assert done.returncode == 0, done.stderr
     assert "base_url=https://acme.example.com/api" in done.stdout  # before: https://***.example.com
     assert "'since': '2024-06-01'" in done.stdout  # before: '***'

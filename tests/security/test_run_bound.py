@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -24,7 +21,7 @@ from aiohttp import web
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 import restsync
-from tests.conftest import RoutedServer, count_rows, table_names
+from tests.conftest import RoutedServer, count_rows, run_restsync, table_names
 from tests.security.bounded import BOUND_SECONDS, sync_within_bound
 
 PAGE_SECONDS = 0.25  # each page well inside timeout_seconds: no single request times out
@@ -122,12 +119,9 @@ def test_restsync_run_timeout_cuts_the_run_and_exits_1(
     spec = tmp_path / "bounded.json"
     spec.write_text(json.dumps(config))
     report, db = tmp_path / "report.json", tmp_path / "out.duckdb"
-    done = subprocess.run(
-        [sys.executable, "-m", "restsync", "run", str(spec), "--timeout", "2",
-         "--duckdb-path", str(db), "--pipelines-dir", str(tmp_path / "p"),
-         "--report", str(report)],
-        capture_output=True, text=True, timeout=BOUND_SECONDS,
-        env={**os.environ, "COLUMNS": "200"},
+    done = run_restsync(
+        "run", spec, "--timeout", "2", "--duckdb-path", db, "--pipelines-dir", tmp_path / "p",
+        "--report", report, timeout=BOUND_SECONDS,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
     outcome = json.loads(report.read_text())

@@ -9,9 +9,6 @@ hands out, and the page behind that link fails, so the failure's URL carries the
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ import restsync
 from restsync._api import runtime_of
 from restsync.airbyte._jinja import Interpolator
 from restsync.airbyte._session import session_login
-from tests.conftest import RoutedServer
+from tests.conftest import RoutedServer, run_restsync
 from tests.security.test_hostile_servers import _every_stored_text
 
 HEADER_SECRET = "custom-header-credential-5150"  # client.headers, a header naming no secret
@@ -145,15 +142,8 @@ resources:
     arguments: list[Any] = ["run", config, "--report", report, "--progress-every", "0"]
     arguments += ["--duckdb-path", tmp_path / "out.duckdb", "--pipelines-dir", tmp_path / "p"]
     # names that the environment rule (secret-looking variable names) does not catch
-    env = {**os.environ, "CLIENT_REF": REF_HEADER_SECRET, "TENANT_CODE": TENANT_SECRET}
-    done = subprocess.run(
-        [sys.executable, "-m", "restsync", *map(str, arguments)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={**env, "COLUMNS": "200"},
-    )
+    env = {"CLIENT_REF": REF_HEADER_SECRET, "TENANT_CODE": TENANT_SECRET}
+    done = run_restsync(*arguments, cwd=tmp_path, env=env)
 
     page_one = [r for r in server.requests if r.query.get("page") is None]
     assert page_one[0].query["tenant"] == TENANT_SECRET  # looked up and sent
@@ -180,13 +170,7 @@ resources:
       params: {api_key: inline-param-credential, limit: 50}
 """
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "restsync", "plan", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    done = run_restsync("plan", config)
     assert done.returncode == 0, done.stderr
     assert "items" in done.stdout and "'limit': 50" in done.stdout
     for secret in ("inline-url-password", "inline-header-credential", "inline-param-credential"):

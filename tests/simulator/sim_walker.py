@@ -35,8 +35,10 @@ def fetch(
     method: str = "GET",
     timeout: float = 10.0,
     headers: Mapping[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
 ) -> Reply:
-    """One request; HTTP errors come back as a ``Reply`` instead of raising."""
+    """One request, ``form`` its urlencoded body if given; HTTP errors come back as a ``Reply``
+    instead of raising."""
     params = dict(params or {})
     sent = dict(headers or {})
     credential = credential or {}
@@ -48,7 +50,8 @@ def fetch(
         sent["Cookie"] = f"{credential['cookie']}={credential['value']}"
     if params:
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
-    request = urllib.request.Request(url, headers=sent, method=method)
+    body = None if form is None else urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(url, data=body, headers=sent, method=method)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return Reply(response.status, dict(response.headers), response.read())

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
 
 import pytest
@@ -109,12 +105,5 @@ def test_oauth2_client_credentials_issue_a_token_the_api_accepts() -> None:
 
 
 def fetch_post(url: str, form: dict[str, str]) -> tuple[int, Any]:
-    data = urllib.parse.urlencode(form).encode()
-    request = urllib.request.Request(url, data=data, method="POST", headers={
-        "Content-Type": "application/x-www-form-urlencoded"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, json.loads(exc.read())
+    reply = fetch(url, method="POST", form=form)
+    return reply.status, reply.json()

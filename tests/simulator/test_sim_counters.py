@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.request
 
 import aiohttp
 from sim_plans import plan_of, seed_plan
@@ -14,13 +12,8 @@ from restsync.simulator import Simulator, SimulatorOptions, serve_in_thread
 
 
 def _post(url: str) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=b"", method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, json.loads(exc.read())
+    reply = fetch(url, method="POST", form={})
+    return reply.status, reply.json()
 
 
 def test_counters_count_paths_and_statuses() -> None:

@@ -150,12 +150,16 @@ def _total(compiled: Any) -> dict[str, Any]:
     return {} if text == "total" else {"total_path": text}
 
 
-def _range_common(p: Any) -> dict[str, Any]:
+def _stops(p: Any) -> dict[str, Any]:
+    """The stops dlt's range and JSON cursor paginators share: an empty page, a has-more field."""
     return {
-        **_total(p.total_path),
         "stop_after_empty_page": bool(p.stop_after_empty_page),
         "has_more_path": _path(p.has_more_path),
     }
+
+
+def _range_common(p: Any) -> dict[str, Any]:
+    return {**_total(p.total_path), **_stops(p)}
 
 
 def _offset(p: Any) -> dict[str, Any]:
@@ -190,8 +194,7 @@ def _cursor(p: Any) -> dict[str, Any]:
         "cursor_path": _path(p.cursor_path),
         "cursor_param": p.cursor_param,
         "cursor_body_path": p.cursor_body_path,
-        "stop_after_empty_page": bool(p.stop_after_empty_page),
-        "has_more_path": _path(p.has_more_path),
+        **_stops(p),
     }
 
 
