@@ -46,7 +46,9 @@ def _config(base_url: str) -> dict[str, Any]:
     return {
         "client": {
             "base_url": base_url,
-            "timeout_seconds": 1,
+            # far above max_run_seconds: only the run bound can end a request, even when a
+            # loaded machine stretches a 0.25 s page past a second
+            "timeout_seconds": 30,
             "max_run_seconds": 2,
             "error_handler": {"max_retries": 0},
         },
