@@ -282,8 +282,16 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
         load_pending(pipeline, **run_kwargs)
         if "loader_file_format" not in run_kwargs:
             run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
-        with runtime.partial_loading():
-            info = pipeline.run(source, **run_kwargs)
+        # the requests go out while dlt prepares its extract (state, schemas, the destination's
+        # stored state on a first run): their pages wait in the bounded handoff until dlt reads
+        # (docs/benchmarks.md, "Session 12: small runs"); not with an incremental cursor, whose
+        # start is dlt's state
+        runtime.start_early(list(source.selected_resources))
+        try:
+            with runtime.partial_loading():
+                info = pipeline.run(source, **run_kwargs)
+        finally:
+            runtime.stop_early()  # what dlt did not take up (it failed before its extract)
     report = runtime.last_report
     if report is not None and report.failures():
         raise SyncFailed(report.failures())
