@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import dlt
 import duckdb
 import pytest
 from aiohttp import web
@@ -104,12 +105,28 @@ def test_a_resource_with_a_cursor_still_starts_from_dlts_state(
         assert db.sql("select count(*) from data.items").fetchone() == (PAGES * PER_PAGE,)
 
 
-def test_a_run_that_fails_before_dlts_extract_leaves_no_engine_running(
+def test_a_run_that_fails_in_dlts_extract_leaves_no_engine_running(
     server: RoutedServer, make_pipeline: Callable[..., Any]
 ) -> None:
     asked = _serve(server)
-    with pytest.raises(Exception, match="no_such_destination"):
-        restsync.sync(make_pipeline(), _source(server.base_url), destination="no_such_destination")
+    with pytest.raises(Exception, match="bogus"):
+        restsync.sync(make_pipeline(), _source(server.base_url), write_disposition="bogus")
     assert asked.is_set()  # the engine had started
     assert _engine_threads() == []
     assert len(server.requests) < PAGES  # it stopped at the handoff's bound, then was cancelled
+
+
+def test_a_duckdb_file_that_cannot_be_opened_fails_before_any_request(
+    server: RoutedServer, tmp_path: Any
+) -> None:
+    _serve(server)
+    (tmp_path / "a_file").write_text("not a directory")
+    pipeline = dlt.pipeline(
+        pipeline_name="unopened",
+        destination=dlt.destinations.duckdb(str(tmp_path / "a_file" / "out.duckdb")),
+        dataset_name="data",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    with pytest.raises(Exception, match="Not a directory"):
+        restsync.sync(pipeline, _source(server.base_url))
+    assert server.requests == [] and _engine_threads() == []
