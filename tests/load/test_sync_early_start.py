@@ -18,17 +18,19 @@ from dlt.pipeline.pipeline import Pipeline
 import restsync
 from tests.conftest import RoutedServer
 
-PAGES, PER_PAGE = 300, 100  # 30,000 records: more than the handoff holds ahead of dlt
+PAGES = 300
+BIG_PAGE = 100  # 30,000 records: more than the handoff holds ahead of dlt
+SMALL_PAGE = 5
 
 
-def _serve(server: RoutedServer) -> threading.Event:
+def _serve(server: RoutedServer, per_page: int = SMALL_PAGE) -> threading.Event:
     asked = threading.Event()
 
     @server.get("/items")
     async def items(request: web.Request) -> web.Response:
         asked.set()
         page = int(request.query.get("page", 1))
-        data = [{"id": page * PER_PAGE + i, "page": page} for i in range(PER_PAGE)]
+        data = [{"id": page * per_page + i, "page": page} for i in range(per_page)]
         return web.json_response({"data": data, "total_pages": PAGES})
 
     server.start()
@@ -47,14 +49,16 @@ def _source(base_url: str, incremental: bool = False) -> Any:
     )
 
 
-def _asked_before_extract(monkeypatch: pytest.MonkeyPatch, asked: threading.Event) -> list[bool]:
+def _asked_before_extract(
+    monkeypatch: pytest.MonkeyPatch, asked: threading.Event, wait: float = 10
+) -> list[bool]:
     """Whether the API had been asked when dlt's extract step began (read at its start, waiting
-    up to 10 s for a request that is on its way)."""
+    up to ``wait`` seconds for a request that is on its way)."""
     seen: list[bool] = []
     extract = Pipeline.extract
 
     def noting(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
-        seen.append(asked.wait(10))
+        seen.append(asked.wait(wait) if wait else asked.is_set())
         return extract(self, *args, **kwargs)
 
     monkeypatch.setattr(Pipeline, "extract", noting)
@@ -83,7 +87,8 @@ def test_sync_asks_the_api_before_dlts_extract_and_loads_every_page(
             ).fetchone()
             or ()
         )
-    assert (count, pages, first, last) == (PAGES * PER_PAGE, PAGES, PER_PAGE, 301 * PER_PAGE - 1)
+    expected = (PAGES * SMALL_PAGE, PAGES, SMALL_PAGE, (PAGES + 1) * SMALL_PAGE - 1)
+    assert (count, pages, first, last) == expected
 
 
 def test_a_resource_with_a_cursor_still_starts_from_dlts_state(
@@ -96,19 +101,19 @@ def test_a_resource_with_a_cursor_still_starts_from_dlts_state(
     pipeline = make_pipeline()
     restsync.sync(pipeline, _source(server.base_url, incremental=True))
     asked.clear()
-    seen = _asked_before_extract(monkeypatch, asked)
+    seen = _asked_before_extract(monkeypatch, asked, wait=0)  # nothing may be on its way
     before = len(server.requests)
     restsync.sync(pipeline, _source(server.base_url, incremental=True))
     # the second run waited for dlt's state: no request before the extract began
     assert seen == [False] and len(server.requests) > before
     with duckdb.connect(str(duckdb_path), read_only=True) as db:
-        assert db.sql("select count(*) from data.items").fetchone() == (PAGES * PER_PAGE,)
+        assert db.sql("select count(*) from data.items").fetchone() == (PAGES * SMALL_PAGE,)
 
 
 def test_a_run_that_fails_in_dlts_extract_leaves_no_engine_running(
     server: RoutedServer, make_pipeline: Callable[..., Any]
 ) -> None:
-    asked = _serve(server)
+    asked = _serve(server, per_page=BIG_PAGE)
     with pytest.raises(Exception, match="bogus"):
         restsync.sync(make_pipeline(), _source(server.base_url), write_disposition="bogus")
     assert asked.is_set()  # the engine had started
