@@ -7,8 +7,11 @@ Two manifests (bench/manifests/): ``fanout`` (projects -> tasks through a
 SubstreamPartitionRouter, two pages of tasks per project) and ``slices`` (a DatetimeBasedCursor
 with daily windows, two pages per window). The mock API runs in its own process with a fixed
 latency per request. restsync runs end to end (extract and load into DuckDB); airbyte-cdk reads
-the records (no destination). Each tool runs in its own process; times are wall seconds from
-after the imports to the end of the run.
+the records (no destination). Each tool runs in its own process; times are wall seconds and
+CPU seconds (user + system, every thread) from after the imports (restsync's manifest reader and
+engine included, as the CDK's script imports its source class) to the end of the run, and the
+whole process's CPU seconds. ``--repeat N`` runs each tool N times, alternating the order, and
+prints medians: on a shared machine the wall seconds of a single run vary by tens of percent.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +79,18 @@ def serve(port: int, latency_ms: float, projects: int, days: int) -> None:
 # --- the two tools --------------------------------------------------------------------------
 
 
-def run_restsync(
-    manifest: Path, config: dict[str, Any], page_format: str = "dicts"
-) -> tuple[float, int]:
+@dataclass(frozen=True)
+class Timed:
+    """One tool's run: wall seconds and CPU seconds (user + system) from after its imports,
+    the records it read, and its whole process's CPU seconds (interpreter start, imports)."""
+
+    seconds: float
+    records: int
+    cpu: float
+    process_cpu: float
+
+
+def run_restsync(manifest: Path, config: dict[str, Any], page_format: str = "dicts") -> Timed:
     """restsync in its own process, timed from after its imports, like the CDK below."""
     done = subprocess.run(
         [
@@ -94,8 +110,8 @@ def run_restsync(
     line = next((x for x in done.stdout.splitlines() if x.startswith("@@restsync@@")), None)
     if line is None:
         raise RuntimeError(f"restsync failed: {done.stderr.strip()[-500:]}")
-    _, seconds, rows = line.split()
-    return float(seconds), int(rows)
+    _, seconds, rows, cpu, process_cpu = line.split()
+    return Timed(float(seconds), int(rows), float(cpu), float(process_cpu))
 
 
 def _restsync_child(manifest: str, config_json: str, page_format: str) -> None:
@@ -103,10 +119,13 @@ def _restsync_child(manifest: str, config_json: str, page_format: str) -> None:
 
     import restsync
 
+    # imported before the timer, as the CDK's script imports its source class: the manifest
+    # reader, the engine and aiohttp (``restsync`` itself imports them when first used)
+    airbyte_source = restsync.airbyte_source
     config = json.loads(config_json)
     with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
-        source = restsync.airbyte_source(manifest, config, page_format=page_format)
+        started, cpu_started = time.perf_counter(), _cpu()
+        source = airbyte_source(manifest, config, page_format=page_format)
         pipeline = dlt.pipeline(
             "bench_airbyte",
             destination=dlt.destinations.duckdb(f"{folder}/b.duckdb"),
@@ -114,15 +133,23 @@ def _restsync_child(manifest: str, config_json: str, page_format: str) -> None:
             pipelines_dir=folder,
         )
         restsync.sync(pipeline, source)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
         report = restsync.runtime_of(source).last_report
         assert report is not None
         rows = sum(s.records for s in report.resources.values() if s.delivered)
-    print("@@restsync@@", seconds, rows)
+    print("@@restsync@@", seconds, rows, cpu, _cpu())
+
+
+def _cpu() -> float:
+    """This process's CPU seconds so far (user + system, every thread)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 _CDK_READ = """
-import json, sys, time, yaml
+import json, resource, sys, time, yaml
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.declarative import concurrent_declarative_source as cds
 from airbyte_cdk.test.catalog_builder import CatalogBuilder, ConfiguredAirbyteStreamBuilder
@@ -136,14 +163,18 @@ for s in manifest["streams"]:
     stream = ConfiguredAirbyteStreamBuilder().with_name(name)
     builder.with_stream(stream.with_sync_mode(SyncMode.full_refresh))
 catalog = builder.build()
-started = time.perf_counter()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+started, cpu_started = time.perf_counter(), cpu()
 source = cds.ConcurrentDeclarativeSource(source_config=manifest, config=config, catalog=catalog)
 output = read(source, config, catalog)
-print("@@cdk@@", time.perf_counter() - started, len(output.records), len(output.errors))
+seconds, used = time.perf_counter() - started, cpu() - cpu_started
+print("@@cdk@@", seconds, len(output.records), len(output.errors), used, cpu())
 """
 
 
-def run_cdk(manifest: Path, config: dict[str, Any]) -> tuple[float, int]:
+def run_cdk(manifest: Path, config: dict[str, Any]) -> Timed:
     done = subprocess.run(
         [str(REFERENCE_PYTHON), "-c", _CDK_READ, str(manifest), json.dumps(config)],
         capture_output=True,
@@ -153,10 +184,10 @@ def run_cdk(manifest: Path, config: dict[str, Any]) -> tuple[float, int]:
     line = next((x for x in done.stdout.splitlines() if x.startswith("@@cdk@@")), None)
     if line is None:
         raise RuntimeError(f"airbyte-cdk failed: {done.stderr.strip()[-500:]}")
-    _, seconds, records, errors = line.split()
+    _, seconds, records, errors, cpu, process_cpu = line.split()
     if int(errors):
         raise RuntimeError(f"airbyte-cdk reported {errors} errors")
-    return float(seconds), int(records)
+    return Timed(float(seconds), int(records), float(cpu), float(process_cpu))
 
 
 def main() -> int:
@@ -165,6 +196,7 @@ def main() -> int:
     parser.add_argument("--projects", type=int, default=200)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per tool (medians)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--restsync", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -204,26 +236,59 @@ def main() -> int:
         }
         print(
             f"latency {args.latency_ms:g} ms per request, {args.projects} projects, "
-            f"{args.days} days"
+            f"{args.days} days; medians of {args.repeat} run(s) per tool, the tools' order "
+            f"alternating; load average {_load()} at the start"
         )
-        print("| manifest | tool | wall s | records | vs restsync |")
-        print("|---|---|---|---|---|")
+        print(
+            "| manifest | tool | wall s | CPU s | process CPU s | records | wall vs restsync "
+            "| CPU vs restsync |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         for name, config in cases.items():
             manifest = MANIFESTS / f"{name}.yaml"
-            ours, our_rows = run_restsync(manifest, config)
-            arrow, arrow_rows = run_restsync(manifest, config, "arrow")
-            theirs, their_rows = run_cdk(manifest, config)
-            rows = [
-                ("restsync", ours, our_rows),
-                ("restsync, page_format arrow", arrow, arrow_rows),
-                ("airbyte-cdk", theirs, their_rows),
-            ]
-            for tool, seconds, count in rows:
-                print(f"| {name} | {tool} | {seconds:.2f} | {count:,} | {seconds / ours:.2f}x |")
+            runs: dict[str, list[Timed]] = {tool: [] for tool in _TOOLS}
+            for round_ in range(args.repeat):
+                order = list(_TOOLS) if round_ % 2 == 0 else list(reversed(_TOOLS))
+                for tool in order:
+                    runs[tool].append(_TOOLS[tool](manifest, config))
+            ours = _median(runs["restsync"])
+            for tool, timed in runs.items():
+                m = _median(timed)
+                print(
+                    f"| {name} | {tool} | {m.seconds:.2f} | {m.cpu:.2f} | {m.process_cpu:.2f} "
+                    f"| {m.records:,} | {m.seconds / ours.seconds:.2f}x "
+                    f"| {m.cpu / ours.cpu:.2f}x |"
+                )
+        print(f"load average {_load()} at the end")
     finally:
         mock.terminate()
         mock.wait(10)
     return 0
+
+
+_TOOLS: dict[str, Callable[[Path, dict[str, Any]], Timed]] = {
+    "restsync": run_restsync,
+    "restsync, page_format arrow": lambda manifest, config: run_restsync(manifest, config, "arrow"),
+    "airbyte-cdk": run_cdk,
+}
+
+
+def _median(runs: list[Timed]) -> Timed:
+    """Each measure's median over the runs (records: the first run's; all runs read the same)."""
+
+    def mid(values: list[float]) -> float:
+        return statistics.median(values)
+
+    return Timed(
+        mid([r.seconds for r in runs]),
+        runs[0].records,
+        mid([r.cpu for r in runs]),
+        mid([r.process_cpu for r in runs]),
+    )
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def _day(days: int) -> str:

@@ -266,8 +266,14 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     given, files are staged the fast way (see ``load_file_format``), and DuckDB inserts with one
     thread unless given its own settings (docs/config.md#duckdbs-memory). No credential shows
     in what it raises, its report or the lines logged while it runs (docs/security.md).
+
+    A DuckDB file is held open until the sync returns, so dlt's stages do not each open and
+    checkpoint it, and meanwhile DuckDB's allocator returns the memory it frees at once; its
+    settings are restored on every exit (``restsync._load._duckdb.held_file``). Once the file is
+    open, the first requests go out before dlt's extract step (not with an incremental cursor:
+    its start is dlt's state).
     """
-    from restsync._load._duckdb import duckdb_settings
+    from restsync._load._duckdb import duckdb_settings, held_file
     from restsync._load._release import FrozenHeap
 
     runtime = runtime_of(source)
@@ -279,11 +285,23 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
         scrubbed_logs(lambda: secrets),
         FrozenHeap.held(),
     ):
-        load_pending(pipeline, **run_kwargs)
-        if "loader_file_format" not in run_kwargs:
-            run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
-        with runtime.partial_loading():
-            info = pipeline.run(source, **run_kwargs)
+        with held_file(pipeline, run_kwargs) as held:
+            # the file opened: the requests go out now, while pending loads are loaded and dlt
+            # prepares its extract (its state, schemas, the destination's stored state on a first
+            # run); their pages wait in the bounded handoff until dlt reads (docs/benchmarks.md,
+            # "Session 12: small runs"). Not before a destination that may not open (the API is
+            # not asked then, as with restsync run), nor with an incremental cursor (its start is
+            # dlt's state)
+            if held:
+                runtime.start_early(list(source.selected_resources))
+            try:
+                load_pending(pipeline, **run_kwargs)
+                if "loader_file_format" not in run_kwargs:
+                    run_kwargs["loader_file_format"] = load_file_format(pipeline, source)
+                with runtime.partial_loading():
+                    info = pipeline.run(source, **run_kwargs)
+            finally:
+                runtime.stop_early()  # what dlt did not take up (it failed before its extract)
     report = runtime.last_report
     if report is not None and report.failures():
         raise SyncFailed(report.failures())

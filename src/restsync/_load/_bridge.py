@@ -122,13 +122,15 @@ class SourceRuntime:
         them has an incremental cursor: its start is dlt's state, known when dlt calls the
         resource. A name dlt does not ask for is dropped at dlt's first read; ``stop_early``
         ends the run if dlt never reads (the pipeline could not be made). False when nothing
-        was started."""
+        was started. Called again before dlt has read, it keeps the run it started."""
         plans = self.plan.resources
         # a dlt resource given in the config is dlt's to run, not the engine's
         names = [n for n in names if n in plans or n == REJECTS_TABLE]
         if not names or any(plans[n].incremental is not None for n in names if n in plans):
             return False
         with self._lock:
+            if self._run is not None and self._run.unclaimed:
+                return True  # started early already (``restsync run``, then its sync): not twice
             self._run = _Run(self)
             self._run.start_early(names)
         return True

@@ -1,0 +1,233 @@
+"""``python -m bench.small_run``: where a small fan-out sync's time goes, phase by phase.
+
+    .venv/bin/python -m bench.small_run [--pairs 7] [--latency-ms 20] [--baseline-src DIR]
+
+The fan-out of ``python -m bench.airbyte`` (bench/manifests/fanout.yaml: 200 projects on 2 pages,
+then 2 cursor pages of 50 tasks per project; 403 requests, 20,200 records) through
+``restsync.sync`` into a DuckDB file, each run in a fresh process. Each phase is stamped with
+the wall clock and the process's CPU time (user + system, every thread): the imports, the source
+build (the manifest reader, the engine and aiohttp are imported there), the pipeline, then dlt's
+extract, normalize and load steps. The mock API (its own process) logs when each request arrived
+and was answered, so the extract's request span can be set against its bound: the two serial
+project pages, then 400 task requests at ``max_concurrency`` (16) in flight.
+
+``--baseline-src DIR`` alternates runs of another ``src`` folder (``git archive main src | tar -x
+-C DIR``, then ``DIR/src``) with this checkout's, and prints both medians: on a shared machine
+only medians of alternating runs, and CPU times rather than wall times, compare two versions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "bench" / "manifests" / "fanout.yaml"
+PROJECTS, TASK_PAGES, CONCURRENCY = 200, 2, 16
+
+
+def serve(port: int, latency_ms: float) -> None:
+    """bench.airbyte's fan-out API, plus ``/_log``: each request's arrival and answer times."""
+    from aiohttp import web
+
+    delay = latency_ms / 1000
+    log: list[tuple[float, float, str]] = []
+
+    @web.middleware
+    async def timing(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path == "/_log":
+            answer = web.json_response(log[:])
+            log.clear()
+            return answer
+        arrived = time.time()
+        response: web.StreamResponse = await handler(request)
+        log.append((arrived, time.time(), request.path))
+        return response
+
+    async def project_list(request: web.Request) -> web.Response:
+        await asyncio.sleep(delay)
+        page, size = int(request.query["page"]), int(request.query["per_page"])
+        ids = range((page - 1) * size + 1, min(page * size, PROJECTS) + 1)
+        return web.json_response({"data": [{"id": i, "name": f"p{i}"} for i in ids]})
+
+    async def tasks(request: web.Request) -> web.Response:
+        await asyncio.sleep(delay)
+        project = int(request.match_info["project"])
+        second = request.query.get("cursor") == "2"
+        rows = [
+            {"id": project * 1000 + (50 if second else 0) + t, "done": t % 2 == 0}
+            for t in range(50)
+        ]
+        return web.json_response({"data": rows, "next": None if second else "2"})
+
+    async def nothing(request: web.Request) -> web.Response:
+        return web.Response()
+
+    app = web.Application(middlewares=[timing])
+    app.router.add_get("/projects", project_list)
+    app.router.add_get("/projects/{project}/tasks", tasks)
+    app.router.add_get("/_log", nothing)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def _child(port: int) -> None:
+    """One sync, stamped (run in a fresh process, the ``src`` under test first on the path)."""
+    import resource
+
+    def mark(name: str) -> None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        marks[name] = (time.time(), usage.ru_utime + usage.ru_stime)
+
+    marks: dict[str, tuple[float, float]] = {}
+    mark("start")
+    import dlt
+    from dlt.pipeline.pipeline import Pipeline
+
+    import restsync
+
+    mark("imports")
+    for step in ("extract", "normalize", "load"):
+        original = getattr(Pipeline, step)
+
+        def stamped(self: Any, *args: Any, _original: Any = original, _step: str = step, **kw: Any):  # type: ignore[no-untyped-def]
+            mark(f"{_step} begins")
+            try:
+                return _original(self, *args, **kw)
+            finally:
+                mark(f"{_step} ends")
+
+        setattr(Pipeline, step, stamped)
+    config = {"base_url": f"http://127.0.0.1:{port}", "token": "t"}
+    with tempfile.TemporaryDirectory() as folder:
+        source = restsync.airbyte_source(str(MANIFEST), config)
+        mark("source built")
+        pipeline = dlt.pipeline(
+            "small_run",
+            destination=dlt.destinations.duckdb(f"{folder}/b.duckdb"),
+            dataset_name="data",
+            pipelines_dir=folder,
+        )
+        mark("pipeline made")
+        restsync.sync(pipeline, source)
+        mark("synced")
+        report = restsync.runtime_of(source).last_report
+        assert report is not None
+        rows = sum(s.records for s in report.resources.values() if s.delivered)
+    print("@@small_run@@" + json.dumps({"marks": marks, "rows": rows}))
+
+
+def _one(src: Path, port: int) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(src))
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.small_run", "--child", str(port)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("@@small_run@@")), None)
+    if line is None:
+        raise RuntimeError(f"the run failed: {done.stderr.strip()[-800:]}")
+    result = json.loads(line.removeprefix("@@small_run@@"))
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_log", timeout=30) as answer:
+        log = json.load(answer)
+    m = {k: tuple(v) for k, v in result["marks"].items()}
+    first, last = min(a for a, _, _ in log), max(b for _, b, _ in log)
+    projects = sorted((a, b) for a, b, p in log if p == "/projects")
+    # the two serial project pages, then every task request at the concurrency limit
+    mean = statistics.median(b - a for a, b, _ in log)
+    bound = 2 * mean + (len(log) - len(projects)) / CONCURRENCY * mean
+    return {
+        "wall s, imports (dlt, restsync's root)": m["imports"][0] - m["start"][0],
+        "wall s, source built (the engine imported)": m["source built"][0] - m["imports"][0],
+        "wall s, pipeline made": m["pipeline made"][0] - m["source built"][0],
+        "wall s, sync call to dlt's extract": m["extract begins"][0] - m["pipeline made"][0],
+        "wall s, sync call to first request": first - m["pipeline made"][0],
+        "wall s, request span": last - first,
+        "wall s, request span's bound": bound,
+        "wall s, last answer to extract's end": m["extract ends"][0] - last,
+        "wall s, normalize + load": m["load ends"][0] - m["normalize begins"][0],
+        "wall s, sync (whole)": m["synced"][0] - m["pipeline made"][0],
+        "wall s, after the imports to the end": m["synced"][0] - m["imports"][0],
+        "CPU s, imports": m["imports"][1] - m["start"][1],
+        "CPU s, source built": m["source built"][1] - m["imports"][1],
+        "CPU s, sync": m["synced"][1] - m["pipeline made"][1],
+        "CPU s, after the imports to the end": m["synced"][1] - m["imports"][1],
+        "CPU s, process until synced": m["synced"][1],
+        "requests": float(len(log)),
+        "records": float(result["rows"]),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pairs", type=int, default=7)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--port", type=int, default=18771)
+    parser.add_argument("--baseline-src", type=Path)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return 0
+    if args.serve:
+        serve(args.port, args.latency_ms)
+        return 0
+    versions = {"this checkout": ROOT / "src"}
+    if args.baseline_src:
+        versions = {"baseline": args.baseline_src.resolve(), **versions}
+    mock = subprocess.Popen(
+        [sys.executable, "-m", "bench.small_run", "--serve", f"--port={args.port}",
+         f"--latency-ms={args.latency_ms}"],
+        cwd=ROOT,
+    )  # fmt: skip
+    try:
+        _wait_for(args.port)
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in versions}
+        loads = [os.getloadavg()[0]]
+        for pair in range(args.pairs):
+            order = list(versions) if pair % 2 == 0 else list(reversed(versions))
+            for name in order:
+                runs[name].append(_one(versions[name], args.port))
+            loads.append(os.getloadavg()[0])
+    finally:
+        mock.terminate()
+        mock.wait(10)
+    print(
+        f"fan-out, {args.latency_ms:g} ms per request, medians of {args.pairs} run(s) per "
+        f"version, alternating; load average {min(loads):.1f}-{max(loads):.1f}"
+    )
+    print("| measure | " + " | ".join(versions) + " |")
+    print("|---|" + "---|" * len(versions))
+    for key in runs[next(iter(versions))][0]:
+        values = [statistics.median(r[key] for r in runs[name]) for name in versions]
+        shown = [f"{v:,.0f}" if key in ("requests", "records") else f"{v:.3f}" for v in values]
+        print(f"| {key} | " + " | ".join(shown) + " |")
+    return 0
+
+
+def _wait_for(port: int) -> None:
+    import socket
+
+    for _ in range(200):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("the mock API did not start")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
