@@ -50,6 +50,7 @@ from restsync.airbyte._requests import (
     RequestOption,
     StreamRequests,
 )
+from restsync.airbyte._simulate_links import rendered_link
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import SLUG, SUFFIX_OF
@@ -675,6 +676,9 @@ def _cursor_paginator(
             limit=strategy.page_size if size else None,
             limit_param=limit_param or "limit",
         )
+    rendered = rendered_link(strategy, requests, _response_reads(strategy.cursor_value))
+    if rendered is not None:
+        return rendered
     raise SimulatorError(
         f"stream '{stream}': the simulator serves cursors read from a response field, "
         f"not '{strategy.cursor_value}'"

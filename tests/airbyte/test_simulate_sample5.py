@@ -1,0 +1,77 @@
+"""Contracts of the fifth Airbyte sample the simulator serves as the manifest reads them: a
+next-page link in the shape a computed cursor template reads (shortcut's token cut from a URL
+by a regex, sparkpost's link picked from a list by its ``rel``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.airbyte import manifests as build
+from tests.airbyte.conftest import Simulate
+
+
+def _cursor(cursor_value: str, stop_condition: str, **more: Any) -> dict[str, Any]:
+    return {
+        "type": "CursorPagination",
+        "cursor_value": cursor_value,
+        "stop_condition": stop_condition,
+        **more,
+    }
+
+
+def _read_all(simulate: Simulate, stream: dict[str, Any], *, seed: int) -> None:
+    run = simulate(build.manifest(stream), seed=seed)
+    name = stream["name"]
+    served = run.sim.dataset()[name]
+    records = list(run.source.resources[name])
+    assert len(served) > 2
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    # every page was asked for: more requests than one
+    assert sum(run.sim.counters()["requests"].values()) > 1
+
+
+def test_a_token_a_regex_cuts_from_a_next_url_is_served_in_the_alphabet_it_admits(
+    simulate: Simulate,
+) -> None:
+    # shortcut's search_epics: '{{ response.next | regex_search('next=([0-9a-fA-F~]+)') }}',
+    # sent back as 'next' with a page size of 2 as 'page_size'
+    epics = build.stream(
+        "epics",
+        build.requester("https://x.invalid", "/search/epics"),
+        ["data"],
+        primary_key=["id"],
+        paginator=build.paginator(
+            _cursor(
+                "{{ response.next | regex_search('next=([0-9a-fA-F~]+)') }}",
+                "{{ response.next is none }}",
+                page_size=2,
+            ),
+            build.option("next"),
+            build.option("page_size"),
+        ),
+        schema=build.properties(id="integer", name="string"),
+    )
+    _read_all(simulate, epics, seed=21)
+
+
+def test_a_link_picked_from_a_list_of_links_by_its_rel_is_served_as_that_list(
+    simulate: Simulate,
+) -> None:
+    # sparkpost's message_events: the next link is the href of the item of 'links' whose rel is
+    # 'next', requested as the next path (RequestPath); the last page has no such item
+    events = build.stream(
+        "events",
+        build.requester("https://x.invalid", "/events/message"),
+        ["results"],
+        primary_key=["id"],
+        paginator=build.paginator(
+            _cursor(
+                "{{ response.get('links', []) | selectattr('rel', 'equalto', 'next')"
+                " | map(attribute='href') | first }}",
+                "{{ not response.get('links', []) | selectattr('rel', 'equalto', 'next') | list }}",
+            ),
+            {"type": "RequestPath"},
+        ),
+        schema=build.properties(id="integer", name="string"),
+    )
+    _read_all(simulate, events, seed=22)
