@@ -4,6 +4,7 @@ by a regex, sparkpost's link picked from a list by its ``rel``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tests.airbyte import manifests as build
@@ -75,3 +76,61 @@ def test_a_link_picked_from_a_list_of_links_by_its_rel_is_served_as_that_list(
         schema=build.properties(id="integer", name="string"),
     )
     _read_all(simulate, events, seed=22)
+
+
+_RFC_2822 = "%a, %d %b %Y %H:%M:%S %z"
+
+
+def _parsed_with(field: str, output: str) -> str:
+    return f"{{{{ format_datetime(record['{field}'], '{output}', '{_RFC_2822}') }}}}"
+
+
+def test_a_time_a_template_parses_with_an_input_format_is_served_in_that_format(
+    simulate: Simulate,
+) -> None:
+    # shopwired: AddFields parse createdAt (RFC 2822) into created_at_utc, the incremental
+    # cursor, and updatedAt into updated_at_utc; served as ISO text, both clients failed
+    orders = build.stream(
+        "orders",
+        build.requester("https://x.invalid", "/orders"),
+        [],
+        primary_key=["id"],
+        schema=build.properties(
+            id="integer", createdAt="string", updatedAt="string", created_at_utc="string"
+        ),
+        incremental_sync={
+            "type": "DatetimeBasedCursor",
+            "cursor_field": "created_at_utc",
+            "datetime_format": "%Y-%m-%dT%H:%M:%S",
+            "start_datetime": {
+                "type": "MinMaxDatetime",
+                "datetime": "{{ config['start_date'] }}",
+                "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
+            },
+        },
+        transformations=[
+            {
+                "type": "AddFields",
+                "fields": [
+                    {
+                        "path": ["created_at_utc"],
+                        "value": _parsed_with("createdAt", "%Y-%m-%dT%H:%M:%S"),
+                    },
+                    {"path": ["updated_day"], "value": _parsed_with("updatedAt", "%Y-%m-%d")},
+                ],
+            }
+        ],
+    )
+    run = simulate(build.manifest(orders), {"start_date": "2020-01-01T00:00:00Z"}, seed=23)
+    served = run.sim.dataset()["orders"]
+    records = list(run.source.resources["orders"])
+    assert len(served) > 2
+    assert [r["id"] for r in records] == [r["id"] for r in served]
+    for record in records:
+        created = datetime.strptime(record["createdAt"], _RFC_2822)
+        assert record["created_at_utc"] == created.strftime("%Y-%m-%dT%H:%M:%S")
+        updated = datetime.strptime(record["updatedAt"], _RFC_2822)
+        assert record["updated_day"] == updated.strftime("%Y-%m-%d")
+    # the cursor is the API's own field: it grows record by record
+    times = [r["created_at_utc"] for r in records]
+    assert times == sorted(times) and len(set(times)) == len(times)

@@ -51,6 +51,7 @@ from restsync.airbyte._requests import (
     StreamRequests,
 )
 from restsync.airbyte._simulate_links import rendered_link
+from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import SLUG, SUFFIX_OF
@@ -238,7 +239,9 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         params=params,
         headers=carried.get("header", {}),
         json_body=carried.get("body_json") or None,
-        hints=_without_cursor(_with_input_fields(resource), paginator),
+        hints=with_time_formats(
+            _without_cursor(_with_input_fields(resource), paginator), resource.select
+        ),
         path=path.lstrip("/"),
         paginator=paginator,
         stop_condition=_stop_condition(requests, paginator, resource),
@@ -1077,11 +1080,17 @@ def _incremental(
         start = _time_param(params.get(window.start_key))
         end = _time_param(params.get(window.end_key))
     fmt = window.datetime_format.replace("%_ms", "%f") if window is not None else None
+    source = _cursor_source(resource.select, inc.cursor_path)
+    formatted = formatted_cursor(resource.select, inc.cursor_path)
+    if formatted is not None:
+        # shopwired's created_at_utc, format_datetime of createdAt read in RFC 2822: the API's
+        # field is the cursor, served in the format the template reads it in
+        source, fmt = formatted
     return replace(
         inc,
         # the value type the simulator serves the cursor as (restsync's own plan has none)
         initial_value=cursor_value(window.start, window.datetime_format) if window else None,
-        cursor_path=_cursor_source(resource.select, inc.cursor_path),
+        cursor_path=source,
         datetime_format=fmt,
         start_param=start,
         end_param=end,
