@@ -134,3 +134,53 @@ def test_a_time_a_template_parses_with_an_input_format_is_served_in_that_format(
     # the cursor is the API's own field: it grows record by record
     times = [r["created_at_utc"] for r in records]
     assert times == sorted(times) and len(set(times)) == len(times)
+
+
+def test_streams_at_one_route_told_apart_by_a_literal_body_text_are_served_together(
+    simulate: Simulate,
+) -> None:
+    # less-annoying-crm: every stream POSTs to '/' with {"Function": "Get..."}; the child's
+    # body also carries its parent's id. Routed by path alone, parent and child could not both
+    # be served, so the child was never compared
+    def rpc(function: str, **more: Any) -> dict[str, Any]:
+        return build.requester(
+            "https://x.invalid",
+            "/",
+            http_method="POST",
+            request_body_json={"Function": function, **more},
+        )
+
+    contacts = build.stream(
+        "contacts",
+        rpc("GetContacts"),
+        ["Results"],
+        primary_key=["id"],
+        schema=build.properties(id="integer", name="string"),
+    )
+    notes = build.stream(
+        "notes",
+        rpc("GetNotes", Parameters={"ContactId": "{{ stream_partition.contact_id }}"}),
+        ["Notes"],
+        primary_key=["id"],
+        schema=build.properties(id="integer", text="string"),
+        retriever={
+            "partition_router": {
+                "type": "SubstreamPartitionRouter",
+                "parent_stream_configs": [
+                    {
+                        "type": "ParentStreamConfig",
+                        "parent_key": "id",
+                        "partition_field": "contact_id",
+                        "stream": contacts,
+                    }
+                ],
+            }
+        },
+    )
+    run = simulate(build.manifest(contacts, notes), seed=24)
+    dataset = run.sim.dataset()
+    assert len(dataset["contacts"]) > 1 and len(dataset["notes"]) > len(dataset["contacts"])
+    for name in ("contacts", "notes"):
+        records = list(run.source.resources[name])
+        assert sorted(r["id"] for r in records) == sorted(r["id"] for r in dataset[name])
+        assert set(records[0]) >= set(dataset[name][0])

@@ -121,19 +121,64 @@ def _one_stream_a_route(served: dict[str, ResourcePlan], plan: SourcePlan) -> No
     served carry the fields either one's filter reads."""
     seen: dict[tuple[str, str], list[str]] = {}
     for name, resource in served.items():
-        sharing = seen.setdefault((resource.method, resource.path), [])
-        if sharing and _asks(plan, served, sharing[0]) != _asks(plan, served, name):
-            raise SimulatorError(
-                f"streams '{sharing[0]}' and '{name}' are both at {resource.method} "
-                f"/{resource.path}, with other parameters or body; the simulator routes by "
-                "method and path, so serve one of them at a time"
-            )
-        sharing.append(name)
+        seen.setdefault((resource.method, resource.path), []).append(name)
     for names in seen.values():
-        if len(names) > 1:
+        asks = _asks(plan, served, names[0])
+        if any(_asks(plan, served, n) != asks for n in names[1:]):
+            _told_apart(served, plan, names)
+        elif len(names) > 1:
             columns = _joint_columns([served[n] for n in names])
             for n in names:
                 served[n] = replace(served[n], hints={**served[n].hints, "columns": columns})
+
+
+def _told_apart(served: dict[str, ResourcePlan], plan: SourcePlan, names: list[str]) -> None:
+    """Streams at one method and path that ask for different things (less-annoying-crm's
+    ``POST /`` with ``{"Function": "GetContacts"}`` or ``"GetPipelineItemsAttachedToContact"``)
+    are served side by side when each sends a literal parameter or JSON body text that no other
+    one sends alike: the simulator routes a request to the stream whose literal values it sends.
+    Otherwise only one of them can be served at a time."""
+    literals = {n: _literals(plan.resources[n].paginator) for n in names}
+    for at, first in enumerate(names):
+        for other in names[at + 1 :]:
+            if not _differs(literals[first], literals[other]):
+                resource = served[first]
+                raise SimulatorError(
+                    f"streams '{first}' and '{other}' are both at {resource.method} "
+                    f"/{resource.path}, with other parameters or body; the simulator routes by "
+                    "method and path, and by a literal parameter or body text only when they "
+                    "send it with different values, so serve one of them at a time"
+                )
+    for name in names:
+        params, body = dict(served[name].params), dict(served[name].json_body or {})
+        for (where, key), text in literals[name].items():
+            if where == "query":
+                params.setdefault(key, text)
+            else:
+                set_field(body, key, text)
+        served[name] = replace(served[name], params=params, json_body=body or None)
+
+
+def _literals(requests: Any) -> dict[tuple[str, str], str]:
+    """The texts a stream always sends, without a template: {("query" or "json", key): text}
+    (form fields as the body's keys, as the simulator reads a form)."""
+    if not isinstance(requests, StreamRequests):
+        return {}
+    found: dict[tuple[str, str], str] = {}
+    if isinstance(requests.params, Mapping):
+        for key, value in requests.params.items():
+            if isinstance(value, str) and "{{" not in value and "{%" not in value:
+                found[("query", str(key))] = value
+    for body in (requests.body_json, requests.body_data):
+        for key, value in _body_templates(body, ""):
+            if "{{" not in value and "{%" not in value:
+                found[("json", key)] = value
+    return found
+
+
+def _differs(mine: dict[tuple[str, str], str], other: dict[tuple[str, str], str]) -> bool:
+    """Whether both streams send one parameter or body field as literal texts that differ."""
+    return any(key in other and other[key] != text for key, text in mine.items())
 
 
 def _joint_columns(resources: list[ResourcePlan]) -> dict[str, Any]:
