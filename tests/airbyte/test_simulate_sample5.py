@@ -184,3 +184,30 @@ def test_streams_at_one_route_told_apart_by_a_literal_body_text_are_served_toget
         records = list(run.source.resources[name])
         assert sorted(r["id"] for r in records) == sorted(r["id"] for r in dataset[name])
         assert set(records[0]) >= set(dataset[name][0])
+
+
+def test_a_next_path_computed_from_a_response_number_is_served_as_a_path_position(
+    simulate: Simulate,
+) -> None:
+    # xkcd: '{{ config["comic_number"] or 1 }}/info.0.json', then the next path is
+    # '{{ response["num"]+1 or 0 }}/info.0.json' (RequestPath) until a response lacks num
+    comics = build.stream(
+        "comics",
+        build.requester("https://x.invalid", '{{ config["comic_number"] or 1 }}/info.0.json'),
+        [],
+        primary_key=["num"],
+        paginator=build.paginator(
+            _cursor(
+                '{{ response["num"]+1 or 0 }}/info.0.json',
+                '{{ not response.get("num", {}) }}',
+            ),
+            {"type": "RequestPath"},
+        ),
+        schema=build.properties(num="integer", title="string"),
+    )
+    run = simulate(build.manifest(comics), {"comic_number": "2960"}, seed=25)
+    records = list(run.source.resources["comics"])
+    assert [r["num"] for r in records] == [2960]
+    assert records[0]["title"] == run.sim.dataset()["comics"][0]["title"]
+    # the first position, then the next one, past the last: an object without num
+    assert run.sim.counters()["requests"] == {"/{position}/info.0.json": 2}

@@ -51,6 +51,7 @@ from restsync.airbyte._requests import (
     StreamRequests,
 )
 from restsync.airbyte._simulate_links import rendered_link
+from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
 from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
@@ -267,7 +268,12 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         # company_tags): the API's answer does not depend on the parent, served as a root
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
-    paginator = _paginator(requests, resource.name, resource.primary_key, _selector(resource))
+    paginator = _paginator(
+        requests, resource.name, resource.primary_key, _selector(resource), first_path=path
+    )
+    if isinstance(paginator, PathPositionPaging):
+        # xkcd's '{n}/info.0.json': every position is a path of this stream
+        path = f"{paginator.prefix}{{position}}{paginator.suffix}"
     path, _, query = path.partition("?")
     if query.startswith("/"):
         # a route in the query (testrail's 'index.php?/api/v2/get_plans/{project_id}', PHP's
@@ -545,7 +551,12 @@ _TOKEN_PLACES = ("request_parameter", "path", "body_json", "body_data")
 
 
 def _paginator(
-    requests: StreamRequests, stream: str, key: tuple[str, ...], selector: str = "$"
+    requests: StreamRequests,
+    stream: str,
+    key: tuple[str, ...],
+    selector: str = "$",
+    *,
+    first_path: str = "",
 ) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
@@ -560,7 +571,7 @@ def _paginator(
             f"stream '{stream}': the simulator reads page tokens from the query or the body"
         )
     if isinstance(strategy, CursorStrategy):
-        return _cursor_paginator(strategy, requests, stream, key, selector)
+        return _cursor_paginator(strategy, requests, stream, key, selector, first_path)
     if token is None and _one_short_page(strategy, requests):
         return SinglePaging()
     if token is None:
@@ -671,6 +682,7 @@ def _cursor_paginator(
     stream: str,
     key: tuple[str, ...],
     selector: str = "$",
+    first_path: str = "",
 ) -> PagingPlan:
     token, size = requests.page_token_option, requests.page_size_option
     field = _response_field(strategy.cursor_value)
@@ -724,9 +736,13 @@ def _cursor_paginator(
             limit=strategy.page_size if size else None,
             limit_param=limit_param or "limit",
         )
-    rendered = rendered_link(strategy, requests, _response_reads(strategy.cursor_value))
+    reads = _response_reads(strategy.cursor_value)
+    rendered = rendered_link(strategy, requests, reads)
     if rendered is not None:
         return rendered
+    position = path_position(strategy, requests, reads, first_path)
+    if position is not None:
+        return position
     raise SimulatorError(
         f"stream '{stream}': the simulator serves cursors read from a response field, "
         f"not '{strategy.cursor_value}'"
