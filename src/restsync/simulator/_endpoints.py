@@ -229,6 +229,8 @@ class Router:
             endpoints, key=lambda e: (len(e.path.names), -len(e.template), e.template)
         )
         self._tokens = {t.path.rstrip("/") or "/": t for t in tokens}
+        routes = [(e.resource.method.upper(), e.template) for e in self._endpoints]
+        self._shared = len(set(routes)) < len(routes)
 
     def token_endpoint(self, path: str) -> Issuer | None:
         return self._tokens.get(path.rstrip("/") or "/")
@@ -236,8 +238,7 @@ class Router:
     @property
     def shared(self) -> bool:
         """Whether two endpoints share a method and path (told apart by what they are sent)."""
-        routes = [(e.resource.method.upper(), e.template) for e in self._endpoints]
-        return len(set(routes)) < len(routes)
+        return self._shared
 
     def match(
         self, method: str, path: str, query: Mapping[str, str] | None = None, body: Any = None
