@@ -227,7 +227,8 @@ def test_two_streams_at_one_route_asking_for_different_things_are_named() -> Non
 
     def stream(name: str) -> dict[str, Any]:
         requester = {"url_base": "http://api.invalid", "path": "/", "http_method": "POST"}
-        requester["request_body_json"] = {"method": f"Serpstat.{name}"}
+        # a templated text (no literal one the simulator could route by; session 12)
+        requester["request_body_json"] = {"method": "{{ 'Serpstat.' }}" + name}
         retriever = {"requester": requester, "record_selector": {"extractor": {}}}
         return {"type": "DeclarativeStream", "name": name, "retriever": retriever}
 

@@ -50,6 +50,9 @@ from restsync.airbyte._requests import (
     RequestOption,
     StreamRequests,
 )
+from restsync.airbyte._simulate_links import rendered_link
+from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
+from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import SLUG, SUFFIX_OF
@@ -119,19 +122,64 @@ def _one_stream_a_route(served: dict[str, ResourcePlan], plan: SourcePlan) -> No
     served carry the fields either one's filter reads."""
     seen: dict[tuple[str, str], list[str]] = {}
     for name, resource in served.items():
-        sharing = seen.setdefault((resource.method, resource.path), [])
-        if sharing and _asks(plan, served, sharing[0]) != _asks(plan, served, name):
-            raise SimulatorError(
-                f"streams '{sharing[0]}' and '{name}' are both at {resource.method} "
-                f"/{resource.path}, with other parameters or body; the simulator routes by "
-                "method and path, so serve one of them at a time"
-            )
-        sharing.append(name)
+        seen.setdefault((resource.method, resource.path), []).append(name)
     for names in seen.values():
-        if len(names) > 1:
+        asks = _asks(plan, served, names[0])
+        if any(_asks(plan, served, n) != asks for n in names[1:]):
+            _told_apart(served, plan, names)
+        elif len(names) > 1:
             columns = _joint_columns([served[n] for n in names])
             for n in names:
                 served[n] = replace(served[n], hints={**served[n].hints, "columns": columns})
+
+
+def _told_apart(served: dict[str, ResourcePlan], plan: SourcePlan, names: list[str]) -> None:
+    """Streams at one method and path that ask for different things (less-annoying-crm's
+    ``POST /`` with ``{"Function": "GetContacts"}`` or ``"GetPipelineItemsAttachedToContact"``)
+    are served side by side when each sends a literal parameter or JSON body text that no other
+    one sends alike: the simulator routes a request to the stream whose literal values it sends.
+    Otherwise only one of them can be served at a time."""
+    literals = {n: _literals(plan.resources[n].paginator) for n in names}
+    for at, first in enumerate(names):
+        for other in names[at + 1 :]:
+            if not _differs(literals[first], literals[other]):
+                resource = served[first]
+                raise SimulatorError(
+                    f"streams '{first}' and '{other}' are both at {resource.method} "
+                    f"/{resource.path}, with other parameters or body; the simulator routes by "
+                    "method and path, and by a literal parameter or body text only when they "
+                    "send it with different values, so serve one of them at a time"
+                )
+    for name in names:
+        params, body = dict(served[name].params), dict(served[name].json_body or {})
+        for (where, key), text in literals[name].items():
+            if where == "query":
+                params.setdefault(key, text)
+            else:
+                set_field(body, key, text)
+        served[name] = replace(served[name], params=params, json_body=body or None)
+
+
+def _literals(requests: Any) -> dict[tuple[str, str], str]:
+    """The texts a stream always sends, without a template: {("query" or "json", key): text}
+    (form fields as the body's keys, as the simulator reads a form)."""
+    if not isinstance(requests, StreamRequests):
+        return {}
+    found: dict[tuple[str, str], str] = {}
+    if isinstance(requests.params, Mapping):
+        for key, value in requests.params.items():
+            if isinstance(value, str) and "{{" not in value and "{%" not in value:
+                found[("query", str(key))] = value
+    for body in (requests.body_json, requests.body_data):
+        for key, value in _body_templates(body, ""):
+            if "{{" not in value and "{%" not in value:
+                found[("json", key)] = value
+    return found
+
+
+def _differs(mine: dict[tuple[str, str], str], other: dict[tuple[str, str], str]) -> bool:
+    """Whether both streams send one parameter or body field as literal texts that differ."""
+    return any(key in other and other[key] != text for key, text in mine.items())
 
 
 def _joint_columns(resources: list[ResourcePlan]) -> dict[str, Any]:
@@ -220,7 +268,12 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         # company_tags): the API's answer does not depend on the parent, served as a root
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
-    paginator = _paginator(requests, resource.name, resource.primary_key, _selector(resource))
+    paginator = _paginator(
+        requests, resource.name, resource.primary_key, _selector(resource), first_path=path
+    )
+    if isinstance(paginator, PathPositionPaging):
+        # xkcd's '{n}/info.0.json': every position is a path of this stream
+        path = f"{paginator.prefix}{{position}}{paginator.suffix}"
     path, _, query = path.partition("?")
     if query.startswith("/"):
         # a route in the query (testrail's 'index.php?/api/v2/get_plans/{project_id}', PHP's
@@ -237,7 +290,9 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         params=params,
         headers=carried.get("header", {}),
         json_body=carried.get("body_json") or None,
-        hints=_without_cursor(_with_input_fields(resource), paginator),
+        hints=with_time_formats(
+            _without_cursor(_with_input_fields(resource), paginator), resource.select
+        ),
         path=path.lstrip("/"),
         paginator=paginator,
         stop_condition=_stop_condition(requests, paginator, resource),
@@ -496,7 +551,12 @@ _TOKEN_PLACES = ("request_parameter", "path", "body_json", "body_data")
 
 
 def _paginator(
-    requests: StreamRequests, stream: str, key: tuple[str, ...], selector: str = "$"
+    requests: StreamRequests,
+    stream: str,
+    key: tuple[str, ...],
+    selector: str = "$",
+    *,
+    first_path: str = "",
 ) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
@@ -511,7 +571,7 @@ def _paginator(
             f"stream '{stream}': the simulator reads page tokens from the query or the body"
         )
     if isinstance(strategy, CursorStrategy):
-        return _cursor_paginator(strategy, requests, stream, key, selector)
+        return _cursor_paginator(strategy, requests, stream, key, selector, first_path)
     if token is None and _one_short_page(strategy, requests):
         return SinglePaging()
     if token is None:
@@ -622,6 +682,7 @@ def _cursor_paginator(
     stream: str,
     key: tuple[str, ...],
     selector: str = "$",
+    first_path: str = "",
 ) -> PagingPlan:
     token, size = requests.page_token_option, requests.page_size_option
     field = _response_field(strategy.cursor_value)
@@ -675,6 +736,13 @@ def _cursor_paginator(
             limit=strategy.page_size if size else None,
             limit_param=limit_param or "limit",
         )
+    reads = _response_reads(strategy.cursor_value)
+    rendered = rendered_link(strategy, requests, reads)
+    if rendered is not None:
+        return rendered
+    position = path_position(strategy, requests, reads, first_path)
+    if position is not None:
+        return position
     raise SimulatorError(
         f"stream '{stream}': the simulator serves cursors read from a response field, "
         f"not '{strategy.cursor_value}'"
@@ -1073,11 +1141,17 @@ def _incremental(
         start = _time_param(params.get(window.start_key))
         end = _time_param(params.get(window.end_key))
     fmt = window.datetime_format.replace("%_ms", "%f") if window is not None else None
+    source = _cursor_source(resource.select, inc.cursor_path)
+    formatted = formatted_cursor(resource.select, inc.cursor_path)
+    if formatted is not None:
+        # shopwired's created_at_utc, format_datetime of createdAt read in RFC 2822: the API's
+        # field is the cursor, served in the format the template reads it in
+        source, fmt = formatted
     return replace(
         inc,
         # the value type the simulator serves the cursor as (restsync's own plan has none)
         initial_value=cursor_value(window.start, window.datetime_format) if window else None,
-        cursor_path=_cursor_source(resource.select, inc.cursor_path),
+        cursor_path=source,
         datetime_format=fmt,
         start_param=start,
         end_param=end,

@@ -38,13 +38,15 @@ from restsync.simulator._placement import Placement, with_fields
 from restsync.simulator._stop_rule import StopRule, derive_stop_rule
 from restsync.simulator._store import ParentSpec, TableSpec
 
-__all__ = ["SLUG", "SUFFIX_OF", "Compiled", "compile_plan"]
+__all__ = ["SLUG", "SUFFIX_OF", "TIME_FORMAT", "Compiled", "compile_plan"]
 
 # a column hint the simulator reads (never dlt): [prefix, field], the column served as the
 # prefix and that field's value (see FieldSpec.suffix_of)
 SUFFIX_OF = "simulator_suffix_of"
 # a column hint the simulator reads: a text key served with '-' for '_' (FieldSpec.slug)
 SLUG = "simulator_slug"
+# a column hint the simulator reads: a time served in this strptime format (FieldSpec.time_format)
+TIME_FORMAT = "simulator_time_format"
 
 FieldHints = Mapping[str, Mapping[str, Mapping[str, Any]]]
 _SAMPLE = PageRequest(url=URL("http://simulator.invalid/sample"), query={})
@@ -205,6 +207,7 @@ def _shape(
                 bool(hint.get("nullable", False)),
                 _suffix_of(hint.get(SUFFIX_OF)),
                 bool(hint.get(SLUG, False)),
+                hint.get(TIME_FORMAT),
             )
             for name, hint in hints.items()
         ]

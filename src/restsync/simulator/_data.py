@@ -52,6 +52,8 @@ class FieldSpec:
     suffix_of: tuple[str, str] | None = None
     # a text key served with '-' for '_' (``sch-000001``): the end of a URI a regex cuts out
     slug: bool = False
+    # a time served in this strptime format, the one a manifest's template reads it in
+    time_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,10 @@ class RecordMaker:
             elif shape.cursor is not None and spec.name == shape.cursor.path:
                 steps.append(_step(spec.name, shape.cursor.value))
             else:
-                value = value_maker(spec.name, spec.data_type, rng)
+                kind = "timestamp" if spec.time_format else spec.data_type
+                value = value_maker(spec.name, kind, rng)
+                if spec.time_format:
+                    value = _in_format(value, spec.time_format)
                 steps.append(_step(spec.name, value, inheritable=True, nullable=spec.nullable))
         self._steps = tuple(steps)
         self._derived = tuple((f.name, *f.suffix_of) for f in shape.fields if f.suffix_of)
@@ -174,6 +179,14 @@ def _place(record: dict[str, Any], name: str, value: Any) -> None:
 def _list_step(part: str) -> tuple[str, bool]:
     listed = part.endswith(LIST_STEP)
     return (part[: -len(LIST_STEP)] if listed else part), listed
+
+
+def _in_format(make: Value, time_format: str) -> Value:
+    def formatted(index: int) -> Any:
+        made = datetime.strptime(make(index), DEFAULT_TIME_FORMAT).replace(tzinfo=UTC)
+        return made.strftime(time_format)
+
+    return formatted
 
 
 def _slug(make: Value) -> Value:

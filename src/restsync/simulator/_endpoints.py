@@ -152,6 +152,16 @@ class Endpoint:
     sources: Mapping[str, BindingSource] = field(default_factory=dict)  # placeholder -> non-path
     time_filter: TimeFilter | None = None
 
+    def sent(self, query: Mapping[str, str], body: Any) -> bool:
+        """Whether a request sends this resource's literal parameters and JSON body fields
+        (those without a ``{placeholder}``), and sends at least one."""
+        literal = [(w, k, t) for w, k, t in _literal_values(self.resource) if "{" not in t]
+
+        def value(where: str, key: str) -> Any:
+            return query.get(key) if where == "query" else field_value(body, key)
+
+        return bool(literal) and all(str(value(w, k)) == t for w, k, t in literal)
+
     def respond(
         self, incoming: Incoming, path_values: Mapping[str, str], store: Store, cursor_style: str
     ) -> Outgoing:
@@ -219,19 +229,52 @@ class Router:
             endpoints, key=lambda e: (len(e.path.names), -len(e.template), e.template)
         )
         self._tokens = {t.path.rstrip("/") or "/": t for t in tokens}
+        routes = [(e.resource.method.upper(), e.template) for e in self._endpoints]
+        self._shared = len(set(routes)) < len(routes)
 
     def token_endpoint(self, path: str) -> Issuer | None:
         return self._tokens.get(path.rstrip("/") or "/")
 
-    def match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | str | None:
-        """The endpoint and its path values; ``"method"`` when only the method differs."""
+    @property
+    def shared(self) -> bool:
+        """Whether two endpoints share a method and path (told apart by what they are sent)."""
+        return self._shared
+
+    def match(
+        self, method: str, path: str, query: Mapping[str, str] | None = None, body: Any = None
+    ) -> tuple[Endpoint, dict[str, str]] | str | None:
+        """The endpoint and its path values; ``"method"`` when only the method differs. Of
+        endpoints at one method and path (an RPC-style API's ``POST /`` with ``{"Function":
+        "GetContacts"}``), the one whose literal parameters and body fields the request sends."""
         wrong_method = False
+        found: list[tuple[Endpoint, dict[str, str]]] = []
         for endpoint in self._endpoints:
             values = endpoint.path.match(path)
-            if values is None:
+            if values is None or (found and endpoint.template != found[0][0].template):
                 continue
             if endpoint.resource.method.upper() != method.upper():
                 wrong_method = True
                 continue
-            return endpoint, values
-        return "method" if wrong_method else None
+            found.append((endpoint, values))
+        if not found:
+            return "method" if wrong_method else None
+        if len(found) > 1:
+            for endpoint, values in found:
+                if endpoint.sent(query or {}, body):
+                    return endpoint, values
+        return found[0]
+
+
+def _literal_values(resource: ResourcePlan) -> list[tuple[str, str, str]]:
+    """(where, key, text) of the resource's parameters and JSON body texts (dotted keys)."""
+    out = [("query", str(k), v) for k, v in resource.params.items() if isinstance(v, str)]
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, str):
+            out.append(("json", path, value))
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+
+    walk(resource.json_body, "")
+    return out

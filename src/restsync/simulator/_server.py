@@ -179,7 +179,11 @@ class Simulator:
             # a route in the query's first key ('index.php?/api/v2/get_plans/7&offset=0')
             match = self._router.match(request.method, f"{request.path}?{routed}")
         if not isinstance(match, tuple):
-            match = self._router.match(request.method, request.path)
+            query, body = None, None
+            if self._router.shared:
+                # streams at one method and path, told apart by what the request sends
+                query, body = dict(request.query), await _routing_body(request)
+            match = self._router.match(request.method, request.path, query, body)
         endpoint, path_values = match if isinstance(match, tuple) else (None, {})
         token = None
         if endpoint is None:
@@ -320,6 +324,19 @@ class Simulator:
     async def _control_reset(self, request: web.Request) -> web.Response:
         self.reset_counters()
         return _json(200, {"reset": True})
+
+
+async def _routing_body(request: web.Request) -> Any:
+    """The request's JSON or form body as a value to route by; None when it is neither."""
+    if not request.body_exists:
+        return None
+    raw = await request.read()
+    if request.content_type == "application/x-www-form-urlencoded":
+        return dict(parse_qsl(raw.decode(errors="replace")))
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _json_prefix(raw: bytes) -> Any:
