@@ -123,7 +123,7 @@ def _one_stream_a_route(served: dict[str, ResourcePlan], plan: SourcePlan) -> No
         if sharing and _asks(plan, served, sharing[0]) != _asks(plan, served, name):
             raise SimulatorError(
                 f"streams '{sharing[0]}' and '{name}' are both at {resource.method} "
-                f"/{resource.path}, with other parameters or body; the simulator routes by "
+                f"/{resource.path}, with other parameters, body or paging; the simulator routes by "
                 "method and path, so serve one of them at a time"
             )
         sharing.append(name)
@@ -158,6 +158,10 @@ def _asks(plan: SourcePlan, served: dict[str, ResourcePlan], name: str) -> tuple
         own.params,
         own.headers,
         own.json_body,
+        # the paging contract too: flowlu's project_observers sends its page in the JSON body
+        # at the route where st_projects_users sends it in the query; served as one, the body's
+        # page was never read and every answer offered a next page
+        own.paginator,
     )
 
 
