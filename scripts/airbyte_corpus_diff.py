@@ -170,16 +170,15 @@ def compare(
             expected, errors = reference_records(copy, config, streams, timeout, cwd)
         ours = restsync_records(path, config, streams, sim.base_url, timeout)
         for stream in streams:
-            got = ours.get(stream)
-            if not isinstance(got, list):
-                verdicts[stream] = f"different: restsync {got or 'failed'}"[:300]
-                continue
             want = expected.get(stream, [])
             mine = [e for e in errors if e.startswith(f"{stream}: ")] or [
                 e for e in errors if ": " not in e[:60] or e.split(": ")[0] not in streams
             ]
-            if mine and not want:
-                verdicts[stream] = f"different: airbyte-cdk failed: {mine[0]}"[:300]
+            cdk_error = mine[0].removeprefix(f"{stream}: ") if mine else None
+            got = ours.get(stream)
+            failed = _failure(got, want, cdk_error)
+            if failed is not None or not isinstance(got, list):
+                verdicts[stream] = (failed or "different: restsync failed")[:300]
             elif canonical(want) == canonical(got):
                 verdicts[stream] = f"identical ({len(got)} records)"
             elif (clock := clock_fields(path, config, stream)) and canonical(
@@ -190,6 +189,24 @@ def compare(
             else:
                 verdicts[stream] = _difference(want, got)
     return verdicts
+
+
+def _failure(ours: list[Any] | str | None, want: list[Any], cdk_error: str | None) -> str | None:
+    """The verdict when a side failed or did not finish, None when both read records. The
+    CDK failed when it reported an error for the stream and read no record of it."""
+    ours_failed = not isinstance(ours, list)
+    cdk = cdk_error if cdk_error is not None and not want else None
+    late = [f"restsync {ours}"] if str(ours).startswith("did not finish") else []
+    late += [cdk] if cdk is not None and cdk.startswith("airbyte-cdk did not finish") else []
+    if late:
+        return f"unfinished: {'; '.join(late)}"
+    if ours_failed and cdk is not None:
+        return f"both-failed: restsync {ours or 'failed'}; airbyte-cdk: {cdk}"
+    if ours_failed:
+        return f"different: restsync {ours or 'failed'} (airbyte-cdk read {len(want)} records)"
+    if cdk is not None:
+        return f"cdk-failed: airbyte-cdk: {cdk} (restsync read {len(ours or [])} records)"
+    return None
 
 
 def clock_fields(path: Path, config: dict[str, Any], stream: str) -> list[tuple[str, ...]]:
@@ -242,30 +259,61 @@ def _package_folder(path: Path, folder: Path) -> Path:
 def restsync_records(
     path: Path, config: dict[str, Any], streams: list[str], base_url: str, timeout: float
 ) -> dict[str, list[Any] | str]:
-    """restsync's records per stream (or why it failed), read in a child process that is
-    killed after ``timeout`` seconds, as the CDK's side is (apple-search-ads' thousands of daily
-    windows once ran for over 15 minutes). A stream the child did not finish is reported so."""
+    """restsync's records per stream (or why it failed), read one stream after another in a
+    child process. ``timeout`` is each stream's own budget, as on the CDK's side: a stream not
+    done ``timeout`` seconds after the one before it is reported as not finished, the child is
+    killed (apple-search-ads' thousands of daily windows once ran for over 15 minutes) and a
+    fresh one reads the streams after it."""
+    results: dict[str, list[Any] | str] = {}
+    pending = list(streams)
+    context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "records.jsonl"
-        child = multiprocessing.get_context("spawn").Process(
-            target=_read_streams, args=(path, config, streams, base_url, out)
-        )
-        child.start()
-        child.join(timeout)
-        if child.is_alive():
-            child.kill()
+        # each round reads to the end or gives up one stream: at most one round a stream
+        for round_number in range(len(streams)):
+            if not pending:
+                break
+            out = Path(folder) / f"records-{round_number}.jsonl"
+            receiver, sender = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_read_streams, args=(path, config, pending, base_url, out, sender)
+            )
+            child.start()
+            sender.close()  # the child holds the only sender: its exit ends the pipe
+            stopped = not _follow(receiver, timeout)
+            receiver.close()
+            if stopped:
+                child.kill()
             child.join()
-        done = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
-    results: dict[str, list[Any] | str] = {d["stream"]: d["result"] for d in done}
-    for stream in streams:
-        results.setdefault(stream, f"did not finish within {timeout:.0f} s")
-    return results
+            for line in out.read_text().splitlines() if out.exists() else []:
+                done = json.loads(line)
+                results[done["stream"]] = done["result"]
+            pending = [s for s in pending if s not in results]
+            if pending:
+                why = (
+                    f"did not finish within {timeout:.0f} s"
+                    if stopped
+                    else f"failed: its process ended with exit code {child.exitcode}"
+                )
+                results[pending.pop(0)] = why
+    return {stream: results[stream] for stream in streams}
+
+
+def _follow(receiver: Any, timeout: float) -> bool:
+    """Wait on the child's "stream done" messages, each within ``timeout`` seconds of the one
+    before; False when one does not come in time, True when the child has closed the pipe."""
+    while receiver.poll(timeout):
+        try:
+            receiver.recv()
+        except EOFError:
+            return True
+    return False
 
 
 def _read_streams(
-    path: Path, config: dict[str, Any], streams: list[str], base_url: str, out: Path
+    path: Path, config: dict[str, Any], streams: list[str], base_url: str, out: Path, done: Any
 ) -> None:
-    """The child's work: each stream read on its own, one JSON line per finished stream."""
+    """The child's work: each stream read on its own, one JSON line per finished stream, and
+    its name sent to the parent."""
     for stream in streams:
         result: list[Any] | str
         try:
@@ -276,6 +324,7 @@ def _read_streams(
         line = json.dumps({"stream": stream, "result": result}, default=str)
         with out.open("a") as handle:
             handle.write(line + "\n")
+        done.send(stream)
 
 
 def _difference(want: list[Any], got: list[Any]) -> str:
@@ -321,11 +370,22 @@ def run_manifest(path: Path, timeout: float) -> dict[str, str]:
 
 
 def connector_verdict(verdicts: dict[str, str]) -> str:
+    """A connector's category: its streams' worst, in the order the module docstring gives."""
     kinds = {v.split(":")[0].split(" ")[0] for v in verdicts.values()}
-    for kind in ("rejected", "different", "simulator-limited"):
+    for kind in _WORST_FIRST:
         if kind in kinds:
             return kind
     return "identical"
+
+
+_WORST_FIRST = (
+    "rejected",
+    "different",
+    "unfinished",
+    "cdk-failed",
+    "both-failed",
+    "simulator-limited",
+)
 
 
 def _totals(counts: Counter[str]) -> str:
