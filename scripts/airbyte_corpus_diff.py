@@ -6,13 +6,27 @@
 FOLDER holds manifests (``*.yaml`` or ``<connector>/manifest.yaml``, kept outside this
 repository). Per manifest: ``check`` (restsync's translation, with a placeholder config built
 from the spec as in scripts/airbyte_corpus.py); the simulator is started on 127.0.0.1 for the
-streams it can serve faithfully; the CDK (a subprocess in .venv-airbyte, bounded by --timeout)
-and restsync read those streams from that same server; records are compared per stream.
+streams it can serve faithfully; the CDK (a subprocess in .venv-airbyte) and restsync (a child
+process) read those streams from that same server; records are compared per stream.
 
-Every stream lands in one category: ``identical``, ``different`` (records differ, or one side
-failed), ``rejected`` (restsync's check refuses it, with the reason) or ``simulator-limited``
-(the simulator cannot serve its contract, so no comparison is made: never counted as identical).
-A connector is identical when all its streams are, rejected when check refuses any of them.
+``--timeout`` (seconds, 120 by default) is each stream's own budget, on both sides: a side is
+stopped when that long passes without one more stream ending (restsync reads its streams one
+after another, so the one it was reading is given up and a fresh child reads the rest;
+airbyte-cdk reads several at once, so the ones that had read a record are given up and the
+others run again in a fresh CDK). One stream that never ends costs one budget, not the others.
+
+Every stream lands in one category (a connector in its streams' worst, in this order):
+
+``rejected``           restsync's check refuses it, with the reason
+``different``          both read it and the records differ, or only restsync failed
+``unfinished``         a side did not finish it within its budget: nothing compared
+``cdk-failed``         airbyte-cdk failed (an error, no record) where restsync read records
+``both-failed``        both clients refuse the served data: usually a simulator limit (a value
+                       not served in the form the manifest parses), not a restsync difference
+``simulator-limited``  the simulator cannot serve its contract, so no comparison is made
+``identical``          the same records (a field filled from the read time masked)
+
+None but ``identical`` counts as identical; a connector is identical when all its streams are.
 """
 
 from __future__ import annotations
