@@ -7,7 +7,9 @@ FOLDER holds manifests (``*.yaml`` or ``<connector>/manifest.yaml``, kept outsid
 repository). Per manifest: ``check`` (restsync's translation, with a placeholder config built
 from the spec as in scripts/airbyte_corpus.py); the simulator is started on 127.0.0.1 for the
 streams it can serve faithfully; the CDK (a subprocess in .venv-airbyte) and restsync (a child
-process) read those streams from that same server; records are compared per stream.
+process) read those streams from that same server, both without the manifest's
+``api_budget`` (the API's rate limit is not the simulator's, and records do not depend on it);
+records are compared per stream.
 
 ``--timeout`` (seconds, 120 by default) is each stream's own budget, on both sides: a side is
 stopped when that long passes without one more stream ending (restsync reads its streams one
@@ -172,17 +174,20 @@ def compare(
     """Each stream's verdict after reading it through both sides from one simulator."""
     served = simulator_plan(plan_manifest(path, config, streams=streams))
     verdicts: dict[str, str] = {}
-    with serve_in_thread(served, _OPTIONS) as sim:
+    with serve_in_thread(served, _OPTIONS) as sim, tempfile.TemporaryDirectory() as folder:
         document = pointed_at(only_streams(path, config, streams), sim.base_url)
-        with tempfile.TemporaryDirectory() as folder:
-            # in a folder of this run's own, never the corpus's (read-only, and two runs of one
-            # connector at once would overwrite each other's copy): the CDK loads the manifest
-            # as a document, and finds packaged schemas through the working folder
-            copy = Path(folder) / "simulated-manifest.yaml"
-            copy.write_text(yaml.safe_dump(document, sort_keys=False))
-            cwd = _package_folder(path, Path(folder) / "cwd")
-            expected, errors = reference_records(copy, config, streams, timeout, cwd)
-        ours = restsync_records(path, config, streams, sim.base_url, timeout)
+        # the API's rate budget is not the simulator's, and records do not depend on it:
+        # cin7's 60 calls a minute made its 2,500 purchases one request a second on both sides
+        document.pop("api_budget", None)
+        # in a folder of this run's own, never the corpus's (read-only, and two runs of one
+        # connector at once would overwrite each other's copy): the CDK loads the manifest
+        # as a document, and finds packaged schemas through the working folder
+        copy = Path(folder) / "simulated-manifest.yaml"
+        copy.write_text(yaml.safe_dump(document, sort_keys=False))
+        cwd = _package_folder(path, Path(folder) / "cwd")
+        expected, errors = reference_records(copy, config, streams, timeout, cwd)
+        ours_path = _without_budget(path, Path(folder) / "restsync")
+        ours = restsync_records(ours_path, config, streams, sim.base_url, timeout)
         for stream in streams:
             want = expected.get(stream, [])
             mine = [e for e in errors if e.startswith(f"{stream}: ")] or [
@@ -248,6 +253,23 @@ def _masked(records: list[Any], fields: list[tuple[str, ...]]) -> list[Any]:
                 node[field[-1]] = re.sub(r"\d", "0", node[field[-1]])
         masked.append(record)
     return masked
+
+
+def _without_budget(path: Path, folder: Path) -> Path:
+    """The manifest restsync reads: the corpus's own, or (one with an ``api_budget``) a copy
+    without it, beside links to everything its folder holds (``schemas/``, ...)."""
+    text = path.read_text()
+    if "api_budget" not in text:
+        return path
+    document = yaml.safe_load(text)
+    if document.pop("api_budget", None) is None:
+        return path
+    folder.mkdir()
+    for sibling in path.parent.iterdir():
+        if sibling.name != path.name:
+            (folder / sibling.name).symlink_to(sibling)
+    (folder / path.name).write_text(yaml.safe_dump(document, sort_keys=False))
+    return folder / path.name
 
 
 def _package_folder(path: Path, folder: Path) -> Path:
