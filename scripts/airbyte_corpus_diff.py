@@ -220,7 +220,11 @@ def _failure(ours: list[Any] | str | None, want: list[Any], cdk_error: str | Non
     if late:
         return f"unfinished: {'; '.join(late)}"
     if ours_failed and cdk is not None:
-        return f"both-failed: restsync {ours or 'failed'}; airbyte-cdk: {cdk}"
+        # each side's reason in one line: the end of restsync's (dlt wraps the cause in front
+        # of it), the start of the CDK's
+        mine = str(ours or "failed")
+        mine = mine if len(mine) <= 140 else "..." + mine[-137:]
+        return f"both-failed: restsync {mine}; airbyte-cdk: {cdk[:140]}"
     if ours_failed:
         return f"different: restsync {ours or 'failed'} (airbyte-cdk read {len(want)} records)"
     if cdk is not None:

@@ -57,6 +57,14 @@ def test_both_sides_failing_shows_both_reasons() -> None:
     assert verdict == f"both-failed: restsync {STRPTIME}; airbyte-cdk: {CDK_STRPTIME}"
 
 
+def test_a_long_reason_keeps_its_cause_from_each_side() -> None:
+    # dlt wraps restsync's cause at the end of a long message; the CDK's starts with it
+    wrapped = "failed: ResourceExtractionError: In processing pipe `pages`: " * 5 + STRPTIME
+    verdict = _script()._failure(wrapped, [], CDK_STRPTIME + " and more" * 30)
+    assert verdict.startswith("both-failed: restsync ...")
+    assert STRPTIME in verdict and f"airbyte-cdk: {CDK_STRPTIME}" in verdict
+
+
 def test_a_connector_is_as_good_as_its_worst_stream() -> None:
     verdict = _script().connector_verdict
     identical = "identical (3 records)"
