@@ -14,8 +14,8 @@ records are compared per stream.
 ``--timeout`` (seconds, 120 by default) is each stream's own budget, on both sides: a side is
 stopped when that long passes without one more stream ending (restsync reads its streams one
 after another, so the one it was reading is given up and a fresh child reads the rest;
-airbyte-cdk reads several at once, so the ones that had read a record are given up and the
-others run again in a fresh CDK). One stream that never ends costs one budget, not the others.
+airbyte-cdk reads several at once, so each stream it had not ended runs again on its own in
+a fresh CDK). One stream that never ends costs its own budget, not the others'.
 
 Every stream lands in one category (a connector in its streams' worst, in this order):
 

@@ -116,36 +116,38 @@ def reference_records(
     """The CDK's records per stream, and the errors it reported.
 
     ``timeout`` is each stream's own budget: a run is stopped once ``timeout`` seconds pass
-    without a stream ending (each ending restarts the clock), so one stream that never ends
-    stops neither the streams that end before it nor those that had not read a record yet,
-    which run again in a fresh CDK. A stream stopped so keeps no records and has the error
+    without a stream ending (each ending restarts the clock), and the streams it had not ended
+    run again, each on its own in a fresh CDK; so one stream that never ends holds up no other.
+    A stream that does not end on its own either keeps no records and has the error
     ``"<stream>: airbyte-cdk did not finish within N s"``."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(config, handle)
     records: dict[str, list[Any]] = {}
     errors: list[str] = []
     try:
-        pending = list(streams or [])
-        # each round ends a stream or stops: at most one round a stream (one without names)
-        for _ in range(max(1, len(pending))):
-            run = _reference_run(manifest, Path(handle.name), pending, timeout, cwd)
+        groups = [list(streams or [])]
+        # the first run, then at most one run a stream on its own
+        for _ in range(len(groups[0]) + 1):
+            if not groups:
+                break
+            group = groups.pop(0)
+            run = _reference_run(manifest, Path(handle.name), group, timeout, cwd)
             errors += run.errors
             for stream, rows in run.records.items():
                 if run.stopped is None or stream in run.ended:
                     records.setdefault(stream, []).extend(rows)
             if run.stopped is None:
-                break
+                continue
             if not streams:  # the whole catalog: nothing to run again by name
                 errors.append(f"airbyte-cdk did not finish within {timeout:.0f} s")
                 break
-            unfinished = [s for s in pending if s not in run.ended]
-            # the ones reading when stopped; the others waited behind them (cin7's leads
-            # behind 2,500 partitions of purchases) and run again. None reading: all stuck
-            stuck = [s for s in unfinished if s in run.running] or unfinished
-            errors += [f"{s}: airbyte-cdk did not finish within {timeout:.0f} s" for s in stuck]
-            pending = [s for s in unfinished if s not in stuck]
-            if not pending:
-                break
+            unfinished = [s for s in group if s not in run.ended]
+            if len(group) > 1:
+                # which one held the others up is not known (cin7's leads waited behind 2,500
+                # purchases partitions): each runs again on its own, with its own budget
+                groups += [[s] for s in unfinished]
+            else:
+                errors += [f"{s}: airbyte-cdk did not finish within {timeout:.0f} s" for s in group]
     finally:
         Path(handle.name).unlink()
     return records, errors
@@ -155,7 +157,6 @@ def reference_records(
 class _Run:
     records: dict[str, list[Any]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    running: set[str] = field(default_factory=set)  # read a record at least
     ended: set[str] = field(default_factory=set)
     stopped: str | None = None  # why the run was stopped, None when it ended by itself
 
@@ -197,8 +198,6 @@ def _reference_run(
             if "ended" in item:
                 run.ended.add(item["ended"])
                 deadline = time.monotonic() + timeout
-            elif "running" in item:
-                run.running.add(item["running"])
             elif "errors" in item:
                 # an error the CDK tied to a stream is keyed by it; the rest stay whole-run
                 by_stream = item.get("stream_errors") or {}

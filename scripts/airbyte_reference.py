@@ -6,10 +6,9 @@ Runs inside the isolated reference environment (``make airbyte-reference`` creat
     .venv-airbyte/bin/python scripts/airbyte_reference.py MANIFEST.yaml CONFIG.json [STREAM ...]
 
 Lines are printed as the CDK reads, each marked ``@@reference@@ ``: a record as
-``{"stream": ..., "data": {...}}``; a stream's first record and its end (the CDK's stream
-status RUNNING, and COMPLETE or INCOMPLETE) as ``{"running": stream}`` and
-``{"ended": stream}``, so that a caller can bound each stream's time and stop a run on a
-stream that never ends; a last line
+``{"stream": ..., "data": {...}}``; a stream's end (the CDK's stream status COMPLETE or
+INCOMPLETE) as ``{"ended": stream}``, so that a caller can bound each stream's time and stop a
+run on a stream that never ends; a last line
 ``{"errors": [...], "stream_errors": {stream: message}}`` lists the errors the CDK reported
 (empty when the read succeeded), and which stream each belongs to where the CDK says.
 """
@@ -87,9 +86,7 @@ def _show(message: dict[str, Any], errors: list[dict[str, Any]]) -> None:
     elif trace.get("type") == "STREAM_STATUS":
         status = trace["stream_status"]
         name = status["stream_descriptor"]["name"]
-        if status["status"] == "RUNNING":  # its first record is read
-            _print({"running": name})
-        elif status["status"] in ("COMPLETE", "INCOMPLETE"):
+        if status["status"] in ("COMPLETE", "INCOMPLETE"):
             _print({"ended": name})
 
 
