@@ -67,6 +67,10 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
             # a number's default written as text (reddit's limit: "1000"): as a user gives it,
             # a number, since airbyte-cdk checks the config against the spec
             value = prop[key]
+            if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+                # a schema written where its value belongs (survey-sparrow's region default is
+                # the "Global account" option itself): the value that option describes
+                return _object_value(value)
             numeric = prop.get("type") in ("integer", "number")
             return _typed(value, prop.get("type")) if numeric and isinstance(value, str) else value
     if prop.get("enum"):
@@ -99,7 +103,10 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
     if any(word in name.lower() for word in ("url", "host")):
         candidates.append("https://example.com")  # a url_base is often built from it
     candidates += _TEXTS
-    return next((c for c in candidates if _fits(c, prop)), "x")
+    # nothing fits: the spec's own example all the same (plausible's api_url example is a URL
+    # its pattern refuses), as a user would copy it
+    fallback = example if isinstance(example, str) and "YYYY" not in example else "x"
+    return next((c for c in candidates if _fits(c, prop)), fallback)
 
 
 def _fits(text: str, prop: dict[str, Any]) -> bool:

@@ -49,6 +49,27 @@ CASES = [
         },
         {"name": "EU", "url_base": "https://eu.example.com/v3"},
     ),
+    (
+        "region",  # a default that is an option's schema, not a value
+        {
+            "type": "object",
+            "oneOf": [{"properties": {"url_base": {"const": "https://eu.example.com/v3"}}}],
+            "default": {
+                "type": "object",
+                "properties": {"url_base": {"const": "https://www.example.com/v3"}},
+            },
+        },
+        {"url_base": "https://www.example.com/v3"},
+    ),
+    (
+        "api_url",  # an example its own pattern refuses, and nothing else fits either
+        {
+            "type": "string",
+            "pattern": "^[a-z.]+\\.[a-z]+",
+            "examples": ["https://x.example.com/v1"],
+        },
+        "https://x.example.com/v1",
+    ),
 ]
 
 
