@@ -339,8 +339,9 @@ def restsync_records(
 
 
 def _follow(receiver: Any, timeout: float) -> bool:
-    """Wait on the child's "stream done" messages, each within ``timeout`` seconds of the one
-    before; False when one does not come in time, True when the child has closed the pipe."""
+    """Wait on the child's messages ("started", then "stream done"), each within ``timeout``
+    seconds of the one before; False when one does not come in time, True when the child has
+    closed the pipe."""
     while receiver.poll(timeout):
         try:
             receiver.recv()
@@ -353,7 +354,9 @@ def _read_streams(
     path: Path, config: dict[str, Any], streams: list[str], base_url: str, out: Path, done: Any
 ) -> None:
     """The child's work: each stream read on its own, one JSON line per finished stream, and
-    its name sent to the parent."""
+    its name sent to the parent (and first an empty one: the child's start, its imports under
+    load, is not the first stream's time)."""
+    done.send("")
     for stream in streams:
         result: list[Any] | str
         try:
