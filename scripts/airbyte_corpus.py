@@ -45,10 +45,17 @@ def _spec_file(folder: Path | None) -> dict[str, Any] | None:
 
 
 def _object_value(schema: dict[str, Any]) -> dict[str, Any]:
-    if schema.get("oneOf") and not schema.get("properties"):
-        schema = schema["oneOf"][0]
+    """An object's own properties and those of its first ``oneOf`` (or ``anyOf``) option: an
+    object must satisfy both, and the option's constants are often what a template reads
+    (``config['region']['url_base']``)."""
+    options = [o for o in schema.get("oneOf") or schema.get("anyOf") or [] if isinstance(o, dict)]
+    properties = (
+        {**(schema.get("properties") or {}), **(options[0].get("properties") or {})}
+        if options
+        else schema.get("properties") or {}
+    )
     config: dict[str, Any] = {}
-    for name, prop in (schema.get("properties") or {}).items():
+    for name, prop in properties.items():
         if isinstance(prop, dict):
             config[name] = _value(name, prop)
     return config
@@ -60,16 +67,31 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
             # a number's default written as text (reddit's limit: "1000"): as a user gives it,
             # a number, since airbyte-cdk checks the config against the spec
             value = prop[key]
+            if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+                # a schema written where its value belongs (survey-sparrow's region default is
+                # the "Global account" option itself): the value that option describes
+                return _object_value(value)
             numeric = prop.get("type") in ("integer", "number")
             return _typed(value, prop.get("type")) if numeric and isinstance(value, str) else value
     if prop.get("enum"):
         return prop["enum"][0]
     example = (prop.get("examples") or [None])[0]
-    # an example like "YYYY-MM-DD" describes a format; it is no value
-    if example is not None and not isinstance(example, (dict, list)) and "YYYY" not in str(example):
+    # an example like "YYYY-MM-DD" describes a format; it is no value, and neither is one the
+    # field's own pattern or format refuses (a user's value would follow those)
+    if (
+        example is not None
+        and not isinstance(example, (dict, list))
+        and "YYYY" not in str(example)
+        and (not isinstance(example, str) or _fits(example, prop))
+    ):
         return _typed(example, prop.get("type"))
-    if prop.get("type") == "object" or prop.get("oneOf"):
+    options = [o for o in prop.get("oneOf") or prop.get("anyOf") or [] if isinstance(o, dict)]
+    if prop.get("type") == "object" or any("properties" in o for o in options):
         return _object_value(prop)
+    if options:  # one of some plain types (``anyOf: [{type: string}, {type: "null"}]``)
+        return _value(
+            name, {**{k: v for k, v in prop.items() if k not in ("oneOf", "anyOf")}, **options[0]}
+        )
     kind = prop.get("type")
     kind = next((k for k in kind if k != "null"), "string") if isinstance(kind, list) else kind
     if kind == "array":
@@ -77,12 +99,66 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
         return [_value(name, items) if isinstance(items, dict) and items else "a"]
     if kind in ("integer", "number", "boolean"):
         return {"integer": 1, "number": 1, "boolean": True}[kind]
-    candidates = [_PLACEHOLDERS.get(name, "2024-01-01T00:00:00Z")] if "date" in name else []
+    candidates = _dates(name, prop)
     if any(word in name.lower() for word in ("url", "host")):
         candidates.append("https://example.com")  # a url_base is often built from it
     candidates += _TEXTS
+    # nothing fits: the spec's own example all the same (plausible's api_url example is a URL
+    # its pattern refuses), as a user would copy it
+    fallback = example if isinstance(example, str) and "YYYY" not in example else "x"
+    return next((c for c in candidates if _fits(c, prop)), fallback)
+
+
+def _fits(text: str, prop: dict[str, Any]) -> bool:
+    """Whether a text is one the field's ``pattern`` and date ``format`` accept."""
     pattern = prop.get("pattern")
-    return next((c for c in candidates if not pattern or re.search(pattern, c)), "x")
+    if pattern and not _search(pattern, text):
+        return False
+    wanted = _FORMATS.get(str(prop.get("format")))
+    return wanted is None or re.fullmatch(wanted, text) is not None
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:  # a JSON-schema pattern Python's re cannot read: not ours to judge
+        return True
+
+
+# JSON schema's date formats, as airbyte-cdk's config check reads them
+_FORMATS = {
+    "date": r"\d{4}-\d{2}-\d{2}",
+    "date-time": r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?",
+}
+
+# a date format a field's description or title spells out ("in YYYYMMDD or YYYYMMDDHH
+# format"), longest first, and its strftime form
+_SPELLED = [
+    ("YYYY-MM-DDTHH:MM:SSZ", "%Y-%m-%dT%H:%M:%SZ"),
+    ("YYYY-MM-DDTHH:MM:SS", "%Y-%m-%dT%H:%M:%S"),
+    ("YYYY-MM-DD HH:MM:SS", "%Y-%m-%d %H:%M:%S"),
+    ("YYYY-MM-DD", "%Y-%m-%d"),
+    ("YYYYMMDD", "%Y%m%d"),
+    ("MM/DD/YYYY", "%m/%d/%Y"),
+    ("DD/MM/YYYY", "%d/%m/%Y"),
+]
+
+
+def _dates(name: str, prop: dict[str, Any]) -> list[str]:
+    """Date texts for a field that asks for a date: by its name, its format, or the format its
+    description spells out (the first one it names); an end a month after the start."""
+    words = f"{prop.get('description', '')} {prop.get('title', '')}".upper()
+    spelled = [fmt for text, fmt in _SPELLED if text in words]
+    first = min(spelled, key=lambda f: words.find(_spelled_text(f))) if spelled else None
+    if not (first or "date" in name or prop.get("format") in _FORMATS):
+        return []
+    day = datetime(2024, 1, 31 if "end" in name.lower() else 1, tzinfo=UTC)
+    found = [day.strftime(first)] if first else []
+    return [*found, _PLACEHOLDERS.get(name, day.strftime("%Y-%m-%dT%H:%M:%SZ"))]
+
+
+def _spelled_text(strftime: str) -> str:
+    return next(text for text, fmt in _SPELLED if fmt == strftime)
 
 
 def _typed(example: Any, kind: Any) -> Any:
@@ -168,11 +244,16 @@ def translate(path: Path, config: dict[str, Any]) -> tuple[Any, Any]:
             problems = stream_problems(path, config)
             return problems, (plan_manifest(path, config) if not problems else None)
         except ConfigError as exc:
-            wanted = re.search(r"does not match the format '([^']+)'", exc.message)
+            wanted = re.search(
+                r"the datetime '([^']*)' does not match the format '([^']+)'", exc.message
+            )
             if not wanted:
                 raise
-            text = datetime(2024, 1, 1, tzinfo=UTC).strftime(wanted.group(1))
-            for key in _PLACEHOLDERS:
+            refused, form = wanted.groups()
+            text = datetime(2024, 1, 1, tzinfo=UTC).strftime(form)
+            # the placeholder dates, and any value that is the refused one (a spec's example
+            # in another format: babelforce's 1651363200 for a '%Y-%m-%dT%H:%M:%SZ' start)
+            for key in [*_PLACEHOLDERS, *(k for k, v in config.items() if str(v) == refused)]:
                 config[key] = text
     return stream_problems(path, config), None
 

@@ -6,13 +6,29 @@
 FOLDER holds manifests (``*.yaml`` or ``<connector>/manifest.yaml``, kept outside this
 repository). Per manifest: ``check`` (restsync's translation, with a placeholder config built
 from the spec as in scripts/airbyte_corpus.py); the simulator is started on 127.0.0.1 for the
-streams it can serve faithfully; the CDK (a subprocess in .venv-airbyte, bounded by --timeout)
-and restsync read those streams from that same server; records are compared per stream.
+streams it can serve faithfully; the CDK (a subprocess in .venv-airbyte) and restsync (a child
+process) read those streams from that same server, both without the manifest's
+``api_budget`` (the API's rate limit is not the simulator's, and records do not depend on it);
+records are compared per stream.
 
-Every stream lands in one category: ``identical``, ``different`` (records differ, or one side
-failed), ``rejected`` (restsync's check refuses it, with the reason) or ``simulator-limited``
-(the simulator cannot serve its contract, so no comparison is made: never counted as identical).
-A connector is identical when all its streams are, rejected when check refuses any of them.
+``--timeout`` (seconds, 120 by default) is each stream's own budget, on both sides: a side is
+stopped when that long passes without one more stream ending (restsync reads its streams one
+after another, so the one it was reading is given up and a fresh child reads the rest;
+airbyte-cdk reads several at once, so each stream it had not ended runs again on its own in
+a fresh CDK). One stream that never ends costs its own budget, not the others'.
+
+Every stream lands in one category (a connector in its streams' worst, in this order):
+
+``rejected``           restsync's check refuses it, with the reason
+``different``          both read it and the records differ, or only restsync failed
+``unfinished``         a side did not finish it within its budget: nothing compared
+``cdk-failed``         airbyte-cdk failed (an error, no record) where restsync read records
+``both-failed``        both clients refuse the served data: usually a simulator limit (a value
+                       not served in the form the manifest parses), not a restsync difference
+``simulator-limited``  the simulator cannot serve its contract, so no comparison is made
+``identical``          the same records (a field filled from the read time masked)
+
+None but ``identical`` counts as identical; a connector is identical when all its streams are.
 """
 
 from __future__ import annotations
@@ -158,28 +174,30 @@ def compare(
     """Each stream's verdict after reading it through both sides from one simulator."""
     served = simulator_plan(plan_manifest(path, config, streams=streams))
     verdicts: dict[str, str] = {}
-    with serve_in_thread(served, _OPTIONS) as sim:
+    with serve_in_thread(served, _OPTIONS) as sim, tempfile.TemporaryDirectory() as folder:
         document = pointed_at(only_streams(path, config, streams), sim.base_url)
-        with tempfile.TemporaryDirectory() as folder:
-            # in a folder of this run's own, never the corpus's (read-only, and two runs of one
-            # connector at once would overwrite each other's copy): the CDK loads the manifest
-            # as a document, and finds packaged schemas through the working folder
-            copy = Path(folder) / "simulated-manifest.yaml"
-            copy.write_text(yaml.safe_dump(document, sort_keys=False))
-            cwd = _package_folder(path, Path(folder) / "cwd")
-            expected, errors = reference_records(copy, config, streams, timeout, cwd)
-        ours = restsync_records(path, config, streams, sim.base_url, timeout)
+        # the API's rate budget is not the simulator's, and records do not depend on it:
+        # cin7's 60 calls a minute made its 2,500 purchases one request a second on both sides
+        document.pop("api_budget", None)
+        # in a folder of this run's own, never the corpus's (read-only, and two runs of one
+        # connector at once would overwrite each other's copy): the CDK loads the manifest
+        # as a document, and finds packaged schemas through the working folder
+        copy = Path(folder) / "simulated-manifest.yaml"
+        copy.write_text(yaml.safe_dump(document, sort_keys=False))
+        cwd = _package_folder(path, Path(folder) / "cwd")
+        expected, errors = reference_records(copy, config, streams, timeout, cwd)
+        ours_path = _without_budget(path, Path(folder) / "restsync")
+        ours = restsync_records(ours_path, config, streams, sim.base_url, timeout)
         for stream in streams:
-            got = ours.get(stream)
-            if not isinstance(got, list):
-                verdicts[stream] = f"different: restsync {got or 'failed'}"[:300]
-                continue
             want = expected.get(stream, [])
             mine = [e for e in errors if e.startswith(f"{stream}: ")] or [
                 e for e in errors if ": " not in e[:60] or e.split(": ")[0] not in streams
             ]
-            if mine and not want:
-                verdicts[stream] = f"different: airbyte-cdk failed: {mine[0]}"[:300]
+            cdk_error = mine[0].removeprefix(f"{stream}: ") if mine else None
+            got = ours.get(stream)
+            failed = _failure(got, want, cdk_error)
+            if failed is not None or not isinstance(got, list):
+                verdicts[stream] = (failed or "different: restsync failed")[:300]
             elif canonical(want) == canonical(got):
                 verdicts[stream] = f"identical ({len(got)} records)"
             elif (clock := clock_fields(path, config, stream)) and canonical(
@@ -190,6 +208,28 @@ def compare(
             else:
                 verdicts[stream] = _difference(want, got)
     return verdicts
+
+
+def _failure(ours: list[Any] | str | None, want: list[Any], cdk_error: str | None) -> str | None:
+    """The verdict when a side failed or did not finish, None when both read records. The
+    CDK failed when it reported an error for the stream and read no record of it."""
+    ours_failed = not isinstance(ours, list)
+    cdk = cdk_error if cdk_error is not None and not want else None
+    late = [f"restsync {ours}"] if str(ours).startswith("did not finish") else []
+    late += [cdk] if cdk is not None and cdk.startswith("airbyte-cdk did not finish") else []
+    if late:
+        return f"unfinished: {'; '.join(late)}"
+    if ours_failed and cdk is not None:
+        # each side's reason in one line: the end of restsync's (dlt wraps the cause in front
+        # of it), the start of the CDK's
+        mine = str(ours or "failed")
+        mine = mine if len(mine) <= 140 else "..." + mine[-137:]
+        return f"both-failed: restsync {mine}; airbyte-cdk: {cdk[:140]}"
+    if ours_failed:
+        return f"different: restsync {ours or 'failed'} (airbyte-cdk read {len(want)} records)"
+    if cdk is not None:
+        return f"cdk-failed: airbyte-cdk: {cdk} (restsync read {len(ours or [])} records)"
+    return None
 
 
 def clock_fields(path: Path, config: dict[str, Any], stream: str) -> list[tuple[str, ...]]:
@@ -219,6 +259,23 @@ def _masked(records: list[Any], fields: list[tuple[str, ...]]) -> list[Any]:
     return masked
 
 
+def _without_budget(path: Path, folder: Path) -> Path:
+    """The manifest restsync reads: the corpus's own, or (one with an ``api_budget``) a copy
+    without it, beside links to everything its folder holds (``schemas/``, ...)."""
+    text = path.read_text()
+    if "api_budget" not in text:
+        return path
+    document = yaml.safe_load(text)
+    if document.pop("api_budget", None) is None:
+        return path
+    folder.mkdir()
+    for sibling in path.parent.iterdir():
+        if sibling.name != path.name:
+            (folder / sibling.name).symlink_to(sibling)
+    (folder / path.name).write_text(yaml.safe_dump(document, sort_keys=False))
+    return folder / path.name
+
+
 def _package_folder(path: Path, folder: Path) -> Path:
     """A working folder for the CDK where a JsonFileSchemaLoader's package-relative
     ``./source_x/schemas/...`` finds the connector's ``schemas/`` (the corpus copy keeps them
@@ -242,30 +299,64 @@ def _package_folder(path: Path, folder: Path) -> Path:
 def restsync_records(
     path: Path, config: dict[str, Any], streams: list[str], base_url: str, timeout: float
 ) -> dict[str, list[Any] | str]:
-    """restsync's records per stream (or why it failed), read in a child process that is
-    killed after ``timeout`` seconds, as the CDK's side is (apple-search-ads' thousands of daily
-    windows once ran for over 15 minutes). A stream the child did not finish is reported so."""
+    """restsync's records per stream (or why it failed), read one stream after another in a
+    child process. ``timeout`` is each stream's own budget, as on the CDK's side: a stream not
+    done ``timeout`` seconds after the one before it is reported as not finished, the child is
+    killed (apple-search-ads' thousands of daily windows once ran for over 15 minutes) and a
+    fresh one reads the streams after it."""
+    results: dict[str, list[Any] | str] = {}
+    pending = list(streams)
+    context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "records.jsonl"
-        child = multiprocessing.get_context("spawn").Process(
-            target=_read_streams, args=(path, config, streams, base_url, out)
-        )
-        child.start()
-        child.join(timeout)
-        if child.is_alive():
-            child.kill()
+        # each round reads to the end or gives up one stream: at most one round a stream
+        for round_number in range(len(streams)):
+            if not pending:
+                break
+            out = Path(folder) / f"records-{round_number}.jsonl"
+            receiver, sender = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_read_streams, args=(path, config, pending, base_url, out, sender)
+            )
+            child.start()
+            sender.close()  # the child holds the only sender: its exit ends the pipe
+            stopped = not _follow(receiver, timeout)
+            receiver.close()
+            if stopped:
+                child.kill()
             child.join()
-        done = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
-    results: dict[str, list[Any] | str] = {d["stream"]: d["result"] for d in done}
-    for stream in streams:
-        results.setdefault(stream, f"did not finish within {timeout:.0f} s")
-    return results
+            for line in out.read_text().splitlines() if out.exists() else []:
+                done = json.loads(line)
+                results[done["stream"]] = done["result"]
+            pending = [s for s in pending if s not in results]
+            if pending:
+                why = (
+                    f"did not finish within {timeout:.0f} s"
+                    if stopped
+                    else f"failed: its process ended with exit code {child.exitcode}"
+                )
+                results[pending.pop(0)] = why
+    return {stream: results[stream] for stream in streams}
+
+
+def _follow(receiver: Any, timeout: float) -> bool:
+    """Wait on the child's messages ("started", then "stream done"), each within ``timeout``
+    seconds of the one before; False when one does not come in time, True when the child has
+    closed the pipe."""
+    while receiver.poll(timeout):
+        try:
+            receiver.recv()
+        except EOFError:
+            return True
+    return False
 
 
 def _read_streams(
-    path: Path, config: dict[str, Any], streams: list[str], base_url: str, out: Path
+    path: Path, config: dict[str, Any], streams: list[str], base_url: str, out: Path, done: Any
 ) -> None:
-    """The child's work: each stream read on its own, one JSON line per finished stream."""
+    """The child's work: each stream read on its own, one JSON line per finished stream, and
+    its name sent to the parent (and first an empty one: the child's start, its imports under
+    load, is not the first stream's time)."""
+    done.send("")
     for stream in streams:
         result: list[Any] | str
         try:
@@ -276,6 +367,7 @@ def _read_streams(
         line = json.dumps({"stream": stream, "result": result}, default=str)
         with out.open("a") as handle:
             handle.write(line + "\n")
+        done.send(stream)
 
 
 def _difference(want: list[Any], got: list[Any]) -> str:
@@ -321,11 +413,22 @@ def run_manifest(path: Path, timeout: float) -> dict[str, str]:
 
 
 def connector_verdict(verdicts: dict[str, str]) -> str:
+    """A connector's category: its streams' worst, in the order the module docstring gives."""
     kinds = {v.split(":")[0].split(" ")[0] for v in verdicts.values()}
-    for kind in ("rejected", "different", "simulator-limited"):
+    for kind in _WORST_FIRST:
         if kind in kinds:
             return kind
     return "identical"
+
+
+_WORST_FIRST = (
+    "rejected",
+    "different",
+    "unfinished",
+    "cdk-failed",
+    "both-failed",
+    "simulator-limited",
+)
 
 
 def _totals(counts: Counter[str]) -> str:

@@ -146,9 +146,9 @@ def _told_apart(served: dict[str, ResourcePlan], plan: SourcePlan, names: list[s
                 resource = served[first]
                 raise SimulatorError(
                     f"streams '{first}' and '{other}' are both at {resource.method} "
-                    f"/{resource.path}, with other parameters or body; the simulator routes by "
-                    "method and path, and by a literal parameter or body text only when they "
-                    "send it with different values, so serve one of them at a time"
+                    f"/{resource.path}, with other parameters, body or paging; the simulator "
+                    "routes by method and path, and by a literal parameter or body text only when "
+                    "they send it with different values, so serve one of them at a time"
                 )
     for name in names:
         params, body = dict(served[name].params), dict(served[name].json_body or {})
@@ -206,6 +206,10 @@ def _asks(plan: SourcePlan, served: dict[str, ResourcePlan], name: str) -> tuple
         own.params,
         own.headers,
         own.json_body,
+        # the paging contract too: flowlu's project_observers sends its page in the JSON body
+        # at the route where st_projects_users sends it in the query; served as one, the body's
+        # page was never read and every answer offered a next page
+        own.paginator,
     )
 
 
