@@ -1,0 +1,160 @@
+"""AsyncRetriever streams: report jobs created per slice, polled, downloaded from another
+origin, filtered and transformed; the records identical to airbyte-cdk 7.39.1's against the same
+two local servers. A job that fails, or never completes, ends the stream with one sentence after
+a bounded number of tries and waits (the engine's sleep is injected: nothing really waits)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+import restsync
+from restsync._engine._scheduler import Engine
+from restsync.airbyte import plan_manifest
+from tests.airbyte.async_api import ReportApi, report_manifest
+from tests.conftest import RoutedServer
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = {"api_key": "sk-report-secret-4242"}
+
+
+@pytest.fixture
+def files() -> Any:
+    routed = RoutedServer()
+    yield routed
+    routed.stop()
+
+
+def _start(server: RoutedServer, files: RoutedServer, api: ReportApi) -> None:
+    api.serve(server, files)
+    server.start()
+    files.start()
+    api.files_url = files.base_url
+
+
+def _canonical(records: list[Any]) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True) for r in records)
+
+
+def test_report_jobs_load_what_airbyte_cdk_reads(
+    server: RoutedServer, files: RoutedServer, make_pipeline: Any, duckdb_path: Path, tmp_path: Path
+) -> None:
+    from scripts.airbyte_diff import reference_records
+
+    api = ReportApi()
+    _start(server, files, api)
+    manifest = report_manifest(server.base_url)
+    path = tmp_path / "reports.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+
+    restsync.sync(make_pipeline(), restsync.airbyte_source(path, CONFIG))
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        cursor = connection.sql("select id, segment, clicks, job from data.clicks")
+        names = [c[0] for c in cursor.description]
+        ours = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    # three jobs (one per segment), each polled twice (pending, then ready), two files each,
+    # two records a file; the filter drops c3
+    assert len(ours) == 11
+    assert sorted(j["segment"] for j in api.created) == ["a", "b", "c"]
+    assert sorted(api.polls.values()) == [2, 2, 2]
+    assert sorted(api.deleted) == sorted(j["id"] for j in api.created)
+    # the key went to the API's own requests, never to the files' host
+    assert set(api.poll_auth) == {f"Bearer {CONFIG['api_key']}"}
+    assert api.download_auth == [None] * 6
+
+    cdk_api = ReportApi()
+    cdk_server, cdk_files = RoutedServer(), RoutedServer()
+    try:
+        _start(cdk_server, cdk_files, cdk_api)
+        cdk_path = tmp_path / "reports_cdk.yaml"
+        cdk_path.write_text(yaml.safe_dump(report_manifest(cdk_server.base_url)))
+        theirs, errors = reference_records(cdk_path, CONFIG, timeout=300)
+    finally:
+        cdk_server.stop()
+        cdk_files.stop()
+    assert errors == []
+    assert _canonical(ours) == _canonical(theirs["clicks"])
+    assert cdk_api.download_auth == [None] * 6  # airbyte-cdk sends none there either
+
+
+class _Sink:
+    """What the loader would take: the records, kept in a list."""
+
+    def __init__(self) -> None:
+        self.got: list[Any] = []
+
+    async def records(self, resource: str, records: list[Any]) -> list[Any]:
+        self.got.extend(records)
+        return []
+
+    async def rejects(self, rejects: list[Any]) -> None:
+        return None
+
+    async def finished(self, resource: str, error: Any) -> None:
+        return None
+
+
+def _run_engine(plan: Any) -> tuple[Any, list[float]]:
+    """Run the plan's engine with its sleep recorded instead of slept."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await asyncio.sleep(0)
+
+    report = asyncio.run(Engine(plan, _Sink(), deliver={"clicks"}, sleep=sleep).run())
+    return report, slept
+
+
+def test_a_job_that_never_completes_times_out_and_is_aborted(
+    server: RoutedServer, files: RoutedServer
+) -> None:
+    api = ReportApi(never=True)
+    _start(server, files, api)
+    plan = plan_manifest(report_manifest(server.base_url, timeout=1), CONFIG)
+    report, slept = _run_engine(plan)
+    error = report.resources["clicks"].error
+    assert error is not None
+    assert "ended 'timeout' on each of 3 attempts" in error.message
+    assert "/exports/job-" in error.message
+    # 3 segments x 3 attempts, each aborted; each job's waits add up to the 1 minute timeout
+    # (1, 2, 4, then 5 s each), so every job was polled a bounded number of times
+    assert len(api.created) == 9
+    assert sorted(api.aborted) == sorted(j["id"] for j in api.created)
+    assert set(api.polls.values()) == {15}  # 14 waits (1+2+4+5*11 = 62 >= 60) and a last poll
+    assert sum(slept) == pytest.approx(9 * 60)
+    assert max(slept) == 5.0
+
+
+def test_a_failed_job_is_tried_three_times_then_named(
+    server: RoutedServer, files: RoutedServer
+) -> None:
+    api = ReportApi(fail=True)
+    _start(server, files, api)
+    plan = plan_manifest(report_manifest(server.base_url), CONFIG)
+    report, slept = _run_engine(plan)
+    error = report.resources["clicks"].error
+    assert error is not None
+    assert error.resource == "clicks"
+    assert "ended 'failed' on each of 3 attempts" in error.message
+    assert CONFIG["api_key"] not in str(error)
+    assert slept == []  # a failed job is created again at once, as airbyte-cdk does
+    assert len(api.created) >= 3
+    assert api.download_auth == []
+
+
+def test_an_unknown_status_names_the_mapping(server: RoutedServer, files: RoutedServer) -> None:
+    api = ReportApi()
+    _start(server, files, api)
+    manifest = report_manifest(server.base_url)
+    manifest["streams"][0]["retriever"]["status_mapping"]["running"] = ["queued"]
+    report, _ = _run_engine(plan_manifest(manifest, CONFIG))
+    error = report.resources["clicks"].error
+    assert error is not None
+    assert "has status 'pending', which status_mapping does not list" in error.message
