@@ -6,7 +6,6 @@ a bounded number of tries and waits (the engine's sleep is injected: nothing rea
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,10 @@ import yaml
 import restsync
 from restsync._engine._scheduler import Engine
 from restsync.airbyte import plan_manifest
+from restsync.airbyte._simulate import simulator_plan
+from restsync.airbyte._simulate_async import serve_jobs
+from restsync.simulator import SimulatorOptions, serve_in_thread
+from scripts.airbyte_diff import canonical, reference_records
 from tests.airbyte.async_api import ReportApi, report_manifest
 from tests.conftest import RoutedServer
 
@@ -38,14 +41,9 @@ def _start(server: RoutedServer, files: RoutedServer, api: ReportApi) -> None:
     api.files_url = files.base_url
 
 
-def _canonical(records: list[Any]) -> list[str]:
-    return sorted(json.dumps(r, sort_keys=True) for r in records)
-
-
 def test_report_jobs_load_what_airbyte_cdk_reads(
     server: RoutedServer, files: RoutedServer, make_pipeline: Any, duckdb_path: Path, tmp_path: Path
 ) -> None:
-    from scripts.airbyte_diff import reference_records
 
     api = ReportApi()
     _start(server, files, api)
@@ -79,7 +77,7 @@ def test_report_jobs_load_what_airbyte_cdk_reads(
         cdk_server.stop()
         cdk_files.stop()
     assert errors == []
-    assert _canonical(ours) == _canonical(theirs["clicks"])
+    assert canonical(ours) == canonical(theirs["clicks"])
     assert cdk_api.download_auth == [None] * 6  # airbyte-cdk sends none there either
 
 
@@ -158,3 +156,24 @@ def test_an_unknown_status_names_the_mapping(server: RoutedServer, files: Routed
     error = report.resources["clicks"].error
     assert error is not None
     assert "has status 'pending', which status_mapping does not list" in error.message
+
+
+def test_the_simulator_serves_the_job_contract_to_both_clients(tmp_path: Path) -> None:
+    """Offline: the simulator's table for the stream behind the job front; restsync and
+    airbyte-cdk create, poll and download the same jobs and read the same records."""
+
+    plan = plan_manifest(report_manifest("http://127.0.0.1:9"), CONFIG)
+    with (
+        serve_in_thread(simulator_plan(plan), SimulatorOptions(seed=3)) as sim,
+        serve_jobs(plan, sim.base_url) as url,
+    ):
+        manifest = report_manifest(url)
+        source = restsync.airbyte_source(manifest, CONFIG)
+        ours = [dict(r) for r in source.resources["clicks"]]
+        path = tmp_path / "reports.yaml"
+        path.write_text(yaml.safe_dump(manifest))
+        theirs, errors = reference_records(path, CONFIG, timeout=300)
+    assert errors == []
+    assert len(ours) > 3  # every segment's job downloads the table's records
+    assert {r["job"] for r in ours} == {"a-report", "b-report", "c-report"}
+    assert canonical(ours) == canonical(theirs["clicks"])

@@ -27,9 +27,10 @@ storage URL) gets no credential, whatever the download_requester declares.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import orjson
 
@@ -42,7 +43,7 @@ from restsync.airbyte._parts import Unsupported, _checked, _expect, build_pagina
 from restsync.airbyte._records import RecordPipeline
 from restsync.airbyte._requests import ManifestTraversal, StreamRequests
 
-__all__ = ["Decoder", "JobInterpolator", "JobRunner", "async_stream"]
+__all__ = ["Decoder", "JobInterpolator", "JobRunner", "async_stream", "jobs_on"]
 
 FIRST_WAIT = 1.0  # seconds before the second poll of a job
 LONGEST_WAIT = 5.0  # airbyte-cdk's fixed wait between status updates
@@ -117,6 +118,7 @@ class JobRunner:
     extract: RecordPipeline  # download_extractor
     select: RecordPipeline  # the stream's record_selector, its extractor left out
     decoder: Decoder = field(default_factory=_JsonOnly)
+    decoder_spec: Any = None  # the manifest's download_decoder (the simulator encodes by it)
     abort: StreamRequests | None = None
     delete: StreamRequests | None = None
     timeout_seconds: float = DEFAULT_TIMEOUT_MINUTES * 60
@@ -229,6 +231,44 @@ class JobRunner:
         return [str(t) if not isinstance(t, str) else t for t in self.targets.extract(body)]
 
 
+def jobs_on(resources: Mapping[str, ResourcePlan], base_url: str) -> dict[str, ResourcePlan]:
+    """The resources with each job stream's requesters moved to ``base_url`` (``--base-url``,
+    the simulator), as ``url_on`` moves a stream's own: polls, aborts and deletes must not
+    reach the real API either. The download requester stays: its address is the job's."""
+    moved = dict(resources)
+    for name, resource in resources.items():
+        runner = resource.produce
+        if isinstance(runner, JobRunner):
+            shifted = replace(
+                runner,
+                create=_moved(runner.create, base_url),
+                poll=_moved(runner.poll, base_url),
+                target_request=_moved(runner.target_request, base_url),
+                abort=_moved(runner.abort, base_url),
+                delete=_moved(runner.delete, base_url),
+            )
+            moved[name] = replace(resource, produce=shifted)
+    return moved
+
+
+@overload
+def _moved(requests: StreamRequests, base_url: str) -> StreamRequests: ...
+@overload
+def _moved(requests: None, base_url: str) -> None: ...
+@overload
+def _moved(requests: StreamRequests | None, base_url: str) -> StreamRequests | None: ...
+def _moved(requests: StreamRequests | None, base_url: str) -> StreamRequests | None:
+    if requests is None:
+        return None
+    if requests.url and not requests.url_base:
+        found = _ORIGIN.match(base_url)
+        return replace(requests, url_origin=found.group(0) if found else base_url.rstrip("/"))
+    return replace(requests, base_override=base_url)
+
+
+_ORIGIN = re.compile(r"^https?://[^/?#]+")
+
+
 def _built(requests: StreamRequests, stream_slice: Slice) -> Request:
     traversal = ManifestTraversal(requests, None)
     traversal.parent = stream_slice
@@ -264,8 +304,8 @@ def async_stream(
     for needed in ("creation_requester", "polling_requester", "download_requester"):
         if not isinstance(retriever.get(needed), Mapping):
             raise Unsupported(f"{at}.{needed}", "AsyncRetriever", f"no {needed}")
-    create, auth, retry, actions, home = translator._requests(
-        {"requester": retriever["creation_requester"]}, ai, at, name
+    create, auth, retry, actions, home = _translated(
+        translator, retriever, "creation_requester", ai, at, name
     )
     poll = _requester(translator, retriever, "polling_requester", ai, at, name)
     download = _download_requests(retriever, ai, at, name)
@@ -292,6 +332,7 @@ def async_stream(
         extract=_extractor(retriever.get("download_extractor"), ai, f"{at}.download_extractor"),
         select=replace(records, field_path=()),
         decoder=download_decoder(retriever.get("download_decoder"), f"{at}.download_decoder"),
+        decoder_spec=retriever.get("download_decoder"),
         abort=_optional(translator, retriever, "abort_requester", ai, at, name),
         delete=_optional(translator, retriever, "delete_requester", ai, at, name),
         timeout_seconds=_timeout(retriever.get("polling_job_timeout"), ai, at),
@@ -338,10 +379,26 @@ def async_stream(
     )
 
 
+def _translated(
+    translator: Any, retriever: Mapping[str, Any], key: str, ai: Any, at: str, name: str
+) -> Any:
+    """One requester as the translator reads a SimpleRetriever's, its errors at its own
+    config path (``...retriever.polling_requester``, not ``...retriever.requester``)."""
+    try:
+        return translator._requests({"requester": retriever[key]}, ai, at, name)
+    except Unsupported as problem:
+        problem.where = problem.where.replace(f"{at}.requester", f"{at}.{key}", 1)
+        raise
+    except ConfigError as exc:
+        raise ConfigError(
+            exc.path.replace(f"{at}.requester", f"{at}.{key}", 1), exc.message
+        ) from None
+
+
 def _requester(
     translator: Any, retriever: Mapping[str, Any], key: str, ai: Any, at: str, name: str
 ) -> StreamRequests:
-    requests, *_ = translator._requests({"requester": retriever[key]}, ai, f"{at}.{key}", name)
+    requests, *_ = _translated(translator, retriever, key, ai, at, name)
     return requests  # type: ignore[no-any-return]
 
 
