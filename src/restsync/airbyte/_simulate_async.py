@@ -273,10 +273,20 @@ class _Front:
         ) as answer:
             body = await answer.read()
             kept = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP}
-            return web.Response(status=answer.status, body=body, headers=kept)
+        # the simulator's next-page links name its own address: the clients stay on the
+        # front's (a link to another origin would go without the credentials)
+        theirs, ours = _origin(self.simulator), _origin(self.base)
+        body = body.replace(theirs.encode(), ours.encode())
+        kept = {k: v.replace(theirs, ours) for k, v in kept.items()}
+        return web.Response(status=answer.status, body=body, headers=kept)
 
 
 _HOP = {"host", "content-length", "transfer-encoding", "connection", "content-encoding"}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _matches(route: tuple[str, re.Pattern[str]], request: web.Request) -> bool:
