@@ -63,7 +63,8 @@ def served_jobs(resource: ResourcePlan) -> ResourcePlan:
     fetches them; the clients' credentials are checked on nothing else either)."""
     runner = resource.produce
     assert isinstance(runner, JobRunner)
-    _contract(resource.name, runner)  # a stream the front cannot serve fails here, by name
+    contract = _contract(resource.name, runner)  # one the front cannot serve fails, by name
+    method, path_served = contract.table
     path = runner.extract.path()
     if any("." in step for step in path):
         raise SimulatorError(
@@ -72,8 +73,8 @@ def served_jobs(resource: ResourcePlan) -> ResourcePlan:
         )
     return replace(
         resource,
-        method="GET",
-        path=f"{JOBS_ROOT}/{resource.name}",
+        method=method,
+        path=path_served,
         params={},
         headers={},
         json_body=None,
@@ -106,6 +107,10 @@ class _Contract:
     target_path: list[str] | None
     records_path: list[str]
     encoding: tuple[str, ...]  # the download_decoder's types, outermost first
+    # where the simulator serves the stream's table: at the creation request's route when that
+    # is fixed, so that two job streams there that ask for other reports (amazon-ads' POST
+    # /reporting/reports) are served one at a time, as any two streams at one route are
+    table: tuple[str, str]
     polls: dict[str, int] = field(default_factory=dict)
 
 
@@ -150,6 +155,10 @@ def _contract(stream: str, runner: JobRunner) -> _Contract:
                 "path nor in a query parameter; the simulator cannot tell its jobs apart"
             )
     others = [_route(stream, r, _JobMark()) for r in (runner.abort, runner.delete) if r]
+    created = _path(runner.create, _JobMark())
+    table = (runner.create.method, created)
+    if _WILD in created or _JOB in created or not created:
+        table = ("GET", f"{JOBS_ROOT}/{stream}")
     return _Contract(
         stream=stream,
         create=_route(stream, runner.create, _JobMark()),
@@ -163,6 +172,7 @@ def _contract(stream: str, runner: JobRunner) -> _Contract:
         target_path=runner.targets.path() if runner.targets is not None else None,
         records_path=runner.extract.path(),
         encoding=_encoding(runner.decoder_spec),
+        table=table,
     )
 
 
@@ -174,12 +184,17 @@ def _render(requests: StreamRequests, template: Any, mark: _JobMark) -> str:
         raise SimulatorError(f"stream '{requests.stream}': {exc}") from None
 
 
-def _route(stream: str, requests: StreamRequests, mark: _JobMark) -> tuple[str, re.Pattern[str]]:
-    """The request's method and a pattern of its path (what follows the base URL)."""
+def _path(requests: StreamRequests, mark: _JobMark) -> str:
+    """The request's path (what follows the base URL), its marks in it."""
     path = _render(requests, requests.path, mark) if requests.path else ""
     if requests.url and not requests.url_base:
         path = urlsplit(_render(requests, requests.url, mark)).path + "/" + path
-    path = path.partition("?")[0].strip("/")
+    return path.partition("?")[0].strip("/")
+
+
+def _route(stream: str, requests: StreamRequests, mark: _JobMark) -> tuple[str, re.Pattern[str]]:
+    """The request's method and a pattern of its path."""
+    path = _path(requests, mark)
     pattern = re.escape(path).replace(_WILD, "[^/]*").replace(_JOB, "(?P<job>[^/]+)")
     return requests.method, re.compile(f"(?:^|/){pattern}/?$")
 
@@ -242,8 +257,8 @@ class _Front:
 
     async def _download(self, contract: _Contract) -> web.Response:
         assert self.session is not None
-        url = f"{self.simulator}/{JOBS_ROOT}/{contract.stream}"
-        async with self.session.get(url) as answer:
+        method, path = contract.table
+        async with self.session.request(method, f"{self.simulator}/{path}") as answer:
             raw = await answer.read()
             if answer.status != 200:
                 return web.Response(status=answer.status, body=raw)
