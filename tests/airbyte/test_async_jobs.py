@@ -125,7 +125,7 @@ def test_a_job_that_never_completes_times_out_and_is_aborted(
     # (1, 2, 4, then 5 s each), so every job was polled a bounded number of times
     assert len(api.created) == 9
     assert sorted(api.aborted) == sorted(j["id"] for j in api.created)
-    assert set(api.polls.values()) == {15}  # 14 waits (1+2+4+5*11 = 62 >= 60) and a last poll
+    assert set(api.polls.values()) == {15}  # 14 waits (1, 2, 4, ten of 5, a last 3 s) and 15 polls
     assert sum(slept) == pytest.approx(9 * 60)
     assert max(slept) == 5.0
 
@@ -177,3 +177,19 @@ def test_the_simulator_serves_the_job_contract_to_both_clients(tmp_path: Path) -
     assert len(ours) > 3  # every segment's job downloads the table's records
     assert {r["job"] for r in ours} == {"a-report", "b-report", "c-report"}
     assert canonical(ours) == canonical(theirs["clicks"])
+
+
+def test_base_url_moves_every_job_request(
+    server: RoutedServer, files: RoutedServer, make_pipeline: Any, duckdb_path: Path
+) -> None:
+    """--base-url: the polls, aborts and deletes go there too, not only the creation request
+    (they would otherwise reach the manifest's real host, with the key)."""
+    api = ReportApi()
+    _start(server, files, api)
+    manifest = report_manifest("https://reports.example.invalid")
+    source = restsync.airbyte_source(manifest, CONFIG, base_url=server.base_url)
+    restsync.sync(make_pipeline(), source)
+    assert sorted(api.polls.values()) == [2, 2, 2]
+    assert len(api.deleted) == 3
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        assert connection.sql("select count(*) from data.clicks").fetchone() == (11,)
