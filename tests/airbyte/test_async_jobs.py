@@ -193,3 +193,15 @@ def test_base_url_moves_every_job_request(
     assert len(api.deleted) == 3
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         assert connection.sql("select count(*) from data.clicks").fetchone() == (11,)
+
+
+def test_a_download_the_decoder_cannot_read_is_one_sentence(
+    server: RoutedServer, files: RoutedServer
+) -> None:
+    api = ReportApi(gzip_csv=True)  # gzip'd CSV, where the manifest says JSON
+    _start(server, files, api)
+    report, _ = _run_engine(plan_manifest(report_manifest(server.base_url), CONFIG))
+    error = report.resources["clicks"].error
+    assert error is not None
+    assert "could not be read as the download_decoder (JsonDecoder) says" in error.message
+    assert "/files/job-" in str(error.url)

@@ -35,7 +35,7 @@ from typing import Any, Protocol, overload
 import orjson
 
 from restsync._engine._request import Page, Request, redact
-from restsync._errors import ConfigError, ExtractionError
+from restsync._errors import ConfigError, ExtractionError, ResponseFormatError
 from restsync._plan import IncrementalPlan, ParentLink, ResourcePlan
 from restsync.airbyte._cursor import incremental_plan, text_cursor
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
@@ -204,7 +204,7 @@ class JobRunner:
             while request is not None:
                 number += 1
                 got = await fetch(request)
-                items = list(self.decoder.records(got.body or b"", got.headers))
+                items = self._decoded(got, request)
                 records = [r for item in items for r in self.extract.extract(item)]
                 selected = self.select(records, got.headers, base) if records else []
                 yield selected
@@ -219,6 +219,20 @@ class JobRunner:
                         redact(request.full_url()),
                     )
                 request = replace(following, raw=True) if following is not None else None
+
+    def _decoded(self, got: Any, request: Request) -> list[Any]:
+        """The download's items, as its decoder reads them; bytes it cannot read fail the
+        stream in one sentence (a report in another format than the manifest says)."""
+        try:
+            return list(self.decoder.records(got.body or b"", got.headers))
+        except Exception as exc:  # any decoder's failure: a bad body, not a bug of ours
+            kind = self.decoder_spec.get("type") if isinstance(self.decoder_spec, Mapping) else ""
+            raise ResponseFormatError(
+                self.stream,
+                f"the report's download could not be read as the download_decoder "
+                f"({kind or 'JsonDecoder'}) says: {type(exc).__name__}: {str(exc)[:200]}",
+                redact(request.full_url()),
+            ) from exc
 
     async def _targets(self, polled: Any, context: Any, fetch: Fetch) -> list[Any]:
         """The download targets (URLs, ids); one empty target without an extractor."""
