@@ -97,9 +97,11 @@ def download_decoder(spec: Mapping[str, Any] | None, where: str) -> Decoder:
         return _JsonOnly()
     try:
         decoder: Decoder = decoders.decoder_for(spec, where)
-    except ConfigError as exc:
-        kind = str(spec.get("type")) if isinstance(spec, Mapping) else "decoder"
-        raise Unsupported(where, kind, exc.message if hasattr(exc, "message") else "") from None
+    except ConfigError as exc:  # _decoders' DecoderUnsupported: its component and reason
+        kind = getattr(exc, "component", None) or (
+            str(spec.get("type")) if isinstance(spec, Mapping) else "decoder"
+        )
+        raise Unsupported(exc.path or where, kind, getattr(exc, "reason", exc.message)) from None
     return decoder
 
 
