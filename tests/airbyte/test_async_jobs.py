@@ -198,10 +198,30 @@ def test_base_url_moves_every_job_request(
 def test_a_download_the_decoder_cannot_read_is_one_sentence(
     server: RoutedServer, files: RoutedServer
 ) -> None:
-    api = ReportApi(gzip_csv=True)  # gzip'd CSV, where the manifest says JSON
+    api = ReportApi(gzip_csv=True)  # gzip'd CSV, where the manifest says gzip'd JSON
     _start(server, files, api)
-    report, _ = _run_engine(plan_manifest(report_manifest(server.base_url), CONFIG))
+    decoder = {"type": "GzipDecoder", "decoder": {"type": "JsonDecoder"}}
+    plan = plan_manifest(report_manifest(server.base_url, decoder=decoder), CONFIG)
+    report, _ = _run_engine(plan)
     error = report.resources["clicks"].error
     assert error is not None
-    assert "could not be read as the download_decoder (JsonDecoder) says" in error.message
+    assert "could not be read as the download_decoder (GzipDecoder) says" in error.message
     assert "/files/job-" in str(error.url)
+
+
+def test_gzipped_csv_reports_as_airbyte_cdk_reads_them(
+    server: RoutedServer, files: RoutedServer, make_pipeline: Any, duckdb_path: Path, tmp_path: Path
+) -> None:
+    """sendgrid's and bing-ads' shape: the report a gzip'd CSV file (values as text)."""
+    decoder = {"type": "GzipDecoder", "decoder": {"type": "CsvDecoder"}}
+    api = ReportApi(gzip_csv=True)
+    _start(server, files, api)
+    manifest = report_manifest(server.base_url, decoder=decoder)
+    source = restsync.airbyte_source(manifest, CONFIG)
+    ours = [dict(r) for r in source.resources["clicks"]]
+    assert len(ours) == 11
+    path = tmp_path / "reports.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    theirs, errors = reference_records(path, CONFIG, timeout=300)
+    assert errors == []
+    assert canonical(ours) == canonical(theirs["clicks"])
