@@ -181,7 +181,9 @@ def test_a_quoted_url_base_is_read_as_the_text_inside_the_quotes(
     assert count_rows(duckdb_path, "data", "accounts") == len(ROWS)
 
 
-def test_a_request_option_whose_name_renders_empty_is_named_as_such() -> None:
+def test_a_header_option_whose_name_renders_empty_is_named_as_such() -> None:
+    """A header cannot go without a name (requests refuses it in airbyte-cdk); a query
+    parameter can: tests/airbyte/test_check_refusals_s12.py."""
     stream = _stream("articles", "/articles")
     stream["incremental_sync"] = {
         "type": "DatetimeBasedCursor",
@@ -190,7 +192,7 @@ def test_a_request_option_whose_name_renders_empty_is_named_as_such() -> None:
         "start_datetime": "2024-01-01T00:00:00Z",
         "start_time_option": {
             "type": "RequestOption",
-            "inject_into": "request_parameter",
+            "inject_into": "header",
             "field_name": "{{ parameters['cursor_filter'] }}",
         },
     }

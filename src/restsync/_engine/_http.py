@@ -194,8 +194,22 @@ class HttpClient:
             return Response(status, response_headers, None)
         if request.raw:  # a download its caller decodes (CSV, gzip): the bytes as they came
             return Response(status, response_headers, raw, empty=not raw)
-        body = _parse(raw, response_headers)
+        if resource.decode is None:
+            body = _parse(raw, response_headers)
+        else:
+            body = self._decoded(resource, request, raw, response_headers)
         return Response(status, response_headers, body, empty=not raw.strip())
+
+    def _decoded(
+        self, resource: ResourcePlan, request: Request, raw: bytes, headers: dict[str, str]
+    ) -> Any:
+        """The page the resource's own decoder makes of a body; a body it cannot decode fails
+        the resource now (another try would get the same body)."""
+        assert resource.decode is not None
+        try:
+            return resource.decode(raw, headers)
+        except ValueError as exc:
+            raise ExtractionError(resource.name, str(exc), self._url(request, resource)) from exc
 
     async def _follow(
         self, resource: ResourcePlan, request: Request, abandoned: Callable[[], bool]

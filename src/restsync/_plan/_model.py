@@ -188,6 +188,12 @@ class ResourcePlan:
     produce: Callable[[Any, Any, Any], AsyncIterator[list[Any]]] | None = None
     # Record selection beyond a data_selector: (body, headers, parent record) -> records.
     select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
+    # A body that is not JSON (an Airbyte decoder's XML, CSV, gzip...): (raw body, headers) ->
+    # the page. It raises ValueError with one sentence for a body it cannot decode. None: JSON.
+    decode: Callable[[bytes, Mapping[str, str]], Any] | None = None
+    # the simulator's side of ``decode``: a page's JSON value -> (body, Content-Type) in the
+    # format the resource reads (XML, CSV, JSON lines, gzip, zip). None: served as JSON
+    encode_body: Callable[[Any], tuple[bytes, str]] | None = None
     # dlt's endpoint ``data``: form fields (a dict or pairs) or a raw body (str/bytes)
     form_body: Any = None
     # the resource's own base URL, where its config declares one (an Airbyte stream's url_base

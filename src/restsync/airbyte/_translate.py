@@ -26,6 +26,14 @@ from restsync.airbyte._cursor import (
     incremental_plan,
     text_cursor,
 )
+from restsync.airbyte._decoders import (
+    DecoderUnsupported,
+    decoder_for,
+    encoder_for,
+    is_json,
+    page_decoder,
+    paginates,
+)
 from restsync.airbyte._errors import build_retry
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError, UnknownSlice
 from restsync.airbyte._parts import (
@@ -96,6 +104,7 @@ class Translator:
             helper = self._slices_resource(slicer, parts, where, name)
             parent = ParentLink(resource=helper, bindings={}, include=())
         key = _primary_key(spec.get("primary_key"))
+        decode = _decoder(retriever, f"{where}.retriever")
         self.resources[name] = ResourcePlan(
             name=name,
             config_path=where,
@@ -117,6 +126,8 @@ class Translator:
             incremental=incremental,
             response_actions=actions,
             select=records,
+            decode=decode,
+            encode_body=encoder_for(retriever.get("decoder")) if decode else None,
             selected=selected,
             notes=_notes(requests, slicer, incremental),
             base_url=home,  # each stream's credentials go to its own host only
@@ -319,17 +330,48 @@ class Translator:
 
 
 def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: str) -> Any:
-    """The request's JSON body template; other body kinds and decoders are rejected."""
+    """The request's JSON body template; other body kinds are rejected."""
     if requester.get("query_properties") or requester.get("fetch_properties_from_endpoint"):
         raise Unsupported(at, "QueryProperties", "not supported")
-    decoder = retriever.get("decoder") or requester.get("decoder")
-    if decoder:
-        _expect(decoder, f"{at}.decoder", ("JsonDecoder",))
+    for key in ("request_parameters", "request_headers", "request_body_json"):
+        options = requester.get(key)
+        for name, value in (options or {}).items() if isinstance(options, Mapping) else ():
+            if isinstance(value, Mapping) and value.get("type") == "QueryProperties":
+                # sent as its text it would ask the API for nonsense: refused by name
+                raise Unsupported(
+                    f"{at}.{key}.{name}",
+                    "QueryProperties",
+                    "properties listed, fetched or chunked per request are not supported",
+                )
     request_body = requester.get("request_body")
     if request_body:
         kind = _expect(request_body, f"{at}.request_body", _BODY_KINDS)
         return request_body.get("value") if kind == "RequestBodyJsonObject" else None
     return requester.get("request_body_json")
+
+
+def _decoder(retriever: Mapping[str, Any], where: str) -> Any:
+    """How the stream's pages are decoded: None for JSON (the engine's own parsing), else the
+    page function of the retriever's ``decoder``. airbyte-cdk reads the retriever's decoder
+    only (a ``decoder`` under the requester or the extractor is not in its model), and lets a
+    paginator read JSON and XML pages only."""
+    spec = retriever.get("decoder")
+    at = f"{where}.decoder"
+    try:
+        decoder = decoder_for(spec, at)
+    except DecoderUnsupported as exc:
+        raise Unsupported(exc.path, exc.component, exc.reason) from None
+    if is_json(spec) or not isinstance(spec, Mapping):
+        return None
+    paginator = retriever.get("paginator")
+    if isinstance(paginator, Mapping) and paginator.get("type") not in (None, "NoPagination"):
+        if not paginates(spec) or spec.get("type") == "GzipDecoder":
+            raise Unsupported(
+                at,
+                str(spec.get("type")),
+                "with a paginator: airbyte-cdk paginates JSON and XML pages only",
+            )
+    return page_decoder(decoder)
 
 
 _BODY_KINDS = ("RequestBodyJsonObject", "RequestBodyUrlEncodedForm", "RequestBodyPlainText")

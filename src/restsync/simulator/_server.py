@@ -210,13 +210,18 @@ class Simulator:
         else:
             outgoing = error(404, "not found")
         body = orjson.dumps(outgoing.body)
+        content_type = "application/json"
+        encode = endpoint.resource.encode_body if endpoint is not None else None
+        if encode is not None and outgoing.status < 300:
+            # an Airbyte decoder's format (XML, CSV, ...): the page written as its client reads it
+            body, content_type = encode(orjson.loads(body))
         if fault is not None and fault.kind == "truncated":
             body = body[: max(1, len(body) // 2)]  # a 200 whose JSON stops mid-way
         return web.Response(
             status=outgoing.status,
             body=body,
             headers=dict(outgoing.headers),
-            content_type="application/json",
+            content_type=content_type,
         )
 
     async def _resource(
