@@ -30,20 +30,19 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, overload
-
-import orjson
+from typing import Any, overload
 
 from restsync._engine._request import Page, Request, redact
 from restsync._errors import ConfigError, ExtractionError, ResponseFormatError
 from restsync._plan import IncrementalPlan, ParentLink, ResourcePlan
 from restsync.airbyte._cursor import incremental_plan, text_cursor
+from restsync.airbyte._decoders import Decoder, decoder_for
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 from restsync.airbyte._parts import Unsupported, _checked, _expect, build_paginator
 from restsync.airbyte._records import RecordPipeline
 from restsync.airbyte._requests import ManifestTraversal, StreamRequests
 
-__all__ = ["Decoder", "JobInterpolator", "JobRunner", "async_stream", "jobs_on"]
+__all__ = ["JobInterpolator", "JobRunner", "async_stream", "download_decoder", "jobs_on"]
 
 FIRST_WAIT = 1.0  # seconds before the second poll of a job
 LONGEST_WAIT = 5.0  # airbyte-cdk's fixed wait between status updates
@@ -53,12 +52,6 @@ STATUSES = ("running", "completed", "failed", "timeout", "skipped")
 
 Fetch = Callable[[Request], Awaitable[Any]]
 Sleep = Callable[[float], Awaitable[None]]
-
-
-class Decoder(Protocol):
-    """A download's bytes as records (``_decoders.decoder_for`` builds them)."""
-
-    def records(self, body: bytes, headers: Mapping[str, str]) -> Any: ...
 
 
 class JobInterpolator(Interpolator):
@@ -77,32 +70,16 @@ class JobInterpolator(Interpolator):
         return scope
 
 
-class _JsonOnly:
-    """The download decoder until ``_decoders`` lands: a JSON body is one item."""
-
-    def records(self, body: bytes, headers: Mapping[str, str]) -> Any:
-        yield orjson.loads(body) if body.strip() else {}
-
-
 def download_decoder(spec: Mapping[str, Any] | None, where: str) -> Decoder:
-    """The seam to ``restsync.airbyte._decoders.decoder_for`` (JSON, gzip, CSV); without that
-    module only a JsonDecoder (or none) is accepted."""
-    import importlib
-
+    """The stream's ``download_decoder`` (``_decoders``: JSON, JSONL, CSV, XML, gzip, zip);
+    none is JsonDecoder, as in airbyte-cdk."""
     try:
-        decoders = importlib.import_module("restsync.airbyte._decoders")
-    except ImportError:
-        if spec:
-            _expect(spec, where, ("JsonDecoder",))
-        return _JsonOnly()
-    try:
-        decoder: Decoder = decoders.decoder_for(spec, where)
-    except ConfigError as exc:  # _decoders' DecoderUnsupported: its component and reason
+        return decoder_for(spec, where)
+    except ConfigError as exc:  # DecoderUnsupported: its component and reason
         kind = getattr(exc, "component", None) or (
             str(spec.get("type")) if isinstance(spec, Mapping) else "decoder"
         )
         raise Unsupported(exc.path or where, kind, getattr(exc, "reason", exc.message)) from None
-    return decoder
 
 
 @dataclass(frozen=True)
@@ -119,7 +96,7 @@ class JobRunner:
     target_request: StreamRequests | None
     extract: RecordPipeline  # download_extractor
     select: RecordPipeline  # the stream's record_selector, its extractor left out
-    decoder: Decoder = field(default_factory=_JsonOnly)
+    decoder: Decoder = field(default_factory=lambda: decoder_for(None, ""))
     decoder_spec: Any = None  # the manifest's download_decoder (the simulator encodes by it)
     abort: StreamRequests | None = None
     delete: StreamRequests | None = None
