@@ -31,7 +31,8 @@ def test_each_unsupported_stream_is_named_with_its_component() -> None:
         "which restsync cannot run; the other streams can still run: users"
     )
     assert str(problems["reports"]) == (
-        "streams[2].retriever: stream 'reports' uses AsyncRetriever (not supported), "
+        "streams[2].retriever.creation_requester: stream 'reports' uses AsyncRetriever "
+        "(no creation_requester), "
         "which restsync cannot run; the other streams can still run: users"
     )
 

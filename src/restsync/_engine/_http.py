@@ -192,6 +192,8 @@ class HttpClient:
                 return Response(status, response_headers, None, ignored=True)
         if not 200 <= status < 300:
             return Response(status, response_headers, None)
+        if request.raw:  # a download its caller decodes (CSV, gzip): the bytes as they came
+            return Response(status, response_headers, raw, empty=not raw)
         if resource.decode is None:
             body = _parse(raw, response_headers)
         else:

@@ -36,6 +36,7 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
     data: Any = None  # form fields or a raw body (dlt's endpoint ``data``)
+    raw: bool = False  # the response's body is handed on as bytes, not parsed as JSON
 
     def with_params(self, **updates: Any) -> Request:
         kept = [(k, v) for k, v in self.params if k not in updates]

@@ -204,6 +204,13 @@ class Engine:
             stats.pages += 1
             await self._hand_on(resource, records, parent_record)
             return
+        if resource.produce is not None:  # a resource that runs its own requests (report jobs)
+            fetch = self._counted_fetch(resource)
+            pages = resource.produce(parent_record, lambda r: fetch(r, None), self._sleep)
+            async for records in pages:
+                stats.pages += 1
+                await self._hand_on(resource, records, parent_record)
+            return
         traversal = make_traversal(resource.paginator, resource.stop_condition, parent_record)
         request: Request | None = traversal.first(self._first_request(resource, parent_record))
         depth = resource.prefetch_pages

@@ -6,7 +6,7 @@ Everything ambiguous in a config is decided here, once, and recorded with the re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -181,6 +181,11 @@ class ResourcePlan:
     # Records computed rather than fetched (partitions, time slices): called once per parent
     # record (None for a root) with the run's start values by resource; no request is sent.
     compute: Callable[[Any, Mapping[str, Any]], list[Any]] | None = None
+    # Records a resource gets by its own exchange of requests (an Airbyte AsyncRetriever's
+    # report jobs: create, poll, download): called once per parent record (None for a root)
+    # with a fetch (a Request -> the engine's Response, retried and under the origin rule) and
+    # the engine's sleep; yields the records page by page. The paginator is then not used.
+    produce: Callable[[Any, Any, Any], AsyncIterator[list[Any]]] | None = None
     # Record selection beyond a data_selector: (body, headers, parent record) -> records.
     select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
     # A body that is not JSON (an Airbyte decoder's XML, CSV, gzip...): (raw body, headers) ->

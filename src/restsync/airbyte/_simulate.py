@@ -107,6 +107,11 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
     for resource in plan.resources.values():
         if resource.compute is not None:
             continue
+        if resource.produce is not None:  # an AsyncRetriever's report jobs: _simulate_async.py
+            from restsync.airbyte._simulate_async import served_jobs
+
+            served[resource.name] = served_jobs(resource)
+            continue
         served[resource.name] = _served(resource, plan)
     _one_stream_a_route(served, plan)
     _serve_computed_keys(served, plan)

@@ -11,6 +11,7 @@ from typing import Any, TypedDict, Unpack
 
 from restsync._errors import ConfigError
 from restsync._plan import SourcePlan
+from restsync.airbyte._async import jobs_on
 from restsync.airbyte._auth import token_url_on
 from restsync.airbyte._budget import rate_budget
 from restsync.airbyte._config_rules import normalized_config
@@ -153,7 +154,7 @@ def plan_manifest(
     if page_format is not None:
         resources = {n: replace(r, page_format=page_format) for n, r in resources.items()}
     if base_url is not None:
-        resources = url_on(token_url_on(resources, base_url), base_url)
+        resources = jobs_on(url_on(token_url_on(resources, base_url), base_url), base_url)
     # no source-wide auth: each stream sends its own authenticator's credentials or none, as
     # in airbyte-cdk (a stream without one must not borrow a sibling's, maybe another origin's)
     return SourcePlan(

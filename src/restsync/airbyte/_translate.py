@@ -76,6 +76,11 @@ class Translator:
             raise Unsupported(where, stream_kind, "not supported")
         ai = Interpolator(self.config, spec.get("$parameters"))
         retriever = spec.get("retriever") or {}
+        if isinstance(retriever, Mapping) and retriever.get("type") == "AsyncRetriever":
+            from restsync.airbyte._async import async_stream  # report jobs: _async.py
+
+            async_stream(self, spec, where, name, selected)
+            return
         _expect(retriever, f"{where}.retriever", ("SimpleRetriever",), "SimpleRetriever")
         requests, auth, retry, actions, home = self._requests(
             retriever, ai, f"{where}.retriever", name

@@ -1,0 +1,470 @@
+"""An AsyncRetriever stream: report jobs the API runs on its side (create, poll, download).
+
+One job per slice (a partition, a time window, or none), run where the engine runs a chain of
+pages, so the slices' jobs are in flight at once, as many as the stream's concurrency:
+
+    create (creation_requester, the slice in its templates)
+      -> poll (polling_requester, ``creation_response`` in its templates) until the status that
+         ``status_extractor`` reads maps to completed / failed / timeout (or skipped)
+      -> the download targets (``download_target_extractor`` on the polling response, or on
+         the response of ``download_target_requester``)
+      -> download each target (download_requester, ``download_paginator`` pages), decode the
+         bytes (``download_decoder``), extract (``download_extractor``), then filter and
+         transform the records (the stream's ``record_selector``, as airbyte-cdk does)
+      -> delete_requester, if any
+
+Every wait is bounded. Polls are spaced 1, 2, 4 then 5 s (airbyte-cdk waits 5 s between
+status updates); a job still running once the waits add up to ``polling_job_timeout``
+(minutes, 60 by default as in airbyte-cdk) has timed out: ``abort_requester`` is sent and the
+job is created again. A failed or timed-out job is tried 3 times in all (airbyte-cdk's default),
+then the stream fails with one sentence naming the stream, the job and its last status. HTTP
+errors of any of the requests are retried by the stream's error handler, as a page's are.
+
+Credentials: the stream's authenticator (its creation_requester's) goes only to that
+requester's origin, by the engine's origin rule; a download URL on another host (a presigned
+storage URL) gets no credential, whatever the download_requester declares.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, overload
+
+from restsync._engine._request import Page, Request, redact
+from restsync._errors import ConfigError, ExtractionError, ResponseFormatError
+from restsync._plan import IncrementalPlan, ParentLink, ResourcePlan
+from restsync.airbyte._cursor import incremental_plan, text_cursor
+from restsync.airbyte._decoders import Decoder, decoder_for
+from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
+from restsync.airbyte._parts import Unsupported, _checked, _expect, build_paginator
+from restsync.airbyte._records import RecordPipeline
+from restsync.airbyte._requests import ManifestTraversal, StreamRequests
+
+__all__ = ["JobInterpolator", "JobRunner", "async_stream", "download_decoder", "jobs_on"]
+
+FIRST_WAIT = 1.0  # seconds before the second poll of a job
+LONGEST_WAIT = 5.0  # airbyte-cdk's fixed wait between status updates
+ATTEMPTS = 3  # tries of one slice's job (airbyte-cdk's default job_max_retry)
+DEFAULT_TIMEOUT_MINUTES = 60  # airbyte-cdk's default polling_job_timeout
+STATUSES = ("running", "completed", "failed", "timeout", "skipped")
+
+Fetch = Callable[[Request], Awaitable[Any]]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class JobInterpolator(Interpolator):
+    """airbyte-cdk puts a slice's ``extra_fields`` among a requester's template variables:
+    ``creation_response``, ``polling_response`` and ``download_target`` are read bare."""
+
+    def with_parameters(self, parameters: Mapping[str, Any] | None) -> JobInterpolator:
+        return JobInterpolator(self.config, parameters)
+
+    def _scope(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        scope = super()._scope(context)
+        stream_slice = context.get("stream_slice")
+        if isinstance(stream_slice, Slice):
+            for key, value in stream_slice.extra_fields.items():
+                scope.setdefault(key, value)
+        return scope
+
+
+def download_decoder(spec: Mapping[str, Any] | None, where: str) -> Decoder:
+    """The stream's ``download_decoder`` (``_decoders``: JSON, JSONL, CSV, XML, gzip, zip);
+    none is JsonDecoder, as in airbyte-cdk."""
+    try:
+        return decoder_for(spec, where)
+    except ConfigError as exc:  # DecoderUnsupported: its component and reason
+        kind = getattr(exc, "component", None) or (
+            str(spec.get("type")) if isinstance(spec, Mapping) else "decoder"
+        )
+        raise Unsupported(exc.path or where, kind, getattr(exc, "reason", exc.message)) from None
+
+
+@dataclass(frozen=True)
+class JobRunner:
+    """One AsyncRetriever's requests and extractors; called once per slice (``produce``)."""
+
+    stream: str
+    create: StreamRequests
+    poll: StreamRequests
+    download: StreamRequests
+    status: RecordPipeline
+    status_map: Mapping[str, str]
+    targets: RecordPipeline | None
+    target_request: StreamRequests | None
+    extract: RecordPipeline  # download_extractor
+    select: RecordPipeline  # the stream's record_selector, its extractor left out
+    decoder: Decoder = field(default_factory=lambda: decoder_for(None, ""))
+    decoder_spec: Any = None  # the manifest's download_decoder (the simulator encodes by it)
+    abort: StreamRequests | None = None
+    delete: StreamRequests | None = None
+    timeout_seconds: float = DEFAULT_TIMEOUT_MINUTES * 60
+    max_pages: int = 100_000
+
+    async def __call__(self, parent: Any, fetch: Fetch, sleep: Sleep) -> AsyncIterator[list[Any]]:
+        base = parent if isinstance(parent, Slice) else Slice(parent or {})
+        status = ""
+        for _ in range(ATTEMPTS):
+            job_slice, polled, status, where = await self._run_job(base, fetch, sleep)
+            if status == "completed":
+                async for records in self._download(job_slice, polled, fetch, base):
+                    yield records
+                if self.delete is not None:
+                    await fetch(_built(self.delete, job_slice))
+                return
+            if status == "skipped":  # the API says the job has nothing to report
+                return
+            if status == "timeout" and self.abort is not None:
+                await fetch(_built(self.abort, job_slice))
+        raise ExtractionError(
+            self.stream,
+            f"the report job ({where}) ended '{status}' on each of {ATTEMPTS} attempts; "
+            "check the report's parameters (the slice's dates, the account), or the API's "
+            "status page",
+        )
+
+    async def _run_job(
+        self, base: Slice, fetch: Fetch, sleep: Sleep
+    ) -> tuple[Slice, Any, str, str]:
+        """Create a job and poll it to a final status: (the job's slice, the last polling
+        response, the status, the polling URL that names the job)."""
+        request = _built(self.create, base)
+        created = await fetch(request)
+        context = _context(created, request)
+        job_slice = Slice(
+            base.partition, base.cursor_slice, {**base.extra_fields, "creation_response": context}
+        )
+        polling = _built(self.poll, job_slice)
+        where = redact(polling.full_url())
+        waited, wait = 0.0, FIRST_WAIT
+        cap = int(self.timeout_seconds / FIRST_WAIT) + 2  # no more polls than the waits allow
+        for _ in range(cap):
+            response = await fetch(polling)
+            status = self._status(response.body, where)
+            if status != "running":
+                return job_slice, (response, polling), status, where
+            if waited >= self.timeout_seconds:
+                break
+            wait = min(wait, self.timeout_seconds - waited) or FIRST_WAIT
+            await sleep(wait)
+            waited += wait
+            wait = min(wait * 2, LONGEST_WAIT)
+        return job_slice, None, "timeout", where
+
+    def _status(self, body: Any, where: str) -> str:
+        found = self.status.extract(body)
+        value = found[0] if found else None
+        status = self.status_map.get(str(value))
+        if status is None:
+            raise ExtractionError(
+                self.stream,
+                f"the report job ({where}) has status {str(value)!r}, which status_mapping does "
+                f"not list (it lists {', '.join(map(repr, self.status_map)) or 'none'}); add it "
+                "to the stream's status_mapping",
+            )
+        return status
+
+    async def _download(
+        self, job_slice: Slice, polled: Any, fetch: Fetch, base: Slice
+    ) -> AsyncIterator[list[Any]]:
+        response, polling = polled
+        context = _context(response, polling)
+        extra = {**job_slice.extra_fields, "polling_response": context}
+        for target in await self._targets(response, context, fetch):
+            download_slice = Slice(
+                base.partition, base.cursor_slice, {**extra, "download_target": target}
+            )
+            traversal = ManifestTraversal(self.download, None)
+            traversal.parent = download_slice
+            request: Request | None = replace(traversal.first(Request("GET", "")), raw=True)
+            number = 0
+            while request is not None:
+                number += 1
+                got = await fetch(request)
+                items = self._decoded(got, request)
+                records = [r for item in items for r in self.extract.extract(item)]
+                selected = self.select(records, got.headers, base) if records else []
+                yield selected
+                body = items[0] if len(items) == 1 else items
+                page = Page(request, got.status, got.headers, body, records, number)
+                following = traversal.next(request, page)
+                if following is not None and number >= self.max_pages:
+                    raise ExtractionError(
+                        self.stream,
+                        f"the download of one report reached {self.max_pages:,} pages and the "
+                        "API still offers another; check the download_paginator",
+                        redact(request.full_url()),
+                    )
+                request = replace(following, raw=True) if following is not None else None
+
+    def _decoded(self, got: Any, request: Request) -> list[Any]:
+        """The download's items, as its decoder reads them; bytes it cannot read fail the
+        stream in one sentence (a report in another format than the manifest says)."""
+        try:
+            return list(self.decoder.records(got.body or b"", got.headers))
+        except Exception as exc:  # any decoder's failure: a bad body, not a bug of ours
+            kind = self.decoder_spec.get("type") if isinstance(self.decoder_spec, Mapping) else ""
+            raise ResponseFormatError(
+                self.stream,
+                f"the report's download could not be read as the download_decoder "
+                f"({kind or 'JsonDecoder'}) says: {type(exc).__name__}: {str(exc)[:200]}",
+                redact(request.full_url()),
+            ) from exc
+
+    async def _targets(self, polled: Any, context: Any, fetch: Fetch) -> list[Any]:
+        """The download targets (URLs, ids); one empty target without an extractor."""
+        if self.targets is None:
+            return [""]
+        body = polled.body
+        if self.target_request is not None:
+            target_slice = Slice({}, {}, {"polling_response": context})
+            body = (await fetch(_built(self.target_request, target_slice))).body
+        return [str(t) if not isinstance(t, str) else t for t in self.targets.extract(body)]
+
+
+def jobs_on(resources: Mapping[str, ResourcePlan], base_url: str) -> dict[str, ResourcePlan]:
+    """The resources with each job stream's requesters moved to ``base_url`` (``--base-url``,
+    the simulator), as ``url_on`` moves a stream's own: polls, aborts and deletes must not
+    reach the real API either. The download requester stays: its address is the job's."""
+    moved = dict(resources)
+    for name, resource in resources.items():
+        runner = resource.produce
+        if isinstance(runner, JobRunner):
+            shifted = replace(
+                runner,
+                create=_moved(runner.create, base_url),
+                poll=_moved(runner.poll, base_url),
+                target_request=_moved(runner.target_request, base_url),
+                abort=_moved(runner.abort, base_url),
+                delete=_moved(runner.delete, base_url),
+            )
+            moved[name] = replace(resource, produce=shifted)
+    return moved
+
+
+@overload
+def _moved(requests: StreamRequests, base_url: str) -> StreamRequests: ...
+@overload
+def _moved(requests: None, base_url: str) -> None: ...
+@overload
+def _moved(requests: StreamRequests | None, base_url: str) -> StreamRequests | None: ...
+def _moved(requests: StreamRequests | None, base_url: str) -> StreamRequests | None:
+    if requests is None:
+        return None
+    if requests.url and not requests.url_base:
+        found = _ORIGIN.match(base_url)
+        return replace(requests, url_origin=found.group(0) if found else base_url.rstrip("/"))
+    return replace(requests, base_override=base_url)
+
+
+_ORIGIN = re.compile(r"^https?://[^/?#]+")
+
+
+def _built(requests: StreamRequests, stream_slice: Slice) -> Request:
+    traversal = ManifestTraversal(requests, None)
+    traversal.parent = stream_slice
+    return traversal.first(Request(requests.method, ""))
+
+
+def _context(response: Any, request: Request) -> dict[str, Any]:
+    """A response as airbyte-cdk's ``creation_response`` / ``polling_response`` shows it: its
+    JSON fields, with ``headers`` and ``request`` added unless the body has its own."""
+    body = response.body
+    context: dict[str, Any] = dict(body) if isinstance(body, Mapping) else {}
+    context.setdefault("headers", dict(response.headers))
+    context.setdefault(
+        "request",
+        {"headers": dict(request.headers), "url": request.full_url(), "method": request.method},
+    )
+    return context
+
+
+# --- translation ------------------------------------------------------------------------------
+
+
+def async_stream(
+    translator: Any, spec: Mapping[str, Any], where: str, name: str, sel: bool
+) -> None:
+    """Add an AsyncRetriever stream's resources to ``translator`` (a ``Translator``): its
+    slices' resource, as for any stream, and the stream's resource that runs one job per slice."""
+    from restsync.airbyte._translate import _disposition, _hints, _primary_key
+
+    at = f"{where}.retriever"
+    retriever = spec["retriever"]
+    ai = JobInterpolator(translator.config, spec.get("$parameters"))
+    for needed in ("creation_requester", "polling_requester", "download_requester"):
+        if not isinstance(retriever.get(needed), Mapping):
+            raise Unsupported(f"{at}.{needed}", "AsyncRetriever", f"no {needed}")
+    create, auth, retry, actions, home = _translated(
+        translator, retriever, "creation_requester", ai, at, name
+    )
+    poll = _requester(translator, retriever, "polling_requester", ai, at, name)
+    download = _download_requests(retriever, ai, at, name)
+    slicer, _options, parts = translator._slicer(spec, retriever, ai, where, name)
+    schema, records = translator._records(spec, retriever, ai, where)
+    incremental: IncrementalPlan | None = incremental_plan(
+        spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
+    )
+    runner = JobRunner(
+        stream=name,
+        create=create,
+        poll=poll,
+        download=download,
+        status=_extractor(retriever.get("status_extractor"), ai, f"{at}.status_extractor"),
+        status_map=_status_map(retriever.get("status_mapping"), ai, f"{at}.status_mapping"),
+        targets=(
+            _extractor(
+                retriever["download_target_extractor"], ai, f"{at}.download_target_extractor"
+            )
+            if retriever.get("download_target_extractor")
+            else None
+        ),
+        target_request=_optional(translator, retriever, "download_target_requester", ai, at, name),
+        extract=_extractor(retriever.get("download_extractor"), ai, f"{at}.download_extractor"),
+        select=replace(records, field_path=()),
+        decoder=download_decoder(retriever.get("download_decoder"), f"{at}.download_decoder"),
+        decoder_spec=retriever.get("download_decoder"),
+        abort=_optional(translator, retriever, "abort_requester", ai, at, name),
+        delete=_optional(translator, retriever, "delete_requester", ai, at, name),
+        timeout_seconds=_timeout(retriever.get("polling_job_timeout"), ai, at),
+    )
+    if retriever.get("download_target_requester") and runner.targets is None:
+        raise ConfigError(
+            f"{at}.download_target_extractor",
+            f"stream '{name}': a download_target_requester needs a download_target_extractor "
+            "to read the targets from its response; add one",
+        )
+    parent = None
+    if slicer is not None:
+        helper = translator._slices_resource(slicer, parts, where, name)
+        parent = ParentLink(resource=helper, bindings={}, include=())
+    key = _primary_key(spec.get("primary_key"))
+    translator.resources[name] = ResourcePlan(
+        name=name,
+        config_path=where,
+        method=create.method,
+        path="",
+        params={},
+        headers={},
+        json_body=None,
+        paginator=create,
+        data_selector=None,
+        stop_condition=None,
+        auth=auth,
+        retry=retry,
+        primary_key=key,
+        write_disposition=_disposition(incremental, key),
+        table_name=name,
+        hints=_hints(schema, incremental, text_cursor(spec.get("incremental_sync") or {})),
+        parent=parent,
+        incremental=incremental,
+        response_actions=actions,
+        selected=sel,
+        notes=(
+            f"AsyncRetriever: one report job per slice ({create.method} to create, polled every "
+            f"{FIRST_WAIT:g}-{LONGEST_WAIT:g} s for up to {runner.timeout_seconds / 60:g} min, "
+            f"{ATTEMPTS} attempts)",
+        ),
+        produce=runner,
+        base_url=home,
+    )
+
+
+def _translated(
+    translator: Any, retriever: Mapping[str, Any], key: str, ai: Any, at: str, name: str
+) -> Any:
+    """One requester as the translator reads a SimpleRetriever's, its errors at its own
+    config path (``...retriever.polling_requester``, not ``...retriever.requester``)."""
+    try:
+        return translator._requests({"requester": retriever[key]}, ai, at, name)
+    except Unsupported as problem:
+        problem.where = problem.where.replace(f"{at}.requester", f"{at}.{key}", 1)
+        raise
+    except ConfigError as exc:
+        raise ConfigError(
+            exc.path.replace(f"{at}.requester", f"{at}.{key}", 1), exc.message
+        ) from None
+
+
+def _requester(
+    translator: Any, retriever: Mapping[str, Any], key: str, ai: Any, at: str, name: str
+) -> StreamRequests:
+    requests, *_ = _translated(translator, retriever, key, ai, at, name)
+    return requests  # type: ignore[no-any-return]
+
+
+def _optional(
+    translator: Any, retriever: Mapping[str, Any], key: str, ai: Any, at: str, name: str
+) -> StreamRequests | None:
+    if not isinstance(retriever.get(key), Mapping):
+        return None
+    return _requester(translator, retriever, key, ai, at, name)
+
+
+def _download_requests(retriever: Mapping[str, Any], ai: Any, at: str, name: str) -> StreamRequests:
+    """The download requester: its URL is most often the download target itself, unknown until
+    the job completes, so its url_base is kept as a template rather than checked now."""
+    spec = retriever["download_requester"]
+    where = f"{at}.download_requester"
+    _expect(spec, where, ("HttpRequester",), "HttpRequester")
+    strategy, token_option, size_option = build_paginator(
+        retriever.get("download_paginator"), ai, f"{at}.download_paginator"
+    )
+    return StreamRequests(
+        stream=name,
+        interpolator=ai.with_parameters(spec.get("$parameters")),
+        url_base=_checked(spec.get("url_base") or "", where),
+        url=_checked(spec.get("url"), where),
+        path=_checked(spec.get("path"), where),
+        method=str(spec.get("http_method") or "GET").upper(),
+        params=_checked(spec.get("request_parameters"), where),
+        headers=_checked(spec.get("request_headers"), where),
+        strategy=strategy,
+        page_token_option=token_option,
+        page_size_option=size_option,
+    )
+
+
+def _extractor(spec: Any, ai: Interpolator, where: str) -> RecordPipeline:
+    """A DpathExtractor (none: the whole body) as the records it extracts."""
+    if not spec:
+        return RecordPipeline(interpolator=ai)
+    _expect(spec, where, ("DpathExtractor",), "DpathExtractor")
+    path = _checked(spec.get("field_path") or [], where)
+    return RecordPipeline(
+        interpolator=ai.with_parameters(spec.get("$parameters")), field_path=tuple(path)
+    )
+
+
+def _status_map(spec: Any, ai: Interpolator, where: str) -> dict[str, str]:
+    """The API's statuses, each to one of airbyte-cdk's (running, completed, failed, timeout,
+    skipped); a status listed twice is a config error, as in airbyte-cdk."""
+    if not isinstance(spec, Mapping):
+        raise ConfigError(where, "an AsyncRetriever needs a status_mapping; add one")
+    mapped: dict[str, str] = {}
+    for status in STATUSES:
+        for value in spec.get(status) or []:
+            if str(value) in mapped:
+                raise ConfigError(
+                    where,
+                    f"the API status {value!r} is listed under both '{mapped[str(value)]}' and "
+                    f"'{status}'; list it once",
+                )
+            mapped[str(value)] = status
+    return mapped
+
+
+def _timeout(value: Any, ai: Interpolator, at: str) -> float:
+    if value in (None, ""):
+        return DEFAULT_TIMEOUT_MINUTES * 60.0
+    try:
+        minutes = float(ai.eval(str(value)))
+    except (TypeError, ValueError, TemplateError):
+        raise ConfigError(
+            f"{at}.polling_job_timeout",
+            f"the polling_job_timeout {value!r} is not a number of minutes with this config; "
+            "give a whole number",
+        ) from None
+    return max(minutes, 0.0) * 60.0 or DEFAULT_TIMEOUT_MINUTES * 60.0

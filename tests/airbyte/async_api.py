@@ -1,0 +1,166 @@
+"""A report-jobs API (an AsyncRetriever's contract) on two local servers, and manifests for it.
+
+The API server creates a job per POST (``/exports``), answers its status at ``/exports/<id>``
+(``pending`` for the first ``polls_before_ready`` polls, then ``ready`` with the download URLs)
+and the files server (another origin, as a presigned storage URL is) serves each job's records
+in parts, two records a part. ``fail`` makes every job end ``failed``; ``never`` leaves every
+job ``pending``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.airbyte import manifests as build
+
+SEGMENTS = ["a", "b", "c"]
+
+
+@dataclass
+class ReportApi:
+    files_url: str = ""
+    polls_before_ready: int = 1
+    fail: bool = False
+    never: bool = False
+    gzip_csv: bool = False
+    created: list[dict[str, Any]] = field(default_factory=list)
+    polls: dict[str, int] = field(default_factory=dict)
+    aborted: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    download_auth: list[str | None] = field(default_factory=list)
+    poll_auth: list[str | None] = field(default_factory=list)
+
+    def serve(self, api: Any, files: Any) -> None:
+        api.route("POST", "/exports", self.create)
+        api.route("GET", "/exports/{id}", self.status)
+        api.route("POST", "/exports/{id}/cancel", self.abort)
+        api.route("POST", "/exports/{id}/delete", self.delete)
+        files.route("GET", "/files/{id}/{part}", self.download)
+
+    async def create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        job = f"job-{body.get('segment')}-{len(self.created) + 1}"
+        self.created.append({"id": job, **body})
+        return web.json_response({"id": job, "state": "accepted"})
+
+    async def status(self, request: web.Request) -> web.Response:
+        job = request.match_info["id"]
+        self.poll_auth.append(request.headers.get("Authorization"))
+        self.polls[job] = self.polls.get(job, 0) + 1
+        if self.fail:
+            return web.json_response({"id": job, "status": "failed"})
+        if self.never or self.polls[job] <= self.polls_before_ready:
+            return web.json_response({"id": job, "status": "pending"})
+        urls = [f"{self.files_url}/files/{job}/{part}" for part in (1, 2)]
+        return web.json_response({"id": job, "status": "ready", "urls": urls})
+
+    async def abort(self, request: web.Request) -> web.Response:
+        self.aborted.append(request.match_info["id"])
+        return web.json_response({})
+
+    async def delete(self, request: web.Request) -> web.Response:
+        self.deleted.append(request.match_info["id"])
+        return web.json_response({})
+
+    async def download(self, request: web.Request) -> web.Response:
+        self.download_auth.append(request.headers.get("Authorization"))
+        job, part = request.match_info["id"], int(request.match_info["part"])
+        segment = job.split("-")[1]
+        rows = [
+            {"id": f"{segment}{2 * part - 1 + i}", "segment": segment, "clicks": part * 10 + i}
+            for i in range(2)
+        ]
+        if not self.gzip_csv:
+            return web.json_response(rows)
+        text = "id,segment,clicks\n" + "".join(
+            f"{r['id']},{r['segment']},{r['clicks']}\n" for r in rows
+        )
+        return web.Response(body=gzip.compress(text.encode()), content_type="text/csv")
+
+
+def report_manifest(
+    api_url: str, *, timeout: int | None = None, decoder: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One AsyncRetriever stream over ``SEGMENTS`` (a job each), its records filtered and
+    given a field, the API's key a Bearer token on the API's own requesters."""
+    auth = {"type": "BearerAuthenticator", "api_token": "{{ config['api_key'] }}"}
+    requester = build.requester(api_url, "/exports", http_method="POST", authenticator=auth)
+    requester["request_body_json"] = {"segment": "{{ stream_partition['segment'] }}"}
+    retriever: dict[str, Any] = {
+        "type": "AsyncRetriever",
+        "creation_requester": requester,
+        "polling_requester": build.requester(
+            api_url, "/exports/{{ creation_response['id'] }}", authenticator=auth
+        ),
+        "abort_requester": build.requester(
+            api_url,
+            "/exports/{{ creation_response['id'] }}/cancel",
+            http_method="POST",
+            authenticator=auth,
+        ),
+        "delete_requester": build.requester(
+            api_url,
+            "/exports/{{ creation_response['id'] }}/delete",
+            http_method="POST",
+            authenticator=auth,
+        ),
+        "download_requester": build.requester("{{ download_target }}", http_method="GET"),
+        "status_extractor": {"type": "DpathExtractor", "field_path": ["status"]},
+        "status_mapping": {
+            "type": "AsyncJobStatusMap",
+            "running": ["pending"],
+            "completed": ["ready"],
+            "failed": ["failed"],
+            "timeout": ["timeout"],
+        },
+        "download_target_extractor": {"type": "DpathExtractor", "field_path": ["urls"]},
+        "record_selector": {
+            "type": "RecordSelector",
+            "extractor": {"type": "DpathExtractor", "field_path": []},
+            "record_filter": {
+                "type": "RecordFilter",
+                "condition": "{{ record['id'] != 'c3' }}",
+            },
+        },
+        "partition_router": {
+            "type": "ListPartitionRouter",
+            "cursor_field": "segment",
+            "values": SEGMENTS,
+        },
+    }
+    if timeout is not None:
+        retriever["polling_job_timeout"] = timeout
+    if decoder is not None:
+        retriever["download_decoder"] = decoder
+    stream: dict[str, Any] = {
+        "type": "DeclarativeStream",
+        "name": "clicks",
+        "primary_key": ["id"],
+        "retriever": retriever,
+        "transformations": [
+            {
+                "type": "AddFields",
+                "fields": [
+                    {
+                        "type": "AddedFieldDefinition",
+                        "path": ["job"],
+                        "value": "{{ stream_partition['segment'] }}-report",
+                    }
+                ],
+            }
+        ],
+        "schema_loader": {
+            "type": "InlineSchemaLoader",
+            "schema": build.properties(id="string", segment="string", clicks="integer"),
+        },
+    }
+    return build.manifest(stream, check={"type": "CheckStream", "stream_names": ["clicks"]})
+
+
+def dumped(manifest: dict[str, Any]) -> str:
+    return json.dumps(manifest)
