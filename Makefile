@@ -21,7 +21,7 @@ demo: $(STAMP)
 # The suite in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs it in this one.
 # loadgroup: tests marked xdist_group (the parity run, tests/parity) stay on one worker.
 TEST_WORKERS ?= 2
-test: $(STAMP)
+test: $(STAMP) .venv-airbyte/.installed
 	$(BIN)/ruff check src tests scripts examples
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
@@ -61,12 +61,13 @@ clean:
 	rm -rf $(VENV) .venv-airbyte restsync.duckdb
 
 # Airbyte's declarative CDK, for differential tests only: an isolated environment, never a
-# dependency of restsync (it is heavy; make test does not need it).
+# dependency of restsync. make test builds it too (its versions pinned in constraints-airbyte.txt):
+# a few tests in the suite run the same manifest through it and through restsync.
 AIRBYTE_CDK ?= airbyte-cdk==7.39.1
-.venv-airbyte/.installed:
+.venv-airbyte/.installed: constraints-airbyte.txt
 	$(PYTHON) -m venv .venv-airbyte
 	.venv-airbyte/bin/python -m pip install --quiet --upgrade pip
-	.venv-airbyte/bin/python -m pip install --quiet '$(AIRBYTE_CDK)'
+	.venv-airbyte/bin/python -m pip install --quiet -c constraints-airbyte.txt '$(AIRBYTE_CDK)'
 	touch .venv-airbyte/.installed
 
 airbyte-reference: .venv-airbyte/.installed
