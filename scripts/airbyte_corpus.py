@@ -75,7 +75,7 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
             return _typed(value, prop.get("type")) if numeric and isinstance(value, str) else value
     if prop.get("enum"):
         return prop["enum"][0]
-    example = (prop.get("examples") or [None])[0]
+    example = _as_text((prop.get("examples") or [None])[0], prop.get("type"))
     # an example like "YYYY-MM-DD" describes a format; it is no value, and neither is one the
     # field's own pattern or format refuses (a user's value would follow those)
     if (
@@ -159,6 +159,15 @@ def _dates(name: str, prop: dict[str, Any]) -> list[str]:
 
 def _spelled_text(strftime: str) -> str:
     return next(text for text, fmt in _SPELLED if fmt == strftime)
+
+
+def _as_text(example: Any, kind: Any) -> Any:
+    """A text field's example written as a JSON scalar (tmdb's ``550``, gutendex's ``true``) as
+    the text a user gives: airbyte-cdk checks the config against the spec, so ``550`` fails
+    "is not of type 'string'" and the CDK reads nothing."""
+    if kind == "string" and isinstance(example, (bool, int, float)):
+        return json.dumps(example)  # true, not Python's True
+    return example
 
 
 def _typed(example: Any, kind: Any) -> Any:

@@ -40,6 +40,9 @@ CASES = [
     ("since", {"type": "string", "examples": ["03/04/2021"], "pattern": DAY}, "2024-01-01"),
     ("start_date", {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}, None),
     ("api_key", {"type": "string"}, "x"),
+    # a text field's example written as a number or a boolean (tmdb, gutendex): its text
+    ("movie_id", {"type": "string", "examples": [550, 299534]}, "550"),
+    ("copyright", {"type": "string", "examples": [True], "pattern": "^(true|false|null)$"}, "true"),
     (
         "region",
         {
