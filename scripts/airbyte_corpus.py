@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,11 +55,32 @@ def _object_value(schema: dict[str, Any]) -> dict[str, Any]:
         if options
         else schema.get("properties") or {}
     )
+    required = set(schema.get("required") or []) | set(
+        (options[0].get("required") or []) if options else []
+    )
     config: dict[str, Any] = {}
     for name, prop in properties.items():
         if isinstance(prop, dict):
-            config[name] = _value(name, prop)
+            value = _value(name, prop)
+            # an optional field no placeholder satisfies (cimis' hourly_data_items: an array whose
+            # enum lists texts) is left out, as a user would leave it: airbyte-cdk checks the
+            # config against the spec and would refuse the whole config for it
+            if name in required or _valid(value, prop):
+                config[name] = value
     return config
+
+
+def _valid(value: Any, prop: dict[str, Any]) -> bool:
+    """Whether the value has the field's type and one of its listed values. Not its pattern or
+    format: a placeholder that misses those is still the spec's own example (plausible's
+    api_url), kept as a user would copy it."""
+    try:
+        jsonschema.validate(value, {k: prop[k] for k in ("type", "enum") if k in prop})
+    except jsonschema.ValidationError:
+        return False
+    except jsonschema.SchemaError:  # a spec jsonschema cannot read: not ours to judge
+        return True
+    return True
 
 
 def _value(name: str, prop: dict[str, Any]) -> Any:

@@ -131,3 +131,13 @@ def test_a_refused_example_is_given_again_in_the_format_the_manifest_parses(
     problems, plan = script.translate(path, config)
     assert problems == {} and plan is not None
     assert config["since"] == "2024-01-01T00:00:00Z"
+
+
+def test_an_optional_field_no_placeholder_satisfies_is_left_out() -> None:
+    # cimis: an array whose enum lists texts; no value fits, and airbyte-cdk refused the
+    # whole placeholder config for it ("'hly-air-tmp' is not of type 'array'")
+    items = {"type": "array", "enum": ["hly-air-tmp", "hly-dew-pnt"]}
+    spec = _spec(hourly_data_items=items, api_key={"type": "string"})
+    assert _script().placeholder_config(spec) == {"api_key": "x"}
+    spec["spec"]["connection_specification"]["required"] = ["hourly_data_items"]
+    assert "hourly_data_items" in _script().placeholder_config(spec)  # required: kept, refused
