@@ -860,3 +860,57 @@ def test_a_base_url_override_is_checked_too() -> None:
         "the base URL given to override it, 'localhost:8080', is not an http(s) URL with a host; "
         "write it like 'https://api.example.com/v1'"
     )
+
+
+BROKEN = "lone surrogate, such as a broken \\ud800 escape"
+
+
+@pytest.mark.parametrize(
+    ("config", "path"),
+    [
+        # JSON's "\ud800" escape decodes to a lone surrogate; pydantic failed to encode it, and
+        # the config fuzz (seed 3333) saw a UnicodeEncodeError traceback instead of this sentence
+        (
+            {
+                "client": {"base_url": "https://api.example.com"},
+                "resources": [
+                    {
+                        "name": "a",
+                        "endpoint": {"path": "/a"},
+                        "incremental_sync": {
+                            "cursor_field": "t\ud800",
+                            "start_datetime": "2024-01-01T00:00:00Z",
+                            "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
+                        },
+                    }
+                ],
+            },
+            "resources[0].incremental_sync.cursor_field",
+        ),
+        (
+            {
+                "client": {
+                    "base_url": "https://api.example.com",
+                    "auth": {"type": "bearer", "token": "s3cr3t-\udc80-MARKER"},
+                },
+                "resources": ["a"],
+            },
+            "client.auth.token",
+        ),
+        (
+            {
+                "client": {"base_url": "https://api.example.com"},
+                "resources": [{"name": "a", "endpoint": {"path": "/a", "params": {"k\ud800": 1}}}],
+            },
+            "resources[0].endpoint.params",
+        ),
+    ],
+)
+def test_text_that_is_not_valid_unicode_is_named_by_its_path(
+    config: dict[str, Any], path: str
+) -> None:
+    with pytest.raises(restsync.ConfigError) as caught:
+        restsync.rest_api_source(config)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert BROKEN in str(caught.value)
+    assert "MARKER" not in str(caught.value)  # the text itself, maybe a secret, is not shown

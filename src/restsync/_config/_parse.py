@@ -41,6 +41,7 @@ def parse_config(
         raise ConfigError(
             "", f"the config is {short_repr(raw)}; give a dict with 'client' and 'resources'"
         )
+    _refuse_broken_text(raw, ())
     raw = translate_dlt_objects(raw)
     resources = _top_level(raw, may_be_empty=bool(dlt_resources))
     defaults = _resource_defaults(raw)
@@ -195,6 +196,29 @@ def _by_name(columns: Any) -> dict[str, dict[str, Any]] | None:
     ):
         return {c["name"]: dict(c) for c in columns}
     return None
+
+
+def _refuse_broken_text(value: Any, loc: tuple[Any, ...], what: str = "this text") -> None:
+    """A text that is not valid Unicode (a lone surrogate: JSON's ``"\\ud800"`` decodes to one)
+    cannot be sent, stored or even validated (pydantic fails to encode it): refused by its path,
+    without the text itself, which may be a secret."""
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ConfigError(
+                    format_path(loc),
+                    f"{what} is not valid Unicode (it holds a lone surrogate, such as a "
+                    "broken \\ud800 escape); write it again as plain text",
+                ) from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_broken_text(key, loc, "a key here")
+            _refuse_broken_text(item, (*loc, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _refuse_broken_text(item, (*loc, index))
 
 
 def _validate(model: type[BaseModel], data: Any, prefix: tuple[Any, ...]) -> Any:
