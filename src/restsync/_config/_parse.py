@@ -41,7 +41,7 @@ def parse_config(
         raise ConfigError(
             "", f"the config is {short_repr(raw)}; give a dict with 'client' and 'resources'"
         )
-    _refuse_broken_text(raw, ())
+    _refuse_broken_text(raw)
     raw = translate_dlt_objects(raw)
     resources = _top_level(raw, may_be_empty=bool(dlt_resources))
     defaults = _resource_defaults(raw)
@@ -198,27 +198,40 @@ def _by_name(columns: Any) -> dict[str, dict[str, Any]] | None:
     return None
 
 
-def _refuse_broken_text(value: Any, loc: tuple[Any, ...], what: str = "this text") -> None:
+def _refuse_broken_text(raw: Any) -> None:
     """A text that is not valid Unicode (a lone surrogate: JSON's ``"\\ud800"`` decodes to one)
     cannot be sent, stored or even validated (pydantic fails to encode it): refused by its path,
-    without the text itself, which may be a secret."""
-    if isinstance(value, str):
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ConfigError(
-                    format_path(loc),
-                    f"{what} is not valid Unicode (it holds a lone surrogate, such as a "
-                    "broken \\ud800 escape); write it again as plain text",
-                ) from None
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _refuse_broken_text(key, loc, "a key here")
-            _refuse_broken_text(item, (*loc, key))
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _refuse_broken_text(item, (*loc, index))
+    without the text itself, which may be a secret. Iterative: a config may nest deep."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(raw, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if _broken(key):
+                    _refuse(loc, "a key here")
+                stack.append((item, (*loc, key)))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((item, (*loc, index)) for index, item in enumerate(value))
+        elif _broken(value):
+            _refuse(loc, "this text")
+
+
+def _broken(value: Any) -> bool:
+    if not isinstance(value, str) or value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _refuse(loc: tuple[Any, ...], what: str) -> None:
+    raise ConfigError(
+        format_path(loc),
+        f"{what} is not valid Unicode (it holds a lone surrogate, such as a broken \\ud800 "
+        "escape); write it again as plain text",
+    )
 
 
 def _validate(model: type[BaseModel], data: Any, prefix: tuple[Any, ...]) -> Any:
