@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,12 +36,15 @@ def simulate(
     """Serve SOURCE as a local mock API until stopped (Ctrl-C)."""
     from restsync.simulator import SimulatorOptions, serve_in_thread
 
-    source_plan, name, fields = _served_plan(source, config)
+    source_plan, name, fields, client_plan = _served_plan(source, config)
     options = SimulatorOptions(
         seed=seed, scale=scale, latency_ms=latency_ms, faults=faults, token=token, port=port
     )
-    with serve_in_thread(source_plan, options, fields=fields) as sim:
-        console.print(f"[green]serving[/green] {name} at [bold]{sim.base_url}[/bold]")
+    with (
+        serve_in_thread(source_plan, options, fields=fields) as sim,
+        _job_front(client_plan, sim.base_url) as base_url,
+    ):
+        console.print(f"[green]serving[/green] {name} at [bold]{base_url}[/bold]")
         console.print(f"credential: {sim.credential}")
         console.print(
             f"counters: {sim.base_url.rstrip('/')}/_simulator/counters   (Ctrl-C to stop)"
@@ -51,8 +56,25 @@ def simulate(
             console.print("stopped")
 
 
-def _served_plan(source: str, config: Path | None) -> tuple[Any, str, Any]:
-    """The plan to serve, its name, and the declared fields (a bundled connector's)."""
+@contextmanager
+def _job_front(client_plan: Any, simulator_url: str) -> Iterator[str]:
+    """The address clients use: the simulator's, or, for a manifest with report-job streams
+    (AsyncRetriever), the job front that answers create/poll/download in front of it."""
+    if client_plan is None:
+        yield simulator_url
+        return
+    from restsync.airbyte._simulate_async import has_jobs, serve_jobs
+
+    if not has_jobs(client_plan):
+        yield simulator_url
+        return
+    with serve_jobs(client_plan, simulator_url) as url:
+        yield url
+
+
+def _served_plan(source: str, config: Path | None) -> tuple[Any, str, Any, Any]:
+    """The plan to serve, its name, the declared fields (a bundled connector's), and a
+    manifest's own plan (the clients' view, which the job front serves), else ``None``."""
     from restsync._api import plan_config
     from restsync._config_files import load_config, manifest_plan
 
@@ -63,9 +85,9 @@ def _served_plan(source: str, config: Path | None) -> tuple[Any, str, Any]:
         # dynamic_streams an API lists (or restsync cannot resolve) have no route here
         for reason in translated[0].extras.get("skipped_streams", {}).values():
             console.print(f"[yellow]not served:[/yellow] {reason}")
-        return simulator_plan(translated[0]), translated[1], None
+        return simulator_plan(translated[0]), translated[1], None, translated[0]
     loaded = load_config(source, lenient=True)
-    return plan_config(loaded.config, name=loaded.name), loaded.name, loaded.fields or None
+    return plan_config(loaded.config, name=loaded.name), loaded.name, loaded.fields or None, None
 
 
 @app.command()

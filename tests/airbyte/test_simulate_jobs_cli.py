@@ -1,0 +1,59 @@
+"""``restsync simulate MANIFEST`` serves report-job streams (AsyncRetriever) offline: the job front
+answers create, poll and download in front of the simulator, so ``restsync run MANIFEST
+--base-url`` loads the stream with no network. Before, the simulator alone answered and the
+run's job creation got no job back."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.airbyte.async_api import report_manifest
+from tests.conftest import count_rows, run_restsync
+
+CONFIG = {"api_key": "sk-report-secret-4242"}
+
+
+def _served_at(process: subprocess.Popen[str], bound: float = 60) -> str:
+    """The address ``restsync simulate`` prints (its first lines), read within ``bound`` s."""
+    assert process.stdout is not None
+    ends = time.monotonic() + bound
+    while time.monotonic() < ends:
+        line = process.stdout.readline()
+        found = re.search(r"serving .* at (http://127\.0\.0\.1:\d+\S*)", line)
+        if found:
+            return found.group(1)
+        if not line and process.poll() is not None:
+            break
+    raise AssertionError("restsync simulate printed no address")
+
+
+def test_simulate_serves_a_report_job_stream_that_run_loads(tmp_path: Path) -> None:
+    manifest, config = tmp_path / "reports.yaml", tmp_path / "config.json"
+    manifest.write_text(yaml.safe_dump(report_manifest("https://reports.example.com")))
+    config.write_text(json.dumps(CONFIG))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "restsync", "simulate", str(manifest), "--config", str(config),
+         "--port", "0", "--seed", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    try:
+        url = _served_at(process)
+        db = tmp_path / "out.duckdb"
+        done = run_restsync(
+            "run", manifest, "--config", config, "--base-url", url,
+            "--duckdb-path", db, "--pipelines-dir", tmp_path / "p",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert count_rows(db, "reports", "clicks") > 3  # each segment's job downloads records
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
