@@ -16,7 +16,7 @@ from typing import Any
 
 from restsync._errors import ConfigError
 from restsync.airbyte._jinja import Interpolator, TemplateError
-from restsync.airbyte._requests import _truthy
+from restsync.airbyte._requests import truthy
 
 __all__ = ["normalized_config"]
 
@@ -75,7 +75,7 @@ def _add_fields(step: Mapping[str, Any], config: dict[str, Any]) -> None:
             except (TypeError, ValueError):
                 pass
         # the condition sees the config as it is before this field is added, as the CDK's does
-        if path and (not condition or _truthy(ai.eval(condition, False, value=value, path=path))):
+        if path and (not condition or truthy(ai.eval(condition, False, value=value, path=path))):
             _put(config, path, value)
 
 
@@ -113,7 +113,7 @@ def _hashable(value: Any) -> bool:
 
 def _remove_fields(step: Mapping[str, Any], config: dict[str, Any]) -> None:
     condition = step.get("condition")
-    if condition and not _truthy(Interpolator(config).eval(condition, False)):
+    if condition and not truthy(Interpolator(config).eval(condition, False)):
         return
     for pointer in step.get("field_pointers") or []:
         node: Any = config

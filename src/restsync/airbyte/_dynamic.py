@@ -38,7 +38,7 @@ from restsync.airbyte._budget import rate_budget
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 from restsync.airbyte._manifest import propagate_stream
 from restsync.airbyte._parts import Unsupported
-from restsync.airbyte._requests import _truthy, url_on
+from restsync.airbyte._requests import truthy, url_on
 
 __all__ = ["Dynamic", "Fetch", "dynamic_streams", "engine_fetch"]
 
@@ -301,7 +301,7 @@ def _apply(
     create: bool,
 ) -> None:
     if with_conditions and mapping.condition:
-        if not _truthy(ai.eval(mapping.condition, **scope)):
+        if not truthy(ai.eval(mapping.condition, **scope)):
             return
     value = _render(mapping.value, ai, scope)
     wanted = mapping.value_type

@@ -14,7 +14,7 @@ from typing import Any
 from restsync.airbyte._dates import parse_first_format
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._normalize import normalize
-from restsync.airbyte._requests import _truthy
+from restsync.airbyte._requests import truthy
 
 __all__ = [
     "ClientSideCursor",
@@ -143,7 +143,7 @@ class RecordPipeline:
             return False
         if self.record_filter is None:
             return True
-        return _truthy(
+        return truthy(
             self.interpolator.eval(
                 self.record_filter, record=record, stream_slice=stream_slice, stream_state={}
             )
@@ -195,7 +195,7 @@ class RecordPipeline:
         value = ai.string(step.value, record=record, stream_slice=stream_slice, stream_state={})
         if step.value_type is not None and not isinstance(value, step.value_type):
             value = _coerce(value, step.value_type)
-        if step.condition and not _truthy(
+        if step.condition and not truthy(
             ai.eval(step.condition, record=record, value=value, stream_slice=stream_slice)
         ):
             return
@@ -270,7 +270,7 @@ def _delete(node: Any, path: list[str], ai: Interpolator, condition: str | None)
         for name in keys:
             if rest:
                 _delete(node[name], rest, ai, condition)
-            elif condition is None or _truthy(
+            elif condition is None or truthy(
                 ai.eval(condition, property=node[name], value=node[name])
             ):
                 del node[name]

@@ -21,6 +21,7 @@ from restsync._plan._credentials import header_secrets, param_secrets
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 
 __all__ = [
+    "truthy",
     "SAVED_COUNT",
     "CursorStrategy",
     "FeedStop",
@@ -70,7 +71,7 @@ class CursorStrategy:
     def next_token(self, ai: Interpolator, page: Page, last_token: Any) -> Any:
         scope = _page_scope(page)
         try:
-            if self.stop_condition is not None and _truthy(ai.eval(self.stop_condition, **scope)):
+            if self.stop_condition is not None and truthy(ai.eval(self.stop_condition, **scope)):
                 return None
             token = ai.string(self.cursor_value, **scope)
         except TemplateError as exc:
@@ -406,7 +407,9 @@ def _page_scope(page: Page) -> dict[str, Any]:
 _FALSE = ("False", "false", "{}", "[]", "()", "", "0", "0.0")
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
+    """A rendered condition as airbyte-cdk reads it: a text is false when it is one of
+    ``_FALSE`` (the simulator reads its served stop conditions the same way)."""
     if isinstance(value, str):
         return value not in _FALSE
     return bool(value)

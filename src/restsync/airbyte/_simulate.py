@@ -49,6 +49,7 @@ from restsync.airbyte._requests import (
     PageStrategy,
     RequestOption,
     StreamRequests,
+    truthy,
 )
 from restsync.airbyte._simulate_links import rendered_link
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
@@ -950,7 +951,7 @@ def _stops_on_last(
             )
         except TemplateError:
             return False
-        outcomes.append(value not in _FALSE if isinstance(value, str) else bool(value))
+        outcomes.append(truthy(value))
     return outcomes == [False, False, True]
 
 
@@ -1082,7 +1083,7 @@ def _stop_condition(
             last_record=records[-1] if records else None,
             last_page_size=len(records),
         )
-        return value not in _FALSE if isinstance(value, str) else bool(value)
+        return truthy(value)
 
     condition = Condition(template, evaluate, None)
     pager = make_pager(paginator, resource.name)
@@ -1092,10 +1093,6 @@ def _stop_condition(
     except SimulatorError:
         return None
     return condition
-
-
-# what airbyte-cdk reads as a false stop_condition when it renders as text
-_FALSE = ("False", "false", "{}", "[]", "()", "", "0", "0.0")
 
 
 def _where(option: RequestOption | None) -> tuple[str | None, str | None]:

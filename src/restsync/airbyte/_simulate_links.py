@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from yarl import URL
 
 from restsync.airbyte._jinja import TemplateError
-from restsync.airbyte._requests import CursorStrategy, StreamRequests
+from restsync.airbyte._requests import CursorStrategy, StreamRequests, truthy
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     LINK_CURSOR_PARAM,
@@ -36,8 +36,6 @@ __all__ = ["RenderedLinkPaging", "rendered_link"]
 _SHAPES = ("url", "links")
 _ALPHABETS = ("hex", "decimal")
 _FAILED = object()
-# what airbyte-cdk reads as a false stop_condition when it renders as text
-_FALSE = ("False", "false", "{}", "[]", "()", "", "0", "0.0")
 
 
 @dataclass(frozen=True)
@@ -166,7 +164,7 @@ def _next_token(strategy: CursorStrategy, requests: StreamRequests, body: Any) -
     try:
         if strategy.stop_condition:
             stop = ai.eval(strategy.stop_condition, **scope)
-            if stop not in _FALSE if isinstance(stop, str) else bool(stop):
+            if truthy(stop):
                 return None
         value = ai.string(strategy.cursor_value, **scope)
     except (TemplateError, TypeError, ValueError, KeyError):

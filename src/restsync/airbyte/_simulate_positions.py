@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from restsync.airbyte._jinja import TemplateError
-from restsync.airbyte._requests import CursorStrategy, StreamRequests
+from restsync.airbyte._requests import CursorStrategy, StreamRequests, truthy
 from restsync.simulator._paging import PAGERS, PageRequest, PagingError, ServedPage
 
 __all__ = ["PathPositionPaging", "path_position"]
@@ -124,9 +124,5 @@ def _stops_past_the_last(strategy: CursorStrategy, requests: StreamRequests, fie
             )
         except TemplateError:
             return False
-        outcomes.append(value not in _FALSE if isinstance(value, str) else bool(value))
+        outcomes.append(truthy(value))
     return outcomes == [False, True]
-
-
-# what airbyte-cdk reads as a false stop_condition when it renders as text
-_FALSE = ("False", "false", "{}", "[]", "()", "", "0", "0.0")

@@ -19,7 +19,7 @@ from restsync.airbyte._dynamic import Dynamic, Fetch, dynamic_streams, engine_fe
 from restsync.airbyte._jinja import Interpolator, TemplateError
 from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
-from restsync.airbyte._requests import _truthy, url_on
+from restsync.airbyte._requests import truthy, url_on
 from restsync.airbyte._translate import Translator, config_error
 
 log = logging.getLogger("restsync")
@@ -250,7 +250,7 @@ def listed_streams(streams: Any, config: Mapping[str, Any]) -> list[tuple[str, M
             listed.append((where, spec))
             continue
         try:
-            holds = _truthy(Interpolator(config).eval(spec.get("condition"), False))
+            holds = truthy(Interpolator(config).eval(spec.get("condition"), False))
         except TemplateError as exc:
             raise ConfigError(
                 f"{where}.condition", f"the condition cannot be read: {exc}"

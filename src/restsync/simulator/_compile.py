@@ -31,7 +31,13 @@ from restsync.simulator._data import (
     FieldSpec,
     Shape,
 )
-from restsync.simulator._endpoints import BindingSource, Endpoint, Template, TimeFilter
+from restsync.simulator._endpoints import (
+    BindingSource,
+    Endpoint,
+    Template,
+    TimeFilter,
+    sent_texts,
+)
 from restsync.simulator._options import SimulatorError, SimulatorOptions
 from restsync.simulator._paging import Pager, PageRequest, default_page_size, dotted, make_pager
 from restsync.simulator._placement import Placement, with_fields
@@ -314,23 +320,7 @@ def _binding_sources(resource: ResourcePlan, placeholders: list[str]) -> dict[st
 
 
 def _templates(resource: ResourcePlan) -> list[tuple[Any, str, str]]:
-    out: list[tuple[Any, str, str]] = []
-    for key, value in resource.params.items():
-        if isinstance(value, str):
-            out.append(("query", key, value))
-    for key, value in resource.headers.items():
-        if isinstance(value, str):
-            out.append(("header", key, value))
-
-    def walk(value: Any, path: str) -> None:
-        if isinstance(value, str):
-            out.append(("json", path, value))
-        elif isinstance(value, Mapping):
-            for key, item in value.items():
-                walk(item, f"{path}.{key}" if path else str(key))
-
-    walk(resource.json_body, "")
-    return out
+    return list(sent_texts(resource, headers=True))
 
 
 def _time_filter(incremental: IncrementalPlan | None, shape: Shape) -> TimeFilter | None:

@@ -155,7 +155,8 @@ class Endpoint:
     def sent(self, query: Mapping[str, str], body: Any) -> bool:
         """Whether a request sends this resource's literal parameters and JSON body fields
         (those without a ``{placeholder}``), and sends at least one."""
-        literal = [(w, k, t) for w, k, t in _literal_values(self.resource) if "{" not in t]
+        sent = sent_texts(self.resource, headers=False)
+        literal = [(w, k, t) for w, k, t in sent if "{" not in t]
 
         def value(where: str, key: str) -> Any:
             return query.get(key) if where == "query" else field_value(body, key)
@@ -265,9 +266,12 @@ class Router:
         return found[0]
 
 
-def _literal_values(resource: ResourcePlan) -> list[tuple[str, str, str]]:
-    """(where, key, text) of the resource's parameters and JSON body texts (dotted keys)."""
+def sent_texts(resource: ResourcePlan, *, headers: bool) -> list[tuple[str, str, str]]:
+    """(where, key, text) of the resource's parameters, headers (if asked) and JSON body texts
+    (dotted keys): where a template or a literal a route is told apart by can stand."""
     out = [("query", str(k), v) for k, v in resource.params.items() if isinstance(v, str)]
+    if headers:
+        out += [("header", str(k), v) for k, v in resource.headers.items() if isinstance(v, str)]
 
     def walk(value: Any, path: str) -> None:
         if isinstance(value, str):
