@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -90,6 +91,17 @@ def _child(port: int) -> None:
 
     marks: dict[str, tuple[float, float]] = {}
     mark("start")
+    engine_cpu: list[float] = []
+    thread_run = threading.Thread.run
+
+    def timed_run(self: threading.Thread) -> None:
+        try:
+            thread_run(self)
+        finally:
+            if self.name == "restsync-engine":
+                engine_cpu.append(time.thread_time())
+
+    threading.Thread.run = timed_run  # type: ignore[method-assign]
     import dlt
     from dlt.pipeline.pipeline import Pipeline
 
@@ -123,7 +135,8 @@ def _child(port: int) -> None:
         report = restsync.runtime_of(source).last_report
         assert report is not None
         rows = sum(s.records for s in report.resources.values() if s.delivered)
-    print("@@small_run@@" + json.dumps({"marks": marks, "rows": rows}))
+    result = {"marks": marks, "rows": rows, "engine_cpu": sum(engine_cpu)}
+    print("@@small_run@@" + json.dumps(result))
 
 
 def _one(src: Path, port: int) -> dict[str, float]:
@@ -165,6 +178,7 @@ def _one(src: Path, port: int) -> dict[str, float]:
         "CPU s, sync": m["synced"][1] - m["pipeline made"][1],
         "CPU s, after the imports to the end": m["synced"][1] - m["imports"][1],
         "CPU s, process until synced": m["synced"][1],
+        "CPU s, engine thread": result["engine_cpu"],
         "requests": float(len(log)),
         "records": float(result["rows"]),
     }

@@ -33,7 +33,7 @@ from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 import pendulum
-from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError
+from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError, nodes
 from jinja2.filters import do_tojson
 
 from restsync._expressions import ConditionError, Limits, template_environment
@@ -215,8 +215,39 @@ def compile_check(source: Any) -> None:
         _compile(source)
 
 
+# --- the fast paths: what provably renders (or reads back) the same without Jinja or the parser --
+
+# the names Python's parser may read as a literal's start (``ast.literal_eval`` takes the
+# constants, ``set()``, and strings with a prefix such as ``b"..."``)
+_LITERAL_NAMES = frozenset({"True", "False", "None", "set"})
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _never_literal(text: str) -> bool:
+    """True when ``ast.literal_eval(text)`` must fail: the text starts (as literal_eval strips
+    it) with ``/`` or a plain ASCII name (a URL, a path, a word), and an expression that starts
+    with a name is a literal only when the name is one of ``_LITERAL_NAMES`` or a string's
+    prefix. Anything else, and a name running on into non-ASCII letters, is left to the parser."""
+    head = text.lstrip(" \t")
+    if head[:1] == "/":
+        return True
+    name = _NAME.match(head)
+    if name is None:
+        return False
+    word, rest = name.group(), head[name.end() : name.end() + 1]
+    if word in _LITERAL_NAMES or (rest and ord(rest) > 127):
+        return False
+    return not (len(word) <= 3 and set(word) <= set("rRbBuUfF"))
+
+
 def _literal(text: str, valid_types: tuple[type, ...] | None = None) -> Any:
     """The rendered text read back as a Python literal, if it is one of ``valid_types``."""
+    if _never_literal(text):
+        return text
+    return _parsed_literal(text, valid_types)
+
+
+def _parsed_literal(text: str, valid_types: tuple[type, ...] | None = None) -> Any:
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -318,17 +349,141 @@ class Interpolator:
     def _render(source: str, scope: Mapping[str, Any]) -> str:
         if "{{" not in source and "{%" not in source:
             return source
+        plan = _lookup_plan(source)
+        if plan is not None:
+            rendered = _render_lookups(plan, scope)
+            if rendered is not None:
+                return rendered
+        return _sandboxed(source, scope)
+
+
+def _sandboxed(source: str, scope: Mapping[str, Any]) -> str:
+    """The template rendered by Jinja in the sandbox, under the step budget and the deadline."""
+    try:
+        with evaluation(_LIMITS):
+            return _compile(source).render(scope)
+    except UndefinedError:
+        raise
+    except TemplateError:
+        raise
+    except TypeError:
+        # airbyte-cdk takes a template that raises TypeError for a static text and returns
+        # it as written (oncehub's '{{ not "next" in headers.get('Link') }}' without a
+        # Link header: a non-empty text, so a true stop_condition)
+        return source
+    except Exception as exc:  # a failing user template must not escape as a traceback
+        raise TemplateError(f"template '{source}' failed: {type(exc).__name__}: {exc}") from exc
+
+
+# A template made only of text, constants and plain lookups (``{{ response.next }}``,
+# ``/projects/{{ stream_partition.project_id }}/tasks``, ``{{ not response.next }}``,
+# ``{{ config['ids'][0] }}``) is rendered here without Jinja: most of a manifest's per-request
+# templates are such lookups, and a Jinja render builds a context and a sandbox budget each time.
+# The plan comes from Jinja's own parse of the template, and a lookup is read here only on the
+# values whose Jinja semantics are spelled out in ``_step``; anything else (another type, a name
+# that is also an attribute, a missing value before the last step, any error) returns ``None``
+# and the template runs in the sandbox as before. tests/airbyte/test_jinja_fast_path.py renders
+# random lookups on random values both ways.
+
+_Lookup = tuple[int, str, tuple[tuple[bool, str | int], ...]]  # negations, name, steps
+_MISSING = object()  # the last step found nothing: Jinja's Undefined, which renders as ''
+_UNSURE = object()  # not a case read here: the sandbox renders the template
+_MAPPINGS = (dict, Slice, UnknownSlice)
+_SEQUENCES = (list, tuple)
+_CONSTANTS = (str, int, float, bool, type(None))
+
+
+@lru_cache(maxsize=4096)
+def _lookup_plan(source: str) -> tuple[str | _Lookup, ...] | None:
+    """The template's parts (texts and lookups), or ``None`` if it is anything more."""
+    _compile(source)  # a template that does not compile fails as before
+    try:
+        tree = _ENV.parse(source)
+    except TemplateSyntaxError:
+        return None
+    parts: list[str | _Lookup] = []
+    for output in tree.body:
+        if not isinstance(output, nodes.Output):
+            return None
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                parts.append(node.data)
+            elif isinstance(node, nodes.Const) and type(node.value) in _CONSTANTS:
+                parts.append(str(node.value))
+            else:
+                lookup = _lookup_of(node)
+                if lookup is None:
+                    return None
+                parts.append(lookup)
+    return tuple(parts)
+
+
+def _lookup_of(node: nodes.Node) -> _Lookup | None:
+    negations = 0
+    while isinstance(node, nodes.Not):
+        negations, node = negations + 1, node.node
+    steps: list[tuple[bool, str | int]] = []
+    while not isinstance(node, nodes.Name):
+        if isinstance(node, nodes.Getattr):
+            steps.append((True, node.attr))
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and type(node.arg.value) in (str, int)
+        ):
+            steps.append((False, node.arg.value))
+        else:
+            return None
+        node = node.node
+    if node.ctx != "load":
+        return None
+    return negations, node.name, tuple(reversed(steps))
+
+
+def _step(obj: Any, attribute: bool, key: str | int) -> Any:
+    """One ``obj.key`` (``attribute``) or ``obj[key]`` as the sandbox reads it on a mapping or a
+    list: an attribute first for ``.key``, the item first for ``[key]`` (here: a name the value
+    also has as an attribute is ``_UNSURE``), nothing found is ``_MISSING``."""
+    kind = type(obj)
+    if kind in _MAPPINGS:
+        if attribute and hasattr(obj, key):  # type: ignore[arg-type]
+            return _UNSURE
         try:
-            with evaluation(_LIMITS):
-                return _compile(source).render(scope)
-        except UndefinedError:
-            raise
-        except TemplateError:
-            raise
-        except TypeError:
-            # airbyte-cdk takes a template that raises TypeError for a static text and returns
-            # it as written (oncehub's '{{ not "next" in headers.get('Link') }}' without a
-            # Link header: a non-empty text, so a true stop_condition)
-            return source
-        except Exception as exc:  # a failing user template must not escape as a traceback
-            raise TemplateError(f"template '{source}' failed: {type(exc).__name__}: {exc}") from exc
+            return obj[key]
+        except LookupError:
+            if isinstance(key, str) and hasattr(obj, key):
+                return _UNSURE
+            return _MISSING
+    if kind in _SEQUENCES and not attribute and type(key) is int:
+        try:
+            return obj[key]
+        except IndexError:
+            return _MISSING
+    return _UNSURE
+
+
+def _render_lookups(plan: tuple[str | _Lookup, ...], scope: Mapping[str, Any]) -> str | None:
+    """The plan rendered as Jinja renders it, or ``None`` when a value is not one read here."""
+    out: list[str] = []
+    try:
+        for part in plan:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            negations, name, steps = part
+            if name not in scope:  # a macro, or undefined: Jinja's own lookup
+                return None
+            value = scope[name]
+            for index, (attribute, key) in enumerate(steps):
+                value = _step(value, attribute, key)
+                if value is _UNSURE or (value is _MISSING and index < len(steps) - 1):
+                    return None
+            if value is _MISSING:
+                value = True if negations else ""
+                negations = max(negations - 1, 0)
+            for _ in range(negations):
+                value = not value
+            out.append(str(value))
+    except Exception:  # whatever failed here fails (or not) the same way in Jinja
+        return None
+    return "".join(out)
