@@ -273,6 +273,7 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
     open, the first requests go out before dlt's extract step (not with an incremental cursor:
     its start is dlt's state).
     """
+    from restsync._load._capabilities import resolved_once
     from restsync._load._duckdb import duckdb_settings, held_file
     from restsync._load._release import FrozenHeap
 
@@ -284,6 +285,9 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
         duckdb_settings(pipeline, run_kwargs.get("destination")),
         scrubbed_logs(lambda: secrets),
         FrozenHeap.held(),
+        # dlt derives the destination's capabilities in each stage: from one resolution of its
+        # configuration here (restsync._load._capabilities)
+        resolved_once(pipeline),
     ):
         with held_file(pipeline, run_kwargs) as held:
             # the file opened: the requests go out now, while pending loads are loaded and dlt
