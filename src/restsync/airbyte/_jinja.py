@@ -244,7 +244,18 @@ def _literal(text: str, valid_types: tuple[type, ...] | None = None) -> Any:
     """The rendered text read back as a Python literal, if it is one of ``valid_types``."""
     if _never_literal(text):
         return text
-    return _parsed_literal(text, valid_types)
+    value = _WORDS.get(text, _PARSE)
+    if value is _PARSE and len(text) < 19 and text.isascii() and text.isdecimal():
+        # a plain decimal integer (not "0..." : Python reads "00" but refuses "01")
+        value = int(text) if text[0] != "0" or text == "0" else _PARSE
+    if value is _PARSE:
+        return _parsed_literal(text, valid_types)
+    return _typed(value, text, valid_types)
+
+
+# what a rendered condition or number most often is, read without the parser
+_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
+_PARSE = object()
 
 
 def _parsed_literal(text: str, valid_types: tuple[type, ...] | None = None) -> Any:
@@ -252,6 +263,10 @@ def _parsed_literal(text: str, valid_types: tuple[type, ...] | None = None) -> A
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
+    return _typed(value, text, valid_types)
+
+
+def _typed(value: Any, text: str, valid_types: tuple[type, ...] | None) -> Any:
     if valid_types is not None:
         return value if isinstance(value, valid_types) else text
     return text if isinstance(value, complex) else value
