@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench._manifest_sync import cpu_seconds, sync_manifest, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFESTS = Path(__file__).resolve().parent / "manifests"
@@ -115,37 +117,22 @@ def run_restsync(manifest: Path, config: dict[str, Any], page_format: str = "dic
 
 
 def _restsync_child(manifest: str, config_json: str, page_format: str) -> None:
-    import dlt
-
     import restsync
+
+    importlib.import_module("dlt")  # before the timer too
 
     # imported before the timer, as the CDK's script imports its source class: the manifest
     # reader, the engine and aiohttp (``restsync`` itself imports them when first used)
-    airbyte_source = restsync.airbyte_source
-    config = json.loads(config_json)
-    with tempfile.TemporaryDirectory() as folder:
-        started, cpu_started = time.perf_counter(), _cpu()
-        source = airbyte_source(manifest, config, page_format=page_format)
-        pipeline = dlt.pipeline(
-            "bench_airbyte",
-            destination=dlt.destinations.duckdb(f"{folder}/b.duckdb"),
-            dataset_name="data",
-            pipelines_dir=folder,
-        )
-        restsync.sync(pipeline, source)
-        seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
-        report = restsync.runtime_of(source).last_report
-        assert report is not None
-        rows = sum(s.records for s in report.resources.values() if s.delivered)
-    print("@@restsync@@", seconds, rows, cpu, _cpu())
+    assert restsync.airbyte_source is not None
+    ends: dict[str, tuple[float, float]] = {}
 
+    def mark(phase: str) -> None:
+        ends[phase] = (time.perf_counter(), cpu_seconds())
 
-def _cpu() -> float:
-    """This process's CPU seconds so far (user + system, every thread)."""
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    rows = sync_manifest(manifest, json.loads(config_json), "bench_airbyte", page_format, mark)
+    seconds, cpu = ends["synced"][0] - started, ends["synced"][1] - cpu_started
+    print("@@restsync@@", seconds, rows, cpu, cpu_seconds())
 
 
 _CDK_READ = """
@@ -223,7 +210,7 @@ def main() -> int:
         cwd=ROOT,
     )
     try:
-        _wait_for(args.port)
+        wait_for_port(args.port)
         base = f"http://127.0.0.1:{args.port}"
         cases = {
             "fanout": {"base_url": base, "token": "t"},
@@ -295,17 +282,6 @@ def _day(days: int) -> str:
     import datetime as dt
 
     return (dt.datetime(2024, 1, 1) + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _wait_for(port: int) -> None:
-    import socket
-
-    for _ in range(200):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("the mock API did not start")
 
 
 if __name__ == "__main__":

@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from bench._manifest_sync import cpu_seconds, sync_manifest, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "bench" / "manifests" / "fanout.yaml"
@@ -83,11 +85,9 @@ def serve(port: int, latency_ms: float) -> None:
 
 def _child(port: int) -> None:
     """One sync, stamped (run in a fresh process, the ``src`` under test first on the path)."""
-    import resource
 
     def mark(name: str) -> None:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        marks[name] = (time.time(), usage.ru_utime + usage.ru_stime)
+        marks[name] = (time.time(), cpu_seconds())
 
     marks: dict[str, tuple[float, float]] = {}
     mark("start")
@@ -102,11 +102,9 @@ def _child(port: int) -> None:
                 engine_cpu.append(time.thread_time())
 
     threading.Thread.run = timed_run  # type: ignore[method-assign]
-    import dlt
     from dlt.pipeline.pipeline import Pipeline
 
-    import restsync
-
+    importlib.import_module("restsync")  # its root only: the rest is imported when first used
     mark("imports")
     for step in ("extract", "normalize", "load"):
         original = getattr(Pipeline, step)
@@ -120,21 +118,7 @@ def _child(port: int) -> None:
 
         setattr(Pipeline, step, stamped)
     config = {"base_url": f"http://127.0.0.1:{port}", "token": "t"}
-    with tempfile.TemporaryDirectory() as folder:
-        source = restsync.airbyte_source(str(MANIFEST), config)
-        mark("source built")
-        pipeline = dlt.pipeline(
-            "small_run",
-            destination=dlt.destinations.duckdb(f"{folder}/b.duckdb"),
-            dataset_name="data",
-            pipelines_dir=folder,
-        )
-        mark("pipeline made")
-        restsync.sync(pipeline, source)
-        mark("synced")
-        report = restsync.runtime_of(source).last_report
-        assert report is not None
-        rows = sum(s.records for s in report.resources.values() if s.delivered)
+    rows = sync_manifest(MANIFEST, config, "small_run", mark=mark)
     result = {"marks": marks, "rows": rows, "engine_cpu": sum(engine_cpu)}
     print("@@small_run@@" + json.dumps(result))
 
@@ -208,7 +192,7 @@ def main() -> int:
         cwd=ROOT,
     )  # fmt: skip
     try:
-        _wait_for(args.port)
+        wait_for_port(args.port)
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in versions}
         loads = [os.getloadavg()[0]]
         for pair in range(args.pairs):
@@ -230,17 +214,6 @@ def main() -> int:
         shown = [f"{v:,.0f}" if key in ("requests", "records") else f"{v:.3f}" for v in values]
         print(f"| {key} | " + " | ".join(shown) + " |")
     return 0
-
-
-def _wait_for(port: int) -> None:
-    import socket
-
-    for _ in range(200):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("the mock API did not start")
 
 
 if __name__ == "__main__":

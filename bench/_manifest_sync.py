@@ -1,0 +1,70 @@
+"""One Airbyte manifest synced by restsync into a DuckDB file, stamped phase by phase.
+
+What ``bench.airbyte`` and ``bench.small_run`` both time in their child process: the source
+built from the manifest, a dlt pipeline into a DuckDB file in a temporary folder, ``restsync.sync``,
+and the records the sync delivered. Each phase's end is handed to ``mark`` (the caller stamps
+it with its clocks). Also the two helpers both benches need: this process's CPU seconds, and a
+wait for the mock API's port.
+"""
+
+from __future__ import annotations
+
+import resource
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["cpu_seconds", "sync_manifest", "wait_for_port"]
+
+
+def cpu_seconds() -> float:
+    """This process's CPU seconds so far (user + system, every thread)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def sync_manifest(
+    manifest: str | Path,
+    config: Mapping[str, Any],
+    pipeline_name: str,
+    page_format: str | None = None,
+    mark: Callable[[str], None] = lambda phase: None,
+) -> int:
+    """Sync ``manifest`` with ``config`` into a fresh DuckDB file; the records delivered.
+
+    ``mark`` is called with ``"source built"``, ``"pipeline made"`` and ``"synced"`` as each
+    phase ends (before the report is read and the folder removed). ``page_format``: restsync's
+    default when ``None``."""
+    import dlt
+
+    import restsync
+
+    options = {} if page_format is None else {"page_format": page_format}
+    with tempfile.TemporaryDirectory() as folder:
+        source = restsync.airbyte_source(str(manifest), dict(config), **options)
+        mark("source built")
+        pipeline = dlt.pipeline(
+            pipeline_name,
+            destination=dlt.destinations.duckdb(f"{folder}/b.duckdb"),
+            dataset_name="data",
+            pipelines_dir=folder,
+        )
+        mark("pipeline made")
+        restsync.sync(pipeline, source)
+        mark("synced")
+        report = restsync.runtime_of(source).last_report
+        assert report is not None
+        return sum(s.records for s in report.resources.values() if s.delivered)
+
+
+def wait_for_port(port: int) -> None:
+    """Return once something listens on 127.0.0.1:``port`` (at most ~10 s)."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("the mock API did not start")
