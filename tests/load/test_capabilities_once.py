@@ -5,6 +5,7 @@ the tables, their schema and the pipeline's state are those of a sync without it
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,9 +96,14 @@ def test_new_parameters_are_resolved_again(tmp_path: Path, monkeypatch: pytest.M
         destination.config_params["credentials"] = str(tmp_path / "other.duckdb")
         destination.capabilities()
         assert seen.count(True) == 2
+        # dlt deep-copies a destination when a pipeline is dropped under a new name
+        copied = copy.deepcopy(destination)
+        assert copied.capabilities().preferred_loader_file_format == "insert_values"
+        copied.capabilities()
+        assert seen.count(True) == 3  # the copy's own, once
     assert first.preferred_loader_file_format == again.preferred_loader_file_format
     destination.capabilities()
-    assert seen.count(True) == 3  # outside the block: dlt's own, resolved each time
+    assert seen.count(True) == 4  # outside the block: dlt's own, resolved each time
 
 
 def _tables(path: Path) -> dict[str, Any]:

@@ -17,6 +17,7 @@ resolution fails (dlt then adjusts the capabilities to an empty configuration), 
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -41,14 +42,21 @@ def resolved_once(pipeline: Any) -> Iterator[None]:
         del destination.capabilities
 
 
+_LOCK = threading.Lock()
+
+
 class _Memo:
     """``destination.capabilities`` with the configuration of its last resolution kept."""
 
     def __init__(self, destination: Any) -> None:
         self.destination = destination
-        self.lock = threading.Lock()
         self.params: dict[str, Any] | None = None  # the parameters the config was resolved with
         self.config: Any = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Memo:
+        # a copied destination (dlt copies one when a pipeline is dropped under a new name) gets
+        # its own, empty memo: the kept configuration holds the DuckDB connection pool's lock
+        return _Memo(copy.deepcopy(self.destination, memo))
 
     def __call__(self, config: Any = None, naming: Any = None) -> Any:
         destination = self.destination
@@ -56,7 +64,7 @@ class _Memo:
         if config is not None:
             return unbound(destination, config, naming)
         params = dict(destination.config_params)
-        with self.lock:  # one resolution at a time: dlt's load stage asks from its threads too
+        with _LOCK:  # one resolution at a time: dlt's load stage asks from its threads too
             if self.params is None or not _same(self.params, params):
                 caps, self.config = self._resolve(naming)
                 self.params = params
