@@ -287,7 +287,7 @@ def sync(pipeline: Any, source: DltSource, **run_kwargs: Any) -> Any:
         FrozenHeap.held(),
         # dlt derives the destination's capabilities in each stage: from one resolution of its
         # configuration here (restsync._load._capabilities)
-        resolved_once(pipeline),
+        resolved_once(pipeline, run_kwargs.get("destination")),
     ):
         with held_file(pipeline, run_kwargs) as held:
             # the file opened: the requests go out now, while pending loads are loaded and dlt

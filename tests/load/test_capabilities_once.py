@@ -84,6 +84,25 @@ def test_a_sync_resolves_the_configuration_for_capabilities_once(
         assert db.sql("select count(*) from data.items").fetchone() == (PAGES * PER_PAGE,)
 
 
+def test_a_destination_passed_to_the_run_is_resolved_once_too(
+    server: RoutedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as restsync run passes its held file's destination
+    _serve(server)
+    pipeline = dlt.pipeline(
+        pipeline_name="given", dataset_name="data", pipelines_dir=str(tmp_path / "given")
+    )
+    given = dlt.destinations.duckdb(str(tmp_path / "given.duckdb"))
+    seen = _partial_resolutions(monkeypatch)
+    restsync.sync(pipeline, _source(server.base_url), destination=given)
+    # once as given, once after dlt binds it to the pipeline (dlt adds the pipeline's folders
+    # to its parameters); dlt alone: 10
+    assert seen.count(True) == 2
+    assert "capabilities" not in vars(given)
+    with duckdb.connect(str(tmp_path / "given.duckdb")) as db:
+        assert db.sql("select count(*) from data.items").fetchone() == (PAGES * PER_PAGE,)
+
+
 def test_new_parameters_are_resolved_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pipeline = _pipeline(tmp_path, "params")
     destination = pipeline.destination
@@ -143,7 +162,7 @@ def test_the_tables_schema_and_state_are_those_of_a_sync_without_it(
     restsync.sync(once, _source(server.base_url))
 
     @contextlib.contextmanager
-    def nothing(pipeline: Any) -> Iterator[None]:
+    def nothing(pipeline: Any, given: Any = None) -> Iterator[None]:
         yield
 
     monkeypatch.setattr(_capabilities, "resolved_once", nothing)

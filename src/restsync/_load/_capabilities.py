@@ -26,12 +26,14 @@ __all__ = ["resolved_once"]
 
 
 @contextlib.contextmanager
-def resolved_once(pipeline: Any) -> Iterator[None]:
-    """Within the block, the pipeline's destination resolves the configuration it derives its
-    capabilities from once (see the module's docstring); as before after it, on every exit."""
+def resolved_once(pipeline: Any, given: Any = None) -> Iterator[None]:
+    """Within the block, the destination the run loads into (``given``, the ``destination`` run
+    argument, when it is a destination object, as ``restsync run`` passes its held file's; else
+    the pipeline's) resolves the configuration it derives its capabilities from once (see the
+    module's docstring); as before after it, on every exit."""
     from dlt.common.destination.reference import Destination
 
-    destination = getattr(pipeline, "_destination", None)
+    destination = given if given is not None else getattr(pipeline, "_destination", None)
     if not isinstance(destination, Destination) or "capabilities" in vars(destination):
         yield
         return
