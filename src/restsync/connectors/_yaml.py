@@ -108,6 +108,8 @@ def parse_yaml(text: str, origin: str) -> Any:
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or exc
         raise ConfigError("", f"{origin} is not valid YAML{where}: {problem}") from None
+    except RecursionError:  # the pure-Python loader builds nested collections by recursion
+        raise ConfigError("", f"{origin} nests its YAML too deeply to read; flatten it") from None
 
 
 def load_yaml_config(
