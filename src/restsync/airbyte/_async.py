@@ -34,8 +34,8 @@ from typing import Any, overload
 
 from restsync._engine._request import Page, Request, redact
 from restsync._errors import ConfigError, ExtractionError, ResponseFormatError
-from restsync._plan import IncrementalPlan, ParentLink, ResourcePlan
-from restsync.airbyte._cursor import incremental_plan, text_cursor
+from restsync._plan import IncrementalPlan, ResourcePlan
+from restsync.airbyte._cursor import incremental_plan
 from restsync.airbyte._decoders import Decoder, decoder_for
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 from restsync.airbyte._parts import Unsupported, _checked, _expect, build_paginator
@@ -289,8 +289,6 @@ def async_stream(
 ) -> None:
     """Add an AsyncRetriever stream's resources to ``translator`` (a ``Translator``): its
     slices' resource, as for any stream, and the stream's resource that runs one job per slice."""
-    from restsync.airbyte._translate import _disposition, _hints, _primary_key
-
     at = f"{where}.retriever"
     retriever = spec["retriever"]
     ai = JobInterpolator(translator.config, spec.get("$parameters"))
@@ -336,39 +334,20 @@ def async_stream(
             f"stream '{name}': a download_target_requester needs a download_target_extractor "
             "to read the targets from its response; add one",
         )
-    parent = None
-    if slicer is not None:
-        helper = translator._slices_resource(slicer, parts, where, name)
-        parent = ParentLink(resource=helper, bindings={}, include=())
-    key = _primary_key(spec.get("primary_key"))
-    translator.resources[name] = ResourcePlan(
-        name=name,
-        config_path=where,
-        method=create.method,
-        path="",
-        params={},
-        headers={},
-        json_body=None,
-        paginator=create,
-        data_selector=None,
-        stop_condition=None,
-        auth=auth,
-        retry=retry,
-        primary_key=key,
-        write_disposition=_disposition(incremental, key),
-        table_name=name,
-        hints=_hints(schema, incremental, text_cursor(spec.get("incremental_sync") or {})),
-        parent=parent,
-        incremental=incremental,
-        response_actions=actions,
-        selected=sel,
-        notes=(
+    translator.add_resource(
+        spec,
+        where,
+        name,
+        (create, auth, retry, actions, home),
+        (slicer, parts),
+        (schema, incremental),
+        sel,
+        (
             f"AsyncRetriever: one report job per slice ({create.method} to create, polled every "
             f"{FIRST_WAIT:g}-{LONGEST_WAIT:g} s for up to {runner.timeout_seconds / 60:g} min, "
             f"{ATTEMPTS} attempts)",
         ),
         produce=runner,
-        base_url=home,
     )
 
 
