@@ -3,12 +3,14 @@
 The API server creates a job per POST (``/exports``), answers its status at ``/exports/<id>``
 (``pending`` for the first ``polls_before_ready`` polls, then ``ready`` with the download URLs)
 and the files server (another origin, as a presigned storage URL is) serves each job's records
-in parts, two records a part. ``fail`` makes every job end ``failed``; ``never`` leaves every
-job ``pending``.
+in parts, two records a part. ``fail`` makes every job end ``failed``, ``fail_first`` each
+segment's first job; ``never`` leaves every job ``pending``. ``most_running`` is the most jobs
+the API had running at once (created, their final status not yet answered).
 """
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from restsync._engine._scheduler import Engine
 from tests.airbyte import manifests as build
 
 SEGMENTS = ["a", "b", "c"]
@@ -28,12 +31,15 @@ class ReportApi:
     fail: bool = False
     never: bool = False
     gzip_csv: bool = False
+    fail_first: bool = False
     created: list[dict[str, Any]] = field(default_factory=list)
     polls: dict[str, int] = field(default_factory=dict)
     aborted: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     download_auth: list[str | None] = field(default_factory=list)
     poll_auth: list[str | None] = field(default_factory=list)
+    running: set[str] = field(default_factory=set)
+    most_running: int = 0
 
     def serve(self, api: Any, files: Any) -> None:
         api.route("POST", "/exports", self.create)
@@ -46,21 +52,28 @@ class ReportApi:
         body = await request.json()
         job = f"job-{body.get('segment')}-{len(self.created) + 1}"
         self.created.append({"id": job, **body})
+        self.running.add(job)
+        self.most_running = max(self.most_running, len(self.running))
         return web.json_response({"id": job, "state": "accepted"})
 
     async def status(self, request: web.Request) -> web.Response:
         job = request.match_info["id"]
         self.poll_auth.append(request.headers.get("Authorization"))
         self.polls[job] = self.polls.get(job, 0) + 1
-        if self.fail:
+        segment = job.split("-")[1]
+        first = next(j["id"] for j in self.created if j["id"].split("-")[1] == segment)
+        if self.fail or (self.fail_first and job == first):
+            self.running.discard(job)
             return web.json_response({"id": job, "status": "failed"})
         if self.never or self.polls[job] <= self.polls_before_ready:
             return web.json_response({"id": job, "status": "pending"})
+        self.running.discard(job)
         urls = [f"{self.files_url}/files/{job}/{part}" for part in (1, 2)]
         return web.json_response({"id": job, "status": "ready", "urls": urls})
 
     async def abort(self, request: web.Request) -> web.Response:
         self.aborted.append(request.match_info["id"])
+        self.running.discard(request.match_info["id"])
         return web.json_response({})
 
     async def delete(self, request: web.Request) -> web.Response:
@@ -81,6 +94,37 @@ class ReportApi:
             f"{r['id']},{r['segment']},{r['clicks']}\n" for r in rows
         )
         return web.Response(body=gzip.compress(text.encode()), content_type="text/csv")
+
+
+class Sink:
+    """What the loader would take: the records, kept in a list."""
+
+    def __init__(self) -> None:
+        self.got: list[Any] = []
+
+    async def records(self, resource: str, records: list[Any]) -> list[Any]:
+        self.got.extend(records)
+        return []
+
+    async def rejects(self, rejects: list[Any]) -> None:
+        return None
+
+    async def finished(self, resource: str, error: Any) -> None:
+        return None
+
+
+def run_engine(plan: Any, stream: str = "clicks") -> tuple[Any, list[float], list[Any]]:
+    """Run the plan's engine with its sleep recorded instead of slept: the report, the waits
+    and the stream's records."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await asyncio.sleep(0)
+
+    sink = Sink()
+    report = asyncio.run(Engine(plan, sink, deliver={stream}, sleep=sleep).run())
+    return report, slept, sink.got
 
 
 def report_manifest(

@@ -27,8 +27,11 @@ storage URL) gets no credential, whatever the download_requester declares.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
@@ -42,12 +45,21 @@ from restsync.airbyte._parts import Unsupported, _checked, _expect, build_pagina
 from restsync.airbyte._records import RecordPipeline
 from restsync.airbyte._requests import ManifestTraversal, StreamRequests
 
-__all__ = ["JobInterpolator", "JobRunner", "async_stream", "download_decoder", "jobs_on"]
+__all__ = [
+    "JobInterpolator",
+    "JobRunner",
+    "JobSlots",
+    "async_stream",
+    "download_decoder",
+    "job_slots",
+    "jobs_on",
+]
 
 FIRST_WAIT = 1.0  # seconds before the second poll of a job
 LONGEST_WAIT = 5.0  # airbyte-cdk's fixed wait between status updates
 ATTEMPTS = 3  # tries of one slice's job (airbyte-cdk's default job_max_retry)
 DEFAULT_TIMEOUT_MINUTES = 60  # airbyte-cdk's default polling_job_timeout
+LONGEST_FAILED_WAIT = 3600.0  # seconds: failed_retry_wait_time_in_seconds is capped here
 STATUSES = ("running", "completed", "failed", "timeout", "skipped")
 
 Fetch = Callable[[Request], Awaitable[Any]]
@@ -82,6 +94,34 @@ def download_decoder(spec: Mapping[str, Any] | None, where: str) -> Decoder:
         raise Unsupported(exc.path or where, kind, getattr(exc, "reason", exc.message)) from None
 
 
+class JobSlots:
+    """How many report jobs run at once, across every job stream of a source: airbyte-cdk's
+    JobTracker, its limit the manifest's ``max_concurrent_async_job_count`` (1 when unset).
+
+    A slice takes a slot before its first creation request and holds it until its job ends
+    (completed, skipped, or failed for good), through the retries and their waits; the
+    download runs once the slot is free again, as in airbyte-cdk. One semaphore per event
+    loop: a plan may be run more than once, each run on a loop of its own."""
+
+    def __init__(self, limit: int = 1) -> None:
+        self.limit = max(limit, 1)
+        self._by_loop: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> JobSlots:
+        return self  # shared by the source's job streams: a copy of the plan shares it too
+
+    @asynccontextmanager
+    async def taken(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        semaphore = self._by_loop.get(loop)
+        if semaphore is None:
+            semaphore = self._by_loop[loop] = asyncio.Semaphore(self.limit)
+        async with semaphore:
+            yield
+
+
 @dataclass(frozen=True)
 class JobRunner:
     """One AsyncRetriever's requests and extractors; called once per slice (``produce``)."""
@@ -101,29 +141,43 @@ class JobRunner:
     abort: StreamRequests | None = None
     delete: StreamRequests | None = None
     timeout_seconds: float = DEFAULT_TIMEOUT_MINUTES * 60
+    failed_wait: float = 0.0  # failed_retry_wait_time_in_seconds: before a failed job's retry
+    slots: JobSlots = field(default_factory=JobSlots)
     max_pages: int = 100_000
 
     async def __call__(self, parent: Any, fetch: Fetch, sleep: Sleep) -> AsyncIterator[list[Any]]:
         base = parent if isinstance(parent, Slice) else Slice(parent or {})
-        status = ""
-        for _ in range(ATTEMPTS):
-            job_slice, polled, status, where = await self._run_job(base, fetch, sleep)
-            if status == "completed":
-                async for records in self._download(job_slice, polled, fetch, base):
-                    yield records
-                if self.delete is not None:
-                    await fetch(_built(self.delete, job_slice))
-                return
-            if status == "skipped":  # the API says the job has nothing to report
-                return
-            if status == "timeout" and self.abort is not None:
-                await fetch(_built(self.abort, job_slice))
+        async with self.slots.taken():
+            job_slice, polled, status, where = await self._final(base, fetch, sleep)
+        if status == "completed":
+            async for records in self._download(job_slice, polled, fetch, base):
+                yield records
+            if self.delete is not None:
+                await fetch(_built(self.delete, job_slice))
+            return
+        if status == "skipped":  # the API says the job has nothing to report
+            return
         raise ExtractionError(
             self.stream,
             f"the report job ({where}) ended '{status}' on each of {ATTEMPTS} attempts; "
             "check the report's parameters (the slice's dates, the account), or the API's "
             "status page",
         )
+
+    async def _final(self, base: Slice, fetch: Fetch, sleep: Sleep) -> tuple[Slice, Any, str, str]:
+        """The slice's job tried up to ``ATTEMPTS`` times, to its first completed or skipped
+        status: a timed-out job is aborted and created again; a failed one is created again
+        after ``failed_wait`` (airbyte-cdk defers only a failed job's retry, not a timed-out
+        one's, and does not wait after the last attempt)."""
+        for attempt in range(ATTEMPTS):
+            job_slice, polled, status, where = await self._run_job(base, fetch, sleep)
+            if status in ("completed", "skipped"):
+                break
+            if status == "timeout" and self.abort is not None:
+                await fetch(_built(self.abort, job_slice))
+            if status == "failed" and self.failed_wait and attempt < ATTEMPTS - 1:
+                await sleep(self.failed_wait)
+        return job_slice, polled, status, where
 
     async def _run_job(
         self, base: Slice, fetch: Fetch, sleep: Sleep
@@ -327,6 +381,7 @@ def async_stream(
         abort=_optional(translator, retriever, "abort_requester", ai, at, name),
         delete=_optional(translator, retriever, "delete_requester", ai, at, name),
         timeout_seconds=_timeout(retriever.get("polling_job_timeout"), ai, at),
+        failed_wait=_failed_wait(retriever.get("failed_retry_wait_time_in_seconds"), ai, at),
     )
     if retriever.get("download_target_requester") and runner.targets is None:
         raise ConfigError(
@@ -345,7 +400,7 @@ def async_stream(
         (
             f"AsyncRetriever: one report job per slice ({create.method} to create, polled every "
             f"{FIRST_WAIT:g}-{LONGEST_WAIT:g} s for up to {runner.timeout_seconds / 60:g} min, "
-            f"{ATTEMPTS} attempts)",
+            f"{ATTEMPTS} attempts{_waits(runner.failed_wait)})",
         ),
         produce=runner,
     )
@@ -447,3 +502,58 @@ def _timeout(value: Any, ai: Interpolator, at: str) -> float:
             "give a whole number",
         ) from None
     return max(minutes, 0.0) * 60.0 or DEFAULT_TIMEOUT_MINUTES * 60.0
+
+
+def _waits(seconds: float) -> str:
+    return f", {seconds:g} s before a failed job's retry" if seconds else ""
+
+
+def _failed_wait(value: Any, ai: Interpolator, at: str) -> float:
+    """``failed_retry_wait_time_in_seconds``: none (or 0, as airbyte-cdk reads a false value)
+    is no wait; a number below 1 is refused, as airbyte-cdk refuses it; capped at an hour."""
+    if value in (None, "", 0, False):
+        return 0.0
+    where = f"{at}.failed_retry_wait_time_in_seconds"
+    try:
+        seconds = int(str(ai.eval(str(value))))
+    except (TypeError, ValueError, TemplateError):
+        raise ConfigError(
+            where,
+            f"the failed_retry_wait_time_in_seconds {value!r} is not a whole number of seconds "
+            "with this config; give one, 1 or more",
+        ) from None
+    if seconds < 1:
+        raise ConfigError(
+            where,
+            f"the failed_retry_wait_time_in_seconds is {seconds}; give 1 or more seconds, or "
+            "leave it out to retry a failed job at once",
+        )
+    return min(float(seconds), LONGEST_FAILED_WAIT)
+
+
+def job_slots(
+    resources: Mapping[str, ResourcePlan], manifest: Mapping[str, Any]
+) -> dict[str, ResourcePlan]:
+    """The resources with every job stream's runner sharing one ``JobSlots``: the manifest's
+    ``max_concurrent_async_job_count`` jobs at once across the source. As airbyte-cdk 7.39.1
+    reads it: a template is rendered without the config (its JobTracker is given none, so
+    ``{{ config.get('n', 2) }}`` is 2 whatever the config says), and a value that is unset,
+    unreadable or below 1 is 1."""
+    value = manifest.get("max_concurrent_async_job_count")
+    limit = 1
+    if value not in (None, ""):
+        try:
+            limit = int(str(Interpolator({}, None).eval(str(value))))
+        except (TypeError, ValueError, TemplateError):
+            limit = 1
+    slots = JobSlots(limit)
+    shared = dict(resources)
+    for name, resource in resources.items():
+        if isinstance(resource.produce, JobRunner):
+            note = f"at most {slots.limit} report job(s) at once across the source"
+            shared[name] = replace(
+                resource,
+                produce=replace(resource.produce, slots=slots),
+                notes=(*resource.notes, note),
+            )
+    return shared
