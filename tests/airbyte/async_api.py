@@ -5,7 +5,9 @@ The API server creates a job per POST (``/exports``), answers its status at ``/e
 and the files server (another origin, as a presigned storage URL is) serves each job's records
 in parts, two records a part. ``fail`` makes every job end ``failed``, ``fail_first`` each
 segment's first job; ``never`` leaves every job ``pending``. ``most_running`` is the most jobs
-the API had running at once (created, their final status not yet answered).
+the API had running at once (created, their final status not yet answered). ``via_target``:
+the ready status names no file, ``/exports/<id>/files`` lists them (a download_target_requester's
+endpoint). ``heard`` is each request's route and the credential headers it carried.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from restsync._engine._scheduler import Engine
 from tests.airbyte import manifests as build
 
 SEGMENTS = ["a", "b", "c"]
+CREDENTIALS = ("Authorization", "X-Poll-Key", "X-File-Key")  # the headers ``heard`` notes
 
 
 @dataclass
@@ -32,6 +35,7 @@ class ReportApi:
     never: bool = False
     gzip_csv: bool = False
     fail_first: bool = False
+    via_target: bool = False
     created: list[dict[str, Any]] = field(default_factory=list)
     polls: dict[str, int] = field(default_factory=dict)
     aborted: list[str] = field(default_factory=list)
@@ -40,15 +44,18 @@ class ReportApi:
     poll_auth: list[str | None] = field(default_factory=list)
     running: set[str] = field(default_factory=set)
     most_running: int = 0
+    heard: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
 
     def serve(self, api: Any, files: Any) -> None:
         api.route("POST", "/exports", self.create)
         api.route("GET", "/exports/{id}", self.status)
         api.route("POST", "/exports/{id}/cancel", self.abort)
         api.route("POST", "/exports/{id}/delete", self.delete)
+        api.route("GET", "/exports/{id}/files", self.files)
         files.route("GET", "/files/{id}/{part}", self.download)
 
     async def create(self, request: web.Request) -> web.Response:
+        self._hear("create", request)
         body = await request.json()
         job = f"job-{body.get('segment')}-{len(self.created) + 1}"
         self.created.append({"id": job, **body})
@@ -58,6 +65,7 @@ class ReportApi:
 
     async def status(self, request: web.Request) -> web.Response:
         job = request.match_info["id"]
+        self._hear("poll", request)
         self.poll_auth.append(request.headers.get("Authorization"))
         self.polls[job] = self.polls.get(job, 0) + 1
         segment = job.split("-")[1]
@@ -68,19 +76,33 @@ class ReportApi:
         if self.never or self.polls[job] <= self.polls_before_ready:
             return web.json_response({"id": job, "status": "pending"})
         self.running.discard(job)
+        if self.via_target:
+            return web.json_response({"id": job, "status": "ready"})
         urls = [f"{self.files_url}/files/{job}/{part}" for part in (1, 2)]
         return web.json_response({"id": job, "status": "ready", "urls": urls})
 
+    def _hear(self, route: str, request: web.Request) -> None:
+        said = tuple((h, request.headers[h]) for h in CREDENTIALS if h in request.headers)
+        self.heard.append((route, said))
+
+    async def files(self, request: web.Request) -> web.Response:
+        self._hear("target", request)
+        job = request.match_info["id"]
+        return web.json_response({"files": [f"{self.files_url}/files/{job}/{p}" for p in (1, 2)]})
+
     async def abort(self, request: web.Request) -> web.Response:
+        self._hear("abort", request)
         self.aborted.append(request.match_info["id"])
         self.running.discard(request.match_info["id"])
         return web.json_response({})
 
     async def delete(self, request: web.Request) -> web.Response:
+        self._hear("delete", request)
         self.deleted.append(request.match_info["id"])
         return web.json_response({})
 
     async def download(self, request: web.Request) -> web.Response:
+        self._hear("download", request)
         self.download_auth.append(request.headers.get("Authorization"))
         job, part = request.match_info["id"], int(request.match_info["part"])
         segment = job.split("-")[1]

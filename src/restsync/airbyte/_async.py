@@ -1,7 +1,7 @@
 """An AsyncRetriever stream: report jobs the API runs on its side (create, poll, download).
 
 One job per slice (a partition, a time window, or none), run where the engine runs a chain of
-pages, so the slices' jobs are in flight at once, as many as the stream's concurrency:
+pages, so the slices' jobs are in flight at once, as many as the source's job slots allow:
 
     create (creation_requester, the slice in its templates)
       -> poll (polling_requester, ``creation_response`` in its templates) until the status that
@@ -17,12 +17,16 @@ Every wait is bounded. Polls are spaced 1, 2, 4 then 5 s (airbyte-cdk waits 5 s 
 status updates); a job still running once the waits add up to ``polling_job_timeout``
 (minutes, 60 by default as in airbyte-cdk) has timed out: ``abort_requester`` is sent and the
 job is created again. A failed or timed-out job is tried 3 times in all (airbyte-cdk's default),
-then the stream fails with one sentence naming the stream, the job and its last status. HTTP
-errors of any of the requests are retried by the stream's error handler, as a page's are.
+a failed one after ``failed_retry_wait_time_in_seconds`` if the manifest sets it; then the
+stream fails with one sentence naming the stream, the job and its last status. At most
+``max_concurrent_async_job_count`` jobs (the manifest's, 1 unset) run at once across the
+source (``JobSlots``, airbyte-cdk's JobTracker).
 
-Credentials: the stream's authenticator (its creation_requester's) goes only to that
-requester's origin, by the engine's origin rule; a download URL on another host (a presigned
-storage URL) gets no credential, whatever the download_requester declares.
+Credentials: each requester is a resource the engine sends its requests as (``senders``): its
+own authenticator (none if it declares none, as in airbyte-cdk), error handler and origin. A
+credential goes only to its requester's origin, by the engine's origin rule; the download
+requester's origin is the stream's when its url_base is the download target, so a download
+URL on another host (a presigned storage URL) gets no credential, whatever it declares.
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ from typing import Any, overload
 from restsync._engine._request import Page, Request, redact
 from restsync._errors import ConfigError, ExtractionError, ResponseFormatError
 from restsync._plan import IncrementalPlan, ResourcePlan
+from restsync.airbyte._auth import body_key, build_auth
 from restsync.airbyte._cursor import incremental_plan
 from restsync.airbyte._decoders import Decoder, decoder_for
+from restsync.airbyte._errors import build_retry
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 from restsync.airbyte._parts import Unsupported, _checked, _expect, build_paginator
 from restsync.airbyte._records import RecordPipeline
@@ -62,7 +68,9 @@ DEFAULT_TIMEOUT_MINUTES = 60  # airbyte-cdk's default polling_job_timeout
 LONGEST_FAILED_WAIT = 3600.0  # seconds: failed_retry_wait_time_in_seconds is capped here
 STATUSES = ("running", "completed", "failed", "timeout", "skipped")
 
-Fetch = Callable[[Request], Awaitable[Any]]
+# fetch(request, sender): a requester's request, sent as its sender (its auth, origin and
+# retries; the stream's own resource, the creation requester's, when None)
+Fetch = Callable[[Request, ResourcePlan | None], Awaitable[Any]]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -142,6 +150,9 @@ class JobRunner:
     delete: StreamRequests | None = None
     timeout_seconds: float = DEFAULT_TIMEOUT_MINUTES * 60
     failed_wait: float = 0.0  # failed_retry_wait_time_in_seconds: before a failed job's retry
+    # each other requester as a resource of its own, by role (poll, download, target, abort,
+    # delete): the engine sends its requests with its own authenticator, to its own origin
+    senders: Mapping[str, ResourcePlan] = field(default_factory=dict)
     slots: JobSlots = field(default_factory=JobSlots)
     max_pages: int = 100_000
 
@@ -153,7 +164,7 @@ class JobRunner:
             async for records in self._download(job_slice, polled, fetch, base):
                 yield records
             if self.delete is not None:
-                await fetch(_built(self.delete, job_slice))
+                await fetch(_built(self.delete, job_slice), self.senders.get("delete"))
             return
         if status == "skipped":  # the API says the job has nothing to report
             return
@@ -174,7 +185,7 @@ class JobRunner:
             if status in ("completed", "skipped"):
                 break
             if status == "timeout" and self.abort is not None:
-                await fetch(_built(self.abort, job_slice))
+                await fetch(_built(self.abort, job_slice), self.senders.get("abort"))
             if status == "failed" and self.failed_wait and attempt < ATTEMPTS - 1:
                 await sleep(self.failed_wait)
         return job_slice, polled, status, where
@@ -185,7 +196,7 @@ class JobRunner:
         """Create a job and poll it to a final status: (the job's slice, the last polling
         response, the status, the polling URL that names the job)."""
         request = _built(self.create, base)
-        created = await fetch(request)
+        created = await fetch(request, None)
         context = _context(created, request)
         job_slice = Slice(
             base.partition, base.cursor_slice, {**base.extra_fields, "creation_response": context}
@@ -195,7 +206,7 @@ class JobRunner:
         waited, wait = 0.0, FIRST_WAIT
         cap = int(self.timeout_seconds / FIRST_WAIT) + 2  # no more polls than the waits allow
         for _ in range(cap):
-            response = await fetch(polling)
+            response = await fetch(polling, self.senders.get("poll"))
             status = self._status(response.body, where)
             if status != "running":
                 return job_slice, (response, polling), status, where
@@ -236,7 +247,7 @@ class JobRunner:
             number = 0
             while request is not None:
                 number += 1
-                got = await fetch(request)
+                got = await fetch(request, self.senders.get("download"))
                 items = self._decoded(got, request)
                 records = [r for item in items for r in self.extract.extract(item)]
                 selected = self.select(records, got.headers, base) if records else []
@@ -274,7 +285,8 @@ class JobRunner:
         body = polled.body
         if self.target_request is not None:
             target_slice = Slice({}, {}, {"polling_response": context})
-            body = (await fetch(_built(self.target_request, target_slice))).body
+            target = _built(self.target_request, target_slice)
+            body = (await fetch(target, self.senders.get("target"))).body
         return [str(t) if not isinstance(t, str) else t for t in self.targets.extract(body)]
 
 
@@ -294,7 +306,19 @@ def jobs_on(resources: Mapping[str, ResourcePlan], base_url: str) -> dict[str, R
                 abort=_moved(runner.abort, base_url),
                 delete=_moved(runner.delete, base_url),
             )
-            moved[name] = replace(resource, produce=shifted)
+            requests = {
+                "poll": shifted.poll,
+                "target": shifted.target_request,
+                "abort": shifted.abort,
+                "delete": shifted.delete,
+                "download": shifted.download,
+            }
+            # every sender now on base_url's origin (its credentials go there, and only there)
+            senders = {
+                role: replace(sender, paginator=requests[role] or sender.paginator, base_url="")
+                for role, sender in runner.senders.items()
+            }
+            moved[name] = replace(resource, produce=replace(shifted, senders=senders))
     return moved
 
 
@@ -352,8 +376,13 @@ def async_stream(
     create, auth, retry, actions, home = _translated(
         translator, retriever, "creation_requester", ai, at, name
     )
-    poll = _requester(translator, retriever, "polling_requester", ai, at, name)
+    read = {
+        role: _translated(translator, retriever, key, ai, at, name)
+        for role, key in ROLES.items()
+        if isinstance(retriever.get(key), Mapping)
+    }
     download = _download_requests(retriever, ai, at, name)
+    read["download"] = (download, *_download_access(retriever, ai, at, home))
     slicer, _options, parts = translator._slicer(spec, retriever, ai, where, name)
     schema, records = translator._records(spec, retriever, ai, where)
     incremental: IncrementalPlan | None = incremental_plan(
@@ -362,7 +391,7 @@ def async_stream(
     runner = JobRunner(
         stream=name,
         create=create,
-        poll=poll,
+        poll=read["poll"][0],
         download=download,
         status=_extractor(retriever.get("status_extractor"), ai, f"{at}.status_extractor"),
         status_map=_status_map(retriever.get("status_mapping"), ai, f"{at}.status_mapping"),
@@ -373,13 +402,13 @@ def async_stream(
             if retriever.get("download_target_extractor")
             else None
         ),
-        target_request=_optional(translator, retriever, "download_target_requester", ai, at, name),
+        target_request=read["target"][0] if "target" in read else None,
         extract=_extractor(retriever.get("download_extractor"), ai, f"{at}.download_extractor"),
         select=replace(records, field_path=()),
         decoder=download_decoder(retriever.get("download_decoder"), f"{at}.download_decoder"),
         decoder_spec=retriever.get("download_decoder"),
-        abort=_optional(translator, retriever, "abort_requester", ai, at, name),
-        delete=_optional(translator, retriever, "delete_requester", ai, at, name),
+        abort=read["abort"][0] if "abort" in read else None,
+        delete=read["delete"][0] if "delete" in read else None,
         timeout_seconds=_timeout(retriever.get("polling_job_timeout"), ai, at),
         failed_wait=_failed_wait(retriever.get("failed_retry_wait_time_in_seconds"), ai, at),
     )
@@ -404,6 +433,63 @@ def async_stream(
         ),
         produce=runner,
     )
+    stream = translator.resources[name]
+    senders = {role: _sender(stream, role, at, requested) for role, requested in read.items()}
+    translator.resources[name] = replace(stream, produce=replace(runner, senders=senders))
+
+
+# the requesters other than the creation one, by their role in ``JobRunner.senders``
+ROLES = {
+    "poll": "polling_requester",
+    "target": "download_target_requester",
+    "abort": "abort_requester",
+    "delete": "delete_requester",
+}
+
+
+def _sender(stream: ResourcePlan, role: str, at: str, requested: Any) -> ResourcePlan:
+    """One requester as a resource the engine sends its requests as: its own authenticator
+    (none if it declares none, as in airbyte-cdk), error handler and origin."""
+    requests, auth, retry, actions, home = requested
+    key = ROLES.get(role, "download_requester")
+    return replace(
+        stream,
+        name=f"{stream.name} ({key})",
+        config_path=f"{at}.{key}",
+        method=requests.method,
+        paginator=requests,
+        auth=auth,
+        retry=retry,
+        response_actions=actions,
+        base_url=home,
+        parent=None,
+        incremental=None,
+        selected=False,
+        produce=None,
+        notes=(),
+    )
+
+
+def _download_access(
+    retriever: Mapping[str, Any], ai: Any, at: str, home: str
+) -> tuple[Any, Any, Any, str]:
+    """The download requester's authenticator, retry policy and response actions, and its
+    origin: its url_base's when the config alone gives one, else the stream's (a url_base of
+    ``{{ download_target }}`` is known only once the job completes: its credential goes to the
+    API's origin only, never to a presigned storage URL on another host)."""
+    spec = retriever["download_requester"]
+    where = f"{at}.download_requester"
+    if body_key(spec.get("authenticator"), ai, f"{where}.authenticator") is not None:
+        raise Unsupported(f"{where}.authenticator", "ApiKeyAuthenticator", "a key in a body")
+    auth = build_auth(spec.get("authenticator"), ai, f"{where}.authenticator")
+    retry, actions = build_retry(spec.get("error_handler"), f"{where}.error_handler", ai)
+    template = spec.get("url_base") or spec.get("url") or ""
+    try:
+        rendered = ai.text(template, stream_slice=Slice(), next_page_token=None).strip()
+    except TemplateError:
+        rendered = ""
+    found = _ORIGIN.match(rendered) if isinstance(rendered, str) else None
+    return auth, retry, actions, found.group(0) if found else home
 
 
 def _translated(
@@ -420,21 +506,6 @@ def _translated(
         raise ConfigError(
             exc.path.replace(f"{at}.requester", f"{at}.{key}", 1), exc.message
         ) from None
-
-
-def _requester(
-    translator: Any, retriever: Mapping[str, Any], key: str, ai: Any, at: str, name: str
-) -> StreamRequests:
-    requests, *_ = _translated(translator, retriever, key, ai, at, name)
-    return requests  # type: ignore[no-any-return]
-
-
-def _optional(
-    translator: Any, retriever: Mapping[str, Any], key: str, ai: Any, at: str, name: str
-) -> StreamRequests | None:
-    if not isinstance(retriever.get(key), Mapping):
-        return None
-    return _requester(translator, retriever, key, ai, at, name)
 
 
 def _download_requests(retriever: Mapping[str, Any], ai: Any, at: str, name: str) -> StreamRequests:
