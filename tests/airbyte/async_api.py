@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,7 @@ from aiohttp import web
 
 from restsync._engine._scheduler import Engine
 from tests.airbyte import manifests as build
+from tests.conftest import RoutedServer
 
 SEGMENTS = ["a", "b", "c"]
 CREDENTIALS = ("Authorization", "X-Poll-Key", "X-File-Key")  # the headers ``heard`` notes
@@ -116,6 +119,25 @@ class ReportApi:
             f"{r['id']},{r['segment']},{r['clicks']}\n" for r in rows
         )
         return web.Response(body=gzip.compress(text.encode()), content_type="text/csv")
+
+
+@contextmanager
+def serving(api: ReportApi, files_apart: bool = True) -> Iterator[str]:
+    """``api`` on a local server, its files on another (another origin, as a presigned storage
+    URL is) or, ``files_apart=False``, on the same one; yields the API's URL."""
+    server = RoutedServer()
+    files = RoutedServer() if files_apart else server
+    api.serve(server, files)
+    server.start()
+    if files is not server:
+        files.start()
+    api.files_url = files.base_url
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
+        if files is not server:
+            files.stop()
 
 
 class Sink:

@@ -15,37 +15,17 @@ import yaml
 from restsync._errors import ConfigError
 from restsync.airbyte import plan_manifest
 from scripts.airbyte_diff import canonical, reference_records
-from tests.airbyte.async_api import ReportApi, report_manifest, run_engine
-from tests.conftest import RoutedServer
+from tests.airbyte.async_api import ReportApi, report_manifest, run_engine, serving
 
 CONFIG = {"api_key": "sk-report-secret-4242", "jobs": 3}
 
 
-@pytest.fixture
-def files() -> Any:
-    routed = RoutedServer()
-    yield routed
-    routed.stop()
-
-
-def _start(server: RoutedServer, files: RoutedServer, api: ReportApi) -> None:
-    api.serve(server, files)
-    server.start()
-    files.start()
-    api.files_url = files.base_url
-
-
 def _cdk(manifest_of: Any, api: ReportApi, tmp_path: Path) -> list[Any]:
     """airbyte-cdk's records of the manifest ``manifest_of(api_url)`` against ``api``."""
-    server, files = RoutedServer(), RoutedServer()
-    try:
-        _start(server, files, api)
+    with serving(api) as url:
         path = tmp_path / "cdk.yaml"
-        path.write_text(yaml.safe_dump(manifest_of(server.base_url)))
+        path.write_text(yaml.safe_dump(manifest_of(url)))
         theirs, errors = reference_records(path, CONFIG, timeout=300)
-    finally:
-        server.stop()
-        files.stop()
     assert errors == []
     return list(theirs["clicks"])
 
@@ -56,18 +36,15 @@ def _with(api_url: str, **retriever: Any) -> dict[str, Any]:
     return manifest
 
 
-def test_a_failed_job_is_created_again_after_the_manifests_wait(
-    server: RoutedServer, files: RoutedServer, tmp_path: Path
-) -> None:
-    api = ReportApi(fail_first=True)  # each segment's first job fails, its second completes
-    _start(server, files, api)
-
+def test_a_failed_job_is_created_again_after_the_manifests_wait(tmp_path: Path) -> None:
     def manifest_of(url: str) -> dict[str, Any]:
         manifest = _with(url, failed_retry_wait_time_in_seconds=7)
         manifest["max_concurrent_async_job_count"] = 3
         return manifest
 
-    report, slept, ours = run_engine(plan_manifest(manifest_of(server.base_url), CONFIG))
+    api = ReportApi(fail_first=True)  # each segment's first job fails, its second completes
+    with serving(api) as url:
+        report, slept, ours = run_engine(plan_manifest(manifest_of(url), CONFIG))
     assert report.resources["clicks"].error is None
     assert len(api.created) == 6
     assert slept.count(7.0) == 3  # one wait per failed job, none after the completed ones
@@ -78,13 +55,11 @@ def test_a_failed_job_is_created_again_after_the_manifests_wait(
     assert canonical(ours) == canonical(theirs)
 
 
-def test_a_job_that_fails_every_time_waits_between_attempts_only(
-    server: RoutedServer, files: RoutedServer
-) -> None:
+def test_a_job_that_fails_every_time_waits_between_attempts_only() -> None:
     api = ReportApi(fail=True)
-    _start(server, files, api)
-    manifest = _with(server.base_url, failed_retry_wait_time_in_seconds="{{ 4 * 10 }}")
-    report, slept, _ = run_engine(plan_manifest(manifest, CONFIG))
+    with serving(api) as url:
+        manifest = _with(url, failed_retry_wait_time_in_seconds="{{ 4 * 10 }}")
+        report, slept, _ = run_engine(plan_manifest(manifest, CONFIG))
     error = report.resources["clicks"].error
     assert error is not None
     assert "ended 'failed' on each of 3 attempts" in error.message
@@ -108,12 +83,10 @@ def test_a_wait_that_is_not_a_number_of_seconds_is_one_sentence(value: Any, says
     assert says in caught.value.message
 
 
-def test_one_job_at_once_unless_the_manifest_says_more(
-    server: RoutedServer, files: RoutedServer, tmp_path: Path
-) -> None:
+def test_one_job_at_once_unless_the_manifest_says_more(tmp_path: Path) -> None:
     api = ReportApi()
-    _start(server, files, api)
-    report, _, ours = run_engine(plan_manifest(report_manifest(server.base_url), CONFIG))
+    with serving(api) as url:
+        report, _, ours = run_engine(plan_manifest(report_manifest(url), CONFIG))
     assert report.resources["clicks"].error is None
     assert len(ours) == 11
     assert api.most_running == 1  # airbyte-cdk's JobTracker: 1 when the manifest sets none
@@ -125,14 +98,9 @@ def test_one_job_at_once_unless_the_manifest_says_more(
         return manifest
 
     two = ReportApi()
-    two_server, two_files = RoutedServer(), RoutedServer()
-    try:
-        _start(two_server, two_files, two)
-        plan = plan_manifest(manifest_of(two_server.base_url), CONFIG)
+    with serving(two) as url:
+        plan = plan_manifest(manifest_of(url), CONFIG)
         report, _, ours = run_engine(plan)
-    finally:
-        two_server.stop()
-        two_files.stop()
     assert report.resources["clicks"].error is None
     assert two.most_running == 2
     assert "at most 2 report job(s) at once across the source" in plan.resources["clicks"].notes

@@ -8,14 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from restsync.airbyte import plan_manifest
 from scripts.airbyte_diff import canonical, reference_records
 from tests.airbyte import manifests as build
-from tests.airbyte.async_api import ReportApi, report_manifest, run_engine
-from tests.conftest import RoutedServer
+from tests.airbyte.async_api import ReportApi, report_manifest, run_engine, serving
 
 CONFIG = {
     "api_key": "sk-report-secret-4242",
@@ -33,33 +31,13 @@ def _key(header: str, config_key: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def files() -> Any:
-    routed = RoutedServer()
-    yield routed
-    routed.stop()
-
-
-def _start(api: ReportApi, server: RoutedServer, files: RoutedServer | None = None) -> None:
-    """The API on ``server``; its files there too, or on ``files`` (another origin)."""
-    api.serve(server, files or server)
-    server.start()
-    if files is not None:
-        files.start()
-    api.files_url = (files or server).base_url
-
-
 def _cdk(manifest_of: Any, api: ReportApi, tmp_path: Path) -> list[Any]:
     """airbyte-cdk's records of the manifest ``manifest_of(api_url)``, API and files on one
     local server."""
-    server = RoutedServer()
-    try:
-        _start(api, server)
+    with serving(api, files_apart=False) as url:
         path = tmp_path / "cdk.yaml"
-        path.write_text(yaml.safe_dump(manifest_of(server.base_url)))
+        path.write_text(yaml.safe_dump(manifest_of(url)))
         theirs, errors = reference_records(path, CONFIG, timeout=300)
-    finally:
-        server.stop()
     assert errors == []
     return list(theirs["clicks"])
 
@@ -74,10 +52,10 @@ def _own_keys(url: str) -> dict[str, Any]:
     return manifest
 
 
-def test_each_requester_sends_its_own_authenticator(server: RoutedServer, tmp_path: Path) -> None:
+def test_each_requester_sends_its_own_authenticator(tmp_path: Path) -> None:
     api = ReportApi()
-    _start(api, server)
-    report, _, ours = run_engine(plan_manifest(_own_keys(server.base_url), CONFIG))
+    with serving(api, files_apart=False) as url:
+        report, _, ours = run_engine(plan_manifest(_own_keys(url), CONFIG))
     assert report.resources["clicks"].error is None
     assert set(api.heard) == {
         ("create", (BEARER,)),
@@ -92,14 +70,12 @@ def test_each_requester_sends_its_own_authenticator(server: RoutedServer, tmp_pa
     assert canonical(ours) == canonical(theirs)
 
 
-def test_a_download_on_another_origin_gets_no_credential(
-    server: RoutedServer, files: RoutedServer
-) -> None:
+def test_a_download_on_another_origin_gets_no_credential() -> None:
     """A presigned storage URL: the download requester's own key stays with the API's origin
     (airbyte-cdk would send it there too; restsync's origin rule does not)."""
     api = ReportApi()
-    _start(api, server, files)
-    report, _, ours = run_engine(plan_manifest(_own_keys(server.base_url), CONFIG))
+    with serving(api) as url:
+        report, _, ours = run_engine(plan_manifest(_own_keys(url), CONFIG))
     assert report.resources["clicks"].error is None
     assert len(ours) == 11
     assert {said for route, said in api.heard if route == "download"} == {()}
@@ -119,12 +95,10 @@ def _via_target(url: str) -> dict[str, Any]:
     return manifest
 
 
-def test_download_targets_listed_by_a_download_target_requester(
-    server: RoutedServer, tmp_path: Path
-) -> None:
+def test_download_targets_listed_by_a_download_target_requester(tmp_path: Path) -> None:
     api = ReportApi(via_target=True)
-    _start(api, server)
-    report, _, ours = run_engine(plan_manifest(_via_target(server.base_url), CONFIG))
+    with serving(api, files_apart=False) as url:
+        report, _, ours = run_engine(plan_manifest(_via_target(url), CONFIG))
     assert report.resources["clicks"].error is None
     assert len(ours) == 11
     targets = [said for route, said in api.heard if route == "target"]
