@@ -82,6 +82,19 @@ def test_a_download_on_another_origin_gets_no_credential() -> None:
     assert ("poll", (("X-Poll-Key", CONFIG["poll_key"]),)) in api.heard
 
 
+def test_a_requesters_own_key_never_shows_in_an_error() -> None:
+    """The polling requester's key is among the secrets the engine masks, as the stream's own
+    is: an API that echoes it as the job's status gets a sentence without it."""
+    api = ReportApi(echo_key=True)
+    with serving(api, files_apart=False) as url:
+        report, _, _ = run_engine(plan_manifest(_own_keys(url), CONFIG))
+    error = report.resources["clicks"].error
+    assert error is not None
+    assert "which status_mapping does not list" in error.message
+    assert CONFIG["poll_key"] not in str(error)
+    assert "has status '***'" in error.message
+
+
 def _via_target(url: str) -> dict[str, Any]:
     """The ready status names no file: a download_target_requester lists them."""
     manifest = report_manifest(url)
