@@ -39,6 +39,7 @@ class ReportApi:
     gzip_csv: bool = False
     fail_first: bool = False
     via_target: bool = False
+    deny_polls: bool = False  # every poll answers HTTP 401
     echo_key: bool = False  # the status answered is the poll's X-Poll-Key (an API that echoes)
     created: list[dict[str, Any]] = field(default_factory=list)
     polls: dict[str, int] = field(default_factory=dict)
@@ -71,6 +72,8 @@ class ReportApi:
         job = request.match_info["id"]
         self._hear("poll", request)
         self.poll_auth.append(request.headers.get("Authorization"))
+        if self.deny_polls:
+            return web.json_response({"error": "unauthorized"}, status=401)
         if self.echo_key:
             return web.json_response({"id": job, "status": request.headers.get("X-Poll-Key")})
         self.polls[job] = self.polls.get(job, 0) + 1

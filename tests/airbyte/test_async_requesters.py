@@ -95,6 +95,19 @@ def test_a_requesters_own_key_never_shows_in_an_error() -> None:
     assert "has status '***'" in error.message
 
 
+def test_a_requesters_http_error_is_the_streams_naming_the_requester() -> None:
+    api = ReportApi(deny_polls=True)
+    with serving(api, files_apart=False) as url:
+        report, _, _ = run_engine(plan_manifest(_own_keys(url), CONFIG))
+    error = report.resources["clicks"].error
+    assert error is not None
+    assert error.resource == "clicks"
+    assert error.message == (
+        "the API answered HTTP 401; check the credential (token or API key) (its polling_requester)"
+    )
+    assert "/exports/job-" in str(error.url)
+
+
 def _via_target(url: str) -> dict[str, Any]:
     """The ready status names no file: a download_target_requester lists them."""
     manifest = report_manifest(url)

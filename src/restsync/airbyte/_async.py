@@ -164,7 +164,7 @@ class JobRunner:
             async for records in self._download(job_slice, polled, fetch, base):
                 yield records
             if self.delete is not None:
-                await fetch(_built(self.delete, job_slice), self.senders.get("delete"))
+                await self._send(fetch, _built(self.delete, job_slice), "delete")
             return
         if status == "skipped":  # the API says the job has nothing to report
             return
@@ -174,6 +174,20 @@ class JobRunner:
             "check the report's parameters (the slice's dates, the account), or the API's "
             "status page",
         )
+
+    async def _send(self, fetch: Fetch, request: Request, role: str) -> Any:
+        """``request`` sent as the requester of ``role``; its failure is the stream's, the
+        requester named in the sentence (the engine names the sender it was sent as)."""
+        sender = self.senders.get(role)
+        try:
+            return await fetch(request, sender)
+        except ExtractionError as exc:
+            if sender is None or exc.resource != sender.name:
+                raise
+            # renamed in place: its kind and its other fields (an HTTP status) kept
+            key = ROLES.get(role, "download_requester")
+            ExtractionError.__init__(exc, self.stream, f"{exc.message} (its {key})", exc.url)
+            raise
 
     async def _final(self, base: Slice, fetch: Fetch, sleep: Sleep) -> tuple[Slice, Any, str, str]:
         """The slice's job tried up to ``ATTEMPTS`` times, to its first completed or skipped
@@ -185,7 +199,7 @@ class JobRunner:
             if status in ("completed", "skipped"):
                 break
             if status == "timeout" and self.abort is not None:
-                await fetch(_built(self.abort, job_slice), self.senders.get("abort"))
+                await self._send(fetch, _built(self.abort, job_slice), "abort")
             if status == "failed" and self.failed_wait and attempt < ATTEMPTS - 1:
                 await sleep(self.failed_wait)
         return job_slice, polled, status, where
@@ -206,7 +220,7 @@ class JobRunner:
         waited, wait = 0.0, FIRST_WAIT
         cap = int(self.timeout_seconds / FIRST_WAIT) + 2  # no more polls than the waits allow
         for _ in range(cap):
-            response = await fetch(polling, self.senders.get("poll"))
+            response = await self._send(fetch, polling, "poll")
             status = self._status(response.body, where)
             if status != "running":
                 return job_slice, (response, polling), status, where
@@ -247,7 +261,7 @@ class JobRunner:
             number = 0
             while request is not None:
                 number += 1
-                got = await fetch(request, self.senders.get("download"))
+                got = await self._send(fetch, request, "download")
                 items = self._decoded(got, request)
                 records = [r for item in items for r in self.extract.extract(item)]
                 selected = self.select(records, got.headers, base) if records else []
@@ -286,7 +300,7 @@ class JobRunner:
         if self.target_request is not None:
             target_slice = Slice({}, {}, {"polling_response": context})
             target = _built(self.target_request, target_slice)
-            body = (await fetch(target, self.senders.get("target"))).body
+            body = (await self._send(fetch, target, "target")).body
         return [str(t) if not isinstance(t, str) else t for t in self.targets.extract(body)]
 
 
