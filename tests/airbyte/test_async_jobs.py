@@ -5,7 +5,6 @@ a bounded number of tries and waits (the engine's sleep is injected: nothing rea
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,12 @@ import pytest
 import yaml
 
 import restsync
-from restsync._engine._scheduler import Engine
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
 from restsync.airbyte._simulate_async import serve_jobs
 from restsync.simulator import SimulatorOptions, serve_in_thread
 from scripts.airbyte_diff import canonical, reference_records
-from tests.airbyte.async_api import ReportApi, report_manifest
+from tests.airbyte.async_api import ReportApi, report_manifest, run_engine
 from tests.conftest import RoutedServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,42 +79,13 @@ def test_report_jobs_load_what_airbyte_cdk_reads(
     assert cdk_api.download_auth == [None] * 6  # airbyte-cdk sends none there either
 
 
-class _Sink:
-    """What the loader would take: the records, kept in a list."""
-
-    def __init__(self) -> None:
-        self.got: list[Any] = []
-
-    async def records(self, resource: str, records: list[Any]) -> list[Any]:
-        self.got.extend(records)
-        return []
-
-    async def rejects(self, rejects: list[Any]) -> None:
-        return None
-
-    async def finished(self, resource: str, error: Any) -> None:
-        return None
-
-
-def _run_engine(plan: Any) -> tuple[Any, list[float]]:
-    """Run the plan's engine with its sleep recorded instead of slept."""
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        await asyncio.sleep(0)
-
-    report = asyncio.run(Engine(plan, _Sink(), deliver={"clicks"}, sleep=sleep).run())
-    return report, slept
-
-
 def test_a_job_that_never_completes_times_out_and_is_aborted(
     server: RoutedServer, files: RoutedServer
 ) -> None:
     api = ReportApi(never=True)
     _start(server, files, api)
     plan = plan_manifest(report_manifest(server.base_url, timeout=1), CONFIG)
-    report, slept = _run_engine(plan)
+    report, slept, _ = run_engine(plan)
     error = report.resources["clicks"].error
     assert error is not None
     assert "ended 'timeout' on each of 3 attempts" in error.message
@@ -136,7 +105,7 @@ def test_a_failed_job_is_tried_three_times_then_named(
     api = ReportApi(fail=True)
     _start(server, files, api)
     plan = plan_manifest(report_manifest(server.base_url), CONFIG)
-    report, slept = _run_engine(plan)
+    report, slept, _ = run_engine(plan)
     error = report.resources["clicks"].error
     assert error is not None
     assert error.resource == "clicks"
@@ -152,7 +121,7 @@ def test_an_unknown_status_names_the_mapping(server: RoutedServer, files: Routed
     _start(server, files, api)
     manifest = report_manifest(server.base_url)
     manifest["streams"][0]["retriever"]["status_mapping"]["running"] = ["queued"]
-    report, _ = _run_engine(plan_manifest(manifest, CONFIG))
+    report, _, _ = run_engine(plan_manifest(manifest, CONFIG))
     error = report.resources["clicks"].error
     assert error is not None
     assert "has status 'pending', which status_mapping does not list" in error.message
@@ -202,7 +171,7 @@ def test_a_download_the_decoder_cannot_read_is_one_sentence(
     _start(server, files, api)
     decoder = {"type": "GzipDecoder", "decoder": {"type": "JsonDecoder"}}
     plan = plan_manifest(report_manifest(server.base_url, decoder=decoder), CONFIG)
-    report, _ = _run_engine(plan)
+    report, _, _ = run_engine(plan)
     error = report.resources["clicks"].error
     assert error is not None
     assert "could not be read as the download_decoder (GzipDecoder) says" in error.message

@@ -82,7 +82,7 @@ class HttpClient:
         self._auth = make_authenticator(plan.auth, plan.base_url)
         self._endpoint_auth = {
             r.name: make_authenticator(r.auth, r.base_url or plan.base_url)
-            for r in plan.resources.values()
+            for r in plan.senders()
             if r.auth
         }
         self._no_auth = make_authenticator(None)

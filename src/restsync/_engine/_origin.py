@@ -48,7 +48,7 @@ class OriginGuard:
 
     def __init__(self, plan: SourcePlan) -> None:
         self.origin = origin(plan.base_url)
-        self._homes = {r.name: origin(r.base_url) for r in plan.resources.values() if r.base_url}
+        self._homes = {r.name: origin(r.base_url) for r in plan.senders() if r.base_url}
         self._jars: dict[tuple[str, str], aiohttp.CookieJar] = {}
 
     def home(self, resource: ResourcePlan) -> tuple[str, str]:

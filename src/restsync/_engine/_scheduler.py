@@ -205,8 +205,13 @@ class Engine:
             await self._hand_on(resource, records, parent_record)
             return
         if resource.produce is not None:  # a resource that runs its own requests (report jobs)
-            fetch = self._counted_fetch(resource)
-            pages = resource.produce(parent_record, lambda r: fetch(r, None), self._sleep)
+            # fetch(request, sender): sent as ``sender`` (its auth, origin, retries), one of
+            # the resources ``produce.senders`` names, else as this one; counted as this one's
+            pages = resource.produce(
+                parent_record,
+                lambda r, sender=None: self._counted_fetch(resource, sender)(r, None),
+                self._sleep,
+            )
             async for records in pages:
                 stats.pages += 1
                 await self._hand_on(resource, records, parent_record)
@@ -307,9 +312,10 @@ class Engine:
         return False
 
     def _counted_fetch(
-        self, resource: ResourcePlan
+        self, resource: ResourcePlan, sender: ResourcePlan | None = None
     ) -> Callable[[Request, Callable[[], bool] | None], Awaitable[Response]]:
-        """``HttpClient.fetch`` for ``resource``, counting the requests that reach the wire."""
+        """``HttpClient.fetch`` for ``resource`` (sent as ``sender``, if given), counting the
+        requests that reach the wire."""
         stats = self.report.resources[resource.name]
 
         def count_retry() -> None:
@@ -319,7 +325,7 @@ class Engine:
         async def fetch(request: Request, gone: Callable[[], bool] | None) -> Response:
             sent_at = time.time()
             try:
-                response = await self._http.fetch(resource, request, count_retry, gone)
+                response = await self._http.fetch(sender or resource, request, count_retry, gone)
             except Abandoned:
                 raise  # a fetched-ahead request dropped before it was sent
             except Exception:

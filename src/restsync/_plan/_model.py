@@ -244,10 +244,10 @@ class SourcePlan:
         headers that are credentials and the values of secret-named query parameters
         (``_credentials``), of the source and of every resource."""
         values = list(header_secrets(self.headers, self.base_url))
-        for auth in (self.auth, *(r.auth for r in self.resources.values())):
+        for auth in (self.auth, *(r.auth for r in self.senders())):
             if auth is not None:
                 values += auth.secret_values()
-        for resource in self.resources.values():
+        for resource in self.senders():
             values += header_secrets(resource.headers, resource.base_url or self.base_url)
             values += param_secrets(resource.params)
             # a paginator that builds the requests itself (an Airbyte stream's) knows its own
@@ -255,6 +255,15 @@ class SourcePlan:
             if callable(own):
                 values += own(resource.base_url or self.base_url)
         return tuple(dict.fromkeys(v for v in values if v))
+
+    def senders(self) -> list[ResourcePlan]:
+        """Every resource that requests are sent as: the plan's resources, and those a resource
+        that runs its own requests names (``produce.senders``: a report job's polling,
+        download, abort and delete requesters, each with its own auth, origin and retries)."""
+        found = list(self.resources.values())
+        for resource in self.resources.values():
+            found += getattr(resource.produce, "senders", {}).values()
+        return found
 
     def children(self, name: str) -> list[ResourcePlan]:
         return [r for r in self.resources.values() if r.parent and r.parent.resource == name]

@@ -11,7 +11,7 @@ from typing import Any, TypedDict, Unpack
 
 from restsync._errors import ConfigError
 from restsync._plan import SourcePlan
-from restsync.airbyte._async import jobs_on
+from restsync.airbyte._async import job_slots, jobs_on
 from restsync.airbyte._auth import token_url_on
 from restsync.airbyte._budget import rate_budget
 from restsync.airbyte._config_rules import normalized_config
@@ -150,7 +150,7 @@ def plan_manifest(
                 translator.stream(all_streams[stream], paths[stream], stream, selected=True)
             except Unsupported as problem:  # pragma: no cover - stream_problems found them all
                 raise config_error(problem, stream, []) from None
-    resources = translator.resources
+    resources = job_slots(translator.resources, resolved)
     if page_format is not None:
         resources = {n: replace(r, page_format=page_format) for n, r in resources.items()}
     if base_url is not None:

@@ -99,12 +99,53 @@ class Translator:
         incremental = incremental_plan(
             spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
         )
+        decode = _decoder(retriever, f"{where}.retriever")
+        self.add_resource(
+            spec,
+            where,
+            name,
+            (requests, auth, retry, actions, home),
+            (slicer, parts),
+            (schema, incremental),
+            selected,
+            _notes(requests, slicer, incremental),
+            select=records,
+            decode=decode,
+            encode_body=encoder_for(retriever.get("decoder")) if decode else None,
+        )
+
+    def add_resource(
+        self,
+        spec: Mapping[str, Any],
+        where: str,
+        name: str,
+        requested: tuple[StreamRequests, Any, Any, Any, str],
+        sliced: tuple[Slicer | None, SliceParts],
+        typed: tuple[Any, IncrementalPlan | None],
+        selected: bool,
+        notes: tuple[str, ...],
+        *,
+        select: Any = None,
+        decode: Any = None,
+        encode_body: Any = None,
+        produce: Any = None,
+    ) -> None:
+        """Add one stream's ResourcePlan (and its slices' resource, if it has slices): the one
+        place a SimpleRetriever's and an AsyncRetriever's stream become a resource.
+
+        ``requested`` is what ``_requests`` reads of the stream's (creation) requester: its
+        requests, auth, retry policy, response actions and home origin; ``typed`` the declared
+        schema and the incremental plan. A SimpleRetriever's stream selects and decodes its
+        pages (``select``, ``decode``, ``encode_body``); a report-job stream runs its own
+        requests (``produce``, a ``JobRunner``)."""
+        requests, auth, retry, actions, home = requested
+        slicer, parts = sliced
+        schema, incremental = typed
         parent = None
         if slicer is not None:
             helper = self._slices_resource(slicer, parts, where, name)
             parent = ParentLink(resource=helper, bindings={}, include=())
         key = _primary_key(spec.get("primary_key"))
-        decode = _decoder(retriever, f"{where}.retriever")
         self.resources[name] = ResourcePlan(
             name=name,
             config_path=where,
@@ -125,11 +166,12 @@ class Translator:
             parent=parent,
             incremental=incremental,
             response_actions=actions,
-            select=records,
+            select=select,
             decode=decode,
-            encode_body=encoder_for(retriever.get("decoder")) if decode else None,
+            encode_body=encode_body,
             selected=selected,
-            notes=_notes(requests, slicer, incremental),
+            notes=notes,
+            produce=produce,
             base_url=home,  # each stream's credentials go to its own host only
         )
 
