@@ -69,7 +69,7 @@ from restsync.simulator._paging import (
     TextPositionPaging,
     make_pager,
 )
-from restsync.simulator._placement import Placement
+from restsync.simulator._placement import Placement, selector_text
 from restsync.simulator._stop_rule import condition_fields, derive_stop_rule
 
 __all__ = ["simulator_plan"]
@@ -1125,13 +1125,8 @@ def _response_field(template: str) -> str | None:
 def _selector(resource: ResourcePlan) -> str:
     pipeline = resource.select
     path = pipeline.path() if isinstance(pipeline, RecordPipeline) else []
-    if any("." in str(step) for step in path):
-        # chargify's ['invoices.json'] is one key; a dotted path would nest it
-        raise SimulatorError(
-            f"stream '{resource.name}': the simulator cannot serve a record path step "
-            f"with a '.' in it: {path}"
-        )
-    return ".".join(path) or "$"
+    # chargify's ['invoices.json'] is one key, served as one: '[invoices.json]'
+    return selector_text([str(step) for step in path]) or "$"
 
 
 def _incremental(
