@@ -39,3 +39,98 @@ def test_a_record_path_step_with_a_dot_or_a_space_is_served_as_one_key(
         schema=build.properties(id="integer", name="string"),
     )
     _served_and_read(simulate, invoices, seed=31)
+
+
+def test_a_path_built_from_a_time_windows_parts_serves_the_period_it_names(
+    simulate: Simulate,
+) -> None:
+    # nytimes' archive: one request a month, the window's year and month in the path, no time
+    # parameter; the records span three months, each read once, from its own month's path
+    path = (
+        "/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/"
+        "{{ stream_slice['start_time'].split('-')[1] | int }}.json"
+    )
+    cursor = {
+        "type": "DatetimeBasedCursor",
+        "cursor_field": "pub_date",
+        "datetime_format": "%Y-%m-%d",
+        "start_datetime": "{{ config['start_date'] }}",
+        "end_datetime": "2024-03-31",
+        "step": "P1M",
+        "cursor_granularity": "P1D",
+    }
+    archive = build.stream(
+        "archive",
+        build.requester("https://x.invalid", path),
+        ["response", "docs"],
+        primary_key=["id"],
+        schema=build.properties(id="integer", pub_date="string"),
+        incremental_sync=cursor,
+    )
+    run = simulate(build.manifest(archive), {"start_date": "2024-01-01"}, seed=32)
+    served, read = run.served_and_read("archive")
+    months = {record["pub_date"][:7] for record in served}
+    assert months == {"2024-01", "2024-02", "2024-03"}
+    assert sorted(r["id"] for r in read) == sorted(r["id"] for r in served)
+    assert sum(run.requests().values()) == 3  # a month a request
+
+
+def _child(name: str, path: str, *routers: dict[str, Any]) -> dict[str, Any]:
+    return build.stream(
+        name,
+        build.requester("https://x.invalid", path),
+        ["items"],
+        primary_key=["id"],
+        schema=build.properties(id="integer"),
+        retriever={"partition_router": list(routers)},
+    )
+
+
+def test_a_root_crossed_with_its_own_children_is_served_as_few_records_as_a_child(
+    simulate: Simulate,
+) -> None:
+    # revenuecat: packages are read for every project x every offering (two routers), offerings
+    # being a child of projects; the requests grow with the cube of the projects served
+    projects = build.stream(
+        "projects",
+        build.requester("https://x.invalid", "/projects"),
+        ["items"],
+        primary_key=["id"],
+        paginator=build.paginator(
+            {"type": "OffsetIncrement", "page_size": 10}, build.option("offset")
+        ),
+        schema=build.properties(id="integer"),
+    )
+    by_project = build.substream(projects, "id", "project_id")
+    offerings = _child(
+        "offerings", "/projects/{{ stream_partition.project_id }}/offerings", by_project
+    )
+    packages = _child(
+        "packages",
+        "/projects/{{ stream_partition.project_id }}/offerings/"
+        "{{ stream_partition.offering_id }}/packages",
+        by_project,
+        build.substream(offerings, "id", "offering_id"),
+    )
+    users = build.stream(
+        "users",
+        build.requester("https://x.invalid", "/users"),
+        ["items"],
+        primary_key=["id"],
+        paginator=build.paginator(
+            {"type": "OffsetIncrement", "page_size": 10}, build.option("offset")
+        ),
+        schema=build.properties(id="integer"),
+    )
+    run = simulate(build.manifest(projects, offerings, packages, users), seed=33)
+    dataset = run.sim.dataset()
+    read = list(run.source.resources["packages"])
+    per_project = len(dataset["offerings"]) // len(dataset["projects"])
+    # the crossed root: about as many records as a child gets per parent, on one page
+    assert len(dataset["projects"]) <= per_project + 2 < 10
+    # every project x every offering asked, each answered with that offering's packages
+    asked = sum(n for path, n in run.requests().items() if path.endswith("/packages"))
+    assert asked == len(dataset["projects"]) * len(dataset["offerings"])
+    assert {r["id"] for r in read} == {r["id"] for r in dataset["packages"]}
+    # a root no product crosses keeps its pages
+    assert len(list(run.source.resources["users"])) == len(dataset["users"]) > 10

@@ -51,9 +51,11 @@ from restsync.airbyte._requests import (
     StreamRequests,
     truthy,
 )
+from restsync.airbyte._simulate_fanout import bound_crossed_roots
 from restsync.airbyte._simulate_links import rendered_link
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
 from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
+from restsync.airbyte._simulate_windows import WINDOW_PARAM, window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import SLUG, SUFFIX_OF
@@ -117,6 +119,7 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
     _one_stream_a_route(served, plan)
     _serve_computed_keys(served, plan)
     _serve_inner_keys(served)
+    bound_crossed_roots(served, plan)
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
 
 
@@ -247,6 +250,10 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         # a whole address (``url``): served at its path, on the simulator's origin
         address = requests.interpolator.text(requests.url, stream_slice=marks, next_page_token=None)
         path = _ADDRESS.sub("", address).rstrip("/") + ("/" + path.lstrip("/") if path else "")
+    windowed = window_path(requests, slicer, marks)
+    if windowed is not None:
+        # nytimes: '/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/...'
+        path = windowed
     if "{{" in str(requests.path or "") and not path.strip("/"):
         # nytimes: '/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/...'
         raise SimulatorError(
@@ -308,7 +315,7 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         stop_condition=_stop_condition(requests, paginator, resource),
         data_selector=_selector(resource),
         parent=parent,
-        incremental=_incremental(resource, requests, slicer),
+        incremental=_incremental(resource, requests, slicer, in_path=windowed is not None),
         select=None,
         response_actions=(),
     )
@@ -1130,7 +1137,7 @@ def _selector(resource: ResourcePlan) -> str:
 
 
 def _incremental(
-    resource: ResourcePlan, requests: StreamRequests, slicer: Slicer | None
+    resource: ResourcePlan, requests: StreamRequests, slicer: Slicer | None, *, in_path: bool
 ) -> IncrementalPlan | None:
     inc = resource.incremental
     if inc is None:
@@ -1154,8 +1161,13 @@ def _incremental(
         initial_value=cursor_value(window.start, window.datetime_format) if window else None,
         cursor_path=source,
         datetime_format=fmt,
-        start_param=start,
-        end_param=end,
+        # a window the path names (nytimes' year/month): the simulator reads it from there
+        start_param=WINDOW_PARAM if in_path else start,
+        # the windows' fixed end: records are served inside them (simulator/_compile.py)
+        end_value=cursor_value(window.end, window.datetime_format)
+        if in_path and window is not None and window.end is not None
+        else inc.end_value,
+        end_param=None if in_path else end,
         range_end="closed",
         last_value_func="max",
     )
