@@ -134,3 +134,29 @@ def test_a_root_crossed_with_its_own_children_is_served_as_few_records_as_a_chil
     assert {r["id"] for r in read} == {r["id"] for r in dataset["packages"]}
     # a root no product crosses keeps its pages
     assert len(list(run.source.resources["users"])) == len(dataset["users"]) > 10
+
+
+def test_a_page_number_that_picks_a_config_item_for_the_path_serves_each_item_then_the_end(
+    simulate: Simulate,
+) -> None:
+    # yahoo-finance-price: page n asks for the n-th config ticker's path; the page after the
+    # last renders an empty path (the API's root), whose answer without records ends the paging
+    pick = "config['tickers'].split(',')[next_page_token['next_page_token'] or 0].strip()"
+    path = (
+        "{% if (next_page_token['next_page_token'] or 0) < config['tickers'].split(',')|length"
+        " %}/v8/finance/chart/{{ " + pick + " }}{% endif %}"
+    )
+    price = build.stream(
+        "price",
+        build.requester("https://x.invalid", path),
+        [],
+        paginator={
+            "type": "DefaultPaginator",
+            "pagination_strategy": {"type": "PageIncrement", "start_from_page": 0},
+        },
+        schema=build.properties(id="integer", close="number"),
+    )
+    run = simulate(build.manifest(price), {"tickers": "AAA, BBB,CCC"}, seed=34)
+    served, read = run.served_and_read("price")
+    assert [r["id"] for r in read] == [r["id"] for r in served] * 3  # a ticker a page
+    assert run.requests() == {"/v8/finance/chart/{page_item}": 3, "/": 1}

@@ -53,12 +53,13 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._simulate_fanout import bound_crossed_roots
 from restsync.airbyte._simulate_links import rendered_link
+from restsync.airbyte._simulate_listed import end_of_list, listed_pages
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
 from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
 from restsync.airbyte._simulate_windows import WINDOW_PARAM, window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._compile import SLUG, SUFFIX_OF
+from restsync.simulator._compile import RECORDS, SLUG, SUFFIX_OF
 from restsync.simulator._data import LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
@@ -107,6 +108,7 @@ _LINK_NEXT = re.compile(
 def simulator_plan(plan: SourcePlan) -> SourcePlan:
     """The plan the simulator serves for a translated manifest (streams only, no slices)."""
     served: dict[str, ResourcePlan] = {}
+    ends: list[ResourcePlan] = []  # the answers after a listed path's last item
     for resource in plan.resources.values():
         if resource.compute is not None:
             continue
@@ -116,10 +118,15 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
             served[resource.name] = served_jobs(resource)
             continue
         served[resource.name] = _served(resource, plan)
+        requests = resource.paginator
+        listed = listed_pages(requests) if isinstance(requests, StreamRequests) else None
+        if listed is not None:
+            ends.append(end_of_list(served[resource.name], listed))
     _one_stream_a_route(served, plan)
     _serve_computed_keys(served, plan)
     _serve_inner_keys(served)
     bound_crossed_roots(served, plan)
+    served.update((end.name, end) for end in ends)  # not streams: after the passes over them
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
 
 
@@ -285,9 +292,15 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         # company_tags): the API's answer does not depend on the parent, served as a root
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
-    paginator = _paginator(
-        requests, resource.name, resource.primary_key, _selector(resource), first_path=path
-    )
+    listed = listed_pages(requests)
+    paginator: PagingPlan
+    if listed is not None:
+        # yahoo-finance-price: page n asks for the n-th config ticker's path (_simulate_listed)
+        path, paginator = listed.path, SinglePaging()
+    else:
+        paginator = _paginator(
+            requests, resource.name, resource.primary_key, _selector(resource), first_path=path
+        )
     if isinstance(paginator, PathPositionPaging):
         # xkcd's '{n}/info.0.json': every position is a path of this stream
         path = f"{paginator.prefix}{{position}}{paginator.suffix}"
@@ -307,9 +320,12 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         params=params,
         headers=carried.get("header", {}),
         json_body=carried.get("body_json") or None,
-        hints=with_time_formats(
-            _without_cursor(_with_input_fields(resource), paginator), resource.select
-        ),
+        hints={
+            **with_time_formats(
+                _without_cursor(_with_input_fields(resource), paginator), resource.select
+            ),
+            **({RECORDS: 1} if listed is not None else {}),
+        },
         path=path.lstrip("/"),
         paginator=paginator,
         stop_condition=_stop_condition(requests, paginator, resource),
