@@ -90,7 +90,8 @@ def test_a_root_crossed_with_its_own_children_is_served_as_few_records_as_a_chil
     simulate: Simulate,
 ) -> None:
     # revenuecat: packages are read for every project x every offering (two routers), offerings
-    # being a child of projects; the requests grow with the cube of the projects served
+    # being a child of projects; the requests grow with the cube of the projects served.
+    # Projects are a data feed (their time window, a slice above them, is not served)
     projects = build.stream(
         "projects",
         build.requester("https://x.invalid", "/projects"),
@@ -99,7 +100,14 @@ def test_a_root_crossed_with_its_own_children_is_served_as_few_records_as_a_chil
         paginator=build.paginator(
             {"type": "OffsetIncrement", "page_size": 10}, build.option("offset")
         ),
-        schema=build.properties(id="integer"),
+        schema=build.properties(id="integer", created_at="string"),
+        incremental_sync={
+            "type": "DatetimeBasedCursor",
+            "cursor_field": "created_at",
+            "datetime_format": "%Y-%m-%d",
+            "start_datetime": "2024-01-01",
+            "is_data_feed": True,
+        },
     )
     by_project = build.substream(projects, "id", "project_id")
     offerings = _child(

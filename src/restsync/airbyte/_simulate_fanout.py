@@ -30,19 +30,23 @@ def bound_crossed_roots(served: dict[str, ResourcePlan], plan: SourcePlan) -> No
         if link is None or not link.product:
             continue
         for name in (link.resource, *link.product):
-            root = _root(plan, name)
-            found = served.get(root) if root is not None else None
-            if root is not None and found is not None and found.parent is None:
+            root = _served_root(plan, served, name)
+            if root is not None:
+                found = served[root]
                 served[root] = replace(found, hints={**found.hints, RECORDS: CROSSED_ROOT_RECORDS})
 
 
-def _root(plan: SourcePlan, name: str) -> str | None:
-    """The stream at the top of ``name``'s parents (``name`` itself for a root)."""
+def _served_root(plan: SourcePlan, served: dict[str, ResourcePlan], name: str) -> str | None:
+    """The stream at the top of ``name``'s served parents (``name`` itself for a root); a
+    parent that is not served (a time window's slices above a stream) is passed over."""
+    root = None
     for _ in range(len(plan.resources) + 1):  # a cycle is not a plan: capped
         resource = plan.resources.get(name)
         if resource is None:
-            return None
+            break
+        if name in served and served[name].parent is None:
+            root = name
         if resource.parent is None:
-            return name
+            break
         name = resource.parent.resource
-    return None
+    return root
