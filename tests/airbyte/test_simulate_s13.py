@@ -1,13 +1,20 @@
 """Contracts of real manifests (samples 4-6) the simulator serves as the manifest reads them:
 a record path step that is one key with a dot or a space in it (chargify's ``invoices.json``,
-defillama's ``Plume Mainnet``)."""
+defillama's ``Plume Mainnet``), a path from a time window's parts (nytimes), a page number
+that picks a config item (yahoo-finance-price), a root crossed with its own children
+(revenuecat) and the streams an API lists (HttpComponentsResolver)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+import restsync
+from restsync.airbyte._simulate_dynamic import served_manifest
+from restsync.simulator import SimulatorOptions, serve_in_thread
 from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 
@@ -168,3 +175,23 @@ def test_a_page_number_that_picks_a_config_item_for_the_path_serves_each_item_th
     served, read = run.served_and_read("price")
     assert [r["id"] for r in read] == [r["id"] for r in served] * 3  # a ticker a page
     assert run.requests() == {"/v8/finance/chart/{page_item}": 3, "/": 1}
+
+
+def test_the_streams_an_api_lists_are_served_with_the_listing_that_names_them() -> None:
+    # an HttpComponentsResolver lists each workspace's tables; a stream per table. The plan the
+    # simulator serves holds the listing and the streams it names, so a client that lists them
+    # itself against the simulator resolves the same streams and reads them
+    document = yaml.safe_load((Path(__file__).parent / "manifests" / "dynamic.yaml").read_text())
+    document["dynamic_streams"] = document["dynamic_streams"][:1]
+    config = {"base_url": "https://x.invalid", "key": "k-1"}
+    options = SimulatorOptions(seed=36)
+    served = served_manifest(document, config, options=options)
+    with serve_in_thread(served, options) as sim:
+        source = restsync.airbyte_source(document, config, base_url=sim.base_url)
+        listed = [n for n in source.resources if n != "workspaces" and not n.startswith("_")]
+        assert len(listed) > 3
+        assert set(listed) <= set(served.resources)
+        dataset = sim.dataset()
+        for name in listed[:3]:
+            read = list(source.resources[name])
+            assert [r["id"] for r in read] == [r["id"] for r in dataset[name]] != []
