@@ -22,6 +22,7 @@ from restsync._plan import ResourcePlan, SourcePlan
 from restsync.airbyte._config_rules import normalized_config
 from restsync.airbyte._dynamic import _listing_resources
 from restsync.airbyte._manifest import resolve_manifest
+from restsync.airbyte._parts import Unsupported
 from restsync.airbyte._source import load_manifest, load_user_config, plan_manifest
 from restsync.simulator import SimulatorOptions, serve_in_thread
 
@@ -90,7 +91,10 @@ def _listings(
         if not isinstance(resolver, Mapping) or resolver.get("type") != "HttpComponentsResolver":
             continue
         at = f"dynamic_streams[{index}].components_resolver"
-        _, resources, _ = _listing_resources(resolver, at, values, folder)
+        try:
+            _, resources, _ = _listing_resources(resolver, at, values, folder)
+        except Unsupported:  # check names it (google-sheets' custom error handler)
+            continue
         for name, resource in resources.items():
             found.setdefault(name, resource)
     return found
