@@ -93,12 +93,13 @@ def _child(name: str, path: str, *routers: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def test_a_root_crossed_with_its_own_children_is_served_as_few_records_as_a_child(
+def test_a_root_above_a_product_of_products_is_served_as_few_records_as_a_child(
     simulate: Simulate,
 ) -> None:
-    # revenuecat: packages are read for every project x every offering (two routers), offerings
-    # being a child of projects; the requests grow with the cube of the projects served.
-    # Projects are a data feed (their time window, a slice above them, is not served)
+    # revenuecat: products are read for every project x every package (two routers), packages
+    # for every project x every offering, offerings being a child of projects: the requests
+    # grow with the cube of the projects served. Projects are a data feed (their time window,
+    # a slice above them, is not served)
     projects = build.stream(
         "projects",
         build.requester("https://x.invalid", "/projects"),
@@ -127,28 +128,28 @@ def test_a_root_crossed_with_its_own_children_is_served_as_few_records_as_a_chil
         by_project,
         build.substream(offerings, "id", "offering_id"),
     )
-    users = build.stream(
-        "users",
-        build.requester("https://x.invalid", "/users"),
-        ["items"],
-        primary_key=["id"],
-        paginator=build.paginator(
-            {"type": "OffsetIncrement", "page_size": 10}, build.option("offset")
-        ),
-        schema=build.properties(id="integer"),
+    products = _child(
+        "products",
+        "/projects/{{ stream_partition.project_id }}/packages/{{ stream_partition.package_id }}",
+        by_project,
+        build.substream(packages, "id", "package_id"),
     )
-    run = simulate(build.manifest(projects, offerings, packages, users), seed=33)
+    # a product of plain streams (packages alone) finishes as served: the projects keep pages
+    plain = simulate(build.manifest(projects, offerings, packages), seed=33)
+    assert (
+        len(list(plain.source.resources["projects"])) == len(plain.sim.dataset()["projects"]) > 10
+    )
+    run = simulate(build.manifest(projects, offerings, packages, products), seed=33)
     dataset = run.sim.dataset()
-    read = list(run.source.resources["packages"])
     per_project = len(dataset["offerings"]) // len(dataset["projects"])
-    # the crossed root: about as many records as a child gets per parent, on one page
+    # the root: about as many records as a child gets per parent, on one page
     assert len(dataset["projects"]) <= per_project + 2 < 10
-    # every project x every offering asked, each answered with that offering's packages
-    asked = sum(n for path, n in run.requests().items() if path.endswith("/packages"))
-    assert asked == len(dataset["projects"]) * len(dataset["offerings"])
-    assert {r["id"] for r in read} == {r["id"] for r in dataset["packages"]}
-    # a root no product crosses keeps its pages
-    assert len(list(run.source.resources["users"])) == len(dataset["users"]) > 10
+    # every project x every package read asked, each answered with that package's products
+    packages_read = list(run.source.resources["packages"])
+    read = list(run.source.resources["products"])
+    asked = sum(n for path, n in run.requests().items() if "/packages/" in path)
+    assert asked == len(dataset["projects"]) * len(packages_read)
+    assert {r["id"] for r in read} == {r["id"] for r in dataset["products"]}
 
 
 def test_a_page_number_that_picks_a_config_item_for_the_path_serves_each_item_then_the_end(
