@@ -240,9 +240,10 @@ def test_two_streams_at_one_route_asking_for_different_things_are_named() -> Non
 
 
 def test_a_path_computed_from_the_time_window_is_named() -> None:
-    """nytimes' archive path splits the window's start into year and month: the simulator
-    cannot place those, and says so rather than serving the stream at an empty path."""
-    path = "/archive/{{ stream_slice['start_time'].split('-')[0] | int }}.json"
+    """A path cut from the window's start that is not its year, month or day (here the
+    year's last two digits; nytimes' year and month are served, test_simulate_s13.py): the
+    simulator says so rather than serving the stream at an empty path."""
+    path = "/archive/{{ stream_slice['start_time'][2:4] | int }}.json"
     retriever = {"requester": {"url_base": "http://api.invalid", "path": path}}
     retriever["record_selector"] = {"extractor": {"field_path": ["docs"]}}
     cursor = {

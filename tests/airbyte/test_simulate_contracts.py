@@ -90,13 +90,6 @@ def test_records_behind_two_star_steps_are_served_in_groups(simulate: Simulate) 
     assert [r["id"] for r in records] == [r["id"] for r in served]
 
 
-def test_a_record_path_key_with_a_dot_is_named() -> None:
-    """chargify's ['invoices.json'] is one key: served as a nested path it would give nothing."""
-    manifest = build.manifest(_wrapped_stream("invoices", ["invoices.json"]))
-    with pytest.raises(SimulatorError, match="record path step with a '.'"):
-        simulator_plan(plan_manifest(manifest, {}))
-
-
 @pytest.mark.parametrize("strategy", ["OffsetIncrement", "PageIncrement"])
 def test_paging_without_a_page_size_runs_until_an_empty_page(
     simulate: Simulate, strategy: str

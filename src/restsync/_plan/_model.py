@@ -71,7 +71,8 @@ class ParentLink:
 @dataclass(frozen=True)
 class TimeParam:
     name: str
-    inject_into: Literal["request_parameter", "header", "body_json"] = "request_parameter"
+    # "path": the simulator reads the window from path values (simulator/_endpoints.py)
+    inject_into: Literal["request_parameter", "header", "body_json", "path"] = "request_parameter"
 
 
 @dataclass(frozen=True)

@@ -51,12 +51,15 @@ from restsync.airbyte._requests import (
     StreamRequests,
     truthy,
 )
+from restsync.airbyte._simulate_fanout import bound_crossed_roots
 from restsync.airbyte._simulate_links import rendered_link
+from restsync.airbyte._simulate_listed import end_of_list, listed_pages
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
 from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
+from restsync.airbyte._simulate_windows import WINDOW_PARAM, window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._compile import SLUG, SUFFIX_OF
+from restsync.simulator._compile import RECORDS, SLUG, SUFFIX_OF
 from restsync.simulator._data import LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
@@ -69,7 +72,7 @@ from restsync.simulator._paging import (
     TextPositionPaging,
     make_pager,
 )
-from restsync.simulator._placement import Placement
+from restsync.simulator._placement import Placement, selector_text
 from restsync.simulator._stop_rule import condition_fields, derive_stop_rule
 
 __all__ = ["simulator_plan"]
@@ -105,6 +108,7 @@ _LINK_NEXT = re.compile(
 def simulator_plan(plan: SourcePlan) -> SourcePlan:
     """The plan the simulator serves for a translated manifest (streams only, no slices)."""
     served: dict[str, ResourcePlan] = {}
+    ends: list[ResourcePlan] = []  # the answers after a listed path's last item
     for resource in plan.resources.values():
         if resource.compute is not None:
             continue
@@ -114,9 +118,15 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
             served[resource.name] = served_jobs(resource)
             continue
         served[resource.name] = _served(resource, plan)
+        requests = resource.paginator
+        listed = listed_pages(requests) if isinstance(requests, StreamRequests) else None
+        if listed is not None:
+            ends.append(end_of_list(served[resource.name], listed))
     _one_stream_a_route(served, plan)
     _serve_computed_keys(served, plan)
     _serve_inner_keys(served)
+    bound_crossed_roots(served, plan)
+    served.update((end.name, end) for end in ends)  # not streams: after the passes over them
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
 
 
@@ -247,6 +257,10 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         # a whole address (``url``): served at its path, on the simulator's origin
         address = requests.interpolator.text(requests.url, stream_slice=marks, next_page_token=None)
         path = _ADDRESS.sub("", address).rstrip("/") + ("/" + path.lstrip("/") if path else "")
+    windowed = window_path(requests, slicer, marks)
+    if windowed is not None:
+        # nytimes: '/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/...'
+        path = windowed
     if "{{" in str(requests.path or "") and not path.strip("/"):
         # nytimes: '/archive/v1/{{ stream_slice['start_time'].split('-')[0] | int }}/...'
         raise SimulatorError(
@@ -278,9 +292,15 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         # company_tags): the API's answer does not depend on the parent, served as a root
     # a path may carry its own query ('calls.json?', 'subscriptions?customer={id}'): the
     # simulator routes the path and reads the query as parameters (a partition there binds)
-    paginator = _paginator(
-        requests, resource.name, resource.primary_key, _selector(resource), first_path=path
-    )
+    listed = listed_pages(requests)
+    paginator: PagingPlan
+    if listed is not None:
+        # yahoo-finance-price: page n asks for the n-th config ticker's path (_simulate_listed)
+        path, paginator = listed.path, SinglePaging()
+    else:
+        paginator = _paginator(
+            requests, resource.name, resource.primary_key, _selector(resource), first_path=path
+        )
     if isinstance(paginator, PathPositionPaging):
         # xkcd's '{n}/info.0.json': every position is a path of this stream
         path = f"{paginator.prefix}{{position}}{paginator.suffix}"
@@ -300,15 +320,18 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         params=params,
         headers=carried.get("header", {}),
         json_body=carried.get("body_json") or None,
-        hints=with_time_formats(
-            _without_cursor(_with_input_fields(resource), paginator), resource.select
-        ),
+        hints={
+            **with_time_formats(
+                _without_cursor(_with_input_fields(resource), paginator), resource.select
+            ),
+            **({RECORDS: 1} if listed is not None else {}),
+        },
         path=path.lstrip("/"),
         paginator=paginator,
         stop_condition=_stop_condition(requests, paginator, resource),
         data_selector=_selector(resource),
         parent=parent,
-        incremental=_incremental(resource, requests, slicer),
+        incremental=_incremental(resource, requests, slicer, in_path=windowed is not None),
         select=None,
         response_actions=(),
     )
@@ -1125,17 +1148,12 @@ def _response_field(template: str) -> str | None:
 def _selector(resource: ResourcePlan) -> str:
     pipeline = resource.select
     path = pipeline.path() if isinstance(pipeline, RecordPipeline) else []
-    if any("." in str(step) for step in path):
-        # chargify's ['invoices.json'] is one key; a dotted path would nest it
-        raise SimulatorError(
-            f"stream '{resource.name}': the simulator cannot serve a record path step "
-            f"with a '.' in it: {path}"
-        )
-    return ".".join(path) or "$"
+    # chargify's ['invoices.json'] is one key, served as one: '[invoices.json]'
+    return selector_text([str(step) for step in path]) or "$"
 
 
 def _incremental(
-    resource: ResourcePlan, requests: StreamRequests, slicer: Slicer | None
+    resource: ResourcePlan, requests: StreamRequests, slicer: Slicer | None, *, in_path: bool
 ) -> IncrementalPlan | None:
     inc = resource.incremental
     if inc is None:
@@ -1159,8 +1177,13 @@ def _incremental(
         initial_value=cursor_value(window.start, window.datetime_format) if window else None,
         cursor_path=source,
         datetime_format=fmt,
-        start_param=start,
-        end_param=end,
+        # a window the path names (nytimes' year/month): the simulator reads it from there
+        start_param=WINDOW_PARAM if in_path else start,
+        # the windows' fixed end: records are served inside them (simulator/_compile.py)
+        end_value=cursor_value(window.end, window.datetime_format)
+        if in_path and window is not None and window.end is not None
+        else inc.end_value,
+        end_param=None if in_path else end,
         range_end="closed",
         last_value_func="max",
     )

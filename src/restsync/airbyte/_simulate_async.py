@@ -44,6 +44,7 @@ from restsync.airbyte._async import JobRunner
 from restsync.airbyte._jinja import Slice, TemplateError
 from restsync.airbyte._requests import StreamRequests
 from restsync.simulator import SimulatorError
+from restsync.simulator._placement import selector_text
 
 __all__ = ["JOBS_ROOT", "has_jobs", "serve_jobs", "served_jobs"]
 
@@ -66,11 +67,6 @@ def served_jobs(resource: ResourcePlan) -> ResourcePlan:
     contract = _contract(resource.name, runner)  # one the front cannot serve fails, by name
     method, path_served = contract.table
     path = runner.extract.path()
-    if any("." in step for step in path):
-        raise SimulatorError(
-            f"stream '{resource.name}': the simulator cannot serve a record path step with "
-            f"a '.' in it: {path}"
-        )
     return replace(
         resource,
         method=method,
@@ -79,7 +75,7 @@ def served_jobs(resource: ResourcePlan) -> ResourcePlan:
         headers={},
         json_body=None,
         paginator=SinglePaging(),
-        data_selector=".".join(path) or "$",
+        data_selector=selector_text(path) or "$",
         stop_condition=None,
         auth=None,
         parent=None,

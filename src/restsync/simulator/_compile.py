@@ -44,7 +44,7 @@ from restsync.simulator._placement import Placement, with_fields
 from restsync.simulator._stop_rule import StopRule, derive_stop_rule
 from restsync.simulator._store import ParentSpec, TableSpec
 
-__all__ = ["SLUG", "SUFFIX_OF", "TIME_FORMAT", "Compiled", "compile_plan"]
+__all__ = ["RECORDS", "SLUG", "SUFFIX_OF", "TIME_FORMAT", "Compiled", "compile_plan"]
 
 # a column hint the simulator reads (never dlt): [prefix, field], the column served as the
 # prefix and that field's value (see FieldSpec.suffix_of)
@@ -53,6 +53,9 @@ SUFFIX_OF = "simulator_suffix_of"
 SLUG = "simulator_slug"
 # a column hint the simulator reads: a time served in this strptime format (FieldSpec.time_format)
 TIME_FORMAT = "simulator_time_format"
+# a table hint the simulator reads: a root resource's base record count (before ``scale``),
+# where an unset ``records_per_resource`` would serve 2.5 pages
+RECORDS = "simulator_records"
 
 FieldHints = Mapping[str, Mapping[str, Mapping[str, Any]]]
 _SAMPLE = PageRequest(url=URL("http://simulator.invalid/sample"), query={})
@@ -281,8 +284,23 @@ def _cursor_start(incremental: IncrementalPlan) -> datetime | float:
         parsed = parse_datetime_value(value, incremental.datetime_format)
     except (TypeError, ValueError):
         return CURSOR_EPOCH
+    start = datetime.fromtimestamp(parsed.timestamp(), UTC)
+    if _ends_before(incremental, CURSOR_EPOCH):
+        # a window fixed before the epoch (nytimes' archive of one month in 2022): the records
+        # start at its start, so the requests it asks get some
+        return start
     # records start no earlier than the configured start, so a first load keeps all of them
-    return max(CURSOR_EPOCH, datetime.fromtimestamp(parsed.timestamp(), UTC))
+    return max(CURSOR_EPOCH, start)
+
+
+def _ends_before(incremental: IncrementalPlan, when: datetime) -> bool:
+    if not isinstance(incremental.end_value, str):
+        return False
+    try:
+        end = parse_datetime_value(incremental.end_value, incremental.datetime_format)
+    except (TypeError, ValueError):
+        return False
+    return end.timestamp() < when.timestamp()
 
 
 def _count(resource: ResourcePlan, options: SimulatorOptions, *, one_object: bool) -> int:
@@ -291,6 +309,8 @@ def _count(resource: ResourcePlan, options: SimulatorOptions, *, one_object: boo
     base: float
     if options.records_per_resource is not None:
         base = options.records_per_resource
+    elif resource.parent is None and isinstance(resource.hints.get(RECORDS), int):
+        base = resource.hints[RECORDS]
     elif resource.parent is None:
         base = int(2.5 * default_page_size(resource.paginator))
     else:

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from yarl import URL
@@ -23,6 +24,9 @@ from restsync.simulator._stop_rule import StopRule
 from restsync.simulator._store import Rows, Store
 
 __all__ = [
+    "WINDOW_DAY",
+    "WINDOW_MONTH",
+    "WINDOW_YEAR",
     "BindingSource",
     "Endpoint",
     "Incoming",
@@ -30,6 +34,7 @@ __all__ = [
     "Router",
     "Template",
     "TimeFilter",
+    "path_period",
 ]
 
 
@@ -97,6 +102,31 @@ class BindingSource:
         return value
 
 
+# path placeholders that carry a calendar period's parts (nytimes' '/archive/v1/2024/7.json')
+WINDOW_YEAR, WINDOW_MONTH, WINDOW_DAY = "window.year", "window.month", "window.day"
+
+
+def path_period(values: Mapping[str, str]) -> tuple[float, float] | None:
+    """The period a path names by its parts, as timestamps [start, end): a year, a month of a
+    year, a day of a month; None when the path has no year."""
+    try:
+        year = int(values[WINDOW_YEAR])
+        month = int(values.get(WINDOW_MONTH, 1))
+        day = int(values.get(WINDOW_DAY, 1))
+        start = datetime(year, month, day, tzinfo=UTC)
+    except KeyError:
+        return None
+    except ValueError as exc:
+        raise PagingError(f"the path names no calendar period ({exc})") from None
+    if WINDOW_DAY in values:
+        end = start + timedelta(days=1)
+    elif WINDOW_MONTH in values:
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    else:
+        end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    return start.timestamp(), end.timestamp()
+
+
 @dataclass(frozen=True)
 class TimeFilter:
     """Server-side filtering by the incremental start/end params the plan sends."""
@@ -108,10 +138,18 @@ class TimeFilter:
         inc = self.incremental
         return self._read(inc.start_param, incoming), self._read(inc.end_param, incoming)
 
-    def span(self, rows: Rows, incoming: Incoming) -> tuple[int, int]:
+    def span(
+        self, rows: Rows, incoming: Incoming, path_values: Mapping[str, str]
+    ) -> tuple[int, int]:
         """The rows (``start``, ``stop``) whose cursor lies between the request's start and end
         values: a contiguous run, since the cursor increases with the row."""
         inc = self.incremental
+        if inc.start_param is not None and inc.start_param.inject_into == "path":
+            period = path_period(path_values)
+            if period is None:
+                return 0, len(rows)
+            start = rows.position(period[0], after=False)
+            return start, max(start, rows.position(period[1], after=False))
         low, high = self.bounds(incoming)
         start = 0 if low is None else rows.position(low, after=inc.range_start == "open")
         # dlt's end_value is exclusive unless range_end says "closed"
@@ -196,7 +234,7 @@ class Endpoint:
             rows = Rows([], None, 0, None)  # a filter by an unknown parent value matches nothing
         start, stop = 0, len(rows)
         if self.time_filter is not None and stop:
-            start, stop = self.time_filter.span(rows, incoming)
+            start, stop = self.time_filter.span(rows, incoming, path_values)
         in_query = self.credential is not None and self.credential.location == "query"
         hidden = frozenset([self.credential.name] if in_query and self.credential else [])
         low = start

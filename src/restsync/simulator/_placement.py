@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,7 +10,34 @@ from restsync._selectors import set_field
 from restsync.simulator._options import SimulatorError
 from restsync.simulator._paging import dotted
 
-__all__ = ["Placement", "with_fields"]
+__all__ = ["Placement", "selector_text", "with_fields"]
+
+# a selector step: ``[one key]`` (dots, spaces and all) or a dotted path's step
+_STEP = re.compile(r"\[([^\[\]]+)\]|([^.\[\]]+)")
+_PLAIN = re.compile(r"^(\*|[A-Za-z_][\w-]*)$")
+
+
+def selector_text(steps: Sequence[str]) -> str:
+    """Record path steps as a selector: a step that is not a plain name (chargify's
+    ``invoices.json``, defillama's ``Plume Mainnet``) in brackets, one key."""
+    return ".".join(step if _PLAIN.match(step) else f"[{step}]" for step in steps)
+
+
+def _steps(text: str, selector: str | None) -> list[str]:
+    steps: list[str] = []
+    at = 0
+    while at < len(text):
+        step = _STEP.match(text, at)
+        if step is None or step.end() < len(text) and text[step.end()] != ".":
+            raise SimulatorError(
+                f"the simulator places records at dotted paths (a step with a '.' or a space "
+                f"in brackets: 'a.[b c]'); cannot serve '{selector}'"
+            )
+        if step.group(1) is None and "*" not in steps and step.group(2) != "*":
+            dotted(step.group(2))  # a plain step before any '*' is a name
+        steps.append(step.group(1) if step.group(1) is not None else step.group(2))
+        at = step.end() + 1
+    return steps
 
 
 class Placement:
@@ -20,7 +48,7 @@ class Placement:
 
     def __init__(self, selector: str | None, *, needs_fields: bool) -> None:
         text = (selector or "data").strip().removeprefix("$.")
-        steps = text.split(".")
+        steps = [] if text in ("", "$", "[]") else _steps(text, selector)
         self.wrap: list[str] = []
         # the steps between two '*' steps (cal-com's data.eventTypeGroups.*.eventTypes.*):
         # each level a list of groups, each group holding the next level under these steps
@@ -37,8 +65,8 @@ class Placement:
                     f"the simulator serves '*' steps under a path when the page carries paging "
                     f"fields or the path has two '*' steps; cannot serve '{selector}'"
                 )
-            text = ".".join(steps[:at])
-        self.path: str | None = None if text in ("", "$", "[]") else dotted(text)
+            steps = steps[:at]
+        self.path: list[str] | None = steps or None
         self.one_object = self.path is None and needs_fields
 
     def body(self, records: Sequence[Any], fields: Mapping[str, Any]) -> Any:
@@ -57,7 +85,7 @@ class Placement:
         if self.one_object:
             return with_fields(records[0] if records else {}, fields)
         body: dict[str, Any] = {}
-        set_field(body, self.path, list(records))  # type: ignore[arg-type]
+        _wrapped_into(body, self.path, list(records))  # type: ignore[arg-type]
         for path, value in fields.items():
             _set(body, path, value)
         return body
@@ -81,6 +109,15 @@ def _wrapped(steps: list[str], record: Any) -> Any:
     for step in reversed(steps):
         record = {step: record}
     return record
+
+
+def _wrapped_into(body: dict[str, Any], steps: list[str], value: Any) -> None:
+    for step in steps[:-1]:
+        child = body.get(step)
+        if not isinstance(child, dict):
+            child = body[step] = {}
+        body = child
+    body[steps[-1]] = value
 
 
 def with_fields(record: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
