@@ -62,8 +62,10 @@ def test_a_page_of_5000_records_starts_no_collection_in_the_engine(
     assert count_rows(duckdb_path, "data", "items") == 5000
     assert seen == [max(threshold[0], RELAXED_THRESHOLD)]
     # 15,000 new dicts: ~20 collections at the default threshold; now none while the engine
-    # runs, and the one that is due when the program's threshold is back (the page still held)
-    assert in_engine in ([], [threshold[0]])
+    # runs, and those due once the program's threshold is back (the page still held, the
+    # engine's wind-down): one, or two in a full parallel run, never near the ~20 of no pause
+    assert all(seen_at == threshold[0] for seen_at in in_engine), in_engine
+    assert len(in_engine) <= 3, in_engine
     assert gc.get_threshold() == threshold and gc.isenabled()
 
 

@@ -24,10 +24,14 @@ class DrippingHeaders:
         self.connections = 0
         self._loop = asyncio.new_event_loop()
         self._stop = asyncio.Event()
+        self._handlers: set[asyncio.Task[None]] = set()
         self.port = 0
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
         try:
@@ -52,6 +56,9 @@ class DrippingHeaders:
             ready.set()
             async with server:
                 await self._stop.wait()
+            # the handlers see the stop within 0.2 s; a loop closed under a pending one reports
+            # its GeneratorExit later, in whichever test then runs
+            await asyncio.gather(*self._handlers, return_exceptions=True)
 
         self._thread = threading.Thread(target=self._loop.run_until_complete, args=(serve(),))
         self._thread.start()
@@ -60,6 +67,7 @@ class DrippingHeaders:
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
+        self._loop.close()
 
 
 @pytest.fixture
