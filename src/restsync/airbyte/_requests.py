@@ -15,13 +15,14 @@ from urllib.parse import urljoin
 
 from pydantic import SecretStr
 
-from restsync._engine._paginate import Traversal, register_traversal
-from restsync._engine._request import Page, Request, split_url
+from restsync._engine._paginate import PagingError, Traversal, register_traversal
+from restsync._engine._request import Page, Request, header, split_url
 from restsync._plan._credentials import header_secrets, param_secrets
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 
 __all__ = [
     "truthy",
+    "RESET_HEADER",
     "SAVED_COUNT",
     "CursorStrategy",
     "FeedStop",
@@ -216,8 +217,26 @@ class ManifestTraversal(Traversal[StreamRequests]):
         self.spec: StreamRequests = config
         self._token: Any = None
         self._count: int | None = None
+        self._origin: Request | None = None
+        self._resets = 0
+
+    def next(self, request: Request, page: Page) -> Request | None:
+        if header(page.headers, RESET_HEADER) is None or self._origin is None:
+            return super().next(request, page)
+        # a response filter's RESET_PAGINATION: airbyte-cdk starts the slice's pages again from
+        # the first (the records read so far stay read), and fails the stream at the second
+        # reset of one slice (its PaginationTracker without a cursor allows one)
+        self._resets += 1
+        if self._resets > 1:
+            raise PagingError(
+                "the error handler reset the pagination a second time (RESET_PAGINATION); "
+                "airbyte-cdk fails the stream there too"
+            )
+        self._seen.clear()
+        return self.first(self._origin)
 
     def first(self, request: Request) -> Request:
+        self._origin = request
         strategy = self.spec.strategy
         self._token = strategy.initial if strategy is not None else None
         if self.spec.count_start is not None:
@@ -339,6 +358,9 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
 # the request parameter in which the engine hands an IncrementingCountCursor's saved value to
 # the first request of its stream (never sent: the traversal builds its own requests)
 SAVED_COUNT = "_restsync_saved_count"
+# the header the error handler puts on a response whose filter says RESET_PAGINATION (the
+# response itself becomes an empty success): its records are none, and its chain starts again
+RESET_HEADER = "X-Restsync-Reset-Pagination"
 
 
 def _as_int(value: Any, default: int) -> int:

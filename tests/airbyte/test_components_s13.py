@@ -1,0 +1,98 @@
+"""Session 13's components, each run through airbyte-cdk 7.39.1 and restsync against one local
+server, records compared per stream (issue 14)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from scripts.airbyte_diff import canonical, reference_records, restsync_records
+from tests.airbyte import manifests as build
+from tests.conftest import RoutedServer
+
+_CHECK = {"type": "CheckStream", "stream_names": ["items"]}
+
+
+def _write(tmp_path: Path, name: str, *streams: Any) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(json.dumps(build.manifest(*streams, version="6.44.0", check=_CHECK)))
+    return path
+
+
+# --- HttpResponseFilter action RESET_PAGINATION (intercom's companies) ------------------------
+
+
+def serve_scroll(server: RoutedServer, failures: dict[str, int]) -> None:
+    """Seven items in pages of three by ``scroll``; the second page answers 500 while
+    ``failures['left']`` is above zero (each 500 takes one off)."""
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        scroll = int(request.query.get("scroll", "0"))
+        if scroll == 3 and failures["left"] > 0:
+            failures["left"] -= 1
+            return web.json_response({"errors": ["scroll broke"]}, status=500)
+        rows = [{"id": i} for i in range(1, 8)][scroll : scroll + 3]
+        following = scroll + 3 if rows else None
+        return web.json_response({"data": rows, "scroll_param": following})
+
+
+def _scroll_stream(base: str) -> dict[str, Any]:
+    handler = {
+        "type": "DefaultErrorHandler",
+        "response_filters": [
+            {"type": "HttpResponseFilter", "http_codes": [500], "action": "RESET_PAGINATION"}
+        ],
+    }
+    paginator = build.paginator(
+        {
+            "type": "CursorPagination",
+            "cursor_value": "{{ response.get('scroll_param') }}",
+            "stop_condition": "{{ response.get('data', []) | length == 0 }}",
+        },
+        build.option("scroll"),
+    )
+    requester = build.requester(base, "/items", error_handler=handler)
+    return build.stream("items", requester, ["data"], paginator=paginator)
+
+
+def test_reset_pagination_starts_the_chain_again_once_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """A 500 on the second page restarts from the first page (its records come twice), as
+    airbyte-cdk's PaginationTracker allows once per slice; restsync refused the stream."""
+    failures = {"left": 0}
+    serve_scroll(server, failures)
+    server.start()
+    manifest = _write(tmp_path, "reset", _scroll_stream("{{ config['base_url'] }}"))
+    config = {"base_url": server.base_url}
+    failures["left"] = 1
+    expected, errors = reference_records(manifest, config)
+    assert errors == [] and failures["left"] == 0
+    failures["left"] = 1
+    got = restsync_records(manifest, config)
+    assert canonical(got["items"]) == canonical(expected["items"])
+    assert [r["id"] for r in got["items"]].count(1) == 2  # the first page, read twice
+
+
+def test_a_second_reset_fails_the_stream_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    failures = {"left": 0}
+    serve_scroll(server, failures)
+    server.start()
+    manifest = _write(tmp_path, "reset_twice", _scroll_stream("{{ config['base_url'] }}"))
+    config = {"base_url": server.base_url}
+    failures["left"] = 2
+    expected, errors = reference_records(manifest, config)
+    assert errors and failures["left"] == 0
+    failures["left"] = 2
+    try:
+        restsync_records(manifest, config)
+    except Exception as exc:  # noqa: BLE001 - the stream must fail, whatever the class
+        assert "items" in str(exc)
+    else:
+        raise AssertionError("restsync read the stream past a second pagination reset")
