@@ -7,8 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
+from restsync._errors import ConfigError
+from restsync.airbyte import plan_manifest
 from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
 from tests.conftest import RoutedServer
@@ -96,3 +99,49 @@ def test_a_second_reset_fails_the_stream_as_airbyte_cdk_does(
         assert "items" in str(exc)
     else:
         raise AssertionError("restsync read the stream past a second pagination reset")
+
+
+# --- field_pointers given as a text (jira) ----------------------------------------------------
+
+
+def _with_transformation(transformation: dict[str, Any], base: str) -> dict[str, Any]:
+    requester = build.requester(base, "/items")
+    return build.stream("items", requester, ["data"], transformations=[transformation])
+
+
+def test_a_custom_transformation_is_refused_for_its_class_not_its_fields_shapes() -> None:
+    """jira's issues end with a CustomTransformation (RemoveEmptyFields) whose field_pointers
+    is a list of texts: airbyte-cdk hands those to the custom class unchecked, so the stream's
+    reason is the custom class; restsync named the shape of a field the class owns."""
+    custom = {
+        "type": "CustomTransformation",
+        "class_name": "source_declarative_manifest.components.RemoveEmptyFields",
+        "field_pointers": ["renderedFields", "fields"],
+    }
+    manifest = build.manifest(_with_transformation(custom, "https://api.example.com"))
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(manifest, {})
+    assert refused.value.path == "streams[0].transformations[0]"
+    assert "custom Python class source_declarative_manifest.components.RemoveEmptyFields" in (
+        str(refused.value)
+    )
+
+
+def test_remove_fields_with_texts_for_pointers_is_refused_as_airbyte_cdk_refuses_it(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """A RemoveFields whose field_pointers are texts, not lists: airbyte-cdk's model refuses
+    the manifest (List[List[str]]), so no record is read; restsync refuses the stream at check."""
+
+    @server.get("/items")
+    async def items(request: web.Request) -> web.Response:
+        return web.json_response({"data": [{"id": 1, "a": 2}]})
+
+    server.start()
+    remove = {"type": "RemoveFields", "field_pointers": ["a", "b"]}
+    manifest = _write(tmp_path, "texts", _with_transformation(remove, "{{ config['base_url'] }}"))
+    expected, errors = reference_records(manifest, {"base_url": server.base_url})
+    assert errors and not expected.get("items")
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(manifest, {"base_url": server.base_url})
+    assert refused.value.path == "streams[0].transformations[0].field_pointers[0]"
