@@ -145,3 +145,96 @@ def test_remove_fields_with_texts_for_pointers_is_refused_as_airbyte_cdk_refuses
     with pytest.raises(ConfigError) as refused:
         plan_manifest(manifest, {"base_url": server.base_url})
     assert refused.value.path == "streams[0].transformations[0].field_pointers[0]"
+
+
+# --- ParentStreamConfig lazy_read_pointer (stripe's invoice_line_items) -----------------------
+
+
+def serve_invoices(server: RoutedServer) -> None:
+    """Three invoices; the first two embed their first page of lines (``lines``), the third
+    none. The lines endpoint pages by ``starting_after``; its records say where they came
+    from, so a client that asks the endpoint for the first page reads other records."""
+    lines = {f"in_{i}": [{"id": f"li_{i}_{n}"} for n in range(1, 6)] for i in (1, 2, 3)}
+
+    def listing(rows: list[dict[str, Any]], more: bool, source: str) -> dict[str, Any]:
+        return {"data": [{**r, "source": source} for r in rows], "has_more": more}
+
+    @server.get("/invoices")
+    async def invoices(request: web.Request) -> web.Response:
+        rows: list[dict[str, Any]] = [
+            {"id": "in_1", "lines": listing(lines["in_1"][:2], True, "embedded")},
+            {"id": "in_2", "lines": listing(lines["in_2"][:5], False, "embedded")},
+            {"id": "in_3"},
+        ]
+        return web.json_response({"data": rows, "has_more": False})
+
+    @server.get("/invoices/{invoice}/lines")
+    async def invoice_lines(request: web.Request) -> web.Response:
+        rows = lines[request.match_info["invoice"]]
+        after = request.query.get("starting_after")
+        start = next((i + 1 for i, r in enumerate(rows) if r["id"] == after), 0)
+        return web.json_response(listing(rows[start : start + 2], start + 2 < len(rows), "api"))
+
+
+def _stripe_paginator() -> dict[str, Any]:
+    return build.paginator(
+        {
+            "type": "CursorPagination",
+            "cursor_value": "{{ response['data'][-1]['id'] }}",
+            "stop_condition": "{{ not response.has_more }}",
+        },
+        build.option("starting_after"),
+    )
+
+
+def _lazy_streams(base: str, pointer: Any = ("lines",)) -> tuple[Any, Any]:
+    invoices = build.stream("invoices", build.requester(base, "/invoices"), ["data"])
+    router = build.substream(invoices, "id", "invoice_id")
+    router["parent_stream_configs"][0]["lazy_read_pointer"] = list(pointer)
+    router["parent_stream_configs"][0]["extra_fields"] = [["id"]]
+    requester = build.requester(base, "/invoices/{{ stream_partition.invoice_id }}/lines")
+    lines = build.stream(
+        "items",
+        requester,
+        ["data"],
+        paginator=_stripe_paginator(),
+        retriever={"partition_router": router},
+        transformations=[
+            {
+                "type": "AddFields",
+                "fields": [{"path": ["invoice"], "value": "{{ stream_slice.extra_fields.id }}"}],
+            }
+        ],
+    )
+    return invoices, lines
+
+
+def test_lazy_read_pointer_reads_the_first_page_from_the_parent_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """Each invoice's embedded lines are the first page, the endpoint serves the pages after
+    it (in_1: 2 embedded + 3 fetched; in_2: 5 embedded, no request; in_3: none embedded, so
+    no records and no request); restsync refused the stream."""
+    serve_invoices(server)
+    server.start()
+    manifest = _write(tmp_path, "lazy", *_lazy_streams("{{ config['base_url'] }}"))
+    config = {"base_url": server.base_url}
+    expected, errors = reference_records(manifest, config)
+    assert errors == []
+    before = len(server.requests)
+    got = restsync_records(manifest, config)
+    assert canonical(got["items"]) == canonical(expected["items"])
+    assert sorted((r["id"], r["source"]) for r in got["items"])[:3] == [
+        ("li_1_1", "embedded"),
+        ("li_1_2", "embedded"),
+        ("li_1_3", "api"),
+    ]
+    asked = [r.path for r in server.requests[before:]]
+    assert asked.count("/invoices/in_1/lines") == 2 and "/invoices/in_2/lines" not in asked
+
+
+def test_a_wildcard_in_lazy_read_pointer_is_refused_as_airbyte_cdk_refuses_it() -> None:
+    manifest = build.manifest(*_lazy_streams("https://api.example.com", ("lines", "*")))
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(manifest, {})
+    assert refused.value.path.endswith("parent_stream_configs[0].lazy_read_pointer")

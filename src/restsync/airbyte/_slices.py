@@ -96,6 +96,8 @@ class ParentPartitions:
     parent_key: tuple[str, ...]
     partition_field: str
     extra_fields: tuple[tuple[str, ...], ...] = ()
+    # lazy_read_pointer: where the parent record embeds the child's first page (_lazy.py)
+    lazy_pointer: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ class Slicer:
                 partitions[0].update({router.partition_field: value, "parent_slice": {}})
                 for path in router.extra_fields:
                     extra[".".join(path)] = _dpath_get(record, list(path))
+                if router.lazy_pointer:
+                    extra["child_response"] = _dpath_get(record, list(router.lazy_pointer))
         for listed in self.lists:
             partitions = [
                 {**p, listed.field: v} for p, v in itertools.product(partitions, listed.values)
@@ -144,6 +148,7 @@ class SliceParts:
     parent_stream: str | None = None
     others: list[ParentPartitions] = field(default_factory=list)
     other_streams: list[str] = field(default_factory=list)
+    lazy: bool = False  # the stream's first page per partition is in its parent's record
 
 
 def list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: SliceParts) -> None:
