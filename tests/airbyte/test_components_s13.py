@@ -238,3 +238,32 @@ def test_a_wildcard_in_lazy_read_pointer_is_refused_as_airbyte_cdk_refuses_it() 
     with pytest.raises(ConfigError) as refused:
         plan_manifest(manifest, {})
     assert refused.value.path.endswith("parent_stream_configs[0].lazy_read_pointer")
+
+
+# --- stream_state in a template (open-exchange-rates) -----------------------------------------
+
+
+def test_stream_state_in_a_template_is_refused_as_airbyte_cdk_refuses_it(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """open-exchange-rates' path reads ``stream_state``: airbyte-cdk 7.39.1 fails the stream
+    ("`stream_state` is no longer supported for interpolation") and reads nothing; restsync
+    refuses it at check, naming the template's place and the replacement."""
+
+    @server.get("/historical/{day}")
+    async def historical(request: web.Request) -> web.Response:
+        return web.json_response({"rates": [{"day": request.match_info["day"]}]})
+
+    server.start()
+    path = "/historical/{{ config['start'] if not stream_state else stream_state['ts'] }}.json"
+    stream = build.stream("items", build.requester("{{ config['base_url'] }}", path), ["rates"])
+    manifest = _write(tmp_path, "stream_state", stream)
+    config = {"base_url": server.base_url, "start": "2024-01-01"}
+    expected, errors = reference_records(manifest, config)
+    assert not expected.get("items")
+    assert any("`stream_state` is no longer supported" in e for e in errors)
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(manifest, config)
+    assert refused.value.path == "streams[0].retriever.requester.path"
+    assert "stream_interval instead" in str(refused.value)
+    assert server.requests == []
