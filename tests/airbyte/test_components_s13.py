@@ -267,3 +267,123 @@ def test_stream_state_in_a_template_is_refused_as_airbyte_cdk_refuses_it(
     assert refused.value.path == "streams[0].retriever.requester.path"
     assert "stream_interval instead" in str(refused.value)
     assert server.requests == []
+
+
+# --- QueryProperties with PropertyChunking (hubspot-like) -------------------------------------
+
+_PROPERTIES = {"name": "n", "email": "e", "phone": "p", "city": "c", "zip": "z"}
+
+
+def serve_contacts(server: RoutedServer) -> None:
+    """Five contacts (ids 'c1'..'c5') in pages of two by ``page``; each answers only the
+    properties its request names in ``properties`` (comma-separated), under ``properties``,
+    and says which chunk it came from under ``asked`` (the last chunk's value wins a merge)."""
+
+    @server.get("/contacts")
+    async def contacts(request: web.Request) -> web.Response:
+        page = int(request.query.get("page", "1"))
+        names = [n for n in request.query.get("properties", "").split(",") if n]
+        rows = [
+            {
+                "id": f"c{i}",
+                "asked": request.query.get("properties"),
+                "properties": {n: f"{_PROPERTIES.get(n, '?')}{i}" for n in names},
+            }
+            for i in range(1, 6)
+        ][(page - 1) * 2 : page * 2]
+        return web.json_response({"results": rows, "more": page * 2 < 5})
+
+
+def _contacts_stream(base: str, query: dict[str, Any]) -> dict[str, Any]:
+    paginator = build.paginator(
+        {
+            "type": "PageIncrement",
+            "page_size": 2,
+            "start_from_page": 1,
+        },
+        build.option("page"),
+    )
+    requester = build.requester(
+        base, "/contacts", request_parameters={"archived": "false", "properties": query}
+    )
+    return build.stream("items", requester, ["results"], paginator=paginator)
+
+
+def _run_both(server: RoutedServer, tmp_path: Path, query: dict[str, Any]) -> list[Any]:
+    manifest = _write(tmp_path, "query", _contacts_stream("{{ config['base_url'] }}", query))
+    config = {"base_url": server.base_url}
+    expected, errors = reference_records(manifest, config)
+    assert errors == []
+    cdk_queries = sorted(r.query_string for r in server.requests)
+    server.requests.clear()
+    got = restsync_records(manifest, config)
+    assert canonical(got["items"]) == canonical(expected["items"])
+    assert sorted(r.query_string for r in server.requests) == cdk_queries
+    return got["items"]
+
+
+def test_query_properties_chunked_by_count_merge_records_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """Two properties a request, ``name`` in every one: each page is asked three times and
+    the three answers of a contact are merged into one record; restsync refused it."""
+    serve_contacts(server)
+    server.start()
+    query = {
+        "type": "QueryProperties",
+        "property_list": ["email", "phone", "city", "zip"],
+        "always_include_properties": ["name"],
+        "property_chunking": {
+            "type": "PropertyChunking",
+            "property_limit_type": "property_count",
+            "property_limit": 2,
+        },
+    }
+    records = _run_both(server, tmp_path, query)
+    assert len(records) == 5
+    assert records[0]["properties"] == {
+        "name": "n1",
+        "email": "e1",
+        "phone": "p1",
+        "city": "c1",
+        "zip": "z1",
+    }
+
+
+def test_query_properties_by_characters_and_without_chunking(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """A limit in characters (3 a delimiter) splits the list differently; without a
+    PropertyChunking one request names every property and nothing is merged."""
+    serve_contacts(server)
+    server.start()
+    by_characters = {
+        "type": "QueryProperties",
+        "property_list": ["email", "phone", "city", "zip"],
+        "property_chunking": {
+            "type": "PropertyChunking",
+            "property_limit_type": "characters",
+            "property_limit": 16,
+            "record_merge_strategy": {"type": "GroupByKeyMergeStrategy", "key": ["id"]},
+        },
+    }
+    assert len(_run_both(server, tmp_path, by_characters)) == 5
+    server.requests.clear()
+    whole = {"type": "QueryProperties", "property_list": ["email", "zip"]}
+    assert len(_run_both(server, tmp_path, whole)) == 5
+
+
+def test_properties_from_an_endpoint_stay_refused_by_name() -> None:
+    query = {
+        "type": "QueryProperties",
+        "property_list": {
+            "type": "PropertiesFromEndpoint",
+            "property_field_path": ["name"],
+            "retriever": {"type": "SimpleRetriever"},
+        },
+    }
+    manifest = build.manifest(_contacts_stream("https://api.example.com", query))
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(manifest, {})
+    assert refused.value.path.endswith("request_parameters.properties.property_list")
+    assert "uses PropertiesFromEndpoint" in str(refused.value)

@@ -245,6 +245,11 @@ class ManifestTraversal(Traversal[StreamRequests]):
             self._count = start if saved is None else max(start, _as_int(saved, start))
         return self._build(self._token)
 
+    def rebuild(self) -> Request:
+        """The current page's request, built again for the traversal's ``parent`` now (a
+        QueryProperties chain sends each page once per chunk of properties, _query.py)."""
+        return self._build(self._token)
+
     def _advance(self, request: Request, page: Page) -> Request | None:
         strategy = self.spec.strategy
         if strategy is None:

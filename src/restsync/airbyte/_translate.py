@@ -48,6 +48,7 @@ from restsync.airbyte._parts import (
     load_schema,
     request_option,
 )
+from restsync.airbyte._query import QueryChain, query_properties, without_query_properties
 from restsync.airbyte._requests import RequestOption, StreamRequests
 from restsync.airbyte._slices import ParentPartitions, SliceParts, Slicer, list_router
 
@@ -132,8 +133,31 @@ class Translator:
             notes=_notes(requests, slicer, incremental),
             base_url=home,  # each stream's credentials go to its own host only
         )
+        query = query_properties(retriever.get("requester") or {}, f"{where}.retriever.requester")
         if parts.lazy:
+            if query is not None:
+                raise Unsupported(
+                    f"{where}.retriever.requester",
+                    "QueryProperties",
+                    "with a lazy_read_pointer parent",
+                )
             self._lazy(spec, retriever, where, name)
+        elif query is not None:
+            resource = self.resources[name]
+            assert isinstance(resource.paginator, StreamRequests) and resource.select is not None
+            chain = QueryChain(
+                name,
+                resource.paginator,
+                resource.select,
+                query.chunks,
+                query.parameter,
+                query.merge_keys,
+                resource.max_pages,
+            )
+            note = (
+                f"QueryProperties: each page is asked {len(query.chunks)} time(s), once per chunk"
+            )
+            self.resources[name] = _replace(resource, produce=chain, notes=(*resource.notes, note))
 
     def _lazy(
         self, spec: Mapping[str, Any], retriever: Mapping[str, Any], where: str, name: str
@@ -211,7 +235,7 @@ class Translator:
             url=_checked(requester.get("url"), at),
             path=_checked(requester.get("path"), at),
             method=str(requester.get("http_method") or "GET").upper(),
-            params=_checked(requester.get("request_parameters"), at),
+            params=_checked(without_query_properties(requester.get("request_parameters")), at),
             headers=_checked(requester.get("request_headers"), at),
             body_json=_checked(body, at),
             body_data=_checked(_body_data(requester), at),
@@ -369,9 +393,7 @@ class Translator:
 
 def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: str) -> Any:
     """The request's JSON body template; other body kinds are rejected."""
-    if requester.get("query_properties") or requester.get("fetch_properties_from_endpoint"):
-        raise Unsupported(at, "QueryProperties", "not supported")
-    for key in ("request_parameters", "request_headers", "request_body_json"):
+    for key in ("request_headers", "request_body_json"):  # request_parameters: _query.py
         options = requester.get(key)
         for name, value in (options or {}).items() if isinstance(options, Mapping) else ():
             if isinstance(value, Mapping) and value.get("type") == "QueryProperties":
