@@ -387,3 +387,72 @@ def test_properties_from_an_endpoint_stay_refused_by_name() -> None:
         plan_manifest(manifest, {})
     assert refused.value.path.endswith("request_parameters.properties.property_list")
     assert "uses PropertiesFromEndpoint" in str(refused.value)
+
+
+# --- GroupingPartitionRouter over a ListPartitionRouter ---------------------------------------
+
+
+def _grouped_stream(base: str, **grouping: Any) -> dict[str, Any]:
+    listed = {
+        "type": "ListPartitionRouter",
+        "cursor_field": "board",
+        "values": ["a", "b", "c", "a", "d"],
+    }
+    router = {"type": "GroupingPartitionRouter", "underlying_partition_router": listed}
+    requester = build.requester(
+        base, "/boards", request_parameters={"ids": "{{ stream_partition.board | join(',') }}"}
+    )
+    return build.stream(
+        "items",
+        requester,
+        ["data"],
+        retriever={"partition_router": {**router, **grouping}},
+        transformations=[
+            {
+                "type": "AddFields",
+                "fields": [{"path": ["group"], "value": "{{ stream_partition.board }}"}],
+            }
+        ],
+    )
+
+
+def test_grouping_partition_router_sends_groups_of_partitions_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """Five listed values (one repeated) in groups of two: three requests with deduplication
+    (a,b / c,d), three without (a,b / c,a / d); restsync refused the router."""
+
+    @server.get("/boards")
+    async def boards(request: web.Request) -> web.Response:
+        return web.json_response({"data": [{"id": i} for i in request.query["ids"].split(",")]})
+
+    server.start()
+    config = {"base_url": server.base_url}
+    for name, grouping, asked in (
+        ("dedup", {"group_size": 2}, ["a,b", "c,d"]),
+        ("all", {"group_size": 2, "deduplicate": False}, ["a,b", "c,a", "d"]),
+    ):
+        manifest = _write(tmp_path, name, _grouped_stream("{{ config['base_url'] }}", **grouping))
+        server.requests.clear()
+        expected, errors = reference_records(manifest, config)
+        assert errors == []
+        assert sorted(r.query["ids"] for r in server.requests) == asked
+        server.requests.clear()
+        got = restsync_records(manifest, config)
+        assert canonical(got["items"]) == canonical(expected["items"])
+        assert sorted(r.query["ids"] for r in server.requests) == asked
+
+
+def test_grouping_over_a_substream_router_is_refused_by_name() -> None:
+    parent = build.stream("boards", build.requester("https://api.example.com", "/b"), ["data"])
+    grouping = {
+        "type": "GroupingPartitionRouter",
+        "group_size": 2,
+        "underlying_partition_router": build.substream(parent, "id", "board"),
+    }
+    requester = build.requester("https://api.example.com", "/items")
+    stream = build.stream("items", requester, ["data"], retriever={"partition_router": grouping})
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(build.manifest(stream), {})
+    assert refused.value.path.endswith("partition_router.underlying_partition_router")
+    assert "SubstreamPartitionRouter" in str(refused.value)

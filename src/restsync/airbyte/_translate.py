@@ -50,7 +50,13 @@ from restsync.airbyte._parts import (
 )
 from restsync.airbyte._query import QueryChain, query_properties, without_query_properties
 from restsync.airbyte._requests import RequestOption, StreamRequests
-from restsync.airbyte._slices import ParentPartitions, SliceParts, Slicer, list_router
+from restsync.airbyte._slices import (
+    ParentPartitions,
+    SliceParts,
+    Slicer,
+    grouping_router,
+    list_router,
+)
 
 __all__ = ["Translator"]
 
@@ -273,9 +279,15 @@ class Translator:
         parts = SliceParts()
         for i, router in enumerate(routers):
             at = f"{where}.retriever.partition_router" + (f"[{i}]" if len(routers) > 1 else "")
-            kind = _expect(router, at, ("ListPartitionRouter", "SubstreamPartitionRouter"))
+            kind = _expect(
+                router,
+                at,
+                ("ListPartitionRouter", "SubstreamPartitionRouter", "GroupingPartitionRouter"),
+            )
             rai = ai.with_parameters(router.get("$parameters"))
-            if kind == "ListPartitionRouter":
+            if kind == "GroupingPartitionRouter":
+                grouping_router(router, rai, at, parts)
+            elif kind == "ListPartitionRouter":
                 list_router(router, rai, at, parts)
             else:
                 only = isinstance(retriever.get("partition_router"), Mapping)
