@@ -14,6 +14,7 @@ from restsync._errors import ConfigError
 from restsync.airbyte import plan_manifest
 from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
+from tests.airbyte.conftest import Simulate
 from tests.conftest import RoutedServer
 
 _CHECK = {"type": "CheckStream", "stream_names": ["items"]}
@@ -456,3 +457,31 @@ def test_grouping_over_a_substream_router_is_refused_by_name() -> None:
         plan_manifest(build.manifest(stream), {})
     assert refused.value.path.endswith("partition_router.underlying_partition_router")
     assert "SubstreamPartitionRouter" in str(refused.value)
+
+
+# --- the simulator serves the streams these components read -----------------------------------
+
+
+def test_the_simulator_serves_lazy_and_query_property_streams(simulate: Simulate) -> None:
+    """A stream read lazily or per chunk of properties is served as any stream (it used to
+    be taken for a report-job stream, and the simulator failed an assertion)."""
+    query = {
+        "type": "QueryProperties",
+        "property_list": ["email", "zip"],
+        "property_chunking": {
+            "type": "PropertyChunking",
+            "property_limit_type": "property_count",
+            "property_limit": 1,
+        },
+    }
+    invoices, lines = _lazy_streams("https://api.example.com")
+    contacts = {
+        **_contacts_stream("https://api.example.com", query),
+        "name": "contacts",
+        "schema_loader": {"type": "InlineSchemaLoader", "schema": build.properties(id="string")},
+    }
+    run = simulate(build.manifest(invoices, lines, contacts), {}, seed=2)
+    assert run.served.resources["items"].produce is None
+    assert run.served.resources["contacts"].produce is None
+    assert list(run.source.resources["contacts"])  # merged by their text ids
+    assert isinstance(list(run.source.resources["items"]), list)

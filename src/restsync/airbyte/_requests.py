@@ -356,6 +356,11 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
             resource = replace(resource, paginator=replace(requests, url_origin=origin))
         elif isinstance(requests, StreamRequests):
             resource = replace(resource, paginator=replace(requests, base_override=base_url))
+        chain: Any = resource.produce
+        if chain is not None and getattr(chain, "requests", None) is requests:
+            # a chain that reads its pages with the stream's own requests (_lazy.py, _query.py)
+            # moves with them: its credentials must not reach the real API either
+            resource = replace(resource, produce=replace(chain, requests=resource.paginator))
         moved[name] = replace(resource, base_url="")
     return moved
 
