@@ -178,11 +178,13 @@ def serve_invoices(server: RoutedServer) -> None:
 
 
 def _stripe_paginator() -> dict[str, Any]:
+    # stripe's own templates: on in_3's missing pointer airbyte-cdk's paginator reads {} (its
+    # JsonDecoder's view of an empty list), so the stop condition holds and nothing fails
     return build.paginator(
         {
             "type": "CursorPagination",
-            "cursor_value": "{{ response['data'][-1]['id'] }}",
-            "stop_condition": "{{ not response.has_more }}",
+            "cursor_value": '{{ response["data"][-1]["id"] }}',
+            "stop_condition": '{{ not response.get("has_more", False) }}',
         },
         build.option("starting_after"),
     )

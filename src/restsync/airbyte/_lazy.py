@@ -52,7 +52,10 @@ class LazyChain:
         records = self.select(body, {}, stream_slice)
         yield records
         number = 1
-        request = traversal.next(request, Page(request, 200, {}, body, records, number))
+        # airbyte-cdk's paginator reads a page through its JsonDecoder: a list body is its
+        # first item, an empty one {} (a parent without the pointer gives [])
+        seen = (body[0] if body else {}) if isinstance(body, list) else body
+        request = traversal.next(request, Page(request, 200, {}, seen, records, number))
         while request is not None:
             if number >= self.max_pages:
                 raise ExtractionError(
