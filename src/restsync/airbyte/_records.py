@@ -14,7 +14,7 @@ from typing import Any
 from restsync.airbyte._dates import parse_first_format
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._normalize import normalize
-from restsync.airbyte._requests import truthy
+from restsync.airbyte._requests import RESET_HEADER, truthy
 
 __all__ = [
     "ClientSideCursor",
@@ -101,6 +101,8 @@ class RecordPipeline:
     client_side: ClientSideCursor | None = None
 
     def __call__(self, body: Any, headers: Mapping[str, str], parent: Any) -> list[Any]:
+        if RESET_HEADER in headers:  # a response the error handler reset the pagination on
+            return []
         stream_slice = parent if isinstance(parent, Slice) else Slice()
         records = self.extract(body)
         if self.transform_before_filtering:

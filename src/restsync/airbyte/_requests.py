@@ -15,13 +15,14 @@ from urllib.parse import urljoin
 
 from pydantic import SecretStr
 
-from restsync._engine._paginate import Traversal, register_traversal
-from restsync._engine._request import Page, Request, split_url
+from restsync._engine._paginate import PagingError, Traversal, register_traversal
+from restsync._engine._request import Page, Request, header, split_url
 from restsync._plan._credentials import header_secrets, param_secrets
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 
 __all__ = [
     "truthy",
+    "RESET_HEADER",
     "SAVED_COUNT",
     "CursorStrategy",
     "FeedStop",
@@ -216,14 +217,37 @@ class ManifestTraversal(Traversal[StreamRequests]):
         self.spec: StreamRequests = config
         self._token: Any = None
         self._count: int | None = None
+        self._origin: Request | None = None
+        self._resets = 0
+
+    def next(self, request: Request, page: Page) -> Request | None:
+        if header(page.headers, RESET_HEADER) is None or self._origin is None:
+            return super().next(request, page)
+        # a response filter's RESET_PAGINATION: airbyte-cdk starts the slice's pages again from
+        # the first (the records read so far stay read), and fails the stream at the second
+        # reset of one slice (its PaginationTracker without a cursor allows one)
+        self._resets += 1
+        if self._resets > 1:
+            raise PagingError(
+                "the error handler reset the pagination a second time (RESET_PAGINATION); "
+                "airbyte-cdk fails the stream there too"
+            )
+        self._seen.clear()
+        return self.first(self._origin)
 
     def first(self, request: Request) -> Request:
+        self._origin = request
         strategy = self.spec.strategy
         self._token = strategy.initial if strategy is not None else None
         if self.spec.count_start is not None:
             saved = dict(request.params).get(SAVED_COUNT)
             start = self.spec.count_start[1]
             self._count = start if saved is None else max(start, _as_int(saved, start))
+        return self._build(self._token)
+
+    def rebuild(self) -> Request:
+        """The current page's request, built again for the traversal's ``parent`` now (a
+        QueryProperties chain sends each page once per chunk of properties, _query.py)."""
         return self._build(self._token)
 
     def _advance(self, request: Request, page: Page) -> Request | None:
@@ -332,6 +356,11 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
             resource = replace(resource, paginator=replace(requests, url_origin=origin))
         elif isinstance(requests, StreamRequests):
             resource = replace(resource, paginator=replace(requests, base_override=base_url))
+        chain: Any = resource.produce
+        if chain is not None and getattr(chain, "requests", None) is requests:
+            # a chain that reads its pages with the stream's own requests (_lazy.py, _query.py)
+            # moves with them: its credentials must not reach the real API either
+            resource = replace(resource, produce=replace(chain, requests=resource.paginator))
         moved[name] = replace(resource, base_url="")
     return moved
 
@@ -339,6 +368,9 @@ def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:
 # the request parameter in which the engine hands an IncrementingCountCursor's saved value to
 # the first request of its stream (never sent: the traversal builds its own requests)
 SAVED_COUNT = "_restsync_saved_count"
+# the header the error handler puts on a response whose filter says RESET_PAGINATION (the
+# response itself becomes an empty success): its records are none, and its chain starts again
+RESET_HEADER = "X-Restsync-Reset-Pagination"
 
 
 def _as_int(value: Any, default: int) -> int:

@@ -14,7 +14,9 @@ What the engine is then told (``ErrorHandlerAction``): SUCCESS and IGNORE keep a
 400 and above (no records, the chain ends there); RETRY, RATE_LIMITED and
 REFRESH_TOKEN_THEN_RETRY try again (a status the retry policy retries anyway is left to it);
 FAIL fails the stream (a status of 400 or more that the policy does not retry is left to the
-engine, which names it).
+engine, which names it); RESET_PAGINATION turns the response into an empty success marked with
+``RESET_HEADER``, on which the stream's traversal starts its pages again (once per chain, as
+airbyte-cdk's PaginationTracker allows; the second reset fails the stream).
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from urllib.parse import urlsplit, urlunsplit
 from restsync._engine._actions import IgnoreResponse
 from restsync._engine._retry import RetryRequested
 from restsync.airbyte._jinja import Interpolator
+from restsync.airbyte._requests import RESET_HEADER
 
 __all__ = ["ACTIONS", "ErrorHandlerAction", "FilterFailed", "ResponseFilter"]
 
 _RETRY_ACTIONS = frozenset({"RETRY", "RATE_LIMITED", "REFRESH_TOKEN_THEN_RETRY"})
-ACTIONS = frozenset({"SUCCESS", "IGNORE", "FAIL", *_RETRY_ACTIONS})
-_FINAL = frozenset({"SUCCESS", "RETRY", "IGNORE"})  # a composite stops at these
+ACTIONS = frozenset({"SUCCESS", "IGNORE", "FAIL", "RESET_PAGINATION", *_RETRY_ACTIONS})
+_FINAL = frozenset({"SUCCESS", "RETRY", "IGNORE", "RESET_PAGINATION"})  # a composite stops here
 _DEFAULT_ACTIONS = {
     400: "FAIL",
     401: "FAIL",
@@ -107,7 +110,14 @@ class ErrorHandlerAction:
     def __call__(self, response: Any) -> None:
         seen = _seen(response)
         action, rule = self.resolve(seen)
-        if action in ("SUCCESS", "IGNORE"):
+        if action == "RESET_PAGINATION":
+            # airbyte-cdk neither retries nor reads this response: it starts the slice's pages
+            # again. The response becomes an empty success the traversal knows by its header
+            # (ManifestTraversal.next); the records already read stay, as airbyte-cdk's do
+            response.status_code = 200
+            response._content = b"{}"
+            response.headers[RESET_HEADER] = "1"
+        elif action in ("SUCCESS", "IGNORE"):
             if seen.status >= 400:
                 raise IgnoreResponse()
         elif action in _RETRY_ACTIONS:

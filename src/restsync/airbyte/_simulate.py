@@ -42,6 +42,8 @@ from restsync._plan import (
 from restsync._selectors import set_field
 from restsync.airbyte._cursor import cursor_value
 from restsync.airbyte._jinja import Slice, TemplateError
+from restsync.airbyte._lazy import LazyChain
+from restsync.airbyte._query import QueryChain
 from restsync.airbyte._records import AddField, RecordPipeline
 from restsync.airbyte._requests import (
     CursorStrategy,
@@ -112,6 +114,10 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
     for resource in plan.resources.values():
         if resource.compute is not None:
             continue
+        if isinstance(resource.produce, LazyChain | QueryChain):
+            # pages read with the stream's own requests (a lazily read parent's first page, a
+            # page per chunk of properties): served as any stream's
+            resource = replace(resource, produce=None)
         if resource.produce is not None:  # an AsyncRetriever's report jobs: _simulate_async.py
             from restsync.airbyte._simulate_async import served_jobs
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from restsync.airbyte._dates import CalendarStep, format_datetime, parse_datetime
 from restsync.airbyte._jinja import Interpolator, Slice
-from restsync.airbyte._parts import request_option
+from restsync.airbyte._parts import Unsupported, _expect, request_option
 from restsync.airbyte._records import _dpath_get
 from restsync.airbyte._requests import RequestOption
 
@@ -26,6 +26,7 @@ __all__ = [
     "ParentPartitions",
     "SliceParts",
     "Slicer",
+    "grouping_router",
     "list_router",
 ]
 
@@ -96,6 +97,8 @@ class ParentPartitions:
     parent_key: tuple[str, ...]
     partition_field: str
     extra_fields: tuple[tuple[str, ...], ...] = ()
+    # lazy_read_pointer: where the parent record embeds the child's first page (_lazy.py)
+    lazy_pointer: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class Slicer:
                 partitions[0].update({router.partition_field: value, "parent_slice": {}})
                 for path in router.extra_fields:
                     extra[".".join(path)] = _dpath_get(record, list(path))
+                if router.lazy_pointer:
+                    extra["child_response"] = _dpath_get(record, list(router.lazy_pointer))
         for listed in self.lists:
             partitions = [
                 {**p, listed.field: v} for p, v in itertools.product(partitions, listed.values)
@@ -144,6 +149,7 @@ class SliceParts:
     parent_stream: str | None = None
     others: list[ParentPartitions] = field(default_factory=list)
     other_streams: list[str] = field(default_factory=list)
+    lazy: bool = False  # the stream's first page per partition is in its parent's record
 
 
 def list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: SliceParts) -> None:
@@ -155,3 +161,39 @@ def list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: Sli
     option = request_option(router.get("request_option"), ai, f"{at}.request_option")
     if option is not None:
         parts.options.append((option, cursor))
+
+
+def grouping_router(
+    router: Mapping[str, Any], ai: Interpolator, at: str, parts: SliceParts
+) -> None:
+    """A GroupingPartitionRouter over a ListPartitionRouter: the list's values in groups of
+    ``group_size`` (duplicates left out unless ``deduplicate`` is false), each group one
+    partition whose value is the group's list, as airbyte-cdk groups them. Over a
+    SubstreamPartitionRouter airbyte-cdk groups partitions of different parent records, which
+    restsync computes one parent record at a time: refused."""
+    inner_at = f"{at}.underlying_partition_router"
+    inner = router.get("underlying_partition_router")
+    kind = _expect(inner, inner_at, ("ListPartitionRouter", "SubstreamPartitionRouter"))
+    if kind != "ListPartitionRouter" or not isinstance(inner, Mapping):
+        raise Unsupported(
+            inner_at, kind, "under a GroupingPartitionRouter (groups span parent records)"
+        )
+    size = ai.eval(router.get("group_size"))
+    if isinstance(size, bool) or not str(size).isdigit() or int(size) < 1:
+        raise Unsupported(f"{at}.group_size", "GroupingPartitionRouter", f"group_size {size!r}")
+    if inner.get("request_option"):
+        raise Unsupported(
+            f"{inner_at}.request_option",
+            "GroupingPartitionRouter",
+            "a request_option under it, which airbyte-cdk refuses too",
+        )
+    listed = SliceParts()
+    list_router(inner, ai.with_parameters(inner.get("$parameters")), inner_at, listed)
+    for partitions in listed.lists:
+        values: list[Any] = []
+        for value in partitions.values:
+            if router.get("deduplicate", True) is not False and value in values:
+                continue
+            values.append(value)
+        groups = [values[i : i + int(size)] for i in range(0, len(values), int(size))]
+        parts.lists.append(ListPartitions(partitions.field, tuple(groups)))

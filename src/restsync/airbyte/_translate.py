@@ -48,8 +48,15 @@ from restsync.airbyte._parts import (
     load_schema,
     request_option,
 )
+from restsync.airbyte._query import QueryChain, query_properties, without_query_properties
 from restsync.airbyte._requests import RequestOption, StreamRequests
-from restsync.airbyte._slices import ParentPartitions, SliceParts, Slicer, list_router
+from restsync.airbyte._slices import (
+    ParentPartitions,
+    SliceParts,
+    Slicer,
+    grouping_router,
+    list_router,
+)
 
 __all__ = ["Translator"]
 
@@ -174,6 +181,55 @@ class Translator:
             produce=produce,
             base_url=home,  # each stream's credentials go to its own host only
         )
+        query = query_properties(retriever.get("requester") or {}, f"{where}.retriever.requester")
+        if parts.lazy:
+            if query is not None:
+                raise Unsupported(
+                    f"{where}.retriever.requester",
+                    "QueryProperties",
+                    "with a lazy_read_pointer parent",
+                )
+            self._lazy(spec, retriever, where, name)
+        elif query is not None:
+            resource = self.resources[name]
+            assert isinstance(resource.paginator, StreamRequests) and resource.select is not None
+            chain = QueryChain(
+                name,
+                resource.paginator,
+                resource.select,
+                query.chunks,
+                query.parameter,
+                query.merge_keys,
+                resource.max_pages,
+            )
+            note = (
+                f"QueryProperties: each page is asked {len(query.chunks)} time(s), once per chunk"
+            )
+            self.resources[name] = _replace(resource, produce=chain, notes=(*resource.notes, note))
+
+    def _lazy(
+        self, spec: Mapping[str, Any], retriever: Mapping[str, Any], where: str, name: str
+    ) -> None:
+        """A stream whose parent embeds its first page (``lazy_read_pointer``) reads that page
+        from the parent record (_lazy.py), with airbyte-cdk's LazySimpleRetriever's limits."""
+        cursor = spec.get("incremental_sync")
+        if isinstance(cursor, Mapping):
+            at = f"{where}.incremental_sync"
+            if component_type(cursor, at, "DatetimeBasedCursor") != "DatetimeBasedCursor":
+                raise Unsupported(at, str(cursor.get("type")), _LAZY_REFUSED)
+            if cursor.get("step") or cursor.get("cursor_granularity"):
+                raise Unsupported(at, "DatetimeBasedCursor", f"a step, {_LAZY_REFUSED}")
+        decoder = retriever.get("decoder")
+        if isinstance(decoder, Mapping) and decoder.get("type") not in (None, "JsonDecoder"):
+            raise Unsupported(f"{where}.retriever.decoder", str(decoder["type"]), _LAZY_REFUSED)
+        from restsync.airbyte._lazy import LazyChain
+
+        resource = self.resources[name]
+        select = resource.select
+        assert isinstance(resource.paginator, StreamRequests) and select is not None
+        chain = LazyChain(name, resource.paginator, select, resource.max_pages)
+        note = "lazy_read_pointer: each partition's first page is read from its parent record"
+        self.resources[name] = _replace(resource, produce=chain, notes=(*resource.notes, note))
 
     def _delegating(self, spec: Mapping[str, Any], where: str, name: str, selected: bool) -> None:
         """A StateDelegatingStream reads its ``full_refresh_stream`` while the stream has no
@@ -227,7 +283,7 @@ class Translator:
             url=_checked(requester.get("url"), at),
             path=_checked(requester.get("path"), at),
             method=str(requester.get("http_method") or "GET").upper(),
-            params=_checked(requester.get("request_parameters"), at),
+            params=_checked(without_query_properties(requester.get("request_parameters")), at),
             headers=_checked(requester.get("request_headers"), at),
             body_json=_checked(body, at),
             body_data=_checked(_body_data(requester), at),
@@ -265,12 +321,19 @@ class Translator:
         parts = SliceParts()
         for i, router in enumerate(routers):
             at = f"{where}.retriever.partition_router" + (f"[{i}]" if len(routers) > 1 else "")
-            kind = _expect(router, at, ("ListPartitionRouter", "SubstreamPartitionRouter"))
+            kind = _expect(
+                router,
+                at,
+                ("ListPartitionRouter", "SubstreamPartitionRouter", "GroupingPartitionRouter"),
+            )
             rai = ai.with_parameters(router.get("$parameters"))
-            if kind == "ListPartitionRouter":
+            if kind == "GroupingPartitionRouter":
+                grouping_router(router, rai, at, parts)
+            elif kind == "ListPartitionRouter":
                 list_router(router, rai, at, parts)
             else:
-                self._substream_router(router, rai, at, name, parts)
+                only = isinstance(retriever.get("partition_router"), Mapping)
+                self._substream_router(router, rai, at, name, parts, only)
         window = datetime_cursor(
             stream.get("incremental_sync"), ai, f"{where}.incremental_sync", name
         )
@@ -295,20 +358,31 @@ class Translator:
         return slicer, tuple(parts.options), parts
 
     def _substream_router(
-        self, router: Mapping[str, Any], ai: Interpolator, at: str, name: str, parts: SliceParts
+        self,
+        router: Mapping[str, Any],
+        ai: Interpolator,
+        at: str,
+        name: str,
+        parts: SliceParts,
+        only: bool = True,
     ) -> None:
         configs = router.get("parent_stream_configs") or []
         if len(configs) != 1:
             raise Unsupported(at, "SubstreamPartitionRouter", "more than one parent stream")
         config = configs[0]
-        if config.get("lazy_read_pointer"):
-            raise Unsupported(at, "ParentStreamConfig", "lazy_read_pointer")
+        pointer = _lazy_pointer(
+            config.get("lazy_read_pointer"), ai, f"{at}.parent_stream_configs[0].lazy_read_pointer"
+        )
+        # airbyte-cdk reads lazily only below a stream's one SubstreamPartitionRouter
+        lazy = bool(pointer) and only and parts.parent is None
         partition_field = str(ai.eval(config.get("partition_field")))
         partitions = ParentPartitions(
             parent_key=tuple(str(ai.eval(config.get("parent_key"))).split("/")),
             partition_field=partition_field,
             extra_fields=tuple(tuple(str(k) for k in p) for p in config.get("extra_fields") or []),
+            lazy_pointer=pointer if lazy else (),
         )
+        parts.lazy = parts.lazy or lazy
         option = request_option(config.get("request_option"), ai, f"{at}.request_option")
         if option is not None:
             parts.options.append((option, partition_field))
@@ -373,9 +447,7 @@ class Translator:
 
 def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: str) -> Any:
     """The request's JSON body template; other body kinds are rejected."""
-    if requester.get("query_properties") or requester.get("fetch_properties_from_endpoint"):
-        raise Unsupported(at, "QueryProperties", "not supported")
-    for key in ("request_parameters", "request_headers", "request_body_json"):
+    for key in ("request_headers", "request_body_json"):  # request_parameters: _query.py
         options = requester.get(key)
         for name, value in (options or {}).items() if isinstance(options, Mapping) else ():
             if isinstance(value, Mapping) and value.get("type") == "QueryProperties":
@@ -390,6 +462,24 @@ def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: s
         kind = _expect(request_body, f"{at}.request_body", _BODY_KINDS)
         return request_body.get("value") if kind == "RequestBodyJsonObject" else None
     return requester.get("request_body_json")
+
+
+_LAZY_REFUSED = "with a lazy_read_pointer parent, which airbyte-cdk refuses too"
+
+
+def _lazy_pointer(value: Any, ai: Interpolator, at: str) -> tuple[str, ...]:
+    """A ParentStreamConfig's ``lazy_read_pointer``, its parts rendered with the config."""
+    if not value:
+        return ()
+    if not isinstance(value, list):
+        raise Unsupported(at, _shape(value), "the manifest schema allows a list here")
+    if any("*" in str(part) for part in value):
+        raise Unsupported(at, "lazy_read_pointer", "a '*' in it, which airbyte-cdk refuses too")
+    return tuple(str(ai.eval(part)) for part in value)
+
+
+def _shape(value: Any) -> str:
+    return "a text" if isinstance(value, str) else f"the value {value!r}"
 
 
 def _decoder(retriever: Mapping[str, Any], where: str) -> Any:
