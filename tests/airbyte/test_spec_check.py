@@ -102,6 +102,11 @@ REFUSED = [
         "config.api_key: the value is a number, the spec wants string; give a value of that type",
     ),
     (
+        STATUSPAGE,
+        {"api_key": "k", "_limit": "ten"},
+        "config._limit: airbyte-cdk's test setting is not a whole number; give one or leave it out",
+    ),
+    (
         HELLOBATON,
         {"api_key": SECRET, "company": "google"},
         "spec.connection_specification.required: the manifest's spec is not a valid JSON schema "
@@ -131,7 +136,7 @@ ACCEPTED = [
     # the old shape, moved into credentials by the spec's config migration before the check
     (GONG, {"access_key": "a", "access_key_secret": SECRET}),
     # airbyte-cdk's own test keys are not checked
-    (STATUSPAGE, {"api_key": "k", "_limit": 5, "_page_size": "x"}),
+    (STATUSPAGE, {"api_key": "k", "_limit": 5, "_page_size": " 10 "}),
 ]
 
 

@@ -7,7 +7,7 @@ airbyte-cdk 7.39.1 (``AirbyteEntrypoint.validate_connection`` and
 
 * the config it validates is the one the source was built with, after the spec's
   ``config_normalization_rules`` (migrations, then transformations), without the test-only
-  keys ``_limit`` and ``_page_size``;
+  keys ``_limit`` and ``_page_size`` (each read first as a whole number: ``"x"`` is refused);
 * ``jsonschema.validate(config, connection_specification)``: the validator class the
   schema's ``$schema`` names (draft 7 in 235 of 240 corpus specs), else the latest draft
   (2020-12, also for a ``$schema`` address jsonschema does not know); the schema itself is
@@ -52,6 +52,12 @@ def check_config(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> None
     schema = spec.get("connection_specification") if isinstance(spec, Mapping) else None
     if not isinstance(schema, (Mapping, bool)):
         return  # no spec: airbyte-cdk refuses the manifest itself, restsync reads it unchecked
+    for key in sorted(_INTERNAL_KEYS & set(config)):
+        if not _whole_number(config[key]):
+            raise ConfigError(
+                f"config.{key}",
+                "airbyte-cdk's test setting is not a whole number; give one or leave it out",
+            )
     values = {k: v for k, v in config.items() if k not in _INTERNAL_KEYS}
     with warnings.catch_warnings():
         # an unknown $schema address: the latest draft, with a warning the user cannot act on
@@ -73,6 +79,20 @@ def check_config(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> None
         ) from None
     if error is not None:
         raise _refusal(error, schema) from None
+
+
+def _whole_number(value: Any) -> bool:
+    """Whether airbyte-cdk's ``InternalConfig`` (a pydantic v1 ``int`` field, ``None`` by
+    default) takes the value: Python's ``int()`` of it, a text of at most 4,300 characters."""
+    if value is None or isinstance(value, int):
+        return True
+    if isinstance(value, str) and len(value) > 4300:
+        return False
+    try:
+        int(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def _refusal(error: ValidationError, schema: Any) -> ConfigError:
