@@ -145,6 +145,53 @@ def test_a_config_the_spec_accepts_plans(spec: dict[str, Any], config: dict[str,
     assert list(plan_manifest(spec_manifest(spec), config).resources) == ["items"]
 
 
+def _spec(schema: Any) -> dict[str, Any]:
+    return {"type": "Spec", "connection_specification": schema}
+
+
+BROKEN = [
+    # specs jsonschema cannot use: airbyte-cdk fails on each (an exception, nothing read)
+    (
+        _spec({"type": "object", "$schema": 5}),
+        {"a": 1},
+        "spec.connection_specification: jsonschema cannot check the config against this spec "
+        "(AttributeError); fix the manifest's spec (airbyte-cdk fails on it too)",
+    ),
+    (
+        _spec({"type": "object", "properties": {"a": {"$dynamicRef": "#nowhere"}}}),
+        {"a": 1},
+        "spec.connection_specification: the spec's reference '' cannot be resolved; fix the "
+        "manifest (airbyte-cdk fails on it too)",
+    ),
+    (
+        _spec(False),
+        {},
+        "spec.connection_specification: the spec accepts no config at all; fix the manifest",
+    ),
+    # an older draft, as its $schema names it: draft 3's required flag on the field
+    (
+        _spec(
+            {
+                "$schema": "http://json-schema.org/draft-03/schema#",
+                "type": "object",
+                "properties": {"a": {"type": "string", "required": True}},
+            }
+        ),
+        {},
+        "config.a: missing; give it: the spec requires it",
+    ),
+]
+
+
+@pytest.mark.parametrize(("spec", "config", "message"), BROKEN)
+def test_a_spec_jsonschema_cannot_use_is_named_not_a_traceback(
+    spec: dict[str, Any], config: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(spec_manifest(spec), config)
+    assert str(refused.value) == message
+
+
 def test_a_manifest_without_a_spec_is_not_checked() -> None:
     # airbyte-cdk would look for spec.yaml in its package and refuse; restsync reads it
     stream = build.stream("items", build.requester("https://api.example.com", "/items"), [])

@@ -22,7 +22,7 @@ from restsync import ConfigError
 from restsync.airbyte import plan_manifest
 from scripts.airbyte_diff import REFERENCE_PYTHON
 from tests.airbyte.spec_samples import GONG, HELLOBATON, JOTFORM, QONTO, STATUSPAGE
-from tests.airbyte.test_spec_check import ACCEPTED, REFUSED, spec_manifest
+from tests.airbyte.test_spec_check import ACCEPTED, BROKEN, REFUSED, spec_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = {
@@ -108,6 +108,20 @@ def test_the_examples_get_the_cdks_verdict(
     spec: dict[str, Any], config: dict[str, Any], cdk: dict[str, Cdk]
 ) -> None:
     assert restsync_accepts(spec, config) == cdk[_name_of(spec)].accepts(config)
+
+
+@pytest.mark.parametrize(("spec", "config"), [(spec, config) for spec, config, _ in BROKEN])
+def test_a_broken_spec_is_refused_by_both(
+    spec: dict[str, Any], config: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(spec_manifest(spec), sort_keys=False))
+    judge = Cdk(path)
+    try:
+        assert judge.accepts(config) is False
+    finally:
+        judge.close()
+    assert restsync_accepts(spec, config) is False
 
 
 # -- generated configs ---------------------------------------------------------------------

@@ -32,6 +32,7 @@ from typing import Any
 
 from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from jsonschema.validators import validator_for
+from referencing.exceptions import Unresolvable
 
 from restsync._errors import ConfigError
 
@@ -59,23 +60,37 @@ def check_config(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> None
                 "airbyte-cdk's test setting is not a whole number; give one or leave it out",
             )
     values = {k: v for k, v in config.items() if k not in _INTERNAL_KEYS}
-    with warnings.catch_warnings():
-        # an unknown $schema address: the latest draft, with a warning the user cannot act on
-        warnings.simplefilter("ignore", DeprecationWarning)
-        validator = validator_for(schema)
+    validator: Any = None
     try:
+        with warnings.catch_warnings():
+            # an unknown $schema address: the latest draft, and a warning no user can act on
+            warnings.simplefilter("ignore", DeprecationWarning)
+            validator = validator_for(schema)
         validator.check_schema(schema)
         error = best_match(validator(schema).iter_errors(values))
     except SchemaError as exc:
-        at = _path(_WHERE, exc.absolute_path)
         raise ConfigError(
-            at,
+            _path(_WHERE, exc.absolute_path),
             f"the manifest's spec is not a valid JSON schema ({validator.__name__}): "
             f"{_short(exc.message, 160)}; fix the manifest (airbyte-cdk refuses it too)",
+        ) from None
+    except Unresolvable as exc:
+        raise ConfigError(
+            _WHERE,
+            f"the spec's reference {_short(str(exc.ref), 60)!r} cannot be resolved; fix the "
+            "manifest (airbyte-cdk fails on it too)",
         ) from None
     except RecursionError:
         raise ConfigError(
             "config", f"the config is nested too deeply to check against {_WHERE}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - jsonschema failing on a spec: the CDK fails alike
+        # (a ``$schema`` that is no text, a draft-3 ``required: true``); its text may quote
+        # the config, so only its kind is named
+        raise ConfigError(
+            _WHERE,
+            f"jsonschema cannot check the config against this spec ({type(exc).__name__}); "
+            "fix the manifest's spec (airbyte-cdk fails on it too)",
         ) from None
     if error is not None:
         raise _refusal(error, schema) from None
@@ -97,6 +112,8 @@ def _whole_number(value: Any) -> bool:
 
 def _refusal(error: ValidationError, schema: Any) -> ConfigError:
     """The one sentence for a failed check: where, what the spec asks, and what to give."""
+    if error.validator is None:  # the spec is ``false``
+        return ConfigError(_WHERE, "the spec accepts no config at all; fix the manifest")
     options = _options_above(error)
     if options is not None:
         return _options_refusal(options)
@@ -105,6 +122,8 @@ def _refusal(error: ValidationError, schema: Any) -> ConfigError:
     shown = _shown(error, schema, steps)
     rule, want = error.validator, error.validator_value
     it = f"{shown} " if shown else "the value "
+    if rule == "required" and not isinstance(want, list):  # draft 3: ``required: true``
+        return ConfigError(at, "missing; give it: the spec requires it")
     if rule == "required":
         name = _missing(error)
         fields = error.schema.get("properties") if isinstance(error.schema, Mapping) else None
@@ -194,9 +213,10 @@ def _phrase(error: ValidationError, base: int) -> str:
 
 
 def _missing(error: ValidationError) -> str:
+    want = error.validator_value
     names = [
         str(k)
-        for k in error.validator_value or []
+        for k in (want if isinstance(want, list) else [])
         if isinstance(error.instance, Mapping) and k not in error.instance
     ]
     return names[0] if names else "a field"
