@@ -83,6 +83,15 @@ def _valid(value: Any, prop: dict[str, Any]) -> bool:
     return True
 
 
+def _accepts(prop: dict[str, Any], value: Any) -> bool:
+    """Whether the field's whole schema accepts the value (a schema jsonschema cannot read
+    is not ours to judge)."""
+    try:
+        return jsonschema.Draft7Validator(prop).is_valid(value)
+    except (jsonschema.SchemaError, RecursionError):
+        return True
+
+
 def _value(name: str, prop: dict[str, Any]) -> Any:
     for key in ("const", "default"):
         if key in prop:
@@ -94,7 +103,11 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
                 # the "Global account" option itself): the value that option describes
                 return _object_value(value)
             numeric = prop.get("type") in ("integer", "number")
-            return _typed(value, prop.get("type")) if numeric and isinstance(value, str) else value
+            value = _typed(value, prop.get("type")) if numeric and isinstance(value, str) else value
+            # a default the field itself refuses (tiktok-marketing's credentials default to {},
+            # which none of its options accepts) is no value: airbyte-cdk would refuse it
+            if key == "const" or _accepts(prop, value):
+                return value
     if prop.get("enum"):
         return prop["enum"][0]
     example = _as_text((prop.get("examples") or [None])[0], prop.get("type"))
@@ -161,6 +174,7 @@ _SPELLED = [
     ("YYYY-MM-DD HH:MM:SS", "%Y-%m-%d %H:%M:%S"),
     ("YYYY-MM-DD", "%Y-%m-%d"),
     ("YYYYMMDD", "%Y%m%d"),
+    ("DD/MM/YYYY HH:MM", "%d/%m/%Y %H:%M"),
     ("MM/DD/YYYY", "%m/%d/%Y"),
     ("DD/MM/YYYY", "%d/%m/%Y"),
 ]
@@ -169,7 +183,9 @@ _SPELLED = [
 def _dates(name: str, prop: dict[str, Any]) -> list[str]:
     """Date texts for a field that asks for a date: by its name, its format, or the format its
     description spells out (the first one it names); an end a month after the start."""
-    words = f"{prop.get('description', '')} {prop.get('title', '')}".upper()
+    # (or its example: datascope's "dd/mm/YYYY HH:MM" for a pattern of digits)
+    examples = " ".join(str(e) for e in prop.get("examples") or [])
+    words = f"{prop.get('description', '')} {prop.get('title', '')} {examples}".upper()
     spelled = [fmt for text, fmt in _SPELLED if text in words]
     first = min(spelled, key=lambda f: words.find(_spelled_text(f))) if spelled else None
     if not (first or "date" in name or prop.get("format") in _FORMATS):

@@ -6,7 +6,8 @@
 FOLDER holds manifests (``*.yaml`` or ``<connector>/manifest.yaml``, kept outside this
 repository). Per manifest: ``check`` (restsync's translation, with a placeholder config built
 from the spec as in scripts/airbyte_corpus.py); the simulator is started on 127.0.0.1 for the
-streams it can serve faithfully; the CDK (a subprocess in .venv-airbyte) and restsync (a child
+streams it can serve faithfully (behind the report-job front that ``restsync simulate`` starts
+for AsyncRetriever streams); the CDK (a subprocess in .venv-airbyte) and restsync (a child
 process) read those streams from that same server, both without the manifest's
 ``api_budget`` (the API's rate limit is not the simulator's, and records do not depend on it);
 records are compared per stream.
@@ -63,6 +64,7 @@ from restsync.airbyte import airbyte_source, plan_manifest, skipped_streams  # n
 from restsync.airbyte._records import AddField  # noqa: E402
 from restsync.airbyte._simulate import simulator_plan  # noqa: E402
 from restsync.airbyte._source import listed_streams  # noqa: E402
+from restsync.cli._simulate import _job_front  # noqa: E402
 from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread  # noqa: E402
 from restsync.simulator._compile import compile_plan  # noqa: E402
 
@@ -85,9 +87,12 @@ def pointed_at(node: Any, base_url: str) -> Any:
     requester = copy.get("type") == "HttpRequester" or "http_method" in copy or "$ref" in copy
     found = re.match(r"https?://[^/]+", base_url)
     origin = found.group(0) if found else base_url
-    if isinstance(copy.get("url_base"), str):
+    # an AsyncRetriever's download at ``{{ download_target }}`` stays: the job front's poll
+    # gives an address on 127.0.0.1
+    download = "download_target" in str(copy.get("url_base") or copy.get("url") or "")
+    if isinstance(copy.get("url_base"), str) and not download:
         copy["url_base"] = base_url
-    elif requester and isinstance(copy.get("url"), str):
+    elif requester and isinstance(copy.get("url"), str) and not download:
         # a whole address: its path on the simulator's origin, as restsync's base_url moves it
         # (or a config template for the host, feishu's ``{{ config['lark_host'] }}/...``)
         url = re.sub(r"^\{\{[^}]*\}\}(?=/)", origin, copy["url"].strip())
@@ -172,10 +177,16 @@ def compare(
     path: Path, config: dict[str, Any], streams: list[str], timeout: float
 ) -> dict[str, str]:
     """Each stream's verdict after reading it through both sides from one simulator."""
-    served = simulator_plan(plan_manifest(path, config, streams=streams))
+    client = plan_manifest(path, config, streams=streams)
     verdicts: dict[str, str] = {}
-    with serve_in_thread(served, _OPTIONS) as sim, tempfile.TemporaryDirectory() as folder:
-        document = pointed_at(only_streams(path, config, streams), sim.base_url)
+    with (
+        serve_in_thread(simulator_plan(client), _OPTIONS) as sim,
+        # report-job streams (AsyncRetriever) through the front `restsync simulate` starts:
+        # the simulator alone answers their job creation with 405, on both sides
+        _job_front(client, sim.base_url) as base_url,
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        document = pointed_at(only_streams(path, config, streams), base_url)
         # the API's rate budget is not the simulator's, and records do not depend on it:
         # cin7's 60 calls a minute made its 2,500 purchases one request a second on both sides
         document.pop("api_budget", None)
@@ -187,7 +198,7 @@ def compare(
         cwd = _package_folder(path, Path(folder) / "cwd")
         expected, errors = reference_records(copy, config, streams, timeout, cwd)
         ours_path = _without_budget(path, Path(folder) / "restsync")
-        ours = restsync_records(ours_path, config, streams, sim.base_url, timeout)
+        ours = restsync_records(ours_path, config, streams, base_url, timeout)
         for stream in streams:
             want = expected.get(stream, [])
             mine = [e for e in errors if e.startswith(f"{stream}: ")] or [

@@ -4,23 +4,11 @@ side that ran out of its budget (nothing compared). It once called all of them "
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _script() -> Any:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return importlib.import_module("airbyte_corpus_diff")
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-
+from tests.airbyte._script import load_script
 
 STRPTIME = "failed: ConfigError: time data '2024-01-01T00:00:00Z' does not match format"
 CDK_STRPTIME = "time data '2024-01-01T00:00:00Z' does not match format '%a, %d %b %Y'"
@@ -45,7 +33,7 @@ CASES = [
 def test_a_failed_side_is_named(
     ours: Any, want: list[Any], cdk_error: str | None, category: str | None
 ) -> None:
-    verdict = _script()._failure(ours, want, cdk_error)
+    verdict = load_script("airbyte_corpus_diff")._failure(ours, want, cdk_error)
     if category is None:
         assert verdict is None
     else:
@@ -53,20 +41,22 @@ def test_a_failed_side_is_named(
 
 
 def test_both_sides_failing_shows_both_reasons() -> None:
-    verdict = _script()._failure(STRPTIME, [], CDK_STRPTIME)
+    verdict = load_script("airbyte_corpus_diff")._failure(STRPTIME, [], CDK_STRPTIME)
     assert verdict == f"both-failed: restsync {STRPTIME}; airbyte-cdk: {CDK_STRPTIME}"
 
 
 def test_a_long_reason_keeps_its_cause_from_each_side() -> None:
     # dlt wraps restsync's cause at the end of a long message; the CDK's starts with it
     wrapped = "failed: ResourceExtractionError: In processing pipe `pages`: " * 5 + STRPTIME
-    verdict = _script()._failure(wrapped, [], CDK_STRPTIME + " and more" * 30)
+    verdict = load_script("airbyte_corpus_diff")._failure(
+        wrapped, [], CDK_STRPTIME + " and more" * 30
+    )
     assert verdict.startswith("both-failed: restsync ...")
     assert STRPTIME in verdict and f"airbyte-cdk: {CDK_STRPTIME}" in verdict
 
 
 def test_a_connector_is_as_good_as_its_worst_stream() -> None:
-    verdict = _script().connector_verdict
+    verdict = load_script("airbyte_corpus_diff").connector_verdict
     identical = "identical (3 records)"
     assert verdict({"a": identical, "b": identical}) == "identical"
     assert verdict({"a": identical, "b": "both-failed: x"}) == "both-failed"

@@ -4,23 +4,13 @@ wikipedia-pageviews' 'x' for a start "in YYYYMMDD format" was refused at check."
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _script() -> Any:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return importlib.import_module("airbyte_corpus")
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+from tests.airbyte._script import load_script
 
 
 def _spec(**properties: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +68,7 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "schema", "expected"), CASES)
 def test_the_placeholder_follows_the_spec(name: str, schema: dict[str, Any], expected: Any) -> None:
-    value = _script().placeholder_config(_spec(**{name: schema}))[name]
+    value = load_script("airbyte_corpus").placeholder_config(_spec(**{name: schema}))[name]
     if expected is None:  # a date in the format the schema names
         kind = schema.get("format") or schema["anyOf"][0]["format"]
         assert value == {"date": "2024-01-01", "date-time": "2024-01-01T00:00:00Z"}[kind]
@@ -125,7 +115,7 @@ def test_a_refused_example_is_given_again_in_the_format_the_manifest_parses(
     }
     path = tmp_path / "manifest.yaml"
     path.write_text(yaml.safe_dump(document))
-    script = _script()
+    script = load_script("airbyte_corpus")
     config = script.placeholder_config(document)
     assert config["since"] == "1651363200"
     problems, plan = script.translate(path, config)
@@ -138,6 +128,7 @@ def test_an_optional_field_no_placeholder_satisfies_is_left_out() -> None:
     # whole placeholder config for it ("'hly-air-tmp' is not of type 'array'")
     items = {"type": "array", "enum": ["hly-air-tmp", "hly-dew-pnt"]}
     spec = _spec(hourly_data_items=items, api_key={"type": "string"})
-    assert _script().placeholder_config(spec) == {"api_key": "x"}
+    assert load_script("airbyte_corpus").placeholder_config(spec) == {"api_key": "x"}
     spec["spec"]["connection_specification"]["required"] = ["hourly_data_items"]
-    assert "hourly_data_items" in _script().placeholder_config(spec)  # required: kept, refused
+    config = load_script("airbyte_corpus").placeholder_config(spec)
+    assert "hourly_data_items" in config  # required: kept, refused

@@ -5,8 +5,6 @@ in the query; served as one, the body's page was never read and paging never end
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +15,7 @@ import restsync
 from restsync.airbyte import plan_manifest
 from restsync.airbyte._simulate import simulator_plan
 from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _script() -> Any:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return importlib.import_module("airbyte_corpus_diff")
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+from tests.airbyte._script import load_script
 
 
 def _stream(name: str, page_into: str, page_size: int) -> dict[str, Any]:
@@ -90,7 +79,7 @@ def test_streams_paging_differently_at_one_route_are_not_served_as_one(manifest:
 def test_the_harness_serves_them_in_separate_rounds_and_each_paging_ends(
     manifest: Path,
 ) -> None:
-    script = _script()
+    script = load_script("airbyte_corpus_diff")
     groups = script.rounds(manifest, {}, ["users", "observers"])
     assert groups == [["users"], ["observers"]]
     for [stream] in groups:

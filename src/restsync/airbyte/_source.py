@@ -20,6 +20,7 @@ from restsync.airbyte._jinja import Interpolator, TemplateError
 from restsync.airbyte._manifest import is_manifest, manifest_file, read_manifest, resolve_manifest
 from restsync.airbyte._parts import Unsupported, refuse_stream_state
 from restsync.airbyte._requests import truthy, url_on
+from restsync.airbyte._spec import check_config
 from restsync.airbyte._translate import Translator, config_error
 
 log = logging.getLogger("restsync")
@@ -65,13 +66,21 @@ def load_user_config(config: Mapping[str, Any] | str | Path | None) -> dict[str,
     return loaded
 
 
+def checked_config(resolved: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config the streams read (after the spec's normalization rules), refused with one
+    sentence when it does not satisfy the spec, as airbyte-cdk refuses it before reading."""
+    values = normalized_config(resolved, config)
+    check_config(resolved, values)
+    return values
+
+
 def stream_problems(
     manifest: Mapping[str, Any] | str | Path, config: Mapping[str, Any] | str | Path | None = None
 ) -> dict[str, ConfigError]:
     """Every stream restsync cannot run, with the reason (``restsync check`` lists them all)."""
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
-    values = normalized_config(resolved, load_user_config(config))
+    values = checked_config(resolved, load_user_config(config))
     named = _named(resolved, values, dynamic_streams(resolved, values, None, folder))
     return _problems(named, values, folder)
 
@@ -113,7 +122,7 @@ def plan_manifest(
     in ``extras['skipped_streams']`` as resolved at run time."""
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
-    values = normalized_config(resolved, load_user_config(config))
+    values = checked_config(resolved, load_user_config(config))
     dynamic = dynamic_streams(resolved, values, None, folder)
     named = _named(resolved, values, dynamic)
     if resolve_requests and dynamic.pending and not (streams and set(streams) <= set(named)):
@@ -178,7 +187,7 @@ def skipped_streams(
     template name) with the reason."""
     document, folder = load_manifest(manifest)
     resolved = resolve_manifest(document)
-    values = normalized_config(resolved, load_user_config(config))
+    values = checked_config(resolved, load_user_config(config))
     dynamic = dynamic_streams(resolved, values, None, folder)
     return _skipped(dynamic, list(_named(resolved, values, dynamic)))
 
