@@ -120,6 +120,43 @@ class Translator:
             decode=decode,
             encode_body=encoder_for(retriever.get("decoder")) if decode else None,
         )
+        self._other_chain(spec, retriever, where, name, parts)
+
+    def _other_chain(
+        self,
+        spec: Mapping[str, Any],
+        retriever: Mapping[str, Any],
+        where: str,
+        name: str,
+        parts: SliceParts,
+    ) -> None:
+        """A stream whose pages are not one plain chain: its parent record embeds its first page
+        (``lazy_read_pointer``), or each page is asked once per QueryProperties chunk."""
+        query = query_properties(retriever.get("requester") or {}, f"{where}.retriever.requester")
+        if parts.lazy:
+            if query is not None:
+                raise Unsupported(
+                    f"{where}.retriever.requester",
+                    "QueryProperties",
+                    "with a lazy_read_pointer parent",
+                )
+            self._lazy(spec, retriever, where, name)
+        elif query is not None:
+            resource = self.resources[name]
+            assert isinstance(resource.paginator, StreamRequests) and resource.select is not None
+            chain = QueryChain(
+                name,
+                resource.paginator,
+                resource.select,
+                query.chunks,
+                query.parameter,
+                query.merge_keys,
+                resource.max_pages,
+            )
+            note = (
+                f"QueryProperties: each page is asked {len(query.chunks)} time(s), once per chunk"
+            )
+            self.resources[name] = _replace(resource, produce=chain, notes=(*resource.notes, note))
 
     def add_resource(
         self,
@@ -181,31 +218,6 @@ class Translator:
             produce=produce,
             base_url=home,  # each stream's credentials go to its own host only
         )
-        query = query_properties(retriever.get("requester") or {}, f"{where}.retriever.requester")
-        if parts.lazy:
-            if query is not None:
-                raise Unsupported(
-                    f"{where}.retriever.requester",
-                    "QueryProperties",
-                    "with a lazy_read_pointer parent",
-                )
-            self._lazy(spec, retriever, where, name)
-        elif query is not None:
-            resource = self.resources[name]
-            assert isinstance(resource.paginator, StreamRequests) and resource.select is not None
-            chain = QueryChain(
-                name,
-                resource.paginator,
-                resource.select,
-                query.chunks,
-                query.parameter,
-                query.merge_keys,
-                resource.max_pages,
-            )
-            note = (
-                f"QueryProperties: each page is asked {len(query.chunks)} time(s), once per chunk"
-            )
-            self.resources[name] = _replace(resource, produce=chain, notes=(*resource.notes, note))
 
     def _lazy(
         self, spec: Mapping[str, Any], retriever: Mapping[str, Any], where: str, name: str
