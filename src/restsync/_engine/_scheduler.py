@@ -80,6 +80,7 @@ class Engine:
         self._processors = {n: RecordProcessor(plan.resources[n]) for n in self.needed}
         self._shapes = {n: ShapeCheck(n, plan.resources[n].data_selector) for n in self.needed}
         self._abandoned: set[asyncio.Future[Any]] = set()  # fetched-ahead pages nobody needs
+        self._computed: dict[str, set[Any]] = {}  # the keys of computed records, by resource
         # the records of every resource some child is fetched over a product of, kept in full
         self._gathered: dict[str, list[Any]] = {
             other: []
@@ -193,6 +194,15 @@ class Engine:
         if resource.name in self.deliver:
             await self.sink.finished(resource.name, stats.error)
 
+    def _first_seen(self, name: str, key: Callable[[Any], Any], records: list[Any]) -> list[Any]:
+        """The records of one parent record whose key no earlier parent record's had (records
+        of one call may share a key: a partition's time windows)."""
+        seen = self._computed.setdefault(name, set())
+        keys = [key(record) for record in records]
+        fresh = [record for record, k in zip(records, keys, strict=True) if k not in seen]
+        seen.update(keys)
+        return fresh
+
     # --- one chain of pages -----------------------------------------------------------------
 
     async def _walk(self, resource: ResourcePlan, parent_record: Any) -> None:
@@ -201,6 +211,8 @@ class Engine:
             return
         if resource.compute is not None:
             records = resource.compute(parent_record, self.start_values)
+            if resource.compute_key is not None:
+                records = self._first_seen(resource.name, resource.compute_key, records)
             stats.pages += 1
             await self._hand_on(resource, records, parent_record)
             return

@@ -6,7 +6,7 @@ Everything ambiguous in a config is decided here, once, and recorded with the re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -182,6 +182,10 @@ class ResourcePlan:
     # Records computed rather than fetched (partitions, time slices): called once per parent
     # record (None for a root) with the run's start values by resource; no request is sent.
     compute: Callable[[Any, Mapping[str, Any]], list[Any]] | None = None
+    # A computed record's identity: one whose key a record computed for an earlier parent
+    # record had in this run is dropped (Airbyte reads a partition once per sync, however many
+    # parent records name it; the records of one call may share a key: its time windows).
+    compute_key: Callable[[Any], Hashable] | None = None
     # Records a resource gets by its own exchange of requests (an Airbyte AsyncRetriever's
     # report jobs: create, poll, download): called once per parent record (None for a root)
     # with a fetch (a Request -> the engine's Response, retried and under the origin rule) and

@@ -9,6 +9,7 @@ Slices combine as Airbyte combines them: every partition times every time window
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ __all__ = [
     "Slicer",
     "grouping_router",
     "list_router",
+    "slice_identity",
 ]
 
 
@@ -137,6 +139,13 @@ class Slicer:
         if self.cursor is not None:
             windows = self.cursor.windows(start_values.get(self.stream))
         return [Slice(p, w, extra) for p in partitions for w in windows]
+
+
+def slice_identity(piece: Slice) -> str:
+    """A slice's partition as airbyte-cdk's per-partition cursor tells partitions apart (its
+    JSON, keys sorted). Not its time window: a window ending now ends at another millisecond
+    for each parent record."""
+    return json.dumps(piece.partition, sort_keys=True, default=str)
 
 
 @dataclass

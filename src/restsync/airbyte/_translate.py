@@ -56,6 +56,7 @@ from restsync.airbyte._slices import (
     Slicer,
     grouping_router,
     list_router,
+    slice_identity,
 )
 
 __all__ = ["Translator"]
@@ -428,6 +429,7 @@ class Translator:
     def _slices_resource(self, slicer: Slicer, parts: SliceParts, where: str, name: str) -> str:
         parent_stream = parts.parent_stream
         helper = f"_{name}_slices"
+        once = self._read_once(slicer, parts)
         self.resources[helper] = ResourcePlan(
             name=helper,
             config_path=where,
@@ -452,9 +454,29 @@ class Translator:
             ),
             selected=False,
             compute=slicer,
-            notes=(f"the slices of stream '{name}', computed: no request is sent",),
+            compute_key=slice_identity if once else None,
+            notes=(
+                f"the slices of stream '{name}', computed: no request is sent",
+                *(("a partition several parent records name is read once",) if once else ()),
+            ),
         )
         return helper
+
+    def _read_once(self, slicer: Slicer, parts: SliceParts) -> bool:
+        """Whether a partition named again by another parent record is left out, as
+        airbyte-cdk's per-partition cursor (an incremental stream with a partition router)
+        leaves it out. Only where restsync's partition is airbyte-cdk's to the letter: its
+        ``parent_slice`` (the first SubstreamPartitionRouter's parent's own partition, which
+        restsync leaves empty) must be empty there too, so that parent has no partitions."""
+        if slicer.cursor is None or parts.lazy or not (parts.lists or parts.parent):
+            return False
+        if parts.parent_stream is None:
+            return True
+        link = self.resources[parts.parent_stream].parent
+        if link is None:
+            return True
+        above = self.resources[link.resource].compute
+        return isinstance(above, Slicer) and not above.lists and above.parent is None
 
 
 def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: str) -> Any:
