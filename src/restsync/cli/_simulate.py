@@ -36,10 +36,10 @@ def simulate(
     """Serve SOURCE as a local mock API until stopped (Ctrl-C)."""
     from restsync.simulator import SimulatorOptions, serve_in_thread
 
-    source_plan, name, fields, client_plan = _served_plan(source, config)
     options = SimulatorOptions(
         seed=seed, scale=scale, latency_ms=latency_ms, faults=faults, token=token, port=port
     )
+    source_plan, name, fields, client_plan = _served_plan(source, config, options)
     with (
         serve_in_thread(source_plan, options, fields=fields) as sim,
         _job_front(client_plan, sim.base_url) as base_url,
@@ -72,7 +72,9 @@ def _job_front(client_plan: Any, simulator_url: str) -> Iterator[str]:
         yield url
 
 
-def _served_plan(source: str, config: Path | None) -> tuple[Any, str, Any, Any]:
+def _served_plan(
+    source: str, config: Path | None, options: Any = None
+) -> tuple[Any, str, Any, Any]:
     """The plan to serve, its name, the declared fields (a bundled connector's), and a
     manifest's own plan (the clients' view, which the job front serves), else ``None``."""
     from restsync._api import plan_config
@@ -81,11 +83,25 @@ def _served_plan(source: str, config: Path | None) -> tuple[Any, str, Any, Any]:
     translated = manifest_plan(source, config)
     if translated is not None:
         from restsync.airbyte._simulate import simulator_plan
+        from restsync.airbyte._simulate_dynamic import served_manifest
 
-        # dynamic_streams an API lists (or restsync cannot resolve) have no route here
-        for reason in translated[0].extras.get("skipped_streams", {}).values():
-            console.print(f"[yellow]not served:[/yellow] {reason}")
-        return simulator_plan(translated[0]), translated[1], None, translated[0]
+        plan, name = translated
+        skipped = plan.extras.get("skipped_streams", {})
+        # dynamic_streams an API lists: the listing is served (for the run's seed) and the
+        # streams it resolves to; those restsync cannot resolve have no route here
+        served = served_manifest(source, config, options=options) if skipped else None
+        listed = sorted(
+            n
+            for n in (served.resources if served else ())
+            if n not in plan.resources and not n.startswith("_")
+        )
+        if listed:
+            shown = ", ".join(listed[:5]) + (", ..." if len(listed) > 5 else "")
+            console.print(f"[green]served {len(listed)} streams its API lists:[/green] {shown}")
+        else:
+            for reason in skipped.values():
+                console.print(f"[yellow]not served:[/yellow] {reason}")
+        return served or simulator_plan(plan), name, None, plan
     loaded = load_config(source, lenient=True)
     return plan_config(loaded.config, name=loaded.name), loaded.name, loaded.fields or None, None
 
