@@ -4,8 +4,9 @@ shapes moved to the current one: gong's top-level ``access_key`` into ``credenti
 the ``transformations``, each a ``ConfigAddFields``, ``ConfigRemapField`` or
 ``ConfigRemoveFields``. restsync applies them in the same order to its own copy of the config
 (the CDK also writes a migrated config back to its file; restsync never writes the user's file).
-``validations`` only refuse configs, as the spec itself would, and restsync does not validate
-configs against the spec, so they are not run.
+The config is then checked against the spec's ``connection_specification`` (``_spec.py``). The
+rules' own ``validations`` (``DpathValidator`` and the like) are not run yet: a config they
+would refuse is read.
 """
 
 from __future__ import annotations
