@@ -169,17 +169,23 @@ def _reference_run(
     script = ROOT / "scripts" / "airbyte_reference.py"
     run = _Run()
     with tempfile.TemporaryFile("w+") as stderr:
+        ours, theirs = os.pipe()  # the records' own channel: the CDK logs on stdout
+        env = {**os.environ, "REFERENCE_OUT_FD": str(theirs)}
+        if cwd:  # a JsonFileSchemaLoader reads ./<package>/schemas/ as that package's data
+            env["PYTHONPATH"] = str(cwd)
         process = subprocess.Popen(
             [str(REFERENCE_PYTHON), str(script), str(manifest), str(config), *streams],
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             stderr=stderr,
             text=True,
             cwd=cwd,
-            # a JsonFileSchemaLoader reads ./<package>/schemas/ as that package's data
-            env={**os.environ, "PYTHONPATH": str(cwd)} if cwd else None,
+            env=env,
+            pass_fds=(theirs,),
         )
+        os.close(theirs)  # the child's copy stays open: our end sees EOF when the child exits
         lines: queue.Queue[str | None] = queue.Queue()
-        reader = threading.Thread(target=_read_lines, args=(process, lines), daemon=True)
+        channel = os.fdopen(ours, "r")
+        reader = threading.Thread(target=_read_lines, args=(channel, lines), daemon=True)
         reader.start()
         deadline = time.monotonic() + timeout
         while True:
@@ -211,6 +217,7 @@ def _reference_run(
             process.kill()
             process.wait()
         reader.join(timeout=60)
+        channel.close()
         stderr.seek(0)
         tail = stderr.read().strip()
     if process.returncode != 0 and run.stopped is None and not run.errors:
@@ -218,9 +225,8 @@ def _reference_run(
     return run
 
 
-def _read_lines(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
+def _read_lines(channel: Any, lines: queue.Queue[str | None]) -> None:
+    for line in channel:
         lines.put(line)
     lines.put(None)
 

@@ -16,6 +16,7 @@ run on a stream that never ends; a last line
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -34,7 +35,13 @@ from airbyte_cdk.test.entrypoint_wrapper import discover
 
 
 def main(manifest_path: str, config_path: str, *streams: str) -> None:
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # a killed run keeps its lines
+    global _OUT
+    if (fd := os.environ.get("REFERENCE_OUT_FD")) is not None:
+        # a pipe of our own: the CDK's threads write their logs on stdout, and a long line of
+        # ours (a record past the text layer's 8 KB buffer) went out in parts they could split
+        _OUT = os.fdopen(int(fd), "w", buffering=1)
+    else:
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # a killed run keeps its lines
     manifest = yaml.safe_load(Path(manifest_path).read_text())
     config = json.loads(Path(config_path).read_text())
     # the CDK wants a spec to validate the config against; test manifests may leave it out
@@ -91,12 +98,13 @@ def _show(message: dict[str, Any], errors: list[dict[str, Any]]) -> None:
 
 
 def _print(item: dict[str, Any]) -> None:
-    # one write: the CDK's threads print their logs on stdout too, and a line written in two
+    # one write: on stdout the CDK's threads print their logs too, and a line written in two
     # parts (print's text, then its newline) can have another thread's text in between
-    sys.stdout.write(_MARK + json.dumps(item, default=str) + "\n")
+    (_OUT or sys.stdout).write(_MARK + json.dumps(item, default=str) + "\n")
 
 
 _MARK = "@@reference@@ "  # the CDK may print logs on stdout too: our lines carry this mark
+_OUT: Any = None  # the pipe REFERENCE_OUT_FD names, else stdout
 
 
 if __name__ == "__main__":
