@@ -61,7 +61,7 @@ from restsync.airbyte._simulate_values import formatted_cursor, with_time_format
 from restsync.airbyte._simulate_windows import WINDOW_PARAM, window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._compile import RECORDS, SLUG, SUFFIX_OF
+from restsync.simulator._compile import EMBEDDED_IN, RECORDS, SLUG, SUFFIX_OF
 from restsync.simulator._data import LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
@@ -116,8 +116,9 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
             continue
         if isinstance(resource.produce, LazyChain | QueryChain):
             # pages read with the stream's own requests (a lazily read parent's first page, a
-            # page per chunk of properties): served as any stream's
-            resource = replace(resource, produce=None)
+            # page per chunk of properties): served as any stream's, and a lazily read
+            # stream's first page also inside its parent's record, where the pointer reads it
+            resource = replace(resource, produce=None, hints=_embedded_hints(resource, plan))
         if resource.produce is not None:  # an AsyncRetriever's report jobs: _simulate_async.py
             from restsync.airbyte._simulate_async import served_jobs
 
@@ -134,6 +135,15 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
     bound_crossed_roots(served, plan)
     served.update((end.name, end) for end in ends)  # not streams: after the passes over them
     return replace(plan, base_url=SIMULATED_BASE, resources=served)
+
+
+def _embedded_hints(resource: ResourcePlan, plan: SourcePlan) -> Mapping[str, Any]:
+    """A lazily read stream's hints with the parent field that embeds its first page."""
+    slicer = _slicer(resource, plan)
+    pointer = slicer.parent.lazy_pointer if slicer is not None and slicer.parent else ()
+    if not pointer:
+        return resource.hints
+    return {**resource.hints, EMBEDDED_IN: ".".join(pointer)}
 
 
 def _one_stream_a_route(served: dict[str, ResourcePlan], plan: SourcePlan) -> None:

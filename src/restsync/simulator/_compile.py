@@ -9,7 +9,7 @@ credential to expect.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,12 +39,19 @@ from restsync.simulator._endpoints import (
     sent_texts,
 )
 from restsync.simulator._options import SimulatorError, SimulatorOptions
-from restsync.simulator._paging import Pager, PageRequest, default_page_size, dotted, make_pager
+from restsync.simulator._paging import (
+    Pager,
+    PageRequest,
+    RecordCursorPager,
+    default_page_size,
+    dotted,
+    make_pager,
+)
 from restsync.simulator._placement import Placement, with_fields
 from restsync.simulator._stop_rule import StopRule, derive_stop_rule
 from restsync.simulator._store import ParentSpec, TableSpec
 
-__all__ = ["RECORDS", "SLUG", "SUFFIX_OF", "TIME_FORMAT", "Compiled", "compile_plan"]
+__all__ = ["EMBEDDED_IN", "RECORDS", "SLUG", "SUFFIX_OF", "TIME_FORMAT", "Compiled", "compile_plan"]
 
 # a column hint the simulator reads (never dlt): [prefix, field], the column served as the
 # prefix and that field's value (see FieldSpec.suffix_of)
@@ -56,6 +63,11 @@ TIME_FORMAT = "simulator_time_format"
 # a table hint the simulator reads: a root resource's base record count (before ``scale``),
 # where an unset ``records_per_resource`` would serve 2.5 pages
 RECORDS = "simulator_records"
+# a resource hint the simulator reads: the dotted field of the parent record that embeds this
+# child's first page (Airbyte's lazy_read_pointer); served when the child's pager continues from
+# its last record (a record cursor), so the page's records are followed by the endpoint's
+EMBEDDED_IN = "simulator_embedded_in"
+EMBEDDED_PAGE_SIZE = 2  # records of the embedded first page (3 children a parent by default)
 
 FieldHints = Mapping[str, Mapping[str, Mapping[str, Any]]]
 _SAMPLE = PageRequest(url=URL("http://simulator.invalid/sample"), query={})
@@ -166,7 +178,31 @@ def _table(
         every_parent=one_object,
         broken=broken,
         broken_field=broken_field,
+        **_embedded(resource, served),
     )
+
+
+def _embedded(resource: ResourcePlan, served: _Served) -> dict[str, Any]:
+    """The TableSpec fields of a child whose parent embeds its first page (EMBEDDED_IN): the
+    parent field, and the body of a page of ``EMBEDDED_PAGE_SIZE`` records as the endpoint
+    would serve it, so the page after it is the endpoint's second (the cursor the client reads
+    from the embedded page's last record names a record the endpoint serves)."""
+    field = resource.hints.get(EMBEDDED_IN)
+    pager = served.pager
+    if not field or resource.parent is None or not isinstance(pager, RecordCursorPager):
+        return {}
+    limit = pager.p.limit_param
+    request = replace(_SAMPLE, query={limit: str(EMBEDDED_PAGE_SIZE)}) if limit else _SAMPLE
+
+    def page(children: list[dict[str, Any]]) -> Any:
+        served_page = pager.page(request, len(children))
+        records = children[served_page.start : served_page.stop]
+        if records and served_page.last_record:
+            records[-1] = with_fields(records[-1], served_page.last_record)
+        fields = {**served_page.fields, **served.stop_rule.fields(served_page)}
+        return served.placement.body(records, fields)
+
+    return {"embedded_in": str(field), "embedded_page": page}
 
 
 def _endpoint(

@@ -21,6 +21,7 @@ import orjson
 from restsync._selectors import field_value
 from restsync.simulator._data import RecordMaker, Shape, break_record
 from restsync.simulator._options import SimulatorError
+from restsync.simulator._placement import with_fields
 
 __all__ = ["ParentSpec", "Rows", "Store", "TableSpec"]
 
@@ -45,6 +46,10 @@ class TableSpec:
     # this many of the initial records are served without ``broken_field`` (see ``Store._break``)
     broken: int = 0
     broken_field: str | None = None
+    # a child whose parent record embeds its first page (Airbyte's lazy_read_pointer): the
+    # dotted parent field, and the body served there for the parent's children (all of them)
+    embedded_in: str | None = None
+    embedded_page: Callable[[list[dict[str, Any]]], Any] | None = None
 
 
 @dataclass
@@ -222,6 +227,11 @@ class Store:
             table.by_parent.setdefault(key, [])
             empty = not table.spec.every_parent and (position + self._seed) % 5 == 4
             self._append(name, 0 if empty else table.spec.count, key, self._inherited(record, link))
+            if table.spec.embedded_in and table.spec.embedded_page is not None:
+                children = [orjson.loads(table.records[i]) for i in table.by_parent[key]]
+                page = table.spec.embedded_page(children)
+                record = with_fields(record, {table.spec.embedded_in: page})
+                parent.records[position] = _exact(orjson.dumps(record))
 
     def _add_children(self, name: str, n: int) -> None:
         table = self._tables[name]
