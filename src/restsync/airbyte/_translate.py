@@ -412,7 +412,12 @@ class Translator:
             raise Unsupported(
                 at,
                 "ParentStreamConfig",
-                "incremental_dependency on a parent that is not one of the manifest's streams",
+                "incremental_dependency on a parent that is not one of the manifest's streams"
+                + _copy_differs(parent_spec, self.streams.get(str(parent_spec.get("name") or "")))
+                + ": airbyte-cdk keeps that parent's cursor in this stream's state and on a later "
+                "sync reads only the children of parents changed since; restsync's copy of the "
+                "parent keeps no state, so every later sync would read every parent's children "
+                "again (the first sync's records are the same)",
             )
 
     def _parent(self, spec: Mapping[str, Any], where: str, child: str) -> str:
@@ -653,3 +658,24 @@ def config_error(problem: Unsupported, stream: str, others: list[str]) -> Config
         + (f" ({problem.reason})" if problem.reason else "")
         + f", which restsync cannot run; {can}",
     )
+
+
+def _copy_differs(copy: Mapping[str, Any], stream: Mapping[str, Any] | None) -> str:
+    """`` (a copy of stream 'x' that differs at retriever.requester.path)``: where a parent
+    written into a router differs from the manifest's stream of its name (at most 3 places)."""
+    if stream is None:
+        return ""
+    places: list[str] = []
+
+    def walk(mine: Any, theirs: Any, path: str, depth: int) -> None:
+        if len(places) >= 3 or mine == theirs:
+            return
+        if isinstance(mine, Mapping) and isinstance(theirs, Mapping) and depth < 20:
+            for key in sorted({*mine, *theirs}, key=str):
+                step = f"{path}.{key}" if path else str(key)
+                walk(mine.get(key), theirs.get(key), step, depth + 1)
+        else:
+            places.append(path or "(the whole stream)")
+
+    walk(copy, stream, "", 0)
+    return f" (a copy of stream '{copy.get('name')}' that differs at {', '.join(places)})"
