@@ -63,6 +63,7 @@ from restsync import ConfigError  # noqa: E402
 from restsync.airbyte import airbyte_source, plan_manifest, skipped_streams  # noqa: E402
 from restsync.airbyte._records import AddField  # noqa: E402
 from restsync.airbyte._simulate import simulator_plan  # noqa: E402
+from restsync.airbyte._simulate_dynamic import served_manifest  # noqa: E402
 from restsync.airbyte._source import listed_streams  # noqa: E402
 from restsync.cli._simulate import _job_front  # noqa: E402
 from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread  # noqa: E402
@@ -107,14 +108,29 @@ def pointed_at(node: Any, base_url: str) -> Any:
     return copy
 
 
-def only_streams(path: Path, config: dict[str, Any], streams: list[str]) -> dict[str, Any]:
+def only_streams(
+    path: Path, config: dict[str, Any], streams: list[str], api_listed: bool = False
+) -> dict[str, Any]:
     """The manifest as written, its ``streams`` list cut to the compared ones: the CDK builds
-    every listed stream, and one with a custom class it cannot load would fail them all."""
+    every listed stream, and one with a custom class it cannot load would fail them all.
+    ``api_listed``: the compared streams are those an API lists (then none of ``streams``);
+    otherwise the ``dynamic_streams`` an API lists are left out: the CDK sends their listing
+    requests before any read, and a simulator that does not serve the listing failed them
+    all with a 404."""
     document = yaml.safe_load(path.read_text())
     names = stream_names(path, config)  # in the order of the manifest's list
     listed = [spec for _, spec in listed_streams(document["streams"], config)]
     document["streams"] = [s for s, n in zip(listed, names, strict=True) if n in streams]
+    dynamic = document.get("dynamic_streams")
+    if isinstance(dynamic, list) and not api_listed:
+        document["dynamic_streams"] = [entry for entry in dynamic if not _api_lists(entry)]
     return document
+
+
+def _api_lists(entry: Any) -> bool:
+    """Whether a ``dynamic_streams`` entry's streams are listed by the API."""
+    resolver = entry.get("components_resolver") if isinstance(entry, dict) else None
+    return isinstance(resolver, dict) and resolver.get("type") == "HttpComponentsResolver"
 
 
 def servable(
@@ -174,19 +190,25 @@ def _partitions_clash(path: Path, config: dict[str, Any], streams: list[str]) ->
 
 
 def compare(
-    path: Path, config: dict[str, Any], streams: list[str], timeout: float
+    path: Path,
+    config: dict[str, Any],
+    streams: list[str],
+    timeout: float,
+    served: Any = None,
 ) -> dict[str, str]:
-    """Each stream's verdict after reading it through both sides from one simulator."""
-    client = plan_manifest(path, config, streams=streams)
+    """Each stream's verdict after reading it through both sides from one simulator (``served``:
+    the plan it serves when not the streams' own, the streams an API lists)."""
+    # (the streams an API lists: no report-job front, the listing's plan is served as is)
+    client = None if served else plan_manifest(path, config, streams=streams)
     verdicts: dict[str, str] = {}
     with (
-        serve_in_thread(simulator_plan(client), _OPTIONS) as sim,
+        serve_in_thread(served or simulator_plan(client), _OPTIONS) as sim,
         # report-job streams (AsyncRetriever) through the front `restsync simulate` starts:
         # the simulator alone answers their job creation with 405, on both sides
         _job_front(client, sim.base_url) as base_url,
         tempfile.TemporaryDirectory() as folder,
     ):
-        document = pointed_at(only_streams(path, config, streams), base_url)
+        document = pointed_at(only_streams(path, config, streams, served is not None), base_url)
         # the API's rate budget is not the simulator's, and records do not depend on it:
         # cin7's 60 calls a minute made its 2,500 purchases one request a second on both sides
         document.pop("api_budget", None)
@@ -211,7 +233,7 @@ def compare(
                 verdicts[stream] = (failed or "different: restsync failed")[:300]
             elif canonical(want) == canonical(got):
                 verdicts[stream] = f"identical ({len(got)} records)"
-            elif (clock := clock_fields(path, config, stream)) and canonical(
+            elif (clock := clock_fields(path, config, stream, served)) and canonical(
                 _masked(want, clock)
             ) == canonical(_masked(got, clock)):
                 shown = ", ".join("/".join(p) for p in clock)
@@ -243,10 +265,20 @@ def _failure(ours: list[Any] | str | None, want: list[Any], cdk_error: str | Non
     return None
 
 
-def clock_fields(path: Path, config: dict[str, Any], stream: str) -> list[tuple[str, ...]]:
+def clock_fields(
+    path: Path, config: dict[str, Any], stream: str, served: Any = None
+) -> list[tuple[str, ...]]:
     """The fields a stream's AddFields fills with the time of the read (``{{ now_utc() }}``:
-    giphy's uuid, finage's Datetime): the two sides read seconds apart, so these can differ."""
-    select = plan_manifest(path, config, streams=[stream]).resources[stream].select
+    giphy's uuid, finage's Datetime): the two sides read seconds apart, so these can differ.
+    (A stream an API lists is planned from the listing ``served`` serves.)"""
+    if served is not None:
+        with serve_in_thread(served, _OPTIONS) as listing:
+            plan = plan_manifest(
+                path, config, streams=[stream], base_url=listing.base_url, resolve_requests=True
+            )
+    else:
+        plan = plan_manifest(path, config, streams=[stream])
+    select = plan.resources[stream].select
     return [
         step.path
         for step in getattr(select, "transformations", ())
@@ -415,12 +447,40 @@ def run_manifest(path: Path, timeout: float) -> dict[str, str]:
     verdicts.update({s: f"simulator-limited: {why}" for s, why in limited.items()})
     for group in rounds(path, config, ok):
         verdicts.update(compare(path, config, group, timeout))
-    # a dynamic_streams entry check cannot resolve: rejected with its reason, or (an API lists
-    # its streams) not served: the simulator would have to serve the streams its listing names
-    for where, reason in skipped_streams(path, config).items():
-        run_time = "is resolved at run time" in reason
-        verdicts[where] = f"{'simulator-limited' if run_time else 'rejected'}: {reason}"
+    skipped = skipped_streams(path, config)
+    listed, why = _listed_streams(path, config, names, skipped)
+    # a dynamic_streams entry check cannot resolve: rejected with its reason; one an API lists
+    # its streams for: those streams compared, the listing served as `restsync simulate` does
+    # (or, when the simulator cannot serve it, simulator-limited with the reason)
+    for where, reason in skipped.items():
+        if "is resolved at run time" not in reason:
+            verdicts[where] = f"rejected: {reason}"
+        elif not listed:
+            verdicts[where] = f"simulator-limited: {why or reason}"
+    if listed:
+        served, names_listed = listed
+        verdicts.update(compare(path, config, names_listed, timeout, served=served))
     return {s: verdicts[s] for s in names if s in verdicts} | verdicts
+
+
+def _listed_streams(
+    path: Path, config: dict[str, Any], names: list[str], skipped: dict[str, str]
+) -> tuple[tuple[Any, list[str]] | None, str]:
+    """The plan that serves the listings of the manifest's dynamic_streams an API lists (for
+    the harness's seed, the same in both steps: the listing served here resolves the same
+    streams the simulator then serves) and the streams they resolve to; else None and why."""
+    if not any("is resolved at run time" in reason for reason in skipped.values()):
+        return None, ""
+    try:
+        served = served_manifest(path, config, options=_OPTIONS)
+    except (SimulatorError, ConfigError) as exc:
+        return None, str(exc)
+    except Exception as exc:  # a bug in the simulator: named, the run goes on
+        return None, f"the simulator failed: {type(exc).__name__}: {exc}"[:300]
+    listed = sorted(n for n in served.resources if n not in names and not n.startswith("_"))
+    if not listed:
+        return None, "the served listing resolves no stream"
+    return (served, listed), ""
 
 
 def connector_verdict(verdicts: dict[str, str]) -> str:

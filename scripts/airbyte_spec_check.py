@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -38,6 +39,8 @@ def verdict(manifest: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
             spec = source.spec(logging.getLogger("airbyte"))
             configured = source.configure(config, folder)
             AirbyteEntrypoint.validate_connection(spec, configured)
+            # the spec's config_normalization_rules.validations run when streams are built
+            source.streams(configured)
         except Exception as exc:  # noqa: BLE001 - any failure is the CDK refusing
             return {"accepted": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
     return {"accepted": True}
@@ -45,9 +48,13 @@ def verdict(manifest: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
 
 def main(manifest_path: str) -> None:
     manifest = yaml.safe_load(Path(manifest_path).read_text())
+    # the answers on a copy of stdout, and stdout itself on stderr: the CDK's "airbyte" logger
+    # writes to the stdout it found (a validation's "Validation skipped" line), not sys.stdout
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     for line in sys.stdin:
         if line.strip():
-            print(json.dumps(verdict(manifest, json.loads(line))), flush=True)
+            print(json.dumps(verdict(manifest, json.loads(line))), file=answers, flush=True)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@ shapes moved to the current one: gong's top-level ``access_key`` into ``credenti
 the ``transformations``, each a ``ConfigAddFields``, ``ConfigRemapField`` or
 ``ConfigRemoveFields``. restsync applies them in the same order to its own copy of the config
 (the CDK also writes a migrated config back to its file; restsync never writes the user's file).
-The config is then checked against the spec's ``connection_specification`` (``_spec.py``). The
-rules' own ``validations`` (``DpathValidator`` and the like) are not run yet: a config they
-would refuse is read.
+The config is then checked against the spec's ``connection_specification`` and the rules' own
+``validations`` (``DpathValidator`` with ``ValidateAdheresToSchema``; ``_spec.py``); a
+validation with a custom strategy (the connector's Python) is not run.
 """
 
 from __future__ import annotations

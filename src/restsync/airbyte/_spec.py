@@ -25,6 +25,7 @@ airbyte-cdk refuses to load: it looks for ``spec.yaml`` in its package) is not c
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,6 +95,101 @@ def check_config(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> None
         ) from None
     if error is not None:
         raise _refusal(error, schema) from None
+    rules = spec.get("config_normalization_rules") if isinstance(spec, Mapping) else None
+    if isinstance(rules, Mapping):
+        _run_validations(rules.get("validations"), values)
+
+
+_RULES = "spec.config_normalization_rules.validations"
+
+
+def _run_validations(validations: Any, config: Mapping[str, Any]) -> None:
+    """The spec's own ``validations``, as airbyte-cdk 7.39.1 runs them before it builds a
+    stream, on the normalized config: a ``DpathValidator`` takes the value at its
+    ``field_path`` (each value its ``*`` matches; none when the path is missing: nothing to
+    check) to its strategy; ``ValidateAdheresToSchema`` parses a text value as JSON and checks
+    it against ``base_schema``. A custom strategy (the connector's own Python) is not run.
+    The CDK calls a ``PredicateValidator`` with the config it does not take: it fails on any
+    config, and so does restsync, naming it."""
+    for i, rule in enumerate(validations if isinstance(validations, list) else []):
+        where = f"{_RULES}[{i}]"
+        kind = rule.get("type") if isinstance(rule, Mapping) else None
+        if kind == "PredicateValidator":
+            raise ConfigError(
+                where,
+                "airbyte-cdk 7.39.1 fails on a PredicateValidator among the spec's validations "
+                "(whatever the config); remove it from the manifest",
+            )
+        if kind != "DpathValidator":
+            continue
+        strategy = rule.get("validation_strategy")
+        if not isinstance(strategy, Mapping) or strategy.get("type") != "ValidateAdheresToSchema":
+            continue
+        path = [str(step) for step in rule.get("field_path") or []]
+        if not path:
+            raise ConfigError(f"{where}.field_path", "the field path is empty; name a config key")
+        for steps, value in _found(config, path, ()):
+            _adheres(value, strategy.get("base_schema"), _path("config", steps), where)
+
+
+def _found(
+    node: Any, path: list[str], steps: tuple[Any, ...]
+) -> Iterable[tuple[tuple[Any, ...], Any]]:
+    """The values at ``path`` in ``node`` (``*`` any key or index) with where each is."""
+    if not path:
+        yield steps, node
+        return
+    head, rest = path[0], path[1:]
+    if isinstance(node, Mapping):
+        keys: list[Any] = list(node) if head == "*" else [head] if head in node else []
+        for key in keys:
+            yield from _found(node[key], rest, (*steps, key))
+    elif isinstance(node, list):
+        indexes = range(len(node)) if head == "*" else [int(head)] if head.isdigit() else []
+        for index in indexes:
+            if index < len(node):
+                yield from _found(node[index], rest, (*steps, index))
+
+
+def _adheres(value: Any, schema: Any, at: str, where: str) -> None:
+    """Refuse ``value`` (at config path ``at``) when it is not JSON or not of ``schema``; the
+    sentence names the key and the schema's complaint, never the value."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ConfigError(
+                at, f"the value is not valid JSON, which {where} asks for; give JSON text"
+            ) from None
+    try:
+        validator = validator_for(schema)
+        validator.check_schema(schema)
+        error = best_match(validator(schema).iter_errors(value))
+    except Exception as exc:  # noqa: BLE001 - a broken schema: airbyte-cdk fails on it too
+        raise ConfigError(
+            f"{where}.validation_strategy.base_schema",
+            f"the schema cannot check the config ({type(exc).__name__}); fix the manifest",
+        ) from None
+    if error is not None:
+        inner = _path(at, error.absolute_path)
+        raise ConfigError(
+            inner,
+            f"the value does not match the schema in {where}: {_short(_phrase_of(error), 120)}; "
+            "fix the config",
+        )
+
+
+def _phrase_of(error: ValidationError) -> str:
+    """The schema's complaint without the value it quotes (it may be a secret)."""
+    if error.validator == "required":
+        return f"it needs the key {_missing(error)}"
+    if error.validator == "additionalProperties":
+        return f"it allows no key {_extra(error)}"
+    if error.validator == "enum":
+        return f"it should be one of {_values(error)}"
+    if error.validator == "type":
+        return f"it should be {_types(error.validator_value)}"
+    return f"it fails the schema's {error.validator!r} rule"
 
 
 def _whole_number(value: Any) -> bool:
