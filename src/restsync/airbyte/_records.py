@@ -227,7 +227,11 @@ def _coerce(value: Any, wanted: type) -> Any:
         return value
 
 
-def _dpath_get(body: Any, path: list[str]) -> Any:
+_EMPTY = object()  # _dpath_get's default: an empty list
+
+
+def _dpath_get(body: Any, path: list[str], missing: Any = _EMPTY) -> Any:
+    """The value at ``path``; ``missing`` (an empty list unless given) when there is none."""
     node = body
     for key in path:
         if isinstance(node, Mapping) and key in node:
@@ -239,7 +243,7 @@ def _dpath_get(body: Any, path: list[str]) -> Any:
         ):
             node = node[int(key)]
         else:
-            return []
+            return [] if missing is _EMPTY else missing
     return node
 
 

@@ -128,7 +128,8 @@ class Slicer:
                     return []  # a parent record without the key addresses no partition
                 partitions[0].update({router.partition_field: value, "parent_slice": {}})
                 for path in router.extra_fields:
-                    extra[".".join(path)] = _dpath_get(record, list(path))
+                    # a parent record without the field: None, as airbyte-cdk's KeyError gives
+                    extra[".".join(path)] = _dpath_get(record, list(path), missing=None)
                 if router.lazy_pointer:
                     extra["child_response"] = _dpath_get(record, list(router.lazy_pointer))
         for listed in self.lists:
