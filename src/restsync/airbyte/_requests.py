@@ -320,6 +320,7 @@ class ManifestTraversal(Traversal[StreamRequests]):
     def _url(self, ai: Interpolator, scope: dict[str, Any], path: str | None = None) -> str:
         spec = self.spec
         base = ai.text(spec.url_base, **scope) if spec.url_base else ""
+        written = path is None  # the manifest's path, not a next-page token's
         if path is None:
             path = ai.text(spec.path, **scope).lstrip("/") if spec.path else ""
         default = spec.url_base.rstrip("/") if spec.url_base else ""
@@ -329,6 +330,11 @@ class ManifestTraversal(Traversal[StreamRequests]):
         if base and override and override != default and base.startswith(default):
             # before the join: urljoin rewrites a base such as 'https://h//api' ('//' collapsed)
             base = override + base[len(default) :]
+            moved = _ORIGIN.match(override)
+            if written and moved and _ORIGIN.match(path):
+                # a whole address as the path (pennylane's plan_items) moves with the base, its
+                # path kept: the join would leave it on the real API, credentials and all
+                return _ORIGIN.sub(moved.group(0), path, count=1)
         if base:
             return urljoin(base if base.endswith("/") or not path else base + "/", path)
         full = ai.text(spec.url, **scope)
