@@ -8,6 +8,7 @@ segment's first job; ``never`` leaves every job ``pending``. ``most_running`` is
 the API had running at once (created, their final status not yet answered). ``via_target``:
 the ready status names no file, ``/exports/<id>/files`` lists them (a download_target_requester's
 endpoint). ``heard`` is each request's route and the credential headers it carried.
+``refuse_creates``: the first so many creation requests answer HTTP 400.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class ReportApi:
     via_target: bool = False
     deny_polls: bool = False  # every poll answers HTTP 401
     echo_key: bool = False  # the status answered is the poll's X-Poll-Key (an API that echoes)
+    refuse_creates: int = 0  # the first this many creation requests answer HTTP 400
+    refused: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)
     polls: dict[str, int] = field(default_factory=dict)
     aborted: list[str] = field(default_factory=list)
@@ -62,6 +65,9 @@ class ReportApi:
     async def create(self, request: web.Request) -> web.Response:
         self._hear("create", request)
         body = await request.json()
+        if self.refused < self.refuse_creates:
+            self.refused += 1
+            return web.json_response({"error": "report quota busy"}, status=400)
         job = f"job-{body.get('segment')}-{len(self.created) + 1}"
         self.created.append({"id": job, **body})
         self.running.add(job)

@@ -194,3 +194,35 @@ def test_gzipped_csv_reports_as_airbyte_cdk_reads_them(
     theirs, errors = reference_records(path, CONFIG, timeout=300)
     assert errors == []
     assert canonical(ours) == canonical(theirs["clicks"])
+
+
+def test_a_refused_creation_is_a_failed_attempt_tried_again(
+    server: RoutedServer, files: RoutedServer
+) -> None:
+    """airbyte-cdk's job orchestrator keeps a job whose creation failed as a failed job and
+    creates it again, up to its 3 attempts: two refused creations still load every segment."""
+    api = ReportApi(refuse_creates=2)
+    _start(server, files, api)
+    report, slept, got = run_engine(plan_manifest(report_manifest(server.base_url), CONFIG))
+    assert report.resources["clicks"].error is None
+    assert api.refused == 2
+    assert sorted(j["segment"] for j in api.created) == ["a", "b", "c"]
+    assert len(got) == 11
+    assert slept.count(1.0) == 3  # one wait between each job's two polls, none for a refusal
+
+
+def test_a_job_never_created_fails_the_stream_after_three_attempts(
+    server: RoutedServer, files: RoutedServer
+) -> None:
+    api = ReportApi(refuse_creates=1_000)
+    _start(server, files, api)
+    report, _, got = run_engine(plan_manifest(report_manifest(server.base_url), CONFIG))
+    error = report.resources["clicks"].error
+    assert error is not None
+    assert error.resource == "clicks"
+    assert "could not be created on any of 3 attempts" in error.message
+    assert "400" in error.message
+    assert CONFIG["api_key"] not in str(error)
+    assert got == []
+    assert api.polls == {}
+    assert api.refused in (3, 6, 9)  # 3 attempts for each segment tried before the stream ended

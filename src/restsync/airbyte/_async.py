@@ -18,8 +18,11 @@ status updates); a job still running once the waits add up to ``polling_job_time
 (minutes, 60 by default as in airbyte-cdk) has timed out: ``abort_requester`` is sent and the
 job is created again. A failed or timed-out job is tried 3 times in all (airbyte-cdk's default),
 a failed one after ``failed_retry_wait_time_in_seconds`` if the manifest sets it; then the
-stream fails with one sentence naming the stream, the job and its last status. At most
-``max_concurrent_async_job_count`` jobs (the manifest's, 1 unset) run at once across the
+stream fails with one sentence naming the stream, the job and its last status. A creation
+request that fails (an HTTP error once the error handler's retries are spent) is a failed
+attempt too, tried again at once, as airbyte-cdk's job orchestrator keeps it as a failed job;
+only a refused credential (HTTP 401/403, airbyte-cdk's config error) fails the stream at once.
+At most ``max_concurrent_async_job_count`` jobs (the manifest's, 1 unset) run at once across the
 source (``JobSlots``, airbyte-cdk's JobTracker).
 
 Credentials: each requester is a resource the engine sends its requests as (``senders``): its
@@ -40,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
 from restsync._engine._request import Page, Request, redact
-from restsync._errors import ConfigError, ExtractionError, ResponseFormatError
+from restsync._errors import ConfigError, ExtractionError, HTTPStatusError, ResponseFormatError
 from restsync._plan import IncrementalPlan, ResourcePlan
 from restsync.airbyte._auth import body_key, build_auth
 from restsync.airbyte._cursor import incremental_plan
@@ -130,6 +133,15 @@ class JobSlots:
             yield
 
 
+class _CreationFailed(Exception):
+    """A job's creation request failed with an HTTP error; the attempt counts as failed."""
+
+    def __init__(self, message: str, url: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.url = url
+
+
 @dataclass(frozen=True)
 class JobRunner:
     """One AsyncRetriever's requests and extractors; called once per slice (``produce``)."""
@@ -168,6 +180,13 @@ class JobRunner:
             return
         if status == "skipped":  # the API says the job has nothing to report
             return
+        if status == "uncreated":  # ``where`` is the last creation error, ``polled`` its URL
+            raise ExtractionError(
+                self.stream,
+                f"the report job could not be created on any of {ATTEMPTS} attempts; the last "
+                f"creation request failed: {where}",
+                polled,
+            )
         raise ExtractionError(
             self.stream,
             f"the report job ({where}) ended '{status}' on each of {ATTEMPTS} attempts; "
@@ -193,9 +212,14 @@ class JobRunner:
         """The slice's job tried up to ``ATTEMPTS`` times, to its first completed or skipped
         status: a timed-out job is aborted and created again; a failed one is created again
         after ``failed_wait`` (airbyte-cdk defers only a failed job's retry, not a timed-out
-        one's, and does not wait after the last attempt)."""
+        one's, and does not wait after the last attempt). A creation that fails is a failed
+        attempt with no wait ("uncreated" once every attempt failed so)."""
         for attempt in range(ATTEMPTS):
-            job_slice, polled, status, where = await self._run_job(base, fetch, sleep)
+            try:
+                job_slice, polled, status, where = await self._run_job(base, fetch, sleep)
+            except _CreationFailed as failed:
+                job_slice, polled, status, where = base, failed.url, "uncreated", failed.message
+                continue
             if status in ("completed", "skipped"):
                 break
             if status == "timeout" and self.abort is not None:
@@ -210,7 +234,12 @@ class JobRunner:
         """Create a job and poll it to a final status: (the job's slice, the last polling
         response, the status, the polling URL that names the job)."""
         request = _built(self.create, base)
-        created = await fetch(request, None)
+        try:
+            created = await fetch(request, None)
+        except HTTPStatusError as exc:
+            if exc.status in (401, 403):  # airbyte-cdk's config error: no job is tried again
+                raise
+            raise _CreationFailed(exc.message, exc.url) from exc
         context = _context(created, request)
         job_slice = Slice(
             base.partition, base.cursor_slice, {**base.extra_fields, "creation_response": context}
