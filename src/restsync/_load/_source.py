@@ -87,10 +87,13 @@ def _resource(runtime: SourceRuntime, plan: ResourcePlan) -> Any:
     hints: dict[str, Any] = dict(plan.hints)  # the plan keeps only dlt table hints
     if plan.primary_key:
         hints["primary_key"] = list(plan.primary_key)
+    table: Any = plan.table_name
+    if callable(hints.get("columns")):  # columns known once the run reads them (_side.py):
+        table = lambda item, name=table: name  # noqa: E731  # dlt wants every hint dynamic then
     resource = dlt.resource(
         fetch,
         name=name,
-        table_name=plan.table_name,
+        table_name=table,
         write_disposition=plan.write_disposition,
         selected=plan.selected,
         **hints,

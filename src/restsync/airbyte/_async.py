@@ -428,6 +428,8 @@ def async_stream(
     read["download"] = (download, *_download_access(retriever, ai, at, home))
     slicer, _options, parts = translator._slicer(spec, retriever, ai, where, name)
     schema, records = translator._records(spec, retriever, ai, where)
+    if not isinstance(schema, Mapping | None):  # a DynamicSchemaLoader's, read at run time
+        raise Unsupported(f"{where}.schema_loader", "DynamicSchemaLoader", "on an AsyncRetriever")
     incremental: IncrementalPlan | None = incremental_plan(
         spec.get("incremental_sync"), ai, f"{where}.incremental_sync"
     )

@@ -50,6 +50,7 @@ from restsync.airbyte._parts import (
 )
 from restsync.airbyte._query import QueryChain, query_properties, without_query_properties
 from restsync.airbyte._requests import RequestOption, StreamRequests
+from restsync.airbyte._side import DynamicSchema, dynamic_schema, schema_first
 from restsync.airbyte._slices import (
     ParentPartitions,
     SliceParts,
@@ -122,6 +123,8 @@ class Translator:
             encode_body=encoder_for(retriever.get("decoder")) if decode else None,
         )
         self._other_chain(spec, retriever, where, name, parts)
+        if isinstance(schema, DynamicSchema):
+            self.resources[name] = schema_first(self.resources[name], schema)
 
     def _other_chain(
         self,
@@ -260,8 +263,16 @@ class Translator:
     def _records(
         self, spec: Mapping[str, Any], retriever: Mapping[str, Any], ai: Any, where: str
     ) -> tuple[Any, Any]:
-        """The stream's declared schema, and how its records are selected and transformed."""
-        schema = load_schema(spec.get("schema_loader"), self.folder, ai, f"{where}.schema_loader")
+        """The stream's declared schema (a DynamicSchema: read at run time, _side.py), and how
+        its records are selected and transformed."""
+        loader, at = spec.get("schema_loader"), f"{where}.schema_loader"
+        selector = retriever.get("record_selector") or {}
+        normalize = (
+            isinstance(selector, Mapping) and selector.get("schema_normalization") == "Default"
+        )
+        name = str(spec.get("name") or where)
+        dynamic = dynamic_schema(self, loader, ai, at, name, normalize)
+        schema = None if dynamic is not None else load_schema(loader, self.folder, ai, at)
         records = build_records(
             retriever.get("record_selector") or {},
             spec.get("transformations"),
@@ -271,7 +282,7 @@ class Translator:
             client_side_cursor(spec.get("incremental_sync"), ai, f"{where}.incremental_sync"),
             stream_where=where,
         )
-        return schema, records
+        return dynamic or schema, records
 
     # --- requests -------------------------------------------------------------------------
 
