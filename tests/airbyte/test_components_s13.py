@@ -376,22 +376,6 @@ def test_query_properties_by_characters_and_without_chunking(
     assert len(_run_both(server, tmp_path, whole)) == 5
 
 
-def test_properties_from_an_endpoint_stay_refused_by_name() -> None:
-    query = {
-        "type": "QueryProperties",
-        "property_list": {
-            "type": "PropertiesFromEndpoint",
-            "property_field_path": ["name"],
-            "retriever": {"type": "SimpleRetriever"},
-        },
-    }
-    manifest = build.manifest(_contacts_stream("https://api.example.com", query))
-    with pytest.raises(ConfigError) as refused:
-        plan_manifest(manifest, {})
-    assert refused.value.path.endswith("request_parameters.properties.property_list")
-    assert "uses PropertiesFromEndpoint" in str(refused.value)
-
-
 # --- GroupingPartitionRouter over a ListPartitionRouter ---------------------------------------
 
 

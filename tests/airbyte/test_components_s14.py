@@ -17,6 +17,7 @@ from restsync._errors import ConfigError
 from restsync.airbyte import plan_manifest
 from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
+from tests.airbyte.test_components_s13 import serve_contacts
 from tests.conftest import RoutedServer
 
 _CHECK = {"type": "CheckStream", "stream_names": ["items"]}
@@ -189,3 +190,100 @@ def test_a_schema_endpoint_with_another_authenticator_is_refused_by_name() -> No
         plan_manifest(build.manifest(stream), {"token": _TOKEN})
     assert refused.value.path == "streams[0].schema_loader.retriever.requester"
     assert "authenticator or origin other than its stream's" in str(refused.value)
+
+
+# --- QueryProperties with PropertiesFromEndpoint -----------------------------------------------
+
+
+def serve_properties(server: RoutedServer, heard: list[str | None]) -> None:
+    """``/properties`` lists the contacts' properties in pages of two (``after``)."""
+    names = ["email", "phone", "city", "zip"]
+
+    @server.get("/properties")
+    async def properties(request: web.Request) -> web.Response:
+        heard.append(request.headers.get("Authorization"))
+        after = int(request.query.get("after", "0"))
+        page = [{"name": n, "label": n.title()} for n in names[after : after + 2]]
+        following = after + 2 if after + 2 < len(names) else None
+        return web.json_response({"results": page, "next": following})
+
+
+def _contacts_from_endpoint(base: str) -> dict[str, Any]:
+    listed = build.stream(
+        "unused",
+        build.requester(base, "/properties", authenticator=_AUTH),
+        ["results"],
+        paginator=build.paginator(
+            {
+                "type": "CursorPagination",
+                "cursor_value": "{{ response.get('next') }}",
+                "stop_condition": "{{ response.get('next') is none }}",
+            },
+            build.option("after"),
+        ),
+    )["retriever"]
+    query = {
+        "type": "QueryProperties",
+        "property_list": {
+            "type": "PropertiesFromEndpoint",
+            "property_field_path": ["{{ parameters.key }}"],
+            "retriever": listed,
+            "$parameters": {"key": "name"},
+        },
+        "always_include_properties": ["name"],
+        "property_chunking": {
+            "type": "PropertyChunking",
+            "property_limit_type": "property_count",
+            "property_limit": 2,
+        },
+    }
+    requester = build.requester(
+        base,
+        "/contacts",
+        authenticator=_AUTH,
+        request_parameters={"archived": "false", "properties": query},
+    )
+    paginator = build.paginator(
+        {"type": "PageIncrement", "page_size": 2, "start_from_page": 1}, build.option("page")
+    )
+    return build.stream("items", requester, ["results"], paginator=paginator)
+
+
+def test_properties_from_an_endpoint_are_read_then_chunked_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """The properties are read from ``/properties`` (two pages, the stream's token) once, then
+    each contacts page is asked once per chunk and merged: the records and the requests are
+    airbyte-cdk's; restsync refused the stream before."""
+    heard: list[str | None] = []
+    serve_properties(server, heard)
+    serve_contacts(server)
+    server.start()
+    manifest = _write(tmp_path, "endpoint", _contacts_from_endpoint("{{ config['base_url'] }}"))
+    config = {"base_url": server.base_url, "token": _TOKEN}
+    expected, errors = reference_records(manifest, config)
+    assert errors == []
+    cdk_queries = sorted((r.path, r.query_string) for r in server.requests)
+    server.requests.clear()
+    got = restsync_records(manifest, config)
+    assert canonical(got["items"]) == canonical(expected["items"])
+    assert sorted((r.path, r.query_string) for r in server.requests) == cdk_queries
+    assert [r.path for r in server.requests].count("/properties") == 2
+    assert got["items"][0]["properties"] == {
+        "name": "n1",
+        "email": "e1",
+        "phone": "p1",
+        "city": "c1",
+        "zip": "z1",
+    }
+    assert set(heard) == {f"Bearer {_TOKEN}"}
+
+
+def test_a_property_selector_stays_refused_by_name() -> None:
+    stream = _contacts_from_endpoint("https://api.example.com")
+    query = stream["retriever"]["requester"]["request_parameters"]["properties"]
+    query["property_selector"] = {"type": "JsonSchemaPropertySelector"}
+    with pytest.raises(ConfigError) as refused:
+        plan_manifest(build.manifest(stream), {"token": _TOKEN})
+    assert refused.value.path.endswith("request_parameters.properties.property_selector")
+    assert "uses PropertySelector" in str(refused.value)

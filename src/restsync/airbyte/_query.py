@@ -25,13 +25,17 @@ from typing import Any
 from restsync._engine._paginate import make_traversal
 from restsync._engine._request import Page, Request
 from restsync._errors import ExtractionError
-from restsync.airbyte._jinja import Slice
+from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported
 from restsync.airbyte._requests import ManifestTraversal, StreamRequests
+from restsync.airbyte._side import SideRead, side_read
 
 __all__ = [
+    "ChunkRule",
+    "PropertySource",
     "QueryChain",
     "QuerySpec",
+    "properties_from_endpoint",
     "property_chunks",
     "query_properties",
     "without_query_properties",
@@ -76,9 +80,13 @@ class QueryChain:
     parameter: str | None  # the request parameter that carries a chunk, if any
     merge_keys: tuple[str, ...] | None  # None: no PropertyChunking, records are not merged
     max_pages: int
+    properties: PropertySource | None = None  # PropertiesFromEndpoint: the chunks' properties
 
     async def __call__(self, parent: Any, fetch: Fetch, sleep: Any) -> AsyncIterator[list[Any]]:
         base = parent if isinstance(parent, Slice) else Slice(parent or {})
+        chunks = self.chunks
+        if self.properties is not None:
+            chunks = await self.properties.chunks(self.requests, fetch)
         traversal = make_traversal(self.requests, None, base)
         assert isinstance(traversal, ManifestTraversal)
         request: Request | None = traversal.first(Request(self.requests.method, ""))
@@ -94,7 +102,7 @@ class QueryChain:
             yielded: list[Any] = []
             merged: dict[str, dict[str, Any]] = {}
             last: Any = None
-            for chunk in self.chunks:
+            for chunk in chunks:
                 # airbyte-cdk's chunk slice keeps the partition and cursor, not extra_fields
                 traversal.parent = Slice(
                     base.partition, base.cursor_slice, {"query_properties": list(chunk)}
@@ -161,12 +169,68 @@ def _deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
+class ChunkRule:
+    """How a QueryProperties chunks its properties (property_chunks' other arguments)."""
+
+    always: tuple[str, ...] = ()
+    chunking: bool = False
+    limit: int | None = None
+    by_characters: bool = False
+
+    def chunks(self, properties: list[str]) -> tuple[tuple[str, ...], ...]:
+        return property_chunks(
+            properties, list(self.always), self.chunking, self.limit, self.by_characters
+        )
+
+
+@dataclass(frozen=True)
 class QuerySpec:
     """A stream's QueryProperties, read from its requester."""
 
     chunks: tuple[tuple[str, ...], ...]
     parameter: str | None
     merge_keys: tuple[str, ...] | None
+    rule: ChunkRule = ChunkRule()
+    endpoint: tuple[Mapping[str, Any], str] | None = None  # PropertiesFromEndpoint, its path
+
+
+@dataclass(frozen=True)
+class PropertySource:
+    """A PropertiesFromEndpoint: the properties are the value at ``field_path`` of each record
+    its retriever reads (once per run, _side.py), each as a text (airbyte-cdk's ``str()``, a
+    missing one ``[]``), then chunked by ``rule``."""
+
+    read: SideRead
+    interpolator: Interpolator
+    field_path: tuple[str, ...]
+    rule: ChunkRule
+
+    async def chunks(self, stream: StreamRequests, fetch: Fetch) -> tuple[tuple[str, ...], ...]:
+        records = await self.read.records(stream, fetch)
+        return self.rule.chunks([self._property(r) for r in records])
+
+    def _property(self, record: Any) -> str:
+        current = record
+        for part in self.field_path:
+            key = str(self.interpolator.eval(part))
+            if not isinstance(current, Mapping) or key not in current:
+                return "[]"
+            current = current[key]
+        return str(current)  # as airbyte-cdk writes a value that is not a text
+
+
+def properties_from_endpoint(
+    translator: Any, spec: QuerySpec, ai: Interpolator, name: str
+) -> PropertySource | None:
+    if spec.endpoint is None:
+        return None
+    endpoint, where = spec.endpoint
+    own = ai.with_parameters(endpoint.get("$parameters"))
+    path = endpoint.get("property_field_path")
+    if not isinstance(path, list) or not path:
+        raise Unsupported(f"{where}.property_field_path", "PropertiesFromEndpoint", "not a list")
+    read = side_read(translator, endpoint["retriever"], own, f"{where}.retriever", name, False)
+    return PropertySource(read, own, tuple(str(p) for p in path), spec.rule)
 
 
 def query_properties(requester: Mapping[str, Any], at: str) -> QuerySpec | None:
@@ -212,8 +276,14 @@ def _read(spec: Mapping[str, Any], at: str, parameter: str | None) -> QuerySpec:
     if spec.get("property_selector"):
         raise Unsupported(f"{at}.property_selector", "PropertySelector", "not supported")
     listed = spec.get("property_list")
+    endpoint = None
     if isinstance(listed, Mapping):
-        raise Unsupported(f"{at}.property_list", "PropertiesFromEndpoint", "not supported")
+        where = f"{at}.property_list"
+        if listed.get("type", "PropertiesFromEndpoint") != "PropertiesFromEndpoint":
+            raise Unsupported(where, str(listed.get("type")), "not supported")
+        if not isinstance(listed.get("retriever"), Mapping):
+            raise Unsupported(where, "PropertiesFromEndpoint", "no retriever")
+        endpoint, listed = (listed, where), None
     if listed is not None and not isinstance(listed, list):
         raise Unsupported(f"{at}.property_list", "QueryProperties", "a property_list not a list")
     always = spec.get("always_include_properties") or []
@@ -236,14 +306,8 @@ def _read(spec: Mapping[str, Any], at: str, parameter: str | None) -> QuerySpec:
         keys = _merge_keys(chunking.get("record_merge_strategy"), f"{where}.record_merge_strategy")
     elif chunking is not None:
         raise Unsupported(f"{at}.property_chunking", "PropertyChunking", "not a mapping")
-    chunks = property_chunks(
-        [str(p) for p in listed or []],
-        [str(p) for p in always],
-        chunking is not None,
-        limit,
-        by_characters,
-    )
-    return QuerySpec(chunks, parameter, keys)
+    rule = ChunkRule(tuple(str(p) for p in always), chunking is not None, limit, by_characters)
+    return QuerySpec(rule.chunks([str(p) for p in listed or []]), parameter, keys, rule, endpoint)
 
 
 _GROUP_BY_KEY = "GroupByKeyMergeStrategy"

@@ -43,6 +43,7 @@ __all__ = [
     "PlainChain",
     "SchemaFirst",
     "SideRead",
+    "checked_access",
     "dynamic_schema",
     "schema_first",
     "side_read",

@@ -48,9 +48,14 @@ from restsync.airbyte._parts import (
     load_schema,
     request_option,
 )
-from restsync.airbyte._query import QueryChain, query_properties, without_query_properties
+from restsync.airbyte._query import (
+    QueryChain,
+    properties_from_endpoint,
+    query_properties,
+    without_query_properties,
+)
 from restsync.airbyte._requests import RequestOption, StreamRequests
-from restsync.airbyte._side import DynamicSchema, dynamic_schema, schema_first
+from restsync.airbyte._side import DynamicSchema, checked_access, dynamic_schema, schema_first
 from restsync.airbyte._slices import (
     ParentPartitions,
     SliceParts,
@@ -156,7 +161,12 @@ class Translator:
                 query.parameter,
                 query.merge_keys,
                 resource.max_pages,
+                properties_from_endpoint(
+                    self, query, Interpolator(self.config, spec.get("$parameters")), name
+                ),
             )
+            if chain.properties is not None:
+                checked_access(chain.properties.read, resource)
             note = (
                 f"QueryProperties: each page is asked {len(query.chunks)} time(s), once per chunk"
             )
