@@ -287,3 +287,21 @@ def test_a_property_selector_stays_refused_by_name() -> None:
         plan_manifest(build.manifest(stream), {"token": _TOKEN})
     assert refused.value.path.endswith("request_parameters.properties.property_selector")
     assert "uses PropertySelector" in str(refused.value)
+
+
+def test_base_url_moves_the_side_reads_with_their_stream(server: RoutedServer) -> None:
+    """--base-url (the simulator, an offline run): the schema and the property reads go to the
+    given origin with the stream's requests, never to the API the manifest names."""
+    heard: list[str | None] = []
+    serve_typed_items(server, heard)
+    serve_properties(server, heard)
+    serve_contacts(server)
+    server.start()
+    typed = _typed_stream("https://api.example.com")
+    listed = {**_contacts_from_endpoint("https://api.example.com"), "name": "contacts"}
+    manifest = build.manifest(typed, listed, version="6.44.0", check=_CHECK)
+    config = {"token": _TOKEN}
+    source = restsync.airbyte_source(manifest, config, base_url=server.base_url)
+    assert len(list(source.resources["items"])) == 3
+    assert len(list(source.resources["contacts"])) == 5
+    assert {r.path for r in server.requests} == {"/fields", "/items", "/properties", "/contacts"}

@@ -172,11 +172,14 @@ def test_a_resolver_restsync_cannot_run_is_named_and_the_others_run() -> None:
 def test_a_template_component_restsync_cannot_run_names_the_resolved_stream() -> None:
     document = _document()
     template = document["dynamic_streams"][1]["stream_template"]
-    template["schema_loader"] = {"type": "DynamicSchemaLoader", "retriever": {}}
+    template["schema_loader"] = {
+        "type": "CustomSchemaLoader",
+        "class_name": "source_declarative_manifest.components.Loader",
+    }
     with pytest.raises(ConfigError) as raised:
         plan_manifest(document, config("http://127.0.0.1:9"))
     assert raised.value.path == "dynamic_streams[1].stream_template.schema_loader"
-    assert "stream 'report_daily' uses DynamicSchemaLoader" in str(raised.value)
+    assert "stream 'report_daily' uses CustomSchemaLoader" in str(raised.value)
     # the others still plan when chosen
     plan = plan_manifest(document, config("http://127.0.0.1:9"), streams=["metric_views"])
     assert [n for n, r in plan.resources.items() if r.selected] == ["metric_views"]
@@ -241,19 +244,20 @@ def test_create_or_update_creates_the_mappings_on_the_way() -> None:
 def test_a_listed_template_restsync_cannot_run_is_named_before_any_request(
     server: Any, make_pipeline: Any, duckdb_path: Path
 ) -> None:
-    """airtable's case: every stream its API lists would load its schema with a
-    DynamicSchemaLoader, and no mapping replaces that loader."""
+    """Every stream its API lists would load its schema with a custom loader (as airtable's
+    did with a DynamicSchemaLoader before session 14), and no mapping replaces that loader."""
     serve_dynamic(server)
     server.start()
     document = _document()
     document["dynamic_streams"][0]["stream_template"]["schema_loader"] = {
-        "type": "DynamicSchemaLoader",
-        "retriever": {},
+        "type": "CustomSchemaLoader",
+        "class_name": "source_declarative_manifest.components.Loader",
     }
     reason = (
-        "dynamic_streams[0] (template 'tables') is not run: it uses DynamicSchemaLoader (not "
-        "supported) at dynamic_streams[0].stream_template.schema_loader, which restsync cannot "
-        "run; the other streams still run"
+        "dynamic_streams[0] (template 'tables') is not run: it uses CustomSchemaLoader (custom "
+        "Python class source_declarative_manifest.components.Loader) at "
+        "dynamic_streams[0].stream_template.schema_loader, which restsync cannot run; the other "
+        "streams still run"
     )
     assert list(skipped_streams(document, config(server.base_url)).values()) == [reason]
     source = restsync.airbyte_source(document, config(server.base_url))

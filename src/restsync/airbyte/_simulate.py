@@ -53,6 +53,7 @@ from restsync.airbyte._requests import (
     StreamRequests,
     truthy,
 )
+from restsync.airbyte._side import PlainChain, SchemaFirst
 from restsync.airbyte._simulate_fanout import bound_crossed_roots
 from restsync.airbyte._simulate_links import rendered_link
 from restsync.airbyte._simulate_listed import end_of_list, listed_pages
@@ -114,6 +115,9 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
     for resource in plan.resources.values():
         if resource.compute is not None:
             continue
+        if isinstance(resource.produce, SchemaFirst):  # its schema endpoint is not served
+            inner = resource.produce.inner
+            resource = replace(resource, produce=None if isinstance(inner, PlainChain) else inner)
         if isinstance(resource.produce, LazyChain | QueryChain):
             # pages read with the stream's own requests (a lazily read parent's first page, a
             # page per chunk of properties): served as any stream's, and a lazily read
