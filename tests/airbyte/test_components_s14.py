@@ -305,3 +305,22 @@ def test_base_url_moves_the_side_reads_with_their_stream(server: RoutedServer) -
     assert len(list(source.resources["items"])) == 3
     assert len(list(source.resources["contacts"])) == 5
     assert {r.path for r in server.requests} == {"/fields", "/items", "/properties", "/contacts"}
+
+
+def test_the_schema_is_read_once_for_all_partitions(server: RoutedServer) -> None:
+    """Three partitions, their pages in flight at once: one schema read, before them all."""
+    heard: list[str | None] = []
+    serve_typed_items(server, heard)
+    server.start()
+    stream = _typed_stream(server.base_url)
+    stream["retriever"]["partition_router"] = {
+        "type": "ListPartitionRouter",
+        "cursor_field": "region",
+        "values": ["eu", "us", "ap"],
+        "request_option": build.option("region"),
+    }
+    source = restsync.airbyte_source(build.manifest(stream), {"token": _TOKEN})
+    records = list(source.resources["items"])
+    assert len(records) == 9 and {r["amount"] for r in records} == {1.5, 2.5, 3.5}
+    paths = [r.path for r in server.requests]
+    assert paths[0] == "/fields" and paths.count("/fields") == 1 and paths.count("/items") == 3
