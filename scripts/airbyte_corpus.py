@@ -13,6 +13,7 @@ import json
 import re
 import sys
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,26 +62,19 @@ def _object_value(schema: dict[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for name, prop in properties.items():
         if isinstance(prop, dict):
-            value = _value(name, prop)
+            if name not in required and prop.get("airbyte_hidden") and "default" not in prop:
+                # a field the form never shows (google-search-console's deprecated
+                # custom_reports, which a config migration would copy over its successor):
+                # a user's config does not have it
+                continue
+            value = _value(name, prop, invent=name in required)
             # an optional field no placeholder satisfies (cimis' hourly_data_items: an array whose
-            # enum lists texts) is left out, as a user would leave it: airbyte-cdk checks the
-            # config against the spec and would refuse the whole config for it
-            if name in required or _valid(value, prop):
+            # enum lists texts; plausible's api_url, whose own example its pattern refuses) is
+            # left out, as a user would leave it: airbyte-cdk checks the config against the
+            # spec and would refuse the whole config for it
+            if name in required or _accepts(prop, value):
                 config[name] = value
     return config
-
-
-def _valid(value: Any, prop: dict[str, Any]) -> bool:
-    """Whether the value has the field's type and one of its listed values. Not its pattern or
-    format: a placeholder that misses those is still the spec's own example (plausible's
-    api_url), kept as a user would copy it."""
-    try:
-        jsonschema.validate(value, {k: prop[k] for k in ("type", "enum") if k in prop})
-    except jsonschema.ValidationError:
-        return False
-    except jsonschema.SchemaError:  # a spec jsonschema cannot read: not ours to judge
-        return True
-    return True
 
 
 def _accepts(prop: dict[str, Any], value: Any) -> bool:
@@ -92,7 +86,9 @@ def _accepts(prop: dict[str, Any], value: Any) -> bool:
         return True
 
 
-def _value(name: str, prop: dict[str, Any]) -> Any:
+def _value(name: str, prop: dict[str, Any], invent: bool = True) -> Any:
+    """A value for the field ``name`` of schema ``prop``; ``invent``: a text the field's
+    pattern alone describes may be made up (a required field: the config needs one)."""
     for key in ("const", "default"):
         if key in prop:
             # a number's default written as text (reddit's limit: "1000"): as a user gives it,
@@ -125,30 +121,64 @@ def _value(name: str, prop: dict[str, Any]) -> Any:
         return _object_value(prop)
     if options:  # one of some plain types (``anyOf: [{type: string}, {type: "null"}]``)
         return _value(
-            name, {**{k: v for k, v in prop.items() if k not in ("oneOf", "anyOf")}, **options[0]}
+            name,
+            {**{k: v for k, v in prop.items() if k not in ("oneOf", "anyOf")}, **options[0]},
+            invent,
         )
     kind = prop.get("type")
     kind = next((k for k in kind if k != "null"), "string") if isinstance(kind, list) else kind
     if kind == "array":
         items = prop.get("items")
-        return [_value(name, items) if isinstance(items, dict) and items else "a"]
+        return [_value(name, items, invent) if isinstance(items, dict) and items else "a"]
     if kind in ("integer", "number", "boolean"):
         return {"integer": 1, "number": 1, "boolean": True}[kind]
     candidates = _dates(name, prop)
     if any(word in name.lower() for word in ("url", "host")):
         candidates.append("https://example.com")  # a url_base is often built from it
     candidates += _TEXTS
-    # nothing fits: the spec's own example all the same (plausible's api_url example is a URL
-    # its pattern refuses), as a user would copy it
+    fitting = next((c for c in candidates if _fits(c, prop)), None)
+    if fitting is None and invent and isinstance(prop.get("pattern"), str):
+        # a required text of a shape no placeholder has (paystack's secret_key
+        # "^(s|r)k_(live|test)_[a-zA-Z0-9]+$", trello's 24 hex digits): the simplest text the
+        # pattern matches, as the spec check wants one
+        fitting = _matching_text(prop["pattern"])
+        fitting = fitting if fitting is not None and _fits(fitting, prop) else None
+    # nothing fits: the spec's own example all the same, as a user would copy it (the spec
+    # check names the field: a manifest that asks for what its own pattern refuses)
     fallback = example if isinstance(example, str) and "YYYY" not in example else "x"
-    return next((c for c in candidates if _fits(c, prop)), fallback)
+    return fitting if fitting is not None else fallback
+
+
+@lru_cache(maxsize=256)
+def _matching_text(pattern: str) -> str | None:
+    """The simplest text JSON schema's ``pattern`` (a search, as ``re.search``) accepts, found
+    by hypothesis' ``from_regex`` and shrunk to its minimal example (derandomized: the same
+    text on every run), or ``None`` when there is none or the pattern is not Python's."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import HypothesisException
+
+    quiet = settings(
+        database=None,
+        derandomize=True,
+        max_examples=50,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    try:
+        text = find(st.from_regex(pattern), lambda _: True, settings=quiet)
+    except (HypothesisException, re.error):
+        return None
+    return text if _search(pattern, text) else None
 
 
 def _fits(text: str, prop: dict[str, Any]) -> bool:
     """Whether a text is one the field's ``pattern`` and date ``format`` accept."""
     pattern = prop.get("pattern")
-    if pattern and not _search(pattern, text):
-        return False
+    if pattern:
+        # the pattern is what the spec check tests; a ``format`` beside it is only a note
+        # (coingecko-coins' "format: date" over "^[0-9]{2}-[0-9]{2}-[0-9]{4}$")
+        return _search(pattern, text)
     wanted = _FORMATS.get(str(prop.get("format")))
     return wanted is None or re.fullmatch(wanted, text) is not None
 
@@ -175,6 +205,7 @@ _SPELLED = [
     ("YYYY-MM-DD", "%Y-%m-%d"),
     ("YYYYMMDD", "%Y%m%d"),
     ("DD/MM/YYYY HH:MM", "%d/%m/%Y %H:%M"),
+    ("DD-MM-YYYY", "%d-%m-%Y"),
     ("MM/DD/YYYY", "%m/%d/%Y"),
     ("DD/MM/YYYY", "%d/%m/%Y"),
 ]
@@ -298,11 +329,27 @@ def translate(path: Path, config: dict[str, Any]) -> tuple[Any, Any]:
                 raise
             refused, form = wanted.groups()
             text = datetime(2024, 1, 1, tzinfo=UTC).strftime(form)
+            fields = _spec_properties(path)
             # the placeholder dates, and any value that is the refused one (a spec's example
-            # in another format: babelforce's 1651363200 for a '%Y-%m-%dT%H:%M:%SZ' start)
-            for key in [*_PLACEHOLDERS, *(k for k, v in config.items() if str(v) == refused)]:
+            # in another format), where the spec takes the text: babelforce's spec wants an
+            # integer where its cursor parses '%Y-%m-%dT%H:%M:%SZ', which no config satisfies
+            # (airbyte-cdk fails on it too), and the refusal says so
+            keys = [*_PLACEHOLDERS, *(k for k, v in config.items() if str(v) == refused)]
+            changed = [k for k in keys if k not in fields or _accepts(fields[k], text)]
+            if not changed:
+                raise
+            for key in changed:
                 config[key] = text
     return stream_problems(path, config), None
+
+
+def _spec_properties(path: Path) -> dict[str, Any]:
+    """The top-level fields of the manifest's spec (none when it has no readable spec)."""
+    document = yaml.safe_load(path.read_text())
+    spec = (document.get("spec") if isinstance(document, dict) else None) or {}
+    schema = spec.get("connection_specification") or spec.get("connectionSpecification") or {}
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return properties if isinstance(properties, dict) else {}
 
 
 def stream_names(path: Path, config: dict[str, Any]) -> list[str]:

@@ -144,6 +144,17 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     allowed_calls: tuple[Callable[..., Any], ...] = ()
     # methods an overlay adds to the listed ones (Airbyte's templates call str.join)
     allowed_methods: frozenset[str] = frozenset()
+    # the exact types of values an overlay's templates build themselves (their own list and
+    # dict literals), and the methods that change such a value in place: one element or key
+    # per call, each call a step of the budget. A value passed in (the config, a response)
+    # is never of these types, so it stays immutable as in the stock immutable sandbox.
+    owned_types: tuple[type, ...] = ()
+    owned_methods: frozenset[str] = frozenset()
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr in self.owned_methods and type(obj) in self.owned_types:
+            return True
+        return bool(super().is_safe_attribute(obj, attr, value))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         _tick()
@@ -168,6 +179,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if any(obj is allowed for allowed in self.allowed_calls):
             return True
         name, owner = getattr(obj, "__name__", None), getattr(obj, "__self__", None)
+        if name in self.owned_methods and type(owner) in self.owned_types:
+            return True
         if name == "format":
             return name in self.allowed_methods and formatted_text(obj) is not None
         if isinstance(owner, _TIME_TYPES):

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from restsync import ConfigError
+from restsync.airbyte._spec import check_config
 from tests.airbyte._script import load_script
 
 
@@ -19,6 +21,8 @@ def _spec(**properties: dict[str, Any]) -> dict[str, Any]:
 
 SPELLED = "The date of the first day to include, in YYYYMMDD or YYYYMMDDHH format."
 DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DMY = r"^[0-9]{2}-[0-9]{2}-[0-9]{4}$"
+DMY_TEXT = "The start date for the historical data stream in dd-mm-yyyy format."
 
 CASES = [
     # (property name, its schema) -> the placeholder
@@ -46,7 +50,10 @@ CASES = [
         "region",  # a default that is an option's schema, not a value
         {
             "type": "object",
-            "oneOf": [{"properties": {"url_base": {"const": "https://eu.example.com/v3"}}}],
+            "oneOf": [
+                {"properties": {"url_base": {"const": "https://eu.example.com/v3"}}},
+                {"properties": {"url_base": {"const": "https://www.example.com/v3"}}},
+            ],
             "default": {
                 "type": "object",
                 "properties": {"url_base": {"const": "https://www.example.com/v3"}},
@@ -54,14 +61,11 @@ CASES = [
         },
         {"url_base": "https://www.example.com/v3"},
     ),
+    # a date its pattern spells out, under a ``format`` the pattern contradicts (coingecko-coins)
     (
-        "api_url",  # an example its own pattern refuses, and nothing else fits either
-        {
-            "type": "string",
-            "pattern": "^[a-z.]+\\.[a-z]+",
-            "examples": ["https://x.example.com/v1"],
-        },
-        "https://x.example.com/v1",
+        "start_date",
+        {"type": "string", "format": "date", "pattern": DMY, "description": DMY_TEXT},
+        "01-01-2024",
     ),
 ]
 
@@ -79,34 +83,8 @@ def test_the_placeholder_follows_the_spec(name: str, schema: dict[str, Any], exp
 def test_a_refused_example_is_given_again_in_the_format_the_manifest_parses(
     tmp_path: Path,
 ) -> None:
-    # babelforce: the spec's example is an epoch, the cursor parses '%Y-%m-%dT%H:%M:%SZ'
-    stream = {
-        "type": "DeclarativeStream",
-        "name": "calls",
-        "primary_key": ["id"],
-        "retriever": {
-            "type": "SimpleRetriever",
-            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": "/c"},
-            "record_selector": {
-                "type": "RecordSelector",
-                "extractor": {"type": "DpathExtractor", "field_path": ["items"]},
-            },
-        },
-        "incremental_sync": {
-            "type": "DatetimeBasedCursor",
-            "cursor_field": "created",
-            "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
-            "start_datetime": {
-                "type": "MinMaxDatetime",
-                "datetime": "{{ config['since'] }}",
-                "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
-            },
-        },
-        "schema_loader": {
-            "type": "InlineSchemaLoader",
-            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
-        },
-    }
+    # a spec's example is an epoch, the cursor parses '%Y-%m-%dT%H:%M:%SZ'
+    stream = _cursor_stream("{{ config['since'] }}")
     document = {
         "version": "6.0.0",
         "type": "DeclarativeSource",
@@ -132,3 +110,102 @@ def test_an_optional_field_no_placeholder_satisfies_is_left_out() -> None:
     spec["spec"]["connection_specification"]["required"] = ["hourly_data_items"]
     config = load_script("airbyte_corpus").placeholder_config(spec)
     assert "hourly_data_items" in config  # required: kept, refused
+
+
+# the shapes the spec check refused in the corpus's placeholder configs (session 14): a required
+# text only a pattern describes, an optional field whose own example its pattern refuses, array
+# items with a pattern, a hidden deprecated field a migration copies over its successor
+REFUSED_SHAPES: dict[str, Any] = {
+    "type": "object",
+    "required": ["access_token", "secret_key", "board_ids", "site_id", "start_date"],
+    "properties": {
+        "access_token": {"type": "string", "pattern": "^(sandbox|live)_.+$"},
+        "secret_key": {"type": "string", "pattern": "^(s|r)k_(live|test)_[a-zA-Z0-9]+$"},
+        "board_ids": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{24}$"}},
+        "site_id": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9-.]+\\.[A-Z-a-z0-9-.]+",
+            "examples": ["airbyte.com"],
+        },
+        "api_url": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9-.]+\\.[A-Z-a-z0-9-.]+",
+            "examples": ["https://plausible.example.com/api/v1/stats"],
+        },
+        "start_date": {"type": "string", "format": "date", "pattern": DMY, "description": DMY_TEXT},
+        "custom_reports": {"type": "string", "airbyte_hidden": True},
+        "reports": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def test_the_placeholder_config_passes_the_spec_check() -> None:
+    document = {"spec": {"connection_specification": REFUSED_SHAPES}}
+    config = load_script("airbyte_corpus").placeholder_config(document)
+    check_config(document, config)  # the check restsync runs before it reads, as airbyte-cdk
+    assert config["access_token"] == "sandbox_0"  # the simplest text the pattern matches
+    assert config["secret_key"].startswith(("sk_", "rk_"))
+    assert len(config["board_ids"]) == 1 and len(config["board_ids"][0]) == 24
+    assert config["site_id"] == "airbyte.com"  # the spec's own example, which fits
+    assert config["start_date"] == "01-01-2024"
+    # optional, and nothing a user would give fits (the example is refused, a made-up text
+    # would be no URL): left out, as are a hidden field and one no placeholder satisfies
+    assert "api_url" not in config and "custom_reports" not in config
+
+
+def test_an_optional_text_only_a_pattern_describes_is_left_out() -> None:
+    spec = _spec(token={"type": "string", "pattern": "^live_[0-9]+$"})
+    assert load_script("airbyte_corpus").placeholder_config(spec) == {}
+    spec["spec"]["connection_specification"]["required"] = ["token"]
+    assert load_script("airbyte_corpus").placeholder_config(spec) == {"token": "live_0"}
+
+
+def test_a_refused_date_is_not_rewritten_into_a_field_the_spec_types_otherwise(
+    tmp_path: Path,
+) -> None:
+    # babelforce: the spec wants an integer where the cursor parses '%Y-%m-%dT%H:%M:%SZ'; no
+    # config satisfies both (airbyte-cdk fails on it too), and the refusal names the format
+    stream = _cursor_stream("{{ config['since'] }}")
+    document = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [stream],
+        **_spec(since={"type": "integer", "examples": [1651363200]}),
+    }
+    path = tmp_path / "manifest.yaml"
+    path.write_text(yaml.safe_dump(document))
+    script = load_script("airbyte_corpus")
+    config = script.placeholder_config(document)
+    with pytest.raises(ConfigError, match="does not match the format"):
+        script.translate(path, config)
+    assert config["since"] == 1651363200
+
+
+def _cursor_stream(start: str) -> dict[str, Any]:
+    return {
+        "type": "DeclarativeStream",
+        "name": "calls",
+        "primary_key": ["id"],
+        "retriever": {
+            "type": "SimpleRetriever",
+            "requester": {"type": "HttpRequester", "url_base": "https://x.invalid", "path": "/c"},
+            "record_selector": {
+                "type": "RecordSelector",
+                "extractor": {"type": "DpathExtractor", "field_path": ["items"]},
+            },
+        },
+        "incremental_sync": {
+            "type": "DatetimeBasedCursor",
+            "cursor_field": "created",
+            "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
+            "start_datetime": {
+                "type": "MinMaxDatetime",
+                "datetime": start,
+                "datetime_format": "%Y-%m-%dT%H:%M:%SZ",
+            },
+        },
+        "schema_loader": {
+            "type": "InlineSchemaLoader",
+            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        },
+    }

@@ -2,7 +2,8 @@
 component. Before any stream is built, the CDK applies the ``config_migrations`` (older config
 shapes moved to the current one: gong's top-level ``access_key`` into ``credentials``) and then
 the ``transformations``, each a ``ConfigAddFields``, ``ConfigRemapField`` or
-``ConfigRemoveFields``. restsync applies them in the same order to its own copy of the config
+``ConfigRemoveFields`` (a ``CustomConfigTransformation`` is the connector's Python: refused).
+restsync applies them in the same order to its own copy of the config
 (the CDK also writes a migrated config back to its file; restsync never writes the user's file).
 The config is then checked against the spec's ``connection_specification`` and the rules' own
 ``validations`` (``DpathValidator`` with ``ValidateAdheresToSchema``; ``_spec.py``); a
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from restsync._errors import ConfigError
-from restsync.airbyte._jinja import Interpolator, TemplateError
+from restsync.airbyte._jinja import Interpolator, TemplateError, owned
 from restsync.airbyte._requests import truthy
 
 __all__ = ["normalized_config"]
@@ -54,6 +55,15 @@ def _apply(step: Mapping[str, Any], config: dict[str, Any], at: str) -> None:
         _remap_field(step, config)
     elif kind == "ConfigRemoveFields":
         _remove_fields(step, config)
+    elif kind == "CustomConfigTransformation":
+        # mailchimp's data center taken from its API key, google-analytics-data-api's
+        # dimension filters: the connector's own Python, which restsync does not run
+        raise ConfigError(
+            f"{at}.type",
+            f"the config transformation is a CustomConfigTransformation (custom Python class "
+            f"{step.get('class_name')}), which restsync cannot run, so no stream of this "
+            "manifest can run",
+        )
     else:
         raise ConfigError(
             f"{at}.type",
@@ -68,7 +78,10 @@ def _add_fields(step: Mapping[str, Any], config: dict[str, Any]) -> None:
     for added in step.get("fields") or []:
         ai = Interpolator(config)
         path = [str(key) for key in added.get("path") or []]
-        value = ai.string(added.get("value"))
+        # the value's template gets its own copy of the config, which it may change
+        # (amazon-seller-partner's migration sets ``report_name`` on each option it copies);
+        # airbyte-cdk changes its config in place there, restsync only writes the value
+        value = Interpolator(owned(config)).string(added.get("value"))
         wanted = _VALUE_TYPES.get(str(added.get("value_type") or ""))
         if wanted is not None and not isinstance(value, wanted):
             try:

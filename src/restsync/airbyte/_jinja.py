@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.filters import do_tojson
 
 from restsync._expressions import ConditionError, Limits, template_environment
@@ -41,7 +42,7 @@ from restsync._sandbox import evaluation
 from restsync.airbyte._dates import format_datetime as format_airbyte
 from restsync.airbyte._dates import parse_datetime, parse_iso
 
-__all__ = ["Interpolator", "Slice", "TemplateError", "UnknownSlice", "compile_check"]
+__all__ = ["Interpolator", "Slice", "TemplateError", "UnknownSlice", "compile_check", "owned"]
 
 
 class TemplateError(ConditionError):
@@ -190,6 +191,57 @@ _FILTERS: dict[str, Any] = {
     "tojson": do_tojson,
 }
 
+# --- what a template may change: only what it built --------------------------------------------
+#
+# airbyte-cdk renders in Jinja's mutable sandbox, and manifests build lists and dicts with it
+# (gitlab's ``{% set _ = ids.append(data.get('id')) %}``, google-sheets' header counts,
+# amazon-seller-partner's config migration ``option.update({...})``). restsync keeps the immutable
+# sandbox for every value a template is given (the config, a response, a slice: shared by
+# streams and pages, never changed in place) and lets a template change only what it built: its
+# own ``[...]`` and ``{...}`` literals are compiled as the two types below, whose ``append`` and
+# ``update`` it may call (one element or key per call, each call a step of the budget). A config
+# migration's template is given its own copy of the config made of these types (``owned``):
+# what it changes there is discarded after the render, and only the value the migration writes
+# reaches the config.
+
+
+class _OwnedList(list[Any]):
+    """A list a template built (its ``[...]``), or a render's own copy of one."""
+
+
+class _OwnedDict(dict[Any, Any]):
+    """A dict a template built (its ``{...}``), or a render's own copy of one."""
+
+
+_OWNED_METHODS = frozenset({"append", "update"})
+
+
+class _OwningCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with list and dict literals built as the owned types."""
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self.write("environment.owned_types[0](")
+        super().visit_List(node, frame)
+        self.write(")")
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self.write("environment.owned_types[1](")
+        super().visit_Dict(node, frame)
+        self.write(")")
+
+
+def owned(value: Any, depth: int = 0) -> Any:
+    """A copy of a JSON value whose lists and dicts a template may change (a config migration's
+    own config); deeper than 64 levels the rest is shared, and stays immutable."""
+    if depth > 64:
+        return value
+    if isinstance(value, Mapping):
+        return _OwnedDict({k: owned(v, depth + 1) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return _OwnedList(owned(v, depth + 1) for v in value)
+    return value
+
+
 # each render has the same step budget and deadline as a stop_condition evaluation
 _LIMITS = Limits()
 # manifests join config lists into one parameter ("{{ ','.join(config['ids']) }}")
@@ -199,6 +251,9 @@ _ENV = template_environment(
     undefined=Undefined,
     methods=frozenset({"join", "replace", "format"}),
 )
+_ENV.code_generator_class = _OwningCodeGenerator
+_ENV.owned_types = (_OwnedList, _OwnedDict)
+_ENV.owned_methods = _OWNED_METHODS
 
 
 @lru_cache(maxsize=4096)
