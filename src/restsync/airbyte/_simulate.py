@@ -320,7 +320,12 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         path, paginator = listed.path, SinglePaging()
     else:
         paginator = _paginator(
-            requests, resource.name, resource.primary_key, _selector(resource), first_path=path
+            requests,
+            resource.name,
+            resource.primary_key,
+            _selector(resource),
+            first_path=path,
+            child=parent is not None,
         )
     if isinstance(paginator, PathPositionPaging):
         # xkcd's '{n}/info.0.json': every position is a path of this stream
@@ -626,6 +631,7 @@ def _paginator(
     selector: str = "$",
     *,
     first_path: str = "",
+    child: bool = False,
 ) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
@@ -641,7 +647,7 @@ def _paginator(
         )
     if isinstance(strategy, CursorStrategy):
         return _cursor_paginator(strategy, requests, stream, key, selector, first_path)
-    if token is None and _one_short_page(strategy, requests):
+    if token is None and _one_short_page(strategy, requests, child=child):
         return SinglePaging()
     if token is None:
         inside = _position_in_text(strategy, requests)
@@ -727,13 +733,17 @@ def _position_in_text(
     return None
 
 
-def _one_short_page(strategy: OffsetStrategy | PageStrategy, requests: StreamRequests) -> bool:
+def _one_short_page(
+    strategy: OffsetStrategy | PageStrategy, requests: StreamRequests, *, child: bool
+) -> bool:
     """A page number or offset sent nowhere (nutshell's events: no page_token_option, and no
     template reads ``next_page_token``): every request is the same, so the API's one answer is
     all there is, and both clients stop on it when it is shorter than the page size. Served as
     one page, fewer records than that size (without a page size, only an empty page would stop
-    them)."""
-    return not _reads_page_token(requests) and (strategy.page_size or 0) > _ONE_PAGE_RECORDS
+    them). A child's answer (mention's mention_children, page size 10) holds the records of
+    one parent: fewer than a root's."""
+    served = _ONE_PARENT_RECORDS if child else _ONE_PAGE_RECORDS
+    return not _reads_page_token(requests) and (strategy.page_size or 0) > served
 
 
 def _reads_page_token(requests: StreamRequests) -> bool:
@@ -743,6 +753,8 @@ def _reads_page_token(requests: StreamRequests) -> bool:
 
 # the records a resource served on one page holds (the simulator's 2.5 pages of its default size)
 _ONE_PAGE_RECORDS = int(2.5 * DEFAULT_PAGE_SIZE)
+# the records a child resource holds per parent record (simulator/_compile.py's _count)
+_ONE_PARENT_RECORDS = 3
 
 
 def _cursor_paginator(
