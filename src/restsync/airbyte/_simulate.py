@@ -54,16 +54,19 @@ from restsync.airbyte._requests import (
     truthy,
 )
 from restsync.airbyte._side import PlainChain, SchemaFirst
+
+from restsync.airbyte._simulate_computed import computed_partition
 from restsync.airbyte._simulate_fanout import bound_crossed_roots
 from restsync.airbyte._simulate_links import rendered_link
 from restsync.airbyte._simulate_listed import end_of_list, listed_pages
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
+from restsync.airbyte._simulate_reads import served_field
 from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
 from restsync.airbyte._simulate_windows import WINDOW_PARAM, window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import EMBEDDED_IN, RECORDS, SLUG, SUFFIX_OF
-from restsync.simulator._data import LIST_STEP
+from restsync.simulator._data import DEFAULT_FIELDS, LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     EchoedPagePaging,
@@ -81,15 +84,6 @@ from restsync.simulator._stop_rule import condition_fields, derive_stop_rule
 __all__ = ["simulator_plan"]
 
 SIMULATED_BASE = "http://simulator.invalid"
-# one step into the response: .x, ['x'], .get('x') or .get('x', <empty default>); a default
-# only matters on the last page, which the simulator ends by leaving the field out
-_RESPONSE_STEP = re.compile(
-    r"\.get\(['\"](\w+)['\"](?:\s*,\s*(?:\{\}|None|''|\"\"))?\)|\.(\w+)|\[['\"](\w+)['\"]\]"
-)
-_TEMPLATE = re.compile(r"^\{\{\s*response(.*?)\s*\}\}$")
-# a guard after the field ('... if response['items']', '... if last_record else None'): the
-# clients evaluate it; the simulator only needs to know where the cursor goes
-_GUARD = re.compile(r"\s+if\s+[^{}]*?(?:\s+else\s+(?:None|''|\"\"|\{\}))?$")
 _ADDRESS = re.compile(r"^https?://[^/?#]+")
 _LAST_RECORD = re.compile(
     r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)"
@@ -264,15 +258,22 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
                 slicer.parent.partition_field: _nested_mark(slicer.parent.partition_field, inner),
             }
         )
+    computed = None
     try:
         path = requests.interpolator.text(requests.path, stream_slice=marks, next_page_token=None)
     except TemplateError:
-        # free-agent-connector: '/payroll/{{ format_datetime(stream_partition.ends_on, '%Y') }}'
-        # asks by the year of the parent's date, which the simulator cannot bind records to
-        raise SimulatorError(
-            f"stream '{resource.name}': its path is computed from a partition value (the "
-            f"simulator binds the value itself, not one computed from it): {requests.path!r}"
-        ) from None
+        # hugging-face-datasets: the path takes apart a key the parent computes from its fields
+        computed = _computed_partition(resource, plan, slicer, marks)
+        if computed is None:
+            # free-agent-connector: '/payroll/{{ format_datetime(stream_partition.ends_on,
+            # '%Y') }}' asks by the year of the parent's date, which the simulator cannot bind
+            # records to
+            raise SimulatorError(
+                f"stream '{resource.name}': its path is computed from a partition value (the "
+                f"simulator binds the value itself, or parent fields the value is built from "
+                f"and the path takes apart, not this): {requests.path!r}"
+            ) from None
+        path = computed[0]
     if requests.url and not requests.url_base:
         # a whole address (``url``): served at its path, on the simulator's origin
         address = requests.interpolator.text(requests.url, stream_slice=marks, next_page_token=None)
@@ -293,11 +294,16 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         if helper is None or helper.parent is None:
             raise SimulatorError(f"stream '{resource.name}': its parent stream is not in the plan")
         field = slicer.parent.partition_field
-        _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
+        if computed is None:
+            _computed_key(plan.resources[helper.parent.resource], slicer, resource.name)
         key = ".".join(slicer.parent.parent_key)
         # a key the parent's AddFields copies from a field it reads: bound to that field
         key = _copied_key(plan.resources[helper.parent.resource], slicer) or key
-        if inner is not None and "{" + ".".join((field, *inner)) + "}" in path:
+        if computed is not None:
+            # parent fields the partition value is built from, each bound where the path reads
+            # its part (_simulate_computed)
+            parent = ParentLink(helper.parent.resource, computed[1], ())
+        elif inner is not None and "{" + ".".join((field, *inner)) + "}" in path:
             # a field inside an object key, bound to that field of the parent's key
             link = {".".join((field, *inner)): ".".join((key, *inner))}
             parent = ParentLink(helper.parent.resource, link, ())
@@ -319,7 +325,12 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
         path, paginator = listed.path, SinglePaging()
     else:
         paginator = _paginator(
-            requests, resource.name, resource.primary_key, _selector(resource), first_path=path
+            requests,
+            resource.name,
+            resource.primary_key,
+            _selector(resource),
+            first_path=path,
+            child=parent is not None,
         )
     if isinstance(paginator, PathPositionPaging):
         # xkcd's '{n}/info.0.json': every position is a path of this stream
@@ -407,6 +418,17 @@ def _copied_key(parent: ResourcePlan, slicer: Slicer) -> str | None:
     return found
 
 
+def _computed_partition(
+    resource: ResourcePlan, plan: SourcePlan, slicer: Slicer | None, marks: Slice
+) -> tuple[str, dict[str, str]] | None:
+    requests = resource.paginator
+    helper = plan.resources[resource.parent.resource] if resource.parent else None
+    if not isinstance(requests, StreamRequests) or helper is None or helper.parent is None:
+        return None
+    parent = plan.resources[helper.parent.resource]
+    return computed_partition(requests, slicer, parent, marks, _record_reads)
+
+
 def _transformed(pipeline: RecordPipeline, record: dict[str, Any]) -> dict[str, Any]:
     try:
         out = pipeline._transform(dict(record), Slice())
@@ -425,6 +447,10 @@ def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> N
         if slicer is None or slicer.parent is None or helper is None or helper.parent is None:
             continue
         parent_name = helper.parent.resource
+        if served[name].parent is not None and _computed_partition(
+            resource, plan, slicer, _placeholder_slice(slicer)
+        ):
+            continue  # bound to the fields the key is built from, not to the key
         found = _computed_key(plan.resources[parent_name], slicer, name)
         if found is None or parent_name not in served:
             continue
@@ -610,6 +636,7 @@ def _paginator(
     selector: str = "$",
     *,
     first_path: str = "",
+    child: bool = False,
 ) -> PagingPlan:
     strategy = requests.strategy
     token = requests.page_token_option
@@ -625,7 +652,7 @@ def _paginator(
         )
     if isinstance(strategy, CursorStrategy):
         return _cursor_paginator(strategy, requests, stream, key, selector, first_path)
-    if token is None and _one_short_page(strategy, requests):
+    if token is None and _one_short_page(strategy, requests, child=child):
         return SinglePaging()
     if token is None:
         inside = _position_in_text(strategy, requests)
@@ -711,13 +738,17 @@ def _position_in_text(
     return None
 
 
-def _one_short_page(strategy: OffsetStrategy | PageStrategy, requests: StreamRequests) -> bool:
+def _one_short_page(
+    strategy: OffsetStrategy | PageStrategy, requests: StreamRequests, *, child: bool
+) -> bool:
     """A page number or offset sent nowhere (nutshell's events: no page_token_option, and no
     template reads ``next_page_token``): every request is the same, so the API's one answer is
     all there is, and both clients stop on it when it is shorter than the page size. Served as
     one page, fewer records than that size (without a page size, only an empty page would stop
-    them)."""
-    return not _reads_page_token(requests) and (strategy.page_size or 0) > _ONE_PAGE_RECORDS
+    them). A child's answer (mention's mention_children, page size 10) holds the records of
+    one parent: fewer than a root's."""
+    served = _ONE_PARENT_RECORDS if child else _ONE_PAGE_RECORDS
+    return not _reads_page_token(requests) and (strategy.page_size or 0) > served
 
 
 def _reads_page_token(requests: StreamRequests) -> bool:
@@ -727,6 +758,8 @@ def _reads_page_token(requests: StreamRequests) -> bool:
 
 # the records a resource served on one page holds (the simulator's 2.5 pages of its default size)
 _ONE_PAGE_RECORDS = int(2.5 * DEFAULT_PAGE_SIZE)
+# the records a child resource holds per parent record (simulator/_compile.py's _count)
+_ONE_PARENT_RECORDS = 3
 
 
 def _cursor_paginator(
@@ -1150,19 +1183,9 @@ def _where(option: RequestOption | None) -> tuple[str | None, str | None]:
 
 
 def _response_field(template: str) -> str | None:
-    """The dotted path of a cursor read straight from the body (``response.a.get('b', {})`` is
-    ``a.b``), or None for anything computed."""
-    found = _TEMPLATE.match(template.strip())
-    if not found or not found.group(1):
-        return None
-    rest, path = _GUARD.sub("", found.group(1)), []
-    while rest:
-        step = _RESPONSE_STEP.match(rest)
-        if step is None:
-            return None
-        path.append(next(g for g in step.groups() if g))
-        rest = rest[step.end() :]
-    return ".".join(path)
+    """The field path of a cursor read straight from the body (``response.a.get('b', {})`` is
+    ``a.b``; ``_simulate_reads`` says which forms), or None for anything computed."""
+    return served_field(template)
 
 
 def _selector(resource: ResourcePlan) -> str:
@@ -1260,12 +1283,18 @@ def _with_input_fields(resource: ResourcePlan) -> Mapping[str, Any]:
     """The resource's column hints plus the record fields its filter and ``AddFields`` read but
     its schema lacks. A schema describes the stream's output; a transformation often reads the
     API's raw shape (opsgenie adds ``user_id`` from ``record['user']['id']`` and removes
-    ``user``), so the simulator serves those fields too (dotted: nested), as the API would."""
+    ``user``), so the simulator serves those fields too (dotted: nested), as the API would.
+    A stream without a column (savvycal's ``events``, ``properties: {}``, whose ``AddFields``
+    read ``record["scheduler"]["display_name"]``) is served the simulator's default fields
+    and those read."""
+    reads = _record_reads(resource.select)
     columns = resource.hints.get("columns")
     if not isinstance(columns, dict) or not columns:
-        return resource.hints
+        if not reads:
+            return resource.hints
+        columns = {name: {"data_type": data_type} for name, data_type in DEFAULT_FIELDS}
     served = dict(columns)
-    for path in _record_reads(resource.select):
+    for path in reads:
         top = path.split(".")[0].removesuffix(LIST_STEP)
         hint = columns.get(top)
         generic = isinstance(hint, Mapping) and hint.get("data_type") == "json"

@@ -168,7 +168,7 @@ def _cursor_window(
 class CursorPager:
     def __init__(self, paginator: CursorPaging) -> None:
         self.p = paginator
-        self.cursor_path = dotted(paginator.cursor_path or paginator.cursor_param or "cursor")
+        self.cursor_path = field_path(paginator.cursor_path or paginator.cursor_param or "cursor")
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
         p = self.p
@@ -236,7 +236,7 @@ class _LinkPager:
 
 class JSONLinkPager(_LinkPager):
     def __init__(self, paginator: JSONLinkPaging) -> None:
-        self.next_path = dotted(paginator.next_url_path or "next")
+        self.next_path = field_path(paginator.next_url_path or "next")
 
     def page(self, request: PageRequest, total: int) -> ServedPage:
         start, stop, last, link = self._window(request, total)
@@ -510,6 +510,13 @@ class EchoedPositionPager:
         }
         fields = {path: carried[meaning] for path, meaning in p.echoes.items()}
         return ServedPage(start, stop, last, None if last else following, fields)
+
+
+def field_path(path: str) -> str:
+    """A paging field's path: a literal key (``[@odata.nextLink]``) as it is, else dotted."""
+    if path.startswith("[") and path.endswith("]") and "]" not in path[1:-1]:
+        return path
+    return dotted(path)
 
 
 def literal_key(key: str) -> str:

@@ -1,0 +1,79 @@
+"""A partition value the parent computes from its fields and the child's path takes apart.
+
+hugging-face-datasets: the parent ``splits`` adds ``key`` as ``"::".join([record["dataset"],
+record["config"], record["split"]])``, and the child ``rows`` asks for ``/rows?config={{
+stream_partition.key.split("::")[1] }}&split={{ stream_partition.key.split("::")[2] }}``. The
+simulator cannot bind a placeholder for ``key`` (splitting ``{key}`` fails), but the parts the
+child reads are parent fields. The rule: run the parent's own ``AddFields`` on a record whose
+fields it reads are markers (``{config}``), render the child's path with the partition value
+that gives, and bind each marker found in the rendered path (or its query) to that parent
+field. Both clients then ask with the parent record's own fields, and the simulator serves each
+combination the records bound to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from restsync._selectors import set_field
+from restsync.airbyte._jinja import Slice, TemplateError
+from restsync.airbyte._records import AddField, RecordPipeline
+from restsync.airbyte._requests import StreamRequests
+from restsync.airbyte._slices import Slicer
+from restsync.simulator._data import LIST_STEP
+
+__all__ = ["computed_partition"]
+
+
+def computed_partition(
+    requests: StreamRequests,
+    slicer: Slicer | None,
+    parent: Any,
+    marks: Mapping[str, Any],
+    record_reads: Callable[[RecordPipeline], list[str]],
+) -> tuple[str, dict[str, str]] | None:
+    """(the child's path with parent-field placeholders, {placeholder: parent field}) when the
+    partition key is computed by the parent's ``AddFields`` and the path reads parts of it (see
+    the module docstring), else None. ``parent`` is the parent stream's plan; ``record_reads``
+    gives the record fields (dotted) a pipeline's templates read."""
+    if slicer is None or slicer.parent is None or len(slicer.parent.parent_key) != 1:
+        return None
+    pipeline = getattr(parent, "select", None)
+    if not isinstance(pipeline, RecordPipeline):
+        return None
+    key = slicer.parent.parent_key[0]
+    step = _last_step_on(pipeline, key)
+    if step is None:
+        return None
+    alone = RecordPipeline(pipeline.interpolator, transformations=(step,))
+    reads = [r for r in record_reads(alone) if LIST_STEP not in r and "[0]" not in r]
+    if not reads:
+        return None
+    record: dict[str, Any] = {}
+    for read in reads:
+        set_field(record, read, "{" + read + "}")
+    try:
+        value = alone._transform(dict(record), Slice()).get(key)
+    except (TemplateError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not isinstance(value, str) or not any("{" + r + "}" in value for r in reads):
+        return None
+    field = slicer.parent.partition_field
+    try:
+        path = requests.interpolator.text(
+            requests.path, stream_slice=Slice({**marks, field: value}), next_page_token=None
+        )
+    except TemplateError:
+        return None
+    bound = {read: read for read in reads if "{" + read + "}" in path}
+    return (path, bound) if bound else None
+
+
+def _last_step_on(pipeline: RecordPipeline, key: str) -> AddField | None:
+    """The last unconditional ``AddFields`` that sets ``key``, or None."""
+    found = None
+    for step in pipeline.transformations:
+        if isinstance(step, AddField) and tuple(step.path) == (key,):
+            found = step if isinstance(step.value, str) and not step.condition else None
+    return found
