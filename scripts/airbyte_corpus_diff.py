@@ -58,6 +58,7 @@ from airbyte_corpus import (  # noqa: E402
     translate,
 )
 from airbyte_diff import REFERENCE_PYTHON, canonical, reference_records  # noqa: E402
+from loopback_only import install as loopback_only  # noqa: E402
 
 from restsync import ConfigError  # noqa: E402
 from restsync.airbyte import airbyte_source, plan_manifest, skipped_streams  # noqa: E402
@@ -98,6 +99,11 @@ def pointed_at(node: Any, base_url: str) -> Any:
         # (or a config template for the host, feishu's ``{{ config['lark_host'] }}/...``)
         url = re.sub(r"^\{\{[^}]*\}\}(?=/)", origin, copy["url"].strip())
         copy["url"] = re.sub(r"^https?://[^/?#]+", origin, url)
+    if requester and isinstance(copy.get("path"), str) and _ADDRESS.match(copy["path"].strip()):
+        # a whole address as the path under a url_base (pennylane's plan_items): the CDK's
+        # join keeps its host, so it moves to the simulator's origin, as restsync's base_url
+        # moves it, its path kept
+        copy["path"] = re.sub(r"^https?://[^/?#]+", origin, copy["path"].strip())
     if isinstance(copy.get("token_refresh_endpoint"), str):
         # the same path on the simulator's origin, as restsync's base_url moves it
         # (a host that is a config value, uptick's '{{ config["base_url"] }}/api/oauth2/token/')
@@ -399,6 +405,8 @@ def _read_streams(
     """The child's work: each stream read on its own, one JSON line per finished stream, and
     its name sent to the parent (and first an empty one: the child's start, its imports under
     load, is not the first stream's time)."""
+    # nothing but the simulator: a host the manifest still names fails the stream, named
+    loopback_only()
     done.send("")
     for stream in streams:
         result: list[Any] | str
