@@ -178,20 +178,22 @@ def servable(
 def rounds(path: Path, config: dict[str, Any], ok: list[str]) -> list[list[str]]:
     """The servable streams in groups that can share one simulator: a stream at the route of
     another that asks for something else (serpstat: every stream POSTs to '/'; freshsales:
-    open and won deals differ by a parameter) goes to a later round, served on its own."""
+    open and won deals differ by a parameter) goes to a later round, served on its own; so
+    does a stream whose partition routers multiply (served smaller: see ``multiplies``)."""
     groups: list[list[str]] = []
+    alone = {stream for stream in ok if multiplies(path, config, stream)}
     for stream in ok:
-        if multiplies(path, config, stream):
+        if stream in alone:
             groups.append([stream])  # served smaller, on its own (see _SMALL)
             continue
         for group in groups:
+            if group[0] in alone:
+                continue
             try:
                 simulator_plan(plan_manifest(path, config, streams=[*group, stream]))
             except SimulatorError:
                 continue
-            if _partitions_clash(path, config, [*group, stream]) or multiplies(
-                path, config, group[0]
-            ):
+            if _partitions_clash(path, config, [*group, stream]):
                 continue
             group.append(stream)
             break
