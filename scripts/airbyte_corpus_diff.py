@@ -1,7 +1,7 @@
 """Real manifests through airbyte-cdk and through restsync, against restsync's simulator.
 
     make airbyte-reference                                   # once: .venv-airbyte with the CDK
-    .venv/bin/python scripts/airbyte_corpus_diff.py FOLDER [--timeout 120]
+    .venv/bin/python scripts/airbyte_corpus_diff.py FOLDER [--timeout 120] [--listed-cap 20]
 
 FOLDER holds manifests (``*.yaml`` or ``<connector>/manifest.yaml``, kept outside this
 repository). Per manifest: ``check`` (restsync's translation, with a placeholder config built
@@ -17,6 +17,12 @@ stopped when that long passes without one more stream ending (restsync reads its
 after another, so the one it was reading is given up and a fresh child reads the rest;
 airbyte-cdk reads several at once, so each stream it had not ended runs again on its own in
 a fresh CDK). One stream that never ends costs its own budget, not the others'.
+
+``--listed-cap`` (20 by default): of the streams one API-listed ``dynamic_streams`` entry
+resolves to, the first that many by name are compared; the entry's own line says how many were
+left unread. Each such entry is served and compared on its own. A stream whose partition
+routers multiply (a product of parent streams) is served smaller, in a round of its own, and
+its verdict says so. Neither client may reach a host off the loopback (scripts/loopback_only.py).
 
 Every stream lands in one category (a connector in its streams' worst, in this order):
 
@@ -58,11 +64,12 @@ from airbyte_corpus import (  # noqa: E402
     translate,
 )
 from airbyte_diff import REFERENCE_PYTHON, canonical, reference_records  # noqa: E402
+from loopback_only import install as loopback_only  # noqa: E402
 
 from restsync import ConfigError  # noqa: E402
 from restsync.airbyte import airbyte_source, plan_manifest, skipped_streams  # noqa: E402
 from restsync.airbyte._records import AddField  # noqa: E402
-from restsync.airbyte._simulate import simulator_plan  # noqa: E402
+from restsync.airbyte._simulate import _slicer, simulator_plan  # noqa: E402
 from restsync.airbyte._simulate_dynamic import served_manifest  # noqa: E402
 from restsync.airbyte._source import listed_streams  # noqa: E402
 from restsync.cli._simulate import _job_front  # noqa: E402
@@ -70,6 +77,16 @@ from restsync.simulator import SimulatorError, SimulatorOptions, serve_in_thread
 from restsync.simulator._compile import compile_plan  # noqa: E402
 
 _OPTIONS = SimulatorOptions(seed=11)
+# a stream whose partition routers multiply (a product of parent streams, nylas' events: every
+# grant with every calendar of every grant) is served smaller, in a round of its own: at the
+# default size its 125 grants x 300 calendars were 37,500 requests, which airbyte-cdk (at about
+# 150 a second) could not send within the budget; here 8 x 64 = 512
+_SMALL_RECORDS = 8
+_SMALL = SimulatorOptions(seed=11, records_per_resource=_SMALL_RECORDS)
+# the streams of one API-listed dynamic_streams entry compared at most (the first by name; the
+# verdict says how many were left): a listing of hundreds (a table per customer) would
+# otherwise hold a run for hours, each stream with its own budget on both sides
+LISTED_CAP = 20
 # an address's scheme and host, the host possibly templated in part (``{{ ... }}`` spans spaces
 # and quotes, which end a plain host)
 _ADDRESS = re.compile(r"https?://(?:[^/'\"\s{]|\{\{.*?\}\}|\{(?!\{))+")
@@ -98,6 +115,11 @@ def pointed_at(node: Any, base_url: str) -> Any:
         # (or a config template for the host, feishu's ``{{ config['lark_host'] }}/...``)
         url = re.sub(r"^\{\{[^}]*\}\}(?=/)", origin, copy["url"].strip())
         copy["url"] = re.sub(r"^https?://[^/?#]+", origin, url)
+    if requester and isinstance(copy.get("path"), str) and _ADDRESS.match(copy["path"].strip()):
+        # a whole address as the path under a url_base (pennylane's plan_items): the CDK's
+        # join keeps its host, so it moves to the simulator's origin, as restsync's base_url
+        # moves it, its path kept
+        copy["path"] = re.sub(r"^https?://[^/?#]+", origin, copy["path"].strip())
     if isinstance(copy.get("token_refresh_endpoint"), str):
         # the same path on the simulator's origin, as restsync's base_url moves it
         # (a host that is a config value, uptick's '{{ config["base_url"] }}/api/oauth2/token/')
@@ -156,10 +178,17 @@ def servable(
 def rounds(path: Path, config: dict[str, Any], ok: list[str]) -> list[list[str]]:
     """The servable streams in groups that can share one simulator: a stream at the route of
     another that asks for something else (serpstat: every stream POSTs to '/'; freshsales:
-    open and won deals differ by a parameter) goes to a later round, served on its own."""
+    open and won deals differ by a parameter) goes to a later round, served on its own; so
+    does a stream whose partition routers multiply (served smaller: see ``multiplies``)."""
     groups: list[list[str]] = []
+    alone = {stream for stream in ok if multiplies(path, config, stream)}
     for stream in ok:
+        if stream in alone:
+            groups.append([stream])  # served smaller, on its own (see _SMALL)
+            continue
         for group in groups:
+            if group[0] in alone:
+                continue
             try:
                 simulator_plan(plan_manifest(path, config, streams=[*group, stream]))
             except SimulatorError:
@@ -171,6 +200,14 @@ def rounds(path: Path, config: dict[str, Any], ok: list[str]) -> list[list[str]]
         else:
             groups.append([stream])
     return groups
+
+
+def multiplies(path: Path, config: dict[str, Any], stream: str) -> bool:
+    """Whether the stream's partitions are a product of two or more parent streams' records
+    (a list of SubstreamPartitionRouters): its requests grow as the product of their sizes."""
+    plan = plan_manifest(path, config, streams=[stream])
+    slicer = _slicer(plan.resources[stream], plan)
+    return slicer is not None and bool(slicer.others)
 
 
 def _partitions_clash(path: Path, config: dict[str, Any], streams: list[str]) -> bool:
@@ -195,14 +232,16 @@ def compare(
     streams: list[str],
     timeout: float,
     served: Any = None,
+    options: SimulatorOptions = _OPTIONS,
 ) -> dict[str, str]:
     """Each stream's verdict after reading it through both sides from one simulator (``served``:
-    the plan it serves when not the streams' own, the streams an API lists)."""
+    the plan it serves when not the streams' own, the streams an API lists; ``options``: the
+    simulator's, the harness's seed at the default size unless said)."""
     # (the streams an API lists: no report-job front, the listing's plan is served as is)
     client = None if served else plan_manifest(path, config, streams=streams)
     verdicts: dict[str, str] = {}
     with (
-        serve_in_thread(served or simulator_plan(client), _OPTIONS) as sim,
+        serve_in_thread(served or simulator_plan(client), options) as sim,
         # report-job streams (AsyncRetriever) through the front `restsync simulate` starts:
         # the simulator alone answers their job creation with 405, on both sides
         _job_front(client, sim.base_url) as base_url,
@@ -240,6 +279,12 @@ def compare(
                 verdicts[stream] = f"identical ({len(got)} records; read time in {shown} masked)"
             else:
                 verdicts[stream] = _difference(want, got)
+    if options.records_per_resource is not None:
+        note = (
+            f"; served at {options.records_per_resource} records a resource and a parent: its "
+            "partition routers multiply their parents' records"
+        )
+        verdicts = {s: v + note for s, v in verdicts.items()}
     return verdicts
 
 
@@ -311,6 +356,13 @@ def _without_budget(path: Path, folder: Path) -> Path:
     document = yaml.safe_load(text)
     if document.pop("api_budget", None) is None:
         return path
+    return _beside(path, document, folder)
+
+
+def _beside(path: Path, document: dict[str, Any], folder: Path) -> Path:
+    """``document`` written as ``path``'s name in ``folder`` (made here), beside links to
+    everything else ``path``'s folder holds: the corpus is read-only, and a copy must still
+    find the connector's ``schemas/`` and ``components.py``."""
     folder.mkdir()
     for sibling in path.parent.iterdir():
         if sibling.name != path.name:
@@ -399,6 +451,8 @@ def _read_streams(
     """The child's work: each stream read on its own, one JSON line per finished stream, and
     its name sent to the parent (and first an empty one: the child's start, its imports under
     load, is not the first stream's time)."""
+    # nothing but the simulator: a host the manifest still names fails the stream, named
+    loopback_only()
     done.send("")
     for stream in streams:
         result: list[Any] | str
@@ -434,7 +488,7 @@ def _key_difference(cdk: dict[str, Any], ours: dict[str, Any]) -> str:
     )
 
 
-def run_manifest(path: Path, timeout: float) -> dict[str, str]:
+def run_manifest(path: Path, timeout: float, listed_cap: int = LISTED_CAP) -> dict[str, str]:
     document = yaml.safe_load(path.read_text())
     config = {**_PLACEHOLDERS, **placeholder_config(document, path.parent)}
     try:
@@ -446,31 +500,60 @@ def run_manifest(path: Path, timeout: float) -> dict[str, str]:
     ok, limited = servable(path, config, [s for s in names if s not in problems])
     verdicts.update({s: f"simulator-limited: {why}" for s, why in limited.items()})
     for group in rounds(path, config, ok):
-        verdicts.update(compare(path, config, group, timeout))
-    skipped = skipped_streams(path, config)
-    listed, why = _listed_streams(path, config, names, skipped)
+        smaller = len(group) == 1 and multiplies(path, config, group[0])
+        verdicts.update(
+            compare(path, config, group, timeout, options=_SMALL if smaller else _OPTIONS)
+        )
     # a dynamic_streams entry check cannot resolve: rejected with its reason; one an API lists
-    # its streams for: those streams compared, the listing served as `restsync simulate` does
-    # (or, when the simulator cannot serve it, simulator-limited with the reason)
-    for where, reason in skipped.items():
-        if "is resolved at run time" not in reason:
-            verdicts[where] = f"rejected: {reason}"
-        elif not listed:
-            verdicts[where] = f"simulator-limited: {why or reason}"
-    if listed:
-        served, names_listed = listed
-        verdicts.update(compare(path, config, names_listed, timeout, served=served))
+    # its streams for: each such entry on its own (its listing served as `restsync simulate`
+    # does, its streams compared, at most ``listed_cap`` of them), or simulator-limited with
+    # the reason; one entry's streams or failure never stand for another's
+    with tempfile.TemporaryDirectory() as folder:
+        for number, (where, reason) in enumerate(skipped_streams(path, config).items()):
+            if "is resolved at run time" not in reason:
+                verdicts[where] = f"rejected: {reason}"
+                continue
+            entry = _entry_manifest(path, where, Path(folder) / f"entry-{number}")
+            listed, why = _listed_streams(entry, config, names)
+            if listed is None:
+                verdicts[where] = f"simulator-limited: {why or reason}"
+                continue
+            served, resolved = listed
+            compared = compare(entry, config, resolved[:listed_cap], timeout, served=served)
+            verdicts.update(compared)
+            if len(resolved) > listed_cap:
+                verdicts[where] = (
+                    f"{connector_verdict(compared)}: the served listing resolves "
+                    f"{len(resolved)} streams; the first {listed_cap} (by name) compared, the "
+                    f"other {len(resolved) - listed_cap} not read (the harness's cap on the "
+                    "streams an entry lists: --listed-cap)"
+                )
     return {s: verdicts[s] for s in names if s in verdicts} | verdicts
 
 
+def _entry_manifest(path: Path, where: str, folder: Path) -> Path:
+    """A copy of the manifest whose only API-listed ``dynamic_streams`` entry is the one at
+    ``where`` (``dynamic_streams[2] (template 'x')``), beside links to what its folder holds:
+    served and read on its own, that entry's listing is not mixed with the others' (nor is
+    a listing the simulator cannot serve theirs)."""
+    document = yaml.safe_load(path.read_text())
+    found = re.match(r"dynamic_streams\[(\d+)\]", where)
+    entries = document.get("dynamic_streams")
+    if found is None or not isinstance(entries, list):
+        return path
+    keep = int(found.group(1))
+    document["dynamic_streams"] = [
+        entry for index, entry in enumerate(entries) if index == keep or not _api_lists(entry)
+    ]
+    return _beside(path, document, folder)
+
+
 def _listed_streams(
-    path: Path, config: dict[str, Any], names: list[str], skipped: dict[str, str]
+    path: Path, config: dict[str, Any], names: list[str]
 ) -> tuple[tuple[Any, list[str]] | None, str]:
     """The plan that serves the listings of the manifest's dynamic_streams an API lists (for
     the harness's seed, the same in both steps: the listing served here resolves the same
     streams the simulator then serves) and the streams they resolve to; else None and why."""
-    if not any("is resolved at run time" in reason for reason in skipped.values()):
-        return None, ""
     try:
         served = served_manifest(path, config, options=_OPTIONS)
     except (SimulatorError, ConfigError) as exc:
@@ -511,10 +594,11 @@ def main(folder: str, *args: str) -> int:
         print("no reference environment: run 'make airbyte-reference' first")
         return 2
     timeout = float(args[args.index("--timeout") + 1]) if "--timeout" in args else 120.0
+    cap = int(args[args.index("--listed-cap") + 1]) if "--listed-cap" in args else LISTED_CAP
     connectors: Counter[str] = Counter()
     streams: Counter[str] = Counter()
     for path in manifest_paths(folder):
-        verdicts = run_manifest(path, timeout)
+        verdicts = run_manifest(path, timeout, cap)
         verdict = connector_verdict(verdicts)
         connectors[verdict] += 1
         print(f"{connector_name(path):40} {verdict}")
@@ -528,4 +612,7 @@ def main(folder: str, *args: str) -> int:
 
 
 if __name__ == "__main__":
+    # the harness itself too (a listing resolved, a clock field planned): only the loopback;
+    # not in main(), which tests call in a process of theirs
+    loopback_only()
     sys.exit(main(*sys.argv[1:]))

@@ -32,10 +32,14 @@ from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
 )
 from airbyte_cdk.test.catalog_builder import CatalogBuilder, ConfiguredAirbyteStreamBuilder
 from airbyte_cdk.test.entrypoint_wrapper import discover
+from loopback_only import install as loopback_only
 
 
 def main(manifest_path: str, config_path: str, *streams: str) -> None:
     global _OUT
+    # the API the caller serves is on 127.0.0.1: a host the manifest still names (a path
+    # written as a whole address, a token endpoint) fails its stream, named, never reached
+    loopback_only()
     if (fd := os.environ.get("REFERENCE_OUT_FD")) is not None:
         # a pipe of our own: the CDK's threads write their logs on stdout, and a long line of
         # ours (a record past the text layer's 8 KB buffer) went out in parts they could split

@@ -274,6 +274,10 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
                 f"and the path takes apart, not this): {requests.path!r}"
             ) from None
         path = computed[0]
+    if requests.url_base and _ADDRESS.match(path):
+        # a whole address as the path under a url_base (pennylane's plan_items): served at its
+        # path, where base_url moves it (the clients' join would keep its host)
+        path = _ADDRESS.sub("", path)
     if requests.url and not requests.url_base:
         # a whole address (``url``): served at its path, on the simulator's origin
         address = requests.interpolator.text(requests.url, stream_slice=marks, next_page_token=None)
