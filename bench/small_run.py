@@ -9,7 +9,8 @@ the wall clock and the process's CPU time (user + system, every thread): the imp
 build (the manifest reader, the engine and aiohttp are imported there), the pipeline, then dlt's
 extract, normalize and load steps. The mock API (its own process) logs when each request arrived
 and was answered, so the extract's request span can be set against its bound: the two serial
-project pages, then 400 task requests at ``max_concurrency`` (16) in flight.
+project pages, then 400 task requests at ``max_concurrency`` (16) in flight, and the mean
+number in flight over the span says how busy the engine kept its 16 slots.
 
 ``--baseline-src DIR`` alternates runs of another ``src`` folder (``git archive main src | tar -x
 -C DIR``, then ``DIR/src``) with this checkout's, and prints both medians: on a shared machine
@@ -96,6 +97,7 @@ def _one(src: Path, port: int) -> dict[str, float]:
         "wall s, sync call to first request": first - m["pipeline made"][0],
         "wall s, request span": last - first,
         "wall s, request span's bound": bound,
+        "requests in flight, mean over the span": _mean_in_flight(log),
         "wall s, last answer to extract's end": m["extract ends"][0] - last,
         "wall s, normalize + load": m["load ends"][0] - m["normalize begins"][0],
         "wall s, sync (whole)": m["synced"][0] - m["pipeline made"][0],
@@ -109,6 +111,17 @@ def _one(src: Path, port: int) -> dict[str, float]:
         "requests": float(len(log)),
         "records": float(result["rows"]),
     }
+
+
+def _mean_in_flight(log: list[tuple[float, float, str]]) -> float:
+    """How many requests the mock API held at once, on average from the first arrival to the
+    last answer (``CONCURRENCY`` at most: below it, the engine was not keeping its slots busy)."""
+    changes = sorted([(arrived, 1) for arrived, _, _ in log] + [(done, -1) for _, done, _ in log])
+    held, area, since = 0, 0.0, changes[0][0]
+    for when, change in changes:
+        area += held * (when - since)
+        held, since = held + change, when
+    return area / (changes[-1][0] - changes[0][0])
 
 
 def main() -> int:
