@@ -3,21 +3,20 @@
 What ``bench.airbyte`` and ``bench.small_run`` both time in their child process: the source
 built from the manifest, a dlt pipeline into a DuckDB file in a temporary folder, ``restsync.sync``,
 and the records the sync delivered. Each phase's end is handed to ``mark`` (the caller stamps
-it with its clocks). Also the two helpers both benches need: this process's CPU seconds, and a
-wait for the mock API's port.
+it with its clocks). Also what both read: this process's CPU seconds, and the result line a
+child process prints.
 """
 
 from __future__ import annotations
 
 import resource
-import socket
+import subprocess
 import tempfile
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cpu_seconds", "sync_manifest", "wait_for_port"]
+__all__ = ["child_result", "cpu_seconds", "sync_manifest"]
 
 
 def cpu_seconds() -> float:
@@ -60,11 +59,20 @@ def sync_manifest(
         return sum(s.records for s in report.resources.values() if s.delivered)
 
 
-def wait_for_port(port: int) -> None:
-    """Return once something listens on 127.0.0.1:``port`` (at most ~10 s)."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("the mock API did not start")
+def child_result(
+    command: Sequence[str],
+    tag: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 1800,
+) -> str:
+    """Run ``command`` and return what follows ``tag`` on the line of its output that starts
+    with it (the child's result); a RuntimeError with the end of its stderr when none does."""
+    done = subprocess.run(
+        list(command), env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith(tag)), None)
+    if line is None:
+        raise RuntimeError(f"{command[0]} {command[1]} failed: {done.stderr.strip()[-800:]}")
+    return line.removeprefix(tag)

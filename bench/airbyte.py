@@ -17,12 +17,10 @@ prints medians: on a shared machine the wall seconds of a single run vary by ten
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -30,52 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench._manifest_sync import cpu_seconds, sync_manifest, wait_for_port
+from bench import _mock_api
+from bench._manifest_sync import child_result, cpu_seconds, sync_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFESTS = Path(__file__).resolve().parent / "manifests"
 REFERENCE_PYTHON = ROOT / ".venv-airbyte" / "bin" / "python"
-
-
-# --- the mock API (its own process) ----------------------------------------------------------
-
-
-def serve(port: int, latency_ms: float, projects: int, days: int) -> None:
-    from aiohttp import web
-
-    delay = latency_ms / 1000
-
-    async def project_list(request: web.Request) -> web.Response:
-        await asyncio.sleep(delay)
-        page, size = int(request.query["page"]), int(request.query["per_page"])
-        ids = range((page - 1) * size + 1, min(page * size, projects) + 1)
-        return web.json_response({"data": [{"id": i, "name": f"p{i}"} for i in ids]})
-
-    async def tasks(request: web.Request) -> web.Response:
-        await asyncio.sleep(delay)
-        project = int(request.match_info["project"])
-        second = request.query.get("cursor") == "2"
-        rows = [
-            {"id": project * 1000 + (50 if second else 0) + t, "done": t % 2 == 0}
-            for t in range(50)
-        ]
-        return web.json_response({"data": rows, "next": None if second else "2"})
-
-    async def events(request: web.Request) -> web.Response:
-        await asyncio.sleep(delay)
-        day, offset = request.query["since"][:10], int(request.query.get("offset", "0"))
-        count = 150 - offset if offset < 150 else 0
-        rows = [
-            {"id": f"{day}-{offset + i}", "updated_at": f"{day}T12:00:00Z"}
-            for i in range(min(100, count))
-        ]
-        return web.json_response({"data": rows})
-
-    app = web.Application()
-    app.router.add_get("/projects", project_list)
-    app.router.add_get("/projects/{project}/tasks", tasks)
-    app.router.add_get("/events", events)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
 # --- the two tools --------------------------------------------------------------------------
@@ -94,25 +52,9 @@ class Timed:
 
 def run_restsync(manifest: Path, config: dict[str, Any], page_format: str = "dicts") -> Timed:
     """restsync in its own process, timed from after its imports, like the CDK below."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.airbyte",
-            "--restsync",
-            str(manifest),
-            json.dumps(config),
-            page_format,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        cwd=ROOT,
-    )
-    line = next((x for x in done.stdout.splitlines() if x.startswith("@@restsync@@")), None)
-    if line is None:
-        raise RuntimeError(f"restsync failed: {done.stderr.strip()[-500:]}")
-    _, seconds, rows, cpu, process_cpu = line.split()
+    command = [sys.executable, "-m", "bench.airbyte", "--restsync", str(manifest)]
+    result = child_result([*command, json.dumps(config), page_format], "@@restsync@@", cwd=ROOT)
+    seconds, rows, cpu, process_cpu = result.split()
     return Timed(float(seconds), int(rows), float(cpu), float(process_cpu))
 
 
@@ -162,16 +104,8 @@ print("@@cdk@@", seconds, len(output.records), len(output.errors), used, cpu())
 
 
 def run_cdk(manifest: Path, config: dict[str, Any]) -> Timed:
-    done = subprocess.run(
-        [str(REFERENCE_PYTHON), "-c", _CDK_READ, str(manifest), json.dumps(config)],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    line = next((x for x in done.stdout.splitlines() if x.startswith("@@cdk@@")), None)
-    if line is None:
-        raise RuntimeError(f"airbyte-cdk failed: {done.stderr.strip()[-500:]}")
-    _, seconds, records, errors, cpu, process_cpu = line.split()
+    command = [str(REFERENCE_PYTHON), "-c", _CDK_READ, str(manifest), json.dumps(config)]
+    seconds, records, errors, cpu, process_cpu = child_result(command, "@@cdk@@").split()
     if int(errors):
         raise RuntimeError(f"airbyte-cdk reported {errors} errors")
     return Timed(float(seconds), int(records), float(cpu), float(process_cpu))
@@ -184,34 +118,15 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool (medians)")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--restsync", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.restsync:
         _restsync_child(*args.restsync)
         return 0
-    if args.serve:
-        serve(args.port, args.latency_ms, args.projects, args.days)
-        return 0
     if not REFERENCE_PYTHON.exists():
         print("no reference environment: run 'make airbyte-reference' first")
         return 2
-    mock = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bench.airbyte",
-            "--serve",
-            f"--port={args.port}",
-            f"--latency-ms={args.latency_ms}",
-            f"--projects={args.projects}",
-            f"--days={args.days}",
-        ],
-        cwd=ROOT,
-    )
-    try:
-        wait_for_port(args.port)
-        base = f"http://127.0.0.1:{args.port}"
+    with _mock_api.running(args.port, args.latency_ms, args.projects) as base:
         cases = {
             "fanout": {"base_url": base, "token": "t"},
             "slices": {
@@ -247,9 +162,6 @@ def main() -> int:
                     f"| {m.cpu / ours.cpu:.2f}x |"
                 )
         print(f"load average {_load()} at the end")
-    finally:
-        mock.terminate()
-        mock.wait(10)
     return 0
 
 

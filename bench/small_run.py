@@ -9,7 +9,8 @@ the wall clock and the process's CPU time (user + system, every thread): the imp
 build (the manifest reader, the engine and aiohttp are imported there), the pipeline, then dlt's
 extract, normalize and load steps. The mock API (its own process) logs when each request arrived
 and was answered, so the extract's request span can be set against its bound: the two serial
-project pages, then 400 task requests at ``max_concurrency`` (16) in flight.
+project pages, then 400 task requests at ``max_concurrency`` (16) in flight, and the mean
+number in flight over the span says how busy the engine kept its 16 slots.
 
 ``--baseline-src DIR`` alternates runs of another ``src`` folder (``git archive main src | tar -x
 -C DIR``, then ``DIR/src``) with this checkout's, and prints both medians: on a shared machine
@@ -19,68 +20,22 @@ only medians of alternating runs, and CPU times rather than wall times, compare 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench._manifest_sync import cpu_seconds, sync_manifest, wait_for_port
+from bench import _mock_api
+from bench._manifest_sync import child_result, cpu_seconds, sync_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "bench" / "manifests" / "fanout.yaml"
-PROJECTS, TASK_PAGES, CONCURRENCY = 200, 2, 16
-
-
-def serve(port: int, latency_ms: float) -> None:
-    """bench.airbyte's fan-out API, plus ``/_log``: each request's arrival and answer times."""
-    from aiohttp import web
-
-    delay = latency_ms / 1000
-    log: list[tuple[float, float, str]] = []
-
-    @web.middleware
-    async def timing(request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path == "/_log":
-            answer = web.json_response(log[:])
-            log.clear()
-            return answer
-        arrived = time.time()
-        response: web.StreamResponse = await handler(request)
-        log.append((arrived, time.time(), request.path))
-        return response
-
-    async def project_list(request: web.Request) -> web.Response:
-        await asyncio.sleep(delay)
-        page, size = int(request.query["page"]), int(request.query["per_page"])
-        ids = range((page - 1) * size + 1, min(page * size, PROJECTS) + 1)
-        return web.json_response({"data": [{"id": i, "name": f"p{i}"} for i in ids]})
-
-    async def tasks(request: web.Request) -> web.Response:
-        await asyncio.sleep(delay)
-        project = int(request.match_info["project"])
-        second = request.query.get("cursor") == "2"
-        rows = [
-            {"id": project * 1000 + (50 if second else 0) + t, "done": t % 2 == 0}
-            for t in range(50)
-        ]
-        return web.json_response({"data": rows, "next": None if second else "2"})
-
-    async def nothing(request: web.Request) -> web.Response:
-        return web.Response()
-
-    app = web.Application(middlewares=[timing])
-    app.router.add_get("/projects", project_list)
-    app.router.add_get("/projects/{project}/tasks", tasks)
-    app.router.add_get("/_log", nothing)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+CONCURRENCY = 16  # restsync's default: the manifest sets no concurrency_level
 
 
 def _child(port: int) -> None:
@@ -125,20 +80,9 @@ def _child(port: int) -> None:
 
 def _one(src: Path, port: int) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(src))
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.small_run", "--child", str(port)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    line = next((x for x in done.stdout.splitlines() if x.startswith("@@small_run@@")), None)
-    if line is None:
-        raise RuntimeError(f"the run failed: {done.stderr.strip()[-800:]}")
-    result = json.loads(line.removeprefix("@@small_run@@"))
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_log", timeout=30) as answer:
-        log = json.load(answer)
+    command = [sys.executable, "-m", "bench.small_run", "--child", str(port)]
+    result = json.loads(child_result(command, "@@small_run@@", env=env, cwd=ROOT, timeout=600))
+    log = _mock_api.request_log(port)
     m = {k: tuple(v) for k, v in result["marks"].items()}
     first, last = min(a for a, _, _ in log), max(b for _, b, _ in log)
     projects = sorted((a, b) for a, b, p in log if p == "/projects")
@@ -153,6 +97,7 @@ def _one(src: Path, port: int) -> dict[str, float]:
         "wall s, sync call to first request": first - m["pipeline made"][0],
         "wall s, request span": last - first,
         "wall s, request span's bound": bound,
+        "requests in flight, mean over the span": _mean_in_flight(log),
         "wall s, last answer to extract's end": m["extract ends"][0] - last,
         "wall s, normalize + load": m["load ends"][0] - m["normalize begins"][0],
         "wall s, sync (whole)": m["synced"][0] - m["pipeline made"][0],
@@ -168,41 +113,39 @@ def _one(src: Path, port: int) -> dict[str, float]:
     }
 
 
+def _mean_in_flight(log: list[tuple[float, float, str]]) -> float:
+    """How many requests the mock API held at once, on average from the first arrival to the
+    last answer (``CONCURRENCY`` at most: below it, the engine was not keeping its slots busy)."""
+    changes = sorted([(arrived, 1) for arrived, _, _ in log] + [(done, -1) for _, done, _ in log])
+    held, area, since = 0, 0.0, changes[0][0]
+    for when, change in changes:
+        area += held * (when - since)
+        held, since = held + change, when
+    return area / (changes[-1][0] - changes[0][0])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=7)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--port", type=int, default=18771)
     parser.add_argument("--baseline-src", type=Path)
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child)
         return 0
-    if args.serve:
-        serve(args.port, args.latency_ms)
-        return 0
     versions = {"this checkout": ROOT / "src"}
     if args.baseline_src:
         versions = {"baseline": args.baseline_src.resolve(), **versions}
-    mock = subprocess.Popen(
-        [sys.executable, "-m", "bench.small_run", "--serve", f"--port={args.port}",
-         f"--latency-ms={args.latency_ms}"],
-        cwd=ROOT,
-    )  # fmt: skip
-    try:
-        wait_for_port(args.port)
-        runs: dict[str, list[dict[str, float]]] = {name: [] for name in versions}
-        loads = [os.getloadavg()[0]]
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in versions}
+    loads = [os.getloadavg()[0]]
+    with _mock_api.running(args.port, args.latency_ms, log_requests=True):
         for pair in range(args.pairs):
             order = list(versions) if pair % 2 == 0 else list(reversed(versions))
             for name in order:
                 runs[name].append(_one(versions[name], args.port))
             loads.append(os.getloadavg()[0])
-    finally:
-        mock.terminate()
-        mock.wait(10)
     print(
         f"fan-out, {args.latency_ms:g} ms per request, medians of {args.pairs} run(s) per "
         f"version, alternating; load average {min(loads):.1f}-{max(loads):.1f}"

@@ -71,8 +71,7 @@ class ParentLink:
 @dataclass(frozen=True)
 class TimeParam:
     name: str
-    # "path": the simulator reads the window from path values (simulator/_endpoints.py)
-    inject_into: Literal["request_parameter", "header", "body_json", "path"] = "request_parameter"
+    inject_into: Literal["request_parameter", "header", "body_json"] = "request_parameter"
 
 
 @dataclass(frozen=True)

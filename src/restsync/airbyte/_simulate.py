@@ -62,7 +62,7 @@ from restsync.airbyte._simulate_listed import end_of_list, listed_pages
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
 from restsync.airbyte._simulate_reads import served_field
 from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
-from restsync.airbyte._simulate_windows import WINDOW_PARAM, window_path
+from restsync.airbyte._simulate_windows import window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import EMBEDDED_IN, RECORDS, SLUG, SUFFIX_OF
@@ -1224,8 +1224,9 @@ def _incremental(
         initial_value=cursor_value(window.start, window.datetime_format) if window else None,
         cursor_path=source,
         datetime_format=fmt,
-        # a window the path names (nytimes' year/month): the simulator reads it from there
-        start_param=WINDOW_PARAM if in_path else start,
+        # a window the path names (nytimes' year/month) is no parameter: the simulator reads
+        # it from the served path's {window.*} placeholders (simulator/_compile._time_filter)
+        start_param=None if in_path else start,
         # the windows' fixed end: records are served inside them (simulator/_compile.py)
         end_value=cursor_value(window.end, window.datetime_format)
         if in_path and window is not None and window.end is not None

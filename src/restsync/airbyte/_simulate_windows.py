@@ -14,17 +14,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from restsync._plan import TimeParam
 from restsync.airbyte._cursor import cursor_value
 from restsync.airbyte._jinja import Slice, TemplateError
 from restsync.airbyte._requests import StreamRequests
 from restsync.airbyte._slices import Slicer
 from restsync.simulator._endpoints import WINDOW_DAY, WINDOW_MONTH, WINDOW_YEAR
 
-__all__ = ["WINDOW_PARAM", "window_path"]
-
-# the incremental plan's start parameter for a window read from the path
-WINDOW_PARAM = TimeParam("window", "path")
+__all__ = ["window_path"]
 
 _WHEN = (datetime(2031, 7, 15, tzinfo=UTC), datetime(2029, 11, 23, tzinfo=UTC))
 _PARTS = {

@@ -32,6 +32,7 @@ from restsync.simulator._data import (
     Shape,
 )
 from restsync.simulator._endpoints import (
+    WINDOW_YEAR,
     BindingSource,
     Endpoint,
     Template,
@@ -227,7 +228,7 @@ def _endpoint(
         credential=credential,
         bindings=bindings,
         sources=_binding_sources(resource, [b for b in bindings if b not in path.names]),
-        time_filter=_time_filter(resource.incremental, shape),
+        time_filter=_time_filter(resource.incremental, shape, path),
     )
 
 
@@ -379,9 +380,15 @@ def _templates(resource: ResourcePlan) -> list[tuple[Any, str, str]]:
     return list(sent_texts(resource, headers=True))
 
 
-def _time_filter(incremental: IncrementalPlan | None, shape: Shape) -> TimeFilter | None:
+def _time_filter(
+    incremental: IncrementalPlan | None, shape: Shape, path: Template
+) -> TimeFilter | None:
+    """How the endpoint filters by time: by the period its path names when the served path
+    carries a ``{window.year}`` (nytimes' archive, simulated), else by the plan's start and end
+    params; None when it has neither."""
     if incremental is None or shape.cursor is None:
         return None
-    if incremental.start_param is None and incremental.end_param is None:
+    period_in_path = WINDOW_YEAR in path.names
+    if not period_in_path and incremental.start_param is None and incremental.end_param is None:
         return None
-    return TimeFilter(incremental, numeric=shape.cursor.numeric)
+    return TimeFilter(incremental, numeric=shape.cursor.numeric, period_in_path=period_in_path)

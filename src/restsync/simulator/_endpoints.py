@@ -129,10 +129,13 @@ def path_period(values: Mapping[str, str]) -> tuple[float, float] | None:
 
 @dataclass(frozen=True)
 class TimeFilter:
-    """Server-side filtering by the incremental start/end params the plan sends."""
+    """Server-side filtering by the incremental start/end params the plan sends, or by the
+    calendar period the request's path names (``period_in_path``: the path template carries
+    ``{window.year}``, ``path_period``)."""
 
     incremental: IncrementalPlan
     numeric: bool
+    period_in_path: bool = False
 
     def bounds(self, incoming: Incoming) -> tuple[float | None, float | None]:
         inc = self.incremental
@@ -144,7 +147,7 @@ class TimeFilter:
         """The rows (``start``, ``stop``) whose cursor lies between the request's start and end
         values: a contiguous run, since the cursor increases with the row."""
         inc = self.incremental
-        if inc.start_param is not None and inc.start_param.inject_into == "path":
+        if self.period_in_path:
             period = path_period(path_values)
             if period is None:
                 return 0, len(rows)
