@@ -54,7 +54,6 @@ from restsync.airbyte._requests import (
     truthy,
 )
 from restsync.airbyte._side import PlainChain, SchemaFirst
-
 from restsync.airbyte._simulate_computed import computed_partition
 from restsync.airbyte._simulate_fanout import bound_crossed_roots
 from restsync.airbyte._simulate_links import rendered_link
