@@ -186,8 +186,8 @@ FOUND = [
     ),
     (
         ("definitions", "people", "schema_loader"),
-        [{"type": "DynamicSchemaLoader"}],
-        "streams[0].schema_loader[0]",
+        [{"type": "DynamicSchemaLoader"}],  # run since session 14: named where it lacks a part
+        "streams[0].schema_loader[0].schema_type_identifier",
     ),
 ]
 

@@ -165,7 +165,7 @@ class DynamicSchema:
     fetched: Any = None  # the last schema read (the dlt columns hint reads it)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> DynamicSchema:
-        return replace(self)
+        return self  # the one holder its FetchedColumns reads
 
     async def load(self, stream: StreamRequests, fetch: Fetch) -> dict[str, Any]:
         first = await self.read.records(stream, fetch)
