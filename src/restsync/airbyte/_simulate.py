@@ -53,13 +53,13 @@ from restsync.airbyte._requests import (
     StreamRequests,
     truthy,
 )
-from restsync.airbyte._side import PlainChain, SchemaFirst
 from restsync.airbyte._simulate_computed import computed_partition
 from restsync.airbyte._simulate_fanout import bound_crossed_roots
 from restsync.airbyte._simulate_links import rendered_link
 from restsync.airbyte._simulate_listed import end_of_list, listed_pages
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
 from restsync.airbyte._simulate_reads import served_field
+from restsync.airbyte._simulate_side import served_side_reads
 from restsync.airbyte._simulate_values import formatted_cursor, with_time_formats
 from restsync.airbyte._simulate_windows import window_path
 from restsync.airbyte._slices import Slicer
@@ -108,9 +108,8 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
     for resource in plan.resources.values():
         if resource.compute is not None:
             continue
-        if isinstance(resource.produce, SchemaFirst):  # its schema endpoint is not served
-            inner = resource.produce.inner
-            resource = replace(resource, produce=None if isinstance(inner, PlainChain) else inner)
+        resource, sides = served_side_reads(resource, plan, _served)  # schema, properties
+        ends += sides
         if isinstance(resource.produce, LazyChain | QueryChain):
             # pages read with the stream's own requests (a lazily read parent's first page, a
             # page per chunk of properties): served as any stream's, and a lazily read
