@@ -5,10 +5,14 @@ names the stream's own simulated records carry; before, such a run failed the st
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import restsync
+from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
 from tests.airbyte.test_components_s14 import _CHECK, _contacts_from_endpoint, _typed_stream
@@ -71,3 +75,24 @@ def test_a_properties_from_endpoint_stream_loads_offline_asking_for_the_served_p
     assert sorted(rows) == sorted(
         (r["nam_000001"], r["nam_000002"], r["nam_000003"]) for r in served
     )
+
+
+@pytest.mark.parametrize("kind", ["schema", "properties"])
+def test_airbyte_cdk_reads_the_simulated_side_reads_as_restsync_does(
+    simulate: Simulate, tmp_path: Path, kind: str
+) -> None:
+    """airbyte-cdk 7.39.1 runs the manifest against the same simulator: its side read finds the
+    served names (one schema read, or the property pages), and its records are restsync's."""
+    base = "{{ config['base_url'] }}"
+    stream = _typed_stream(base) if kind == "schema" else _contacts_from_endpoint(base)
+    manifest = tmp_path / f"{kind}.yaml"
+    manifest.write_text(json.dumps(build.manifest(stream, version="6.44.0", check=_CHECK)))
+    run = simulate(manifest, {**_CONFIG, "base_url": "http://api.invalid"}, seed=11)
+    config = {**_CONFIG, "base_url": run.sim.base_url}
+    expected, errors = reference_records(manifest, config)
+    assert errors == []
+    got = restsync_records(manifest, config)
+    assert len(expected["items"]) == len(run.sim.dataset()["items"]) > 0
+    assert canonical(got["items"]) == canonical(expected["items"])
+    carried = {key for record in expected["items"] for key in record}
+    assert {"nam_000001", "nam_000002", "nam_000003"} <= carried

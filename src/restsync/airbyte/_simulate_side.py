@@ -61,12 +61,12 @@ def served_side_reads(
         name = ".".join(_rendered(source.interpolator, source.field_path, resource.name))
         side, names = _keyed_side(resource, source.read, (), name, "properties", plan, serve)
         sides.append(side)
-        columns: dict[str, Any] = {n: {"data_type": "text"} for n in names}
+        asked: dict[str, Any] = {n: {"data_type": "text"} for n in names}
         # the records of a page's chunks are merged on a text key (GroupByKey, airbyte-cdk's
         # join of the key's values): served as a text where the stream's columns lack it
         for merge_key in chain.merge_keys or ():
-            columns[merge_key] = {"data_type": "text", "nullable": False}
-        resource = _with_columns(resource, columns)
+            asked[merge_key] = {"data_type": "text", "nullable": False}
+        resource = _with_columns(resource, asked)
     return resource, sides
 
 
