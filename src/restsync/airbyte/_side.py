@@ -34,7 +34,7 @@ from restsync._plan import ResourcePlan
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported, _expect, build_columns, build_records, load_schema
 from restsync.airbyte._records import RecordPipeline
-from restsync.airbyte._requests import ManifestTraversal, StreamRequests, truthy
+from restsync.airbyte._requests import ManifestTraversal, StreamRequests, page_cap_error, truthy
 
 __all__ = [
     "SIDE_PAGES",
@@ -278,11 +278,7 @@ class PlainChain:
         number = 0
         while request is not None:
             if number >= self.max_pages:
-                raise ExtractionError(
-                    self.stream,
-                    f"paging reached max_pages ({self.max_pages:,}) and the API still offers "
-                    "a next page",
-                )
+                raise page_cap_error(self.stream, self.max_pages)
             number += 1
             response = await fetch(request)
             if response.ignored:
