@@ -201,14 +201,7 @@ class DynamicSchema:
         kept = self.shape._transform(kept, Slice())
         merged: dict[str, Any] = {}
         for part in self.composite:  # an earlier loader's property wins, as in airbyte-cdk
-            found = (
-                kept
-                if part is None
-                else part.get("properties")
-                if isinstance(part, Mapping)
-                else None
-            )
-            merged = {**(found if isinstance(found, Mapping) else {}), **merged}
+            merged = {**(kept if part is None else _properties(part)), **merged}
         if len(self.composite) > 1:
             return {"type": ["null", "object"], "properties": merged}
         return {
@@ -217,10 +210,6 @@ class DynamicSchema:
             "additionalProperties": True,
             "properties": kept,
         }
-
-    def columns(self, item: Any = None) -> dict[str, Any]:
-        """dlt's columns hint: the fetched schema's, as an inline schema's."""
-        return build_columns(self.fetched)
 
     def _at(self, body: Any, pointer: tuple[str, ...] | None, default: Any) -> Any:
         current = body
@@ -425,6 +414,12 @@ def dynamic_schema(
         normalize=normalize,
         composite=composite,
     )
+
+
+def _properties(schema: Any) -> Mapping[str, Any]:
+    """A loaded schema's properties ({} where it names none)."""
+    found = schema.get("properties") if isinstance(schema, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
 
 
 def _pointer(value: Any) -> tuple[str, ...]:
