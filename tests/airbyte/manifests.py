@@ -22,6 +22,7 @@ __all__ = [
     "paginator",
     "properties",
     "requester",
+    "spec",
     "stream",
     "substream",
 ]
@@ -37,6 +38,19 @@ def manifest(
     if typed:
         root["type"] = "DeclarativeSource"
     return {**root, **top, "streams": list(streams)}
+
+
+def spec(**fields: dict[str, Any]) -> dict[str, Any]:
+    """A ``Spec`` whose connection_specification requires every field given, in order (the
+    corpus harness's tests fill the placeholder config from it)."""
+    return {
+        "type": "Spec",
+        "connection_specification": {
+            "type": "object",
+            "required": list(fields),
+            "properties": fields,
+        },
+    }
 
 
 def requester(

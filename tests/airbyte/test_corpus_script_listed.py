@@ -11,20 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.airbyte import manifests as build
 from tests.airbyte._script import load_script
 
 MANIFEST = Path(__file__).parent / "manifests" / "dynamic.yaml"
-SPEC = {
-    "type": "Spec",
-    "connection_specification": {
-        "type": "object",
-        "required": ["base_url", "key"],
-        "properties": {
-            "base_url": {"type": "string", "default": "https://tables.example.com"},
-            "key": {"type": "string", "airbyte_secret": True},
-        },
-    },
-}
+SPEC = build.spec(
+    base_url={"type": "string", "default": "https://tables.example.com"},
+    key={"type": "string", "airbyte_secret": True},
+)
 
 
 def test_the_harness_compares_the_streams_an_api_lists(
