@@ -121,6 +121,16 @@ def run_restsync(
     )
 
 
+def items_config(base_url: str) -> dict[str, Any]:
+    """A config of one resource, ``items``: the list at ``/items``, one page."""
+    return {
+        "client": {"base_url": base_url},
+        "resources": [
+            {"name": "items", "endpoint": {"path": "/items", "paginator": "single_page"}}
+        ],
+    }
+
+
 def fetch_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
     """The rows ``sql`` selects from the DuckDB file at ``path`` (opened read-only)."""
     with duckdb.connect(str(path), read_only=True) as connection:

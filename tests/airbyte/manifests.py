@@ -13,15 +13,20 @@ when it is given, so that a test states just what it is about::
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 __all__ = [
     "days_cursor",
+    "listed_tables",
     "manifest",
     "option",
     "paginator",
     "properties",
     "requester",
+    "spec",
     "stream",
     "substream",
 ]
@@ -37,6 +42,19 @@ def manifest(
     if typed:
         root["type"] = "DeclarativeSource"
     return {**root, **top, "streams": list(streams)}
+
+
+def spec(**fields: dict[str, Any]) -> dict[str, Any]:
+    """A ``Spec`` whose connection_specification requires every field given, in order (the
+    corpus harness's tests fill the placeholder config from it)."""
+    return {
+        "type": "Spec",
+        "connection_specification": {
+            "type": "object",
+            "required": list(fields),
+            "properties": fields,
+        },
+    }
 
 
 def requester(
@@ -145,3 +163,23 @@ def days_cursor(cursor_field: str, **more: Any) -> dict[str, Any]:
         "start_time_option": {"inject_into": "request_parameter", "field_name": "from"},
         "end_time_option": {"inject_into": "request_parameter", "field_name": "to"},
     }
+
+
+def listed_tables() -> dict[str, Any]:
+    """manifests/dynamic.yaml with its API-listed entry only (an HttpComponentsResolver), a spec
+    of its two fields, and each listed stream named after its workspace's ``name``, a field the
+    simulator serves (the manifest's ``title`` is not served: airbyte-cdk names the streams
+    "none_..." then, restsync "[]_...", a difference the corpus harness reports)."""
+    document = yaml.safe_load((Path(__file__).parent / "manifests" / "dynamic.yaml").read_text())
+    document["dynamic_streams"] = document["dynamic_streams"][:1]
+    document["spec"] = spec(
+        base_url={"type": "string", "default": "https://tables.example.com"},
+        key={"type": "string", "airbyte_secret": True},
+    )
+    resolver = document["dynamic_streams"][0]["components_resolver"]
+    parent = resolver["retriever"]["partition_router"]["parent_stream_configs"][0]
+    parent["extra_fields"] = [["name"]]
+    resolver["components_mapping"][0]["value"] = (
+        "{{ stream_slice.extra_fields.name | lower }}_{{ components_values.name | lower }}"
+    )
+    return document

@@ -17,35 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.airbyte import manifests as build
 from tests.airbyte._script import load_script
-
-MANIFEST = Path(__file__).parent / "manifests" / "dynamic.yaml"
-SPEC = {
-    "type": "Spec",
-    "connection_specification": {
-        "type": "object",
-        "required": ["base_url", "key"],
-        "properties": {
-            "base_url": {"type": "string", "default": "https://tables.example.com"},
-            "key": {"type": "string", "airbyte_secret": True},
-        },
-    },
-}
-
-
-def _tables() -> dict[str, Any]:
-    """dynamic.yaml with its API-listed entry only, each listed stream named after its
-    workspace's ``name`` (a field the simulator serves), as test_corpus_script_listed.py."""
-    document = yaml.safe_load(MANIFEST.read_text())
-    document["dynamic_streams"] = document["dynamic_streams"][:1]
-    document["spec"] = SPEC
-    resolver = document["dynamic_streams"][0]["components_resolver"]
-    parent = resolver["retriever"]["partition_router"]["parent_stream_configs"][0]
-    parent["extra_fields"] = [["name"]]
-    resolver["components_mapping"][0]["value"] = (
-        "{{ stream_slice.extra_fields.name | lower }}_{{ components_values.name | lower }}"
-    )
-    return document
 
 
 def _run(tmp_path: Path, document: dict[str, Any], *args: str) -> None:
@@ -71,7 +44,7 @@ def _shown(out: str) -> dict[str, str]:
 def test_each_api_listed_entry_has_its_own_verdict(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    document = _tables()
+    document = build.listed_tables()
     # a second entry whose listing the simulator cannot serve: its path is computed from a
     # partition value
     other = copy.deepcopy(document["dynamic_streams"][0])
@@ -99,7 +72,7 @@ def test_each_api_listed_entry_has_its_own_verdict(
 
 
 def test_an_entry_lists_at_most_the_cap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _run(tmp_path, _tables(), "--listed-cap", "2")
+    _run(tmp_path, build.listed_tables(), "--listed-cap", "2")
 
     out = capsys.readouterr().out
     shown = _shown(out)

@@ -10,17 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.airbyte import manifests as build
 from tests.airbyte._script import load_script
 from tests.airbyte.async_api import report_manifest
 
-SPEC = {
-    "type": "Spec",
-    "connection_specification": {
-        "type": "object",
-        "required": ["api_key"],
-        "properties": {"api_key": {"type": "string", "airbyte_secret": True}},
-    },
-}
+SPEC = build.spec(api_key={"type": "string", "airbyte_secret": True})
 
 
 def test_the_harness_compares_a_report_job_stream(

@@ -11,37 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.airbyte import manifests as build
 from tests.airbyte._script import load_script
-
-MANIFEST = Path(__file__).parent / "manifests" / "dynamic.yaml"
-SPEC = {
-    "type": "Spec",
-    "connection_specification": {
-        "type": "object",
-        "required": ["base_url", "key"],
-        "properties": {
-            "base_url": {"type": "string", "default": "https://tables.example.com"},
-            "key": {"type": "string", "airbyte_secret": True},
-        },
-    },
-}
 
 
 def test_the_harness_compares_the_streams_an_api_lists(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    document = yaml.safe_load(MANIFEST.read_text())
-    document["dynamic_streams"] = document["dynamic_streams"][:1]  # the API-listed one
-    document["spec"] = SPEC
-    # each listed stream named after its workspace's name, a field the simulator serves
-    # (the manifest's ``title`` is not served: airbyte-cdk names the streams "none_..." then,
-    # restsync "[]_...", a difference the harness reports)
-    resolver = document["dynamic_streams"][0]["components_resolver"]
-    parent = resolver["retriever"]["partition_router"]["parent_stream_configs"][0]
-    parent["extra_fields"] = [["name"]]
-    resolver["components_mapping"][0]["value"] = (
-        "{{ stream_slice.extra_fields.name | lower }}_{{ components_values.name | lower }}"
-    )
+    document = build.listed_tables()
     folder = tmp_path / "tables"
     folder.mkdir()
     (folder / "manifest.yaml").write_text(yaml.safe_dump(document, sort_keys=False))

@@ -84,15 +84,7 @@ def test_a_refused_example_is_given_again_in_the_format_the_manifest_parses(
     tmp_path: Path,
 ) -> None:
     # a spec's example is an epoch, the cursor parses '%Y-%m-%dT%H:%M:%SZ'
-    stream = _cursor_stream("{{ config['since'] }}")
-    document = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [stream],
-        **_spec(since={"type": "string", "examples": ["1651363200"]}),
-    }
-    path = tmp_path / "manifest.yaml"
-    path.write_text(yaml.safe_dump(document))
+    path, document = _since_manifest(tmp_path, {"type": "string", "examples": ["1651363200"]})
     script = load_script("airbyte_corpus")
     config = script.placeholder_config(document)
     assert config["since"] == "1651363200"
@@ -165,20 +157,26 @@ def test_a_refused_date_is_not_rewritten_into_a_field_the_spec_types_otherwise(
 ) -> None:
     # babelforce: the spec wants an integer where the cursor parses '%Y-%m-%dT%H:%M:%SZ'; no
     # config satisfies both (airbyte-cdk fails on it too), and the refusal names the format
-    stream = _cursor_stream("{{ config['since'] }}")
-    document = {
-        "version": "6.0.0",
-        "type": "DeclarativeSource",
-        "streams": [stream],
-        **_spec(since={"type": "integer", "examples": [1651363200]}),
-    }
-    path = tmp_path / "manifest.yaml"
-    path.write_text(yaml.safe_dump(document))
+    path, document = _since_manifest(tmp_path, {"type": "integer", "examples": [1651363200]})
     script = load_script("airbyte_corpus")
     config = script.placeholder_config(document)
     with pytest.raises(ConfigError, match="does not match the format"):
         script.translate(path, config)
     assert config["since"] == 1651363200
+
+
+def _since_manifest(folder: Path, since: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """A manifest, written to ``folder``, of one stream whose cursor starts at
+    ``config['since']``, the spec typing ``since`` as given: the file and its document."""
+    document = {
+        "version": "6.0.0",
+        "type": "DeclarativeSource",
+        "streams": [_cursor_stream("{{ config['since'] }}")],
+        **_spec(since=since),
+    }
+    path = folder / "manifest.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path, document
 
 
 def _cursor_stream(start: str) -> dict[str, Any]:

@@ -15,14 +15,7 @@ import yaml
 from tests.airbyte import manifests as build
 from tests.airbyte._script import load_script
 
-SPEC = {
-    "type": "Spec",
-    "connection_specification": {
-        "type": "object",
-        "required": ["api_key"],
-        "properties": {"api_key": {"type": "string", "airbyte_secret": True}},
-    },
-}
+SPEC = build.spec(api_key={"type": "string", "airbyte_secret": True})
 BASE = "https://calendar.example.invalid/v3/"
 
 

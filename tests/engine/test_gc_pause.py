@@ -13,20 +13,11 @@ from aiohttp import web
 
 import restsync
 from restsync._engine._gc_pause import RELAXED_THRESHOLD
-from tests.conftest import count_rows
+from tests.conftest import count_rows, items_config
 
 RECORDS = [
     {"id": i, "name": f"n{i}", "meta": {"source": "s", "nested": {"on": True}}} for i in range(5000)
 ]
-
-
-def _config(base_url: str) -> dict[str, Any]:
-    return {
-        "client": {"base_url": base_url},
-        "resources": [
-            {"name": "items", "endpoint": {"path": "/items", "paginator": "single_page"}}
-        ],
-    }
 
 
 @pytest.fixture
@@ -56,7 +47,7 @@ def test_a_page_of_5000_records_starts_no_collection_in_the_engine(
 
     gc.callbacks.append(watch)
     try:
-        restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url)))
+        restsync.sync(make_pipeline(), restsync.rest_api_source(items_config(server.base_url)))
     finally:
         gc.callbacks.remove(watch)
     assert count_rows(duckdb_path, "data", "items") == 5000
@@ -81,7 +72,7 @@ def test_a_program_without_automatic_collection_keeps_it_off(
 
     server.start()
     gc.set_threshold(0)
-    restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url)))
+    restsync.sync(make_pipeline(), restsync.rest_api_source(items_config(server.base_url)))
     assert seen == [0] and gc.get_threshold()[0] == 0
     assert count_rows(duckdb_path, "data", "items") == 10
 
@@ -95,5 +86,5 @@ def test_the_setting_is_back_after_a_body_that_is_not_json(
 
     server.start()
     with pytest.raises(restsync.SyncFailed, match="not valid JSON"):
-        restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url)))
+        restsync.sync(make_pipeline(), restsync.rest_api_source(items_config(server.base_url)))
     assert gc.get_threshold() == threshold

@@ -12,16 +12,7 @@ from aiohttp import web
 
 import restsync
 from restsync._engine._switching import SWITCH_SECONDS
-from tests.conftest import count_rows
-
-
-def _config(base_url: str) -> dict[str, Any]:
-    return {
-        "client": {"base_url": base_url},
-        "resources": [
-            {"name": "items", "endpoint": {"path": "/items", "paginator": "single_page"}}
-        ],
-    }
+from tests.conftest import count_rows, items_config
 
 
 @pytest.fixture
@@ -49,7 +40,7 @@ def test_the_interval_is_short_while_the_engine_runs_and_back_after(
     seen: list[float] = []
     _serve(server, seen)
     sys.setswitchinterval(0.005)  # CPython's default, whatever the test runner set
-    restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url)))
+    restsync.sync(make_pipeline(), restsync.rest_api_source(items_config(server.base_url)))
     assert count_rows(duckdb_path, "data", "items") == 10
     assert seen == [pytest.approx(SWITCH_SECONDS)]
     assert sys.getswitchinterval() == pytest.approx(0.005)
@@ -62,7 +53,7 @@ def test_a_program_with_a_shorter_interval_keeps_it(
     _serve(server, seen)
     sys.setswitchinterval(SWITCH_SECONDS / 5)
     shorter = sys.getswitchinterval()  # as CPython keeps it (in whole microseconds)
-    restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url)))
+    restsync.sync(make_pipeline(), restsync.rest_api_source(items_config(server.base_url)))
     assert seen == [shorter]
     assert sys.getswitchinterval() == shorter
     assert count_rows(duckdb_path, "data", "items") == 10
@@ -73,6 +64,6 @@ def test_the_interval_is_back_after_a_failed_run(server, make_pipeline, interval
     _serve(server, seen, body="{not json")
     sys.setswitchinterval(0.005)
     with pytest.raises(restsync.SyncFailed, match="not valid JSON"):
-        restsync.sync(make_pipeline(), restsync.rest_api_source(_config(server.base_url)))
+        restsync.sync(make_pipeline(), restsync.rest_api_source(items_config(server.base_url)))
     assert seen and all(value == pytest.approx(SWITCH_SECONDS) for value in seen)
     assert sys.getswitchinterval() == pytest.approx(0.005)

@@ -213,7 +213,10 @@ class _OwnedDict(dict[Any, Any]):
     """A dict a template built (its ``{...}``), or a render's own copy of one."""
 
 
+# the generated code reaches the types through its environment: [0] the list, [1] the dict
+_OWNED_TYPES = (_OwnedList, _OwnedDict)
 _OWNED_METHODS = frozenset({"append", "update"})
+_OWNED_DEPTH = 64  # deeper, ``owned`` shares the rest (immutable) rather than recurse on
 
 
 class _OwningCodeGenerator(CodeGenerator):
@@ -232,8 +235,8 @@ class _OwningCodeGenerator(CodeGenerator):
 
 def owned(value: Any, depth: int = 0) -> Any:
     """A copy of a JSON value whose lists and dicts a template may change (a config migration's
-    own config); deeper than 64 levels the rest is shared, and stays immutable."""
-    if depth > 64:
+    own config); deeper than _OWNED_DEPTH levels the rest is shared, and stays immutable."""
+    if depth > _OWNED_DEPTH:
         return value
     if isinstance(value, Mapping):
         return _OwnedDict({k: owned(v, depth + 1) for k, v in value.items()})
@@ -252,7 +255,7 @@ _ENV = template_environment(
     methods=frozenset({"join", "replace", "format"}),
 )
 _ENV.code_generator_class = _OwningCodeGenerator
-_ENV.owned_types = (_OwnedList, _OwnedDict)
+_ENV.owned_types = _OWNED_TYPES
 _ENV.owned_methods = _OWNED_METHODS
 
 

@@ -22,9 +22,8 @@ from typing import Any
 
 from restsync._engine._paginate import make_traversal
 from restsync._engine._request import Page, Request
-from restsync._errors import ExtractionError
 from restsync.airbyte._jinja import Slice
-from restsync.airbyte._requests import StreamRequests
+from restsync.airbyte._requests import StreamRequests, page_cap_error
 
 __all__ = ["CHILD_RESPONSE", "LazyChain"]
 
@@ -58,11 +57,7 @@ class LazyChain:
         request = traversal.next(request, Page(request, 200, {}, seen, records, number))
         while request is not None:
             if number >= self.max_pages:
-                raise ExtractionError(
-                    self.stream,
-                    f"paging reached max_pages ({self.max_pages:,}) and the API still offers "
-                    "a next page",
-                )
+                raise page_cap_error(self.stream, self.max_pages)
             response = await fetch(request)
             if response.ignored:
                 return

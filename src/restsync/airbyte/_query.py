@@ -27,7 +27,7 @@ from restsync._engine._request import Page, Request
 from restsync._errors import ExtractionError
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported
-from restsync.airbyte._requests import ManifestTraversal, StreamRequests
+from restsync.airbyte._requests import ManifestTraversal, StreamRequests, page_cap_error
 from restsync.airbyte._side import SideRead, side_read
 
 __all__ = [
@@ -93,11 +93,7 @@ class QueryChain:
         number = 0
         while request is not None:
             if number >= self.max_pages:
-                raise ExtractionError(
-                    self.stream,
-                    f"paging reached max_pages ({self.max_pages:,}) and the API still offers "
-                    "a next page",
-                )
+                raise page_cap_error(self.stream, self.max_pages)
             number += 1
             yielded: list[Any] = []
             merged: dict[str, dict[str, Any]] = {}

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from restsync._engine._paginate import PagingError, Traversal, register_traversal
 from restsync._engine._request import Page, Request, header, split_url
+from restsync._errors import ExtractionError
 from restsync._plan._credentials import header_secrets, param_secrets
 from restsync.airbyte._jinja import Interpolator, Slice, TemplateError
 
@@ -346,6 +347,15 @@ class ManifestTraversal(Traversal[StreamRequests]):
 
 
 _ORIGIN = re.compile(r"^https?://[^/?#]+")
+
+
+def page_cap_error(stream: str, max_pages: int) -> ExtractionError:
+    """The failure of a manifest chain that still has a next page after ``max_pages`` pages
+    (one sentence for every chain: plain, property-chunked and lazy-child)."""
+    return ExtractionError(
+        stream,
+        f"paging reached max_pages ({max_pages:,}) and the API still offers a next page",
+    )
 
 
 def url_on(resources: Mapping[str, Any], base_url: str) -> dict[str, Any]:

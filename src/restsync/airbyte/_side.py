@@ -34,7 +34,7 @@ from restsync._plan import ResourcePlan
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported, _expect, build_columns, build_records, load_schema
 from restsync.airbyte._records import RecordPipeline
-from restsync.airbyte._requests import ManifestTraversal, StreamRequests, truthy
+from restsync.airbyte._requests import ManifestTraversal, StreamRequests, page_cap_error, truthy
 
 __all__ = [
     "SIDE_PAGES",
@@ -201,14 +201,7 @@ class DynamicSchema:
         kept = self.shape._transform(kept, Slice())
         merged: dict[str, Any] = {}
         for part in self.composite:  # an earlier loader's property wins, as in airbyte-cdk
-            found = (
-                kept
-                if part is None
-                else part.get("properties")
-                if isinstance(part, Mapping)
-                else None
-            )
-            merged = {**(found if isinstance(found, Mapping) else {}), **merged}
+            merged = {**(kept if part is None else _properties(part)), **merged}
         if len(self.composite) > 1:
             return {"type": ["null", "object"], "properties": merged}
         return {
@@ -217,10 +210,6 @@ class DynamicSchema:
             "additionalProperties": True,
             "properties": kept,
         }
-
-    def columns(self, item: Any = None) -> dict[str, Any]:
-        """dlt's columns hint: the fetched schema's, as an inline schema's."""
-        return build_columns(self.fetched)
 
     def _at(self, body: Any, pointer: tuple[str, ...] | None, default: Any) -> Any:
         current = body
@@ -278,11 +267,7 @@ class PlainChain:
         number = 0
         while request is not None:
             if number >= self.max_pages:
-                raise ExtractionError(
-                    self.stream,
-                    f"paging reached max_pages ({self.max_pages:,}) and the API still offers "
-                    "a next page",
-                )
+                raise page_cap_error(self.stream, self.max_pages)
             number += 1
             response = await fetch(request)
             if response.ignored:
@@ -429,6 +414,12 @@ def dynamic_schema(
         normalize=normalize,
         composite=composite,
     )
+
+
+def _properties(schema: Any) -> Mapping[str, Any]:
+    """A loaded schema's properties ({} where it names none)."""
+    found = schema.get("properties") if isinstance(schema, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
 
 
 def _pointer(value: Any) -> tuple[str, ...]:

@@ -52,7 +52,16 @@ from restsync.simulator._placement import Placement, with_fields
 from restsync.simulator._stop_rule import StopRule, derive_stop_rule
 from restsync.simulator._store import ParentSpec, TableSpec
 
-__all__ = ["EMBEDDED_IN", "RECORDS", "SLUG", "SUFFIX_OF", "TIME_FORMAT", "Compiled", "compile_plan"]
+__all__ = [
+    "CHILD_RECORDS",
+    "EMBEDDED_IN",
+    "RECORDS",
+    "SLUG",
+    "SUFFIX_OF",
+    "TIME_FORMAT",
+    "Compiled",
+    "compile_plan",
+]
 
 # a column hint the simulator reads (never dlt): [prefix, field], the column served as the
 # prefix and that field's value (see FieldSpec.suffix_of)
@@ -68,7 +77,10 @@ RECORDS = "simulator_records"
 # child's first page (Airbyte's lazy_read_pointer); served when the child's pager continues from
 # its last record (a record cursor), so the page's records are followed by the endpoint's
 EMBEDDED_IN = "simulator_embedded_in"
-EMBEDDED_PAGE_SIZE = 2  # records of the embedded first page (3 children a parent by default)
+# the records a child resource is served per parent record (before ``scale``), where
+# ``records_per_resource`` is unset (airbyte/_simulate.py's one-short-page rule counts on it)
+CHILD_RECORDS = 3
+EMBEDDED_PAGE_SIZE = 2  # records of the embedded first page (of CHILD_RECORDS a parent)
 
 FieldHints = Mapping[str, Mapping[str, Mapping[str, Any]]]
 _SAMPLE = PageRequest(url=URL("http://simulator.invalid/sample"), query={})
@@ -351,7 +363,7 @@ def _count(resource: ResourcePlan, options: SimulatorOptions, *, one_object: boo
     elif resource.parent is None:
         base = int(2.5 * default_page_size(resource.paginator))
     else:
-        base = 3
+        base = CHILD_RECORDS
     return max(0, round(base * options.scale))
 
 
