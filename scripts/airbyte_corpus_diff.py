@@ -40,6 +40,7 @@ None but ``identical`` counts as identical; a connector is identical when all it
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing
 import re
@@ -89,6 +90,7 @@ _SMALL = SimulatorOptions(seed=11, records_per_resource=_SMALL_RECORDS)
 LISTED_CAP = 20
 # an address's scheme and host, the host possibly templated in part (``{{ ... }}`` spans spaces
 # and quotes, which end a plain host)
+_HOST = re.compile(r"^https?://[^/?#]+")  # an address's scheme and host, its path left
 _ADDRESS = re.compile(r"https?://(?:[^/'\"\s{]|\{\{.*?\}\}|\{(?!\{))+")
 
 
@@ -114,12 +116,12 @@ def pointed_at(node: Any, base_url: str) -> Any:
         # a whole address: its path on the simulator's origin, as restsync's base_url moves it
         # (or a config template for the host, feishu's ``{{ config['lark_host'] }}/...``)
         url = re.sub(r"^\{\{[^}]*\}\}(?=/)", origin, copy["url"].strip())
-        copy["url"] = re.sub(r"^https?://[^/?#]+", origin, url)
+        copy["url"] = _HOST.sub(origin, url)
     if requester and isinstance(copy.get("path"), str) and _ADDRESS.match(copy["path"].strip()):
         # a whole address as the path under a url_base (pennylane's plan_items): the CDK's
         # join keeps its host, so it moves to the simulator's origin, as restsync's base_url
         # moves it, its path kept
-        copy["path"] = re.sub(r"^https?://[^/?#]+", origin, copy["path"].strip())
+        copy["path"] = _HOST.sub(origin, copy["path"].strip())
     if isinstance(copy.get("token_refresh_endpoint"), str):
         # the same path on the simulator's origin, as restsync's base_url moves it
         # (a host that is a config value, uptick's '{{ config["base_url"] }}/api/oauth2/token/')
@@ -175,13 +177,17 @@ def servable(
     return ok, limited
 
 
-def rounds(path: Path, config: dict[str, Any], ok: list[str]) -> list[list[str]]:
+def rounds(
+    path: Path, config: dict[str, Any], ok: list[str], alone: set[str] | None = None
+) -> list[list[str]]:
     """The servable streams in groups that can share one simulator: a stream at the route of
     another that asks for something else (serpstat: every stream POSTs to '/'; freshsales:
     open and won deals differ by a parameter) goes to a later round, served on its own; so
-    does a stream whose partition routers multiply (served smaller: see ``multiplies``)."""
+    does a stream whose partition routers multiply (served smaller: see ``multiplies``; the
+    caller that already knows them passes them as ``alone``)."""
     groups: list[list[str]] = []
-    alone = {stream for stream in ok if multiplies(path, config, stream)}
+    if alone is None:
+        alone = {stream for stream in ok if multiplies(path, config, stream)}
     for stream in ok:
         if stream in alone:
             groups.append([stream])  # served smaller, on its own (see _SMALL)
@@ -499,8 +505,9 @@ def run_manifest(path: Path, timeout: float, listed_cap: int = LISTED_CAP) -> di
     verdicts = {s: f"rejected: {problems[s]}" for s in names if s in problems}
     ok, limited = servable(path, config, [s for s in names if s not in problems])
     verdicts.update({s: f"simulator-limited: {why}" for s, why in limited.items()})
-    for group in rounds(path, config, ok):
-        smaller = len(group) == 1 and multiplies(path, config, group[0])
+    alone = {stream for stream in ok if multiplies(path, config, stream)}
+    for group in rounds(path, config, ok, alone):
+        smaller = group[0] in alone  # such a stream is always a round of its own
         verdicts.update(
             compare(path, config, group, timeout, options=_SMALL if smaller else _OPTIONS)
         )
@@ -593,8 +600,11 @@ def main(folder: str, *args: str) -> int:
     if not REFERENCE_PYTHON.exists():
         print("no reference environment: run 'make airbyte-reference' first")
         return 2
-    timeout = float(args[args.index("--timeout") + 1]) if "--timeout" in args else 120.0
-    cap = int(args[args.index("--listed-cap") + 1]) if "--listed-cap" in args else LISTED_CAP
+    parser = argparse.ArgumentParser(prog="airbyte_corpus_diff.py")
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--listed-cap", type=int, default=LISTED_CAP)
+    options = parser.parse_args(args)
+    timeout, cap = options.timeout, options.listed_cap
     connectors: Counter[str] = Counter()
     streams: Counter[str] = Counter()
     for path in manifest_paths(folder):
