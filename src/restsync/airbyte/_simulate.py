@@ -64,7 +64,7 @@ from restsync.airbyte._simulate_values import formatted_cursor, with_time_format
 from restsync.airbyte._simulate_windows import window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._compile import EMBEDDED_IN, RECORDS, SLUG, SUFFIX_OF
+from restsync.simulator._compile import CHILD_RECORDS, EMBEDDED_IN, RECORDS, SLUG, SUFFIX_OF
 from restsync.simulator._data import DEFAULT_FIELDS, LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
@@ -749,7 +749,7 @@ def _one_short_page(
     one page, fewer records than that size (without a page size, only an empty page would stop
     them). A child's answer (mention's mention_children, page size 10) holds the records of
     one parent: fewer than a root's."""
-    served = _ONE_PARENT_RECORDS if child else _ONE_PAGE_RECORDS
+    served = CHILD_RECORDS if child else _ONE_PAGE_RECORDS
     return not _reads_page_token(requests) and (strategy.page_size or 0) > served
 
 
@@ -760,8 +760,6 @@ def _reads_page_token(requests: StreamRequests) -> bool:
 
 # the records a resource served on one page holds (the simulator's 2.5 pages of its default size)
 _ONE_PAGE_RECORDS = int(2.5 * DEFAULT_PAGE_SIZE)
-# the records a child resource holds per parent record (simulator/_compile.py's _count)
-_ONE_PARENT_RECORDS = 3
 
 
 def _cursor_paginator(
