@@ -26,7 +26,6 @@ from restsync._engine._records import RecordProcessor, Reject
 from restsync._engine._request import Page, Request, redact
 from restsync._engine._shape import ShapeCheck
 from restsync._engine._stats import ResourceStats, RunReport
-from restsync._engine._switching import switching_often
 from restsync._engine._templates import first_request
 from restsync._errors import ExtractionError, PaginationLoopError, ResponseFormatError
 from restsync._expressions import ConditionError
@@ -92,8 +91,7 @@ class Engine:
         self._gathered_done = {name: asyncio.Event() for name in self._gathered}
 
     async def run(self) -> RunReport:
-        # pages in flight, a loop sharing the GIL with dlt's thread: the two modules say why
-        with collector_relaxed(), switching_often():
+        with collector_relaxed():  # pages in flight: _gc_pause.py says why
             return await self._run()
 
     async def _run(self) -> RunReport:
