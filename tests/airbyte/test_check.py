@@ -194,6 +194,65 @@ def test_a_request_option_without_a_field_name_is_refused_as_airbyte_cdk_refuses
     )
 
 
+def test_a_page_token_and_page_size_on_one_key_are_refused_as_airbyte_cdk_refuses_them() -> None:
+    """postmarkapp sends both as ``offset``: airbyte-cdk 7 will not build that paginator, and
+    sending the page size as the offset would fetch one page forever."""
+
+    def stream(name: str, size_key: str) -> dict[str, Any]:
+        option = {"type": "RequestOption", "inject_into": "request_parameter"}
+        paginator = {
+            "type": "DefaultPaginator",
+            "page_token_option": option | {"field_name": "offset"},
+            "page_size_option": option | {"field_name": size_key},
+            "pagination_strategy": {"type": "OffsetIncrement", "page_size": 500},
+        }
+        retriever = {"requester": {"url_base": "http://127.0.0.1:9", "path": f"/{name}"}}
+        retriever |= {"paginator": paginator, "record_selector": {"extractor": {}}}
+        return {"name": name, "retriever": retriever}
+
+    manifest = {
+        "version": "5.10.2",
+        "streams": [stream("domains", "offset"), stream("ok", "count")],
+    }
+    problems = stream_problems(manifest, {})
+    assert list(problems) == ["domains"]
+    assert str(problems["domains"]).startswith(
+        "streams[0].retriever.paginator.page_size_option: stream 'domains' uses RequestOption "
+        "('offset' in request_parameter is also the page_token_option's key; give the two "
+        "options different field names (airbyte-cdk refuses it too))"
+    )
+
+
+def test_body_json_page_options_collide_only_on_a_shared_path() -> None:
+    """airbyte-cdk merges body_json options by path: ``page.size`` beside ``page.after`` is fine,
+    ``page`` beside ``page.after`` is not."""
+
+    def stream(name: str, size_path: list[str]) -> dict[str, Any]:
+        option = {"type": "RequestOption", "inject_into": "body_json"}
+        paginator = {
+            "type": "DefaultPaginator",
+            "page_token_option": option | {"field_path": ["page", "after"]},
+            "page_size_option": option | {"field_path": size_path},
+            "pagination_strategy": {
+                "type": "CursorPagination",
+                "cursor_value": "{{ response.n }}",
+                "page_size": 10,
+            },
+        }
+        requester = {"url_base": "http://127.0.0.1:9", "path": f"/{name}", "http_method": "POST"}
+        retriever = {"requester": requester, "paginator": paginator}
+        retriever |= {"record_selector": {"extractor": {}}}
+        return {"name": name, "retriever": retriever}
+
+    manifest = {
+        "version": "6.0.0",
+        "streams": [stream("nested", ["page", "size"]), stream("clash", ["page"])],
+    }
+    problems = stream_problems(manifest, {})
+    assert list(problems) == ["clash"]
+    assert "'page' in body_json is also the page_token_option's key" in str(problems["clash"])
+
+
 def test_a_request_option_with_both_field_name_and_field_path_is_refused() -> None:
     """workable's page token option names both: airbyte-cdk 7 will not build that stream."""
     option = {"inject_into": "body_json", "field_name": "since", "field_path": ["since"]}

@@ -306,7 +306,34 @@ def build_paginator(
         )
     token = request_option(spec.get("page_token_option"), ai, f"{where}.page_token_option")
     page_size = request_option(spec.get("page_size_option"), ai, f"{where}.page_size_option")
+    _refuse_colliding_options(token, page_size, where)
     return strategy, token, page_size
+
+
+def _option_path(option: RequestOption) -> tuple[str, ...]:
+    return option.field_path or (option.field_name,)
+
+
+def _refuse_colliding_options(
+    token: RequestOption | None, page_size: RequestOption | None, where: str
+) -> None:
+    """airbyte-cdk will not build a paginator whose page token and page size go to the same key
+    (postmarkapp sends both as ``offset``): every request would carry the page size as the
+    offset, so the stream could only loop on one page."""
+    if token is None or page_size is None or token.inject_into == "path":
+        return
+    if token.inject_into != page_size.inject_into:
+        return
+    a, b = _option_path(token), _option_path(page_size)
+    shorter = min(len(a), len(b))
+    if a[:shorter] != b[:shorter]:
+        return
+    raise Unsupported(
+        f"{where}.page_size_option",
+        "RequestOption",
+        f"{'.'.join(b)!r} in {page_size.inject_into} is also the page_token_option's key; "
+        "give the two options different field names (airbyte-cdk refuses it too)",
+    )
 
 
 def _int(value: Any, where: str) -> int | None:
