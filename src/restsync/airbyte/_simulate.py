@@ -75,6 +75,7 @@ from restsync.simulator._paging import (
     PageRequest,
     RecordCursorPaging,
     TextPositionPaging,
+    literal_key,
     make_pager,
 )
 from restsync.simulator._placement import Placement, selector_text
@@ -86,7 +87,11 @@ SIMULATED_BASE = "http://simulator.invalid"
 _ADDRESS = re.compile(r"^https?://[^/?#]+")
 _LAST_RECORD = re.compile(
     r"\{\{\s*last_record((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"]\)|\.\w+(?![\w(]))+)"
-    r"(?:\s*\+\s*(?P<shift>\d+))?\s*\}\}"
+    r"(?:\s*\+\s*(?P<shift>\d+))?"
+    # datadog's guard for the empty page: ... if last_record else None (a falsy literal)
+    r"(?:\s+if\s+last_record\s+else\s+(?:None|none|''|\"\"|\{\s*\}|\[\s*\]|0|False|false))?"
+    r"\s*\}\}",
+    re.DOTALL,
 )
 # a cursor cut from a next-page URL in a response field, as the URL's last parameter:
 # {{ response.get('@odata.nextLink', '').split('$skiptoken=')[-1] if response.get(...) else '' }}
@@ -96,8 +101,15 @@ _CUT_FROM_LINK = re.compile(
     r"(?:\s+if\s+[^{}]*?\s+else\s+(['\"])\7)?\s*\}\}",
     re.DOTALL,
 )
+# headers['link']['next']['url'], each step also .get('key') or .get('key', {}) (cisco-meraki's
+# headers.get('link', {}).get('next', {}).get('url'))
+_HEADER_STEP = r"(?:\[(['\"]){key}\{n}\]|\.get\((['\"]){key}\{m}\s*(?:,\s*\{{\s*\}}\s*)?\))"
 _LINK_NEXT = re.compile(
-    r"^\{\{\s*headers\[['\"]link['\"]\]\[['\"]next['\"]\]\[['\"]url['\"]\]\s*\}\}$"
+    r"^\{\{\s*headers"
+    + _HEADER_STEP.format(key="link", n=1, m=2)
+    + _HEADER_STEP.format(key="next", n=3, m=4)
+    + _HEADER_STEP.format(key="url", n=5, m=6)
+    + r"\s*\}\}$"
 )
 
 
@@ -358,6 +370,8 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
                 _without_cursor(_with_input_fields(resource), paginator), resource.select
             ),
             **({RECORDS: 1} if listed is not None else {}),
+            # a last record's cursor sent nowhere: one answer of the page's records
+            **({RECORDS: _ONE_PAGE_RECORDS} if _one_answer(paginator) else {}),
         },
         path=path.lstrip("/"),
         paginator=paginator,
@@ -762,6 +776,16 @@ def _reads_page_token(requests: StreamRequests) -> bool:
 _ONE_PAGE_RECORDS = int(2.5 * DEFAULT_PAGE_SIZE)
 
 
+def _one_answer(paginator: PagingPlan) -> bool:
+    """A cursor in the last record that no request carries (``_cursor_paginator``): served as
+    one page of all the resource's records."""
+    return (
+        isinstance(paginator, RecordCursorPaging)
+        and paginator.in_record
+        and not (paginator.cursor_param or paginator.cursor_body_path or paginator.as_link)
+    )
+
+
 def _cursor_paginator(
     strategy: CursorStrategy,
     requests: StreamRequests,
@@ -780,6 +804,12 @@ def _cursor_paginator(
         # template reads next_page_token): every request is the same, the API's one answer all
         # there is; served without the cursor field, which ends the paging on both clients
         return SinglePaging()
+    if token is None and record and not _reads_page_token(requests):
+        # datadog's incident_teams: a cursor in the last record, sent nowhere: the same, one
+        # answer of every record, its last record holding no cursor (null under its parents)
+        return RecordCursorPaging(
+            record_field=record, in_record=True, cursor_param=None, limit=_ONE_PAGE_RECORDS
+        )
     if token is not None and record:
         return _record_cursor(record, requests, token, key)
     if token is not None and field is None and token.inject_into in ("body_json", "body_data"):
@@ -822,7 +852,7 @@ def _cursor_paginator(
             limit=strategy.page_size if size else None,
             limit_param=limit_param or "limit",
         )
-    reads = _response_reads(strategy.cursor_value)
+    reads = _response_reads(strategy.cursor_value) or _literal_reads(strategy.cursor_value)
     rendered = rendered_link(strategy, requests, reads)
     if rendered is not None:
         return rendered
@@ -1034,6 +1064,17 @@ def _stops_on_last(
 _RESPONSE_READ = re.compile(
     r"\bresponse((?:\[['\"]\w+['\"]\]|\.get\(['\"]\w+['\"][^)]*\)|\.(?!get\()\w+(?![\w(]))+)"
 )
+
+
+# a top-level key with a dot in it, read as response.get("@odata.nextLink"...) or ["..."]
+_LITERAL_READ = re.compile(r"\bresponse(?:\.get\(\s*|\[\s*)(['\"])(?P<key>[^'\"\]]*\.[^'\"\]]*)\1")
+
+
+def _literal_reads(template: str) -> list[str]:
+    """The top-level keys with dots in them a template reads (microsoft-lists'
+    ``response.get("@odata.nextLink") | regex_search(...)``), each as the simulator's literal
+    key ``[@odata.nextLink]``."""
+    return [literal_key(m.group("key")) for m in _LITERAL_READ.finditer(template)]
 
 
 def _response_reads(template: str) -> list[str]:

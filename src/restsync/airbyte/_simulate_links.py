@@ -15,6 +15,7 @@ but the last, and whose ``stop_condition`` is false on those pages and true on t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -108,7 +109,8 @@ def rendered_link(
     """The served link whose sample pages the manifest's own templates follow (see the module
     docstring), or None. ``fields`` are the response fields the cursor template reads."""
     token = requests.page_token_option
-    if token is None or len(set(fields)) != 1 or "." in fields[0]:
+    # one field: a top-level name, or one key with dots in it (``[@odata.nextLink]``)
+    if token is None or len(set(fields)) != 1 or ("." in fields[0] and not _literal(fields[0])):
         return None
     if token.inject_into == "path":
         param, whole = LINK_CURSOR_PARAM, True
@@ -144,7 +146,7 @@ def _followed(
     query: dict[str, str] = {}
     for number in range(3):
         served = pager.page(PageRequest(url=url, query=query), 3 * size)
-        body = dict(served.fields)
+        body = _body(served.fields)
         want = None
         if served.next is not None:
             want = served.next if whole else URL(served.next).query[paging.cursor_param]
@@ -154,6 +156,22 @@ def _followed(
             return number == 2
         query = dict(URL(served.next).query)
     return False
+
+
+def _literal(field: str) -> bool:
+    return field.startswith("[") and field.endswith("]") and "]" not in field[1:-1]
+
+
+def _body(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A sample page's body as the simulator serves it: a literal key (``[@odata.nextLink]``)
+    is one key, left out when null (the simulator's placement)."""
+    body: dict[str, Any] = {}
+    for path, value in fields.items():
+        if not _literal(path):
+            body[path] = value
+        elif value is not None:
+            body[path[1:-1]] = value
+    return body
 
 
 def _next_token(strategy: CursorStrategy, requests: StreamRequests, body: Any) -> Any:

@@ -324,6 +324,12 @@ class RecordCursorPager:
         if p.in_record and not last:
             token = encode_offset(stop)
             marks[self.field] = _link(request, param, token) if p.as_link else token
+        elif p.in_record and "." in self.field:
+            # a nested cursor (datadog's last_record['meta']['page']['after']): the last page's
+            # record carries its parents with the cursor null, so a template that steps down to
+            # it finds no cursor there rather than failing on a missing parent
+            parent, leaf = self.field.rsplit(".", 1)
+            marks[parent] = {leaf: None}
         return ServedPage(start, stop, last, None if last else stop, last_record=marks)
 
 
