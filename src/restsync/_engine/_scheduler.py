@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
+from restsync._engine._before import BeforeSteps
 from restsync._engine._gc_pause import collector_relaxed
 from restsync._engine._http import Abandoned, HttpClient, Response
 from restsync._engine._paginate import PaginationLoop, PagingError, make_traversal
@@ -89,6 +90,7 @@ class Engine:
             for other in link.product
         }
         self._gathered_done = {name: asyncio.Event() for name in self._gathered}
+        self._before = BeforeSteps(self._hook_fetch, sleep)
 
     async def run(self) -> RunReport:
         with collector_relaxed():  # pages in flight: _gc_pause.py says why
@@ -209,6 +211,7 @@ class Engine:
         stats = self.report.resources[resource.name]
         if not await self._addressable(resource, parent_record):
             return
+        resource = await self._before.ready(resource)
         if resource.compute is not None:
             records = resource.compute(parent_record, self.start_values)
             if resource.compute_key is not None:
@@ -217,13 +220,7 @@ class Engine:
             await self._hand_on(resource, records, parent_record)
             return
         if resource.produce is not None:  # a resource that runs its own requests (report jobs)
-            # fetch(request, sender): sent as ``sender`` (its auth, origin, retries), one of
-            # the resources ``produce.senders`` names, else as this one; counted as this one's
-            pages = resource.produce(
-                parent_record,
-                lambda r, sender=None: self._counted_fetch(resource, sender)(r, None),
-                self._sleep,
-            )
+            pages = resource.produce(parent_record, self._hook_fetch(resource), self._sleep)
             async for records in pages:
                 stats.pages += 1
                 await self._hand_on(resource, records, parent_record)
@@ -322,6 +319,17 @@ class Engine:
         self.report.resources[resource.name].rejects += 1
         await self.sink.rejects([Reject(resource.name, reason, parent_record)])
         return False
+
+    def _hook_fetch(self, resource: ResourcePlan) -> Callable[..., Awaitable[Response]]:
+        """The fetch a hook (``produce``, a ``before`` step) sends its requests with:
+        ``fetch(request, sender=None)`` sends as ``sender`` (its retries and response actions;
+        its auth and origin, one of the resources ``produce.senders`` names or ``resource``
+        itself), else as ``resource``; every request counted as ``resource``'s."""
+
+        def fetch(request: Request, sender: ResourcePlan | None = None) -> Awaitable[Response]:
+            return self._counted_fetch(resource, sender)(request, None)
+
+        return fetch
 
     def _counted_fetch(
         self, resource: ResourcePlan, sender: ResourcePlan | None = None

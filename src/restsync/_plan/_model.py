@@ -6,7 +6,7 @@ Everything ambiguous in a config is decided here, once, and recorded with the re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -190,6 +190,12 @@ class ResourcePlan:
     # with a fetch (a Request -> the engine's Response, retried and under the origin rule) and
     # the engine's sleep; yields the records page by page. The paginator is then not used.
     produce: Callable[[Any, Any, Any], AsyncIterator[list[Any]]] | None = None
+    # Steps run once per run before the resource's first request (an Airbyte stream's schema
+    # or property list, read from the API): each called in order with the resource, a fetch
+    # (as ``produce``'s) and the engine's sleep, it returns the resource the chains then run as
+    # (``_engine/_before.py``). Its requests count as the resource's; its failure is the
+    # resource's.
+    before: tuple[Callable[[Any, Any, Any], Awaitable[Any]], ...] = ()
     # Record selection beyond a data_selector: (body, headers, parent record) -> records.
     select: Callable[[Any, Mapping[str, str], Any], list[Any]] | None = None
     # A body that is not JSON (an Airbyte decoder's XML, CSV, gzip...): (raw body, headers) ->

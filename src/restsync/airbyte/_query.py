@@ -10,7 +10,8 @@ page's next token is read from the last chunk's response, with the page's yielde
 its records.
 
 restsync does the same in the engine's ``produce`` hook (one chain per slice). The chunks are
-computed once, as airbyte-cdk computes them: without chunking, ``always_include_properties``
+computed once (at plan time, or for a PropertiesFromEndpoint in the stream's ``before`` step,
+once per run), as airbyte-cdk computes them: without chunking, ``always_include_properties``
 then the list; with a ``property_limit``, each chunk starts with ``always_include_properties``
 and is filled up to the limit (a count, or characters with 3 per delimiter); with chunking but
 no limit, one chunk: the list then ``always_include_properties``.
@@ -25,10 +26,11 @@ from typing import Any
 from restsync._engine._paginate import make_traversal
 from restsync._engine._request import Page, Request
 from restsync._errors import ExtractionError
+from restsync._plan import ResourcePlan
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported
 from restsync.airbyte._requests import ManifestTraversal, StreamRequests, page_cap_error
-from restsync.airbyte._side import SideRead, side_read
+from restsync.airbyte._side import SideRead, checked_access, side_read
 
 __all__ = [
     "ChunkRule",
@@ -37,6 +39,7 @@ __all__ = [
     "QuerySpec",
     "properties_from_endpoint",
     "property_chunks",
+    "query_chain",
     "query_properties",
     "without_query_properties",
 ]
@@ -80,13 +83,9 @@ class QueryChain:
     parameter: str | None  # the request parameter that carries a chunk, if any
     merge_keys: tuple[str, ...] | None  # None: no PropertyChunking, records are not merged
     max_pages: int
-    properties: PropertySource | None = None  # PropertiesFromEndpoint: the chunks' properties
 
     async def __call__(self, parent: Any, fetch: Fetch, sleep: Any) -> AsyncIterator[list[Any]]:
         base = parent if isinstance(parent, Slice) else Slice(parent or {})
-        chunks = self.chunks
-        if self.properties is not None:
-            chunks = await self.properties.chunks(self.requests, fetch)
         traversal = make_traversal(self.requests, None, base)
         assert isinstance(traversal, ManifestTraversal)
         request: Request | None = traversal.first(Request(self.requests.method, ""))
@@ -98,7 +97,7 @@ class QueryChain:
             yielded: list[Any] = []
             merged: dict[str, dict[str, Any]] = {}
             last: Any = None
-            for chunk in chunks:
+            for chunk in self.chunks:
                 # airbyte-cdk's chunk slice keeps the partition and cursor, not extra_fields
                 traversal.parent = Slice(
                     base.partition, base.cursor_slice, {"query_properties": list(chunk)}
@@ -192,18 +191,22 @@ class QuerySpec:
 
 @dataclass(frozen=True)
 class PropertySource:
-    """A PropertiesFromEndpoint: the properties are the value at ``field_path`` of each record
-    its retriever reads (once per run, _side.py), each as a text (airbyte-cdk's ``str()``, a
-    missing one ``[]``), then chunked by ``rule``."""
+    """A PropertiesFromEndpoint, its stream's ``before`` step: the properties are the value at
+    ``field_path`` of each record its retriever reads (once per run, _side.py), each as a text
+    (airbyte-cdk's ``str()``, a missing one ``[]``), then chunked by ``rule`` into the chunks
+    of the stream's QueryChain."""
 
     read: SideRead
     interpolator: Interpolator
     field_path: tuple[str, ...]
     rule: ChunkRule
 
-    async def chunks(self, stream: StreamRequests, fetch: Fetch) -> tuple[tuple[str, ...], ...]:
-        records = await self.read.records(stream, fetch)
-        return self.rule.chunks([self._property(r) for r in records])
+    async def __call__(self, resource: ResourcePlan, fetch: Any, sleep: Any) -> ResourcePlan:
+        chain = resource.produce
+        assert isinstance(chain, QueryChain)
+        records = await self.read.records(resource, fetch)
+        chunks = self.rule.chunks([self._property(r) for r in records])
+        return replace(resource, produce=replace(chain, chunks=chunks))
 
     def _property(self, record: Any) -> str:
         current = record
@@ -227,6 +230,30 @@ def properties_from_endpoint(
         raise Unsupported(f"{where}.property_field_path", "PropertiesFromEndpoint", "not a list")
     read = side_read(translator, endpoint["retriever"], own, f"{where}.retriever", name, False)
     return PropertySource(read, own, tuple(str(p) for p in path), spec.rule)
+
+
+def query_chain(
+    translator: Any, resource: ResourcePlan, query: QuerySpec, ai: Interpolator
+) -> ResourcePlan:
+    """``resource`` asking each page once per chunk of properties (a ``QueryChain``), its
+    properties first read from their endpoint where a PropertiesFromEndpoint lists them."""
+    assert isinstance(resource.paginator, StreamRequests) and resource.select is not None
+    chain = QueryChain(
+        resource.name,
+        resource.paginator,
+        resource.select,
+        query.chunks,
+        query.parameter,
+        query.merge_keys,
+        resource.max_pages,
+    )
+    source = properties_from_endpoint(translator, query, ai, resource.name)
+    before = resource.before
+    if source is not None:
+        checked_access(source.read, resource)
+        before = (*before, source)
+    note = f"QueryProperties: each page is asked {len(query.chunks)} time(s), once per chunk"
+    return replace(resource, produce=chain, before=before, notes=(*resource.notes, note))
 
 
 def query_properties(requester: Mapping[str, Any], at: str) -> QuerySpec | None:

@@ -2,11 +2,12 @@
 list of properties.
 
 Both are a SimpleRetriever of their own in the manifest. restsync runs each as a chain of pages
-sent through the stream's engine, as the stream: the stream's authenticator, retries and origin
-(a retriever with another authenticator or origin is refused by name, so no credential goes
-anywhere the stream's would not), at most ``SIDE_PAGES`` pages. A read happens once per run
-(airbyte-cdk caches both for the source's life), when the stream's first slice starts; the slices
-that start meanwhile wait for it.
+sent through the stream's engine, in a ``before`` step of the stream (_engine/_before.py): once
+per run (airbyte-cdk caches both for the source's life), when the stream's first slice starts,
+the slices that start meanwhile waiting for it; its failure is the stream's. Its requests go as
+the stream's: the stream's authenticator, retries and origin (a retriever with another
+authenticator or origin is refused by name, so no credential goes anywhere the stream's would
+not). At most ``SIDE_PAGES`` pages.
 
 DynamicSchemaLoader (airbyte-cdk's ``get_json_schema``): the first record of its retriever; the
 list at ``schema_pointer`` in it; each item's name at ``key_pointer`` and its type at
@@ -21,9 +22,7 @@ and restsync too.
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,14 +33,12 @@ from restsync._plan import ResourcePlan
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported, _expect, build_columns, build_records, load_schema
 from restsync.airbyte._records import RecordPipeline
-from restsync.airbyte._requests import ManifestTraversal, StreamRequests, page_cap_error, truthy
+from restsync.airbyte._requests import ManifestTraversal, StreamRequests, truthy
 
 __all__ = [
     "SIDE_PAGES",
     "DynamicSchema",
     "FetchedColumns",
-    "PlainChain",
-    "SchemaFirst",
     "SideRead",
     "checked_access",
     "dynamic_schema",
@@ -90,7 +87,7 @@ def on_stream_origin(side: StreamRequests, stream: StreamRequests) -> StreamRequ
 
 @dataclass(frozen=True)
 class SideRead:
-    """A side retriever's records, read once per run (per event loop)."""
+    """A side retriever's records, sent as its stream (``checked_access``)."""
 
     stream: str
     what: str  # its config path, for messages
@@ -99,21 +96,15 @@ class SideRead:
     first_only: bool = False  # a DynamicSchemaLoader reads to its first record only
     auth: Any = field(default=None, compare=False, repr=False)  # its requester's, at plan time
     home: str = field(default="", compare=False)  # its requester's origin, at plan time
-    _runs: Any = field(default_factory=weakref.WeakKeyDictionary, compare=False, repr=False)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SideRead:
-        return replace(self)
+        return self  # frozen, and no state of a run: dlt's copies of a plan share it
 
-    async def records(self, stream: StreamRequests, fetch: Fetch) -> list[Any]:
-        loop = asyncio.get_running_loop()
-        task = self._runs.get(loop)
-        if task is None:
-            task = self._runs[loop] = loop.create_task(self._read(stream, fetch))
-        result: list[Any] = await asyncio.shield(task)
-        return result
-
-    async def _read(self, stream: StreamRequests, fetch: Fetch) -> list[Any]:
-        requests = on_stream_origin(self.requests, stream)
+    async def records(self, stream: ResourcePlan, fetch: Fetch) -> list[Any]:
+        """The records, read with ``fetch`` (the engine's, for ``stream``; once per run: the
+        caller is a ``before`` step, _engine/_before.py), at most ``SIDE_PAGES`` pages."""
+        assert isinstance(stream.paginator, StreamRequests)
+        requests = on_stream_origin(self.requests, stream.paginator)
         traversal = make_traversal(requests, None, Slice())
         assert isinstance(traversal, ManifestTraversal)
         request: Request | None = traversal.first(Request(requests.method, ""))
@@ -167,8 +158,10 @@ class DynamicSchema:
     def __deepcopy__(self, memo: dict[int, Any]) -> DynamicSchema:
         return self  # the one holder its FetchedColumns reads
 
-    async def load(self, stream: StreamRequests, fetch: Fetch) -> dict[str, Any]:
-        first = await self.read.records(stream, fetch)
+    async def __call__(self, resource: ResourcePlan, fetch: Fetch, sleep: Any) -> ResourcePlan:
+        """The stream's ``before`` step: its schema read (kept for its columns hint), and the
+        stream with its records normalized by the schema where the selector asks."""
+        first = await self.read.records(resource, fetch)
         try:
             schema = self.build(first[0] if first else None)
         except ValueError as exc:
@@ -176,7 +169,14 @@ class DynamicSchema:
                 self.read.stream, f"the schema read by {self.read.what} is not usable: {exc}"
             ) from None
         self.fetched = schema
-        return schema
+        if not self.normalize:
+            return resource
+        assert isinstance(resource.select, RecordPipeline)
+        select = replace(resource.select, schema=schema)
+        chain: Any = resource.produce
+        if chain is not None and getattr(chain, "select", None) is resource.select:
+            chain = replace(chain, select=select)  # a chain reading the stream's pages (_query)
+        return replace(resource, select=select, produce=chain)
 
     def build(self, record: Any) -> dict[str, Any]:
         raw = self._at(record, self.schema_pointer, []) if record else []
@@ -248,56 +248,6 @@ class DynamicSchema:
                 "map it with types_mapping"
             )
         return {k: list(v) if isinstance(v, list) else v for k, v in AIRBYTE_TYPES[kind].items()}
-
-
-@dataclass(frozen=True)
-class PlainChain:
-    """A stream's pages, one chain per slice: what the engine does for a stream without a
-    ``produce`` hook, for a stream that must first read its schema (SchemaFirst)."""
-
-    stream: str
-    requests: StreamRequests
-    select: Callable[[Any, Any, Any], list[Any]]
-    max_pages: int
-
-    async def __call__(self, parent: Any, fetch: Fetch, sleep: Any) -> AsyncIterator[list[Any]]:
-        base = parent if isinstance(parent, Slice) else Slice(parent or {})
-        traversal = make_traversal(self.requests, None, base)
-        request: Request | None = traversal.first(Request(self.requests.method, ""))
-        number = 0
-        while request is not None:
-            if number >= self.max_pages:
-                raise page_cap_error(self.stream, self.max_pages)
-            number += 1
-            response = await fetch(request)
-            if response.ignored:
-                return
-            records = self.select(response.body, response.headers, base)
-            yield records
-            page = Page(request, response.status, response.headers, response.body, records, number)
-            request = traversal.next(request, page)
-
-
-@dataclass(frozen=True)
-class SchemaFirst:
-    """The ``produce`` hook of a stream with a DynamicSchemaLoader: its schema read first, then
-    its own chain (``inner``), its records normalized by the schema where the selector asks."""
-
-    schema: DynamicSchema
-    inner: Any  # PlainChain, QueryChain, LazyChain
-    requests: StreamRequests  # the stream's (``url_on`` moves them, and this hook with them)
-
-    @property
-    def senders(self) -> Mapping[str, Any]:
-        return getattr(self.inner, "senders", {})
-
-    async def __call__(self, parent: Any, fetch: Fetch, sleep: Any) -> AsyncIterator[list[Any]]:
-        found = await self.schema.load(self.requests, fetch)
-        inner = replace(self.inner, requests=self.requests)
-        if self.schema.normalize:
-            inner = replace(inner, select=replace(inner.select, schema=found))
-        async for records in inner(parent, fetch, sleep):
-            yield records
 
 
 def type_rules(spec: Any, where: str) -> tuple[TypeRule, ...]:
@@ -429,15 +379,11 @@ def _pointer(value: Any) -> tuple[str, ...]:
 def schema_first(resource: ResourcePlan, schema: DynamicSchema) -> ResourcePlan:
     """``resource`` reading its schema before its pages, its columns the schema's."""
     checked_access(schema.read, resource)
-    assert isinstance(resource.paginator, StreamRequests) and resource.select is not None
-    inner = resource.produce or PlainChain(
-        resource.name, resource.paginator, resource.select, resource.max_pages
-    )
     columns = FetchedColumns(schema, resource.hints.get("columns") or {})
     note = f"DynamicSchemaLoader: the schema is read from {schema.read.what} before the stream"
     return replace(
         resource,
-        produce=SchemaFirst(schema, inner, resource.paginator),
+        before=(schema, *resource.before),  # before a PropertiesFromEndpoint, as airbyte-cdk
         hints={**resource.hints, "columns": columns},
         notes=(*resource.notes, note),
     )

@@ -29,9 +29,9 @@ from typing import Any
 from restsync._plan import ResourcePlan, SinglePaging, SourcePlan
 from restsync.airbyte._jinja import TemplateError
 from restsync.airbyte._parts import build_columns
-from restsync.airbyte._query import QueryChain
+from restsync.airbyte._query import PropertySource, QueryChain
 from restsync.airbyte._records import RecordPipeline
-from restsync.airbyte._side import DynamicSchema, PlainChain, SchemaFirst, SideRead
+from restsync.airbyte._side import DynamicSchema, SideRead
 from restsync.simulator import SimulatorError
 from restsync.simulator._compile import RECORDS
 from restsync.simulator._values import key_maker
@@ -45,19 +45,19 @@ Serve = Callable[[ResourcePlan, SourcePlan], ResourcePlan]  # _simulate._served
 def served_side_reads(
     resource: ResourcePlan, plan: SourcePlan, serve: Serve
 ) -> tuple[ResourcePlan, list[ResourcePlan]]:
-    """``resource`` with the columns its side reads give it (its schema hook taken off: the
-    simulator serves its pages), and the side endpoints to serve (none for a plain stream)."""
+    """``resource`` with the columns its side reads give it (its ``before`` steps taken off:
+    the simulator serves its pages), and the side endpoints to serve (none for a plain
+    stream)."""
     sides: list[ResourcePlan] = []
-    if isinstance(resource.produce, SchemaFirst):
-        schema = resource.produce.schema
-        inner = resource.produce.inner
-        resource = replace(resource, produce=None if isinstance(inner, PlainChain) else inner)
+    steps = resource.before
+    resource = replace(resource, before=())
+    for schema in (s for s in steps if isinstance(s, DynamicSchema)):
         side, columns = _schema_side(resource, schema, plan, serve)
         sides.append(side)
         resource = _with_columns(resource, columns)
     chain = resource.produce
-    if isinstance(chain, QueryChain) and chain.properties is not None:
-        source = chain.properties
+    for source in (s for s in steps if isinstance(s, PropertySource)):
+        assert isinstance(chain, QueryChain)
         name = ".".join(_rendered(source.interpolator, source.field_path, resource.name))
         side, names = _keyed_side(resource, source.read, (), name, "properties", plan, serve)
         sides.append(side)

@@ -48,14 +48,9 @@ from restsync.airbyte._parts import (
     load_schema,
     request_option,
 )
-from restsync.airbyte._query import (
-    QueryChain,
-    properties_from_endpoint,
-    query_properties,
-    without_query_properties,
-)
+from restsync.airbyte._query import query_chain, query_properties, without_query_properties
 from restsync.airbyte._requests import RequestOption, StreamRequests
-from restsync.airbyte._side import DynamicSchema, checked_access, dynamic_schema, schema_first
+from restsync.airbyte._side import DynamicSchema, dynamic_schema, schema_first
 from restsync.airbyte._slices import (
     ParentPartitions,
     SliceParts,
@@ -151,26 +146,8 @@ class Translator:
                 )
             self._lazy(spec, retriever, where, name)
         elif query is not None:
-            resource = self.resources[name]
-            assert isinstance(resource.paginator, StreamRequests) and resource.select is not None
-            chain = QueryChain(
-                name,
-                resource.paginator,
-                resource.select,
-                query.chunks,
-                query.parameter,
-                query.merge_keys,
-                resource.max_pages,
-                properties_from_endpoint(
-                    self, query, Interpolator(self.config, spec.get("$parameters")), name
-                ),
-            )
-            if chain.properties is not None:
-                checked_access(chain.properties.read, resource)
-            note = (
-                f"QueryProperties: each page is asked {len(query.chunks)} time(s), once per chunk"
-            )
-            self.resources[name] = _replace(resource, produce=chain, notes=(*resource.notes, note))
+            ai = Interpolator(self.config, spec.get("$parameters"))
+            self.resources[name] = query_chain(self, self.resources[name], query, ai)
 
     def add_resource(
         self,
