@@ -5,9 +5,10 @@ Both are a SimpleRetriever of their own in the manifest. restsync runs each as a
 sent through the stream's engine, in a ``before`` step of the stream (_engine/_before.py): once
 per run (airbyte-cdk caches both for the source's life), when the stream's first slice starts,
 the slices that start meanwhile waiting for it; its failure is the stream's. Its requests go as
-the stream's: the stream's authenticator, retries and origin (a retriever with another
-authenticator or origin is refused by name, so no credential goes anywhere the stream's would
-not). At most ``SIDE_PAGES`` pages.
+the stream's, with the stream's authenticator and origin (a retriever with another authenticator
+or origin is refused by name, so no credential goes anywhere the stream's would not), and with
+the side requester's own error handler, as airbyte-cdk's: its retries and response filters, the
+defaults where it declares none, never the stream's. At most ``SIDE_PAGES`` pages.
 
 DynamicSchemaLoader (airbyte-cdk's ``get_json_schema``): the first record of its retriever; the
 list at ``schema_pointer`` in it; each item's name at ``key_pointer`` and its type at
@@ -87,7 +88,9 @@ def on_stream_origin(side: StreamRequests, stream: StreamRequests) -> StreamRequ
 
 @dataclass(frozen=True)
 class SideRead:
-    """A side retriever's records, sent as its stream (``checked_access``)."""
+    """A side retriever's records, sent as its stream (the stream's auth and origin:
+    ``checked_access``) with the side requester's own error handler (``retry``, ``actions``;
+    airbyte-cdk's defaults where it declares none), as airbyte-cdk sends them."""
 
     stream: str
     what: str  # its config path, for messages
@@ -96,6 +99,8 @@ class SideRead:
     first_only: bool = False  # a DynamicSchemaLoader reads to its first record only
     auth: Any = field(default=None, compare=False, repr=False)  # its requester's, at plan time
     home: str = field(default="", compare=False)  # its requester's origin, at plan time
+    retry: Any = field(default=None, compare=False, repr=False)  # its requester's error handler
+    actions: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # and its filters
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SideRead:
         return self  # frozen, and no state of a run: dlt's copies of a plan share it
@@ -105,6 +110,7 @@ class SideRead:
         caller is a ``before`` step, _engine/_before.py), at most ``SIDE_PAGES`` pages."""
         assert isinstance(stream.paginator, StreamRequests)
         requests = on_stream_origin(self.requests, stream.paginator)
+        sender = replace(stream, retry=self.retry or stream.retry, response_actions=self.actions)
         traversal = make_traversal(requests, None, Slice())
         assert isinstance(traversal, ManifestTraversal)
         request: Request | None = traversal.first(Request(requests.method, ""))
@@ -118,7 +124,7 @@ class SideRead:
                     "restsync stops there",
                 )
             number += 1
-            response = await fetch(request)
+            response = await fetch(request, sender)
             if response.ignored:
                 break
             records = self.select(response.body, response.headers, Slice())
@@ -306,11 +312,13 @@ def side_read(
         raise Unsupported(
             f"{at}.partition_router", "SimpleRetriever", "a partition_router on a side retriever"
         )
-    requests, auth, _retry, _actions, home = translator._requests(retriever, ai, at, name)
+    requests, auth, retry, actions, home = translator._requests(retriever, ai, at, name)
     select = build_records(
         retriever.get("record_selector") or {}, None, ai, f"{at}.record_selector"
     )
-    return SideRead(name, at, requests, select, first_only, auth=auth, home=home)
+    return SideRead(
+        name, at, requests, select, first_only, auth=auth, home=home, retry=retry, actions=actions
+    )
 
 
 def checked_access(read: SideRead, stream: ResourcePlan) -> None:
