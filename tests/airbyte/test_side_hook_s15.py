@@ -6,13 +6,19 @@ request, and send their requests with the side retriever's own error handler, as
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 import restsync
+from restsync import ExtractionError
+from restsync._engine._request import Request
+from restsync._load import build_source
+from restsync._plan import ResourcePlan
 from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
 from tests.airbyte.test_components_s13 import serve_contacts
@@ -145,3 +151,75 @@ def test_a_failed_schema_read_fails_its_stream_before_any_page(server: RoutedSer
     assert f"{server.base_url}/fields): the API answered HTTP 403" in str(failed.value)
     assert _TOKEN not in str(failed.value)
     assert _paths(server) == ["/fields"]
+
+
+# --- the engine's hook, on a plain config ------------------------------------------------------
+
+
+def test_the_engine_runs_a_before_step_once_for_every_chain(
+    server: RoutedServer, make_pipeline: Any
+) -> None:
+    """A child of three parent records: its before step runs once, in the first chain, the
+    other chains wait for it, and every chain sends the request of the resource it returned."""
+
+    @server.get("/posts")
+    async def posts(request: web.Request) -> web.Response:
+        return web.json_response([{"id": 1}, {"id": 2}, {"id": 3}])
+
+    @server.get("/version")
+    async def version(request: web.Request) -> web.Response:
+        return web.json_response({"current": "v7"})
+
+    @server.get("/posts/{post}/c")
+    async def post_comments(request: web.Request) -> web.Response:
+        post = request.match_info["post"]
+        return web.json_response([{"id": f"{post}-{request.query.get('api')}"}])
+
+    server.start()
+    plan = restsync.plan_config(
+        {
+            "client": {"base_url": server.base_url},
+            "resources": [
+                "posts",
+                {"name": "comments", "endpoint": "posts/{resources.posts.id}/c"},
+            ],
+        }
+    )
+
+    async def ask_version(resource: ResourcePlan, fetch: Any, sleep: Any) -> ResourcePlan:
+        answer = await fetch(Request("GET", f"{server.base_url}/version"))
+        return replace(resource, params={**resource.params, "api": answer.body["current"]})
+
+    comments = replace(plan.resources["comments"], before=(ask_version,))
+    plan = replace(plan, resources={**plan.resources, "comments": comments})
+    make_pipeline().run(build_source(plan))
+    paths = _paths(server)
+    assert paths.count("/version") == 1 and paths.index("/version") < paths.index("/posts/1/c")
+    assert (
+        sorted(r.query_string for r in server.requests if r.path.endswith("/c")) == ["api=v7"] * 3
+    )
+
+
+def test_a_failed_before_step_fails_its_resource_alone(
+    server: RoutedServer, make_pipeline: Any
+) -> None:
+    """The step's failure is the resource's: no page of it is asked, the others load."""
+
+    @server.get("/posts")
+    async def posts(request: web.Request) -> web.Response:
+        return web.json_response([{"id": 1}])
+
+    server.start()
+    plan = restsync.plan_config(
+        {"client": {"base_url": server.base_url}, "resources": ["posts", "users"]}
+    )
+
+    async def refuse(resource: ResourcePlan, fetch: Any, sleep: Any) -> ResourcePlan:
+        raise ExtractionError(resource.name, "the version list is not readable")
+
+    users = replace(plan.resources["users"], before=(refuse,))
+    plan = replace(plan, resources={**plan.resources, "users": users})
+    with pytest.raises(PipelineStepFailed) as caught:
+        make_pipeline().run(build_source(plan))
+    assert "resource 'users'" in str(caught.value) and "version list" in str(caught.value)
+    assert _paths(server) == ["/posts"]
