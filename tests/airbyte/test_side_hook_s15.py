@@ -29,12 +29,6 @@ _TOKEN = "tok-s15-secret-4242"
 _CHECK = {"type": "CheckStream", "stream_names": ["items"]}
 
 
-def _write(tmp_path: Path, stream: dict[str, Any]) -> Path:
-    path = tmp_path / "side.yaml"
-    path.write_text(json.dumps(build.manifest(stream, version="6.44.0", check=_CHECK)))
-    return path
-
-
 def _handler(*filters: dict[str, Any], **more: Any) -> dict[str, Any]:
     return {"type": "DefaultErrorHandler", "response_filters": list(filters), **more}
 
@@ -66,6 +60,24 @@ def _paths(server: RoutedServer) -> list[str]:
     return [r.path for r in server.requests]
 
 
+def _as_airbyte_cdk(
+    server: RoutedServer, tmp_path: Path, stream: dict[str, Any], reset: Any = None
+) -> list[Any]:
+    """The stream's records read by restsync, once checked equal to airbyte-cdk's; the server
+    keeps only restsync's requests (``reset`` restores its state in between)."""
+    path = tmp_path / "side.yaml"
+    path.write_text(json.dumps(build.manifest(stream, version="6.44.0", check=_CHECK)))
+    config = {"base_url": server.base_url, "token": _TOKEN}
+    expected, errors = reference_records(path, config)
+    assert errors == []
+    server.requests.clear()
+    if reset is not None:
+        reset()
+    got = restsync_records(path, config)["items"]
+    assert canonical(got) == canonical(expected["items"])
+    return got
+
+
 def test_a_schema_read_retries_a_429_by_its_own_default_handler(server: RoutedServer) -> None:
     """The stream's handler fails on a 429; the schema retriever declares none, so airbyte-cdk's
     default retries it: the schema is read on the second try and types the records. restsync
@@ -90,14 +102,8 @@ def test_a_500_the_schema_handler_ignores_reads_no_schema_as_airbyte_cdk(
     stream = _typed_stream("{{ config['base_url'] }}")
     side = stream["schema_loader"]["retriever"]["requester"]
     side["error_handler"] = _handler(_filter(500, "IGNORE"))
-    manifest = _write(tmp_path, stream)
-    config = {"base_url": server.base_url, "token": _TOKEN}
-    expected, errors = reference_records(manifest, config)
-    assert errors == []
-    server.requests.clear()
-    got = restsync_records(manifest, config)
-    assert canonical(got["items"]) == canonical(expected["items"])
-    assert got["items"][0]["id"] == "1"  # no schema: not normalized
+    got = _as_airbyte_cdk(server, tmp_path, stream)
+    assert got[0]["id"] == "1"  # no schema: not normalized
     assert _paths(server) == ["/fields", "/items"]
 
 
@@ -126,15 +132,8 @@ def test_the_property_read_retries_by_its_own_handler_not_the_streams_ignore(
     side["requester"]["error_handler"] = _handler(
         backoff_strategies=[{"type": "ConstantBackoffStrategy", "backoff_time_in_seconds": 0.01}]
     )
-    manifest = _write(tmp_path, stream)
-    config = {"base_url": server.base_url, "token": _TOKEN}
-    expected, errors = reference_records(manifest, config)
-    assert errors == []
-    failed.clear()
-    server.requests.clear()
-    got = restsync_records(manifest, config)
-    assert canonical(got["items"]) == canonical(expected["items"])
-    assert set(got["items"][0]["properties"]) == {"name", "email", "phone", "city", "zip"}
+    got = _as_airbyte_cdk(server, tmp_path, stream, failed.clear)
+    assert set(got[0]["properties"]) == {"name", "email", "phone", "city", "zip"}
     assert _paths(server).count("/properties") == 2
 
 
