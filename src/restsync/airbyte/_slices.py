@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from restsync._errors import ExtractionError
 from restsync.airbyte._dates import CalendarStep, format_datetime, parse_datetime
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported, _expect, request_option
@@ -29,6 +30,7 @@ __all__ = [
     "Slicer",
     "grouping_router",
     "list_router",
+    "resumed_dependency",
     "slice_identity",
 ]
 
@@ -114,8 +116,15 @@ class Slicer:
     # further SubstreamPartitionRouters: the engine then hands in ``(record, *others)``, one
     # record of each parent stream, in the routers' order
     others: tuple[ParentPartitions, ...] = ()
+    # incremental_dependency on a parent copied into the router: that parent's name in the
+    # manifest. restsync reads the copy in full, which is airbyte-cdk's first sync only
+    first_sync_only: str = ""
 
     def __call__(self, parent_record: Any, start_values: Mapping[str, Any]) -> list[Slice]:
+        if self.first_sync_only and start_values.get(self.stream) is not None:
+            raise ExtractionError(
+                self.stream, resumed_dependency(self.stream, self.first_sync_only)
+            )
         partitions: list[dict[str, Any]] = [{}]
         extra: dict[str, Any] = {}
         if self.parent is not None:
@@ -142,6 +151,17 @@ class Slicer:
         return [Slice(p, w, extra) for p in partitions for w in windows]
 
 
+def resumed_dependency(stream: str, parent: str) -> str:
+    """Why a stream with ``incremental_dependency`` on a copied parent stops on a later run."""
+    return (
+        f"stream '{stream}' has a cursor from an earlier run, and its parent '{parent}' is read "
+        "with incremental_dependency: airbyte-cdk would now read that parent from the cursor it "
+        "keeps in this stream's state and only the children of parents changed since, a state "
+        "restsync does not keep; run it again with --full-refresh (or drop the stream's dlt "
+        "state), which reads every parent's children as a first sync does"
+    )
+
+
 def slice_identity(piece: Slice) -> str:
     """A slice's partition as airbyte-cdk's per-partition cursor tells partitions apart (its
     JSON, keys sorted). Not its time window: a window ending now ends at another millisecond
@@ -160,6 +180,7 @@ class SliceParts:
     others: list[ParentPartitions] = field(default_factory=list)
     other_streams: list[str] = field(default_factory=list)
     lazy: bool = False  # the stream's first page per partition is in its parent's record
+    first_sync_only: str = ""  # incremental_dependency on a copied parent (its name)
 
 
 def list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: SliceParts) -> None:

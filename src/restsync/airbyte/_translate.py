@@ -367,7 +367,8 @@ class Translator:
                 list_router(router, rai, at, parts)
             else:
                 only = isinstance(retriever.get("partition_router"), Mapping)
-                self._substream_router(router, rai, at, name, parts, only)
+                cursor = stream.get("incremental_sync")
+                self._substream_router(router, rai, at, name, parts, only, cursor)
         window = datetime_cursor(
             stream.get("incremental_sync"), ai, f"{where}.incremental_sync", name
         )
@@ -388,6 +389,7 @@ class Translator:
             parent=parts.parent,
             cursor=window,
             others=tuple(parts.others),
+            first_sync_only=parts.first_sync_only,
         )
         return slicer, tuple(parts.options), parts
 
@@ -399,6 +401,7 @@ class Translator:
         name: str,
         parts: SliceParts,
         only: bool = True,
+        cursor: Any = None,
     ) -> None:
         configs = router.get("parent_stream_configs") or []
         if len(configs) != 1:
@@ -429,17 +432,25 @@ class Translator:
             parts.other_streams.append(parent_stream)
         if config.get("incremental_dependency") and parent_stream != parent_spec.get("name"):
             # a shared parent resumes from its own saved cursor, as Airbyte's dependency does;
-            # a hidden copy of the parent has no state of its own
-            raise Unsupported(
-                at,
-                "ParentStreamConfig",
-                "incremental_dependency on a parent that is not one of the manifest's streams"
-                + _copy_differs(parent_spec, self.streams.get(str(parent_spec.get("name") or "")))
-                + ": airbyte-cdk keeps that parent's cursor in this stream's state and on a later "
-                "sync reads only the children of parents changed since; restsync's copy of the "
-                "parent keeps no state, so every later sync would read every parent's children "
-                "again (the first sync's records are the same)",
-            )
+            # a hidden copy of the parent has no state of its own: restsync runs the first sync
+            # (the copy read in full, as airbyte-cdk reads it without state) and stops the
+            # stream on a later run, when airbyte-cdk would resume the copy from this stream's
+            # state (``resumed_dependency``). Without a cursor of its own the stream keeps no
+            # state to tell a later run by: refused
+            if not isinstance(cursor, Mapping) or cursor.get("type") != "DatetimeBasedCursor":
+                raise Unsupported(
+                    at,
+                    "ParentStreamConfig",
+                    "incremental_dependency on a parent that is not one of the manifest's streams"
+                    + _copy_differs(
+                        parent_spec, self.streams.get(str(parent_spec.get("name") or ""))
+                    )
+                    + " in a stream without a DatetimeBasedCursor: airbyte-cdk keeps that "
+                    "parent's cursor in this stream's state and on a later sync reads only the "
+                    "children of parents changed since; restsync's copy of the parent keeps no "
+                    "state, and this stream none that would tell a later sync from the first",
+                )
+            parts.first_sync_only = str(parent_spec.get("name") or parent_stream)
 
     def _parent(self, spec: Mapping[str, Any], where: str, child: str) -> str:
         name = str(spec.get("name") or "")
@@ -660,6 +671,11 @@ def _notes(requests: StreamRequests, slicer: Slicer | None, incremental: Any) ->
         if slicer.cursor is not None:
             parts.append(f"time windows of {slicer.cursor.step or 'the whole range'}")
         notes.append("slices: " + ", times ".join(parts))
+        if slicer.first_sync_only:
+            notes.append(
+                f"incremental_dependency on a copy of '{slicer.first_sync_only}': read in full "
+                "(airbyte-cdk's first sync); a run with this stream's cursor saved stops it"
+            )
     if incremental is not None:
         notes.append(
             f"incremental on '{incremental.cursor_path}': the saved value is kept in dlt state"
