@@ -146,3 +146,97 @@ def test_a_later_run_with_the_streams_cursor_stops_it_and_a_full_refresh_reads_i
         restsync.airbyte_source(manifest, config, streams=["lines"]), refresh="drop_sources"
     )
     assert rows() == first
+
+
+# --- a partitioned parent: the child's partition carries the parent's (parent_slice) ---------
+
+# trustpilot's shape: configured_business_units lists the config's names (a ListPartitionRouter
+# sent as ?name=), each answered by one business unit; private_reviews reads each unit's reviews
+# incrementally. "a" is listed twice, and "c" names the same unit as "a".
+UNITS = {"a": "u1", "b": "u2", "c": "u1"}
+
+
+def serve_units(server: RoutedServer, asked: list[str]) -> None:
+    @server.get("/units")
+    async def units(request: web.Request) -> web.Response:
+        name = request.query["name"]
+        asked.append(f"units {name}")
+        return web.json_response({"id": UNITS[name], "display": name.upper()})
+
+    @server.get("/units/{unit}/reviews")
+    async def reviews(request: web.Request) -> web.Response:
+        unit = request.match_info["unit"]
+        asked.append(f"reviews {unit}")
+        rows = [{"id": f"{unit}-{n}", "day": "2024-01-02"} for n in range(2)]
+        return web.json_response({"data": rows})
+
+
+def _units_manifest(tmp_path: Path, incremental: bool) -> Path:
+    base = "{{ config['base_url'] }}"
+    units = build.stream(
+        "units",
+        build.requester(base, "/units"),
+        [],
+        primary_key="id",
+        retriever={
+            "partition_router": {
+                "type": "ListPartitionRouter",
+                "values": "{{ config['names'] }}",
+                "cursor_field": "name",
+                "request_option": build.option("name"),
+            }
+        },
+    )
+    more: dict[str, Any] = {"incremental_sync": build.days_cursor("day")} if incremental else {}
+    reviews = build.stream(
+        "reviews",
+        build.requester(base, "/units/{{ stream_partition['unit_id'] }}/reviews"),
+        ["data"],
+        primary_key="id",
+        retriever={"partition_router": build.substream(units, "id", "unit_id")},
+        transformations=[
+            {
+                "type": "AddFields",
+                "fields": [
+                    {
+                        "path": ["listed_as"],
+                        "value": "{{ stream_partition['parent_slice']['name'] }}",
+                    }
+                ],
+            }
+        ],
+        **more,
+    )
+    check = {"type": "CheckStream", "stream_names": ["reviews"]}
+    path = tmp_path / "units.yaml"
+    path.write_text(json.dumps(build.manifest(units, reviews, version="6.44.0", check=check)))
+    return path
+
+
+@pytest.mark.parametrize("incremental", [True, False], ids=["incremental", "full-refresh"])
+def test_a_partitioned_parent_s_partition_is_the_child_s_parent_slice(
+    server: RoutedServer, tmp_path: Path, incremental: bool
+) -> None:
+    asked: list[str] = []
+    serve_units(server, asked)
+    server.start()
+    manifest = _units_manifest(tmp_path, incremental)
+    config = {**CONFIG, "base_url": server.base_url, "names": ["a", "b", "a", "c"]}
+    expected, errors = reference_records(manifest, config, ["reviews"])
+    assert errors == []
+    # units: airbyte-cdk's HTTP cache answers its second identical request for "a"
+    cdk_asked = sorted(a for a in asked if a.startswith("reviews"))
+    asked.clear()
+    got = restsync_records(manifest, config)
+    assert canonical(got["reviews"]) == canonical(expected["reviews"])
+    # every review says under which listed name its unit was read; before, restsync's
+    # parent_slice was empty (listed_as None) and the repeated "a" read u1 a third time
+    assert sorted(r["listed_as"] for r in got["reviews"]) == sorted(
+        ["a", "a", "b", "b", "c", "c"] + (["a", "a"] if not incremental else [])
+    )
+    asked.clear()
+    list(restsync.airbyte_source(manifest, config, streams=["reviews"]).resources["reviews"])
+    # the incremental stream reads the repeated partition (u1 under "a") once, the
+    # full-refresh one for each parent record, as airbyte-cdk does
+    assert sorted(a for a in asked if a.startswith("reviews")) == cdk_asked
+    assert cdk_asked.count("reviews u1") == (2 if incremental else 3)

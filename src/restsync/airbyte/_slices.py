@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,15 +19,17 @@ from restsync._errors import ExtractionError
 from restsync.airbyte._dates import CalendarStep, format_datetime, parse_datetime
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported, _expect, request_option
-from restsync.airbyte._records import _dpath_get
+from restsync.airbyte._records import RecordPipeline, _dpath_get
 from restsync.airbyte._requests import RequestOption
 
 __all__ = [
     "DatetimeSlicer",
     "ListPartitions",
     "ParentPartitions",
+    "PartitionedRecord",
     "SliceParts",
     "Slicer",
+    "TagPartition",
     "grouping_router",
     "list_router",
     "resumed_dependency",
@@ -135,7 +137,9 @@ class Slicer:
                 value = _dpath_get(record, list(router.parent_key))
                 if value == [] or value is None:
                     return []  # a parent record without the key addresses no partition
-                partitions[0].update({router.partition_field: value, "parent_slice": {}})
+                # the parent record's own partition, as airbyte-cdk's parent_slice holds it
+                parent_slice = dict(getattr(record, "partition", None) or {})
+                partitions[0].update({router.partition_field: value, "parent_slice": parent_slice})
                 for path in router.extra_fields:
                     # a parent record without the field: None, as airbyte-cdk's KeyError gives
                     extra[".".join(path)] = _dpath_get(record, list(path), missing=None)
@@ -149,6 +153,35 @@ class Slicer:
         if self.cursor is not None:
             windows = self.cursor.windows(start_values.get(self.stream))
         return [Slice(p, w, extra) for p in partitions for w in windows]
+
+
+class PartitionedRecord(dict[str, Any]):
+    """A parent stream's record with the partition of the slice it was read under, which its
+    child's slices carry as ``parent_slice`` (airbyte-cdk's record's ``associated_slice``)."""
+
+    __slots__ = ("partition",)
+
+    def __init__(self, record: Mapping[str, Any], partition: Mapping[str, Any]) -> None:
+        super().__init__(record)
+        self.partition = partition
+
+
+@dataclass(frozen=True)
+class TagPartition(RecordPipeline):
+    """A partitioned parent stream's records pipeline, each record tagged with its slice's
+    partition (``PartitionedRecord``) for its children's slices. A RecordPipeline still, so
+    what reads the pipeline (the simulator) reads it as it is."""
+
+    @classmethod
+    def over(cls, pipeline: RecordPipeline) -> TagPartition:
+        return cls(**{f.name: getattr(pipeline, f.name) for f in fields(pipeline)})
+
+    def __call__(self, body: Any, headers: Mapping[str, str], parent: Any) -> list[Any]:
+        records = super().__call__(body, headers, parent)
+        partition = parent.partition if isinstance(parent, Slice) else None
+        if not partition:
+            return records
+        return [PartitionedRecord(r, partition) if isinstance(r, dict) else r for r in records]
 
 
 def resumed_dependency(stream: str, parent: str) -> str:
@@ -181,6 +214,10 @@ class SliceParts:
     other_streams: list[str] = field(default_factory=list)
     lazy: bool = False  # the stream's first page per partition is in its parent's record
     first_sync_only: str = ""  # incremental_dependency on a copied parent (its name)
+
+    def parent_streams(self) -> list[str]:
+        """The resources whose records the stream's SubstreamPartitionRouters read."""
+        return [s for s in (self.parent_stream, *self.other_streams) if s]
 
 
 def list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: SliceParts) -> None:

@@ -54,12 +54,14 @@ from restsync.airbyte._query import (
     query_properties,
     without_query_properties,
 )
+from restsync.airbyte._records import RecordPipeline
 from restsync.airbyte._requests import RequestOption, StreamRequests
 from restsync.airbyte._side import DynamicSchema, checked_access, dynamic_schema, schema_first
 from restsync.airbyte._slices import (
     ParentPartitions,
     SliceParts,
     Slicer,
+    TagPartition,
     grouping_router,
     list_router,
     slice_identity,
@@ -502,18 +504,30 @@ class Translator:
     def _read_once(self, slicer: Slicer, parts: SliceParts) -> bool:
         """Whether a partition named again by another parent record is left out, as
         airbyte-cdk's per-partition cursor (an incremental stream with a partition router)
-        leaves it out. Only where restsync's partition is airbyte-cdk's to the letter: its
-        ``parent_slice`` (the first SubstreamPartitionRouter's parent's own partition, which
-        restsync leaves empty) must be empty there too, so that parent has no partitions."""
+        leaves it out. Only where restsync's partition is airbyte-cdk's to the letter,
+        ``parent_slice`` included: each parent's records carry their own partition
+        (``_parent_slices``), or the parent has none."""
+        exact = all([self._parent_slices(p) for p in parts.parent_streams()])
         if slicer.cursor is None or parts.lazy or not (parts.lists or parts.parent):
             return False
-        if parts.parent_stream is None:
+        return exact
+
+    def _parent_slices(self, parent: str) -> bool:
+        """Whether the records of ``parent`` tell their children the partition they were read
+        under (airbyte-cdk's ``parent_slice``): a parent without partitions has ``{}``, one
+        with them has its ``select`` hook tag each record (``TagPartition``). A parent that
+        runs its own requests (report jobs, lazy or chunked reads) is not tagged: False."""
+        resource = self.resources[parent]
+        link = resource.parent
+        above = self.resources[link.resource].compute if link is not None else None
+        if not isinstance(above, Slicer) or not (above.lists or above.parent):
+            return link is None or isinstance(above, Slicer)
+        if isinstance(resource.select, TagPartition):
             return True
-        link = self.resources[parts.parent_stream].parent
-        if link is None:
-            return True
-        above = self.resources[link.resource].compute
-        return isinstance(above, Slicer) and not above.lists and above.parent is None
+        if not isinstance(resource.select, RecordPipeline) or resource.produce is not None:
+            return False
+        self.resources[parent] = _replace(resource, select=TagPartition.over(resource.select))
+        return True
 
 
 def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: str) -> Any:
