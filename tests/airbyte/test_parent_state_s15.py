@@ -240,3 +240,25 @@ def test_a_partitioned_parent_s_partition_is_the_child_s_parent_slice(
     # full-refresh one for each parent record, as airbyte-cdk does
     assert sorted(a for a in asked if a.startswith("reviews")) == cdk_asked
     assert cdk_asked.count("reviews u1") == (2 if incremental else 3)
+
+
+def test_a_tagged_parent_s_records_load_as_plain_rows(server: RoutedServer, tmp_path: Path) -> None:
+    """The parent's records carry their partition to the child's slices and load as any
+    record: both streams into one DuckDB file (the tagged records once lost every column)."""
+    serve_units(server, [])
+    server.start()
+    manifest = _units_manifest(tmp_path, incremental=True)
+    config = {**CONFIG, "base_url": server.base_url, "names": ["a", "b", "a", "c"]}
+    pipeline = dlt.pipeline(
+        pipeline_name="units",
+        pipelines_dir=str(tmp_path / "pipelines"),
+        destination=dlt.destinations.duckdb(str(tmp_path / "units.duckdb")),
+        dataset_name="data",
+    )
+    pipeline.run(restsync.airbyte_source(manifest, config))
+    with pipeline.sql_client() as client:
+        units = sorted(client.execute_sql("select id, display from units"))
+        reviews = sorted(client.execute_sql("select id from reviews"))
+    # a full-refresh stream with a key appends, as its every record is loaded
+    assert units == [("u1", "A"), ("u1", "A"), ("u1", "C"), ("u2", "B")]
+    assert [r[0] for r in reviews] == ["u1-0", "u1-1", "u2-0", "u2-1"]
