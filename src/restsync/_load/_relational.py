@@ -160,7 +160,11 @@ class _Page:
     def tables(self, records: list[Any]) -> Iterator[LaidTable]:
         rows = records  # a page of objects, checked in C; other values become {"value": ...}
         if set(map(type, records)) != {dict}:
-            rows = [r if type(r) is dict else {self._value: r} for r in records]
+            # a dict subclass (an Airbyte parent's record tagged with its partition) as a dict
+            rows = [
+                r if type(r) is dict else dict(r) if isinstance(r, dict) else {self._value: r}
+                for r in records
+            ]
         root = _Level(self.layout.root, None, (self.layout.root,), rows, self.layout.max_nesting)
         levels = deque([root])
         seen: set[str] = set()

@@ -11,24 +11,28 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from restsync._errors import ExtractionError
 from restsync.airbyte._dates import CalendarStep, format_datetime, parse_datetime
 from restsync.airbyte._jinja import Interpolator, Slice
 from restsync.airbyte._parts import Unsupported, _expect, request_option
-from restsync.airbyte._records import _dpath_get
+from restsync.airbyte._records import RecordPipeline, _dpath_get
 from restsync.airbyte._requests import RequestOption
 
 __all__ = [
     "DatetimeSlicer",
     "ListPartitions",
     "ParentPartitions",
+    "PartitionedRecord",
     "SliceParts",
     "Slicer",
+    "TagPartition",
     "grouping_router",
     "list_router",
+    "resumed_dependency",
     "slice_identity",
 ]
 
@@ -114,8 +118,15 @@ class Slicer:
     # further SubstreamPartitionRouters: the engine then hands in ``(record, *others)``, one
     # record of each parent stream, in the routers' order
     others: tuple[ParentPartitions, ...] = ()
+    # incremental_dependency on a parent copied into the router: that parent's name in the
+    # manifest. restsync reads the copy in full, which is airbyte-cdk's first sync only
+    first_sync_only: str = ""
 
     def __call__(self, parent_record: Any, start_values: Mapping[str, Any]) -> list[Slice]:
+        if self.first_sync_only and start_values.get(self.stream) is not None:
+            raise ExtractionError(
+                self.stream, resumed_dependency(self.stream, self.first_sync_only)
+            )
         partitions: list[dict[str, Any]] = [{}]
         extra: dict[str, Any] = {}
         if self.parent is not None:
@@ -126,7 +137,9 @@ class Slicer:
                 value = _dpath_get(record, list(router.parent_key))
                 if value == [] or value is None:
                     return []  # a parent record without the key addresses no partition
-                partitions[0].update({router.partition_field: value, "parent_slice": {}})
+                # the parent record's own partition, as airbyte-cdk's parent_slice holds it
+                parent_slice = dict(getattr(record, "partition", None) or {})
+                partitions[0].update({router.partition_field: value, "parent_slice": parent_slice})
                 for path in router.extra_fields:
                     # a parent record without the field: None, as airbyte-cdk's KeyError gives
                     extra[".".join(path)] = _dpath_get(record, list(path), missing=None)
@@ -140,6 +153,46 @@ class Slicer:
         if self.cursor is not None:
             windows = self.cursor.windows(start_values.get(self.stream))
         return [Slice(p, w, extra) for p in partitions for w in windows]
+
+
+class PartitionedRecord(dict[str, Any]):
+    """A parent stream's record with the partition of the slice it was read under, which its
+    child's slices carry as ``parent_slice`` (airbyte-cdk's record's ``associated_slice``)."""
+
+    __slots__ = ("partition",)
+
+    def __init__(self, record: Mapping[str, Any], partition: Mapping[str, Any]) -> None:
+        super().__init__(record)
+        self.partition = partition
+
+
+@dataclass(frozen=True)
+class TagPartition(RecordPipeline):
+    """A partitioned parent stream's records pipeline, each record tagged with its slice's
+    partition (``PartitionedRecord``) for its children's slices. A RecordPipeline still, so
+    what reads the pipeline (the simulator) reads it as it is."""
+
+    @classmethod
+    def over(cls, pipeline: RecordPipeline) -> TagPartition:
+        return cls(**{f.name: getattr(pipeline, f.name) for f in fields(pipeline)})
+
+    def __call__(self, body: Any, headers: Mapping[str, str], parent: Any) -> list[Any]:
+        records = super().__call__(body, headers, parent)
+        partition = parent.partition if isinstance(parent, Slice) else None
+        if not partition:
+            return records
+        return [PartitionedRecord(r, partition) if isinstance(r, dict) else r for r in records]
+
+
+def resumed_dependency(stream: str, parent: str) -> str:
+    """Why a stream with ``incremental_dependency`` on a copied parent stops on a later run."""
+    return (
+        f"stream '{stream}' has a cursor from an earlier run, and its parent '{parent}' is read "
+        "with incremental_dependency: airbyte-cdk would now read that parent from the cursor it "
+        "keeps in this stream's state and only the children of parents changed since, a state "
+        "restsync does not keep; run it again with --full-refresh (or drop the stream's dlt "
+        "state), which reads every parent's children as a first sync does"
+    )
 
 
 def slice_identity(piece: Slice) -> str:
@@ -160,6 +213,11 @@ class SliceParts:
     others: list[ParentPartitions] = field(default_factory=list)
     other_streams: list[str] = field(default_factory=list)
     lazy: bool = False  # the stream's first page per partition is in its parent's record
+    first_sync_only: str = ""  # incremental_dependency on a copied parent (its name)
+
+    def parent_streams(self) -> list[str]:
+        """The resources whose records the stream's SubstreamPartitionRouters read."""
+        return [s for s in (self.parent_stream, *self.other_streams) if s]
 
 
 def list_router(router: Mapping[str, Any], ai: Interpolator, at: str, parts: SliceParts) -> None:

@@ -49,12 +49,14 @@ from restsync.airbyte._parts import (
     request_option,
 )
 from restsync.airbyte._query import query_chain, query_properties, without_query_properties
+from restsync.airbyte._records import RecordPipeline
 from restsync.airbyte._requests import RequestOption, StreamRequests
 from restsync.airbyte._side import DynamicSchema, dynamic_schema, schema_first
 from restsync.airbyte._slices import (
     ParentPartitions,
     SliceParts,
     Slicer,
+    TagPartition,
     grouping_router,
     list_router,
     slice_identity,
@@ -344,7 +346,8 @@ class Translator:
                 list_router(router, rai, at, parts)
             else:
                 only = isinstance(retriever.get("partition_router"), Mapping)
-                self._substream_router(router, rai, at, name, parts, only)
+                cursor = stream.get("incremental_sync")
+                self._substream_router(router, rai, at, name, parts, only, cursor)
         window = datetime_cursor(
             stream.get("incremental_sync"), ai, f"{where}.incremental_sync", name
         )
@@ -365,6 +368,7 @@ class Translator:
             parent=parts.parent,
             cursor=window,
             others=tuple(parts.others),
+            first_sync_only=parts.first_sync_only,
         )
         return slicer, tuple(parts.options), parts
 
@@ -376,6 +380,7 @@ class Translator:
         name: str,
         parts: SliceParts,
         only: bool = True,
+        cursor: Any = None,
     ) -> None:
         configs = router.get("parent_stream_configs") or []
         if len(configs) != 1:
@@ -406,17 +411,25 @@ class Translator:
             parts.other_streams.append(parent_stream)
         if config.get("incremental_dependency") and parent_stream != parent_spec.get("name"):
             # a shared parent resumes from its own saved cursor, as Airbyte's dependency does;
-            # a hidden copy of the parent has no state of its own
-            raise Unsupported(
-                at,
-                "ParentStreamConfig",
-                "incremental_dependency on a parent that is not one of the manifest's streams"
-                + _copy_differs(parent_spec, self.streams.get(str(parent_spec.get("name") or "")))
-                + ": airbyte-cdk keeps that parent's cursor in this stream's state and on a later "
-                "sync reads only the children of parents changed since; restsync's copy of the "
-                "parent keeps no state, so every later sync would read every parent's children "
-                "again (the first sync's records are the same)",
-            )
+            # a hidden copy of the parent has no state of its own: restsync runs the first sync
+            # (the copy read in full, as airbyte-cdk reads it without state) and stops the
+            # stream on a later run, when airbyte-cdk would resume the copy from this stream's
+            # state (``resumed_dependency``). Without a cursor of its own the stream keeps no
+            # state to tell a later run by: refused
+            if not isinstance(cursor, Mapping) or cursor.get("type") != "DatetimeBasedCursor":
+                raise Unsupported(
+                    at,
+                    "ParentStreamConfig",
+                    "incremental_dependency on a parent that is not one of the manifest's streams"
+                    + _copy_differs(
+                        parent_spec, self.streams.get(str(parent_spec.get("name") or ""))
+                    )
+                    + " in a stream without a DatetimeBasedCursor: airbyte-cdk keeps that "
+                    "parent's cursor in this stream's state and on a later sync reads only the "
+                    "children of parents changed since; restsync's copy of the parent keeps no "
+                    "state, and this stream none that would tell a later sync from the first",
+                )
+            parts.first_sync_only = str(parent_spec.get("name") or parent_stream)
 
     def _parent(self, spec: Mapping[str, Any], where: str, child: str) -> str:
         name = str(spec.get("name") or "")
@@ -468,18 +481,30 @@ class Translator:
     def _read_once(self, slicer: Slicer, parts: SliceParts) -> bool:
         """Whether a partition named again by another parent record is left out, as
         airbyte-cdk's per-partition cursor (an incremental stream with a partition router)
-        leaves it out. Only where restsync's partition is airbyte-cdk's to the letter: its
-        ``parent_slice`` (the first SubstreamPartitionRouter's parent's own partition, which
-        restsync leaves empty) must be empty there too, so that parent has no partitions."""
+        leaves it out. Only where restsync's partition is airbyte-cdk's to the letter,
+        ``parent_slice`` included: each parent's records carry their own partition
+        (``_parent_slices``), or the parent has none."""
+        exact = all([self._parent_slices(p) for p in parts.parent_streams()])
         if slicer.cursor is None or parts.lazy or not (parts.lists or parts.parent):
             return False
-        if parts.parent_stream is None:
+        return exact
+
+    def _parent_slices(self, parent: str) -> bool:
+        """Whether the records of ``parent`` tell their children the partition they were read
+        under (airbyte-cdk's ``parent_slice``): a parent without partitions has ``{}``, one
+        with them has its ``select`` hook tag each record (``TagPartition``). A parent that
+        runs its own requests (report jobs, lazy or chunked reads) is not tagged: False."""
+        resource = self.resources[parent]
+        link = resource.parent
+        above = self.resources[link.resource].compute if link is not None else None
+        if not isinstance(above, Slicer) or not (above.lists or above.parent):
+            return link is None or isinstance(above, Slicer)
+        if isinstance(resource.select, TagPartition):
             return True
-        link = self.resources[parts.parent_stream].parent
-        if link is None:
-            return True
-        above = self.resources[link.resource].compute
-        return isinstance(above, Slicer) and not above.lists and above.parent is None
+        if not isinstance(resource.select, RecordPipeline) or resource.produce is not None:
+            return False
+        self.resources[parent] = _replace(resource, select=TagPartition.over(resource.select))
+        return True
 
 
 def _json_body(requester: Mapping[str, Any], retriever: Mapping[str, Any], at: str) -> Any:
@@ -637,6 +662,11 @@ def _notes(requests: StreamRequests, slicer: Slicer | None, incremental: Any) ->
         if slicer.cursor is not None:
             parts.append(f"time windows of {slicer.cursor.step or 'the whole range'}")
         notes.append("slices: " + ", times ".join(parts))
+        if slicer.first_sync_only:
+            notes.append(
+                f"incremental_dependency on a copy of '{slicer.first_sync_only}': read in full "
+                "(airbyte-cdk's first sync); a run with this stream's cursor saved stops it"
+            )
     if incremental is not None:
         notes.append(
             f"incremental on '{incremental.cursor_path}': the saved value is kept in dlt state"
