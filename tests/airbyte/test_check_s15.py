@@ -1,0 +1,104 @@
+"""Session 15: a ``class_name`` beside a type that is not ``Custom*`` is an unknown field
+airbyte-cdk 7.39.1 keeps and never reads (freshdesk's ``tickets`` requester is
+``$ref: base_requester`` with ``class_name: SimpleRetriever``); restsync runs such a component
+as its type too, and still refuses a ``Custom*`` or untyped component naming a Python class."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from restsync.airbyte import stream_problems
+from scripts.airbyte_diff import canonical, reference_records, restsync_records
+from tests.airbyte import manifests as build
+from tests.conftest import RoutedServer
+
+_CHECK = {"type": "CheckStream", "stream_names": ["tickets"]}
+
+
+def _serve_tickets(server: RoutedServer) -> None:
+    """``/tickets`` in pages of two (``page``), five tickets in all; the token is required."""
+
+    @server.get("/tickets")
+    async def tickets(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer tok-s15":
+            return web.json_response({"error": "unauthorized"}, status=401)
+        page = int(request.query.get("page", "1"))
+        rows = [{"id": i, "subject": f"t{i}"} for i in range(1, 6)]
+        return web.json_response(rows[(page - 1) * 2 : page * 2])
+
+
+def _freshdesk_like(base: str) -> dict[str, Any]:
+    """freshdesk's shape: the stream's requester a ``$ref`` to an HttpRequester definition,
+    with ``class_name: SimpleRetriever`` beside it."""
+    auth = {"type": "BearerAuthenticator", "api_token": "{{ config['token'] }}"}
+    requester = {"$ref": "#/definitions/base_requester", "class_name": "SimpleRetriever"}
+    paginator = build.paginator(
+        {"type": "PageIncrement", "page_size": 2, "start_from_page": 1},
+        build.option("page"),
+    )
+    stream = build.stream("tickets", {**requester, "path": "/tickets"}, [], paginator=paginator)
+    definitions = {"base_requester": build.requester(base, authenticator=auth)}
+    return build.manifest(stream, version="6.44.0", check=_CHECK, definitions=definitions)
+
+
+def test_a_class_name_beside_an_http_requester_runs_as_airbyte_cdk_runs_it(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """Refused before as "HttpRequester (custom Python class SimpleRetriever)"; now the records
+    are airbyte-cdk's, all three pages of them."""
+    _serve_tickets(server)
+    server.start()
+    path = tmp_path / "freshdesk_like.yaml"
+    path.write_text(json.dumps(_freshdesk_like("{{ config['base_url'] }}")))
+    config = {"base_url": server.base_url, "token": "tok-s15"}
+    expected, errors = reference_records(path, config)
+    assert errors == []
+    assert len(expected["tickets"]) == 5
+    got = restsync_records(path, config)
+    assert canonical(got["tickets"]) == canonical(expected["tickets"])
+
+
+def _extracted_by(extractor: dict[str, Any]) -> dict[str, Any]:
+    selector = {"type": "RecordSelector", "extractor": extractor}
+    stream = build.stream("tickets", build.requester("https://x.invalid", "/t"), selector)
+    return build.manifest(stream)
+
+
+@pytest.mark.parametrize(
+    ("extractor", "refused"),
+    [
+        (
+            {"type": "CustomRecordExtractor", "class_name": "components.Mine"},
+            "stream 'tickets' uses CustomRecordExtractor (custom Python class components.Mine)",
+        ),
+        (
+            {"class_name": "components.Mine", "field_path": []},
+            "stream 'tickets' uses Custom component (custom Python class components.Mine)",
+        ),
+    ],
+)
+def test_a_class_name_beside_a_custom_type_or_none_is_still_refused(
+    extractor: dict[str, Any], refused: str
+) -> None:
+    assert refused in str(stream_problems(_extracted_by(extractor), {})["tickets"])
+
+
+def test_a_class_name_beside_a_built_in_extractor_is_ignored() -> None:
+    extractor = {"type": "DpathExtractor", "class_name": "components.Mine", "field_path": []}
+    assert stream_problems(_extracted_by(extractor), {}) == {}
+
+
+def test_a_class_name_beside_a_built_in_decoder_is_ignored() -> None:
+    requester = build.requester("https://x.invalid", "/t")
+    stream = build.stream("tickets", requester, [])
+    stream["retriever"]["decoder"] = {"type": "JsonDecoder", "class_name": "components.Mine"}
+    assert stream_problems(build.manifest(stream), {}) == {}
+    stream["retriever"]["decoder"] = {"type": "CustomDecoder", "class_name": "components.Mine"}
+    assert "custom Python class components.Mine" in str(
+        stream_problems(build.manifest(stream), {})["tickets"]
+    )
