@@ -102,3 +102,71 @@ def test_a_class_name_beside_a_built_in_decoder_is_ignored() -> None:
     assert "custom Python class components.Mine" in str(
         stream_problems(build.manifest(stream), {})["tickets"]
     )
+
+
+# --- what a template builds, it may change: the same values as airbyte-cdk's ------------------
+
+_BUILT = {
+    "plus": "{% set l = [] + config['ids'] %}{% set _ = l.append('c') %}{{ l | join(',') }}",
+    "plus_right": "{% set l = config['ids'] + [] %}{% set _ = l.append('c') %}{{ l | join() }}",
+    "times": "{% set l = [0] * 2 %}{% set _ = l.append(1) %}{{ l | join('-') }}",
+    "listed": "{% set l = config['ids'] | list %}{% set _ = l.append('c') %}{{ l | join() }}",
+    "sorted": (
+        "{% set l = config['reports'] | sort(attribute='name') | map(attribute='name') | list %}"
+        "{% set _ = l.append('z') %}{{ l | join(',') }}"
+    ),
+    "sliced": "{% set l = config['ids'][1:] %}{% set _ = l.append('c') %}{{ l | join() }}",
+    "split": "{% set l = config['csv'].split(',') %}{% set _ = l.append('c') %}{{ l | join() }}",
+    "copied": "{% set d = dict(config['m']) %}{% set _ = d.update({'z': 2}) %}{{ d.k + d.z }}",
+    # google-analytics-data-api's shape: a namespace set in a loop
+    "ns": (
+        '{% set ns = namespace(cursor="") %}{% for f in ["date", "year"] %}'
+        "{% if not ns.cursor and f in config['dims'] %}{% set ns.cursor = f %}{% endif %}"
+        "{% endfor %}{{ ns.cursor }}"
+    ),
+}
+
+
+def test_what_a_template_builds_it_changes_as_in_airbyte_cdk(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """Each parameter builds a value (``[] + x``, ``x | list``, ``x[1:]``, ``dict(x)``,
+    ``namespace()``...) and changes it; restsync refused each one (or, for ``dict`` and
+    ``namespace``, left the parameter out) before. The server echoes the query."""
+
+    @server.get("/built")
+    async def built(request: web.Request) -> web.Response:
+        return web.json_response({"data": [{"id": 1, **request.query}]})
+
+    server.start()
+    requester = build.requester(server.base_url, "/built", request_parameters=_BUILT)
+    check = {"type": "CheckStream", "stream_names": ["built"]}
+    path = tmp_path / "built.yaml"
+    path.write_text(
+        json.dumps(build.manifest(build.stream("built", requester, ["data"]), check=check))
+    )
+    config = {
+        "ids": ["a", "b"],
+        "reports": [{"name": "refunds"}, {"name": "orders"}],
+        "csv": "x,y",
+        "m": {"k": 1},
+        "dims": ["country", "year"],
+    }
+    given = json.loads(json.dumps(config))
+    expected, errors = reference_records(path, config)
+    assert errors == []
+    got = restsync_records(path, config)
+    assert canonical(got["built"]) == canonical(expected["built"])
+    assert got["built"][0] == {
+        "id": 1,
+        "plus": "a,b,c",
+        "plus_right": "abc",
+        "times": "0-0-1",
+        "listed": "abc",
+        "sorted": "orders,refunds,z",
+        "sliced": "bc",
+        "split": "xyc",
+        "copied": "3",
+        "ns": "year",
+    }
+    assert config == given
