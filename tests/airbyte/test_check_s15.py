@@ -1,7 +1,9 @@
 """Session 15: a ``class_name`` beside a type that is not ``Custom*`` is an unknown field
 airbyte-cdk 7.39.1 keeps and never reads (freshdesk's ``tickets`` requester is
 ``$ref: base_requester`` with ``class_name: SimpleRetriever``); restsync runs such a component
-as its type too, and still refuses a ``Custom*`` or untyped component naming a Python class."""
+as its type too, and still refuses a ``Custom*`` or untyped component naming a Python class.
+What a template builds itself it may change, as in airbyte-cdk; a requester's
+``fetch_properties_from_endpoint`` runs as the QueryProperties it stands for."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from aiohttp import web
 from restsync.airbyte import stream_problems
 from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
+from tests.airbyte.test_components_s13 import serve_contacts
+from tests.airbyte.test_components_s14 import _contacts_from_endpoint, serve_properties
 from tests.conftest import RoutedServer
 
 _CHECK = {"type": "CheckStream", "stream_names": ["tickets"]}
@@ -170,3 +174,55 @@ def test_what_a_template_builds_it_changes_as_in_airbyte_cdk(
         "ns": "year",
     }
     assert config == given
+
+
+# --- a requester's fetch_properties_from_endpoint (hubspot's CRM search streams) --------------
+
+
+def _fetching_stream(base: str) -> dict[str, Any]:
+    """test_components_s14's contacts, their properties listed by the requester's older
+    ``fetch_properties_from_endpoint`` and sent from the slice's ``extra_fields``."""
+    stream = _contacts_from_endpoint(base)
+    requester = stream["retriever"]["requester"]
+    listed = requester["request_parameters"].pop("properties")["property_list"]
+    requester["fetch_properties_from_endpoint"] = listed
+    requester["request_parameters"]["properties"] = (
+        "{{ ','.join(stream_slice.extra_fields['query_properties']) }}"
+    )
+    return stream
+
+
+def test_fetch_properties_from_endpoint_reads_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """Refused before as "PropertiesFromEndpoint (not supported)"; now the properties are read
+    once and the records are airbyte-cdk's, every property in one request per page."""
+    serve_properties(server, [])
+    serve_contacts(server)
+    server.start()
+    path = tmp_path / "fetching.yaml"
+    check = {"type": "CheckStream", "stream_names": ["items"]}
+    document = build.manifest(
+        _fetching_stream("{{ config['base_url'] }}"), version="6.44.0", check=check
+    )
+    path.write_text(json.dumps(document))
+    config = {"base_url": server.base_url, "token": "tok-s15"}
+    expected, errors = reference_records(path, config)
+    assert errors == []
+    cdk_requests = sorted((r.path, r.query_string) for r in server.requests)
+    server.requests.clear()
+    got = restsync_records(path, config)
+    assert canonical(got["items"]) == canonical(expected["items"])
+    assert sorted((r.path, r.query_string) for r in server.requests) == cdk_requests
+    assert got["items"][0]["asked"] == "email,phone,city,zip"
+
+
+def test_fetch_properties_beside_a_query_properties_is_refused_as_airbyte_cdk_refuses_it() -> None:
+    stream = _contacts_from_endpoint("https://api.example.com")
+    requester = stream["retriever"]["requester"]
+    requester["fetch_properties_from_endpoint"] = _fetching_stream("https://api.example.com")[
+        "retriever"
+    ]["requester"]["fetch_properties_from_endpoint"]
+    message = str(stream_problems(build.manifest(stream), {"token": "t"})["items"])
+    assert "fetch_properties_from_endpoint: stream 'items' uses PropertiesFromEndpoint" in message
+    assert "airbyte-cdk refuses too" in message
