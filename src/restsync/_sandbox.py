@@ -126,7 +126,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _tick()
         check_operands(operator, left, right)
-        return super().call_binop(context, operator, left, right)
+        result = super().call_binop(context, operator, left, right)
+        # ``[] + config['ids']``, ``ids + more``, ``[0] * 3``: a list the operator just built
+        return self.own_new(result, left, right) if operator in ("+", "*") else result
 
     def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
         _tick()
@@ -145,11 +147,25 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     # methods an overlay adds to the listed ones (Airbyte's templates call str.join)
     allowed_methods: frozenset[str] = frozenset()
     # the exact types of values an overlay's templates build themselves (their own list and
-    # dict literals), and the methods that change such a value in place: one element or key
-    # per call, each call a step of the budget. A value passed in (the config, a response)
-    # is never of these types, so it stays immutable as in the stock immutable sandbox.
+    # dict literals; [0] the list type, [1] the dict type), and the methods that change such a
+    # value in place: one element or key per call, each call a step of the budget. A value
+    # passed in (the config, a response) is never of these types, so it stays immutable as in
+    # the stock immutable sandbox.
     owned_types: tuple[type, ...] = ()
     owned_methods: frozenset[str] = frozenset()
+
+    def own_new(self, result: Any, *operands: Any) -> Any:
+        """``result`` as an owned value when an operation has just built it: a plain list or
+        dict that is none of its ``operands`` (``list + list`` and a slice always build one).
+        Only the container is the template's: the items in it are the operands' own, so a
+        config dict inside ``[] + config['reports']`` stays immutable."""
+        if len(self.owned_types) < 2 or any(result is operand for operand in operands):
+            return result
+        if type(result) is list:
+            return self.owned_types[0](result)
+        if type(result) is dict:
+            return self.owned_types[1](result)
+        return result
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if attr in self.owned_methods and type(obj) in self.owned_types:
@@ -172,7 +188,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             check_replace(getattr(__obj, "__self__", None), args[0], args[1])
         elif name == "format":
             check_format(formatted_text(__obj), args, kwargs)
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        if name == "split" and isinstance(getattr(__obj, "__self__", None), str):
+            return __self.own_new(result)  # ``'a,b'.split(',')``: a new list
+        return result
 
     def may_call(self, obj: Any) -> bool:
         # identity, not equality: a bound method of a list is not hashable

@@ -445,7 +445,9 @@ def _kind(spec: Mapping[str, Any] | None, where: str) -> str:
     if not isinstance(spec, Mapping):
         raise DecoderUnsupported(where, "decoder", "it is not a mapping with a type")
     kind = str(spec.get("type") or "")
-    if "class_name" in spec:
+    # airbyte-cdk reads class_name only for a Custom* (or untyped) component; beside another
+    # type it is an unknown field it ignores (the rule of _parts.custom_class)
+    if "class_name" in spec and not (kind and not kind.startswith("Custom")):
         raise DecoderUnsupported(
             where, kind or "CustomDecoder", f"custom Python class {spec['class_name']}"
         )

@@ -10,8 +10,9 @@ What a manifest can write and what it means, as the declarative CDK documents it
 * an empty result or an undefined name falls back to the component's default (``None``);
 * the macros ``now_utc``, ``today_utc``, ``timestamp``, ``str_to_datetime``, ``max``, ``min``,
   ``day_delta``, ``duration``, ``format_datetime``, ``today_with_timezone``, ``sanitize_url``,
-  ``camel_case_to_snake_case``, ``generate_uuid`` and the filters ``hash``, ``base64encode``,
-  ``base64decode``, ``string``, ``regex_search``, ``regex_replace``, ``hmac``, ``urlencode``.
+  ``camel_case_to_snake_case``, ``generate_uuid``, Jinja's ``dict`` and ``namespace``, and the
+  filters ``hash``, ``base64encode``, ``base64decode``, ``string``, ``regex_search``,
+  ``regex_replace``, ``hmac``, ``urlencode``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import urllib.parse
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
@@ -35,7 +36,8 @@ from zoneinfo import ZoneInfo
 import pendulum
 from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.filters import do_tojson
+from jinja2.filters import FILTERS, do_tojson
+from jinja2.utils import Namespace
 
 from restsync._expressions import ConditionError, Limits, template_environment
 from restsync._sandbox import evaluation
@@ -232,6 +234,16 @@ class _OwningCodeGenerator(CodeGenerator):
         super().visit_Dict(node, frame)
         self.write(")")
 
+    def visit_Getitem(self, node: nodes.Getitem, frame: Frame) -> None:
+        if not isinstance(node.arg, nodes.Slice):
+            super().visit_Getitem(node, frame)
+            return
+        # Jinja reads ``ids[1:]`` with Python's own subscript, not the sandbox's getitem: a
+        # slice of a list is a new list, owned
+        self.write("environment.own_new(")
+        super().visit_Getitem(node, frame)
+        self.write(")")
+
 
 def owned(value: Any, depth: int = 0) -> Any:
     """A copy of a JSON value whose lists and dicts a template may change (a config migration's
@@ -245,12 +257,33 @@ def owned(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def _owning_filter(name: str) -> Any:
+    """Jinja's filter ``name``, its result (always a list it has just built) owned."""
+    jinja_filter = FILTERS[name]
+
+    @wraps(jinja_filter)  # keeps Jinja's marks (the sort filter takes the environment)
+    def owning(*args: Any, **kwargs: Any) -> _OwnedList:
+        return _OwnedList(jinja_filter(*args, **kwargs))
+
+    return owning
+
+
+# Besides literals, a template owns what it builds with ``[] + x``, ``x + y``, ``[0] * n``
+# and ``text.split(...)`` (the sandbox's ``own_new``), with ``x[1:]`` (the code generator),
+# with the ``list`` and ``sort`` filters (``config['ids'] | list``) and with the ``dict(...)``
+# and ``namespace(...)`` Jinja (and so airbyte-cdk) puts in scope (google-analytics-data-api's
+# ``{% set ns = namespace(cursor="") %}...{% set ns.cursor = field %}``): each a new container
+# whose items are still the values given, immutable. Jinja has no ``list(...)``, no ``{**a}``
+# and no comprehensions; airbyte-cdk refuses them too.
+_OWNING_FILTERS = {name: _owning_filter(name) for name in ("list", "sort")}
+_OWNING_GLOBALS: dict[str, Any] = {"dict": _OwnedDict, "namespace": Namespace}
+
 # each render has the same step budget and deadline as a stop_condition evaluation
 _LIMITS = Limits()
 # manifests join config lists into one parameter ("{{ ','.join(config['ids']) }}")
 _ENV = template_environment(
-    filters=_FILTERS,
-    globals=_MACROS,
+    filters={**_FILTERS, **_OWNING_FILTERS},
+    globals={**_MACROS, **_OWNING_GLOBALS},
     undefined=Undefined,
     methods=frozenset({"join", "replace", "format"}),
 )

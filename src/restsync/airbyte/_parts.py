@@ -42,6 +42,7 @@ __all__ = [
     "build_paginator",
     "build_records",
     "component_type",
+    "custom_class",
     "request_option",
 ]
 
@@ -63,20 +64,37 @@ _CDK_CLASS_TYPES = {
 }
 
 
+def custom_class(value: Any) -> str:
+    """The ``class_name`` airbyte-cdk would load for ``value``, or ``""`` when it loads none.
+
+    airbyte-cdk builds a component from its ``type``; only the ``Custom*`` types (and an
+    untyped component that has a ``class_name``, which its transformer types as one) read
+    ``class_name``. Beside any other type the key is an unknown field its models keep and
+    never read: freshdesk's ``tickets`` requester is ``$ref: base_requester`` (an
+    HttpRequester) with ``class_name: SimpleRetriever``, and airbyte-cdk runs it as an
+    HttpRequester."""
+    if not isinstance(value, Mapping) or "class_name" not in value:
+        return ""
+    kind = value.get("type")
+    if isinstance(kind, str) and kind and not kind.startswith("Custom"):
+        return ""
+    return str(value["class_name"])
+
+
 def component_type(value: Any, where: str, default: str = "") -> str:
     if not isinstance(value, Mapping):
         return default
-    class_name = str(value.get("class_name", ""))
+    class_name = custom_class(value)
     if class_name.startswith("airbyte_cdk."):
         # a "custom" component that names one of airbyte-cdk's own classes is that built-in
         # component, not custom Python: read it as its type (unsupported ones are still named)
         name = class_name.rsplit(".", 1)[-1]
         return _CDK_CLASS_TYPES.get(name, name)
-    if "class_name" in value:
+    if class_name:
         raise Unsupported(
             where,
             str(value.get("type") or "Custom component"),
-            f"custom Python class {value['class_name']}",
+            f"custom Python class {class_name}",
         )
     return str(value.get("type") or default)
 
@@ -167,7 +185,7 @@ def check_shapes(value: Any, where: str) -> None:
     if not isinstance(value, Mapping):
         return
     kind = value.get("type")
-    custom = str(value.get("class_name") or "")
+    custom = custom_class(value)
     if custom and not custom.startswith("airbyte_cdk."):
         # a custom Python component's fields are its class's own (jira's RemoveEmptyFields
         # takes field_pointers as a list of texts): airbyte-cdk hands them over unchecked, and

@@ -259,16 +259,25 @@ def query_chain(
 def query_properties(requester: Mapping[str, Any], at: str) -> QuerySpec | None:
     """The requester's QueryProperties (in ``request_parameters``, or its ``query_properties``),
     or None; what restsync cannot run as airbyte-cdk does is refused by name."""
-    if requester.get("fetch_properties_from_endpoint"):
-        raise Unsupported(
-            f"{at}.fetch_properties_from_endpoint", "PropertiesFromEndpoint", "not supported"
-        )
+    fetched = requester.get("fetch_properties_from_endpoint")
     params = requester.get("request_parameters")
     found = [
         (key, value)
         for key, value in (params.items() if isinstance(params, Mapping) else ())
         if isinstance(value, Mapping) and value.get("type") == "QueryProperties"
     ]
+    if fetched and found:
+        raise Unsupported(
+            f"{at}.fetch_properties_from_endpoint",
+            "PropertiesFromEndpoint",
+            "a QueryProperties in request_parameters too, which airbyte-cdk refuses too",
+        )
+    if fetched:
+        # the older spelling of a QueryProperties listing these properties, neither chunked
+        # nor sent by itself (hubspot's CRM search streams put them in their JSON body from
+        # ``stream_slice.extra_fields['query_properties']``), as airbyte-cdk reads it
+        query = {"type": "QueryProperties", "property_list": fetched}
+        return _read(query, at, None, f"{at}.fetch_properties_from_endpoint")
     if len(found) > 1:
         raise Unsupported(
             f"{at}.request_parameters",
@@ -295,13 +304,15 @@ def without_query_properties(params: Any) -> Any:
     }
 
 
-def _read(spec: Mapping[str, Any], at: str, parameter: str | None) -> QuerySpec:
+def _read(
+    spec: Mapping[str, Any], at: str, parameter: str | None, listed_at: str | None = None
+) -> QuerySpec:
     if spec.get("property_selector"):
         raise Unsupported(f"{at}.property_selector", "PropertySelector", "not supported")
     listed = spec.get("property_list")
     endpoint = None
     if isinstance(listed, Mapping):
-        where = f"{at}.property_list"
+        where = listed_at or f"{at}.property_list"
         if listed.get("type", "PropertiesFromEndpoint") != "PropertiesFromEndpoint":
             raise Unsupported(where, str(listed.get("type")), "not supported")
         if not isinstance(listed.get("retriever"), Mapping):
