@@ -12,6 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from dlt.extract.exceptions import ResourceExtractionError
+
 from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate, Simulated
@@ -19,16 +22,24 @@ from tests.airbyte.conftest import Simulate, Simulated
 _BASE = "{{ config['base_url'] }}"
 
 
+def _serve(
+    simulate: Simulate, tmp_path: Path, stream: dict[str, Any], seed: int
+) -> tuple[Path, dict[str, Any], Simulated]:
+    """The manifest of ``stream`` written and served by the simulator: its path, the config
+    that points a client at the server, the run."""
+    manifest = tmp_path / "manifest.yaml"
+    check = {"type": "CheckStream", "stream_names": [stream["name"]]}
+    manifest.write_text(json.dumps(build.manifest(stream, version="6.44.0", check=check)))
+    run = simulate(manifest, {"base_url": "http://api.invalid"}, seed=seed)
+    return manifest, {"base_url": run.sim.base_url}, run
+
+
 def _both(
     simulate: Simulate, tmp_path: Path, stream: dict[str, Any], seed: int
 ) -> tuple[Simulated, dict[str, list[Any]], list[str], dict[str, list[Any]]]:
     """The manifest of ``stream`` served by the simulator, then read by airbyte-cdk (its
     records and errors) and by restsync, both pointed at that server."""
-    manifest = tmp_path / "manifest.yaml"
-    check = {"type": "CheckStream", "stream_names": [stream["name"]]}
-    manifest.write_text(json.dumps(build.manifest(stream, version="6.44.0", check=check)))
-    run = simulate(manifest, {"base_url": "http://api.invalid"}, seed=seed)
-    config = {"base_url": run.sim.base_url}
+    manifest, config, run = _serve(simulate, tmp_path, stream, seed)
     expected, errors = reference_records(manifest, config, timeout=120)
     return run, expected, errors, restsync_records(manifest, config)
 
@@ -49,3 +60,85 @@ def test_a_top_level_star_record_path_is_served_as_the_cdk_reads_it(
     served = run.sim.dataset()["pipelines"]
     assert len(expected["pipelines"]) == len(served) > 0
     assert canonical(got["pipelines"]) == canonical(expected["pipelines"])
+
+
+def _items(paginator: dict[str, Any], path: str = "/items") -> dict[str, Any]:
+    return build.stream(
+        "items",
+        build.requester(_BASE, path),
+        [],
+        primary_key=["id"],
+        paginator=paginator,
+        schema=build.properties(id="integer", name="string"),
+    )
+
+
+def test_a_cursor_cut_from_the_raw_link_header_pages_every_record(
+    simulate: Simulate, tmp_path: Path
+) -> None:
+    # the raw Link header text, the token cut out of it with a regex and sent as 'after'
+    pages = build.paginator(
+        {
+            "type": "CursorPagination",
+            "cursor_value": "{{ headers.get('Link', '') | regex_search('after=([^&>]+)') }}",
+            "stop_condition": "{{ 'rel=\"next\"' not in headers.get('Link', '') }}",
+        },
+        build.option("after"),
+    )
+    run, expected, errors, got = _both(simulate, tmp_path, _items(pages), seed=152)
+    assert errors == []
+    served = run.sim.dataset()["items"]
+    assert len(expected["items"]) == len(served) > 4
+    assert canonical(got["items"]) == canonical(expected["items"])
+    assert run.requests()["/items"] > 2  # paged on both sides
+
+
+_SPLIT_BY_HAND = (
+    "{{ headers.get('Link', '').split(',') | map('trim') | selectattr('contains', 'rel=next') "
+    "| map('regex_search', 'endingBefore=([^&]+)') | map('first') | first | default(None) }}"
+)
+
+
+def test_a_link_header_stop_condition_true_on_every_page_is_served_one_page(
+    simulate: Simulate, tmp_path: Path
+) -> None:
+    # cisco-meraki's organization_saml: regex_search without a group gives '', so the stop
+    # condition holds on every page, next link or not: neither client asks for a second page
+    pages = build.paginator(
+        {
+            "type": "CursorPagination",
+            "cursor_value": _SPLIT_BY_HAND,
+            "stop_condition": "{{ not (headers.get('Link', '') | string | "
+            "regex_search('rel=next')) }}",
+        },
+        {"type": "RequestPath"},
+    )
+    run, expected, errors, got = _both(simulate, tmp_path, _items(pages), seed=153)
+    assert errors == []
+    served = run.sim.dataset()["items"]
+    assert len(expected["items"]) == len(served) > 4
+    assert canonical(got["items"]) == canonical(expected["items"])
+
+
+def test_a_link_header_template_the_cdk_fails_on_is_served_a_next_link(
+    simulate: Simulate, tmp_path: Path
+) -> None:
+    # cisco-meraki's cursor value with a stop condition that lets a next link through:
+    # selectattr('contains', 'rel=next') names a Jinja test that does not exist, so airbyte-cdk
+    # fails on every page with a next link; the simulator serves one (a partition that fits
+    # on one page would hide it) and both sides meet it
+    pages = build.paginator(
+        {
+            "type": "CursorPagination",
+            "cursor_value": _SPLIT_BY_HAND,
+            "stop_condition": "{{ 'rel=' not in headers.get('Link', '') }}",
+        },
+        {"type": "RequestPath"},
+    )
+    manifest, config, run = _serve(simulate, tmp_path, _items(pages), seed=154)
+    expected, errors = reference_records(manifest, config, timeout=120)
+    # its first page (one record) is read; the next link it carries fails
+    assert len(expected["items"]) == 1 < len(run.sim.dataset()["items"])
+    assert any("No test named 'rel=next'" in error for error in errors), errors
+    with pytest.raises(ResourceExtractionError, match="No test named 'rel=next'"):
+        restsync_records(manifest, config)

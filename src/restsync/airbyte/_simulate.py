@@ -55,7 +55,7 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._simulate_computed import computed_partition
 from restsync.airbyte._simulate_fanout import bound_crossed_roots
-from restsync.airbyte._simulate_links import rendered_link
+from restsync.airbyte._simulate_links import header_link, rendered_link
 from restsync.airbyte._simulate_listed import end_of_list, listed_pages
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
 from restsync.airbyte._simulate_reads import served_field
@@ -852,6 +852,10 @@ def _cursor_paginator(
             limit=strategy.page_size if size else None,
             limit_param=limit_param or "limit",
         )
+    header = header_link(strategy, requests)
+    if header is not None:
+        # cisco-meraki: the next link split out of the raw Link header by hand
+        return header
     reads = _response_reads(strategy.cursor_value) or _literal_reads(strategy.cursor_value)
     rendered = rendered_link(strategy, requests, reads)
     if rendered is not None:
