@@ -142,3 +142,108 @@ def test_a_link_header_template_the_cdk_fails_on_is_served_a_next_link(
     assert any("No test named 'rel=next'" in error for error in errors), errors
     with pytest.raises(ResourceExtractionError, match="No test named 'rel=next'"):
         restsync_records(manifest, config)
+
+
+def test_a_body_cursor_sent_back_by_a_parameter_template_pages_every_record(
+    simulate: Simulate, tmp_path: Path
+) -> None:
+    # track-pms's reservations: no page_token_option; the 'scroll' parameter's own template
+    # sends the cursor back, and '1' on the first request; the clients stop on an empty page
+    pages = {
+        "type": "DefaultPaginator",
+        "pagination_strategy": {
+            "type": "CursorPagination",
+            "cursor_value": "{{ response.scroll }}",
+            "stop_condition": "{{ not response._embedded.reservations }}",
+        },
+    }
+    scroll = "{{ next_page_token['next_page_token'] if next_page_token else '1' }}"
+    reservations = build.stream(
+        "reservations",
+        build.requester(_BASE, "/reservations", request_parameters={"scroll": scroll}),
+        ["_embedded", "reservations"],
+        primary_key=["id"],
+        paginator=pages,
+        schema=build.properties(id="integer", name="string"),
+    )
+    run, expected, errors, got = _both(simulate, tmp_path, reservations, seed=155)
+    assert errors == []
+    served = run.sim.dataset()["reservations"]
+    assert len(expected["reservations"]) == len(served) > 25  # more than one page
+    assert canonical(got["reservations"]) == canonical(expected["reservations"])
+    assert run.requests()["/reservations"] > 2
+
+
+def test_a_number_partition_through_an_int_filter_is_bound_in_the_path(
+    simulate: Simulate, tmp_path: Path
+) -> None:
+    # track-pms's folios_transactions: '{{ stream_partition.folio_id | int }}' of a number key
+    folios = build.stream(
+        "folios",
+        build.requester(_BASE, "/folios"),
+        ["data"],
+        primary_key=["id"],
+        schema=build.properties(id="number", name="string"),
+    )
+    transactions = build.stream(
+        "transactions",
+        build.requester(_BASE, "/folios/{{ stream_partition.folio_id | int }}/transactions"),
+        ["data"],
+        primary_key=["id"],
+        schema=build.properties(id="integer", amount="number"),
+        retriever={"partition_router": build.substream(folios, "id", "folio_id")},
+    )
+    run, expected, errors, got = _both(simulate, tmp_path, transactions, seed=156)
+    assert errors == []
+    served = run.sim.dataset()["transactions"]
+    assert len(expected["transactions"]) == len(served) > 0
+    assert canonical(got["transactions"]) == canonical(expected["transactions"])
+    # served where each parent's number is bound, asked once per parent
+    assert run.requests()["/folios/{folio_id}/transactions"] > 1
+
+
+def test_an_object_partition_built_by_the_parents_add_fields_is_bound_in_the_path(
+    simulate: Simulate, tmp_path: Path
+) -> None:
+    # microsoft-lists' listitems: the parent 'items' (asked for per list) adds item_info as an
+    # object of its own partition and its record's id; the child's path takes both apart
+    lists = build.stream(
+        "lists",
+        build.requester(_BASE, "/lists"),
+        ["value"],
+        primary_key=["id"],
+        schema=build.properties(id="string", name="string"),
+    )
+    info = {
+        "type": "AddedFieldDefinition",
+        "path": ["item_info"],
+        "value": '{{ { "list_id": stream_partition.list, "item_id": record.id } }}',
+    }
+    items = build.stream(
+        "items",
+        build.requester(_BASE, "/lists/{{ stream_partition.list }}/items"),
+        ["value"],
+        primary_key=["id"],
+        schema=build.properties(id="string", name="string"),
+        retriever={"partition_router": build.substream(lists, "id", "list")},
+        transformations=[{"type": "AddFields", "fields": [info]}],
+    )
+    path = (
+        "/lists/{{ stream_partition.item_info.list_id }}/items/"
+        "{{ stream_partition.item_info.item_id }}"
+    )
+    item = build.stream(
+        "listitems",
+        build.requester(_BASE, path),
+        [],
+        primary_key=["id"],
+        schema=build.properties(id="string", title="string"),
+        retriever={"partition_router": build.substream(items, "item_info", "item_info")},
+    )
+    run, expected, errors, got = _both(simulate, tmp_path, item, seed=157)
+    assert errors == []
+    served = run.sim.dataset()["listitems"]
+    assert len(expected["listitems"]) == len(served) > 3
+    assert canonical(got["listitems"]) == canonical(expected["listitems"])
+    # each item asked for under the list it was listed in, found there
+    assert run.requests()["/lists/{list}/items/{id}"] > 3

@@ -245,11 +245,16 @@ def _endpoint(
 
 
 def _bound_fields(plan: SourcePlan) -> dict[str, tuple[str, ...]]:
-    """Parent fields that children put in their requests: they must exist and be unique."""
+    """Parent fields that children put in their requests: they must exist and be unique. A
+    field the parent inherits from its own parent (named like a placeholder it is bound by) is
+    that value, not a key of its own."""
     out: dict[str, list[str]] = {}
     for resource in plan.resources.values():
         if resource.parent:
-            out.setdefault(resource.parent.resource, []).extend(resource.parent.bindings.values())
+            parent = plan.resources.get(resource.parent.resource)
+            inherited = parent.parent.bindings if parent is not None and parent.parent else {}
+            fields = [f for f in resource.parent.bindings.values() if f not in inherited]
+            out.setdefault(resource.parent.resource, []).extend(fields)
     return {name: tuple(dict.fromkeys(values)) for name, values in out.items()}
 
 
