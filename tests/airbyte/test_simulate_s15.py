@@ -18,6 +18,7 @@ from dlt.extract.exceptions import ResourceExtractionError
 from scripts.airbyte_diff import canonical, reference_records, restsync_records
 from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate, Simulated
+from tests.airbyte.paging import cursor_items
 
 _BASE = "{{ config['base_url'] }}"
 
@@ -62,30 +63,16 @@ def test_a_top_level_star_record_path_is_served_as_the_cdk_reads_it(
     assert canonical(got["pipelines"]) == canonical(expected["pipelines"])
 
 
-def _items(paginator: dict[str, Any], path: str = "/items") -> dict[str, Any]:
-    return build.stream(
-        "items",
-        build.requester(_BASE, path),
-        [],
-        primary_key=["id"],
-        paginator=paginator,
-        schema=build.properties(id="integer", name="string"),
-    )
-
-
 def test_a_cursor_cut_from_the_raw_link_header_pages_every_record(
     simulate: Simulate, tmp_path: Path
 ) -> None:
     # the raw Link header text, the token cut out of it with a regex and sent as 'after'
-    pages = build.paginator(
-        {
-            "type": "CursorPagination",
-            "cursor_value": "{{ headers.get('Link', '') | regex_search('after=([^&>]+)') }}",
-            "stop_condition": "{{ 'rel=\"next\"' not in headers.get('Link', '') }}",
-        },
-        build.option("after"),
-    )
-    run, expected, errors, got = _both(simulate, tmp_path, _items(pages), seed=152)
+    strategy = {
+        "cursor_value": "{{ headers.get('Link', '') | regex_search('after=([^&>]+)') }}",
+        "stop_condition": "{{ 'rel=\"next\"' not in headers.get('Link', '') }}",
+    }
+    items = cursor_items(strategy, build.option("after"), url_base=_BASE)
+    run, expected, errors, got = _both(simulate, tmp_path, items, seed=152)
     assert errors == []
     served = run.sim.dataset()["items"]
     assert len(expected["items"]) == len(served) > 4
@@ -104,16 +91,12 @@ def test_a_link_header_stop_condition_true_on_every_page_is_served_one_page(
 ) -> None:
     # cisco-meraki's organization_saml: regex_search without a group gives '', so the stop
     # condition holds on every page, next link or not: neither client asks for a second page
-    pages = build.paginator(
-        {
-            "type": "CursorPagination",
-            "cursor_value": _SPLIT_BY_HAND,
-            "stop_condition": "{{ not (headers.get('Link', '') | string | "
-            "regex_search('rel=next')) }}",
-        },
-        {"type": "RequestPath"},
-    )
-    run, expected, errors, got = _both(simulate, tmp_path, _items(pages), seed=153)
+    strategy = {
+        "cursor_value": _SPLIT_BY_HAND,
+        "stop_condition": "{{ not (headers.get('Link', '') | string | regex_search('rel=next')) }}",
+    }
+    items = cursor_items(strategy, {"type": "RequestPath"}, url_base=_BASE)
+    run, expected, errors, got = _both(simulate, tmp_path, items, seed=153)
     assert errors == []
     served = run.sim.dataset()["items"]
     assert len(expected["items"]) == len(served) > 4
@@ -127,15 +110,12 @@ def test_a_link_header_template_the_cdk_fails_on_is_served_a_next_link(
     # selectattr('contains', 'rel=next') names a Jinja test that does not exist, so airbyte-cdk
     # fails on every page with a next link; the simulator serves one (a partition that fits
     # on one page would hide it) and both sides meet it
-    pages = build.paginator(
-        {
-            "type": "CursorPagination",
-            "cursor_value": _SPLIT_BY_HAND,
-            "stop_condition": "{{ 'rel=' not in headers.get('Link', '') }}",
-        },
-        {"type": "RequestPath"},
-    )
-    manifest, config, run = _serve(simulate, tmp_path, _items(pages), seed=154)
+    strategy = {
+        "cursor_value": _SPLIT_BY_HAND,
+        "stop_condition": "{{ 'rel=' not in headers.get('Link', '') }}",
+    }
+    items = cursor_items(strategy, {"type": "RequestPath"}, url_base=_BASE)
+    manifest, config, run = _serve(simulate, tmp_path, items, seed=154)
     expected, errors = reference_records(manifest, config, timeout=120)
     # its first page (one record) is read; the next link it carries fails
     assert len(expected["items"]) == 1 < len(run.sim.dataset()["items"])
