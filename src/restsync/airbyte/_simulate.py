@@ -65,7 +65,14 @@ from restsync.airbyte._simulate_values import formatted_cursor, with_time_format
 from restsync.airbyte._simulate_windows import window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._compile import CHILD_RECORDS, EMBEDDED_IN, RECORDS, SLUG, SUFFIX_OF
+from restsync.simulator._compile import (
+    CHILD_RECORDS,
+    EMBEDDED_IN,
+    INHERITED,
+    RECORDS,
+    SLUG,
+    SUFFIX_OF,
+)
 from restsync.simulator._data import DEFAULT_FIELDS, LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
@@ -562,12 +569,15 @@ def _serve_own_partitions(served: dict[str, ResourcePlan], plan: SourcePlan) -> 
         if link is None or parent is None or parent.parent is None:
             continue
         own = set(parent.parent.bindings)
-        columns = dict(parent.hints.get("columns") or {})
+        # a parent without columns is served the simulator's default fields: kept, plus this
+        columns = dict(parent.hints.get("columns") or {}) or {
+            name: {"data_type": data_type} for name, data_type in DEFAULT_FIELDS
+        }
         missing = [f for f in link.bindings.values() if f in own and f not in columns]
         if not missing:
             continue
         for name in missing:
-            columns[name] = {"data_type": "text", "nullable": False}
+            columns[name] = {"data_type": "text", "nullable": False, INHERITED: True}
         served[link.resource] = replace(parent, hints={**parent.hints, "columns": columns})
 
 
