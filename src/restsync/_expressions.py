@@ -9,7 +9,7 @@ the body's top-level fields by name. What the sandbox allows and bounds: ``rests
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from restsync._sandbox import (
     evaluation,
 )
 
-__all__ = ["Condition", "ConditionError", "Limits", "compile_condition"]
+__all__ = ["Condition", "ConditionError", "Limits", "code_chars", "compile_condition"]
 
 _ENV = ENVIRONMENT
 _BRACES = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
@@ -96,19 +96,25 @@ def _check_depth(depth: int) -> None:
 
 def _bracket_depth(text: str) -> int:
     """Deepest nesting of (), [] and {} outside string literals (before Jinja parses it)."""
-    depth = deepest = 0
-    quote = ""
-    for char in text:
+    return max((depth for _, _, depth in code_chars(text)), default=0)
+
+
+def code_chars(text: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of ``text`` outside its string literals (quoted with ' or "), with its
+    index and the depth of (), [] and {} it is at: an opening bracket counts itself, a closing
+    one does not. A depth below 0 is a closing bracket with no opening one; a literal left
+    open ends the scan with ``(len(text), "", -1)``: both unbalanced."""
+    depth, quote = 0, ""
+    for index, char in enumerate(text):
         if quote:
             quote = "" if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth -= 1
-    return deepest
+        else:
+            depth += (char in "([{") - (char in ")]}")
+            yield index, char, depth
+    if quote:
+        yield len(text), "", -1
 
 
 def _tree_depth(tree: nodes.Node) -> int:

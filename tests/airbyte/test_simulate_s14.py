@@ -13,6 +13,7 @@ import pytest
 
 from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
+from tests.airbyte.paging import pages_every_record
 
 
 @pytest.mark.parametrize(
@@ -52,24 +53,7 @@ from tests.airbyte.conftest import Simulate
 def test_a_cursor_read_through_a_get_default_a_filter_or_an_or_chain_pages_every_record(
     simulate: Simulate, strategy: dict[str, Any], token: dict[str, Any]
 ) -> None:
-    pages = build.paginator(
-        {"type": "CursorPagination", **strategy},
-        token,
-        build.option("limit") if "page_size" in strategy else None,
-    )
-    items = build.stream(
-        "items",
-        build.requester("https://x.invalid", "/items"),
-        ["value"],
-        primary_key=["id"],
-        paginator=pages,
-        schema=build.properties(id="integer", name="string"),
-    )
-    run = simulate(build.manifest(items), seed=41)
-    served, read = run.served_and_read("items")
-    assert len(served) > 4
-    assert [r["id"] for r in read] == [r["id"] for r in served]
-    assert run.requests()["/items"] > 1  # paged, not one answer
+    pages_every_record(simulate, strategy, token, seed=41)
 
 
 def test_fields_an_add_fields_reads_are_served_when_the_schema_names_none(

@@ -12,6 +12,7 @@ import pytest
 
 from tests.airbyte import manifests as build
 from tests.airbyte.conftest import Simulate
+from tests.airbyte.paging import pages_every_record
 
 
 def _items(paginator: dict[str, Any]) -> dict[str, Any]:
@@ -73,16 +74,7 @@ def _items(paginator: dict[str, Any]) -> dict[str, Any]:
 def test_a_sample8_cursor_pages_every_record(
     simulate: Simulate, strategy: dict[str, Any], token: dict[str, Any]
 ) -> None:
-    pages = build.paginator(
-        {"type": "CursorPagination", **strategy},
-        token,
-        build.option("limit") if "page_size" in strategy else None,
-    )
-    run = simulate(build.manifest(_items(pages)), seed=47)
-    served, read = run.served_and_read("items")
-    assert len(served) > 4
-    assert [r["id"] for r in read] == [r["id"] for r in served]
-    assert run.requests()["/items"] > 1  # paged, not one answer
+    pages_every_record(simulate, strategy, token, seed=47)
 
 
 def test_a_last_record_cursor_sent_nowhere_is_one_answer(simulate: Simulate) -> None:

@@ -55,8 +55,9 @@ from restsync.airbyte._requests import (
 )
 from restsync.airbyte._simulate_computed import computed_partition
 from restsync.airbyte._simulate_fanout import bound_crossed_roots
-from restsync.airbyte._simulate_links import rendered_link
+from restsync.airbyte._simulate_links import header_link, rendered_link
 from restsync.airbyte._simulate_listed import end_of_list, listed_pages
+from restsync.airbyte._simulate_params import param_cursor
 from restsync.airbyte._simulate_positions import PathPositionPaging, path_position
 from restsync.airbyte._simulate_reads import served_field
 from restsync.airbyte._simulate_side import served_side_reads
@@ -64,7 +65,14 @@ from restsync.airbyte._simulate_values import formatted_cursor, with_time_format
 from restsync.airbyte._simulate_windows import window_path
 from restsync.airbyte._slices import Slicer
 from restsync.simulator import SimulatorError
-from restsync.simulator._compile import CHILD_RECORDS, EMBEDDED_IN, RECORDS, SLUG, SUFFIX_OF
+from restsync.simulator._compile import (
+    CHILD_RECORDS,
+    EMBEDDED_IN,
+    INHERITED,
+    RECORDS,
+    SLUG,
+    SUFFIX_OF,
+)
 from restsync.simulator._data import DEFAULT_FIELDS, LIST_STEP
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
@@ -139,6 +147,7 @@ def simulator_plan(plan: SourcePlan) -> SourcePlan:
             ends.append(end_of_list(served[resource.name], listed))
     _one_stream_a_route(served, plan)
     _serve_computed_keys(served, plan)
+    _serve_own_partitions(served, plan)
     _serve_inner_keys(served)
     bound_crossed_roots(served, plan)
     served.update((end.name, end) for end in ends)  # not streams: after the passes over them
@@ -284,6 +293,16 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
                 f"and the path takes apart, not this): {requests.path!r}"
             ) from None
         path = computed[0]
+    if computed is None and _lost_partition(slicer, path):
+        # microsoft-lists: '{{ stream_partition.item_info.list_id }}' of an object the parent's
+        # AddFields builds renders empty on a placeholder (_simulate_computed)
+        computed = _computed_partition(resource, plan, slicer, marks)
+        path = computed[0] if computed is not None else path
+    if computed is None:
+        # track-pms: '{{ stream_partition.folio_id | int }}' of a number key
+        path = (
+            _numbered_partition(requests, slicer, marks, path, _parent_of(resource, plan)) or path
+        )
     if requests.url_base and _ADDRESS.match(path):
         # a whole address as the path under a url_base (pennylane's plan_items): served at its
         # path, where base_url moves it (the clients' join would keep its host)
@@ -384,6 +403,65 @@ def _served(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan:
     )
 
 
+def _lost_partition(slicer: Slicer | None, path: str) -> bool:
+    """Whether the rendered path lost the parent partition's placeholder that the manifest's
+    path reads (a part of it, or the value through a filter)."""
+    if slicer is None or slicer.parent is None:
+        return False
+    return "{" + slicer.parent.partition_field + "}" not in path
+
+
+# a partition value the simulator's number keys never take (they count from 1)
+_NUMBER_MARK = 7_919_713
+_NUMBER_TYPES = ("bigint", "double", "decimal")
+
+
+def _numbered_partition(
+    requests: StreamRequests,
+    slicer: Slicer | None,
+    marks: Slice,
+    path: str,
+    parent: ResourcePlan | None,
+) -> str | None:
+    """The path with the partition's placeholder, when a filter that keeps a number (``|
+    int``) turned the placeholder into something else and the parent's key is served as a
+    number: rendered with a number for the partition value, which is found once in the path
+    and bound there. None otherwise."""
+    if slicer is None or slicer.parent is None or len(slicer.parent.parent_key) != 1:
+        return None
+    field = slicer.parent.partition_field
+    if "{" + field + "}" in path or not isinstance(requests.path, str):
+        return None
+    if parent is None or _key_type(parent, slicer.parent.parent_key[0]) not in _NUMBER_TYPES:
+        return None
+    probe = Slice({**marks, field: _NUMBER_MARK})
+    try:
+        numbered = requests.interpolator.text(
+            requests.path, stream_slice=probe, next_page_token=None
+        )
+    except TemplateError:
+        return None
+    if numbered.count(str(_NUMBER_MARK)) != 1:
+        return None
+    return numbered.replace(str(_NUMBER_MARK), "{" + field + "}")
+
+
+def _parent_of(resource: ResourcePlan, plan: SourcePlan) -> ResourcePlan | None:
+    """The parent stream of a child (behind its slices' helper resource), or None."""
+    helper = plan.resources.get(resource.parent.resource) if resource.parent else None
+    if helper is None or helper.parent is None:
+        return None
+    return plan.resources.get(helper.parent.resource)
+
+
+def _key_type(parent: ResourcePlan, key: str) -> str | None:
+    """The data type the parent stream's ``key`` column is served with (its schema's)."""
+    columns = (parent.hints or {}).get("columns", {})
+    column = columns.get(key) if isinstance(columns, Mapping) else None
+    kind = column.get("data_type") if isinstance(column, Mapping) else None
+    return kind if isinstance(kind, str) else None
+
+
 def _computed_key(parent: ResourcePlan, slicer: Slicer, stream: str) -> tuple[str, str] | None:
     """The simulator binds a partition to the parent's key as the API serves it. A key the
     parent's ``AddFields`` computes (calendly's ``id``, cut from ``uri`` by a regex) is served
@@ -442,7 +520,8 @@ def _computed_partition(
     if not isinstance(requests, StreamRequests) or helper is None or helper.parent is None:
         return None
     parent = plan.resources[helper.parent.resource]
-    return computed_partition(requests, slicer, parent, marks, _record_reads)
+    own = _placeholder_slice(_slicer(parent, plan))
+    return computed_partition(requests, slicer, parent, marks, _record_reads, own)
 
 
 def _transformed(pipeline: RecordPipeline, record: dict[str, Any]) -> dict[str, Any]:
@@ -478,6 +557,28 @@ def _serve_computed_keys(served: dict[str, ResourcePlan], plan: SourcePlan) -> N
         # a text key ends the URI as 'sch-000001', the characters the samples were checked with
         columns[key] = {**(columns.get(key) or {}), SLUG: True}
         served[parent_name] = replace(parent, hints={**parent.hints, "columns": columns})
+
+
+def _serve_own_partitions(served: dict[str, ResourcePlan], plan: SourcePlan) -> None:
+    """A parent whose children bind its own partition value (microsoft-lists' items, asked
+    for per list, whose children's path carries the list) serves that value in a field of its
+    records named like the partition, which the simulator fills from the record's parent."""
+    for resource in list(served.values()):
+        link = resource.parent
+        parent = served.get(link.resource) if link is not None else None
+        if link is None or parent is None or parent.parent is None:
+            continue
+        own = set(parent.parent.bindings)
+        # a parent without columns is served the simulator's default fields: kept, plus this
+        columns = dict(parent.hints.get("columns") or {}) or {
+            name: {"data_type": data_type} for name, data_type in DEFAULT_FIELDS
+        }
+        missing = [f for f in link.bindings.values() if f in own and f not in columns]
+        if not missing:
+            continue
+        for name in missing:
+            columns[name] = {"data_type": "text", "nullable": False, INHERITED: True}
+        served[link.resource] = replace(parent, hints={**parent.hints, "columns": columns})
 
 
 def _serve_inner_keys(served: dict[str, ResourcePlan]) -> None:
@@ -852,6 +953,10 @@ def _cursor_paginator(
             limit=strategy.page_size if size else None,
             limit_param=limit_param or "limit",
         )
+    header = header_link(strategy, requests)
+    if header is not None:
+        # cisco-meraki: the next link split out of the raw Link header by hand
+        return header
     reads = _response_reads(strategy.cursor_value) or _literal_reads(strategy.cursor_value)
     rendered = rendered_link(strategy, requests, reads)
     if rendered is not None:
@@ -859,6 +964,10 @@ def _cursor_paginator(
     position = path_position(strategy, requests, reads, first_path)
     if position is not None:
         return position
+    # track-pms: no page_token_option, a request parameter's own template sends the cursor
+    sent_back = param_cursor(requests, field)
+    if sent_back is not None:
+        return sent_back
     raise SimulatorError(
         f"stream '{stream}': the simulator serves cursors read from a response field, "
         f"not '{strategy.cursor_value}'"

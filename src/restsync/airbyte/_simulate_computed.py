@@ -9,6 +9,14 @@ fields it reads are markers (``{config}``), render the child's path with the par
 that gives, and bind each marker found in the rendered path (or its query) to that parent
 field. Both clients then ask with the parent record's own fields, and the simulator serves each
 combination the records bound to it.
+
+microsoft-lists: the parent ``items`` adds ``item_info`` as an object, ``{{ {"list_id":
+stream_partition.list, "item_id": record.id} }}``, from its own partition (the list it was
+asked for) and its record; the children ask for ``/lists/{{ stream_partition.item_info.list_id
+}}/items/{{ stream_partition.item_info.item_id }}``. The same rule, with the parent's own
+partition values as markers too (``{list}``): a marker of the parent's partition is bound to a
+field of the parent's record named like it, which the simulator fills with the value the
+parent was asked for (a child record inherits its parent's bound values), and serves.
 """
 
 from __future__ import annotations
@@ -32,11 +40,13 @@ def computed_partition(
     parent: Any,
     marks: Mapping[str, Any],
     record_reads: Callable[[RecordPipeline], list[str]],
+    parent_marks: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, str]] | None:
     """(the child's path with parent-field placeholders, {placeholder: parent field}) when the
     partition key is computed by the parent's ``AddFields`` and the path reads parts of it (see
     the module docstring), else None. ``parent`` is the parent stream's plan; ``record_reads``
-    gives the record fields (dotted) a pipeline's templates read."""
+    gives the record fields (dotted) a pipeline's templates read; ``parent_marks`` is the
+    parent's own partition, each value its ``{name}`` placeholder."""
     if slicer is None or slicer.parent is None or len(slicer.parent.parent_key) != 1:
         return None
     pipeline = getattr(parent, "select", None)
@@ -53,11 +63,15 @@ def computed_partition(
     record: dict[str, Any] = {}
     for read in reads:
         set_field(record, read, "{" + read + "}")
+    own = dict(parent_marks or {})
     try:
-        value = alone._transform(dict(record), Slice()).get(key)
+        value = alone._transform(dict(record), Slice(own)).get(key)
     except (TemplateError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    if not isinstance(value, str) or not any("{" + r + "}" in value for r in reads):
+    texts = [value] if isinstance(value, str) else None
+    if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
+        texts = list(value.values())  # an object of parts (microsoft-lists' item_info)
+    if texts is None or not any("{" + r + "}" in t for r in reads for t in texts):
         return None
     field = slicer.parent.partition_field
     try:
@@ -67,7 +81,11 @@ def computed_partition(
     except TemplateError:
         return None
     bound = {read: read for read in reads if "{" + read + "}" in path}
-    return (path, bound) if bound else None
+    if not bound:
+        return None
+    # the parent's own partition, bound to the field of its record named like it
+    bound.update({name: name for name in own if "{" + name + "}" in path and name not in bound})
+    return path, bound
 
 
 def _last_step_on(pipeline: RecordPipeline, key: str) -> AddField | None:

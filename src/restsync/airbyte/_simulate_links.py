@@ -11,18 +11,31 @@ there) and the token alphabets such a regex admits (hex digits, decimal digits),
 pages in each, and keeps the first whose rendering of the manifest's own ``cursor_value`` is the
 token the page token option sends back (or the whole link, for a ``RequestPath``) on every page
 but the last, and whose ``stop_condition`` is false on those pages and true on the last.
+
+A template that reads the raw ``Link`` header (cisco-meraki's ``headers.get('Link',
+'').split(',') | ... | selectattr('contains', 'rel=next') | ...``) is tried on the one shape an
+API sends there, ``Link: <URL>; rel="next"`` (or ``rel=next``, unquoted, as Meraki sends it),
+with the headers as airbyte-cdk passes them (the server's, plus ``link``: requests' parsed
+links). When no shape is followed but the ``cursor_value`` fails on a page whose next link the
+``stop_condition`` does not stop on (cisco-meraki's ``selectattr('contains', 'rel=next')`` names
+a test Jinja does not have; on ``rel="next"`` its stop condition ends every partition after one
+page instead), airbyte-cdk cannot page that API: the link is served in that shape anyway, one
+record a page, so both clients meet it and the verdict names the failure instead of hiding it
+behind partitions that fit on one page.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from yarl import URL
 
+from restsync._plan import SinglePaging
 from restsync.airbyte._jinja import TemplateError
-from restsync.airbyte._requests import CursorStrategy, StreamRequests, truthy
+from restsync.airbyte._requests import CursorStrategy, StreamRequests, link_headers, truthy
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     LINK_CURSOR_PARAM,
@@ -32,9 +45,11 @@ from restsync.simulator._paging import (
     ServedPage,
 )
 
-__all__ = ["RenderedLinkPaging", "rendered_link"]
+__all__ = ["RenderedLinkPaging", "header_link", "rendered_link"]
 
 _SHAPES = ("url", "links")
+# a next link in a Link header: its rel quoted (rel="next", GitHub) or bare (rel=next, Meraki)
+_HEADERS = {"header": '<{}>; rel="next"', "header_bare": "<{}>; rel=next"}
 _ALPHABETS = ("hex", "decimal")
 _FAILED = object()
 
@@ -42,7 +57,9 @@ _FAILED = object()
 @dataclass(frozen=True)
 class RenderedLinkPaging:
     """A next-page link served at the response field ``field``: the URL itself (``url``) or a
-    list holding one ``{"rel": "next", "href": URL}`` object (``links``), empty on the last page.
+    list holding one ``{"rel": "next", "href": URL}`` object (``links``), empty on the last page;
+    or in a ``Link: <URL>; rel="next"`` header (``header``; ``header_bare``: ``rel=next``), left
+    out on the last page.
     The URL carries the next position in ``cursor_param`` as a token of ``alphabet``; the client
     sends it back there (a token cut out of the link, or the whole link as the next path)."""
 
@@ -92,6 +109,9 @@ class RenderedLinkPager:
             query = {k: v for k, v in request.query.items() if k not in request.hidden}
             query[p.cursor_param] = _encode(stop, p.alphabet)
             link = str(request.url.with_query(query))
+        if p.shape in _HEADERS:
+            headers = {"Link": _HEADERS[p.shape].format(link)} if link is not None else {}
+            return ServedPage(start, stop, last, link, headers=headers)
         if p.shape == "links":
             value: Any = [] if link is None else [{"rel": "next", "href": link}]
         else:
@@ -135,6 +155,65 @@ def rendered_link(
     return None
 
 
+def header_link(
+    strategy: CursorStrategy, requests: StreamRequests
+) -> RenderedLinkPaging | SinglePaging | None:
+    """The ``Link`` header served for a cursor template that reads the raw header text, one
+    page when the stop condition ends every partition after its first (see the module
+    docstring), or None when the manifest's templates neither follow it nor stop or fail on
+    it."""
+    token = requests.page_token_option
+    if token is None or not _READS_HEADERS.search(strategy.cursor_value):
+        return None
+    if token.inject_into == "path":
+        param, whole = LINK_CURSOR_PARAM, True
+    elif token.inject_into == "request_parameter" and token.field_name:
+        param, whole = token.field_name, False
+    else:
+        return None
+    size = requests.page_size_option
+    tried = [
+        RenderedLinkPaging(
+            field="Link",
+            shape=shape,
+            cursor_param=param,
+            limit=strategy.page_size if size is not None else None,
+            limit_param=size.field_name if size is not None and size.field_name else "limit",
+        )
+        for shape in _HEADERS
+    ]
+    for paging in tried:
+        if _followed(strategy, requests, paging, whole=whole):
+            return paging
+    if all(_next_token(strategy, requests, {}, _first(paging).headers) is None for paging in tried):
+        # cisco-meraki: no client ever asks for a second page, whatever the API sends
+        return SinglePaging()
+    for paging in tried:
+        if _fails_on_next_link(strategy, requests, paging):
+            # airbyte-cdk fails on this next link: served on every page but a partition's last
+            return replace(paging, limit=1, limit_param=_NO_LIMIT_PARAM)
+    return None
+
+
+# a query parameter no manifest sends: the page size stays the simulator's own
+_NO_LIMIT_PARAM = "restsync-simulator-page-size"
+_READS_HEADERS = re.compile(r"\bheaders\b")
+
+
+def _fails_on_next_link(
+    strategy: CursorStrategy, requests: StreamRequests, paging: RenderedLinkPaging
+) -> bool:
+    """Whether the templates fail on a first page that has a next link: the stop condition
+    does not stop there and the cursor value fails to render."""
+    return _next_token(strategy, requests, {}, _first(paging).headers) is _FAILED
+
+
+def _first(paging: RenderedLinkPaging) -> ServedPage:
+    """The first of three sample pages served with ``paging``: it has a next link."""
+    sample = PageRequest(url=URL("http://simulator.invalid/sample"), query={})
+    return RenderedLinkPager(paging).page(sample, 3 * (paging.limit or DEFAULT_PAGE_SIZE))
+
+
 def _followed(
     strategy: CursorStrategy, requests: StreamRequests, paging: RenderedLinkPaging, *, whole: bool
 ) -> bool:
@@ -150,7 +229,7 @@ def _followed(
         want = None
         if served.next is not None:
             want = served.next if whole else URL(served.next).query[paging.cursor_param]
-        if _next_token(strategy, requests, body) != want:
+        if _next_token(strategy, requests, body, served.headers) != want:
             return False
         if want is None:
             return number == 2
@@ -174,11 +253,21 @@ def _body(fields: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _next_token(strategy: CursorStrategy, requests: StreamRequests, body: Any) -> Any:
-    """The token the clients take from this body (None: they stop), as airbyte-cdk's
+def _next_token(
+    strategy: CursorStrategy,
+    requests: StreamRequests,
+    body: Any,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
+    """The token the clients take from this page (None: they stop), as airbyte-cdk's
     CursorPaginationStrategy takes it; ``_FAILED`` when a template fails on it."""
     ai = requests.interpolator
-    scope = {"response": body, "headers": {}, "last_record": None, "last_page_size": 1}
+    scope = {
+        "response": body,
+        "headers": link_headers(headers or {}),
+        "last_record": None,
+        "last_page_size": 1,
+    }
     try:
         if strategy.stop_condition:
             stop = ai.eval(strategy.stop_condition, **scope)

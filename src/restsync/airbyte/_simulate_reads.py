@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import re
 
+from restsync._expressions import code_chars
+
 __all__ = ["ReadTemplate", "read_paths", "served_field"]
 
+# an 'or' between two operands
+_OR = re.compile(r"\sor\s")
 # a name step: .name, not a method call
 _NAME = re.compile(r"\.([A-Za-z_]\w*)(?![\w(])")
 # ['key'] / ["key"]: any text between the quotes
@@ -100,25 +104,15 @@ def _path(text: str) -> tuple[str, ...] | None:
 
 def _split_or(body: str) -> list[str] | None:
     """``body`` split at each ``or`` outside quotes and brackets; None when unbalanced."""
-    parts, depth, quote, start, i = [], 0, "", 0, 0
-    while i < len(body):
-        char = body[i]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif depth == 0 and re.match(r"\sor\s", body[i : i + 4]):
-            parts.append(body[start:i])
-            start = i = i + 3
-            continue
-        i += 1
-    if quote or depth:
+    parts: list[str] = []
+    start, depth = 0, 0
+    for index, _, depth in code_chars(body):
+        if depth < 0:
+            return None
+        if depth == 0 and index >= start and _OR.match(body, index):
+            parts.append(body[start:index])
+            start = index + 3
+    if depth:
         return None
     parts.append(body[start:])
     return parts

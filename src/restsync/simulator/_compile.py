@@ -68,6 +68,9 @@ __all__ = [
 SUFFIX_OF = "simulator_suffix_of"
 # a column hint the simulator reads: a text key served with '-' for '_' (FieldSpec.slug)
 SLUG = "simulator_slug"
+# a column hint the simulator reads: the field holds the value its record's parent binds it by
+# (a child inherits it), not a key of its own, though a grandchild binds it
+INHERITED = "simulator_inherited"
 # a column hint the simulator reads: a time served in this strptime format (FieldSpec.time_format)
 TIME_FORMAT = "simulator_time_format"
 # a table hint the simulator reads: a root resource's base record count (before ``scale``),
@@ -245,11 +248,16 @@ def _endpoint(
 
 
 def _bound_fields(plan: SourcePlan) -> dict[str, tuple[str, ...]]:
-    """Parent fields that children put in their requests: they must exist and be unique."""
+    """Parent fields that children put in their requests: they must exist and be unique, but
+    for a field hinted ``INHERITED`` (the value the parent's own parent binds it by)."""
     out: dict[str, list[str]] = {}
     for resource in plan.resources.values():
         if resource.parent:
-            out.setdefault(resource.parent.resource, []).extend(resource.parent.bindings.values())
+            parent = plan.resources.get(resource.parent.resource)
+            hints = parent.column_hints() if parent is not None else {}
+            fields = resource.parent.bindings.values()
+            kept = [f for f in fields if not hints.get(f, {}).get(INHERITED)]
+            out.setdefault(resource.parent.resource, []).extend(kept)
     return {name: tuple(dict.fromkeys(values)) for name, values in out.items()}
 
 

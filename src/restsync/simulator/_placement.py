@@ -44,12 +44,16 @@ class Placement:
     """The body shape ``data_selector`` implies: records at a dotted path, a bare list, or (``$``
     with paging fields to carry) one record object per response. A ``*`` step (an Airbyte
     ``DpathExtractor``'s ``["*", "customer"]``) serves wrappers, each holding one record under
-    the steps after it: a list under a path, an object keyed "0", "1", ... at the top."""
+    the steps after it: a list under a path, an object keyed "0", "1", ... at the top. A ``*``
+    alone (breezy-hr's pipelines: ``field_path: ["*"]``) serves that object of the records
+    themselves: airbyte-cdk decodes a list body item by item, and ``*`` would then pick each
+    record's field values, not the records."""
 
     def __init__(self, selector: str | None, *, needs_fields: bool) -> None:
         text = (selector or "data").strip().removeprefix("$.")
         steps = [] if text in ("", "$", "[]") else _steps(text, selector)
         self.wrap: list[str] = []
+        self.keyed = False  # records (or their wrappers) as the values of an object
         # the steps between two '*' steps (cal-com's data.eventTypeGroups.*.eventTypes.*):
         # each level a list of groups, each group holding the next level under these steps
         self.groups: list[list[str]] = []
@@ -66,6 +70,7 @@ class Placement:
                     f"fields or the path has two '*' steps; cannot serve '{selector}'"
                 )
             steps = steps[:at]
+            self.keyed = at == 0
         self.path: list[str] | None = steps or None
         self.one_object = self.path is None and needs_fields
 
@@ -76,10 +81,10 @@ class Placement:
             records = [_wrapped(self.wrap, record) for record in records]
         if self.wrap or self.groups:
             records = _grouped(self.groups, list(records))
-            if self.path is None:
-                # an object of wrappers, not a list: airbyte-cdk reads a list body item by item
-                # and a '*' step would then look inside each wrapper, finding nothing
-                return {str(i): record for i, record in enumerate(records)}
+        if self.keyed:
+            # an object, not a list: airbyte-cdk reads a list body item by item and a top
+            # '*' step would then look inside each item (a wrapper, or a record's fields)
+            return {str(i): record for i, record in enumerate(records)}
         if self.path is None and not self.one_object:
             return list(records)
         if self.one_object:
