@@ -47,6 +47,8 @@ import re
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,7 @@ from airbyte_corpus import (  # noqa: E402
     translate,
 )
 from airbyte_diff import REFERENCE_PYTHON, canonical, reference_records  # noqa: E402
+from airbyte_perturb import manifest_words, perturbing_proxy  # noqa: E402
 from loopback_only import install as loopback_only  # noqa: E402
 
 from restsync import ConfigError  # noqa: E402
@@ -239,10 +242,12 @@ def compare(
     timeout: float,
     served: Any = None,
     options: SimulatorOptions = _OPTIONS,
+    perturb: int | None = None,
 ) -> dict[str, str]:
     """Each stream's verdict after reading it through both sides from one simulator (``served``:
     the plan it serves when not the streams' own, the streams an API lists; ``options``: the
-    simulator's, the harness's seed at the default size unless said)."""
+    simulator's, the harness's seed at the default size unless said; ``perturb``: a seed for
+    scripts/airbyte_perturb.py's proxy, which both sides then read through)."""
     # (the streams an API lists: no report-job front, the listing's plan is served as is)
     client = None if served else plan_manifest(path, config, streams=streams)
     verdicts: dict[str, str] = {}
@@ -250,7 +255,8 @@ def compare(
         serve_in_thread(served or simulator_plan(client), options) as sim,
         # report-job streams (AsyncRetriever) through the front `restsync simulate` starts:
         # the simulator alone answers their job creation with 405, on both sides
-        _job_front(client, sim.base_url) as base_url,
+        _job_front(client, sim.base_url) as front,
+        _perturbed(front, perturb, path) as base_url,
         tempfile.TemporaryDirectory() as folder,
     ):
         document = pointed_at(only_streams(path, config, streams, served is not None), base_url)
@@ -274,6 +280,10 @@ def compare(
             cdk_error = mine[0].removeprefix(f"{stream}: ") if mine else None
             got = ours.get(stream)
             failed = _failure(got, want, cdk_error)
+            if failed is None and perturb is not None and want:
+                # awkward data: the CDK may fail part way, after some records (a record that
+                # is not an object); restsync failing too is agreement, not a difference
+                failed = _partway(got, want, [e for e in errors if e.startswith(f"{stream}: ")])
             if failed is not None or not isinstance(got, list):
                 verdicts[stream] = (failed or "different: restsync failed")[:300]
             elif canonical(want) == canonical(got):
@@ -292,6 +302,29 @@ def compare(
         )
         verdicts = {s: v + note for s, v in verdicts.items()}
     return verdicts
+
+
+@contextmanager
+def _perturbed(base_url: str, seed: int | None, path: Path) -> Iterator[str]:
+    """``base_url`` as is, or (a seed) through a perturbing proxy in front of it."""
+    if seed is None:
+        yield base_url
+        return
+    with perturbing_proxy(base_url, seed, manifest_words(path.read_text())) as url:
+        yield url
+
+
+def _partway(ours: list[Any] | str | None, want: list[Any], errors: list[str]) -> str | None:
+    """The verdict when airbyte-cdk reported an error for a stream after reading records of it
+    (``want``), None when it reported none."""
+    if not errors:
+        return None
+    cdk = errors[0].split(": ", 1)[1][:140]
+    if not isinstance(ours, list):
+        mine = str(ours or "failed")
+        mine = mine if len(mine) <= 140 else "..." + mine[-137:]
+        return f"both-failed: restsync {mine}; airbyte-cdk after {len(want)} records: {cdk}"
+    return f"cdk-failed: airbyte-cdk after {len(want)} records: {cdk} (restsync read {len(ours)})"
 
 
 def _failure(ours: list[Any] | str | None, want: list[Any], cdk_error: str | None) -> str | None:
@@ -494,7 +527,9 @@ def _key_difference(cdk: dict[str, Any], ours: dict[str, Any]) -> str:
     )
 
 
-def run_manifest(path: Path, timeout: float, listed_cap: int = LISTED_CAP) -> dict[str, str]:
+def run_manifest(
+    path: Path, timeout: float, listed_cap: int = LISTED_CAP, perturb: int | None = None
+) -> dict[str, str]:
     document = yaml.safe_load(path.read_text())
     config = {**_PLACEHOLDERS, **placeholder_config(document, path.parent)}
     try:
@@ -509,7 +544,14 @@ def run_manifest(path: Path, timeout: float, listed_cap: int = LISTED_CAP) -> di
     for group in rounds(path, config, ok, alone):
         smaller = group[0] in alone  # such a stream is always a round of its own
         verdicts.update(
-            compare(path, config, group, timeout, options=_SMALL if smaller else _OPTIONS)
+            compare(
+                path,
+                config,
+                group,
+                timeout,
+                options=_SMALL if smaller else _OPTIONS,
+                perturb=perturb,
+            )
         )
     # a dynamic_streams entry check cannot resolve: rejected with its reason; one an API lists
     # its streams for: each such entry on its own (its listing served as `restsync simulate`
@@ -603,12 +645,13 @@ def main(folder: str, *args: str) -> int:
     parser = argparse.ArgumentParser(prog="airbyte_corpus_diff.py")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--listed-cap", type=int, default=LISTED_CAP)
+    parser.add_argument("--perturb", type=int, default=None, metavar="SEED")
     options = parser.parse_args(args)
-    timeout, cap = options.timeout, options.listed_cap
+    timeout, cap, perturb = options.timeout, options.listed_cap, options.perturb
     connectors: Counter[str] = Counter()
     streams: Counter[str] = Counter()
     for path in manifest_paths(folder):
-        verdicts = run_manifest(path, timeout, cap)
+        verdicts = run_manifest(path, timeout, cap, perturb)
         verdict = connector_verdict(verdicts)
         connectors[verdict] += 1
         print(f"{connector_name(path):40} {verdict}")

@@ -1,0 +1,79 @@
+"""Session 15's perturbed round (scripts/airbyte_perturb.py): awkward pages a real API serves,
+each read by airbyte-cdk 7.39.1 and by restsync from one local server, records compared (or
+both failing, where the CDK fails)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import restsync
+from scripts.airbyte_diff import canonical, reference_records
+from tests.airbyte import manifests as build
+from tests.conftest import RoutedServer
+
+_CHECK = {"type": "CheckStream", "stream_names": ["items"]}
+
+
+def _write(tmp_path: Path, name: str, *streams: Any) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(json.dumps(build.manifest(*streams, version="6.44.0", check=_CHECK)))
+    return path
+
+
+def _serve(server: RoutedServer, path: str, *pages: Any) -> None:
+    """``path`` answers ``pages`` in turn (``?page=N``, from 1), each as JSON."""
+
+    @server.get(path)
+    async def answer(request: web.Request) -> web.Response:
+        number = int(request.query.get("page", "1"))
+        return web.json_response(pages[number - 1] if number <= len(pages) else {"data": []})
+
+
+def _read(manifest: Path, config: dict[str, Any], stream: str) -> list[Any]:
+    source = restsync.airbyte_source(manifest, config, streams=[stream])
+    return [dict(record) for record in source.resources[stream]]
+
+
+# --- a record that is not an object --------------------------------------------------------------
+
+
+def test_a_string_in_the_records_list_fails_the_stream_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """A page whose records list holds a string: airbyte-cdk fails the stream on it; restsync
+    handed the string on as a record (then a load or a child stream broke on it, far from its
+    cause). Now the stream fails, the message saying which record of the page is not one."""
+    _serve(server, "/items", {"data": [{"id": 1}, "oops", {"id": 3}]})
+    server.start()
+    stream = build.stream("items", build.requester("{{ config['base_url'] }}", "/items"), ["data"])
+    manifest = _write(tmp_path, "strings", stream)
+    config = {"base_url": server.base_url}
+    expected, errors = reference_records(manifest, config, ["items"])
+    assert expected["items"] == [{"id": 1}] and "oops" in errors[0]  # the CDK stopped there
+    with pytest.raises(Exception, match="record 2 of the page is str, not an object"):
+        _read(manifest, config, "items")
+
+
+def test_a_string_the_record_filter_drops_is_no_failure(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """The same string, dropped by the stream's RecordFilter first: neither side fails, and the
+    records are the same."""
+    _serve(server, "/items", {"data": [{"id": 1}, "oops", {"id": 3}]})
+    server.start()
+    selector = {
+        "type": "RecordSelector",
+        "extractor": {"type": "DpathExtractor", "field_path": ["data"]},
+        "record_filter": {"type": "RecordFilter", "condition": "{{ record['id'] }}"},
+    }
+    stream = build.stream("items", build.requester("{{ config['base_url'] }}", "/items"), selector)
+    manifest = _write(tmp_path, "filtered", stream)
+    config = {"base_url": server.base_url}
+    expected, errors = reference_records(manifest, config, ["items"])
+    assert errors == []
+    assert canonical(_read(manifest, config, "items")) == canonical(expected["items"])
