@@ -77,3 +77,83 @@ def test_a_string_the_record_filter_drops_is_no_failure(
     expected, errors = reference_records(manifest, config, ["items"])
     assert errors == []
     assert canonical(_read(manifest, config, "items")) == canonical(expected["items"])
+
+
+# --- a parent record twice (a record repeated across a page boundary) ---------------------------
+
+
+def _serve_parents_twice(server: RoutedServer) -> None:
+    """``/orgs`` lists org 7, ``/orgs/7/parents`` lists parent 1 twice (an API that repeats a
+    record), ``/parents/{id}/items`` one item each, inside the cursor's window."""
+    _serve(server, "/orgs", {"data": [{"id": 7}]})
+    _serve(server, "/orgs/7/parents", {"data": [{"id": 1}, {"id": 1}, {"id": 2}]})
+    _serve(server, "/parents", {"data": [{"id": 1}, {"id": 1}, {"id": 2}]})
+
+    @server.get("/parents/{id}/items")
+    async def items(request: web.Request) -> web.Response:
+        parent = request.match_info["id"]
+        return web.json_response({"data": [{"id": f"{parent}-a", "updated": "2024-01-02"}]})
+
+
+def _child(base: str, nested: bool = False, **more: Any) -> dict[str, Any]:
+    """``items`` per record of ``parents`` (itself per record of ``orgs`` when ``nested``)."""
+    if nested:
+        orgs = build.stream("orgs", build.requester(base, "/orgs"), ["data"])
+        parent = build.stream(
+            "parents",
+            build.requester(base, "/orgs/{{ stream_partition['org_id'] }}/parents"),
+            ["data"],
+            retriever={"partition_router": build.substream(orgs, "id", "org_id")},
+        )
+    else:
+        parent = build.stream("parents", build.requester(base, "/parents"), ["data"])
+    return build.stream(
+        "items",
+        build.requester(base, "/parents/{{ stream_partition['parent_id'] }}/items"),
+        ["data"],
+        retriever={"partition_router": build.substream(parent, "id", "parent_id")},
+        **more,
+    )
+
+
+_WINDOW = {"start_date": "2024-01-01", "end_date": "2024-01-20"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="restsync reads a repeated parent's partition again when that parent has partitions "
+    "of its own; the fix belongs in _translate.py's _read_once (another helper's file): see the "
+    "session 15 (sec) report",
+)
+def test_a_repeated_parent_under_a_grandparent_is_read_once_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """A per-partition incremental stream (a DatetimeBasedCursor over a SubstreamPartitionRouter)
+    whose parent has partitions itself (eventbrite's attendees per event per organization):
+    airbyte-cdk's ConcurrentPerPartitionCursor skips a partition it is already reading
+    ("Partition duplication detected"), so parent 1's items come once; restsync reads them
+    twice (it reads a repeated partition once only when the parent has no partitions)."""
+    _serve_parents_twice(server)
+    server.start()
+    cursor = build.days_cursor("updated", step="P30D", cursor_granularity="P1D")
+    stream = _child("{{ config['base_url'] }}", nested=True, incremental_sync=cursor)
+    manifest = _write(tmp_path, "twice", stream)
+    config = {"base_url": server.base_url, **_WINDOW}
+    expected, errors = reference_records(manifest, config, ["items"])
+    assert errors == [] and len(expected["items"]) == 2
+    assert canonical(_read(manifest, config, "items")) == canonical(expected["items"])
+
+
+def test_a_repeated_parent_is_read_once_as_airbyte_cdk_does(
+    server: RoutedServer, tmp_path: Path
+) -> None:
+    """The same without the grandparent: both read parent 1's items once (restsync's
+    ``_read_once``), the case the test above extends."""
+    _serve_parents_twice(server)
+    server.start()
+    cursor = build.days_cursor("updated", step="P30D", cursor_granularity="P1D")
+    manifest = _write(tmp_path, "once", _child("{{ config['base_url'] }}", incremental_sync=cursor))
+    config = {"base_url": server.base_url, **_WINDOW}
+    expected, errors = reference_records(manifest, config, ["items"])
+    assert errors == [] and len(expected["items"]) == 2
+    assert canonical(_read(manifest, config, "items")) == canonical(expected["items"])
