@@ -551,10 +551,14 @@ def _read_streams(
             source = airbyte_source(path, config, streams=[stream], base_url=base_url)
             if aside:
                 items = list(source.with_resources(stream, REJECTS_TABLE))
+                # (rows of a hidden parent's rejects too: neither the stream's records nor
+                # its set-aside ones)
                 rejected = [
-                    [r["reason"], json.loads(r["record"])] for r in items if _reject_row(r, stream)
+                    [r["reason"], json.loads(r["record"])]
+                    for r in items
+                    if _reject_row(r) and r["resource"] == stream
                 ]
-                result = [dict(r) for r in items if not _reject_row(r, stream)]
+                result = [dict(r) for r in items if not _reject_row(r)]
             else:
                 result = [dict(r) for r in source.resources[stream]]
         except Exception as exc:  # noqa: BLE001 - a failed read is a verdict, not a crash
@@ -565,9 +569,9 @@ def _read_streams(
         done.send(stream)
 
 
-def _reject_row(item: Any, stream: str) -> bool:
-    """Whether an item of a source's iteration is a row of its rejects table for ``stream``."""
-    return isinstance(item, dict) and set(item) == _REJECT_COLUMNS and item["resource"] == stream
+def _reject_row(item: Any) -> bool:
+    """Whether an item of a source's iteration is a row of its rejects table."""
+    return isinstance(item, dict) and set(item) == _REJECT_COLUMNS
 
 
 _REJECT_COLUMNS = {"resource", "reason", "record", "rejected_at"}
