@@ -2,6 +2,7 @@
 
     make airbyte-reference                                   # once: .venv-airbyte with the CDK
     .venv/bin/python scripts/airbyte_corpus_diff.py FOLDER [--timeout 120] [--listed-cap 20]
+                                                     [--perturb SEED]
 
 FOLDER holds manifests (``*.yaml`` or ``<connector>/manifest.yaml``, kept outside this
 repository). Per manifest: ``check`` (restsync's translation, with a placeholder config built
@@ -24,6 +25,13 @@ left unread. Each such entry is served and compared on its own. A stream whose p
 routers multiply (a product of parent streams) is served smaller, in a round of its own, and
 its verdict says so. Neither client may reach a host off the loopback (scripts/loopback_only.py).
 
+``--perturb SEED``: both sides read through scripts/airbyte_perturb.py's proxy, which changes
+the simulator's pages as a real API's are (null or missing fields, numbers as strings, other
+datetime formats, unicode, empty pages, duplicates, a string among the records), the same bytes
+for both, drawn from SEED (the streams an API lists are served as they are). A stream for which
+airbyte-cdk reported an error after some records is then ``cdk-failed`` (or ``both-failed``
+when restsync failed too), not compared on the records it read before failing.
+
 Every stream lands in one category (a connector in its streams' worst, in this order):
 
 ``rejected``           restsync's check refuses it, with the reason
@@ -33,6 +41,9 @@ Every stream lands in one category (a connector in its streams' worst, in this o
 ``both-failed``        both clients refuse the served data: usually a simulator limit (a value
                        not served in the form the manifest parses), not a restsync difference
 ``simulator-limited``  the simulator cannot serve its contract, so no comparison is made
+``set-aside``          (--perturb only) the same records once those restsync put in its
+                       ``_restsync_rejects`` table (no primary key, an unreadable cursor value)
+                       are counted: airbyte-cdk emits them, restsync does not load them
 ``identical``          the same records (a field filled from the read time masked)
 
 None but ``identical`` counts as identical; a connector is identical when all its streams are.
@@ -47,6 +58,8 @@ import re
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +78,11 @@ from airbyte_corpus import (  # noqa: E402
     translate,
 )
 from airbyte_diff import REFERENCE_PYTHON, canonical, reference_records  # noqa: E402
+from airbyte_perturb import manifest_words, perturbing_proxy  # noqa: E402
 from loopback_only import install as loopback_only  # noqa: E402
 
 from restsync import ConfigError  # noqa: E402
+from restsync._load._bridge import REJECTS_TABLE  # noqa: E402
 from restsync.airbyte import airbyte_source, plan_manifest, skipped_streams  # noqa: E402
 from restsync.airbyte._records import AddField  # noqa: E402
 from restsync.airbyte._simulate import _slicer, simulator_plan  # noqa: E402
@@ -239,10 +254,12 @@ def compare(
     timeout: float,
     served: Any = None,
     options: SimulatorOptions = _OPTIONS,
+    perturb: int | None = None,
 ) -> dict[str, str]:
     """Each stream's verdict after reading it through both sides from one simulator (``served``:
     the plan it serves when not the streams' own, the streams an API lists; ``options``: the
-    simulator's, the harness's seed at the default size unless said)."""
+    simulator's, the harness's seed at the default size unless said; ``perturb``: a seed for
+    scripts/airbyte_perturb.py's proxy, which both sides then read through)."""
     # (the streams an API lists: no report-job front, the listing's plan is served as is)
     client = None if served else plan_manifest(path, config, streams=streams)
     verdicts: dict[str, str] = {}
@@ -250,7 +267,8 @@ def compare(
         serve_in_thread(served or simulator_plan(client), options) as sim,
         # report-job streams (AsyncRetriever) through the front `restsync simulate` starts:
         # the simulator alone answers their job creation with 405, on both sides
-        _job_front(client, sim.base_url) as base_url,
+        _job_front(client, sim.base_url) as front,
+        _perturbed(front, perturb, path) as base_url,
         tempfile.TemporaryDirectory() as folder,
     ):
         document = pointed_at(only_streams(path, config, streams, served is not None), base_url)
@@ -265,19 +283,38 @@ def compare(
         cwd = _package_folder(path, Path(folder) / "cwd")
         expected, errors = reference_records(copy, config, streams, timeout, cwd)
         ours_path = _without_budget(path, Path(folder) / "restsync")
-        ours = restsync_records(ours_path, config, streams, base_url, timeout)
+        # (awkward data: the records restsync set aside in its rejects table too, see _aside)
+        aside: dict[str, list[Any]] | None = {} if perturb is not None else None
+        ours = restsync_records(ours_path, config, streams, base_url, timeout, aside)
         for stream in streams:
             want = expected.get(stream, [])
-            mine = [e for e in errors if e.startswith(f"{stream}: ")] or [
+            own = [e for e in errors if e.startswith(f"{stream}: ")]
+            mine = own or [
                 e for e in errors if ": " not in e[:60] or e.split(": ")[0] not in streams
             ]
+            if perturb is not None and not own and any(e.split(": ")[0] in streams for e in errors):
+                # awkward data: the CDK's "Concurrent read failure" is another stream's, which
+                # it names, not this one's
+                mine = []
             cdk_error = mine[0].removeprefix(f"{stream}: ") if mine else None
             got = ours.get(stream)
-            failed = _failure(got, want, cdk_error)
+            # awkward data: the CDK may fail part way, after some records (a record that is not
+            # an object); restsync failing too is agreement, not a difference
+            partway = _partway(got, want, own) if perturb is not None and want else None
+            failed = partway or _failure(got, want, cdk_error)
             if failed is not None or not isinstance(got, list):
                 verdicts[stream] = (failed or "different: restsync failed")[:300]
             elif canonical(want) == canonical(got):
                 verdicts[stream] = f"identical ({len(got)} records)"
+            elif aside and aside.get(stream) and (found := _aside(want, got, aside[stream])):
+                verdicts[stream] = found
+            elif (
+                aside
+                and aside.get(stream)
+                and (clock := clock_fields(path, config, stream, served))
+                and (found := _aside(want, got, aside[stream], clock))
+            ):
+                verdicts[stream] = found + f" (read time in {'/'.join(clock[0])} masked)"
             elif (clock := clock_fields(path, config, stream, served)) and canonical(
                 _masked(want, clock)
             ) == canonical(_masked(got, clock)):
@@ -292,6 +329,48 @@ def compare(
         )
         verdicts = {s: v + note for s, v in verdicts.items()}
     return verdicts
+
+
+@contextmanager
+def _perturbed(base_url: str, seed: int | None, path: Path) -> Iterator[str]:
+    """``base_url`` as is, or (a seed) through a perturbing proxy in front of it."""
+    if seed is None:
+        yield base_url
+        return
+    with perturbing_proxy(base_url, seed, manifest_words(path.read_text())) as url:
+        yield url
+
+
+def _aside(
+    want: list[Any], got: list[Any], rejects: list[Any], clock: Sequence[tuple[str, ...]] = ()
+) -> str | None:
+    """The verdict when restsync's records and those it set aside in ``_restsync_rejects``
+    (``[reason, record]`` pairs: no primary key, a cursor value it cannot read) are together
+    airbyte-cdk's records: restsync does not load such a record into the table (its key would be
+    NULL), the CDK emits it. None when they are not. ``clock``: fields filled from the read
+    time, masked on both sides."""
+    ours = got + [record for _, record in rejects]
+    if canonical(_masked(want, clock)) != canonical(_masked(ours, clock)):
+        return None
+    reasons = Counter(reason for reason, _ in rejects)
+    shown = "; ".join(f"{n} {reason}" for reason, n in reasons.most_common(3))
+    return (
+        f"set-aside: {len(got)} records the same; {len(rejects)} more airbyte-cdk emits "
+        f"restsync puts in _restsync_rejects ({shown})"
+    )
+
+
+def _partway(ours: list[Any] | str | None, want: list[Any], errors: list[str]) -> str | None:
+    """The verdict when airbyte-cdk reported an error for a stream after reading records of it
+    (``want``), None when it reported none."""
+    if not errors:
+        return None
+    cdk = errors[0].split(": ", 1)[1][:140]
+    if not isinstance(ours, list):
+        mine = str(ours or "failed")
+        mine = mine if len(mine) <= 140 else "..." + mine[-137:]
+        return f"both-failed: restsync {mine}; airbyte-cdk after {len(want)} records: {cdk}"
+    return f"cdk-failed: airbyte-cdk after {len(want)} records: {cdk} (restsync read {len(ours)})"
 
 
 def _failure(ours: list[Any] | str | None, want: list[Any], cdk_error: str | None) -> str | None:
@@ -337,7 +416,7 @@ def clock_fields(
     ]
 
 
-def _masked(records: list[Any], fields: list[tuple[str, ...]]) -> list[Any]:
+def _masked(records: list[Any], fields: Sequence[tuple[str, ...]]) -> list[Any]:
     """The records with each digit of those fields as 0: the same text apart from the clock
     (the format must still agree)."""
     masked = []
@@ -398,13 +477,19 @@ def _package_folder(path: Path, folder: Path) -> Path:
 
 
 def restsync_records(
-    path: Path, config: dict[str, Any], streams: list[str], base_url: str, timeout: float
+    path: Path,
+    config: dict[str, Any],
+    streams: list[str],
+    base_url: str,
+    timeout: float,
+    aside: dict[str, list[Any]] | None = None,
 ) -> dict[str, list[Any] | str]:
     """restsync's records per stream (or why it failed), read one stream after another in a
     child process. ``timeout`` is each stream's own budget, as on the CDK's side: a stream not
     done ``timeout`` seconds after the one before it is reported as not finished, the child is
     killed (apple-search-ads' thousands of daily windows once ran for over 15 minutes) and a
-    fresh one reads the streams after it."""
+    fresh one reads the streams after it. ``aside``: filled with each stream's rejects
+    (``[reason, record]`` pairs, restsync's ``_restsync_rejects`` rows) when given."""
     results: dict[str, list[Any] | str] = {}
     pending = list(streams)
     context = multiprocessing.get_context("spawn")
@@ -416,7 +501,8 @@ def restsync_records(
             out = Path(folder) / f"records-{round_number}.jsonl"
             receiver, sender = context.Pipe(duplex=False)
             child = context.Process(
-                target=_read_streams, args=(path, config, pending, base_url, out, sender)
+                target=_read_streams,
+                args=(path, config, pending, base_url, out, sender, aside is not None),
             )
             child.start()
             sender.close()  # the child holds the only sender: its exit ends the pipe
@@ -428,6 +514,8 @@ def restsync_records(
             for line in out.read_text().splitlines() if out.exists() else []:
                 done = json.loads(line)
                 results[done["stream"]] = done["result"]
+                if aside is not None:
+                    aside[done["stream"]] = done.get("rejected", [])
             pending = [s for s in pending if s not in results]
             if pending:
                 why = (
@@ -452,25 +540,52 @@ def _follow(receiver: Any, timeout: float) -> bool:
 
 
 def _read_streams(
-    path: Path, config: dict[str, Any], streams: list[str], base_url: str, out: Path, done: Any
+    path: Path,
+    config: dict[str, Any],
+    streams: list[str],
+    base_url: str,
+    out: Path,
+    done: Any,
+    aside: bool = False,
 ) -> None:
     """The child's work: each stream read on its own, one JSON line per finished stream, and
     its name sent to the parent (and first an empty one: the child's start, its imports under
-    load, is not the first stream's time)."""
+    load, is not the first stream's time). ``aside``: the stream's rows of the rejects table
+    read with it, as ``rejected``."""
     # nothing but the simulator: a host the manifest still names fails the stream, named
     loopback_only()
     done.send("")
     for stream in streams:
         result: list[Any] | str
+        rejected: list[Any] = []
         try:
             source = airbyte_source(path, config, streams=[stream], base_url=base_url)
-            result = [dict(r) for r in source.resources[stream]]
+            if aside:
+                items = list(source.with_resources(stream, REJECTS_TABLE))
+                # (rows of a hidden parent's rejects too: neither the stream's records nor
+                # its set-aside ones)
+                rejected = [
+                    [r["reason"], json.loads(r["record"])]
+                    for r in items
+                    if _reject_row(r) and r["resource"] == stream
+                ]
+                result = [dict(r) for r in items if not _reject_row(r)]
+            else:
+                result = [dict(r) for r in source.resources[stream]]
         except Exception as exc:  # noqa: BLE001 - a failed read is a verdict, not a crash
             result = f"failed: {type(exc).__name__}: {exc}"
-        line = json.dumps({"stream": stream, "result": result}, default=str)
+        line = json.dumps({"stream": stream, "result": result, "rejected": rejected}, default=str)
         with out.open("a") as handle:
             handle.write(line + "\n")
         done.send(stream)
+
+
+def _reject_row(item: Any) -> bool:
+    """Whether an item of a source's iteration is a row of its rejects table."""
+    return isinstance(item, dict) and set(item) == _REJECT_COLUMNS
+
+
+_REJECT_COLUMNS = {"resource", "reason", "record", "rejected_at"}
 
 
 def _difference(want: list[Any], got: list[Any]) -> str:
@@ -494,7 +609,9 @@ def _key_difference(cdk: dict[str, Any], ours: dict[str, Any]) -> str:
     )
 
 
-def run_manifest(path: Path, timeout: float, listed_cap: int = LISTED_CAP) -> dict[str, str]:
+def run_manifest(
+    path: Path, timeout: float, listed_cap: int = LISTED_CAP, perturb: int | None = None
+) -> dict[str, str]:
     document = yaml.safe_load(path.read_text())
     config = {**_PLACEHOLDERS, **placeholder_config(document, path.parent)}
     try:
@@ -509,7 +626,14 @@ def run_manifest(path: Path, timeout: float, listed_cap: int = LISTED_CAP) -> di
     for group in rounds(path, config, ok, alone):
         smaller = group[0] in alone  # such a stream is always a round of its own
         verdicts.update(
-            compare(path, config, group, timeout, options=_SMALL if smaller else _OPTIONS)
+            compare(
+                path,
+                config,
+                group,
+                timeout,
+                options=_SMALL if smaller else _OPTIONS,
+                perturb=perturb,
+            )
         )
     # a dynamic_streams entry check cannot resolve: rejected with its reason; one an API lists
     # its streams for: each such entry on its own (its listing served as `restsync simulate`
@@ -589,6 +713,7 @@ _WORST_FIRST = (
     "cdk-failed",
     "both-failed",
     "simulator-limited",
+    "set-aside",
 )
 
 
@@ -603,12 +728,13 @@ def main(folder: str, *args: str) -> int:
     parser = argparse.ArgumentParser(prog="airbyte_corpus_diff.py")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--listed-cap", type=int, default=LISTED_CAP)
+    parser.add_argument("--perturb", type=int, default=None, metavar="SEED")
     options = parser.parse_args(args)
-    timeout, cap = options.timeout, options.listed_cap
+    timeout, cap, perturb = options.timeout, options.listed_cap, options.perturb
     connectors: Counter[str] = Counter()
     streams: Counter[str] = Counter()
     for path in manifest_paths(folder):
-        verdicts = run_manifest(path, timeout, cap)
+        verdicts = run_manifest(path, timeout, cap, perturb)
         verdict = connector_verdict(verdicts)
         connectors[verdict] += 1
         print(f"{connector_name(path):40} {verdict}")

@@ -22,10 +22,15 @@ __all__ = [
     "FlattenPath",
     "KeysReplace",
     "KeysToLower",
+    "NotARecord",
     "RecordPipeline",
     "RemoveFields",
     "dpath_values",
 ]
+
+
+class NotARecord(ValueError):
+    """A selected record that is not an object (a string in the records list)."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,16 @@ class RecordPipeline:
         else:
             records = [r for r in records if self._keep(r, stream_slice)]
             records = [self._transform(r, stream_slice) for r in records]
+        for number, record in enumerate(records, 1):
+            if not isinstance(record, Mapping):
+                # airbyte-cdk fails the stream on it (its record message needs an object):
+                # failing here too keeps the two from differing silently
+                raise NotARecord(
+                    f"record {number} of the page is {type(record).__name__}, not an object; "
+                    "the API answered a list holding a value that is not a record"
+                )
         if self.schema is not None:
-            records = [normalize(r, self.schema) if isinstance(r, dict) else r for r in records]
+            records = [normalize(r, self.schema) for r in records]
         return records
 
     def extract(self, body: Any) -> list[Any]:
