@@ -35,7 +35,13 @@ from yarl import URL
 
 from restsync._plan import SinglePaging
 from restsync.airbyte._jinja import TemplateError
-from restsync.airbyte._requests import CursorStrategy, StreamRequests, link_headers, truthy
+from restsync.airbyte._requests import (
+    CursorStrategy,
+    RequestOption,
+    StreamRequests,
+    link_headers,
+    truthy,
+)
 from restsync.simulator._paging import (
     DEFAULT_PAGE_SIZE,
     LINK_CURSOR_PARAM,
@@ -123,6 +129,17 @@ class RenderedLinkPager:
 PAGERS[RenderedLinkPaging] = RenderedLinkPager
 
 
+def _token_param(token: RequestOption) -> tuple[str, bool] | None:
+    """The served link's query parameter that carries the page token, and whether the manifest
+    sends the whole link back (a path token) rather than that one value; None for a token the
+    served link cannot carry (a header, a body field)."""
+    if token.inject_into == "path":
+        return LINK_CURSOR_PARAM, True
+    if token.inject_into == "request_parameter" and token.field_name:
+        return token.field_name, False
+    return None
+
+
 def rendered_link(
     strategy: CursorStrategy, requests: StreamRequests, fields: list[str]
 ) -> RenderedLinkPaging | None:
@@ -132,12 +149,10 @@ def rendered_link(
     # one field: a top-level name, or one key with dots in it (``[@odata.nextLink]``)
     if token is None or len(set(fields)) != 1 or ("." in fields[0] and not _literal(fields[0])):
         return None
-    if token.inject_into == "path":
-        param, whole = LINK_CURSOR_PARAM, True
-    elif token.inject_into == "request_parameter" and token.field_name:
-        param, whole = token.field_name, False
-    else:
+    carried = _token_param(token)
+    if carried is None:
         return None
+    param, whole = carried
     size = requests.page_size_option
     limit_param = size.field_name if size is not None and size.field_name else "limit"
     for shape in _SHAPES:
@@ -165,12 +180,10 @@ def header_link(
     token = requests.page_token_option
     if token is None or not _READS_HEADERS.search(strategy.cursor_value):
         return None
-    if token.inject_into == "path":
-        param, whole = LINK_CURSOR_PARAM, True
-    elif token.inject_into == "request_parameter" and token.field_name:
-        param, whole = token.field_name, False
-    else:
+    carried = _token_param(token)
+    if carried is None:
         return None
+    param, whole = carried
     size = requests.page_size_option
     tried = [
         RenderedLinkPaging(
