@@ -60,6 +60,13 @@ def endpoint(**keys: Any) -> dict[str, Any]:
     return source({"name": "items", "endpoint": {"path": "/items", **keys}})
 
 
+def _nested(value: Any, depth: int) -> Any:
+    """``value`` inside ``depth`` one-item lists."""
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def synced(**keys: Any) -> dict[str, Any]:
     """A one-resource config with an ``incremental_sync`` block."""
     return source({"name": "items", "incremental_sync": {"cursor_field": "updated", **keys}})
@@ -178,6 +185,19 @@ CASES = [
         "'$.data[?(@.id' is not a valid JSONPath (Parse error near the end of string!); "
         "fix it or use a dotted path such as 'data.items'",
         id="bad-data-selector",
+    ),
+    pytest.param(
+        endpoint(data_selector=["data", ["items"]]),
+        "resources[0].endpoint.data_selector",
+        "data_selector is a list; set it to a string",
+        id="data-selector-list-holding-a-list",
+    ),
+    pytest.param(
+        # found by the config fuzz (seed 1516): joining the parts recursed through the nesting
+        endpoint(data_selector=_nested("data", 3000)),
+        "resources[0].endpoint.data_selector",
+        "data_selector is a list; set it to a string",
+        id="data-selector-nested-3000-deep",
     ),
     pytest.param(
         users(processing_steps=[{"map": "str.upper"}]),

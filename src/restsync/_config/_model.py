@@ -172,8 +172,12 @@ class EndpointConfig(_Model):
         value = _expand_paginator_and_auth(value)
         if isinstance(value, dict):
             selector = value.get("data_selector")
-            if isinstance(selector, list | tuple):
-                # dlt's list form: [] is the whole body, ["a", "b"] is the path a.b
+            if isinstance(selector, list | tuple) and all(
+                isinstance(part, str | int) for part in selector
+            ):
+                # dlt's list form: [] is the whole body, ["a", "b"] is the path a.b; a list
+                # holding anything else is left to the field's own check (a config error
+                # naming data_selector), never joined: str() of a deep nesting recurses
                 value["data_selector"] = ".".join(str(part) for part in selector) or "$"
         return value
 
